@@ -1,0 +1,263 @@
+// Package providers defines the console's inventory model (plain Go types,
+// no UI imports), the Provider interface every data source implements, and
+// the Store that merges the sources into immutable snapshots for the UI.
+//
+// The JSON form of Inventory is the stable, documented output of
+// `console inventory --json` (see docs/inventory-json.md): flat arrays,
+// snake_case keys.
+package providers
+
+import "time"
+
+// Source status values reported in SourceStatus.Status.
+const (
+	StatusOK      = "ok"      // the last update succeeded
+	StatusStale   = "stale"   // the source is failing; data shown is the last good data
+	StatusError   = "error"   // the source never produced data
+	StatusPending = "pending" // the source has not answered yet
+)
+
+// Inventory is one consistent view of the estate. A provider fills only the
+// parts it knows; the Store merges the inventories of all sources.
+// An Inventory handed out by the Store is immutable: never modify it.
+type Inventory struct {
+	Sources           []SourceStatus     `json:"sources"`
+	Regions           []Region           `json:"regions"`
+	Zones             []Zone             `json:"zones"`
+	VPCs              []VPC              `json:"vpcs"`
+	Subnets           []Subnet           `json:"subnets"`
+	AutoscalingGroups []AutoscalingGroup `json:"autoscaling_groups"`
+	Instances         []Instance         `json:"instances"`
+	Nodes             []Node             `json:"nodes"`
+	Pods              []Pod              `json:"pods"`
+	Workloads         []Workload         `json:"workloads"`
+	Events            []Event            `json:"events"`
+	LoadBalancers     []LoadBalancer     `json:"load_balancers"`
+	Databases         []Database         `json:"databases"`
+	Traces            []TraceSummary     `json:"traces"`
+	Hidden            []Hidden           `json:"hidden"`
+}
+
+// SourceStatus is the health and freshness of one data source.
+type SourceStatus struct {
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"` // sim, kube, aws, db, jaeger
+	Status     string    `json:"status"`
+	AgeSeconds float64   `json:"age_seconds"` // seconds since the last successful update
+	Error      string    `json:"error"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Region is a cloud region.
+type Region struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	Error  string `json:"error,omitempty"` // set when this region failed to load
+}
+
+// Zone is an availability zone.
+type Zone struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+}
+
+// VPC is a virtual network.
+type VPC struct {
+	ID     string `json:"id"`
+	Region string `json:"region"`
+	CIDR   string `json:"cidr"`
+	Name   string `json:"name"`
+}
+
+// Subnet is a subnet inside one zone; Public is true when it routes to an
+// internet gateway (or, failing that, maps public IPs on launch).
+type Subnet struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Zone   string `json:"zone"`
+	Region string `json:"region"`
+	VPC    string `json:"vpc"`
+	CIDR   string `json:"cidr"`
+	Public bool   `json:"public"`
+}
+
+// AutoscalingGroup is an EC2 autoscaling group. Instances lists instance ids.
+type AutoscalingGroup struct {
+	Name           string   `json:"name"`
+	Region         string   `json:"region"`
+	Zones          []string `json:"zones"`
+	Desired        int      `json:"desired"`
+	Min            int      `json:"min"`
+	Max            int      `json:"max"`
+	Instances      []string `json:"instances"`
+	InService      int      `json:"in_service"`
+	Pending        int      `json:"pending"`
+	Terminating    int      `json:"terminating"`
+	LaunchTemplate string   `json:"launch_template"`
+	ReadyNodes     int      `json:"ready_nodes"` // filled by the join with Kubernetes nodes
+}
+
+// Instance is an EC2 instance (or the demo's equivalent).
+type Instance struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Region    string `json:"region"`
+	Zone      string `json:"zone"`
+	State     string `json:"state"`
+	Type      string `json:"type"`
+	ASG       string `json:"asg"`
+	Subnet    string `json:"subnet"`
+	PrivateIP string `json:"private_ip"`
+	PublicIP  string `json:"public_ip,omitempty"`
+	Bastion   bool   `json:"bastion"`
+	Node      string `json:"node,omitempty"` // filled by the join: the Kubernetes node on it
+}
+
+// Node is a Kubernetes node.
+type Node struct {
+	Name          string            `json:"name"`
+	Cluster       string            `json:"cluster"` // kube context or cluster name
+	Zone          string            `json:"zone"`
+	Region        string            `json:"region"`
+	InstanceID    string            `json:"instance_id"`
+	InstanceType  string            `json:"instance_type"`
+	Ready         bool              `json:"ready"`
+	Unschedulable bool              `json:"unschedulable"`
+	Draining      bool              `json:"draining"`
+	ASG           string            `json:"asg,omitempty"`    // filled by the join
+	Subnet        string            `json:"subnet,omitempty"` // filled by the join
+	Pods          int               `json:"pods"`             // filled by the join
+	Labels        map[string]string `json:"-"`
+	Created       time.Time         `json:"created"`
+}
+
+// Pod is a Kubernetes pod. Owner is "Kind/name" of the controlling workload
+// (a ReplicaSet is resolved to its Deployment where the name allows).
+type Pod struct {
+	Namespace string    `json:"namespace"`
+	Name      string    `json:"name"`
+	Cluster   string    `json:"cluster"`
+	Phase     string    `json:"phase"`
+	Ready     bool      `json:"ready"`
+	Node      string    `json:"node"`
+	Restarts  int       `json:"restarts"`
+	Owner     string    `json:"owner"`
+	Reason    string    `json:"reason,omitempty"` // e.g. CrashLoopBackOff
+	IP        string    `json:"ip,omitempty"`
+	Created   time.Time `json:"created"`
+}
+
+// Workload is a Deployment, StatefulSet or DaemonSet.
+type Workload struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Cluster   string `json:"cluster"`
+	Desired   int    `json:"desired"`
+	Ready     int    `json:"ready"`
+}
+
+// Event is a recent (warning) event about an object.
+type Event struct {
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"` // Normal, Warning
+	Reason    string    `json:"reason"`
+	Object    string    `json:"object"` // Kind/namespace/name
+	Message   string    `json:"message"`
+	Cluster   string    `json:"cluster"`
+	Namespace string    `json:"namespace"`
+}
+
+// LoadBalancer is an ELBv2 load balancer with its target health rolled up.
+type LoadBalancer struct {
+	Name           string        `json:"name"`
+	Region         string        `json:"region"`
+	Type           string        `json:"type"`   // application, network
+	Scheme         string        `json:"scheme"` // internet-facing, internal
+	DNSName        string        `json:"dns_name"`
+	Zones          []string      `json:"zones"`
+	SSLTermination bool          `json:"ssl_termination"`
+	Listeners      []Listener    `json:"listeners"`
+	TargetGroups   []TargetGroup `json:"target_groups"`
+	TargetsHealthy int           `json:"targets_healthy"`
+	TargetsTotal   int           `json:"targets_total"`
+}
+
+// Listener is a load balancer listener.
+type Listener struct {
+	Protocol string `json:"protocol"`
+	Port     int    `json:"port"`
+}
+
+// TargetGroup is a load balancer target group.
+type TargetGroup struct {
+	Name    string   `json:"name"`
+	Port    int      `json:"port"`
+	Targets []Target `json:"targets"`
+}
+
+// Target is one registered target and its health.
+type Target struct {
+	ID     string `json:"id"`
+	Port   int    `json:"port"`
+	Health string `json:"health"` // healthy, unhealthy, draining, ...
+}
+
+// Database roles.
+const (
+	RolePrimary = "primary"
+	RoleReplica = "replica"
+	RoleArbiter = "arbiter"
+	RoleNode    = "node" // a member of a cluster without primary/replica roles (Pilosa)
+)
+
+// Database is a database cluster (Aurora, Redis, Mongo, Pilosa, PostgreSQL).
+type Database struct {
+	Name       string    `json:"name"`
+	Engine     string    `json:"engine"`
+	Region     string    `json:"region"`
+	Status     string    `json:"status"`
+	Endpoint   string    `json:"endpoint,omitempty"`
+	Members    []Member  `json:"members"`
+	Backups    []Backup  `json:"backups"`
+	LastBackup time.Time `json:"last_backup"`
+}
+
+// Member is one member of a database cluster.
+type Member struct {
+	Name       string  `json:"name"`
+	Role       string  `json:"role"`
+	Healthy    bool    `json:"healthy"`
+	LagSeconds float64 `json:"lag_seconds"`
+	Zone       string  `json:"zone"`
+	Address    string  `json:"address,omitempty"`
+	Status     string  `json:"status"`
+}
+
+// Backup is one backup or snapshot of a database cluster.
+type Backup struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Status  string    `json:"status"`
+	SizeMiB float64   `json:"size_mib"`
+}
+
+// TraceSummary is one trace as listed in the Traces view.
+type TraceSummary struct {
+	TraceID    string        `json:"trace_id"`
+	Service    string        `json:"service"`
+	Operation  string        `json:"operation"`
+	Start      time.Time     `json:"start"`
+	Duration   time.Duration `json:"-"`
+	DurationMS float64       `json:"duration_ms"`
+	Spans      int           `json:"spans"`
+	Errors     int           `json:"errors"`
+	Services   []string      `json:"services"`
+}
+
+// Hidden says what a source could not show, e.g. namespaces the user may not list.
+type Hidden struct {
+	Source string `json:"source"`
+	What   string `json:"what"`
+	Reason string `json:"reason"`
+}

@@ -1,0 +1,241 @@
+package providers
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Tree node kinds.
+const (
+	KindRegion   = "region"
+	KindZone     = "zone"
+	KindSubnet   = "subnet"
+	KindASG      = "asg"
+	KindInstance = "instance"
+	KindNode     = "node"
+	KindPod      = "pod"
+	KindGroup    = "group" // a synthetic grouping, e.g. nodes with no known instance
+)
+
+// Health values rolled up through the tree. Worse values are larger.
+const (
+	HealthOK = iota
+	HealthWarn
+	HealthBad
+)
+
+// TreeNode is one row of the topology tree: region → zone → subnet → ASG →
+// node → pod. Counts and health are rolled up from the children.
+type TreeNode struct {
+	Kind     string
+	ID       string // stable key, unique in the tree (used for collapse state)
+	Name     string
+	Detail   string // short summary shown after the name
+	Health   int
+	Nodes    int // Kubernetes nodes under this row
+	Pods     int // pods under this row
+	BadPods  int // pods not ready under this row
+	Children []*TreeNode
+}
+
+// BuildTopology builds the topology tree of inv. Nodes whose instance is not
+// known (no AWS data, or no provider id) are grouped under their zone; pods
+// sit under their node.
+func BuildTopology(inv *Inventory) []*TreeNode {
+	podsByNode := map[string][]*Pod{}
+	for i := range inv.Pods {
+		p := &inv.Pods[i]
+		podsByNode[p.Cluster+"/"+p.Node] = append(podsByNode[p.Cluster+"/"+p.Node], p)
+	}
+	nodeByInstance := map[string]*Node{}
+	nodesByZone := map[string][]*Node{}
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		if n.ASG != "" || n.Subnet != "" {
+			nodeByInstance[n.InstanceID] = n
+			continue
+		}
+		nodesByZone[n.Zone] = append(nodesByZone[n.Zone], n)
+	}
+	instBySubnet := map[string][]*Instance{}
+	for i := range inv.Instances {
+		in := &inv.Instances[i]
+		instBySubnet[in.Subnet] = append(instBySubnet[in.Subnet], in)
+	}
+	subnetsByZone := map[string][]*Subnet{}
+	for i := range inv.Subnets {
+		sn := &inv.Subnets[i]
+		subnetsByZone[sn.Zone] = append(subnetsByZone[sn.Zone], sn)
+	}
+
+	nodeRow := func(n *Node) *TreeNode {
+		st := "Ready"
+		h := HealthOK
+		if !n.Ready {
+			st, h = "NotReady", HealthBad
+		}
+		if n.Unschedulable {
+			st += ",SchedulingDisabled"
+			if h == HealthOK {
+				h = HealthWarn
+			}
+		}
+		row := &TreeNode{Kind: KindNode, ID: "node/" + n.Cluster + "/" + n.Name, Name: n.Name, Detail: st, Health: h, Nodes: 1}
+		pods := podsByNode[n.Cluster+"/"+n.Name]
+		sort.Slice(pods, func(i, j int) bool {
+			if pods[i].Namespace != pods[j].Namespace {
+				return pods[i].Namespace < pods[j].Namespace
+			}
+			return pods[i].Name < pods[j].Name
+		})
+		for _, p := range pods {
+			ph := HealthOK
+			if !p.Ready && p.Phase != "Succeeded" {
+				ph = HealthBad
+			} else if p.Restarts > 5 {
+				ph = HealthWarn
+			}
+			detail := p.Phase
+			if p.Reason != "" {
+				detail = p.Reason
+			}
+			row.Children = append(row.Children, &TreeNode{Kind: KindPod, ID: "pod/" + p.Cluster + "/" + p.Namespace + "/" + p.Name,
+				Name: p.Namespace + "/" + p.Name, Detail: fmt.Sprintf("%s restarts=%d", detail, p.Restarts), Health: ph, Pods: 1, BadPods: b2i(ph == HealthBad)})
+		}
+		return row
+	}
+
+	var roots []*TreeNode
+	for _, r := range inv.Regions {
+		region := &TreeNode{Kind: KindRegion, ID: "region/" + r.Name, Name: r.Name}
+		if r.Error != "" {
+			region.Detail = "error: " + r.Error
+			region.Health = HealthBad
+		}
+		for _, z := range inv.Zones {
+			if z.Region != r.Name {
+				continue
+			}
+			zone := &TreeNode{Kind: KindZone, ID: "zone/" + z.Name, Name: z.Name}
+			for _, sn := range subnetsByZone[z.Name] {
+				vis := "private"
+				if sn.Public {
+					vis = "public"
+				}
+				sub := &TreeNode{Kind: KindSubnet, ID: "subnet/" + sn.ID, Name: sn.ID, Detail: vis + " " + sn.CIDR}
+				if sn.Name != "" {
+					sub.Name = sn.Name + " (" + sn.ID + ")"
+				}
+				asgRows := map[string]*TreeNode{}
+				for _, in := range instBySubnet[sn.ID] {
+					parent := sub
+					if in.ASG != "" {
+						g := asgRows[in.ASG]
+						if g == nil {
+							g = &TreeNode{Kind: KindASG, ID: "asg/" + sn.ID + "/" + in.ASG, Name: in.ASG}
+							asgRows[in.ASG] = g
+							sub.Children = append(sub.Children, g)
+						}
+						parent = g
+					}
+					if n := nodeByInstance[in.ID]; n != nil {
+						parent.Children = append(parent.Children, nodeRow(n))
+						continue
+					}
+					h := HealthOK
+					if in.State != "running" {
+						h = HealthWarn
+					}
+					d := in.State + " " + in.Type
+					if in.Bastion {
+						d = "bastion " + d
+					}
+					parent.Children = append(parent.Children, &TreeNode{Kind: KindInstance, ID: "instance/" + in.ID, Name: in.ID, Detail: d, Health: h})
+				}
+				zone.Children = append(zone.Children, sub)
+			}
+			if ns := nodesByZone[z.Name]; len(ns) > 0 {
+				g := &TreeNode{Kind: KindGroup, ID: "k8s/" + z.Name, Name: "kubernetes nodes", Detail: "no matching instance"}
+				for _, n := range ns {
+					g.Children = append(g.Children, nodeRow(n))
+				}
+				zone.Children = append(zone.Children, g)
+			}
+			region.Children = append(region.Children, zone)
+		}
+		roots = append(roots, region)
+	}
+	if ns := nodesByZone[""]; len(ns) > 0 {
+		g := &TreeNode{Kind: KindGroup, ID: "k8s/nozone", Name: "nodes without a zone"}
+		for _, n := range ns {
+			g.Children = append(g.Children, nodeRow(n))
+		}
+		roots = append(roots, g)
+	}
+	for _, r := range roots {
+		rollup(r)
+	}
+	return roots
+}
+
+// rollup sums counts and takes the worst health, iteratively (post-order).
+func rollup(root *TreeNode) {
+	type frame struct {
+		n    *TreeNode
+		done bool
+	}
+	stack := []frame{{n: root}}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(f.n.Children) == 0 {
+			continue
+		}
+		if !f.done {
+			stack = append(stack, frame{n: f.n, done: true})
+			for _, c := range f.n.Children {
+				stack = append(stack, frame{n: c})
+			}
+			continue
+		}
+		if f.n.Kind == KindNode {
+			// a node row counts itself; its pods add pod counts only
+			for _, c := range f.n.Children {
+				f.n.Pods += c.Pods
+				f.n.BadPods += c.BadPods
+				if c.Health > f.n.Health && c.Health == HealthBad {
+					f.n.Health = HealthWarn // bad pods warn the node, they do not fail it
+				}
+			}
+			continue
+		}
+		for _, c := range f.n.Children {
+			f.n.Nodes += c.Nodes
+			f.n.Pods += c.Pods
+			f.n.BadPods += c.BadPods
+			if c.Health > f.n.Health {
+				f.n.Health = c.Health
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// HealthWord is the word that names a health value (color is never the
+// only signal).
+func HealthWord(h int) string {
+	switch h {
+	case HealthOK:
+		return "ok"
+	case HealthWarn:
+		return "warn"
+	default:
+		return "bad"
+	}
+}
