@@ -1,0 +1,64 @@
+// Package traces holds the console's trace model, the Jaeger client, the
+// parsers for trace files (Jaeger JSON and OTLP JSON) and the analysis that
+// finds a trace's critical path and root cause.
+package traces
+
+import "time"
+
+// Trace is one distributed trace. Spans are in no particular order; use
+// the analysis functions to build the tree.
+type Trace struct {
+	TraceID string
+	Spans   []Span
+}
+
+// Span is one operation in a trace.
+type Span struct {
+	SpanID    string
+	ParentID  string // empty for a root span
+	Service   string
+	Operation string
+	Start     time.Time
+	Duration  time.Duration
+	Error     bool
+	// StatusMessage is the error message, if any (status message, or the
+	// error/exception event's message).
+	StatusMessage string
+	Kind          string // server, client, internal, producer, consumer
+	Tags          []KeyValue
+	// Resource holds the process/resource attributes (service.name,
+	// k8s.pod.name, k8s.node.name, host.name, cloud.availability_zone...).
+	Resource []KeyValue
+	Events   []Event
+}
+
+// KeyValue is one attribute, its value rendered as text.
+type KeyValue struct {
+	Key   string
+	Value string
+}
+
+// Event is a span event (a Jaeger log).
+type Event struct {
+	Time   time.Time
+	Name   string
+	Fields []KeyValue
+}
+
+// End is the span's end time.
+func (s *Span) End() time.Time { return s.Start.Add(s.Duration) }
+
+// Attr returns the value of key from the span's tags, then its resource.
+func (s *Span) Attr(key string) (string, bool) {
+	for _, kv := range s.Tags {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	for _, kv := range s.Resource {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	return "", false
+}
