@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsconsole/console/providers"
+)
+
+func init() { subcommands = append(subcommands, newInventoryCmd) }
+
+func newInventoryCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "inventory",
+		Short: "Print the topology snapshot and exit (a tree, or JSON with --json)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			snap, err := waitSnapshot(cmd.Context(), s, timeout)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(normalize(snap.Inv)); err != nil {
+					return fmt.Errorf("write inventory: %w", err)
+				}
+			} else {
+				printTree(a.stdout, snap.Inv)
+			}
+			for _, src := range snap.Inv.Sources {
+				if src.Status == providers.StatusError || src.Status == providers.StatusPending {
+					return fmt.Errorf("source %s: %s %s", src.Name, src.Status, src.Error)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/inventory-json.md)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for every source")
+	return cmd
+}
+
+// normalize returns a copy of inv whose nil slices are empty, so that the
+// JSON has [] rather than null.
+func normalize(inv *providers.Inventory) *providers.Inventory {
+	c := *inv
+	if c.Sources == nil {
+		c.Sources = []providers.SourceStatus{}
+	}
+	if c.Regions == nil {
+		c.Regions = []providers.Region{}
+	}
+	if c.Zones == nil {
+		c.Zones = []providers.Zone{}
+	}
+	if c.VPCs == nil {
+		c.VPCs = []providers.VPC{}
+	}
+	if c.Subnets == nil {
+		c.Subnets = []providers.Subnet{}
+	}
+	if c.AutoscalingGroups == nil {
+		c.AutoscalingGroups = []providers.AutoscalingGroup{}
+	}
+	if c.Instances == nil {
+		c.Instances = []providers.Instance{}
+	}
+	if c.Nodes == nil {
+		c.Nodes = []providers.Node{}
+	}
+	if c.Pods == nil {
+		c.Pods = []providers.Pod{}
+	}
+	if c.Workloads == nil {
+		c.Workloads = []providers.Workload{}
+	}
+	if c.Events == nil {
+		c.Events = []providers.Event{}
+	}
+	if c.LoadBalancers == nil {
+		c.LoadBalancers = []providers.LoadBalancer{}
+	}
+	if c.Databases == nil {
+		c.Databases = []providers.Database{}
+	}
+	if c.Traces == nil {
+		c.Traces = []providers.TraceSummary{}
+	}
+	if c.Hidden == nil {
+		c.Hidden = []providers.Hidden{}
+	}
+	return &c
+}
+
+// printTree writes the readable topology: the tree, then load balancers and
+// databases. Pods are summarised per node to keep the output readable.
+func printTree(w io.Writer, inv *providers.Inventory) {
+	for _, s := range inv.Sources {
+		line := fmt.Sprintf("source %s: %s", s.Name, s.Status)
+		if s.Error != "" {
+			line += " (" + s.Error + ")"
+		}
+		fmt.Fprintln(w, sanitizeLine(line))
+	}
+	type item struct {
+		n     *providers.TreeNode
+		depth int
+	}
+	var stack []item
+	roots := providers.BuildTopology(inv)
+	for i := len(roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{roots[i], 0})
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := it.n
+		line := strings.Repeat("  ", it.depth) + n.Kind + " " + n.Name
+		if n.Detail != "" {
+			line += " [" + n.Detail + "]"
+		}
+		if n.Kind != providers.KindPod {
+			line += fmt.Sprintf(" nodes=%d pods=%d not_ready=%d health=%s", n.Nodes, n.Pods, n.BadPods, providers.HealthWord(n.Health))
+		}
+		fmt.Fprintln(w, sanitizeLine(line))
+		if n.Kind == providers.KindNode {
+			continue // pods are counted on the node line
+		}
+		for i := len(n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{n.Children[i], it.depth + 1})
+		}
+	}
+	for _, lb := range inv.LoadBalancers {
+		fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("load_balancer %s %s %s %s targets=%d/%d healthy", lb.Region, lb.Name, lb.Type, lb.Scheme, lb.TargetsHealthy, lb.TargetsTotal)))
+	}
+	for _, db := range inv.Databases {
+		fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("database %s (%s)", db.Name, db.Engine)))
+		for _, m := range db.Members {
+			h := "healthy"
+			if !m.Healthy {
+				h = "unhealthy"
+			}
+			fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("  %s %s %s lag=%.1fs", m.Name, m.Role, h, m.LagSeconds)))
+		}
+	}
+}

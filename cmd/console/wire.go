@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+)
+
+// providerFactory builds the providers of one source family (sim, kube,
+// aws, db, jaeger) from the settings; it returns none when the settings do
+// not name that family. Each family registers its factory in an init
+// function of its own wire_*.go file.
+type providerFactory func(ctx context.Context, s config.Settings) ([]providers.Provider, error)
+
+var providerFactories []providerFactory
+
+// buildProviders returns every provider the settings call for.
+func buildProviders(ctx context.Context, s config.Settings) ([]providers.Provider, error) {
+	var out []providers.Provider
+	for _, f := range providerFactories {
+		ps, err := f(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: nothing to show: environment %q names no source", config.ErrBadConfig, s.Env.Name)
+	}
+	return out, nil
+}
+
+// startStore builds the providers and starts the store; the store stops
+// with ctx.
+func startStore(ctx context.Context, s config.Settings) (*providers.Store, error) {
+	ps, err := buildProviders(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	st := providers.NewStore(ps...)
+	st.Start(ctx)
+	return st, nil
+}
+
+// waitSnapshot starts the store and waits until every source answered or
+// timeout passed.
+func waitSnapshot(ctx context.Context, s config.Settings, timeout time.Duration) (*providers.Snapshot, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := startStore(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	wctx, wcancel := context.WithTimeout(ctx, timeout)
+	defer wcancel()
+	return st.WaitReady(wctx), nil
+}

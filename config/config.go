@@ -1,0 +1,317 @@
+// Package config loads the console's YAML configuration file and merges it
+// with command-line flags into the settings of one environment.
+// Every key is documented in docs/configuration.md.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the whole configuration file.
+type File struct {
+	// DefaultEnv is the environment opened when --env is not given.
+	DefaultEnv string `yaml:"default_env"`
+	// AuditLog overrides the audit log path.
+	AuditLog string `yaml:"audit_log"`
+	// Environments by name.
+	Environments map[string]Environment `yaml:"environments"`
+}
+
+// Environment is one estate (prod, staging, dev...).
+type Environment struct {
+	// Name is filled from the map key.
+	Name string `yaml:"-"`
+	// ReadOnly refuses every mutating action.
+	ReadOnly bool `yaml:"readonly"`
+	// Demo opens the built-in demo estate for this environment.
+	Demo bool `yaml:"demo"`
+	// Regions lists the AWS regions to show.
+	Regions []string `yaml:"regions"`
+	// AWS settings.
+	AWS AWS `yaml:"aws"`
+	// Kube lists Kubernetes clusters (contexts), e.g. one per region.
+	Kube []KubeCluster `yaml:"kube"`
+	// Jaeger is the Jaeger query gRPC address (host:port).
+	Jaeger string `yaml:"jaeger"`
+	// Terraform stacks of this environment.
+	Terraform []Stack `yaml:"terraform"`
+	// Databases to watch directly (Redis, PostgreSQL).
+	Databases []Database `yaml:"databases"`
+}
+
+// AWS holds the AWS settings of an environment. Credentials come from the
+// standard AWS configuration (profiles, SSO, env vars).
+type AWS struct {
+	// Profile is the shared-config profile (else AWS_PROFILE / default).
+	Profile string `yaml:"profile"`
+	// EndpointURL points the SDK at a compatible endpoint (else AWS_ENDPOINT_URL).
+	EndpointURL string `yaml:"endpoint_url"`
+	// Refresh is the polling interval (default 30s).
+	Refresh Duration `yaml:"refresh"`
+}
+
+// KubeCluster is one Kubernetes context.
+type KubeCluster struct {
+	// Kubeconfig path (else KUBECONFIG / ~/.kube/config).
+	Kubeconfig string `yaml:"kubeconfig"`
+	// Context name in the kubeconfig (else its current context).
+	Context string `yaml:"context"`
+	// Region is used for nodes that carry no region label.
+	Region string `yaml:"region"`
+}
+
+// Stack is one Terraform working directory.
+type Stack struct {
+	Name      string   `yaml:"name"`
+	Dir       string   `yaml:"dir"`
+	Workspace string   `yaml:"workspace"`
+	VarFiles  []string `yaml:"var_files"`
+	// Targets maps topology objects ("asg/NAME", "node/NAME", "instance/ID",
+	// "database/NAME") to resource addresses in this stack.
+	Targets map[string]string `yaml:"targets"`
+	// Timeout bounds one apply/destroy (default 30m).
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Database is one database cluster watched directly.
+type Database struct {
+	Name   string `yaml:"name"`
+	Engine string `yaml:"engine"` // redis, postgres
+	// Members are host:port addresses (Redis nodes, PostgreSQL servers).
+	Members []string `yaml:"members"`
+	// Sentinels are Redis Sentinel addresses.
+	Sentinels []string `yaml:"sentinels"`
+	// Master is the Sentinel master name.
+	Master string `yaml:"master"`
+	// DSN is a PostgreSQL connection string template; the host and port of
+	// each member replace {host} and {port}.
+	DSN string `yaml:"dsn"`
+}
+
+// Duration is a time.Duration written as "30s", "5m".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: bad duration %q: %w", n.Line, n.Value, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Or returns d, or def when d is zero.
+func (d Duration) Or(def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return time.Duration(d)
+}
+
+// Flags are the global command-line flags that override the file.
+type Flags struct {
+	Config     string
+	Env        string
+	Demo       bool
+	ReadOnly   bool
+	Kubeconfig string
+	Contexts   []string
+	Regions    []string
+	Jaeger     string
+}
+
+// NamesSource reports whether a flag names a real source.
+func (f Flags) NamesSource() bool {
+	return f.Kubeconfig != "" || len(f.Contexts) > 0 || len(f.Regions) > 0 || f.Jaeger != ""
+}
+
+// Settings are the resolved settings the console runs with.
+type Settings struct {
+	// File is the loaded file (empty when none).
+	File File
+	// Path is the file that was loaded, "" when none.
+	Path string
+	// Env is the selected environment with flags applied.
+	Env Environment
+	// Demo is true when the built-in demo estate opens.
+	Demo bool
+	// AuditLog is the audit log path.
+	AuditLog string
+}
+
+// ErrBadConfig marks configuration errors (exit code 2).
+var ErrBadConfig = errors.New("bad configuration")
+
+// DefaultPath is $XDG_CONFIG_HOME/console/config.yaml (or ~/.config/...).
+func DefaultPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "console", "config.yaml")
+}
+
+// DefaultAuditLog is $XDG_STATE_HOME/console/audit.jsonl (or ~/.local/state/...).
+func DefaultAuditLog() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "console", "audit.jsonl")
+}
+
+// Parse parses a configuration file's bytes. Unknown keys are errors.
+func Parse(data []byte) (File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return File{}, fmt.Errorf("%w: %s", ErrBadConfig, oneLine(err.Error()))
+	}
+	for name, e := range f.Environments {
+		e.Name = name
+		for i, s := range e.Terraform {
+			if s.Name == "" || s.Dir == "" {
+				return File{}, fmt.Errorf("%w: environment %q: terraform stack %d needs name and dir", ErrBadConfig, name, i+1)
+			}
+		}
+		for i, k := range e.Kube {
+			if k.Context == "" && k.Kubeconfig == "" {
+				return File{}, fmt.Errorf("%w: environment %q: kube entry %d needs context or kubeconfig", ErrBadConfig, name, i+1)
+			}
+		}
+		f.Environments[name] = e
+	}
+	if f.DefaultEnv != "" {
+		if _, ok := f.Environments[f.DefaultEnv]; !ok {
+			return File{}, fmt.Errorf("%w: default_env %q is not an environment", ErrBadConfig, f.DefaultEnv)
+		}
+	}
+	return f, nil
+}
+
+// Load reads the file (flags.Config, else the default path if it exists)
+// and resolves the settings. With no file and no flag naming a source, or
+// with --demo, the demo opens.
+func Load(fl Flags) (Settings, error) {
+	s := Settings{AuditLog: DefaultAuditLog()}
+	path := fl.Config
+	if path == "" {
+		if p := DefaultPath(); p != "" {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+			}
+		}
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return s, fmt.Errorf("%w: %v", ErrBadConfig, err)
+		}
+		f, err := Parse(data)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", path, err)
+		}
+		s.File, s.Path = f, path
+		if f.AuditLog != "" {
+			s.AuditLog = expandHome(f.AuditLog)
+		}
+	}
+	name := fl.Env
+	if name == "" {
+		name = s.File.DefaultEnv
+	}
+	if name == "" && len(s.File.Environments) > 0 {
+		names := s.EnvNames()
+		name = names[0]
+	}
+	if name != "" && len(s.File.Environments) > 0 {
+		e, ok := s.File.Environments[name]
+		if !ok {
+			return s, fmt.Errorf("%w: no environment %q (have: %s)", ErrBadConfig, name, strings.Join(s.EnvNames(), ", "))
+		}
+		s.Env = e
+	} else if name != "" {
+		s.Env.Name = name
+	}
+	if s.Env.Name == "" {
+		s.Env.Name = "default"
+	}
+	// Flags override the file.
+	if fl.ReadOnly {
+		s.Env.ReadOnly = true
+	}
+	if len(fl.Regions) > 0 {
+		s.Env.Regions = fl.Regions
+	}
+	if fl.Jaeger != "" {
+		s.Env.Jaeger = fl.Jaeger
+	}
+	if fl.Kubeconfig != "" || len(fl.Contexts) > 0 {
+		var ks []KubeCluster
+		if len(fl.Contexts) == 0 {
+			ks = append(ks, KubeCluster{Kubeconfig: fl.Kubeconfig})
+		}
+		for _, c := range fl.Contexts {
+			ks = append(ks, KubeCluster{Kubeconfig: fl.Kubeconfig, Context: c})
+		}
+		s.Env.Kube = ks
+	}
+	for i := range s.Env.Kube {
+		s.Env.Kube[i].Kubeconfig = expandHome(s.Env.Kube[i].Kubeconfig)
+	}
+	hasSource := len(s.Env.Kube) > 0 || len(s.Env.Regions) > 0 || s.Env.Jaeger != "" || len(s.Env.Terraform) > 0 || len(s.Env.Databases) > 0
+	s.Demo = fl.Demo || s.Env.Demo || (!hasSource && !fl.NamesSource())
+	if fl.Demo && s.Env.Name == "default" {
+		s.Env.Name = "demo"
+	}
+	if s.Demo && s.Path == "" && fl.Env == "" {
+		s.Env.Name = "demo"
+	}
+	return s, nil
+}
+
+// EnvNames lists the environments of the file, sorted.
+func (s Settings) EnvNames() []string {
+	var names []string
+	for n := range s.File.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
