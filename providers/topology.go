@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Tree node kinds.
@@ -146,7 +147,7 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 					if in.State != "running" {
 						h = HealthWarn
 					}
-					d := in.State + " " + in.Type
+					d := strings.TrimSpace(in.State + " " + in.Type)
 					if in.Bastion {
 						d = "bastion " + d
 					}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const sample = `
+default_env: prod
+environments:
+  prod:
+    readonly: true
+    regions: [us-east-1, eu-west-1]
+    aws: {profile: ops, refresh: 45s}
+    kube:
+      - {context: prod-us, region: us-east-1}
+      - {context: prod-eu, region: eu-west-1}
+    jaeger: jaeger.internal:16685
+    terraform:
+      - name: workers
+        dir: ./infra/workers
+        targets: {asg/workers-us: module.workers.aws_autoscaling_group.this}
+  dev:
+    regions: [eu-west-1]
+`
+
+func TestLoad(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	path := writeFile(t, sample)
+	tests := []struct {
+		name     string
+		flags    Flags
+		env      string
+		demo     bool
+		readonly bool
+		regions  string
+		contexts int
+	}{
+		{"default env", Flags{Config: path}, "prod", false, true, "us-east-1,eu-west-1", 2},
+		{"env flag", Flags{Config: path, Env: "dev"}, "dev", false, false, "eu-west-1", 0},
+		{"readonly flag", Flags{Config: path, Env: "dev", ReadOnly: true}, "dev", false, true, "eu-west-1", 0},
+		{"regions flag overrides", Flags{Config: path, Regions: []string{"ap-south-1"}}, "prod", false, true, "ap-south-1", 2},
+		{"context flags override", Flags{Config: path, Contexts: []string{"a", "b", "c"}}, "prod", false, true, "us-east-1,eu-west-1", 3},
+		{"demo forced", Flags{Config: path, Demo: true}, "prod", true, true, "us-east-1,eu-west-1", 2},
+		{"no file no flags is demo", Flags{}, "demo", true, false, "", 0},
+		{"no file with kubeconfig is real", Flags{Kubeconfig: "/tmp/k"}, "default", false, false, "", 1},
+		{"no file with jaeger is real", Flags{Jaeger: "127.0.0.1:16685"}, "default", false, false, "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Load(tc.flags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Env.Name != tc.env || s.Demo != tc.demo || s.Env.ReadOnly != tc.readonly ||
+				strings.Join(s.Env.Regions, ",") != tc.regions || len(s.Env.Kube) != tc.contexts {
+				t.Fatalf("got env=%s demo=%v ro=%v regions=%v kube=%d", s.Env.Name, s.Demo, s.Env.ReadOnly, s.Env.Regions, len(s.Env.Kube))
+			}
+		})
+	}
+	s, _ := Load(Flags{Config: path})
+	if got := s.Env.AWS.Refresh.Or(30 * time.Second); got != 45*time.Second {
+		t.Fatalf("refresh = %v", got)
+	}
+	if s.Env.Terraform[0].Targets["asg/workers-us"] != "module.workers.aws_autoscaling_group.this" {
+		t.Fatalf("terraform targets = %v", s.Env.Terraform[0].Targets)
+	}
+}
+
+func TestLoadBadInput(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"unknown key", "environments:\n  x:\n    regoins: [a]\n", "regoins"},
+		{"bad yaml", "environments: [\n", "bad configuration"},
+		{"bad duration", "environments:\n  x:\n    aws: {refresh: soon}\n", "bad duration"},
+		{"stack without dir", "environments:\n  x:\n    terraform: [{name: a}]\n", "needs name and dir"},
+		{"default env missing", "default_env: nope\nenvironments:\n  x: {}\n", "not an environment"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(Flags{Config: writeFile(t, tc.body)})
+			if err == nil || !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrBadConfig containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+		})
+	}
+	if _, err := Load(Flags{Config: "/nonexistent/console.yaml"}); !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, err := Load(Flags{Config: writeFile(t, sample), Env: "staging"}); err == nil || !strings.Contains(err.Error(), "have: dev, prod") {
+		t.Fatalf("unknown env: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(sample))
+	f.Add([]byte("environments: {a: {kube: [{}]}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse(data)
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("multi-line error: %q", err)
+		}
+	})
+}

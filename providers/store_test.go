@@ -1,0 +1,136 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// scripted is a provider that sends the updates it is given.
+type scripted struct {
+	name string
+	in   chan Update
+}
+
+func (s *scripted) Name() string { return s.name }
+func (s *scripted) Kind() string { return "test" }
+func (s *scripted) Run(ctx context.Context, out chan<- Update) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case u := <-s.in:
+			u.Source = s.name
+			Send(ctx, out, u)
+		}
+	}
+}
+
+func waitFor(t *testing.T, ch <-chan *Snapshot, cond func(*Snapshot) bool) *Snapshot {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-ch:
+			if cond(s) {
+				return s
+			}
+		case <-deadline:
+			t.Fatal("condition not reached before the deadline")
+			return nil
+		}
+	}
+}
+
+func source(s *Snapshot, name string) SourceStatus {
+	for _, st := range s.Inv.Sources {
+		if st.Name == name {
+			return st
+		}
+	}
+	return SourceStatus{}
+}
+
+func TestStoreMergesSourcesAndKeepsLastDataWhenStale(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kube := &scripted{name: "kube", in: make(chan Update)}
+	aws := &scripted{name: "aws", in: make(chan Update)}
+	st := NewStore(kube, aws)
+	if got := source(st.Snapshot(), "kube").Status; got != StatusPending {
+		t.Fatalf("before any update kube is %q, want pending", got)
+	}
+	ch := st.Subscribe()
+	st.Start(ctx)
+
+	kube.in <- Update{Inventory: &Inventory{
+		Nodes: []Node{{Name: "n1", InstanceID: "i-1", Ready: true}},
+		Pods:  []Pod{{Name: "p1", Node: "n1"}, {Name: "p2", Node: "n1"}},
+	}}
+	aws.in <- Update{Inventory: &Inventory{
+		Regions:           []Region{{Name: "us-east-1"}},
+		Zones:             []Zone{{Name: "us-east-1a", Region: "us-east-1"}},
+		Instances:         []Instance{{ID: "i-1", Zone: "us-east-1a", Region: "us-east-1", ASG: "workers", Subnet: "subnet-1"}},
+		AutoscalingGroups: []AutoscalingGroup{{Name: "workers", Region: "us-east-1"}},
+	}}
+	snap := waitFor(t, ch, func(s *Snapshot) bool { return len(s.Inv.Nodes) == 1 && len(s.Inv.Instances) == 1 })
+	n := snap.Inv.Nodes[0]
+	if n.ASG != "workers" || n.Zone != "us-east-1a" || n.Pods != 2 {
+		t.Fatalf("join: node = %+v, want asg workers, zone us-east-1a, 2 pods", n)
+	}
+	if snap.Inv.AutoscalingGroups[0].ReadyNodes != 1 {
+		t.Fatalf("ready nodes of the ASG = %d, want 1", snap.Inv.AutoscalingGroups[0].ReadyNodes)
+	}
+	if snap.Inv.Instances[0].Node != "n1" {
+		t.Fatalf("instance node = %q, want n1", snap.Inv.Instances[0].Node)
+	}
+
+	kube.in <- Update{Err: errors.New("connection refused")}
+	snap = waitFor(t, ch, func(s *Snapshot) bool { return source(s, "kube").Status == StatusStale })
+	if len(snap.Inv.Nodes) != 1 {
+		t.Fatalf("stale source lost its data: %d nodes", len(snap.Inv.Nodes))
+	}
+	if e := source(snap, "kube").Error; e != "connection refused" {
+		t.Fatalf("stale error = %q", e)
+	}
+	kube.in <- Update{Inventory: &Inventory{}}
+	snap = waitFor(t, ch, func(s *Snapshot) bool { return source(s, "kube").Status == StatusOK })
+	if len(snap.Inv.Nodes) != 0 {
+		t.Fatalf("recovered source should replace its data, have %d nodes", len(snap.Inv.Nodes))
+	}
+}
+
+func TestStoreErrorBeforeAnyData(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &scripted{name: "jaeger", in: make(chan Update)}
+	st := NewStore(p)
+	st.Start(ctx)
+	go func() { p.in <- Update{Err: errors.New("dial tcp: refused")} }()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	snap := st.WaitReady(wctx)
+	if got := source(snap, "jaeger"); got.Status != StatusError || got.Error == "" {
+		t.Fatalf("source = %+v, want error status with message", got)
+	}
+}
+
+func TestJoinAddsRegionsAndZonesFromNodes(t *testing.T) {
+	inv := Merge(&Inventory{Nodes: []Node{{Name: "a", Zone: "eu-west-1b", Region: "eu-west-1", Ready: true}}})
+	if len(inv.Regions) != 1 || inv.Regions[0].Name != "eu-west-1" {
+		t.Fatalf("regions = %+v", inv.Regions)
+	}
+	if len(inv.Zones) != 1 || inv.Zones[0].Region != "eu-west-1" {
+		t.Fatalf("zones = %+v", inv.Zones)
+	}
+}
+
+func TestMergeDoesNotModifyInputs(t *testing.T) {
+	a := &Inventory{Nodes: []Node{{Name: "n", InstanceID: "i-1"}}}
+	b := &Inventory{Instances: []Instance{{ID: "i-1", ASG: "g"}}}
+	Merge(a, b)
+	if a.Nodes[0].ASG != "" || b.Instances[0].Node != "" {
+		t.Fatal("Merge modified its inputs")
+	}
+}
