@@ -155,6 +155,9 @@ type Workload struct {
 	Cluster   string `json:"cluster"`
 	Desired   int    `json:"desired"`
 	Ready     int    `json:"ready"`
+	// RPS is the request rate the workload serves, when the source knows it
+	// (the demo does); zero otherwise.
+	RPS float64 `json:"rps,omitempty"`
 }
 
 // Event is a recent (warning) event about an object.
@@ -181,6 +184,8 @@ type LoadBalancer struct {
 	TargetGroups   []TargetGroup `json:"target_groups"`
 	TargetsHealthy int           `json:"targets_healthy"`
 	TargetsTotal   int           `json:"targets_total"`
+	// RPS is the request rate, when the source knows it (the demo does).
+	RPS float64 `json:"rps,omitempty"`
 }
 
 // Listener is a load balancer listener.
@@ -209,6 +214,8 @@ const (
 	RoleReplica = "replica"
 	RoleArbiter = "arbiter"
 	RoleNode    = "node" // a member of a cluster without primary/replica roles (Pilosa)
+	// RoleSentinel is a Redis Sentinel: it holds no data and watches the primary.
+	RoleSentinel = "sentinel"
 )
 
 // Database is a database cluster (Aurora, Redis, Mongo, Pilosa, PostgreSQL).
