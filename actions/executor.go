@@ -1,0 +1,735 @@
+package actions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Result statuses.
+const (
+	StatusPlanned   = "planned"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusRefused   = "refused"
+	StatusCancelled = "cancelled"
+	// StatusRunning is reported by Run.Result while the run is in progress.
+	StatusRunning = "running"
+)
+
+// Defaults used when Options leave them zero.
+const (
+	// DefaultTimeout bounds one run when neither the Spec nor Options set one.
+	DefaultTimeout = 30 * time.Minute
+	// maxLines bounds the output kept per run (older lines are dropped).
+	maxLines = 20000
+)
+
+// Options configure an Executor.
+type Options struct {
+	// Env names the environment actions run in (recorded in Spec.Env and the audit).
+	Env string
+	// ReadOnly refuses every action that is not Safe.
+	ReadOnly bool
+	// ReadOnlyReason explains why (shown to the user); a default is used when empty.
+	ReadOnlyReason string
+	// AuditPath is the JSONL audit log; empty disables auditing (tests only).
+	AuditPath string
+	// Identity is who runs actions: the OS user, plus the cloud/kube identity when known.
+	// Empty means the current OS user.
+	Identity string
+	// DefaultTimeout bounds a run whose Spec has no Timeout (default 30m).
+	DefaultTimeout time.Duration
+	// MaxDataAge is the oldest the data an action was chosen from may be
+	// (zero: not checked).
+	MaxDataAge time.Duration
+}
+
+// Executor runs every action through the guards: read-only refusal,
+// preconditions, preview, confirmation, a cancellable run with a timeout,
+// audit and verification. It is safe for concurrent use.
+type Executor struct {
+	opts  Options
+	audit *AuditLog
+
+	mu     sync.Mutex
+	runs   []*Run
+	active map[string]*Run // target key → running run
+}
+
+// NewExecutor returns an executor with the given options.
+func NewExecutor(o Options) (*Executor, error) {
+	if o.DefaultTimeout <= 0 {
+		o.DefaultTimeout = DefaultTimeout
+	}
+	if o.Identity == "" {
+		o.Identity = CurrentUser()
+	}
+	if o.ReadOnly && o.ReadOnlyReason == "" {
+		env := o.Env
+		if env == "" {
+			env = "this environment"
+		}
+		o.ReadOnlyReason = fmt.Sprintf("environment %s is read-only", env)
+	}
+	e := &Executor{opts: o, active: map[string]*Run{}}
+	if o.AuditPath != "" {
+		a, err := OpenAuditLog(o.AuditPath)
+		if err != nil {
+			return nil, err
+		}
+		e.audit = a
+	}
+	return e, nil
+}
+
+// CurrentUser returns the OS user name (or $USER, or "unknown").
+func CurrentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// Options returns the options the executor runs with (defaults applied).
+func (e *Executor) Options() Options { return e.opts }
+
+// ReadOnly reports whether mutating actions are refused, and why.
+func (e *Executor) ReadOnly() (bool, string) {
+	if !e.opts.ReadOnly {
+		return false, ""
+	}
+	return true, e.opts.ReadOnlyReason
+}
+
+// Allowed reports whether an action with this effect may run at all
+// (the UI greys out the others, with the reason).
+func (e *Executor) Allowed(effect Effect) (bool, string) {
+	if effect != Safe && e.opts.ReadOnly {
+		return false, e.opts.ReadOnlyReason
+	}
+	return true, ""
+}
+
+// Pending is an action that passed the read-only guard, its preconditions
+// and its preview, and waits for the user's confirmation.
+type Pending struct {
+	id       string
+	action   Action
+	spec     Spec
+	plan     Plan
+	dataAt   time.Time
+	prepared time.Time
+	done     bool // started or cancelled
+}
+
+// ID returns the audit id this attempt will be recorded under.
+func (p *Pending) ID() string { return p.id }
+
+// Spec describes the pending action.
+func (p *Pending) Spec() Spec { return p.spec }
+
+// Plan is the preview the user confirms.
+func (p *Pending) Plan() Plan { return p.plan }
+
+// Action returns the action itself.
+func (p *Pending) Action() Action { return p.action }
+
+// Prompt tells the user what to type to confirm.
+func (p *Pending) Prompt() string {
+	if p.spec.Effect == Destructive {
+		return fmt.Sprintf("type %s to confirm", p.spec.Target.Name)
+	}
+	return "press y to confirm"
+}
+
+// Matches reports whether input confirms the action: the target's name
+// typed exactly for a destructive action, "y" otherwise.
+func (p *Pending) Matches(input string) bool {
+	input = strings.TrimRight(input, "\r\n")
+	if p.spec.Effect == Destructive {
+		return p.spec.Target.Name != "" && input == p.spec.Target.Name
+	}
+	switch strings.TrimSpace(input) {
+	case "y", "Y", "yes", "YES", "Yes":
+		return true
+	}
+	return false
+}
+
+func newID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func targetKey(s Spec) string {
+	return s.Runner + "|" + s.Target.Cluster + "|" + s.Target.Region + "|" + s.Target.String()
+}
+
+func (e *Executor) spec(a Action) Spec {
+	s := a.Spec()
+	if s.Env == "" {
+		s.Env = e.opts.Env
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = e.opts.DefaultTimeout
+	}
+	return s
+}
+
+// refuse audits a refusal and returns the ErrRefused-wrapped error.
+func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format string, args ...any) error {
+	err := fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+	e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
+	return err
+}
+
+// preconditions checks what must hold before running: read-only, no other
+// run on the same target, fresh data, and the action's own Check.
+func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt time.Time) (string, error) {
+	if ok, why := e.Allowed(s.Effect); !ok {
+		return why, nil
+	}
+	e.mu.Lock()
+	other := e.active[targetKey(s)]
+	e.mu.Unlock()
+	if other != nil {
+		return fmt.Sprintf("%s is already running on %s (run %s)", other.spec.Name, s.Target, other.id), nil
+	}
+	if e.opts.MaxDataAge > 0 && !dataAt.IsZero() {
+		if age := time.Since(dataAt); age > e.opts.MaxDataAge {
+			return fmt.Sprintf("the data %s was chosen from is %s old (limit %s): refresh and try again",
+				s.Target, age.Round(time.Second), e.opts.MaxDataAge), nil
+		}
+	}
+	if err := a.Check(ctx); err != nil {
+		if ctx.Err() != nil {
+			return "", err
+		}
+		return fmt.Sprintf("precondition failed: %v", err), nil
+	}
+	return "", nil
+}
+
+// Prepare runs the guards that come before confirmation: read-only, the
+// preconditions and the preview. A refusal is audited and returned wrapped
+// in ErrRefused; a failed preview is audited as failed. dataAt is when the
+// data the action was chosen from was read (zero: not checked).
+func (e *Executor) Prepare(ctx context.Context, a Action, dataAt time.Time) (*Pending, error) {
+	return e.prepare(ctx, a, dataAt, io.Discard)
+}
+
+func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, error) {
+	start := time.Now()
+	s := e.spec(a)
+	id := newID()
+	why, err := e.preconditions(ctx, a, s, dataAt)
+	if err != nil {
+		e.record(id, s, Plan{}, Result{Status: statusFor(ctx, err), Error: err.Error(), Duration: time.Since(start)})
+		return nil, fmt.Errorf("%s %s: %w", s.Name, s.Target, err)
+	}
+	if why != "" {
+		return nil, e.refuse(id, s, Plan{}, start, "%s %s: %s", s.Name, s.Target, why)
+	}
+	plan, err := a.Preview(ctx, out)
+	if err != nil {
+		if errors.Is(err, ErrRefused) {
+			e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
+			return nil, err
+		}
+		e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + err.Error(), Duration: time.Since(start)})
+		return nil, fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err)
+	}
+	return &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}, nil
+}
+
+func statusFor(ctx context.Context, err error) string {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return StatusCancelled
+	}
+	return StatusFailed
+}
+
+// Cancel records that the user declined the pending action.
+func (e *Executor) Cancel(p *Pending) {
+	e.mu.Lock()
+	if p == nil || p.done {
+		e.mu.Unlock()
+		return
+	}
+	p.done = true
+	e.mu.Unlock()
+	e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
+}
+
+// Start checks the confirmation, re-checks the preconditions and runs the
+// action in the background. It never blocks on the run itself.
+func (e *Executor) Start(p *Pending, confirmation string) (*Run, error) {
+	if p == nil {
+		return nil, errors.New("start: no pending action")
+	}
+	if !p.Matches(confirmation) {
+		e.mu.Lock()
+		p.done = true
+		e.mu.Unlock()
+		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, p.Prompt())
+	}
+	return e.start(context.Background(), p, nil)
+}
+
+// start re-checks the preconditions and starts the run under parent.
+func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer) (*Run, error) {
+	e.mu.Lock()
+	if p.done {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s %s: this confirmation was already used", ErrRefused, p.spec.Name, p.spec.Target)
+	}
+	p.done = true
+	e.mu.Unlock()
+
+	cctx, ccancel := context.WithTimeout(parent, time.Minute)
+	why, err := e.preconditions(cctx, p.action, p.spec, p.dataAt)
+	ccancel()
+	if err != nil {
+		e.record(p.id, p.spec, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
+		return nil, fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, err)
+	}
+	if why != "" {
+		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s", p.spec.Name, p.spec.Target, why)
+	}
+
+	ctx, cancel := context.WithTimeout(parent, p.spec.Timeout)
+	r := &Run{
+		id:       p.id,
+		spec:     p.spec,
+		plan:     p.plan,
+		started:  time.Now(),
+		cancel:   cancel,
+		updates:  make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		progress: progress,
+	}
+	key := targetKey(p.spec)
+	e.mu.Lock()
+	if other := e.active[key]; other != nil {
+		e.mu.Unlock()
+		cancel()
+		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s is already running on it (run %s)", p.spec.Name, p.spec.Target, other.spec.Name, other.id)
+	}
+	e.active[key] = r
+	e.runs = append(e.runs, r)
+	e.mu.Unlock()
+
+	go e.execute(ctx, cancel, p, r, key)
+	return r, nil
+}
+
+// execute runs the action, verifies it, audits it and releases the target.
+func (e *Executor) execute(ctx context.Context, cancel context.CancelFunc, p *Pending, r *Run, key string) {
+	defer cancel()
+	w := &lineWriter{run: r}
+	err := runSafely(ctx, p.action, p.plan, w)
+	w.Flush()
+	res := Result{Action: p.spec.Name, Target: p.spec.Target.String(), Plan: p.plan, AuditID: p.id}
+	switch {
+	case err == nil:
+		res.Status = StatusSucceeded
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		res.Status = StatusFailed
+		res.Error = fmt.Sprintf("timed out after %s: %v", p.spec.Timeout, err)
+	case ctx.Err() != nil || r.cancelRequested():
+		res.Status = StatusCancelled
+		res.Error = "cancelled: " + err.Error()
+	case errors.Is(err, ErrRefused):
+		res.Status = StatusRefused
+		res.Error = err.Error()
+	default:
+		res.Status = StatusFailed
+		res.Error = err.Error()
+	}
+	if res.Status == StatusSucceeded {
+		vctx, vcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ok, msg, verr := p.action.Verify(vctx)
+		vcancel()
+		res.Verified = ok && verr == nil
+		switch {
+		case verr != nil:
+			res.VerifyMessage = "verify failed: " + verr.Error()
+		default:
+			res.VerifyMessage = msg
+		}
+		r.appendLine("verify: " + res.VerifyMessage)
+	}
+	res.Duration = time.Since(p.prepared)
+	e.record(p.id, p.spec, p.plan, res)
+
+	e.mu.Lock()
+	if e.active[key] == r {
+		delete(e.active, key)
+	}
+	e.mu.Unlock()
+	r.finish(res)
+}
+
+// runSafely calls a.Run, turning a panic into an error.
+func runSafely(ctx context.Context, a Action, plan Plan, out io.Writer) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("action panicked: %v", v)
+		}
+	}()
+	return a.Run(ctx, plan, out)
+}
+
+// Execute runs an action non-interactively (subcommands). Without yes it
+// prints the plan to progress and returns status "planned", changing
+// nothing. With yes the confirmation is given by the caller's flag. Output
+// streams to progress; cancelling ctx cancels the run.
+func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.Writer) Result {
+	if progress == nil {
+		progress = io.Discard
+	}
+	s := e.spec(a)
+	base := Result{Action: s.Name, Target: s.Target.String()}
+	p, err := e.prepare(ctx, a, time.Time{}, prefixWriter(progress))
+	if err != nil {
+		base.Error = err.Error()
+		base.Status = StatusFailed
+		switch {
+		case errors.Is(err, ErrRefused):
+			base.Status = StatusRefused
+		case ctx.Err() != nil:
+			base.Status = StatusCancelled
+		}
+		return base
+	}
+	base.Plan = p.plan
+	base.AuditID = p.id
+	writePlan(progress, p)
+	if !yes || s.Effect == Safe && p.plan.NoChanges {
+		e.mu.Lock()
+		p.done = true
+		e.mu.Unlock()
+		base.Status = StatusPlanned
+		base.Duration = time.Since(p.prepared)
+		if !yes {
+			fmt.Fprintf(progress, "not confirmed: nothing changed (re-run with --yes to %s)\n", s.Name)
+		}
+		e.record(p.id, s, p.plan, base)
+		return base
+	}
+	r, err := e.start(ctx, p, progress)
+	if err != nil {
+		base.Error = err.Error()
+		base.Status = StatusFailed
+		if errors.Is(err, ErrRefused) {
+			base.Status = StatusRefused
+		} else if ctx.Err() != nil {
+			base.Status = StatusCancelled
+		}
+		return base
+	}
+	<-r.Done()
+	res := r.Result()
+	return res
+}
+
+func writePlan(w io.Writer, p *Pending) {
+	s := p.spec
+	fmt.Fprintf(w, "%s %s (%s, %s)\n", s.Name, s.Target, s.Runner, s.Effect)
+	if s.Description != "" {
+		fmt.Fprintf(w, "  %s\n", s.Description)
+	}
+	if p.plan.Summary != "" {
+		fmt.Fprintf(w, "plan: %s\n", p.plan.Summary)
+	}
+	for _, c := range p.plan.Calls {
+		fmt.Fprintf(w, "  will run: %s\n", c)
+	}
+	if p.plan.Text != "" {
+		for _, l := range strings.Split(strings.TrimRight(p.plan.Text, "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", SanitizeLine(l))
+		}
+	}
+}
+
+// prefixWriter sanitises preview output lines before they reach progress.
+func prefixWriter(w io.Writer) io.Writer {
+	if w == io.Discard {
+		return w
+	}
+	return &sanitizingWriter{w: w}
+}
+
+type sanitizingWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (s *sanitizingWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = append(s.buf, p...)
+	for {
+		i := strings.IndexByte(string(s.buf), '\n')
+		if i < 0 {
+			break
+		}
+		fmt.Fprintln(s.w, SanitizeLine(string(s.buf[:i])))
+		s.buf = s.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+// Runs lists the runs of this executor, running and past, newest first.
+func (e *Executor) Runs() []*Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*Run, 0, len(e.runs))
+	for i := len(e.runs) - 1; i >= 0; i-- {
+		out = append(out, e.runs[i])
+	}
+	return out
+}
+
+// Running reports the run in progress on the target of spec, if any.
+func (e *Executor) Running(s Spec) *Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.active[targetKey(s)]
+}
+
+// record writes one audit line; an audit failure is reported on stderr
+// (the action's own outcome is already decided).
+func (e *Executor) record(id string, s Spec, plan Plan, res Result) {
+	if e.audit == nil {
+		return
+	}
+	entry := AuditEntry{
+		Time:       time.Now().UTC(),
+		Who:        e.opts.Identity,
+		Env:        s.Env,
+		Action:     s.Name,
+		Runner:     s.Runner,
+		Effect:     s.Effect.String(),
+		Target:     s.Target.String(),
+		Plan:       summarize(plan),
+		Result:     res.Status,
+		Error:      res.Error,
+		Verified:   res.Verified,
+		Verify:     res.VerifyMessage,
+		DurationMS: res.Duration.Milliseconds(),
+		AuditID:    id,
+	}
+	if err := e.audit.Append(entry); err != nil {
+		fmt.Fprintf(os.Stderr, "console: audit log: %v\n", err)
+	}
+}
+
+// Result is the outcome of one action attempt.
+type Result struct {
+	Action        string        `json:"action"`
+	Target        string        `json:"target"`
+	Status        string        `json:"status"` // planned, succeeded, failed, refused, cancelled
+	Plan          Plan          `json:"plan"`
+	AuditID       string        `json:"audit_id"`
+	Error         string        `json:"error"`
+	Verified      bool          `json:"verified"`
+	VerifyMessage string        `json:"verify_message,omitempty"`
+	Duration      time.Duration `json:"duration_ns"`
+}
+
+// Run is one action running (or finished) in the background.
+type Run struct {
+	id       string
+	spec     Spec
+	plan     Plan
+	started  time.Time
+	cancel   context.CancelFunc
+	updates  chan struct{}
+	done     chan struct{}
+	progress io.Writer
+
+	mu        sync.Mutex
+	lines     []string
+	dropped   int
+	result    Result
+	finished  bool
+	cancelled bool
+}
+
+// ID is the run's audit id.
+func (r *Run) ID() string { return r.id }
+
+// Spec describes the action run.
+func (r *Run) Spec() Spec { return r.spec }
+
+// Plan is the plan that was confirmed.
+func (r *Run) Plan() Plan { return r.plan }
+
+// Started is when the run began.
+func (r *Run) Started() time.Time { return r.started }
+
+// Lines returns a copy of the output so far (sanitised, one entry per line).
+func (r *Run) Lines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
+}
+
+// Updates is signalled (coalesced) whenever output or state changes.
+func (r *Run) Updates() <-chan struct{} { return r.updates }
+
+// Cancel asks the run to stop; the runner stops its child process cleanly.
+func (r *Run) Cancel() {
+	r.mu.Lock()
+	r.cancelled = true
+	r.mu.Unlock()
+	r.cancel()
+}
+
+func (r *Run) cancelRequested() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cancelled
+}
+
+// Done is closed when the run has finished (including verification and audit).
+func (r *Run) Done() <-chan struct{} { return r.done }
+
+// Result is the outcome; while running its Status is "running".
+func (r *Run) Result() Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.finished {
+		return Result{Action: r.spec.Name, Target: r.spec.Target.String(), Status: StatusRunning,
+			Plan: r.plan, AuditID: r.id, Duration: time.Since(r.started)}
+	}
+	return r.result
+}
+
+func (r *Run) signal() {
+	select {
+	case r.updates <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Run) appendLine(l string) {
+	l = SanitizeLine(l)
+	r.mu.Lock()
+	r.lines = append(r.lines, l)
+	if len(r.lines) > maxLines {
+		n := len(r.lines) - maxLines
+		r.lines = append([]string(nil), r.lines[n:]...)
+		r.dropped += n
+	}
+	p := r.progress
+	r.mu.Unlock()
+	if p != nil {
+		fmt.Fprintln(p, l)
+	}
+	r.signal()
+}
+
+func (r *Run) finish(res Result) {
+	r.mu.Lock()
+	r.result = res
+	r.finished = true
+	r.mu.Unlock()
+	close(r.done)
+	r.signal()
+}
+
+// lineWriter splits a run's output into lines.
+type lineWriter struct {
+	mu  sync.Mutex
+	run *Run
+	buf []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := -1
+		for j, c := range w.buf {
+			if c == '\n' {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			break
+		}
+		w.run.appendLine(strings.TrimRight(string(w.buf[:i]), "\r"))
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > 64*1024 { // a very long line without newline
+		w.run.appendLine(string(w.buf))
+		w.buf = nil
+	}
+	return len(p), nil
+}
+
+// Flush emits a trailing partial line.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.run.appendLine(string(w.buf))
+		w.buf = nil
+	}
+}
+
+// SanitizeLine makes one line of outside text safe to display: escape
+// sequences and control characters are removed (tabs become spaces).
+func SanitizeLine(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == 0x1b: // ESC: skip a CSI/OSC sequence
+			if i+1 < len(rs) && rs[i+1] == '[' {
+				i += 2
+				for i < len(rs) && !(rs[i] >= 0x40 && rs[i] <= 0x7e) {
+					i++
+				}
+			} else if i+1 < len(rs) && rs[i+1] == ']' {
+				i += 2
+				for i < len(rs) && rs[i] != 0x07 && !(rs[i] == 0x1b && i+1 < len(rs) && rs[i+1] == '\\') {
+					i++
+				}
+				if i < len(rs) && rs[i] == 0x1b {
+					i++
+				}
+			} else {
+				i++
+			}
+		case r == '\t':
+			b.WriteString("    ")
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
