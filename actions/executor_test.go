@@ -1,0 +1,438 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeAction records calls; its behaviour is set per test.
+type fakeAction struct {
+	spec     Spec
+	checkErr error
+	plan     Plan
+	runErr   error
+	block    bool // Run waits for ctx
+	started  chan struct{}
+	verifyOK bool
+
+	mu     sync.Mutex
+	checks int
+	runs   int
+}
+
+func (f *fakeAction) Spec() Spec { return f.spec }
+func (f *fakeAction) Check(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks++
+	return f.checkErr
+}
+func (f *fakeAction) Preview(_ context.Context, out io.Writer) (Plan, error) {
+	fmt.Fprintln(out, "previewing")
+	return f.plan, nil
+}
+func (f *fakeAction) Run(ctx context.Context, _ Plan, out io.Writer) error {
+	f.mu.Lock()
+	f.runs++
+	f.mu.Unlock()
+	fmt.Fprintln(out, "line one")
+	fmt.Fprint(out, "partial \x1b[31mred\x1b[0m")
+	if f.block {
+		if f.started != nil {
+			close(f.started)
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return f.runErr
+}
+func (f *fakeAction) Verify(context.Context) (bool, string, error) {
+	return f.verifyOK, "target in the intended state", nil
+}
+
+func (f *fakeAction) counts() (int, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.checks, f.runs
+}
+
+func newFake(effect Effect, name string) *fakeAction {
+	return &fakeAction{
+		spec:     Spec{Name: "restart", Target: Ref{Kind: "deployment", Namespace: "shop", Name: name}, Runner: "fake", Effect: effect},
+		plan:     Plan{Summary: "1 to change", Change: 1, Resources: []string{"deployment/" + name}},
+		verifyOK: true,
+	}
+}
+
+func newTestExecutor(t *testing.T, o Options) (*Executor, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state", "console", "audit.jsonl")
+	o.AuditPath = path
+	e, err := NewExecutor(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, path
+}
+
+func readAudit(t *testing.T, path string) []AuditEntry {
+	t.Helper()
+	es, bad, err := ReadAudit(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Fatalf("%d malformed audit lines", bad)
+	}
+	return es
+}
+
+func TestExecuteStatuses(t *testing.T) {
+	tests := []struct {
+		name       string
+		readOnly   bool
+		effect     Effect
+		yes        bool
+		checkErr   error
+		runErr     error
+		wantStatus string
+		wantRuns   int
+		wantRefuse bool
+	}{
+		{name: "no yes plans only", effect: Destructive, wantStatus: StatusPlanned},
+		{name: "yes runs", effect: Mutating, yes: true, wantStatus: StatusSucceeded, wantRuns: 1},
+		{name: "destructive with yes runs", effect: Destructive, yes: true, wantStatus: StatusSucceeded, wantRuns: 1},
+		{name: "read-only refuses mutating", readOnly: true, effect: Mutating, yes: true, wantStatus: StatusRefused, wantRefuse: true},
+		{name: "read-only allows safe", readOnly: true, effect: Safe, yes: true, wantStatus: StatusSucceeded, wantRuns: 1},
+		{name: "failed check refuses", effect: Mutating, yes: true, checkErr: errors.New("deployment not found"), wantStatus: StatusRefused, wantRefuse: true},
+		{name: "failed run", effect: Mutating, yes: true, runErr: errors.New("exit status 1"), wantStatus: StatusFailed, wantRuns: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod", ReadOnly: tt.readOnly, Identity: "alice"})
+			a := newFake(tt.effect, "web")
+			a.checkErr, a.runErr = tt.checkErr, tt.runErr
+			var progress bytes.Buffer
+			res := e.Execute(context.Background(), a, tt.yes, &progress)
+			if res.Status != tt.wantStatus {
+				t.Fatalf("status %q (error %q), want %q", res.Status, res.Error, tt.wantStatus)
+			}
+			if _, runs := a.counts(); runs != tt.wantRuns {
+				t.Errorf("runs = %d, want %d", runs, tt.wantRuns)
+			}
+			if tt.wantRefuse && !strings.Contains(res.Error, "refused") {
+				t.Errorf("refusal error %q lacks the reason prefix", res.Error)
+			}
+			if tt.readOnly && tt.wantRefuse && !strings.Contains(res.Error, "read-only") {
+				t.Errorf("read-only refusal %q does not say why", res.Error)
+			}
+			es := readAudit(t, path)
+			if len(es) != 1 {
+				t.Fatalf("%d audit lines, want 1", len(es))
+			}
+			got := es[0]
+			if got.Result != tt.wantStatus || got.Who != "alice" || got.Env != "prod" || got.Action != "restart" ||
+				got.Target != "deployment/shop/web" || got.AuditID == "" {
+				t.Errorf("audit entry %+v", got)
+			}
+			if res.AuditID != "" && res.AuditID != got.AuditID {
+				t.Errorf("result audit id %q != audit line %q", res.AuditID, got.AuditID)
+			}
+			if tt.wantStatus == StatusSucceeded {
+				if !res.Verified || !got.Verified {
+					t.Errorf("not verified: %+v", res)
+				}
+				if !strings.Contains(progress.String(), "line one") || !strings.Contains(progress.String(), "partial red") {
+					t.Errorf("output not streamed (or not sanitised): %q", progress.String())
+				}
+			}
+		})
+	}
+}
+
+func TestAuditFileModes(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "dev"})
+	e.Execute(context.Background(), newFake(Mutating, "web"), false, io.Discard)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit file mode %v, want 0600", fi.Mode().Perm())
+	}
+	di, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if di.Mode().Perm() != 0o700 {
+		t.Errorf("audit dir mode %v, want 0700", di.Mode().Perm())
+	}
+}
+
+func TestInteractiveFlow(t *testing.T) {
+	tests := []struct {
+		name    string
+		effect  Effect
+		input   string
+		wantErr bool
+		prompt  string
+	}{
+		{name: "destructive needs the name", effect: Destructive, input: "web", prompt: "type web to confirm"},
+		{name: "destructive refuses y", effect: Destructive, input: "y", wantErr: true, prompt: "type web to confirm"},
+		{name: "destructive refuses a prefix", effect: Destructive, input: "we", wantErr: true, prompt: "type web to confirm"},
+		{name: "mutating takes y", effect: Mutating, input: "y", prompt: "press y to confirm"},
+		{name: "mutating refuses n", effect: Mutating, input: "n", wantErr: true, prompt: "press y to confirm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod"})
+			a := newFake(tt.effect, "web")
+			p, err := e.Prepare(context.Background(), a, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Prompt() != tt.prompt {
+				t.Errorf("prompt %q, want %q", p.Prompt(), tt.prompt)
+			}
+			r, err := e.Start(p, tt.input)
+			if tt.wantErr {
+				if !errors.Is(err, ErrRefused) {
+					t.Fatalf("want ErrRefused, got %v", err)
+				}
+				if _, runs := a.counts(); runs != 0 {
+					t.Error("ran without confirmation")
+				}
+				if es := readAudit(t, path); len(es) != 1 || es[0].Result != StatusRefused {
+					t.Errorf("audit %+v", es)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-r.Done()
+			if res := r.Result(); res.Status != StatusSucceeded {
+				t.Fatalf("result %+v", res)
+			}
+			if checks, _ := a.counts(); checks != 2 {
+				t.Errorf("Check called %d times, want 2 (before preview and before run)", checks)
+			}
+			lines := r.Lines()
+			if len(lines) < 2 || lines[0] != "line one" {
+				t.Errorf("lines %q", lines)
+			}
+			if runs := e.Runs(); len(runs) != 1 || runs[0] != r {
+				t.Errorf("Runs() = %v", runs)
+			}
+			// A confirmation is used once.
+			if _, err := e.Start(p, tt.input); !errors.Is(err, ErrRefused) {
+				t.Errorf("second Start with the same pending: %v", err)
+			}
+		})
+	}
+}
+
+func TestDeclineIsAudited(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	p, err := e.Prepare(context.Background(), newFake(Destructive, "db"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Cancel(p)
+	e.Cancel(p) // once only
+	es := readAudit(t, path)
+	if len(es) != 1 || es[0].Result != StatusCancelled {
+		t.Fatalf("audit %+v", es)
+	}
+}
+
+func TestPreconditionsRecheckedBeforeRun(t *testing.T) {
+	e, _ := newTestExecutor(t, Options{Env: "prod"})
+	a := newFake(Mutating, "web")
+	p, err := e.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	a.checkErr = errors.New("deployment web is gone")
+	a.mu.Unlock()
+	if _, err := e.Start(p, "y"); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "gone") {
+		t.Fatalf("want refusal naming the failed precondition, got %v", err)
+	}
+}
+
+func TestStaleDataRefused(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod", MaxDataAge: time.Minute})
+	_, err := e.Prepare(context.Background(), newFake(Mutating, "web"), time.Now().Add(-time.Hour))
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "old") {
+		t.Fatalf("want stale-data refusal, got %v", err)
+	}
+	if es := readAudit(t, path); len(es) != 1 || es[0].Result != StatusRefused {
+		t.Errorf("audit %+v", es)
+	}
+}
+
+func TestOneRunPerTargetAndCancel(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	a := newFake(Mutating, "web")
+	a.block = true
+	a.started = make(chan struct{})
+	p, err := e.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Start(p, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-a.started
+	if e.Running(a.Spec()) != r {
+		t.Error("Running does not report the run")
+	}
+	// A second action on the same target is refused while the first runs.
+	if _, err := e.Prepare(context.Background(), newFake(Mutating, "web"), time.Time{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("want already-running refusal, got %v", err)
+	}
+	// Another target is fine.
+	if _, err := e.Prepare(context.Background(), newFake(Mutating, "api"), time.Time{}); err != nil {
+		t.Fatalf("other target: %v", err)
+	}
+	if r.Result().Status != StatusRunning {
+		t.Errorf("status while running: %q", r.Result().Status)
+	}
+	r.Cancel()
+	<-r.Done()
+	if res := r.Result(); res.Status != StatusCancelled {
+		t.Fatalf("result after cancel %+v", res)
+	}
+	es := readAudit(t, path)
+	var results []string
+	for _, x := range es {
+		results = append(results, x.Result)
+	}
+	if strings.Join(results, ",") != "refused,cancelled" {
+		t.Errorf("audit results %v, want refused then cancelled", results)
+	}
+	if e.Running(a.Spec()) != nil {
+		t.Error("target still marked running")
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	e, _ := newTestExecutor(t, Options{Env: "prod"})
+	a := newFake(Mutating, "web")
+	a.block = true
+	a.spec.Timeout = 50 * time.Millisecond
+	res := e.Execute(context.Background(), a, true, io.Discard)
+	if res.Status != StatusFailed || !strings.Contains(res.Error, "timed out") {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestExecuteCancelledByContext(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	a := newFake(Mutating, "web")
+	a.block = true
+	a.started = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-a.started; cancel() }()
+	res := e.Execute(ctx, a, true, io.Discard)
+	if res.Status != StatusCancelled {
+		t.Fatalf("result %+v", res)
+	}
+	if es := readAudit(t, path); len(es) != 1 || es[0].Result != StatusCancelled {
+		t.Errorf("audit %+v", es)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		in       string
+		secret   string
+		keepText string
+	}{
+		{"psql password=hunter2 host=db", "hunter2", "host=db"},
+		{"export AWS_SECRET_ACCESS_KEY=abcdEFGH1234", "abcdEFGH1234", "export"},
+		{"token: s3cr3tvalue", "s3cr3tvalue", "token"},
+		{"Authorization: Bearer abcdefghijklmnop", "abcdefghijklmnop", "Authorization"},
+		{"redis://user:pa55word@cache:6379", "pa55word", "cache:6379"},
+		{"key id AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE", "used"},
+		{"api_key=\"quoted secret\" next", "quoted secret", "next"},
+		{"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig123", "eyJzdWIiOiIxIn0", "jwt"},
+	}
+	for _, tt := range tests {
+		got := Redact(tt.in)
+		if strings.Contains(got, tt.secret) {
+			t.Errorf("Redact(%q) = %q still holds the secret", tt.in, got)
+		}
+		if !strings.Contains(got, tt.keepText) {
+			t.Errorf("Redact(%q) = %q lost %q", tt.in, got, tt.keepText)
+		}
+	}
+}
+
+func TestAuditRedactsSecrets(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	a := newFake(Mutating, "web")
+	a.runErr = errors.New("connect failed: password=topsecret123")
+	e.Execute(context.Background(), a, true, io.Discard)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "topsecret123") {
+		t.Fatalf("secret in audit log: %s", b)
+	}
+}
+
+func TestConcurrentAppendsStayWellFormed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := OpenAuditLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const n = 40
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := l.Append(AuditEntry{AuditID: fmt.Sprint(i), Action: "x", Plan: PlanSummary{Summary: strings.Repeat("y", 5000)}}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	es, bad, err := ReadAudit(path, 0)
+	if err != nil || bad != 0 || len(es) != n {
+		t.Fatalf("read %d entries, %d bad, err %v", len(es), bad, err)
+	}
+	last, _, err := ReadAudit(path, 5)
+	if err != nil || len(last) != 5 || last[4].AuditID != es[n-1].AuditID {
+		t.Fatalf("limit: %d entries, err %v", len(last), err)
+	}
+}
+
+func TestSanitizeLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"\x1b[1;31mred\x1b[0m", "red"},
+		{"a\x1b]0;title\x07b", "ab"},
+		{"tab\there", "tab    here"},
+		{"bell\x07", "bell"},
+	}
+	for _, tt := range tests {
+		if got := SanitizeLine(tt.in); got != tt.want {
+			t.Errorf("SanitizeLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
