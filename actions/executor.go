@@ -180,6 +180,22 @@ func targetKey(s Spec) string {
 	return s.Runner + "|" + s.Target.Cluster + "|" + s.Target.Region + "|" + s.Target.String()
 }
 
+// Locker is implemented by actions whose "same target" is wider than their
+// Ref: every action with the same LockKey is one target for the
+// one-run-per-target precondition (e.g. all actions on one Terraform state).
+type Locker interface {
+	LockKey() string
+}
+
+func keyOf(a Action, s Spec) string {
+	if l, ok := a.(Locker); ok {
+		if k := l.LockKey(); k != "" {
+			return "lock|" + k
+		}
+	}
+	return targetKey(s)
+}
+
 func (e *Executor) spec(a Action) Spec {
 	s := a.Spec()
 	if s.Env == "" {
@@ -205,7 +221,7 @@ func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt t
 		return why, nil
 	}
 	e.mu.Lock()
-	other := e.active[targetKey(s)]
+	other := e.active[keyOf(a, s)]
 	e.mu.Unlock()
 	if other != nil {
 		return fmt.Sprintf("%s is already running on %s (run %s)", other.spec.Name, s.Target, other.id), nil
@@ -246,6 +262,15 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 		return nil, e.refuse(id, s, Plan{}, start, "%s %s: %s", s.Name, s.Target, why)
 	}
 	plan, err := a.Preview(ctx, out)
+	if err == nil {
+		// The preview may raise the effect (an apply whose plan destroys).
+		if after := a.Spec(); after.Effect > s.Effect {
+			s.Effect = after.Effect
+			if ok, why := e.Allowed(s.Effect); !ok {
+				return nil, e.refuse(id, s, plan, start, "%s %s: %s", s.Name, s.Target, why)
+			}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, ErrRefused) {
 			e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
@@ -323,7 +348,7 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		done:     make(chan struct{}),
 		progress: progress,
 	}
-	key := targetKey(p.spec)
+	key := keyOf(p.action, p.spec)
 	e.mu.Lock()
 	if other := e.active[key]; other != nil {
 		e.mu.Unlock()
@@ -420,13 +445,13 @@ func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.
 	base.Plan = p.plan
 	base.AuditID = p.id
 	writePlan(progress, p)
-	if !yes || s.Effect == Safe && p.plan.NoChanges {
+	if !yes {
 		e.mu.Lock()
 		p.done = true
 		e.mu.Unlock()
 		base.Status = StatusPlanned
 		base.Duration = time.Since(p.prepared)
-		if !yes {
+		if p.spec.Effect != Safe {
 			fmt.Fprintf(progress, "not confirmed: nothing changed (re-run with --yes to %s)\n", s.Name)
 		}
 		e.record(p.id, s, p.plan, base)
@@ -507,11 +532,12 @@ func (e *Executor) Runs() []*Run {
 	return out
 }
 
-// Running reports the run in progress on the target of spec, if any.
-func (e *Executor) Running(s Spec) *Run {
+// Running reports the run in progress on the target of a, if any.
+func (e *Executor) Running(a Action) *Run {
+	s := e.spec(a)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.active[targetKey(s)]
+	return e.active[keyOf(a, s)]
 }
 
 // record writes one audit line; an audit failure is reported on stderr

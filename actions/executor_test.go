@@ -295,7 +295,7 @@ func TestOneRunPerTargetAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-a.started
-	if e.Running(a.Spec()) != r {
+	if e.Running(a) != r {
 		t.Error("Running does not report the run")
 	}
 	// A second action on the same target is refused while the first runs.
@@ -322,7 +322,7 @@ func TestOneRunPerTargetAndCancel(t *testing.T) {
 	if strings.Join(results, ",") != "refused,cancelled" {
 		t.Errorf("audit results %v, want refused then cancelled", results)
 	}
-	if e.Running(a.Spec()) != nil {
+	if e.Running(a) != nil {
 		t.Error("target still marked running")
 	}
 }
