@@ -1,0 +1,18 @@
+package main
+
+import (
+	"context"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/db"
+)
+
+func init() {
+	providerFactories = append(providerFactories, func(_ context.Context, s config.Settings) ([]providers.Provider, error) {
+		if s.Demo || len(s.Env.Databases) == 0 {
+			return nil, nil
+		}
+		return []providers.Provider{db.New(s.Env.Databases, 0)}, nil
+	})
+}

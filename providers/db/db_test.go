@@ -1,0 +1,63 @@
+package db
+
+import (
+	"testing"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+)
+
+func TestParseInfoAndReplicaLags(t *testing.T) {
+	info := "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n" +
+		"slave0:ip=127.0.0.1,port=7001,state=online,offset=100,lag=0\r\n" +
+		"slave1:ip=127.0.0.1,port=7002,state=online,offset=90,lag=3\r\nslave_read_repl_offset:5\r\n"
+	kv := parseInfo(info)
+	if kv["role"] != "master" || kv["connected_slaves"] != "2" {
+		t.Fatalf("parseInfo = %v", kv)
+	}
+	lags := replicaLags(kv)
+	want := map[string]float64{"127.0.0.1:7001": 0, "127.0.0.1:7002": 3}
+	if len(lags) != len(want) {
+		t.Fatalf("lags = %v, want %v", lags, want)
+	}
+	for k, v := range want {
+		if got, ok := lags[k]; !ok || got != v {
+			t.Errorf("lag[%s] = %v, want %v", k, got, v)
+		}
+	}
+}
+
+func TestMemberDSN(t *testing.T) {
+	tests := []struct{ dsn, addr, want string }{
+		{"", "10.0.0.1:5433", "postgres://postgres@10.0.0.1:5433/postgres?sslmode=disable"},
+		{"postgres://u@{host}:{port}/db", "h:1", "postgres://u@h:1/db"},
+		{"host={host} port={port}", "h", "host=h port=5432"},
+	}
+	for _, tc := range tests {
+		if got := memberDSN(config.Database{DSN: tc.dsn}, tc.addr); got != tc.want {
+			t.Errorf("memberDSN(%q, %q) = %q, want %q", tc.dsn, tc.addr, got, tc.want)
+		}
+	}
+}
+
+func TestRollupStatus(t *testing.T) {
+	p := providers.Member{Role: providers.RolePrimary, Healthy: true}
+	r := providers.Member{Role: providers.RoleReplica, Healthy: true}
+	down := providers.Member{Role: providers.RoleReplica}
+	tests := []struct {
+		members []providers.Member
+		want    string
+	}{
+		{[]providers.Member{p, r}, "healthy"},
+		{[]providers.Member{p, down}, "degraded"},
+		{[]providers.Member{r, down}, "no primary"},
+		{[]providers.Member{p, p}, "split brain: several primaries"},
+	}
+	for _, tc := range tests {
+		db := providers.Database{Members: tc.members}
+		rollupStatus(&db)
+		if db.Status != tc.want {
+			t.Errorf("%v: status %q, want %q", tc.members, db.Status, tc.want)
+		}
+	}
+}
