@@ -1,0 +1,678 @@
+package traces
+
+import (
+	"cmp"
+	"container/heap"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opsconsole/console/providers"
+)
+
+// Finding kinds.
+const (
+	KindErrorOrigin     = "error_origin"
+	KindSequentialCalls = "sequential_calls"
+	KindPoolSaturation  = "pool_saturation"
+	KindLockContention  = "lock_contention"
+	KindSlowDependency  = "slow_dependency"
+	KindBaseline        = "baseline_deviation"
+)
+
+// Thresholds of the finding rules (documented in docs/traces.md).
+const (
+	// MinGroup is the smallest sibling group judged for sequential calls,
+	// pool saturation and serialisation.
+	MinGroup = 3
+	// SequentialShare: sequential siblings must take at least this share
+	// of their parent's duration.
+	SequentialShare = 0.2
+	// SlowShare: a span whose critical-path time is at least this share of
+	// the critical path dominates it.
+	SlowShare = 0.5
+	// WaitMin is the shortest wait judged as lock contention.
+	WaitMin = time.Millisecond
+	// WaitTraceShare: waits must add up to at least this share of the
+	// trace for a lock_contention finding.
+	WaitTraceShare = 0.05
+	// maxIDs caps the span ids listed in one finding.
+	maxIDs = 50
+)
+
+// Report is the root-cause report of one trace (`console trace show`).
+type Report struct {
+	TraceID      string       `json:"trace_id"`
+	Root         RootInfo     `json:"root"`
+	ErrorOrigin  *ErrorOrigin `json:"error_origin"`
+	CriticalPath []TimeShare  `json:"critical_path"`
+	Findings     []Finding    `json:"findings"`
+	Locations    []Location   `json:"locations"`
+	// Spans and Errors count the trace's spans and error spans.
+	Spans  int `json:"spans"`
+	Errors int `json:"errors"`
+	// Baseline is the number of other traces of the same root operation
+	// the trace was compared with.
+	Baseline int `json:"baseline_traces"`
+	// Analysis is the analysed trace the report rests on.
+	Analysis *Analysis `json:"-"`
+}
+
+// RootInfo names the root span.
+type RootInfo struct {
+	SpanID     string  `json:"span_id"`
+	Service    string  `json:"service"`
+	Operation  string  `json:"operation"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// ErrorOrigin is where the error started: the deepest error span with no
+// errored children, and the chain of span ids from it up to the root.
+type ErrorOrigin struct {
+	SpanID    string   `json:"span_id"`
+	Service   string   `json:"service"`
+	Operation string   `json:"operation"`
+	Message   string   `json:"message"`
+	Chain     []string `json:"chain"`
+}
+
+// TimeShare is critical-path self time of one service and operation.
+type TimeShare struct {
+	Service   string  `json:"service"`
+	Operation string  `json:"operation"`
+	SelfMS    float64 `json:"self_ms"`
+	Share     float64 `json:"share"`
+	Spans     int     `json:"spans"`
+}
+
+// Finding is one thing the analysis found unusual, with the spans it rests
+// on.
+type Finding struct {
+	Kind      string   `json:"kind"`
+	Summary   string   `json:"summary"`
+	SpanIDs   []string `json:"span_ids"`
+	Service   string   `json:"service"`
+	Operation string   `json:"operation"`
+}
+
+// Location is where a span ran.
+type Location struct {
+	SpanID  string `json:"span_id"`
+	Service string `json:"service"`
+	Pod     string `json:"pod"`
+	Node    string `json:"node"`
+	Zone    string `json:"zone"`
+	Host    string `json:"host"`
+}
+
+// LocationOf reads where s ran from its attributes.
+func LocationOf(s *Span) Location {
+	l := Location{SpanID: s.SpanID, Service: s.Service}
+	l.Pod, _ = s.Attr("k8s.pod.name")
+	l.Node, _ = s.Attr("k8s.node.name")
+	l.Zone, _ = s.Attr("cloud.availability_zone")
+	l.Host, _ = s.Attr("host.name")
+	return l
+}
+
+// Empty reports whether the location names no place.
+func (l Location) Empty() bool { return l.Pod == "" && l.Node == "" && l.Zone == "" && l.Host == "" }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// NewReport analyses t and builds its report. baseline holds other traces;
+// those with the same root service and operation are compared with t.
+func NewReport(t *Trace, baseline []*Trace) *Report {
+	return ReportOf(Analyze(t), baseline)
+}
+
+// ReportOf builds the report of an analysed trace.
+func ReportOf(a *Analysis, baseline []*Trace) *Report {
+	t := a.Trace
+	r := &Report{TraceID: t.TraceID, Analysis: a, Spans: len(t.Spans), CriticalPath: []TimeShare{}, Findings: []Finding{}, Locations: []Location{}}
+	if a.Root < 0 {
+		return r
+	}
+	root := a.Span(a.Root)
+	r.Root = RootInfo{SpanID: root.SpanID, Service: root.Service, Operation: root.Operation, DurationMS: ms(root.Duration)}
+	for i := range t.Spans {
+		if t.Spans[i].Error {
+			r.Errors++
+		}
+	}
+	keys := newKeyTable(a)
+	r.ErrorOrigin = errorOrigin(a)
+	r.CriticalPath = whereTimeWent(a, keys)
+	if o := r.ErrorOrigin; o != nil {
+		r.Findings = append(r.Findings, Finding{Kind: KindErrorOrigin, SpanIDs: o.Chain, Service: o.Service, Operation: o.Operation,
+			Summary: fmt.Sprintf("error started in %s %s: %s (propagated through %d spans to the root)", o.Service, o.Operation, orDash(o.Message), len(o.Chain)-1)})
+	}
+	waits := waitingSpans(a)
+	r.Findings = append(r.Findings, siblingFindings(a, keys)...)
+	r.Findings = append(r.Findings, lockFindings(a, keys, waits)...)
+	r.Findings = append(r.Findings, slowDependency(a, waits)...)
+	var same []*Trace
+	for _, b := range baseline {
+		if b == nil || b == t || b.TraceID == t.TraceID {
+			continue
+		}
+		if rs := rootSpan(b); rs != nil && rs.Service == root.Service && rs.Operation == root.Operation {
+			same = append(same, b)
+		}
+	}
+	r.Baseline = len(same)
+	if len(same) > 0 {
+		r.Findings = append(r.Findings, baselineFindings(a, same)...)
+	}
+	r.Locations = locations(a, r)
+	return r
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(no message)"
+	}
+	return s
+}
+
+// rootSpan returns the root of t without building the whole tree: the
+// longest span with no parent id (or the longest span).
+func rootSpan(t *Trace) *Span {
+	var best *Span
+	bestTrue := false
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		isTrue := s.ParentID == ""
+		if best == nil || (isTrue && !bestTrue) || (isTrue == bestTrue && s.Duration > best.Duration) {
+			best, bestTrue = s, isTrue
+		}
+	}
+	return best
+}
+
+// keyTable interns (service, operation) per span.
+type keyTable struct {
+	key   []int32 // per span
+	names []svcOp
+}
+
+type svcOp struct{ service, operation string }
+
+func newKeyTable(a *Analysis) *keyTable {
+	spans := a.Trace.Spans
+	k := &keyTable{key: make([]int32, len(spans))}
+	ids := map[svcOp]int32{}
+	for i := range spans {
+		so := svcOp{spans[i].Service, spans[i].Operation}
+		id, ok := ids[so]
+		if !ok {
+			id = int32(len(k.names))
+			ids[so] = id
+			k.names = append(k.names, so)
+		}
+		k.key[i] = id
+	}
+	return k
+}
+
+func errorOrigin(a *Analysis) *ErrorOrigin {
+	spans := a.Trace.Spans
+	errChild := make([]bool, len(spans))
+	any := false
+	for i := range spans {
+		if spans[i].Error {
+			any = true
+			if p := a.Parent[i]; p >= 0 {
+				errChild[p] = true
+			}
+		}
+	}
+	if !any {
+		return nil
+	}
+	best := int32(-1)
+	for _, i := range a.Order { // pre-order: earlier start wins ties
+		if spans[i].Error && !errChild[i] && (best < 0 || a.Depth[i] > a.Depth[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	s := &spans[best]
+	o := &ErrorOrigin{SpanID: s.SpanID, Service: s.Service, Operation: s.Operation, Message: errorMessage(s)}
+	for j := best; j >= 0; j = a.Parent[j] {
+		o.Chain = append(o.Chain, spans[j].SpanID)
+	}
+	return o
+}
+
+// errorMessage is the best description of a span's error.
+func errorMessage(s *Span) string {
+	if s.StatusMessage != "" {
+		return s.StatusMessage
+	}
+	if m := eventMessage(s.Events); m != "" {
+		return m
+	}
+	for _, k := range []string{"exception.message", "error.message", "error.type", "exception.type"} {
+		if v, ok := s.Attr(k); ok && v != "" {
+			return v
+		}
+	}
+	for _, k := range []string{"http.response.status_code", "http.status_code", "rpc.grpc.status_code"} {
+		if v, ok := s.Attr(k); ok && v != "" {
+			return k + "=" + v
+		}
+	}
+	return ""
+}
+
+func whereTimeWent(a *Analysis, keys *keyTable) []TimeShare {
+	total := time.Duration(0)
+	byKey := map[int32]*TimeShare{}
+	times := map[int32]time.Duration{}
+	for _, seg := range a.Segments {
+		total += seg.End - seg.Start
+	}
+	for i, d := range a.CPTime {
+		if d <= 0 {
+			continue
+		}
+		k := keys.key[i]
+		ts := byKey[k]
+		if ts == nil {
+			ts = &TimeShare{Service: keys.names[k].service, Operation: keys.names[k].operation}
+			byKey[k] = ts
+		}
+		ts.Spans++
+		times[k] += d
+	}
+	out := make([]TimeShare, 0, len(byKey))
+	for k, ts := range byKey {
+		ts.SelfMS = ms(times[k])
+		if total > 0 {
+			ts.Share = float64(times[k]) / float64(total)
+		}
+		out = append(out, *ts)
+	}
+	slices.SortFunc(out, func(x, y TimeShare) int {
+		if r := cmp.Compare(y.SelfMS, x.SelfMS); r != 0 {
+			return r
+		}
+		return cmp.Compare(x.Service+x.Operation, y.Service+y.Operation)
+	})
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	return out
+}
+
+// ids lists the span ids of idx (at most maxIDs).
+func ids(a *Analysis, idx []int32) []string {
+	out := make([]string, 0, min(len(idx), maxIDs))
+	for _, i := range idx {
+		if len(out) == maxIDs {
+			break
+		}
+		out = append(out, a.Trace.Spans[i].SpanID)
+	}
+	return out
+}
+
+// int64Heap is a min-heap of end times.
+type int64Heap []int64
+
+func (h int64Heap) Len() int           { return len(h) }
+func (h int64Heap) Less(i, j int) bool { return h[i] < h[j] }
+func (h int64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *int64Heap) Push(x any)        { *h = append(*h, x.(int64)) }
+func (h *int64Heap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// siblingFindings looks at the groups of siblings with the same service and
+// operation under one parent:
+//
+//   - sequential_calls: at least MinGroup siblings, no two overlapping, that
+//     together take at least SequentialShare of the parent: they could run
+//     in parallel.
+//   - pool_saturation: at least MinGroup siblings, at most K (2 <= K <= N-2)
+//     of them running at once, and at least 80% of those started after the
+//     first K start within a slot-free tolerance (max(1ms, 10% of the
+//     median sibling duration)) of another sibling's end: they waited for a
+//     slot in a pool of K.
+//   - lock_contention (serialised requests): at least MinGroup siblings
+//     issued together (their starts spread over less than 25% of the
+//     shortest one's duration) that finish one at a time (each end at
+//     least 50% of the shortest duration after the previous end): they
+//     queued on one resource.
+func siblingFindings(a *Analysis, keys *keyTable) []Finding {
+	spans := a.Trace.Spans
+	var out []Finding
+	var buf []int32
+	var h int64Heap
+	for p := range spans {
+		kids := a.Children(int32(p))
+		if len(kids) < MinGroup {
+			continue
+		}
+		buf = append(buf[:0], kids...) // already by start; stable sort by key keeps that
+		slices.SortStableFunc(buf, func(x, y int32) int { return cmp.Compare(keys.key[x], keys.key[y]) })
+		for lo := 0; lo < len(buf); {
+			hi := lo + 1
+			for hi < len(buf) && keys.key[buf[hi]] == keys.key[buf[lo]] {
+				hi++
+			}
+			g := buf[lo:hi]
+			lo = hi
+			if len(g) < MinGroup {
+				continue
+			}
+			name := keys.names[keys.key[g[0]]]
+			// Concurrency and slot-freed starts.
+			h = h[:0]
+			k := 0
+			var sum, longest time.Duration
+			shortest := spans[g[0]].Duration
+			durs := make([]time.Duration, len(g))
+			for gi, i := range g {
+				s := a.rel(spans[i].Start)
+				d := spans[i].Duration
+				durs[gi] = d
+				sum += d
+				longest, shortest = max(longest, d), min(shortest, d)
+				for h.Len() > 0 && h[0] <= s {
+					heap.Pop(&h)
+				}
+				heap.Push(&h, satAdd(s, d))
+				k = max(k, h.Len())
+			}
+			slices.Sort(durs)
+			median := durs[len(durs)/2]
+			parentDur := spans[p].Duration
+			switch {
+			case k == 1 && parentDur > 0 && float64(sum) >= SequentialShare*float64(parentDur):
+				out = append(out, Finding{Kind: KindSequentialCalls, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+					Summary: fmt.Sprintf("%d sequential calls to %s %s from %s %s took %s one after another; in parallel they could take about %s",
+						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(sum), round(longest))})
+			case k >= 2 && len(g) >= k+2:
+				tol := max(time.Millisecond, median/10)
+				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.8*float64(late) {
+					window := a.rel(spans[g[len(g)-1]].Start) - a.rel(spans[g[0]].Start)
+					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+						Summary: fmt.Sprintf("%d calls to %s %s from %s %s ran at most %d at a time (a pool of %d?): %d waited for a free slot, adding about %s",
+							len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, k, k, n, round(time.Duration(window)))})
+				}
+			}
+			if serialised(a, g, shortest) {
+				out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, byEnd(a, g)), Service: name.service, Operation: name.operation,
+					Summary: fmt.Sprintf("%d concurrent calls to %s %s from %s %s finished one at a time (%s to %s): serialised on a shared resource",
+						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(shortest), round(longest))})
+			}
+		}
+	}
+	return out
+}
+
+// slotFreed counts the siblings (after the first k by start) that started
+// within tol after another sibling ended.
+func slotFreed(a *Analysis, g []int32, k int, tol time.Duration) (n, late int) {
+	spans := a.Trace.Spans
+	ends := make([]int64, len(g))
+	for gi, i := range g {
+		ends[gi] = satAdd(a.rel(spans[i].Start), spans[i].Duration)
+	}
+	slices.Sort(ends)
+	for gi := k; gi < len(g); gi++ {
+		late++
+		s := a.rel(spans[g[gi]].Start)
+		// latest end <= s
+		j, _ := slices.BinarySearch(ends, s+1)
+		if j > 0 && s-ends[j-1] <= int64(tol) {
+			n++
+		}
+	}
+	return n, late
+}
+
+// serialised implements the serialised-requests rule (see siblingFindings).
+func serialised(a *Analysis, g []int32, shortest time.Duration) bool {
+	if shortest <= WaitMin {
+		return false
+	}
+	spans := a.Trace.Spans
+	first, last := a.rel(spans[g[0]].Start), a.rel(spans[g[len(g)-1]].Start)
+	if float64(last-first) > 0.25*float64(shortest) {
+		return false
+	}
+	ends := make([]int64, len(g))
+	for gi, i := range g {
+		ends[gi] = satAdd(a.rel(spans[i].Start), spans[i].Duration)
+	}
+	slices.Sort(ends)
+	for j := 1; j < len(ends); j++ {
+		if float64(ends[j]-ends[j-1]) < 0.5*float64(shortest) {
+			return false
+		}
+	}
+	return true
+}
+
+func byEnd(a *Analysis, g []int32) []int32 {
+	out := slices.Clone(g)
+	spans := a.Trace.Spans
+	slices.SortFunc(out, func(x, y int32) int { return spans[x].End().Compare(spans[y].End()) })
+	return out
+}
+
+// round renders a duration for summaries.
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// waitWords are the operation-name words that mark a span as waiting.
+var waitWords = map[string]bool{"lock": true, "locked": true, "locking": true, "acquire": true, "wait": true, "waiting": true,
+	"mutex": true, "semaphore": true, "contention": true, "blocked": true}
+
+// isWaitOperation reports whether an operation name says it waits.
+func isWaitOperation(op string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(op), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) {
+		if waitWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// waitingSpans marks the spans that wait: an operation name with a wait
+// word (lock, acquire, wait, mutex, semaphore, contention, blocked), a
+// duration of at least WaitMin, and self time at least half the duration.
+func waitingSpans(a *Analysis) []bool {
+	spans := a.Trace.Spans
+	w := make([]bool, len(spans))
+	cache := map[string]bool{}
+	for i := range spans {
+		s := &spans[i]
+		if s.Duration < WaitMin || a.Self[i]*2 < s.Duration {
+			continue
+		}
+		v, ok := cache[s.Operation]
+		if !ok {
+			v = isWaitOperation(s.Operation)
+			cache[s.Operation] = v
+		}
+		w[i] = v
+	}
+	return w
+}
+
+// lockFindings groups waiting spans by service and operation; a group whose
+// waits add up to WaitTraceShare of the trace is lock contention.
+func lockFindings(a *Analysis, keys *keyTable, waits []bool) []Finding {
+	spans := a.Trace.Spans
+	groups := map[int32][]int32{}
+	var order []int32
+	for _, i := range a.Order {
+		if waits[i] {
+			k := keys.key[i]
+			if groups[k] == nil {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], i)
+		}
+	}
+	var out []Finding
+	total := a.Duration()
+	for _, k := range order {
+		g := groups[k]
+		var sum, longest time.Duration
+		onPath := time.Duration(0)
+		for _, i := range g {
+			sum += spans[i].Duration
+			longest = max(longest, spans[i].Duration)
+			onPath += a.CPTime[i]
+		}
+		if total <= 0 || float64(sum) < WaitTraceShare*float64(total) {
+			continue
+		}
+		slices.SortStableFunc(g, func(x, y int32) int { return cmp.Compare(spans[y].Duration, spans[x].Duration) })
+		name := keys.names[k]
+		resource := ""
+		for _, key := range []string{"lock.name", "lock", "resource", "db.sql.table", "db.collection.name"} {
+			if v, ok := spans[g[0]].Attr(key); ok {
+				resource = " on " + v
+				break
+			}
+		}
+		out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+			Summary: fmt.Sprintf("%d waits in %s %s%s took %s in all (longest %s, %s on the critical path)",
+				len(g), name.service, name.operation, resource, round(sum), round(longest), round(onPath))})
+	}
+	return out
+}
+
+// slowDependency reports a single span (not the root, not a waiting span)
+// whose critical-path time is at least SlowShare of the critical path.
+func slowDependency(a *Analysis, waits []bool) []Finding {
+	spans := a.Trace.Spans
+	var total time.Duration
+	for _, s := range a.Segments {
+		total += s.End - s.Start
+	}
+	if total <= 0 {
+		return nil
+	}
+	best := int32(-1)
+	for i, d := range a.CPTime {
+		if int32(i) == a.Root || waits[i] {
+			continue
+		}
+		if best < 0 || d > a.CPTime[best] {
+			best = int32(i)
+		}
+	}
+	if best < 0 || float64(a.CPTime[best]) < SlowShare*float64(total) {
+		return nil
+	}
+	s := &spans[best]
+	caller := ""
+	if p := a.Parent[best]; p >= 0 && spans[p].Service != s.Service {
+		caller = " called by " + spans[p].Service
+	}
+	return []Finding{{Kind: KindSlowDependency, SpanIDs: []string{s.SpanID}, Service: s.Service, Operation: s.Operation,
+		Summary: fmt.Sprintf("%s %s%s took %s, %.0f%% of the critical path", s.Service, s.Operation, caller, round(s.Duration), 100*float64(a.CPTime[best])/float64(total))}}
+}
+
+// locations lists where the spans the report names ran (the error origin
+// and its chain's first spans, the findings' spans, the critical path's
+// biggest spans) and the first span of every service, skipping spans that
+// carry no location attribute.
+func locations(a *Analysis, r *Report) []Location {
+	spans := a.Trace.Spans
+	seen := map[string]bool{}
+	out := []Location{}
+	add := func(id string) {
+		if len(out) >= 200 || seen[id] {
+			return
+		}
+		seen[id] = true
+		i, ok := a.byID[id]
+		if !ok {
+			return
+		}
+		if l := LocationOf(&spans[i]); !l.Empty() {
+			out = append(out, l)
+		}
+	}
+	if o := r.ErrorOrigin; o != nil {
+		for _, id := range o.Chain[:min(len(o.Chain), 20)] {
+			add(id)
+		}
+	}
+	for _, f := range r.Findings {
+		for _, id := range f.SpanIDs[:min(len(f.SpanIDs), 10)] {
+			add(id)
+		}
+	}
+	top := slices.Clone(a.Order)
+	slices.SortStableFunc(top, func(x, y int32) int { return cmp.Compare(a.CPTime[y], a.CPTime[x]) })
+	for _, i := range top[:min(len(top), 5)] {
+		if a.CPTime[i] > 0 {
+			add(spans[i].SpanID)
+		}
+	}
+	services := map[string]bool{}
+	for _, i := range a.Order {
+		if !services[spans[i].Service] {
+			services[spans[i].Service] = true
+			add(spans[i].SpanID)
+		}
+	}
+	return out
+}
+
+// Summary is the one-line listing of a trace in the Traces view.
+func Summary(t *Trace) providers.TraceSummary {
+	ts := providers.TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans), Services: []string{}}
+	if len(t.Spans) == 0 {
+		return ts
+	}
+	root := rootSpan(t)
+	ts.Service, ts.Operation = root.Service, root.Operation
+	start, end := t.Spans[0].Start, t.Spans[0].End()
+	seen := map[string]bool{}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Start.Before(start) {
+			start = s.Start
+		}
+		if e := s.End(); e.After(end) {
+			end = e
+		}
+		if s.Error {
+			ts.Errors++
+		}
+		if !seen[s.Service] {
+			seen[s.Service] = true
+			ts.Services = append(ts.Services, s.Service)
+		}
+	}
+	slices.Sort(ts.Services)
+	ts.Start = start
+	ts.Duration = end.Sub(start)
+	ts.DurationMS = ms(ts.Duration)
+	return ts
+}

@@ -1,0 +1,199 @@
+package traces
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned by Source.Get for an unknown trace id.
+var ErrNotFound = errors.New("trace not found")
+
+// Query selects traces.
+type Query struct {
+	// Service is required by Jaeger; Operation is optional.
+	Service   string
+	Operation string
+	// Tags must all match a span's tag or resource attribute.
+	Tags map[string]string
+	// MinDuration and MaxDuration bound the root span's duration (zero:
+	// no bound).
+	MinDuration time.Duration
+	MaxDuration time.Duration
+	// Lookback is how far back to search (default DefaultLookback); Start
+	// and End, when set, override it.
+	Lookback   time.Duration
+	Start, End time.Time
+	// Limit caps the number of traces (default DefaultLimit).
+	Limit int
+}
+
+// Defaults of a Query.
+const (
+	DefaultLookback = time.Hour
+	DefaultLimit    = 20
+)
+
+// Window returns the query's time window, applying the defaults.
+func (q Query) Window(now time.Time) (start, end time.Time) {
+	end = q.End
+	if end.IsZero() {
+		end = now
+	}
+	start = q.Start
+	if start.IsZero() {
+		lb := q.Lookback
+		if lb <= 0 {
+			lb = DefaultLookback
+		}
+		start = end.Add(-lb)
+	}
+	return start, end
+}
+
+// Source is where traces come from: a Jaeger query service or traces in
+// memory (the demo).
+type Source interface {
+	// Find returns the traces matching q, newest first.
+	Find(ctx context.Context, q Query) ([]*Trace, error)
+	// Get returns one trace; ErrNotFound when there is none.
+	Get(ctx context.Context, traceID string) (*Trace, error)
+	// Services lists the services that sent traces.
+	Services(ctx context.Context) ([]string, error)
+	// Dependencies returns the service graph of the last lookback.
+	Dependencies(ctx context.Context, lookback time.Duration) ([]Dependency, error)
+}
+
+// MemorySource is a Source over traces held in memory.
+type MemorySource struct {
+	traces []*Trace
+	// Now is the clock for lookback windows (default time.Now).
+	Now func() time.Time
+}
+
+// NewMemorySource returns a Source over ts.
+func NewMemorySource(ts []*Trace) *MemorySource { return &MemorySource{traces: ts} }
+
+func (m *MemorySource) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Find implements Source. Like Jaeger, a trace matches when one of its
+// spans has the service (and operation and tags); durations bound that
+// span's duration.
+func (m *MemorySource) Find(ctx context.Context, q Query) ([]*Trace, error) {
+	start, end := q.Window(m.now())
+	var out []*Trace
+	for _, t := range m.traces {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("find traces: %w", err)
+		}
+		if matches(t, q, start, end) {
+			out = append(out, t)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y *Trace) int { return traceStart(y).Compare(traceStart(x)) })
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func traceStart(t *Trace) time.Time {
+	var st time.Time
+	for i := range t.Spans {
+		if i == 0 || t.Spans[i].Start.Before(st) {
+			st = t.Spans[i].Start
+		}
+	}
+	return st
+}
+
+func matches(t *Trace, q Query, start, end time.Time) bool {
+	if len(t.Spans) == 0 {
+		return false
+	}
+	ts := traceStart(t)
+	if ts.Before(start) || ts.After(end) {
+		return false
+	}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if q.Service != "" && s.Service != q.Service {
+			continue
+		}
+		if q.Operation != "" && s.Operation != q.Operation {
+			continue
+		}
+		if q.MinDuration > 0 && s.Duration < q.MinDuration {
+			continue
+		}
+		if q.MaxDuration > 0 && s.Duration > q.MaxDuration {
+			continue
+		}
+		ok := true
+		for k, v := range q.Tags {
+			got, found := s.Attr(k)
+			if k == "error" && !found {
+				got, found = fmt.Sprint(s.Error), true
+			}
+			if !found || !strings.EqualFold(got, v) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Get implements Source.
+func (m *MemorySource) Get(_ context.Context, traceID string) (*Trace, error) {
+	id := normalizeID(strings.TrimSpace(traceID))
+	for _, t := range m.traces {
+		if t.TraceID == id || strings.TrimLeft(t.TraceID, "0") == strings.TrimLeft(id, "0") {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNotFound, Sanitize(traceID))
+}
+
+// Services implements Source.
+func (m *MemorySource) Services(context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range m.traces {
+		for i := range t.Spans {
+			if s := t.Spans[i].Service; !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Dependencies implements Source, computing the graph from the traces.
+func (m *MemorySource) Dependencies(_ context.Context, lookback time.Duration) ([]Dependency, error) {
+	start, end := Query{Lookback: lookback}.Window(m.now())
+	var in []*Trace
+	for _, t := range m.traces {
+		if ts := traceStart(t); !ts.Before(start) && !ts.After(end) {
+			in = append(in, t)
+		}
+	}
+	return Dependencies(in), nil
+}
