@@ -2,10 +2,77 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui"
 )
 
-// runTUI opens the interactive console. (Owned by the ui work.)
+// traceSourceFactory returns the trace source the settings call for (e.g.
+// the Jaeger client for --jaeger), nil when they name none. The traces
+// work sets it from its own file.
+var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Source, error)
+
+// runTUI opens the interactive console: settings → store → executor → UI.
+// Nothing heavy happens before the first frame: the store starts its
+// providers in the background and the UI draws as soon as they answer.
 func runTUI(ctx context.Context, a *app) error {
-	return errors.New("the interactive console is not built yet")
+	s, err := a.settings()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := startStore(ctx, s)
+	if err != nil {
+		return err
+	}
+	exec, err := tuiExecutor(s)
+	if err != nil {
+		return err
+	}
+	src, err := tuiTraceSource(ctx, s, st)
+	if err != nil {
+		return err
+	}
+	return ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src})
+}
+
+// tuiExecutor builds the executor the UI runs actions through.
+func tuiExecutor(s config.Settings) (*actions.Executor, error) {
+	e, err := actions.NewExecutor(actions.Options{
+		Env:       s.Env.Name,
+		ReadOnly:  s.Env.ReadOnly,
+		AuditPath: s.AuditLog,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("executor: %w", err)
+	}
+	return e, nil
+}
+
+// tuiTraceSource returns the configured trace source, else the traces held
+// by a provider (the demo keeps its traces in memory).
+func tuiTraceSource(ctx context.Context, s config.Settings, st *providers.Store) (traces.Source, error) {
+	if traceSourceFactory != nil {
+		src, err := traceSourceFactory(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("traces: %w", err)
+		}
+		if src != nil {
+			return src, nil
+		}
+	}
+	for _, p := range st.Providers() {
+		switch tp := p.(type) {
+		case interface{ TraceSource() traces.Source }:
+			return tp.TraceSource(), nil
+		case interface{ Traces() []*traces.Trace }:
+			return traces.NewMemorySource(tp.Traces()), nil
+		}
+	}
+	return nil, nil
 }

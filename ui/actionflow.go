@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+)
+
+// prepareTimeout bounds a preview (terraform plan can be slow).
+const prepareTimeout = 5 * time.Minute
+
+// offer is one action offered for the selected object.
+type offer struct {
+	action  actions.Action
+	spec    actions.Spec
+	allowed bool
+	reason  string
+}
+
+// actionFlow is the guarded path from `a` to a running action: offers →
+// prepare (preview, with a spinner) → plan and confirmation → start.
+type actionFlow struct {
+	req      int
+	target   string
+	loading  bool
+	offers   []offer
+	cursor   int
+	err      string
+	chosen   *offer
+	pending  common.Pending
+	input    common.Input
+	scroll   int
+	starting bool
+}
+
+type (
+	offersMsg struct {
+		req    int
+		offers []offer
+	}
+	preparedMsg struct {
+		req     int
+		pending common.Pending
+		err     error
+	}
+	startedMsg struct {
+		req int
+		run common.Run
+		err error
+	}
+	runUpdateMsg struct {
+		run  common.Run
+		done bool
+	}
+)
+
+// open lists the actions the sources offer for the selected object.
+func (f *actionFlow) open(m *Model) tea.Cmd {
+	sel, ok := m.page().Selected()
+	if !ok || len(sel.Refs) == 0 {
+		m.setMsg("no actions for this object", false)
+		return nil
+	}
+	if m.d.offerers == nil || m.d.exec == nil {
+		m.setMsg("actions are not available: no executor", true)
+		return nil
+	}
+	m.reqID++
+	*f = actionFlow{req: m.reqID, target: sel.Refs[0].String(), loading: true}
+	m.mode = modeMenu
+	offerers := m.d.offerers
+	ro, why := m.readOnly()
+	refs, req := sel.Refs, f.req
+	return func() tea.Msg {
+		var out []offer
+		for _, o := range offerers() {
+			for _, r := range refs {
+				for _, a := range o.Offer(r) {
+					s := a.Spec()
+					of := offer{action: a, spec: s, allowed: true}
+					if ro && s.Effect != actions.Safe {
+						of.allowed, of.reason = false, "read-only: "+why
+					}
+					out = append(out, of)
+				}
+			}
+		}
+		return offersMsg{req: req, offers: out}
+	}
+}
+
+// dataAt is the time of the oldest source data on screen.
+func (m *Model) dataAt() time.Time {
+	var at time.Time
+	if m.snap == nil {
+		return at
+	}
+	for _, st := range m.snap.Inv.Sources {
+		if st.Status == providers.StatusOK && (at.IsZero() || st.UpdatedAt.Before(at)) {
+			at = st.UpdatedAt
+		}
+	}
+	return at
+}
+
+// handle processes the flow's messages; it reports whether msg was one.
+func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case offersMsg:
+		if msg.req == f.req && m.mode == modeMenu {
+			f.loading, f.offers, f.cursor = false, msg.offers, 0
+		}
+		return nil, true
+	case preparedMsg:
+		if msg.req != f.req || m.mode != modePreparing {
+			if msg.pending != nil { // the user went away: record the decline
+				return m.declineCmd(msg.pending), true
+			}
+			return nil, true
+		}
+		if msg.err != nil {
+			f.err = common.Sanitize(msg.err.Error())
+			m.mode = modeMenu
+			return nil, true
+		}
+		f.pending, f.scroll = msg.pending, 0
+		f.input = common.Input{Prompt: msg.pending.Prompt() + ": "}
+		m.mode = modeConfirm
+		return nil, true
+	case startedMsg:
+		if msg.req != f.req {
+			return nil, true
+		}
+		f.starting = false
+		m.mode = modeNormal
+		if msg.err != nil {
+			m.setMsg("not started: "+msg.err.Error(), true)
+			return nil, true
+		}
+		cmd := m.switchTo("actions")
+		m.refreshRuns()
+		m.actionsPage().SelectRun(msg.run.ID())
+		m.setMsg("started "+msg.run.Spec().Name+" on "+msg.run.Spec().Target.String()+" (x cancels)", false)
+		return tea.Batch(cmd, listenRun(msg.run)), true
+	case runUpdateMsg:
+		m.refreshRuns()
+		if msg.done {
+			res := msg.run.Result()
+			m.setMsg(fmt.Sprintf("%s on %s: %s", msg.run.Spec().Name, msg.run.Spec().Target, res.Status), res.Status != "succeeded")
+			return nil, true
+		}
+		return listenRun(msg.run), true
+	}
+	return nil, false
+}
+
+// listenRun waits for the run's next update.
+func listenRun(r common.Run) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-r.Updates():
+			return runUpdateMsg{run: r}
+		case <-r.Done():
+			return runUpdateMsg{run: r, done: true}
+		}
+	}
+}
+
+func (m *Model) declineCmd(p common.Pending) tea.Cmd {
+	exec := m.d.exec
+	return func() tea.Msg { exec.Decline(p); return nil }
+}
+
+// key handles the keys while the flow has the keyboard.
+func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	keys := m.ctx.Keys
+	switch m.mode {
+	case modeMenu:
+		switch {
+		case key.Matches(k, keys.Back), key.Matches(k, keys.Quit):
+			m.mode = modeNormal
+		case key.Matches(k, keys.Up):
+			f.cursor = max(0, f.cursor-1)
+		case key.Matches(k, keys.Down):
+			f.cursor = min(len(f.offers)-1, f.cursor+1)
+		case key.Matches(k, keys.Enter):
+			if f.cursor < 0 || f.cursor >= len(f.offers) {
+				return nil
+			}
+			o := &f.offers[f.cursor]
+			if !o.allowed {
+				f.err = o.reason
+				return nil
+			}
+			return f.prepare(m, o)
+		}
+	case modePreparing:
+		if key.Matches(k, keys.Back) {
+			m.reqID++ // drop the answer (and decline it when it comes)
+			f.req = m.reqID
+			m.mode = modeNormal
+		}
+	case modeConfirm:
+		switch k.String() {
+		case "esc":
+			m.mode = modeNormal
+			m.setMsg("cancelled: nothing was changed", false)
+			return m.declineCmd(f.pending)
+		case "pgdown":
+			f.scroll += 5
+			return nil
+		case "pgup":
+			f.scroll = max(0, f.scroll-5)
+			return nil
+		case "enter":
+			return f.confirm(m, f.input.Value)
+		}
+		if f.input.Value == "" && k.String() == "y" && f.pending.Matches("y") {
+			return f.confirm(m, "y")
+		}
+		f.input.HandleKey(k)
+	}
+	return nil
+}
+
+func (f *actionFlow) prepare(m *Model, o *offer) tea.Cmd {
+	f.chosen, f.err = o, ""
+	m.mode = modePreparing
+	m.reqID++
+	f.req = m.reqID
+	exec, req, a, at := m.d.exec, f.req, o.action, m.dataAt()
+	ctx := m.d.ctx
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		cctx, cancel := context.WithTimeout(ctx, prepareTimeout)
+		defer cancel()
+		p, err := exec.Prepare(cctx, a, at)
+		return preparedMsg{req: req, pending: p, err: err}
+	})
+}
+
+func (f *actionFlow) confirm(m *Model, input string) tea.Cmd {
+	if !f.pending.Matches(input) {
+		f.err = "confirmation does not match: " + f.pending.Prompt()
+		return nil
+	}
+	f.err, f.starting = "", true
+	exec, p, req := m.d.exec, f.pending, f.req
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		r, err := exec.Start(p, input)
+		return startedMsg{req: req, run: r, err: err}
+	})
+}
+
+func (f *actionFlow) hints(m *Model) []key.Binding {
+	k := m.ctx.Keys
+	switch m.mode {
+	case modeMenu:
+		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithHelp("enter", "preview")), k.Back}
+	case modeConfirm:
+		return []key.Binding{key.NewBinding(key.WithHelp("enter", "confirm")), k.PageDown, key.NewBinding(key.WithHelp("esc", "cancel"))}
+	}
+	return []key.Binding{key.NewBinding(key.WithHelp("esc", "abandon"))}
+}
+
+// view draws the flow's panel.
+func (f *actionFlow) view(m *Model, w, h int) string {
+	th := m.ctx.Theme
+	var lines []string
+	add := func(s string) { lines = append(lines, ansi.Truncate(s, max(1, w-4), "…")) }
+	switch m.mode {
+	case modeMenu:
+		add(th.Title.Render("Actions for " + common.Sanitize(f.target)))
+		switch {
+		case f.loading:
+			add(th.Muted.Render("asking the sources…"))
+		case len(f.offers) == 0:
+			add(th.Muted.Render("no source offers an action for this object"))
+		}
+		for i, o := range f.offers {
+			s := fmt.Sprintf("%-10s %-30s [%s] %s", o.spec.Name, o.spec.Target.String(), o.spec.Effect, o.spec.Description)
+			s = common.Sanitize(s)
+			if !o.allowed {
+				s += " — " + common.Sanitize(o.reason)
+			}
+			switch {
+			case i == f.cursor:
+				add(th.Selected.Render("▸ " + s))
+			case !o.allowed:
+				add(th.Disabled.Render("  " + s))
+			default:
+				add("  " + s)
+			}
+		}
+	case modePreparing:
+		add(th.Title.Render("Previewing " + common.Sanitize(f.chosen.spec.Name+" "+f.chosen.spec.Target.String())))
+		add(m.spin.View() + " checking preconditions and computing the plan… (esc abandons)")
+	case modeConfirm:
+		s, p := f.pending.Spec(), f.pending.Plan()
+		add(th.Title.Render(common.Sanitize(fmt.Sprintf("%s %s  [%s]", s.Name, s.Target, s.Effect))))
+		add(common.Sanitize(s.Description))
+		add(th.Header.Render("plan: ") + common.Sanitize(p.Summary))
+		body := strings.Split(p.Text, "\n")
+		for _, c := range p.Calls {
+			body = append(body, "$ "+c)
+		}
+		room := max(1, h-2-len(lines)-3)
+		from := min(f.scroll, max(0, len(body)-room))
+		for _, l := range body[from:min(len(body), from+room)] {
+			add("  " + common.Sanitize(l))
+		}
+		if f.starting {
+			add(m.spin.View() + " starting…")
+		} else {
+			add(f.input.View(th))
+		}
+	}
+	if f.err != "" {
+		add(th.Error.Render("✗ " + f.err))
+	}
+	for len(lines) < h-2 {
+		lines = append(lines, "")
+	}
+	if len(lines) > h-2 {
+		lines = lines[:max(0, h-2)]
+	}
+	return th.Border.Width(w).Height(h).Render(strings.Join(lines, "\n"))
+}

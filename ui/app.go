@@ -1,0 +1,322 @@
+// Package ui is the console's interactive terminal UI (bubbletea v2): an
+// app shell that routes keys and sizes to one page per view (package
+// pages), built from small components (package components/...) sharing
+// one context (package common). Every I/O runs in a tea.Cmd; answers are
+// tagged with a request id or a snapshot version so stale ones are dropped.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/pages"
+)
+
+// mode is what has the keyboard besides the page.
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeFilter
+	modePalette
+	modeHelp
+	modeDetail
+	modeMenu
+	modePreparing
+	modeConfirm
+	modeTrace
+)
+
+// deps are the model's collaborators; tests fill them with fakes.
+type deps struct {
+	ctx       context.Context            // parent of every request
+	snapshots <-chan *providers.Snapshot // nil: no live updates
+	initial   *providers.Snapshot
+	refresh   func()
+	offerers  func() []actions.Offerer
+	exec      common.Executor // nil: no executor
+	traces    traces.Source   // nil: no trace source
+	env       string
+	demo      bool
+	readOnly  bool
+	roReason  string
+	now       func() time.Time
+	tick      time.Duration // 0: no ticks (tests)
+}
+
+// pageState tracks the build of one page's data.
+type pageState struct {
+	built    uint64 // snapshot version applied
+	region   string // region applied
+	building bool
+	applied  bool
+}
+
+// Model is the app shell.
+type Model struct {
+	ctx   *common.Context
+	d     deps
+	snap  *providers.Snapshot
+	now   time.Time
+	ready bool // a snapshot with data has been applied to the page shown
+
+	pages   []pages.Page
+	byName  map[string]pages.Page
+	state   map[string]*pageState
+	active  string
+	history []string
+	region  string
+
+	mode   mode
+	input  common.Input
+	msg    string
+	msgErr bool
+	detail detail.Model
+
+	flow   actionFlow
+	spin   spinner.Model
+	reqID  int
+	tracev traceViewer
+	quit   bool
+
+	filterByPage map[string]string
+	traceReq     int
+	pendingJump  [][2]string
+}
+
+// newModel builds the shell around d.
+func newModel(d deps) *Model {
+	ctx := common.NewContext()
+	if d.now != nil {
+		ctx.Now = d.now
+	}
+	if d.ctx == nil {
+		d.ctx = context.Background()
+	}
+	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
+	m.pages = []pages.Page{
+		pages.NewTopology(ctx), pages.NewPods(ctx), pages.NewNodes(ctx), pages.NewASGs(ctx),
+		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewActions(ctx),
+	}
+	for _, p := range m.pages {
+		m.byName[p.Name()] = p
+		m.state[p.Name()] = &pageState{}
+	}
+	m.active = "topology"
+	m.detail = detail.New(ctx)
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m.snap = d.initial
+	if ro, why := m.readOnly(); ro {
+		m.actionsPage().SetNote("READ-ONLY: " + why)
+	}
+	return m
+}
+
+func (m *Model) actionsPage() *pages.Actions { return m.byName["actions"].(*pages.Actions) }
+
+func (m *Model) page() pages.Page { return m.byName[m.active] }
+
+// readOnly reports the executor's mode (or the settings' when there is none).
+func (m *Model) readOnly() (bool, string) {
+	if m.d.exec != nil {
+		return m.d.exec.ReadOnly()
+	}
+	if m.d.readOnly {
+		return true, m.d.roReason
+	}
+	return false, ""
+}
+
+// Messages.
+type (
+	snapshotMsg struct{ snap *providers.Snapshot }
+	builtMsg    struct {
+		page    string
+		version uint64
+		region  string
+		data    any
+	}
+	tickMsg time.Time
+)
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.waitSnapshot()}
+	if m.snap != nil {
+		cmds = append(cmds, m.buildActive())
+	}
+	if m.d.tick > 0 {
+		cmds = append(cmds, m.tickCmd())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) tickCmd() tea.Cmd {
+	return tea.Tick(m.d.tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// waitSnapshot waits for the store's next snapshot.
+func (m *Model) waitSnapshot() tea.Cmd {
+	ch := m.d.snapshots
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return snapshotMsg{s}
+	}
+}
+
+// hasData reports whether any source has answered.
+func hasData(s *providers.Snapshot) bool {
+	if s == nil {
+		return false
+	}
+	for _, st := range s.Inv.Sources {
+		if st.Status != providers.StatusPending {
+			return true
+		}
+	}
+	return len(s.Inv.Sources) == 0
+}
+
+// buildActive starts building the active page's data for the current
+// snapshot unless it is current or already being built.
+func (m *Model) buildActive() tea.Cmd {
+	name := m.active
+	st := m.state[name]
+	snap := m.snap
+	if snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.region) {
+		return nil
+	}
+	st.building = true
+	p, region, now := m.page(), m.region, m.now
+	return func() tea.Msg {
+		in := &pages.Input{Inv: narrow(snap.Inv, region), Now: now}
+		return builtMsg{page: name, version: snap.Version, region: region, data: p.Build(in)}
+	}
+}
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case snapshotMsg:
+		m.snap = msg.snap
+		return m, tea.Batch(m.waitSnapshot(), m.buildActive())
+	case builtMsg:
+		st := m.state[msg.page]
+		st.building = false
+		if msg.region == m.region && (!st.applied || msg.version > st.built || msg.region != st.region) {
+			m.byName[msg.page].Apply(msg.data)
+			st.built, st.region, st.applied = msg.version, msg.region, true
+			if msg.page == m.active {
+				m.ready = true
+			}
+			if msg.page == "topology" {
+				m.applyJump()
+			}
+		}
+		return m, m.buildActive() // a newer snapshot may have arrived meanwhile
+	case tickMsg:
+		m.now = m.ctx.Now()
+		if m.active == "actions" {
+			m.refreshRuns()
+		}
+		return m, m.tickCmd()
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseWheelMsg:
+		return m, m.handleWheel(msg)
+	case spinner.TickMsg:
+		if m.mode != modePreparing && !m.flow.starting {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	}
+	if cmd, ok := m.flow.handle(m, msg); ok {
+		return m, cmd
+	}
+	if cmd, ok := m.handleTraceMsg(msg); ok {
+		return m, cmd
+	}
+	if m.mode == modeTrace && m.tracev != nil {
+		var cmd tea.Cmd
+		m.tracev, cmd = m.tracev.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	d := 0
+	switch msg.Mouse().Button {
+	case tea.MouseWheelUp:
+		d = -3
+	case tea.MouseWheelDown:
+		d = 3
+	}
+	switch m.mode {
+	case modeDetail:
+		m.detail.Scroll(d)
+	case modeTrace:
+		if m.tracev != nil {
+			var cmd tea.Cmd
+			m.tracev, cmd = m.tracev.Update(msg)
+			return cmd
+		}
+	default:
+		m.page().Scroll(d)
+	}
+	return nil
+}
+
+// switchTo shows page name, remembering the current one for esc.
+func (m *Model) switchTo(name string) tea.Cmd {
+	if _, ok := m.byName[name]; !ok || name == m.active {
+		return nil
+	}
+	m.history = append(m.history, m.active)
+	if len(m.history) > 50 {
+		m.history = m.history[1:]
+	}
+	return m.show(name)
+}
+
+func (m *Model) show(name string) tea.Cmd {
+	m.active = name
+	if m.mode != modeNormal {
+		m.mode = modeNormal
+	}
+	m.layout()
+	if name == "actions" {
+		m.refreshRuns()
+	}
+	return m.buildActive()
+}
+
+// refreshRuns reloads the executor's runs into the Actions page.
+func (m *Model) refreshRuns() {
+	if m.d.exec == nil {
+		return
+	}
+	m.actionsPage().SetRuns(m.d.exec.Runs(), m.ctx.Now())
+}
+
+func (m *Model) setMsg(s string, isErr bool) { m.msg, m.msgErr = common.Sanitize(s), isErr }

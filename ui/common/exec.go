@@ -1,0 +1,54 @@
+package common
+
+import (
+	"context"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+)
+
+// Executor is what the UI needs of actions.Executor (see the adapter in
+// package ui); an interface so that views can be tested with a fake.
+type Executor interface {
+	// ReadOnly reports whether mutating actions are refused, and why.
+	ReadOnly() (bool, string)
+	// Prepare runs the read-only steps (check, preview). Call from a tea.Cmd.
+	Prepare(ctx context.Context, a actions.Action, dataAt time.Time) (Pending, error)
+	// Start checks the confirmation and runs in the background. Call from a tea.Cmd.
+	Start(p Pending, confirmation string) (Run, error)
+	// Decline records that the user declined a prepared action.
+	Decline(p Pending)
+	// Runs lists running and past runs, newest first.
+	Runs() []Run
+}
+
+// Pending is a prepared action waiting for confirmation.
+type Pending interface {
+	Spec() actions.Spec
+	Plan() actions.Plan
+	Prompt() string
+	Matches(input string) bool
+}
+
+// RunResult is the outcome of a finished run.
+type RunResult struct {
+	Status   string // running, succeeded, failed, refused, cancelled
+	Error    string
+	Verified bool
+	Verify   string
+	Duration time.Duration
+}
+
+// Run is a started action.
+type Run interface {
+	ID() string
+	Spec() actions.Spec
+	Plan() actions.Plan
+	Started() time.Time
+	Lines() []string
+	Updates() <-chan struct{}
+	Cancel()
+	Done() <-chan struct{}
+	// Result is the outcome; Status is "running" until Done is closed.
+	Result() RunResult
+}

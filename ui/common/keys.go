@@ -1,0 +1,42 @@
+package common
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds the global key bindings and the shared navigation keys.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+	Left, Right, Toggle, Enter, Back      key.Binding
+	Filter, Palette, Help, Quit, Refresh  key.Binding
+	Actions, Detail, Cancel, NextView     key.Binding
+	PrevView                              key.Binding
+}
+
+// DefaultKeyMap returns the console's keys.
+func DefaultKeyMap() *KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return &KeyMap{
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:     b("g", "top", "g", "home"),
+		End:      b("G", "bottom", "G", "end"),
+		Left:     b("←/h", "collapse", "left", "h"),
+		Right:    b("→/l", "expand", "right", "l"),
+		Toggle:   b("space", "toggle", "space"),
+		Enter:    b("enter", "open", "enter"),
+		Back:     b("esc", "back", "esc"),
+		Filter:   b("/", "filter (!x inverts)", "/"),
+		Palette:  b(":", "command", ":"),
+		Help:     b("?", "help", "?"),
+		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Refresh:  b("ctrl+r", "refresh", "ctrl+r"),
+		Actions:  b("a", "actions", "a"),
+		Detail:   b("d", "detail", "d"),
+		Cancel:   b("x", "cancel run", "x"),
+		NextView: b("tab", "next view", "tab"),
+		PrevView: b("shift+tab", "previous view", "shift+tab"),
+	}
+}

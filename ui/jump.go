@@ -1,0 +1,79 @@
+package ui
+
+import tea "charm.land/bubbletea/v2"
+
+// jump is where a trace span ran (from the trace view's JumpMsg).
+type jump struct{ Pod, Node, Zone, Host, Service string }
+
+// toJump converts the trace view's jump message; replaced when ui/traceview
+// is integrated.
+var toJump = func(msg tea.Msg) (jump, bool) { return jump{}, false }
+
+// handleJump opens the topology focused on the pod (else node, host, zone)
+// a span ran on.
+func (m *Model) handleJump(msg tea.Msg) (tea.Cmd, bool) {
+	j, ok := toJump(msg)
+	if !ok {
+		return nil, false
+	}
+	return m.jumpTo(j), true
+}
+
+func (m *Model) jumpTo(j jump) tea.Cmd {
+	m.mode = modeNormal
+	m.tracev = nil
+	m.region = ""
+	type target struct{ kind, name string }
+	var ts []target
+	if j.Pod != "" {
+		ts = append(ts, target{"pod", j.Pod})
+	}
+	if j.Node != "" {
+		ts = append(ts, target{"node", j.Node})
+	}
+	if j.Host != "" {
+		ts = append(ts, target{"node", j.Host}, target{"instance", j.Host})
+	}
+	if j.Zone != "" {
+		ts = append(ts, target{"zone", j.Zone})
+	}
+	if len(ts) == 0 {
+		m.setMsg("the span names no pod, node, host or zone", true)
+		return nil
+	}
+	m.history = append(m.history, m.active)
+	m.active = "topology"
+	m.pendingJump = nil
+	for _, t := range ts {
+		m.pendingJump = append(m.pendingJump, [2]string{t.kind, t.name})
+	}
+	m.layout()
+	if cmd := m.buildActive(); cmd != nil {
+		return cmd // focus once the topology is built (see applyJump)
+	}
+	m.applyJump()
+	return nil
+}
+
+// applyJump focuses the first jump target found in the topology.
+func (m *Model) applyJump() {
+	if len(m.pendingJump) == 0 {
+		return
+	}
+	targets := m.pendingJump
+	m.pendingJump = nil
+	m.filters()["topology"] = ""
+	topo := m.byName["topology"]
+	topo.SetFilter(parseEmpty())
+	f, ok := topo.(interface{ Focus(kind, name string) bool })
+	if !ok {
+		return
+	}
+	for _, t := range targets {
+		if f.Focus(t[0], t[1]) {
+			m.setMsg("jumped to "+t[0]+" "+t[1], false)
+			return
+		}
+	}
+	m.setMsg("not in the topology: "+targets[0][0]+" "+targets[0][1], true)
+}

@@ -1,0 +1,277 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/palette"
+)
+
+// viewOrder is the tab order (tab / shift+tab).
+var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "actions"}
+
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.ctx.Keys
+	if k.String() == "ctrl+c" {
+		return m.quitCmd()
+	}
+	switch m.mode {
+	case modeFilter:
+		return m.filterKey(k)
+	case modePalette:
+		return m.paletteKey(k)
+	case modeHelp:
+		if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
+			m.mode = modeNormal
+		}
+		return nil
+	case modeMenu, modePreparing, modeConfirm:
+		return m.flow.key(m, k)
+	case modeTrace:
+		if key.Matches(k, keys.Back) {
+			m.mode = modeNormal
+			m.tracev = nil
+			return nil
+		}
+		if m.tracev != nil {
+			var cmd tea.Cmd
+			m.tracev, cmd = m.tracev.Update(k)
+			return cmd
+		}
+		return nil
+	case modeDetail:
+		switch {
+		case key.Matches(k, keys.Back), key.Matches(k, keys.Detail):
+			m.mode = modeNormal
+			m.layout()
+			return nil
+		case key.Matches(k, keys.PageDown):
+			m.detail.Scroll(10)
+			return nil
+		case key.Matches(k, keys.PageUp):
+			m.detail.Scroll(-10)
+			return nil
+		}
+		// other keys act on the page behind; the pane follows the cursor
+	}
+	if !m.ready {
+		if key.Matches(k, keys.Quit) {
+			return m.quitCmd()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(k, keys.Quit):
+		return m.quitCmd()
+	case key.Matches(k, keys.Help):
+		m.mode = modeHelp
+		return nil
+	case key.Matches(k, keys.Filter):
+		m.mode = modeFilter
+		m.input = common.Input{Prompt: "/", Value: m.filterText()}
+		m.layout()
+		return nil
+	case key.Matches(k, keys.Palette):
+		m.mode = modePalette
+		m.input = common.Input{Prompt: ":"}
+		return nil
+	case key.Matches(k, keys.Refresh):
+		m.setMsg("refreshing…", false)
+		if m.d.refresh != nil {
+			f := m.d.refresh
+			return func() tea.Msg { f(); return nil }
+		}
+		return nil
+	case key.Matches(k, keys.NextView), key.Matches(k, keys.PrevView):
+		step := 1
+		if key.Matches(k, keys.PrevView) {
+			step = len(viewOrder) - 1
+		}
+		for i, n := range viewOrder {
+			if n == m.active {
+				return m.switchTo(viewOrder[(i+step)%len(viewOrder)])
+			}
+		}
+		return nil
+	case key.Matches(k, keys.Back):
+		return m.back()
+	case key.Matches(k, keys.Actions):
+		return m.flow.open(m)
+	case key.Matches(k, keys.Cancel) && m.active == "actions":
+		if r := m.actionsPage().SelectedRun(); r != nil && r.Result().Status == "running" {
+			r.Cancel()
+			m.setMsg("cancelling run "+r.ID(), false)
+		}
+		return nil
+	case key.Matches(k, keys.Detail):
+		m.openDetail()
+		return nil
+	}
+	handled, cmd := m.page().HandleKey(k)
+	if handled {
+		if m.mode == modeDetail {
+			m.openDetail()
+		}
+		return cmd
+	}
+	if key.Matches(k, keys.Enter) {
+		if sel, ok := m.page().Selected(); ok && sel.Trace != "" {
+			return m.openTrace(sel.Trace)
+		}
+		m.openDetail()
+	}
+	return nil
+}
+
+// back closes the innermost thing open: filter, detail, then the view.
+func (m *Model) back() tea.Cmd {
+	if m.filterText() != "" {
+		m.setFilter("")
+		return nil
+	}
+	if m.msg != "" {
+		m.msg = ""
+	}
+	if n := len(m.history); n > 0 {
+		prev := m.history[n-1]
+		m.history = m.history[:n-1]
+		return m.show(prev)
+	}
+	return nil
+}
+
+func (m *Model) quitCmd() tea.Cmd {
+	m.quit = true
+	return tea.Quit
+}
+
+// filterText returns the active page's filter.
+func (m *Model) filterText() string { return m.filters()[m.active] }
+
+func (m *Model) filters() map[string]string {
+	if m.filterByPage == nil {
+		m.filterByPage = map[string]string{}
+	}
+	return m.filterByPage
+}
+
+func (m *Model) setFilter(s string) {
+	m.filters()[m.active] = s
+	m.page().SetFilter(common.ParseFilter(s))
+}
+
+func (m *Model) filterKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.mode = modeNormal
+		m.setFilter("")
+		m.layout()
+		return nil
+	case "enter":
+		m.mode = modeNormal
+		m.layout()
+		return nil
+	case "up", "down", "pgup", "pgdown":
+		_, cmd := m.page().HandleKey(k)
+		return cmd
+	}
+	if m.input.HandleKey(k) {
+		m.setFilter(m.input.Value)
+	}
+	return nil
+}
+
+func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.mode = modeNormal
+		return nil
+	case "tab":
+		if s := palette.Suggest(m.input.Value); len(s) > 0 {
+			name := strings.TrimPrefix(strings.Fields(s[0])[0], ":")
+			m.input.Value = name
+		}
+		return nil
+	case "enter":
+		m.mode = modeNormal
+		c, err := palette.Parse(m.input.Value)
+		if err != nil {
+			m.setMsg(err.Error(), true)
+			return nil
+		}
+		return m.runCommand(c)
+	}
+	m.input.HandleKey(k)
+	return nil
+}
+
+// runCommand executes a palette command.
+func (m *Model) runCommand(c palette.Command) tea.Cmd {
+	m.msg = ""
+	switch c.Name {
+	case "quit":
+		return m.quitCmd()
+	case "help":
+		m.mode = modeHelp
+	case "refresh":
+		return m.handleKey(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	case "region":
+		if c.Arg != "" && !m.knownRegion(c.Arg) {
+			m.setMsg("unknown region "+c.Arg+": "+strings.Join(m.regionNames(), ", "), true)
+			return nil
+		}
+		m.region = c.Arg
+		if c.Arg == "" {
+			m.setMsg("showing every region", false)
+		} else {
+			m.setMsg("showing region "+c.Arg, false)
+		}
+		return m.buildActive()
+	case "env":
+		if c.Arg == m.d.env {
+			m.setMsg("already in environment "+c.Arg, false)
+			return nil
+		}
+		m.setMsg("switching environment needs a restart: run console --env "+c.Arg, true)
+	case "trace":
+		return m.openTrace(c.Arg)
+	default:
+		return m.switchTo(c.Name)
+	}
+	return nil
+}
+
+func (m *Model) regionNames() []string {
+	var out []string
+	if m.snap != nil {
+		for _, r := range m.snap.Inv.Regions {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+func (m *Model) knownRegion(r string) bool {
+	for _, n := range m.regionNames() {
+		if n == r {
+			return true
+		}
+	}
+	return false
+}
+
+// openDetail shows the detail pane of the selected object.
+func (m *Model) openDetail() {
+	sel, ok := m.page().Selected()
+	if !ok {
+		return
+	}
+	c := sel.Detail
+	c.Events = sel.Events
+	m.detail.SetContent(c)
+	m.mode = modeDetail
+	m.layout()
+}

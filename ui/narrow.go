@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+)
+
+// narrow returns the part of inv in region ("" keeps everything). Pods go
+// with their node's region; objects without a region stay.
+func narrow(inv *providers.Inventory, region string) *providers.Inventory {
+	if region == "" {
+		return inv
+	}
+	out := *inv
+	in := func(r string) bool { return r == "" || r == region }
+	out.Regions = filter(inv.Regions, func(r *providers.Region) bool { return r.Name == region })
+	out.Zones = filter(inv.Zones, func(z *providers.Zone) bool { return in(z.Region) })
+	out.VPCs = filter(inv.VPCs, func(v *providers.VPC) bool { return in(v.Region) })
+	out.Subnets = filter(inv.Subnets, func(s *providers.Subnet) bool { return in(s.Region) })
+	out.AutoscalingGroups = filter(inv.AutoscalingGroups, func(g *providers.AutoscalingGroup) bool { return in(g.Region) })
+	out.Instances = filter(inv.Instances, func(i *providers.Instance) bool { return in(i.Region) })
+	nodeIn := map[string]bool{}
+	out.Nodes = filter(inv.Nodes, func(n *providers.Node) bool {
+		ok := in(n.Region)
+		nodeIn[n.Cluster+"/"+n.Name] = ok
+		return ok
+	})
+	out.Pods = filter(inv.Pods, func(p *providers.Pod) bool {
+		ok, known := nodeIn[p.Cluster+"/"+p.Node]
+		return ok || !known
+	})
+	out.LoadBalancers = filter(inv.LoadBalancers, func(l *providers.LoadBalancer) bool { return in(l.Region) })
+	out.Databases = filter(inv.Databases, func(d *providers.Database) bool { return in(d.Region) })
+	return &out
+}
+
+func filter[T any](xs []T, keep func(*T) bool) []T {
+	out := make([]T, 0, len(xs))
+	for i := range xs {
+		if keep(&xs[i]) {
+			out = append(out, xs[i])
+		}
+	}
+	return out
+}
+
+func parseEmpty() common.Filter { return common.Filter{} }

@@ -1,0 +1,160 @@
+package pages
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// NewASGs returns the autoscaling groups view.
+func NewASGs(ctx *common.Context) Page {
+	cols := []table.Column{
+		{Title: "NAME", Width: 18, Grow: true}, {Title: "REGION", Width: 9},
+		{Title: "HEALTH", Width: 7}, {Title: "DES/MIN/MAX", Width: 11},
+		{Title: "IN SVC", Width: 6, Right: true}, {Title: "READY", Width: 5, Right: true},
+		{Title: "ZONES", Width: 14, Grow: true}, {Title: "TEMPLATE", Width: 12},
+	}
+	p := newListPage(ctx, "asg", "ASGs", cols, buildASGs)
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	return p
+}
+
+// asgHealth: bad when nothing serves, warn when short of desired.
+func asgHealth(g *providers.AutoscalingGroup) int {
+	switch {
+	case g.Desired > 0 && g.InService == 0:
+		return providers.HealthBad
+	case g.InService < g.Desired || g.ReadyNodes < g.InService && g.ReadyNodes > 0:
+		return providers.HealthWarn
+	default:
+		return providers.HealthOK
+	}
+}
+
+func buildASGs(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.AutoscalingGroups)), texts: make([]string, len(inv.AutoscalingGroups))}
+	for i := range inv.AutoscalingGroups {
+		g := &inv.AutoscalingGroups[i]
+		h := asgHealth(g)
+		name := san(g.Name)
+		d.rows[i] = table.Row{
+			Key: "asg/" + name,
+			Cells: []string{name, san(g.Region), common.Health(h), fmt.Sprintf("%d/%d/%d", g.Desired, g.Min, g.Max),
+				itoa(g.InService), itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate)},
+			Health: h,
+		}
+		d.texts[i] = name + " " + san(g.Region)
+	}
+	d.sel = func(i int) Selection { return asgSelection(inv, in, &inv.AutoscalingGroups[i]) }
+	return d
+}
+
+func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingGroup) Selection {
+	var f fields
+	f.add("kind", "AutoscalingGroup")
+	f.add("name", g.Name)
+	f.add("region", g.Region)
+	f.add("health", common.Health(asgHealth(g)))
+	f.add("desired", itoa(g.Desired))
+	f.add("min", itoa(g.Min))
+	f.add("max", itoa(g.Max))
+	f.add("in_service", itoa(g.InService))
+	f.add("pending", itoa(g.Pending))
+	f.add("terminating", itoa(g.Terminating))
+	f.add("ready_nodes", itoa(g.ReadyNodes))
+	f.add("launch_template", g.LaunchTemplate)
+	f.add("zones", strings.Join(g.Zones, ", "))
+	f.add("instances", "")
+	for _, id := range g.Instances {
+		f.sub("-", id)
+	}
+	return Selection{
+		Key:    "asg/" + san(g.Name),
+		Refs:   []actions.Ref{{Kind: "asg", Region: g.Region, Name: g.Name}},
+		Detail: detail.Content{Title: "autoscaling group " + g.Name, Fields: f},
+		Events: eventsFor(inv, in.Now, "AutoscalingGroup", "", g.Name),
+	}
+}
+
+// NewLBs returns the load balancers view.
+func NewLBs(ctx *common.Context) Page {
+	cols := []table.Column{
+		{Title: "NAME", Width: 18, Grow: true}, {Title: "REGION", Width: 9},
+		{Title: "TARGETS", Width: 12}, {Title: "TYPE", Width: 11},
+		{Title: "SCHEME", Width: 15}, {Title: "SSL", Width: 3},
+		{Title: "DNS", Width: 20, Grow: true},
+	}
+	p := newListPage(ctx, "lb", "LBs", cols, buildLBs)
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	return p
+}
+
+func lbHealth(lb *providers.LoadBalancer) int {
+	switch {
+	case lb.TargetsTotal > 0 && lb.TargetsHealthy == 0:
+		return providers.HealthBad
+	case lb.TargetsHealthy < lb.TargetsTotal:
+		return providers.HealthWarn
+	default:
+		return providers.HealthOK
+	}
+}
+
+func buildLBs(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.LoadBalancers)), texts: make([]string, len(inv.LoadBalancers))}
+	for i := range inv.LoadBalancers {
+		lb := &inv.LoadBalancers[i]
+		h := lbHealth(lb)
+		name := san(lb.Name)
+		d.rows[i] = table.Row{
+			Key: "lb/" + name,
+			Cells: []string{name, san(lb.Region), fmt.Sprintf("%s %d/%d", glyph(h), lb.TargetsHealthy, lb.TargetsTotal),
+				san(lb.Type), san(lb.Scheme), yesno(lb.SSLTermination), san(lb.DNSName)},
+			Health: h,
+		}
+		d.texts[i] = name + " " + san(lb.Region) + " " + san(lb.Scheme)
+	}
+	d.sel = func(i int) Selection {
+		lb := &inv.LoadBalancers[i]
+		var f fields
+		f.add("kind", "LoadBalancer")
+		f.add("name", lb.Name)
+		f.add("region", lb.Region)
+		f.add("type", lb.Type)
+		f.add("scheme", lb.Scheme)
+		f.add("dns_name", lb.DNSName)
+		f.add("ssl_termination", yesno(lb.SSLTermination))
+		f.add("targets", fmt.Sprintf("%s %d/%d healthy", common.Health(lbHealth(lb)), lb.TargetsHealthy, lb.TargetsTotal))
+		f.add("listeners", "")
+		for _, l := range lb.Listeners {
+			f.sub("-", fmt.Sprintf("%s:%d", l.Protocol, l.Port))
+		}
+		f.add("target_groups", "")
+		for _, tg := range lb.TargetGroups {
+			f.sub(tg.Name, fmt.Sprintf("port %d", tg.Port))
+			for _, t := range tg.Targets {
+				hg := "✓"
+				if t.Health != "healthy" {
+					hg = "✗"
+				}
+				f.sub2(fmt.Sprintf("%s:%d", t.ID, t.Port), hg+" "+t.Health)
+			}
+		}
+		return Selection{
+			Key:    "lb/" + san(lb.Name),
+			Refs:   []actions.Ref{{Kind: "loadbalancer", Region: lb.Region, Name: lb.Name}},
+			Detail: detail.Content{Title: "load balancer " + lb.Name, Fields: f},
+			Events: eventsFor(inv, in.Now, "LoadBalancer", "", lb.Name),
+		}
+	}
+	return d
+}

@@ -1,0 +1,96 @@
+package pages
+
+import (
+	"sort"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// NewNodes returns the Nodes view.
+func NewNodes(ctx *common.Context) Page {
+	cols := []table.Column{
+		{Title: "NAME", Width: 20, Grow: true}, {Title: "STATUS", Width: 16},
+		{Title: "ZONE", Width: 11}, {Title: "PODS", Width: 5, Right: true},
+		{Title: "ASG", Width: 12, Grow: true}, {Title: "INSTANCE", Width: 12},
+		{Title: "TYPE", Width: 10}, {Title: "AGE", Width: 4, Right: true},
+	}
+	p := newListPage(ctx, "nodes", "Nodes", cols, buildNodes)
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	return p
+}
+
+func buildNodes(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.Nodes)), texts: make([]string, len(inv.Nodes))}
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		st, h := nodeState(n)
+		name := san(n.Name)
+		d.rows[i] = table.Row{
+			Key: "node/" + name,
+			Cells: []string{name, glyph(h) + " " + st, san(n.Zone), itoa(n.Pods), san(n.ASG),
+				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created)},
+			Health: h,
+		}
+		d.texts[i] = name + " " + st + " " + san(n.Zone) + " " + san(n.ASG)
+	}
+	d.sel = func(i int) Selection { return nodeSelection(inv, in, &inv.Nodes[i]) }
+	return d
+}
+
+func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selection {
+	st, h := nodeState(n)
+	var f fields
+	f.add("kind", "Node")
+	f.add("name", n.Name)
+	f.addIf("cluster", n.Cluster)
+	f.add("status", common.Health(h)+" ("+st+")")
+	f.add("region", n.Region)
+	f.add("zone", n.Zone)
+	f.add("instance_id", n.InstanceID)
+	f.add("instance_type", n.InstanceType)
+	f.add("asg", n.ASG)
+	f.add("subnet", n.Subnet)
+	f.add("pods", itoa(n.Pods))
+	f.add("created", stamp(n.Created))
+	if len(n.Labels) > 0 {
+		f.add("labels", "")
+		keys := make([]string, 0, len(n.Labels))
+		for k := range n.Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			f.sub(k, n.Labels[k])
+		}
+	}
+	refs := []actions.Ref{{Kind: "node", Cluster: n.Cluster, Region: n.Region, Name: n.Name}}
+	if n.ASG != "" {
+		refs = append(refs, actions.Ref{Kind: "asg", Region: n.Region, Name: n.ASG})
+	}
+	if n.InstanceID != "" {
+		refs = append(refs, actions.Ref{Kind: "instance", Region: n.Region, Name: n.InstanceID})
+	}
+	return Selection{
+		Key:    "node/" + san(n.Name),
+		Refs:   refs,
+		Detail: detail.Content{Title: "node " + n.Name, Fields: f},
+		Events: eventsFor(inv, in.Now, "Node", "", n.Name),
+	}
+}
+
+// findNode returns the node named name.
+func findNode(inv *providers.Inventory, cluster, name string) *providers.Node {
+	for i := range inv.Nodes {
+		if inv.Nodes[i].Name == name && (cluster == "" || inv.Nodes[i].Cluster == cluster) {
+			return &inv.Nodes[i]
+		}
+	}
+	return nil
+}

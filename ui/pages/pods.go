@@ -1,0 +1,72 @@
+package pages
+
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// NewPods returns the Pods view.
+func NewPods(ctx *common.Context) Page {
+	cols := []table.Column{
+		{Title: "NAMESPACE", Width: 10}, {Title: "NAME", Width: 22, Grow: true},
+		{Title: "STATUS", Width: 12}, {Title: "RESTARTS", Width: 8, Right: true},
+		{Title: "NODE", Width: 14, Grow: true}, {Title: "AGE", Width: 4, Right: true},
+		{Title: "OWNER", Width: 16, Grow: true},
+	}
+	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	return p
+}
+
+func buildPods(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.Pods)), texts: make([]string, len(inv.Pods))}
+	for i := range inv.Pods {
+		p := &inv.Pods[i]
+		h := podHealth(p)
+		status := p.Phase
+		if p.Reason != "" {
+			status = p.Reason
+		}
+		ns, name, node := san(p.Namespace), san(p.Name), san(p.Node)
+		d.rows[i] = table.Row{
+			Key:    "pod/" + ns + "/" + name,
+			Cells:  []string{ns, name, glyph(h) + " " + san(status), itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
+			Health: h,
+		}
+		d.texts[i] = ns + "/" + name + " " + node + " " + status
+	}
+	d.sel = func(i int) Selection { return podSelection(inv, in, &inv.Pods[i]) }
+	return d
+}
+
+func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selection {
+	var f fields
+	f.add("kind", "Pod")
+	f.add("namespace", p.Namespace)
+	f.add("name", p.Name)
+	f.addIf("cluster", p.Cluster)
+	f.add("phase", p.Phase)
+	f.add("ready", yesno(p.Ready))
+	f.addIf("reason", p.Reason)
+	f.add("restarts", itoa(p.Restarts))
+	f.add("node", p.Node)
+	f.addIf("ip", p.IP)
+	f.add("owner", p.Owner)
+	f.add("created", stamp(p.Created)+" ("+age(in.Now, p.Created)+" ago)")
+	refs := []actions.Ref{{Kind: "pod", Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}}
+	if kind, name, ok := ownerRef(p.Owner); ok {
+		refs = append(refs, actions.Ref{Kind: kind, Cluster: p.Cluster, Namespace: p.Namespace, Name: name})
+	}
+	return Selection{
+		Key:    "pod/" + san(p.Namespace) + "/" + san(p.Name),
+		Refs:   refs,
+		Detail: detail.Content{Title: "pod " + p.Namespace + "/" + p.Name, Fields: f},
+		Events: eventsFor(inv, in.Now, "Pod", p.Namespace, p.Name),
+	}
+}

@@ -1,0 +1,247 @@
+package pages
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// tnode is one tree row in pre-order, with its subtree's extent.
+type tnode struct {
+	n      *providers.TreeNode
+	depth  int
+	parent int // -1 for roots
+	end    int // index after the last descendant
+	cells  []string
+}
+
+// treeData is what the topology's Build prepares.
+type treeData struct {
+	all   []tnode
+	texts []string
+	in    *Input
+}
+
+// Topology is the tree view: region → zone → subnet → ASG → node → pods,
+// with counts and health rolled up, collapsible.
+type Topology struct {
+	ctx      *common.Context
+	tbl      table.Model
+	data     *treeData
+	expanded map[string]bool // explicit user choices by TreeNode.ID
+	filter   common.Filter
+	shown    []bool // nil when no filter
+	visible  []int  // indexes into data.all, in display order
+}
+
+// NewTopology returns the topology view.
+func NewTopology(ctx *common.Context) *Topology {
+	cols := []table.Column{
+		{Title: "NAME", Width: 30, Grow: true}, {Title: "HEALTH", Width: 7},
+		{Title: "NODES", Width: 5, Right: true}, {Title: "PODS", Width: 6, Right: true},
+		{Title: "BAD", Width: 4, Right: true}, {Title: "DETAIL", Width: 16, Grow: true},
+	}
+	return &Topology{ctx: ctx, tbl: table.New(ctx, cols), data: &treeData{}, expanded: map[string]bool{}}
+}
+
+// Name implements Page.
+func (t *Topology) Name() string { return "topology" }
+
+// Title implements Page.
+func (t *Topology) Title() string { return "Topology" }
+
+// SetSize implements Page.
+func (t *Topology) SetSize(w, h int) { t.tbl.SetSize(w, h) }
+
+// Scroll implements Page.
+func (t *Topology) Scroll(d int) { t.tbl.Scroll(d) }
+
+// View implements Page.
+func (t *Topology) View() string { return t.tbl.View() }
+
+// Status implements Page.
+func (t *Topology) Status() string { return t.tbl.Position() }
+
+// KeyHints implements Page.
+func (t *Topology) KeyHints() []key.Binding {
+	k := t.ctx.Keys
+	return []key.Binding{k.Toggle, k.Left, k.Right, k.Detail, k.Actions}
+}
+
+// Build implements Page: it builds and flattens the whole tree.
+func (t *Topology) Build(in *Input) any {
+	roots := providers.BuildTopology(in.Inv)
+	d := &treeData{in: in}
+	var walk func(n *providers.TreeNode, depth, parent int)
+	walk = func(n *providers.TreeNode, depth, parent int) {
+		i := len(d.all)
+		name := san(n.Name)
+		if n.Kind != providers.KindPod && n.Kind != providers.KindGroup {
+			name = n.Kind + " " + name
+		}
+		nodes, pods, bad := "", itoa(n.Pods), ""
+		if n.Kind != providers.KindPod {
+			nodes = itoa(n.Nodes)
+		}
+		if n.BadPods > 0 {
+			bad = itoa(n.BadPods)
+		}
+		d.all = append(d.all, tnode{n: n, depth: depth, parent: parent,
+			cells: []string{name, common.Health(n.Health), nodes, pods, bad, san(n.Detail)}})
+		d.texts = append(d.texts, name)
+		for _, c := range n.Children {
+			walk(c, depth+1, i)
+		}
+		d.all[i].end = len(d.all)
+	}
+	for _, r := range roots {
+		walk(r, 0, -1)
+	}
+	return d
+}
+
+// Apply implements Page.
+func (t *Topology) Apply(data any) {
+	t.data = data.(*treeData)
+	t.SetFilter(t.filter)
+}
+
+// SetFilter implements Page: rows that match, and their ancestors, stay.
+func (t *Topology) SetFilter(f common.Filter) {
+	t.filter = f
+	t.shown = nil
+	if !f.Empty() {
+		t.shown = make([]bool, len(t.data.all))
+		for _, i := range f.Apply(t.data.texts, nil) {
+			for j := i; j >= 0 && !t.shown[j]; j = t.data.all[j].parent {
+				t.shown[j] = true
+			}
+		}
+	}
+	t.flatten()
+}
+
+// isExpanded says whether row i shows its children.
+func (t *Topology) isExpanded(i int) bool {
+	n := t.data.all[i].n
+	if v, ok := t.expanded[n.ID]; ok {
+		return v
+	}
+	if t.shown != nil {
+		return true
+	}
+	return n.Kind != providers.KindNode
+}
+
+func (t *Topology) flatten() {
+	t.visible = t.visible[:0]
+	all := t.data.all
+	for i := 0; i < len(all); {
+		if t.shown != nil && !t.shown[i] {
+			i = all[i].end
+			continue
+		}
+		t.visible = append(t.visible, i)
+		if len(all[i].n.Children) > 0 && !t.isExpanded(i) {
+			i = all[i].end
+			continue
+		}
+		i++
+	}
+	rows := make([]table.Row, len(t.visible))
+	for k, i := range t.visible {
+		tn := &all[i]
+		cells := make([]string, len(tn.cells))
+		copy(cells, tn.cells)
+		mark := "  "
+		if len(tn.n.Children) > 0 {
+			mark = "▸ "
+			if t.isExpanded(i) {
+				mark = "▾ "
+			}
+		}
+		cells[0] = strings.Repeat("  ", tn.depth) + mark + cells[0]
+		rows[k] = table.Row{Key: tn.n.ID, Cells: cells, Health: tn.n.Health}
+	}
+	t.tbl.SetRows(rows)
+}
+
+func (t *Topology) cursorIndex() int {
+	c := t.tbl.Cursor()
+	if c < 0 || c >= len(t.visible) {
+		return -1
+	}
+	return t.visible[c]
+}
+
+// Toggle collapses or expands the row under the cursor.
+func (t *Topology) Toggle() bool {
+	i := t.cursorIndex()
+	if i < 0 || len(t.data.all[i].n.Children) == 0 {
+		return false
+	}
+	t.expanded[t.data.all[i].n.ID] = !t.isExpanded(i)
+	t.flatten()
+	return true
+}
+
+// HandleKey implements Page.
+func (t *Topology) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	keys := t.ctx.Keys
+	i := t.cursorIndex()
+	switch {
+	case key.Matches(k, keys.Toggle), key.Matches(k, keys.Enter):
+		return t.Toggle(), nil // enter on a leaf falls through to the detail pane
+	case key.Matches(k, keys.Left):
+		if i < 0 {
+			return true, nil
+		}
+		if len(t.data.all[i].n.Children) > 0 && t.isExpanded(i) {
+			t.Toggle()
+		} else if p := t.data.all[i].parent; p >= 0 {
+			t.tbl.Select(t.data.all[p].n.ID)
+		}
+		return true, nil
+	case key.Matches(k, keys.Right):
+		if i >= 0 && len(t.data.all[i].n.Children) > 0 {
+			if !t.isExpanded(i) {
+				t.Toggle()
+			} else {
+				t.tbl.Move(1)
+			}
+		}
+		return true, nil
+	}
+	return navigate(keys, &t.tbl, k), nil
+}
+
+// Focus expands the path to the first object of kind (node, pod, zone...)
+// whose name is name (or ends with "/"+name) and selects it.
+func (t *Topology) Focus(kind, name string) bool {
+	for i := range t.data.all {
+		n := t.data.all[i].n
+		if n.Kind != kind || (n.Name != name && !strings.HasSuffix(n.Name, "/"+name)) {
+			continue
+		}
+		for p := t.data.all[i].parent; p >= 0; p = t.data.all[p].parent {
+			t.expanded[t.data.all[p].n.ID] = true
+		}
+		t.flatten()
+		return t.tbl.Select(n.ID)
+	}
+	return false
+}
+
+// Selected implements Page.
+func (t *Topology) Selected() (Selection, bool) {
+	i := t.cursorIndex()
+	if i < 0 {
+		return Selection{}, false
+	}
+	return treeSelection(t.data.in, t.data.all[i].n), true
+}

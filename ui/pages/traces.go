@@ -1,0 +1,76 @@
+package pages
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// NewTraces returns the Traces list; enter opens the trace.
+func NewTraces(ctx *common.Context) Page {
+	cols := []table.Column{
+		{Title: "TRACE", Width: 16}, {Title: "SERVICE", Width: 12},
+		{Title: "OPERATION", Width: 18, Grow: true}, {Title: "DURATION", Width: 9, Right: true},
+		{Title: "SPANS", Width: 5, Right: true}, {Title: "ERRORS", Width: 7},
+		{Title: "AGE", Width: 4, Right: true}, {Title: "SERVICES", Width: 16, Grow: true},
+	}
+	p := newListPage(ctx, "traces", "Traces", cols, buildTraces)
+	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace"))}
+	return p
+}
+
+func shortID(id string) string {
+	if len(id) > 16 {
+		return id[:16]
+	}
+	return id
+}
+
+func duration(t *providers.TraceSummary) time.Duration {
+	if t.Duration > 0 {
+		return t.Duration
+	}
+	return time.Duration(t.DurationMS * float64(time.Millisecond))
+}
+
+func buildTraces(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.Traces)), texts: make([]string, len(inv.Traces))}
+	for i := range inv.Traces {
+		t := &inv.Traces[i]
+		h, errs := providers.HealthOK, "✓ 0"
+		if t.Errors > 0 {
+			h, errs = providers.HealthBad, "✗ "+itoa(t.Errors)
+		}
+		id := san(t.TraceID)
+		d.rows[i] = table.Row{
+			Key: "trace/" + id,
+			Cells: []string{shortID(id), san(t.Service), san(t.Operation), duration(t).Round(time.Millisecond / 10).String(),
+				itoa(t.Spans), errs, age(in.Now, t.Start), san(strings.Join(t.Services, ","))},
+			Health: h,
+		}
+		d.texts[i] = id + " " + san(t.Service) + " " + san(t.Operation)
+	}
+	d.sel = func(i int) Selection {
+		t := &inv.Traces[i]
+		var f fields
+		f.add("kind", "Trace")
+		f.add("trace_id", t.TraceID)
+		f.add("root", t.Service+" "+t.Operation)
+		f.add("start", stamp(t.Start))
+		f.add("duration", duration(t).String())
+		f.add("spans", itoa(t.Spans))
+		f.add("errors", fmt.Sprint(t.Errors))
+		f.add("services", strings.Join(t.Services, ", "))
+		return Selection{Key: "trace/" + san(t.TraceID), Trace: t.TraceID,
+			Detail: detail.Content{Title: "trace " + t.TraceID, Fields: f}}
+	}
+	return d
+}

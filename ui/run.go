@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/common"
+)
+
+// Options are what the interactive console runs with.
+type Options struct {
+	// Store is the started store of every source.
+	Store *providers.Store
+	// Executor runs every action (nil: actions unavailable).
+	Executor *actions.Executor
+	// Settings are the resolved settings (environment, demo, read-only).
+	Settings config.Settings
+	// TraceSource serves full traces (nil: traces cannot be opened).
+	TraceSource traces.Source
+	// ProgramOptions are extra bubbletea options (tests: input/output).
+	ProgramOptions []tea.ProgramOption
+}
+
+// Run opens the console and blocks until the user quits or ctx is done.
+// The first frame is drawn as soon as the store's first snapshot arrives.
+func Run(ctx context.Context, o Options) error {
+	if o.Store == nil {
+		return fmt.Errorf("ui: no store")
+	}
+	m := newModel(depsFrom(ctx, o))
+	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, o.ProgramOptions...)
+	p := tea.NewProgram(m, opts...)
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("ui: %w", err)
+	}
+	return nil
+}
+
+// depsFrom wires the options into the model's collaborators.
+func depsFrom(ctx context.Context, o Options) deps {
+	st := o.Store
+	d := deps{
+		ctx:       ctx,
+		snapshots: st.Subscribe(),
+		initial:   st.Snapshot(),
+		refresh:   st.Refresh,
+		offerers: func() []actions.Offerer {
+			var out []actions.Offerer
+			for _, p := range st.Providers() {
+				if of, ok := p.(actions.Offerer); ok {
+					out = append(out, of)
+				}
+			}
+			return out
+		},
+		traces:   o.TraceSource,
+		env:      o.Settings.Env.Name,
+		demo:     o.Settings.Demo,
+		readOnly: o.Settings.Env.ReadOnly,
+		roReason: "environment " + o.Settings.Env.Name + " is read-only",
+		tick:     time.Second,
+	}
+	if o.Executor != nil {
+		d.exec = execAdapter{o.Executor}
+	}
+	return d
+}
+
+// execAdapter adapts *actions.Executor to common.Executor.
+type execAdapter struct{ e *actions.Executor }
+
+func (a execAdapter) ReadOnly() (bool, string) { return a.e.ReadOnly() }
+
+func (a execAdapter) Prepare(ctx context.Context, act actions.Action, at time.Time) (common.Pending, error) {
+	p, err := a.e.Prepare(ctx, act, at)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a execAdapter) Start(p common.Pending, confirmation string) (common.Run, error) {
+	ap, ok := p.(*actions.Pending)
+	if !ok {
+		return nil, fmt.Errorf("ui: foreign pending action %T", p)
+	}
+	r, err := a.e.Start(ap, confirmation)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return runAdapter{r}, nil
+}
+
+func (a execAdapter) Decline(p common.Pending) {
+	if ap, ok := p.(*actions.Pending); ok {
+		a.e.Cancel(ap)
+	}
+}
+
+func (a execAdapter) Runs() []common.Run {
+	rs := a.e.Runs()
+	out := make([]common.Run, len(rs))
+	for i, r := range rs {
+		out[i] = runAdapter{r}
+	}
+	return out
+}
+
+// runAdapter adapts *actions.Run to common.Run.
+type runAdapter struct{ *actions.Run }
+
+func (r runAdapter) Result() common.RunResult {
+	res := r.Run.Result()
+	return common.RunResult{Status: res.Status, Error: res.Error, Verified: res.Verified,
+		Verify: res.VerifyMessage, Duration: res.Duration}
+}

@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/components/palette"
+)
+
+// demoHint tells a demo user how to point the console at real systems.
+const demoHint = "demo · run with --config/--kubeconfig/--regions for real systems"
+
+// detailSplitWidth is the width from which the detail pane sits beside
+// the table instead of over it.
+const detailSplitWidth = 120
+
+// headerLines is the number of header lines (header, demo hint, tabs).
+func (m *Model) headerLines() int {
+	if m.d.demo {
+		return 3
+	}
+	return 2
+}
+
+const footerLines = 2
+
+// bodySize is the size left for the page.
+func (m *Model) bodySize() (int, int) {
+	return m.ctx.Width, max(1, m.ctx.Height-m.headerLines()-footerLines)
+}
+
+// layout propagates the size to the pages, the detail pane and the trace view.
+func (m *Model) layout() {
+	w, h := m.bodySize()
+	pw := w
+	if m.mode == modeDetail && w >= detailSplitWidth {
+		dw := w * 2 / 5
+		pw = w - dw - 1
+		m.detail.SetSize(dw, h)
+	} else {
+		m.detail.SetSize(w, h)
+	}
+	for _, p := range m.pages {
+		p.SetSize(pw, h)
+	}
+	if m.tracev != nil {
+		m.tracev.SetSize(w, h)
+	}
+}
+
+// View implements tea.Model.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "console"
+	return v
+}
+
+// render draws the whole screen, exactly Height lines of at most Width cells.
+func (m *Model) render() string {
+	if m.quit {
+		return ""
+	}
+	w, h := m.bodySize()
+	parts := []string{m.header()}
+	if m.d.demo {
+		parts = append(parts, m.ctx.Theme.Muted.Render(ansi.Truncate(demoHint, m.ctx.Width, "…")))
+	}
+	parts = append(parts, m.tabs(), m.body(w, h), m.footer())
+	return strings.Join(parts, "\n")
+}
+
+func (m *Model) tabs() string {
+	th := m.ctx.Theme
+	var b strings.Builder
+	for i, name := range viewOrder {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		t := m.byName[name].Title()
+		if name == m.active {
+			b.WriteString(th.TabActive.Render("[" + t + "]"))
+		} else {
+			b.WriteString(th.Tab.Render(" " + t + " "))
+		}
+	}
+	status := m.page().Status()
+	if f := m.filterText(); f != "" {
+		status = "filter " + f + " · " + status
+	}
+	line := b.String()
+	gap := m.ctx.Width - lipgloss.Width(line) - len(status) - 1
+	if gap >= 1 {
+		line += strings.Repeat(" ", gap) + th.Muted.Render(status)
+	}
+	return ansi.Truncate(line, m.ctx.Width, "…")
+}
+
+// body draws the page and whatever is open over it.
+func (m *Model) body(w, h int) string {
+	th := m.ctx.Theme
+	if !m.ready {
+		return fill(th.Muted.Render("  loading the estate…"), w, h)
+	}
+	switch m.mode {
+	case modeHelp:
+		return fill(m.helpView(w), w, h)
+	case modeMenu, modePreparing, modeConfirm:
+		return fill(m.flow.view(m, w, h), w, h)
+	case modeTrace:
+		if m.tracev != nil {
+			return fill(m.tracev.View(), w, h)
+		}
+	case modeDetail:
+		if w >= detailSplitWidth {
+			dw := w * 2 / 5
+			return joinColumns(fill(m.page().View(), w-dw-1, h), w-dw-1, m.detail.View(), h)
+		}
+		return fill(m.detail.View(), w, h)
+	case modePalette:
+		return overlayBottom(fill(m.page().View(), w, h), m.paletteHints(w), h)
+	}
+	return fill(m.page().View(), w, h)
+}
+
+// paletteHints lists the commands matching what was typed.
+func (m *Model) paletteHints(w int) []string {
+	sug := palette.Suggest(m.input.Value)
+	out := []string{m.ctx.Theme.Title.Render(strings.Repeat("─", max(0, w)))}
+	for _, s := range sug {
+		out = append(out, "  "+ansi.Truncate(s, w-2, "…"))
+	}
+	return out
+}
+
+func (m *Model) footer() string {
+	th := m.ctx.Theme
+	var line1 string
+	switch {
+	case m.mode == modeFilter || m.mode == modePalette:
+		line1 = m.input.View(th)
+		if m.mode == modeFilter {
+			line1 += th.Muted.Render("  (enter keep · esc clear · !x inverts)")
+		}
+	case m.msg != "" && m.msgErr:
+		line1 = th.Error.Render("✗ " + m.msg)
+	case m.msg != "":
+		line1 = th.Muted.Render(m.msg)
+	}
+	return ansi.Truncate(line1, m.ctx.Width, "…") + "\n" + m.shortHelp()
+}
+
+// hints are the keys of what has the keyboard now.
+func (m *Model) hints() []key.Binding {
+	k := m.ctx.Keys
+	switch m.mode {
+	case modeHelp:
+		return []key.Binding{k.Back}
+	case modeMenu, modePreparing, modeConfirm:
+		return m.flow.hints(m)
+	case modeTrace:
+		if m.tracev != nil {
+			return append(m.tracev.KeyHints(), k.Back)
+		}
+	case modeDetail:
+		return []key.Binding{k.Up, k.Down, k.PageDown, k.Actions, k.Back}
+	}
+	out := append([]key.Binding{}, m.page().KeyHints()...)
+	return append(out, k.Filter, k.Palette, k.Help, k.Quit)
+}
+
+func (m *Model) shortHelp() string {
+	th := m.ctx.Theme
+	var b strings.Builder
+	width := 0
+	for i, h := range m.hints() {
+		hk, hd := h.Help().Key, h.Help().Desc
+		n := len([]rune(hk)) + 1 + len([]rune(hd))
+		if i > 0 {
+			n += 3
+		}
+		if width+n > m.ctx.Width {
+			break
+		}
+		if i > 0 {
+			b.WriteString(th.Muted.Render(" · "))
+		}
+		b.WriteString(th.Key.Render(hk) + " " + th.Desc.Render(hd))
+		width += n
+	}
+	return b.String()
+}
+
+// helpView is the full help: global keys, the view's keys, the commands.
+func (m *Model) helpView(w int) string {
+	th := m.ctx.Theme
+	k := m.ctx.Keys
+	groups := []struct {
+		title string
+		keys  []key.Binding
+	}{
+		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.NextView, k.PrevView}},
+		{"this view: " + m.page().Title(), m.page().KeyHints()},
+		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit}},
+	}
+	var lines []string
+	lines = append(lines, th.Title.Render("Keys"))
+	for _, g := range groups {
+		lines = append(lines, th.Header.Render(g.title))
+		for _, b := range g.keys {
+			lines = append(lines, "  "+th.Key.Render(padRight(b.Help().Key, 10))+" "+b.Help().Desc)
+		}
+	}
+	lines = append(lines, th.Header.Render("commands (:)"))
+	for _, s := range palette.Suggest("") {
+		lines = append(lines, "  "+s)
+	}
+	if w >= 100 {
+		half := (len(lines) + 1) / 2
+		left := strings.Join(lines[:half], "\n")
+		return joinColumns(left, w/2, strings.Join(lines[half:], "\n"), half)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func padRight(s string, n int) string {
+	if d := n - ansi.StringWidth(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+// fill truncates or pads s to exactly h lines of at most w cells.
+func fill(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// joinColumns puts right beside left (padded to lw cells, one space between).
+func joinColumns(left string, lw int, right string, h int) string {
+	ll := strings.Split(left, "\n")
+	rl := strings.Split(right, "\n")
+	out := make([]string, 0, h)
+	for i := 0; i < max(len(ll), len(rl)) && i < h; i++ {
+		var l, r string
+		if i < len(ll) {
+			l = ll[i]
+		}
+		if i < len(rl) {
+			r = rl[i]
+		}
+		out = append(out, padRight(l, lw)+" "+r)
+	}
+	return strings.Join(out, "\n")
+}
+
+// overlayBottom replaces the last lines of body with over.
+func overlayBottom(body string, over []string, h int) string {
+	lines := strings.Split(body, "\n")
+	if len(over) > h {
+		over = over[:h]
+	}
+	copy(lines[len(lines)-len(over):], over)
+	return strings.Join(lines, "\n")
+}
+
+// healthOf is used by the header: the worst of the sources.
+func sourceBad(st providers.SourceStatus) bool {
+	return st.Status == providers.StatusStale || st.Status == providers.StatusError
+}
