@@ -361,6 +361,11 @@ type processInfo struct {
 	tags    []KeyValue
 }
 
+// DeriveStatus fills a span's Error, StatusMessage and Kind from its tags
+// and events (Jaeger's conventions and OpenTelemetry's). Sources that build
+// spans from tags (the Jaeger client) call it.
+func DeriveStatus(s *Span) { deriveStatus(s) }
+
 // deriveStatus fills Error, StatusMessage and Kind from the span's tags and
 // events (Jaeger's conventions and OpenTelemetry's).
 func deriveStatus(s *Span) {
