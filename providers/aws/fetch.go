@@ -49,6 +49,7 @@ type regionView struct {
 	instances []providers.Instance
 	lbs       []providers.LoadBalancer
 	dbs       []providers.Database
+	clusters  map[string]bool // names of the databases that are RDS clusters
 }
 
 // failed reports whether nothing at all could be read in the region.
@@ -129,7 +130,7 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 	})
 	t.go_("rds", func() error {
 		var err error
-		v.dbs, err = p.readRDS(ctx, c)
+		v.dbs, v.clusters, err = p.readRDS(ctx, c)
 		return err
 	})
 	errs := t.wait()
@@ -544,7 +545,7 @@ func dedupe(ss []string) []string {
 // readRDS reads the DB clusters, DB instances and cluster snapshots of the
 // region (one paginated listing each) and builds one Database per cluster
 // (and one per stand-alone DB instance with its read replicas).
-func (p *Provider) readRDS(ctx context.Context, c *clients) ([]providers.Database, error) {
+func (p *Provider) readRDS(ctx context.Context, c *clients) ([]providers.Database, map[string]bool, error) {
 	var clusters []rdstypes.DBCluster
 	var insts []rdstypes.DBInstance
 	var snaps []rdstypes.DBClusterSnapshot
@@ -583,9 +584,13 @@ func (p *Provider) readRDS(ctx context.Context, c *clients) ([]providers.Databas
 		return nil
 	})
 	if errs := t.wait(); len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
+		return nil, nil, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
-	return buildDatabases(c.region, clusters, insts, snaps), nil
+	ids := make(map[string]bool, len(clusters))
+	for _, cl := range clusters {
+		ids[sdkaws.ToString(cl.DBClusterIdentifier)] = true
+	}
+	return buildDatabases(c.region, clusters, insts, snaps), ids, nil
 }
 
 func memberFromInstance(in rdstypes.DBInstance, role string) providers.Member {

@@ -1,0 +1,806 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+)
+
+// Action names (Spec.Name) of the AWS actions.
+const (
+	ActTerminate            = "terminate"               // keep desired capacity: the ASG replaces the instance
+	ActTerminateDecrement   = "terminate-and-decrement" // desired capacity shrinks by one
+	ActSetDesiredCapacity   = "set-desired-capacity"
+	ActFailover             = "failover"
+	ActSnapshot             = "snapshot"
+	ActRestore              = "restore"
+	runner                  = "aws"
+	verifyPoll              = 2 * time.Second
+	defaultVerifyWait       = 90 * time.Second
+	maxClusterIdentifierLen = 63
+)
+
+// errNotFound marks a target that does not exist.
+var errNotFound = errors.New("not found")
+
+// Offer returns the AWS actions the object supports (actions.Offerer):
+//   - instance (in an ASG): terminate, terminate-and-decrement
+//   - asg: set-desired-capacity to desired+1 and desired-1 (within min/max)
+//   - database (an RDS cluster): failover (when it has a reader), snapshot,
+//     restore (from its latest available snapshot, to a new cluster)
+//   - member (a reader of an RDS cluster; Namespace or Cluster names the
+//     cluster): failover promoting that reader
+//
+// Other values are built with the exported constructors.
+func (p *Provider) Offer(ref actions.Ref) []actions.Action {
+	inv := p.Last()
+	if inv == nil {
+		return nil
+	}
+	inRegion := func(r string) bool { return ref.Region == "" || ref.Region == r }
+	var out []actions.Action
+	switch ref.Kind {
+	case "instance":
+		for _, in := range inv.Instances {
+			if in.ID == ref.Name && inRegion(in.Region) && in.ASG != "" && in.State != "shutting-down" {
+				out = append(out, p.TerminateInstance(in.Region, in.ID, false), p.TerminateInstance(in.Region, in.ID, true))
+				break
+			}
+		}
+	case "asg":
+		for _, g := range inv.AutoscalingGroups {
+			if g.Name == ref.Name && inRegion(g.Region) {
+				if g.Desired+1 <= g.Max {
+					out = append(out, p.SetDesiredCapacity(g.Region, g.Name, g.Desired+1))
+				}
+				if g.Desired-1 >= g.Min {
+					out = append(out, p.SetDesiredCapacity(g.Region, g.Name, g.Desired-1))
+				}
+				break
+			}
+		}
+	case "database":
+		for _, d := range inv.Databases {
+			if d.Name != ref.Name || !inRegion(d.Region) || !p.isCluster(d.Region, d.Name) {
+				continue
+			}
+			if hasReplica(d) {
+				out = append(out, p.Failover(d.Region, d.Name, ""))
+			}
+			out = append(out, p.Snapshot(d.Region, d.Name, ""))
+			for _, b := range d.Backups {
+				if b.Status == "available" {
+					out = append(out, p.Restore(d.Region, b.ID, ""))
+					break
+				}
+			}
+			break
+		}
+	case "member":
+		cluster := ref.Namespace
+		if cluster == "" {
+			cluster = ref.Cluster
+		}
+		for _, d := range inv.Databases {
+			if !inRegion(d.Region) || (cluster != "" && d.Name != cluster) || !p.isCluster(d.Region, d.Name) {
+				continue
+			}
+			for _, m := range d.Members {
+				if m.Name == ref.Name && m.Role == providers.RoleReplica {
+					return []actions.Action{p.Failover(d.Region, d.Name, m.Name)}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasReplica(d providers.Database) bool {
+	for _, m := range d.Members {
+		if m.Role == providers.RoleReplica {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Provider) isCluster(region, name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v := p.good[region]; v != nil {
+		return v.clusters[name]
+	}
+	return false
+}
+
+// client returns the clients of region (an error for an unknown region).
+func (p *Provider) client(region string) (*clients, error) {
+	c := p.clients[region]
+	if c == nil {
+		return nil, fmt.Errorf("region %q is not configured (have %s)", region, strings.Join(p.regions, ", "))
+	}
+	return c, nil
+}
+
+// awsAction holds what every AWS action shares.
+type awsAction struct {
+	p      *Provider
+	region string
+	spec   actions.Spec
+}
+
+func (a *awsAction) Spec() actions.Spec { return a.spec }
+
+func (a *awsAction) clients() (*clients, error) { return a.p.client(a.region) }
+
+// waitFor polls check until it reports done, ctx ends or wait passes.
+func waitFor(ctx context.Context, wait time.Duration, check func(context.Context) (bool, string, error)) (bool, string, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		ok, msg, err := check(ctx)
+		if ok || err != nil || time.Now().After(deadline) {
+			return ok, msg, err
+		}
+		t := time.NewTimer(verifyPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ok, msg, nil
+		case <-t.C:
+		}
+	}
+}
+
+// ---- terminate an instance in its ASG ----
+
+type terminateAction struct {
+	awsAction
+	instance  string
+	decrement bool
+	asg       string // read by Check
+	desired   int    // desired capacity before the run
+}
+
+// TerminateInstance returns the action that terminates an instance through
+// its autoscaling group (TerminateInstanceInAutoScalingGroup). With
+// decrement the desired capacity shrinks by one; without, the group
+// launches a replacement. Destructive.
+func (p *Provider) TerminateInstance(region, instanceID string, decrement bool) actions.Action {
+	name, desc := ActTerminate, "terminate "+instanceID+" in its autoscaling group; the group launches a replacement"
+	if decrement {
+		name, desc = ActTerminateDecrement, "terminate "+instanceID+" in its autoscaling group and decrement its desired capacity"
+	}
+	return &terminateAction{
+		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
+			Name: name, Target: actions.Ref{Kind: "instance", Region: region, Name: instanceID}, Env: p.opts.Env,
+			Runner: runner, Effect: actions.Destructive, Timeout: 5 * time.Minute, Description: desc,
+		}},
+		instance: instanceID, decrement: decrement,
+	}
+}
+
+// asgState reads the instance's ASG membership and the group's sizes.
+func (a *terminateAction) asgState(ctx context.Context) (asg, lifecycle string, desired, min int, err error) {
+	c, err := a.clients()
+	if err != nil {
+		return "", "", 0, 0, err
+	}
+	out, err := c.asg.DescribeAutoScalingInstances(ctx, &autoscaling.DescribeAutoScalingInstancesInput{InstanceIds: []string{a.instance}})
+	if err != nil {
+		return "", "", 0, 0, fmt.Errorf("DescribeAutoScalingInstances %s: %w", a.instance, err)
+	}
+	if len(out.AutoScalingInstances) == 0 {
+		return "", "", 0, 0, fmt.Errorf("instance %s is in no autoscaling group in %s: %w", a.instance, a.region, errNotFound)
+	}
+	ai := out.AutoScalingInstances[0]
+	asg, lifecycle = sdkaws.ToString(ai.AutoScalingGroupName), sdkaws.ToString(ai.LifecycleState)
+	g, err := describeGroup(ctx, c, asg)
+	if err != nil {
+		return "", "", 0, 0, err
+	}
+	return asg, lifecycle, int(sdkaws.ToInt32(g.DesiredCapacity)), int(sdkaws.ToInt32(g.MinSize)), nil
+}
+
+func (a *terminateAction) Check(ctx context.Context) error {
+	asg, lc, desired, min, err := a.asgState(ctx)
+	if err != nil {
+		return err
+	}
+	if LifecycleBucket(lc) == "terminating" {
+		return fmt.Errorf("instance %s is already %s", a.instance, lc)
+	}
+	if a.decrement && desired-1 < min {
+		return fmt.Errorf("desired capacity of %s would drop to %d, below its minimum %d", asg, desired-1, min)
+	}
+	a.asg, a.desired = asg, desired
+	return nil
+}
+
+func (a *terminateAction) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+	if a.asg == "" {
+		if err := a.Check(ctx); err != nil {
+			return actions.Plan{}, err
+		}
+	}
+	newDesired := a.desired
+	if a.decrement {
+		newDesired--
+	}
+	call := fmt.Sprintf("autoscaling:TerminateInstanceInAutoScalingGroup InstanceId=%s ShouldDecrementDesiredCapacity=%t (region %s)", a.instance, a.decrement, a.region)
+	text := fmt.Sprintf("%s\ninstance %s in autoscaling group %s will be terminated\ndesired capacity of %s: %d → %d",
+		call, a.instance, a.asg, a.asg, a.desired, newDesired)
+	if !a.decrement {
+		text += " (the group launches a replacement)"
+	}
+	return actions.Plan{
+		Summary:   fmt.Sprintf("terminate %s; %s desired %d → %d", a.instance, a.asg, a.desired, newDesired),
+		Text:      text,
+		Destroy:   1,
+		Resources: []string{"instance/" + a.instance, "asg/" + a.asg},
+		Calls:     []string{call},
+	}, nil
+}
+
+func (a *terminateAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	res, err := c.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+		InstanceId: sdkaws.String(a.instance), ShouldDecrementDesiredCapacity: sdkaws.Bool(a.decrement),
+	})
+	if err != nil {
+		return fmt.Errorf("TerminateInstanceInAutoScalingGroup %s: %w", a.instance, err)
+	}
+	if res.Activity != nil {
+		fmt.Fprintf(out, "activity %s: %s\n", sdkaws.ToString(res.Activity.ActivityId), sdkaws.ToString(res.Activity.Description))
+	}
+	return nil
+}
+
+func (a *terminateAction) Verify(ctx context.Context) (bool, string, error) {
+	c, err := a.clients()
+	if err != nil {
+		return false, "", err
+	}
+	return waitFor(ctx, defaultVerifyWait, func(ctx context.Context) (bool, string, error) {
+		out, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{a.instance}})
+		if err != nil {
+			return false, "", fmt.Errorf("DescribeInstances %s: %w", a.instance, err)
+		}
+		state := "gone"
+		for _, r := range out.Reservations {
+			for _, in := range r.Instances {
+				if in.State != nil {
+					state = string(in.State.Name)
+				}
+			}
+		}
+		if state != string(ec2types.InstanceStateNameShuttingDown) && state != string(ec2types.InstanceStateNameTerminated) && state != "gone" {
+			return false, fmt.Sprintf("instance %s is still %s", a.instance, state), nil
+		}
+		g, err := describeGroup(ctx, c, a.asg)
+		if err != nil {
+			return false, "", err
+		}
+		want := a.desired
+		if a.decrement {
+			want--
+		}
+		got := int(sdkaws.ToInt32(g.DesiredCapacity))
+		if got != want {
+			return false, fmt.Sprintf("instance %s is %s but %s desired capacity is %d, expected %d", a.instance, state, a.asg, got, want), nil
+		}
+		return true, fmt.Sprintf("instance %s is %s; %s desired capacity %d", a.instance, state, a.asg, got), nil
+	})
+}
+
+func describeGroup(ctx context.Context, c *clients, name string) (*asgtypes.AutoScalingGroup, error) {
+	out, err := c.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeAutoScalingGroups %s: %w", name, err)
+	}
+	if len(out.AutoScalingGroups) == 0 {
+		return nil, fmt.Errorf("autoscaling group %s in %s: %w", name, c.region, errNotFound)
+	}
+	return &out.AutoScalingGroups[0], nil
+}
+
+// ---- set desired capacity ----
+
+type capacityAction struct {
+	awsAction
+	asg     string
+	desired int
+	current int
+}
+
+// SetDesiredCapacity returns the action that sets the desired capacity of
+// an autoscaling group (SetDesiredCapacity, honouring cooldown). Mutating.
+func (p *Provider) SetDesiredCapacity(region, asg string, desired int) actions.Action {
+	return &capacityAction{
+		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
+			Name: ActSetDesiredCapacity, Target: actions.Ref{Kind: "asg", Region: region, Name: asg}, Env: p.opts.Env,
+			Runner: runner, Effect: actions.Mutating, Timeout: 2 * time.Minute,
+			Description: fmt.Sprintf("set the desired capacity of %s to %d", asg, desired),
+		}},
+		asg: asg, desired: desired, current: -1,
+	}
+}
+
+func (a *capacityAction) Check(ctx context.Context) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	g, err := describeGroup(ctx, c, a.asg)
+	if err != nil {
+		return err
+	}
+	min, max := int(sdkaws.ToInt32(g.MinSize)), int(sdkaws.ToInt32(g.MaxSize))
+	if a.desired < min || a.desired > max {
+		return fmt.Errorf("desired capacity %d is outside %s's range min %d … max %d", a.desired, a.asg, min, max)
+	}
+	a.current = int(sdkaws.ToInt32(g.DesiredCapacity))
+	return nil
+}
+
+func (a *capacityAction) call() string {
+	return fmt.Sprintf("autoscaling:SetDesiredCapacity AutoScalingGroupName=%s DesiredCapacity=%d HonorCooldown=false (region %s)", a.asg, a.desired, a.region)
+}
+
+func (a *capacityAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+	if a.current < 0 {
+		if err := a.Check(ctx); err != nil {
+			return actions.Plan{}, err
+		}
+	}
+	plan := actions.Plan{
+		Summary:   fmt.Sprintf("%s desired capacity %d → %d", a.asg, a.current, a.desired),
+		Text:      a.call() + fmt.Sprintf("\ndesired capacity of %s: %d → %d", a.asg, a.current, a.desired),
+		Resources: []string{"asg/" + a.asg},
+		Calls:     []string{a.call()},
+	}
+	if a.current == a.desired {
+		plan.NoChanges = true
+		plan.Summary = fmt.Sprintf("%s desired capacity is already %d", a.asg, a.desired)
+	} else {
+		plan.Change = 1
+	}
+	return plan, nil
+}
+
+func (a *capacityAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	if _, err := c.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: sdkaws.String(a.asg), DesiredCapacity: sdkaws.Int32(int32(a.desired)), HonorCooldown: sdkaws.Bool(false),
+	}); err != nil {
+		return fmt.Errorf("SetDesiredCapacity %s: %w", a.asg, err)
+	}
+	fmt.Fprintf(out, "%s desired capacity set to %d\n", a.asg, a.desired)
+	return nil
+}
+
+func (a *capacityAction) Verify(ctx context.Context) (bool, string, error) {
+	c, err := a.clients()
+	if err != nil {
+		return false, "", err
+	}
+	g, err := describeGroup(ctx, c, a.asg)
+	if err != nil {
+		return false, "", err
+	}
+	got := int(sdkaws.ToInt32(g.DesiredCapacity))
+	if got != a.desired {
+		return false, fmt.Sprintf("%s desired capacity is %d, expected %d", a.asg, got, a.desired), nil
+	}
+	return true, fmt.Sprintf("%s desired capacity is %d", a.asg, got), nil
+}
+
+// ---- RDS ----
+
+func describeCluster(ctx context.Context, c *clients, id string) (*rdstypes.DBCluster, error) {
+	out, err := c.rds.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String(id)})
+	if err != nil {
+		var nf *rdstypes.DBClusterNotFoundFault
+		if errors.As(err, &nf) {
+			return nil, fmt.Errorf("DB cluster %s in %s: %w", id, c.region, errNotFound)
+		}
+		return nil, fmt.Errorf("DescribeDBClusters %s: %w", id, err)
+	}
+	if len(out.DBClusters) == 0 {
+		return nil, fmt.Errorf("DB cluster %s in %s: %w", id, c.region, errNotFound)
+	}
+	return &out.DBClusters[0], nil
+}
+
+func writerOf(cl *rdstypes.DBCluster) string {
+	for _, m := range cl.DBClusterMembers {
+		if sdkaws.ToBool(m.IsClusterWriter) {
+			return sdkaws.ToString(m.DBInstanceIdentifier)
+		}
+	}
+	return ""
+}
+
+type failoverAction struct {
+	awsAction
+	cluster string
+	target  string // requested reader ("" → RDS picks one)
+	writer  string // writer before the run
+}
+
+// Failover returns the action that fails an RDS cluster over
+// (FailoverDBCluster), promoting target (a reader) or, when target is "",
+// the reader RDS picks. Destructive.
+func (p *Provider) Failover(region, cluster, target string) actions.Action {
+	desc := "fail over DB cluster " + cluster + ": a reader becomes the writer"
+	ref := actions.Ref{Kind: "database", Region: region, Name: cluster}
+	if target != "" {
+		desc = "fail over DB cluster " + cluster + " promoting reader " + target
+	}
+	return &failoverAction{
+		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
+			Name: ActFailover, Target: ref, Env: p.opts.Env, Runner: runner, Effect: actions.Destructive,
+			Timeout: 15 * time.Minute, Description: desc,
+		}},
+		cluster: cluster, target: target,
+	}
+}
+
+func (a *failoverAction) Check(ctx context.Context) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	cl, err := describeCluster(ctx, c, a.cluster)
+	if err != nil {
+		return err
+	}
+	if st := sdkaws.ToString(cl.Status); st != "available" {
+		return fmt.Errorf("DB cluster %s is %s, not available", a.cluster, st)
+	}
+	a.writer = writerOf(cl)
+	readers := 0
+	found := a.target == ""
+	for _, m := range cl.DBClusterMembers {
+		id := sdkaws.ToString(m.DBInstanceIdentifier)
+		if !sdkaws.ToBool(m.IsClusterWriter) {
+			readers++
+			if id == a.target {
+				found = true
+			}
+		} else if id == a.target {
+			return fmt.Errorf("%s is already the writer of %s", a.target, a.cluster)
+		}
+	}
+	if readers == 0 {
+		return fmt.Errorf("DB cluster %s has no reader to promote", a.cluster)
+	}
+	if !found {
+		return fmt.Errorf("%s is not a reader of DB cluster %s", a.target, a.cluster)
+	}
+	return nil
+}
+
+func (a *failoverAction) call() string {
+	s := "rds:FailoverDBCluster DBClusterIdentifier=" + a.cluster
+	if a.target != "" {
+		s += " TargetDBInstanceIdentifier=" + a.target
+	}
+	return s + " (region " + a.region + ")"
+}
+
+func (a *failoverAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+	if a.writer == "" {
+		if err := a.Check(ctx); err != nil {
+			return actions.Plan{}, err
+		}
+	}
+	to := a.target
+	if to == "" {
+		to = "a reader chosen by RDS"
+	}
+	return actions.Plan{
+		Summary:   fmt.Sprintf("fail over %s: writer %s → %s", a.cluster, a.writer, to),
+		Text:      a.call() + fmt.Sprintf("\nwriter of %s: %s → %s (connections to the writer drop during the failover)", a.cluster, a.writer, to),
+		Change:    1,
+		Resources: []string{"database/" + a.cluster},
+		Calls:     []string{a.call()},
+	}, nil
+}
+
+func (a *failoverAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	in := &rds.FailoverDBClusterInput{DBClusterIdentifier: sdkaws.String(a.cluster)}
+	if a.target != "" {
+		in.TargetDBInstanceIdentifier = sdkaws.String(a.target)
+	}
+	if _, err := c.rds.FailoverDBCluster(ctx, in); err != nil {
+		return fmt.Errorf("FailoverDBCluster %s: %w", a.cluster, err)
+	}
+	fmt.Fprintf(out, "failover of %s started (writer was %s)\n", a.cluster, a.writer)
+	return nil
+}
+
+func (a *failoverAction) Verify(ctx context.Context) (bool, string, error) {
+	c, err := a.clients()
+	if err != nil {
+		return false, "", err
+	}
+	return waitFor(ctx, defaultVerifyWait, func(ctx context.Context) (bool, string, error) {
+		cl, err := describeCluster(ctx, c, a.cluster)
+		if err != nil {
+			return false, "", err
+		}
+		w := writerOf(cl)
+		switch {
+		case w == "" || w == a.writer:
+			return false, fmt.Sprintf("writer of %s is still %s", a.cluster, a.writer), nil
+		case a.target != "" && w != a.target:
+			return false, fmt.Sprintf("writer of %s is %s, expected %s", a.cluster, w, a.target), nil
+		}
+		return true, fmt.Sprintf("writer of %s changed %s → %s", a.cluster, a.writer, w), nil
+	})
+}
+
+var badIDChars = regexp.MustCompile(`[^a-zA-Z0-9-]+`)
+
+// identifier builds a valid RDS identifier: letters, digits and single
+// hyphens, starting with a letter, at most max characters.
+func identifier(base, suffix string, max int) string {
+	base = badIDChars.ReplaceAllString(base, "-")
+	if len(base)+len(suffix)+1 > max {
+		base = base[:max-len(suffix)-1]
+	}
+	id := strings.Trim(base, "-") + "-" + suffix
+	for strings.Contains(id, "--") {
+		id = strings.ReplaceAll(id, "--", "-")
+	}
+	if id == "" || !(id[0] >= 'a' && id[0] <= 'z' || id[0] >= 'A' && id[0] <= 'Z') {
+		id = "c" + id
+	}
+	return id
+}
+
+type snapshotAction struct {
+	awsAction
+	cluster  string
+	snapshot string
+}
+
+// Snapshot returns the action that takes a manual snapshot of an RDS
+// cluster (CreateDBClusterSnapshot). An empty id is replaced by
+// "<cluster>-console-<UTC time>". Mutating.
+func (p *Provider) Snapshot(region, cluster, id string) actions.Action {
+	if id == "" {
+		id = identifier(cluster, "console-"+time.Now().UTC().Format("20060102-150405"), 255)
+	}
+	return &snapshotAction{
+		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
+			Name: ActSnapshot, Target: actions.Ref{Kind: "database", Region: region, Name: cluster}, Env: p.opts.Env,
+			Runner: runner, Effect: actions.Mutating, Timeout: 5 * time.Minute,
+			Description: "take snapshot " + id + " of DB cluster " + cluster,
+		}},
+		cluster: cluster, snapshot: id,
+	}
+}
+
+func snapshotExists(ctx context.Context, c *clients, id string) (*rdstypes.DBClusterSnapshot, error) {
+	out, err := c.rds.DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{DBClusterSnapshotIdentifier: sdkaws.String(id)})
+	if err != nil {
+		var nf *rdstypes.DBClusterSnapshotNotFoundFault
+		if errors.As(err, &nf) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("DescribeDBClusterSnapshots %s: %w", id, err)
+	}
+	if len(out.DBClusterSnapshots) == 0 {
+		return nil, nil
+	}
+	return &out.DBClusterSnapshots[0], nil
+}
+
+func (a *snapshotAction) Check(ctx context.Context) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	cl, err := describeCluster(ctx, c, a.cluster)
+	if err != nil {
+		return err
+	}
+	if st := sdkaws.ToString(cl.Status); st != "available" {
+		return fmt.Errorf("DB cluster %s is %s, not available", a.cluster, st)
+	}
+	s, err := snapshotExists(ctx, c, a.snapshot)
+	if err != nil {
+		return err
+	}
+	if s != nil {
+		return fmt.Errorf("snapshot %s already exists", a.snapshot)
+	}
+	return nil
+}
+
+func (a *snapshotAction) call() string {
+	return fmt.Sprintf("rds:CreateDBClusterSnapshot DBClusterIdentifier=%s DBClusterSnapshotIdentifier=%s (region %s)", a.cluster, a.snapshot, a.region)
+}
+
+func (a *snapshotAction) Preview(context.Context, io.Writer) (actions.Plan, error) {
+	return actions.Plan{
+		Summary:   fmt.Sprintf("snapshot %s → %s", a.cluster, a.snapshot),
+		Text:      a.call() + "\na manual cluster snapshot is created (billed storage until deleted)",
+		Add:       1,
+		Resources: []string{"snapshot/" + a.snapshot},
+		Calls:     []string{a.call()},
+	}, nil
+}
+
+func (a *snapshotAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	res, err := c.rds.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{
+		DBClusterIdentifier: sdkaws.String(a.cluster), DBClusterSnapshotIdentifier: sdkaws.String(a.snapshot),
+	})
+	if err != nil {
+		return fmt.Errorf("CreateDBClusterSnapshot %s: %w", a.cluster, err)
+	}
+	st := ""
+	if res.DBClusterSnapshot != nil {
+		st = sdkaws.ToString(res.DBClusterSnapshot.Status)
+	}
+	fmt.Fprintf(out, "snapshot %s of %s: %s\n", a.snapshot, a.cluster, st)
+	return nil
+}
+
+func (a *snapshotAction) Verify(ctx context.Context) (bool, string, error) {
+	c, err := a.clients()
+	if err != nil {
+		return false, "", err
+	}
+	s, err := snapshotExists(ctx, c, a.snapshot)
+	if err != nil {
+		return false, "", err
+	}
+	if s == nil {
+		return false, "snapshot " + a.snapshot + " does not exist", nil
+	}
+	return true, fmt.Sprintf("snapshot %s exists (%s)", a.snapshot, sdkaws.ToString(s.Status)), nil
+}
+
+type restoreAction struct {
+	awsAction
+	snapshot   string
+	newCluster string
+	engine     string
+	source     string
+}
+
+// Restore returns the action that restores a cluster snapshot to a NEW
+// cluster (RestoreDBClusterFromSnapshot); the source cluster is not
+// touched. An empty newCluster is replaced by "<source>-restored-<UTC
+// time>". The restored cluster has no instances until some are added.
+// Destructive (it creates a second copy of production data).
+func (p *Provider) Restore(region, snapshot, newCluster string) actions.Action {
+	if newCluster == "" {
+		newCluster = identifier(strings.TrimSuffix(snapshot, "-snapshot"), "restored-"+time.Now().UTC().Format("0102-1504"), maxClusterIdentifierLen)
+	}
+	return &restoreAction{
+		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
+			Name: ActRestore, Target: actions.Ref{Kind: "database", Region: region, Name: newCluster}, Env: p.opts.Env,
+			Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute,
+			Description: "restore snapshot " + snapshot + " to a new DB cluster " + newCluster,
+		}},
+		snapshot: snapshot, newCluster: newCluster,
+	}
+}
+
+func (a *restoreAction) Check(ctx context.Context) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	s, err := snapshotExists(ctx, c, a.snapshot)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return fmt.Errorf("snapshot %s in %s: %w", a.snapshot, a.region, errNotFound)
+	}
+	if st := sdkaws.ToString(s.Status); st != "available" {
+		return fmt.Errorf("snapshot %s is %s, not available", a.snapshot, st)
+	}
+	a.engine, a.source = sdkaws.ToString(s.Engine), sdkaws.ToString(s.DBClusterIdentifier)
+	if _, err := describeCluster(ctx, c, a.newCluster); err == nil {
+		return fmt.Errorf("DB cluster %s already exists", a.newCluster)
+	} else if !errors.Is(err, errNotFound) {
+		return err
+	}
+	return nil
+}
+
+func (a *restoreAction) call() string {
+	return fmt.Sprintf("rds:RestoreDBClusterFromSnapshot SnapshotIdentifier=%s DBClusterIdentifier=%s Engine=%s (region %s)", a.snapshot, a.newCluster, a.engine, a.region)
+}
+
+func (a *restoreAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+	if a.engine == "" {
+		if err := a.Check(ctx); err != nil {
+			return actions.Plan{}, err
+		}
+	}
+	return actions.Plan{
+		Summary: fmt.Sprintf("restore %s → new cluster %s", a.snapshot, a.newCluster),
+		Text: a.call() + fmt.Sprintf("\nsnapshot %s of %s is restored into a new cluster %s (%s); %s is not changed",
+			a.snapshot, a.source, a.newCluster, a.engine, a.source),
+		Add:       1,
+		Resources: []string{"database/" + a.newCluster},
+		Calls:     []string{a.call()},
+	}, nil
+}
+
+func (a *restoreAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	c, err := a.clients()
+	if err != nil {
+		return err
+	}
+	in := &rds.RestoreDBClusterFromSnapshotInput{
+		SnapshotIdentifier: sdkaws.String(a.snapshot), DBClusterIdentifier: sdkaws.String(a.newCluster), Engine: sdkaws.String(a.engine),
+	}
+	// Keep the network placement of the source cluster when it still exists.
+	if src, err := describeCluster(ctx, c, a.source); err == nil {
+		in.DBSubnetGroupName = src.DBSubnetGroup
+		for _, sg := range src.VpcSecurityGroups {
+			in.VpcSecurityGroupIds = append(in.VpcSecurityGroupIds, sdkaws.ToString(sg.VpcSecurityGroupId))
+		}
+	}
+	res, err := c.rds.RestoreDBClusterFromSnapshot(ctx, in)
+	if err != nil {
+		return fmt.Errorf("RestoreDBClusterFromSnapshot %s: %w", a.snapshot, err)
+	}
+	st := ""
+	if res.DBCluster != nil {
+		st = sdkaws.ToString(res.DBCluster.Status)
+	}
+	fmt.Fprintf(out, "DB cluster %s restored from %s: %s\n", a.newCluster, a.snapshot, st)
+	return nil
+}
+
+func (a *restoreAction) Verify(ctx context.Context) (bool, string, error) {
+	c, err := a.clients()
+	if err != nil {
+		return false, "", err
+	}
+	cl, err := describeCluster(ctx, c, a.newCluster)
+	if errors.Is(err, errNotFound) {
+		return false, "DB cluster " + a.newCluster + " does not exist", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	return true, fmt.Sprintf("DB cluster %s exists (%s)", a.newCluster, sdkaws.ToString(cl.Status)), nil
+}
