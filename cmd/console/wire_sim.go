@@ -1,0 +1,20 @@
+package main
+
+import (
+	"context"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/sim"
+)
+
+func init() { providerFactories = append(providerFactories, simProviders) }
+
+// simProviders returns the built-in demo estate when the settings ask for
+// the demo. The seed is fixed so that screens are reproducible.
+func simProviders(_ context.Context, s config.Settings) ([]providers.Provider, error) {
+	if !s.Demo {
+		return nil, nil
+	}
+	return []providers.Provider{sim.New(sim.Options{Seed: sim.DefaultSeed})}, nil
+}
