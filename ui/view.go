@@ -110,7 +110,7 @@ func (m *Model) body(w, h int) string {
 	}
 	switch m.mode {
 	case modeHelp:
-		return fill(m.helpView(w), w, h)
+		return fill(m.helpView(w, h), w, h)
 	case modeMenu, modePreparing, modeConfirm:
 		return fill(m.flow.view(m, w, h), w, h)
 	case modeTrace:
@@ -177,28 +177,49 @@ func (m *Model) hints() []key.Binding {
 
 func (m *Model) shortHelp() string {
 	th := m.ctx.Theme
+	hints := m.hints()
+	help := m.ctx.Keys.Help
+	// "? help" always shows: reserve its room and drop hints that do not fit.
+	reserve := 0
+	if m.mode == modeNormal {
+		reserve = 3 + len(help.Help().Key) + 1 + len(help.Help().Desc)
+	}
 	var b strings.Builder
 	width := 0
-	for i, h := range m.hints() {
+	shown := 0
+	helpShown := false
+	for _, h := range hints {
 		hk, hd := h.Help().Key, h.Help().Desc
 		n := len([]rune(hk)) + 1 + len([]rune(hd))
-		if i > 0 {
+		if shown > 0 {
 			n += 3
 		}
-		if width+n > m.ctx.Width {
-			break
+		isHelp := hk == help.Help().Key
+		if width+n > m.ctx.Width-reserve && !(isHelp && width+n <= m.ctx.Width) {
+			continue
 		}
-		if i > 0 {
+		if shown > 0 {
 			b.WriteString(th.Muted.Render(" · "))
 		}
 		b.WriteString(th.Key.Render(hk) + " " + th.Desc.Render(hd))
 		width += n
+		shown++
+		if isHelp {
+			helpShown = true
+			reserve = 0
+		}
+	}
+	if !helpShown && reserve > 0 {
+		if shown > 0 {
+			b.WriteString(th.Muted.Render(" · "))
+		}
+		b.WriteString(th.Key.Render(help.Help().Key) + " " + th.Desc.Render(help.Help().Desc))
 	}
 	return b.String()
 }
 
 // helpView is the full help: global keys, the view's keys, the commands.
-func (m *Model) helpView(w int) string {
+func (m *Model) helpView(w, h int) string {
 	th := m.ctx.Theme
 	k := m.ctx.Keys
 	groups := []struct {
@@ -210,23 +231,43 @@ func (m *Model) helpView(w int) string {
 		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
-	lines = append(lines, th.Title.Render("Keys"))
 	for _, g := range groups {
 		lines = append(lines, th.Header.Render(g.title))
 		for _, b := range g.keys {
 			lines = append(lines, "  "+th.Key.Render(padRight(b.Help().Key, 10))+" "+b.Help().Desc)
 		}
 	}
-	lines = append(lines, th.Header.Render("commands (:)"))
-	for _, s := range palette.Suggest("") {
-		lines = append(lines, "  "+s)
+	lines = append(lines, th.Header.Render("commands"),
+		"  :topology :pods :nodes",
+		"  :asg :lb :db :traces :actions",
+		"  :region NAME|all  one region",
+		"  :env NAME   switch environment",
+		"  :trace ID   open a trace",
+		"  :refresh  :help  :q")
+	cols := max(1, min(3, w/40))
+	rows := (len(lines) + cols - 1) / cols
+	if rows < h {
+		// fewer columns when they fit anyway
+		for cols > 1 && (len(lines)+cols-2)/(cols-1) <= h {
+			cols--
+		}
+		rows = (len(lines) + cols - 1) / cols
 	}
-	if w >= 100 {
-		half := (len(lines) + 1) / 2
-		left := strings.Join(lines[:half], "\n")
-		return joinColumns(left, w/2, strings.Join(lines[half:], "\n"), half)
+	cw := w / cols
+	out := ""
+	for c := cols - 1; c >= 0; c-- {
+		from := c * rows
+		if from >= len(lines) {
+			continue
+		}
+		col := strings.Join(lines[from:min(len(lines), from+rows)], "\n")
+		if out == "" {
+			out = col
+		} else {
+			out = joinColumns(col, cw, out, rows)
+		}
 	}
-	return strings.Join(lines, "\n")
+	return out
 }
 
 func padRight(s string, n int) string {

@@ -104,6 +104,8 @@ func Role(role string) string {
 		return "◇ arbiter"
 	case providers.RoleNode:
 		return "◆ node"
+	case "sentinel":
+		return "◎ sentinel"
 	default:
 		return "? " + Sanitize(role)
 	}
