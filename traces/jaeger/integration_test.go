@@ -1,0 +1,195 @@
+package jaeger_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/e2e/workload"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
+)
+
+// expectedSpans is the span count of one workload order when every call
+// succeeds: frontend 2, checkout 1+1+lookups+items+1, inventory
+// (1+1)*lookups + (1+1+1)*items, payment 2, db lookups+items+1.
+var expectedSpans = 2 + (3 + workload.Lookups + workload.Items) + 2*workload.Lookups + 3*workload.Items + 2 + (workload.Lookups + workload.Items + 1)
+
+// waitTrace polls Jaeger until the trace has want spans (or the deadline).
+func waitTrace(ctx context.Context, t *testing.T, c *jaeger.Client, id string, want int) *traces.Trace {
+	t.Helper()
+	var last *traces.Trace
+	var err error
+	for ctx.Err() == nil {
+		last, err = c.Get(ctx, id)
+		if err == nil && len(last.Spans) >= want {
+			return last
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	n := 0
+	if last != nil {
+		n = len(last.Spans)
+	}
+	t.Fatalf("trace %s: %d spans of %d after the deadline (last error %v)", id, n, want, err)
+	return nil
+}
+
+func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
+	j := lab.Jaeger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: j.OTLPGRPC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(context.Background())
+	c, err := jaeger.Dial(j.QueryGRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	// Baseline: normal orders.
+	var baseline []*traces.Trace
+	ids := map[workload.Fault]string{}
+	for i := 0; i < 3; i++ {
+		r, err := w.Request(ctx, workload.FaultNone)
+		if err != nil || r.Status != 200 {
+			t.Fatalf("normal request: %v %d", err, r.Status)
+		}
+		ids[workload.FaultNone] = r.TraceID
+		if err := w.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		baseline = append(baseline, waitTrace(ctx, t, c, r.TraceID, expectedSpans))
+	}
+	for _, f := range workload.Faults {
+		r, err := w.Request(ctx, f)
+		if err != nil {
+			t.Fatalf("%s request: %v", f, err)
+		}
+		if (f == workload.FaultError) != (r.Status == 500) {
+			t.Errorf("%s request: status %d", f, r.Status)
+		}
+		ids[f] = r.TraceID
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A normal trace has no findings.
+	if r := traces.NewReport(baseline[0], baseline); len(r.Findings) != 0 {
+		t.Errorf("normal trace has findings: %+v", r.Findings)
+	}
+
+	tests := []struct {
+		fault     workload.Fault
+		kind      string
+		service   string
+		operation string
+	}{
+		{workload.FaultError, traces.KindErrorOrigin, "db", "INSERT payments"},
+		{workload.FaultLock, traces.KindLockContention, "inventory", "lock stock"},
+		{workload.FaultSequential, traces.KindSequentialCalls, "checkout", "workload.Service/GetItem"},
+		{workload.FaultPool, traces.KindPoolSaturation, "checkout", "workload.Service/GetItem"},
+		{workload.FaultSlow, traces.KindSlowDependency, "db", "INSERT payments"},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.fault), func(t *testing.T) {
+			// Every fault still makes every call: wait for all the spans.
+			tr := waitTrace(ctx, t, c, ids[tc.fault], expectedSpans)
+			r := traces.NewReport(tr, baseline)
+			var got *traces.Finding
+			for i := range r.Findings {
+				f := &r.Findings[i]
+				if f.Kind == tc.kind && f.Service == tc.service && f.Operation == tc.operation {
+					got = f
+				}
+			}
+			if got == nil {
+				t.Fatalf("no %s finding on %s %s; findings: %+v", tc.kind, tc.service, tc.operation, r.Findings)
+			}
+			if len(got.SpanIDs) == 0 || got.Summary == "" {
+				t.Errorf("finding without spans or summary: %+v", got)
+			}
+			a := r.Analysis
+			for _, id := range got.SpanIDs {
+				if _, ok := a.Index(id); !ok {
+					t.Errorf("finding names span %s that is not in the trace", id)
+				}
+			}
+			// Every named span's location links to the topology.
+			i, _ := a.Index(got.SpanIDs[0])
+			loc := traces.LocationOf(a.Span(i))
+			place := workload.Places[tc.service]
+			if loc.Pod != place.Pod || loc.Node != place.Node || loc.Zone != place.Zone {
+				t.Errorf("location %+v, want %+v", loc, place)
+			}
+			if !slices.ContainsFunc(r.Locations, func(l traces.Location) bool { return l.SpanID == got.SpanIDs[0] && l.Pod == place.Pod }) {
+				t.Errorf("report locations lack span %s: %+v", got.SpanIDs[0], r.Locations)
+			}
+			if tc.fault == workload.FaultError {
+				o := r.ErrorOrigin
+				if o == nil || o.Service != "db" || !strings.Contains(o.Message, "deadlock detected") || o.Chain[len(o.Chain)-1] != r.Root.SpanID {
+					t.Fatalf("error origin %+v (root %s)", o, r.Root.SpanID)
+				}
+				if len(o.Chain) < 6 {
+					t.Errorf("chain %v: expected the error to propagate through payment, checkout and frontend", o.Chain)
+				}
+			}
+			if tc.fault == workload.FaultSequential && !slices.ContainsFunc(r.Findings, func(f traces.Finding) bool { return f.Kind == traces.KindBaseline }) {
+				t.Logf("no baseline deviation for the sequential trace: %+v", r.Findings)
+			}
+		})
+	}
+
+	t.Run("find, services, dependencies", func(t *testing.T) {
+		ts, err := c.Find(ctx, traces.Query{Service: "frontend", Tags: map[string]string{"error": "true"}, Lookback: time.Hour, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts) != 1 || ts[0].TraceID != ids[workload.FaultError] {
+			var got []string
+			for _, tr := range ts {
+				got = append(got, tr.TraceID)
+			}
+			t.Errorf("error traces %v, want [%s]", got, ids[workload.FaultError])
+		}
+		ts, err = c.Find(ctx, traces.Query{Service: "frontend", MinDuration: workload.SlowQuery, Limit: 20})
+		if err != nil || len(ts) != 1 || ts[0].TraceID != ids[workload.FaultSlow] {
+			t.Errorf("slow traces: %v, %d", err, len(ts))
+		}
+		svcs, err := c.Services(ctx)
+		if err != nil || !slices.Equal(svcs, []string{"checkout", "db", "frontend", "inventory", "payment"}) {
+			t.Errorf("services %v %v", svcs, err)
+		}
+		ops, err := c.Operations(ctx, "db", "")
+		if err != nil || !slices.ContainsFunc(ops, func(o jaeger.Operation) bool { return o.Name == "INSERT payments" }) {
+			t.Errorf("operations %v %v", ops, err)
+		}
+		deps, err := c.Dependencies(ctx, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edges := map[string]bool{}
+		for _, d := range deps {
+			edges[d.Parent+">"+d.Child] = d.Calls > 0
+		}
+		for _, e := range []string{"frontend>checkout", "checkout>inventory", "checkout>payment", "inventory>db", "payment>db"} {
+			if !edges[e] {
+				t.Errorf("dependency %s missing from %+v", e, deps)
+			}
+		}
+		if _, err := c.Get(ctx, "0123456789abcdef0123456789abcdef"); !errors.Is(err, traces.ErrNotFound) {
+			t.Errorf("unknown trace: %v", err)
+		}
+	})
+}
