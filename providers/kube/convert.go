@@ -1,0 +1,495 @@
+package kube
+
+import (
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/opsconsole/console/providers"
+)
+
+// Well-known labels read from nodes and pods.
+const (
+	LabelZone             = "topology.kubernetes.io/zone"
+	LabelZoneLegacy       = "failure-domain.beta.kubernetes.io/zone"
+	LabelRegion           = "topology.kubernetes.io/region"
+	LabelRegionLegacy     = "failure-domain.beta.kubernetes.io/region"
+	LabelInstanceType     = "node.kubernetes.io/instance-type"
+	LabelInstanceTypeBeta = "beta.kubernetes.io/instance-type"
+	labelPodTemplateHash  = "pod-template-hash"
+)
+
+// drainTaints are taints that autoscalers put on a node they are emptying.
+// A node carrying one of them is reported as draining.
+var drainTaints = map[string]bool{
+	"ToBeDeletedByClusterAutoscaler": true,
+	"karpenter.sh/disrupted":         true,
+	"karpenter.sh/disruption":        true,
+}
+
+// maxMessage bounds the length of an event message kept in memory.
+const maxMessage = 300
+
+// ---- transforms: run by the informers before objects enter their caches ----
+
+// trimPod keeps only what the console shows: the name, the controller
+// owner, the pod-template-hash label (for owner resolution when ReplicaSets
+// cannot be read), the node, and a trimmed status (phase, reason, Ready
+// condition, and per container ready/restarts/waiting or terminated reason).
+// Annotations, managedFields, the spec (containers, env, volume mounts...)
+// and the rest of the status are dropped. It is applied to each page of a
+// list before the pages are accumulated.
+func trimPod(p *corev1.Pod) *corev1.Pod {
+	out := &corev1.Pod{ObjectMeta: trimMeta(&p.ObjectMeta)}
+	if h, ok := p.Labels[labelPodTemplateHash]; ok {
+		out.Labels = map[string]string{labelPodTemplateHash: h}
+	}
+	out.Spec.NodeName = p.Spec.NodeName
+	st := &p.Status
+	out.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, PodIP: st.PodIP}
+	for _, c := range st.Conditions {
+		if c.Type == corev1.PodReady {
+			out.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status}}
+			break
+		}
+	}
+	out.Status.InitContainerStatuses = trimContainers(st.InitContainerStatuses)
+	out.Status.ContainerStatuses = trimContainers(st.ContainerStatuses)
+	return out
+}
+
+// podObj is what the pod informer caches instead of a Pod: the metadata
+// the cache needs for its keys (namespace, name, uid, resourceVersion) and
+// the converted record. About 450 bytes instead of several kilobytes.
+type podObj struct {
+	metav1.ObjectMeta
+	rec podRec
+}
+
+// GetObjectKind implements runtime.Object.
+func (p *podObj) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+// DeepCopyObject implements runtime.Object.
+func (p *podObj) DeepCopyObject() runtime.Object {
+	c := *p
+	c.ObjectMeta = *p.ObjectMeta.DeepCopy()
+	return &c
+}
+
+// podTransform returns the pod informer's transform: a Pod is converted
+// once, on arrival, into a podObj. It is idempotent.
+func podTransform(cluster string) cache.TransformFunc {
+	return func(obj any) (any, error) {
+		p, ok := obj.(*corev1.Pod)
+		if !ok {
+			return obj, nil // a podObj already, or a tombstone
+		}
+		return &podObj{
+			ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, UID: p.UID, ResourceVersion: p.ResourceVersion},
+			rec:        convertPod(p, cluster),
+		}, nil
+	}
+}
+
+func trimContainers(cs []corev1.ContainerStatus) []corev1.ContainerStatus {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]corev1.ContainerStatus, len(cs))
+	for i := range cs {
+		c := &cs[i]
+		o := &out[i]
+		o.Ready = c.Ready
+		o.RestartCount = c.RestartCount
+		if w := c.State.Waiting; w != nil {
+			o.State.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason}
+		}
+		if t := c.State.Terminated; t != nil {
+			o.State.Terminated = &corev1.ContainerStateTerminated{Reason: t.Reason, ExitCode: t.ExitCode}
+		}
+		if c.State.Running != nil {
+			o.State.Running = &corev1.ContainerStateRunning{}
+		}
+	}
+	return out
+}
+
+// trimMeta keeps name, namespace, uid, resourceVersion, creation and
+// deletion timestamps and the controller owner reference.
+func trimMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
+	out := metav1.ObjectMeta{
+		Name:              m.Name,
+		Namespace:         m.Namespace,
+		UID:               m.UID,
+		ResourceVersion:   m.ResourceVersion,
+		CreationTimestamp: m.CreationTimestamp,
+		DeletionTimestamp: m.DeletionTimestamp,
+	}
+	if ref := metav1.GetControllerOfNoCopy(m); ref != nil {
+		out.OwnerReferences = []metav1.OwnerReference{{Kind: ref.Kind, Name: ref.Name, UID: ref.UID, Controller: ref.Controller}}
+	}
+	return out
+}
+
+// transformNode keeps labels (zone, region, instance type), unschedulable,
+// taints, providerID and the Ready condition. Images, addresses, capacity,
+// node info and annotations are dropped.
+func transformNode(obj any) (any, error) {
+	n, ok := obj.(*corev1.Node)
+	if !ok {
+		return obj, nil
+	}
+	out := &corev1.Node{ObjectMeta: trimMeta(&n.ObjectMeta)}
+	out.Labels = n.Labels
+	out.Spec = corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable, ProviderID: n.Spec.ProviderID}
+	for _, t := range n.Spec.Taints {
+		out.Spec.Taints = append(out.Spec.Taints, corev1.Taint{Key: t.Key, Effect: t.Effect})
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			out.Status.Conditions = []corev1.NodeCondition{{Type: c.Type, Status: c.Status}}
+			break
+		}
+	}
+	return out, nil
+}
+
+// transformWorkload keeps the metadata, the desired replicas and the ready
+// counts of Deployments, StatefulSets, DaemonSets and ReplicaSets; the pod
+// template and everything else is dropped.
+func transformWorkload(obj any) (any, error) {
+	switch w := obj.(type) {
+	case *appsv1.Deployment:
+		return &appsv1.Deployment{
+			ObjectMeta: trimMeta(&w.ObjectMeta),
+			Spec:       appsv1.DeploymentSpec{Replicas: w.Spec.Replicas},
+			Status:     appsv1.DeploymentStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas, UpdatedReplicas: w.Status.UpdatedReplicas},
+		}, nil
+	case *appsv1.StatefulSet:
+		return &appsv1.StatefulSet{
+			ObjectMeta: trimMeta(&w.ObjectMeta),
+			Spec:       appsv1.StatefulSetSpec{Replicas: w.Spec.Replicas},
+			Status:     appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas},
+		}, nil
+	case *appsv1.DaemonSet:
+		return &appsv1.DaemonSet{
+			ObjectMeta: trimMeta(&w.ObjectMeta),
+			Status:     appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady},
+		}, nil
+	case *appsv1.ReplicaSet:
+		return &appsv1.ReplicaSet{ObjectMeta: trimMeta(&w.ObjectMeta)}, nil
+	}
+	return obj, nil
+}
+
+// transformEvent keeps what the events list shows: the involved object,
+// reason, a bounded and sanitised message, type and the latest timestamp.
+func transformEvent(obj any) (any, error) {
+	e, ok := obj.(*corev1.Event)
+	if !ok {
+		return obj, nil
+	}
+	out := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace, UID: e.UID, ResourceVersion: e.ResourceVersion, CreationTimestamp: e.CreationTimestamp},
+		InvolvedObject: corev1.ObjectReference{Kind: e.InvolvedObject.Kind, Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name},
+		Reason:         sanitize(e.Reason, 80),
+		Message:        sanitize(e.Message, maxMessage),
+		Type:           e.Type,
+		Count:          e.Count,
+		LastTimestamp:  metav1.Time{Time: eventTime(e)},
+	}
+	return out, nil
+}
+
+// eventTime is the latest of the event's timestamps.
+func eventTime(e *corev1.Event) time.Time {
+	t := e.LastTimestamp.Time
+	if e.Series != nil && e.Series.LastObservedTime.After(t) {
+		t = e.Series.LastObservedTime.Time
+	}
+	if e.EventTime.After(t) {
+		t = e.EventTime.Time
+	}
+	if t.IsZero() {
+		t = e.FirstTimestamp.Time
+	}
+	if t.IsZero() {
+		t = e.CreationTimestamp.Time
+	}
+	return t
+}
+
+// sanitize removes control characters (terminal escape sequences
+// included) and bounds the length of a free-text string from the API.
+func sanitize(s string, max int) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if !clean {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case r == '\n' || r == '\r' || r == '\t':
+				b.WriteByte(' ')
+			case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+				b.WriteRune('\uFFFD')
+			default:
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8Start(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// ---- conversions: from trimmed objects to the console's model ----
+
+// podRec is a converted pod plus what the emit step needs to resolve its
+// owner and the draining state of its node.
+type podRec struct {
+	pod providers.Pod
+	// rs is the owning ReplicaSet's name ("" if the owner is not a ReplicaSet).
+	rs string
+	// byName is the owner guessed from the ReplicaSet name and the
+	// pod-template-hash label, used while the ReplicaSet is not known.
+	byName      string
+	terminating bool
+}
+
+// convertPod converts a (trimmed) pod.
+func convertPod(p *corev1.Pod, cluster string) podRec {
+	r := podRec{
+		pod: providers.Pod{
+			Namespace: p.Namespace,
+			Name:      p.Name,
+			Cluster:   cluster,
+			Phase:     string(p.Status.Phase),
+			Node:      p.Spec.NodeName,
+			IP:        p.Status.PodIP,
+			Created:   p.CreationTimestamp.Time,
+		},
+		terminating: p.DeletionTimestamp != nil,
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			r.pod.Ready = c.Status == corev1.ConditionTrue
+		}
+	}
+	for i := range p.Status.InitContainerStatuses {
+		r.pod.Restarts += int(p.Status.InitContainerStatuses[i].RestartCount)
+	}
+	for i := range p.Status.ContainerStatuses {
+		r.pod.Restarts += int(p.Status.ContainerStatuses[i].RestartCount)
+	}
+	r.pod.Reason = podReason(p)
+	if len(p.OwnerReferences) > 0 {
+		o := p.OwnerReferences[0]
+		r.pod.Owner = o.Kind + "/" + o.Name
+		if o.Kind == "ReplicaSet" {
+			r.rs = o.Name
+			r.byName = r.pod.Owner
+			if h := p.Labels[labelPodTemplateHash]; h != "" && strings.HasSuffix(o.Name, "-"+h) {
+				r.byName = "Deployment/" + strings.TrimSuffix(o.Name, "-"+h)
+			}
+		}
+	}
+	return r
+}
+
+// podReason is the short status word kubectl shows in its STATUS column
+// when it differs from the phase: Terminating, Evicted, Init:CrashLoopBackOff,
+// CrashLoopBackOff, ImagePullBackOff, OOMKilled, Error, ...
+func podReason(p *corev1.Pod) string {
+	if p.DeletionTimestamp != nil {
+		return "Terminating"
+	}
+	for _, c := range p.Status.InitContainerStatuses {
+		if w := c.State.Waiting; w != nil && w.Reason != "" && w.Reason != "PodInitializing" {
+			return "Init:" + w.Reason
+		}
+		if t := c.State.Terminated; t != nil && t.ExitCode != 0 {
+			if t.Reason != "" {
+				return "Init:" + t.Reason
+			}
+			return "Init:Error"
+		}
+	}
+	reason := ""
+	for _, c := range p.Status.ContainerStatuses {
+		if w := c.State.Waiting; w != nil && w.Reason != "" {
+			// A crash loop or pull failure beats a ContainerCreating.
+			if reason == "" || reason == "ContainerCreating" {
+				reason = w.Reason
+			}
+		} else if t := c.State.Terminated; t != nil && t.Reason != "" && reason == "" && p.Status.Phase != corev1.PodSucceeded {
+			reason = t.Reason
+		}
+	}
+	if reason != "" {
+		return reason
+	}
+	return p.Status.Reason
+}
+
+// resolveOwner returns the pod's owner as Kind/name: a ReplicaSet is
+// replaced by the Deployment that controls it when the ReplicaSet is known,
+// else by the name with the pod-template-hash suffix removed.
+func resolveOwner(r *podRec, rsOwners map[nsName]string) string {
+	if r.rs == "" {
+		return r.pod.Owner
+	}
+	if o, ok := rsOwners[nsName{r.pod.Namespace, r.rs}]; ok {
+		if o == "" {
+			return r.pod.Owner
+		}
+		return o
+	}
+	return r.byName
+}
+
+// nsName is a namespace/name key that needs no allocation.
+type nsName struct{ ns, name string }
+
+// nodeRec is a converted node plus its drain taint.
+type nodeRec struct {
+	node       providers.Node
+	drainTaint bool
+}
+
+// convertNode converts a (trimmed) node. defaultRegion is used when the
+// node has no region label.
+func convertNode(n *corev1.Node, cluster, defaultRegion string) nodeRec {
+	r := nodeRec{node: providers.Node{
+		Name:          n.Name,
+		Cluster:       cluster,
+		Zone:          firstLabel(n.Labels, LabelZone, LabelZoneLegacy),
+		Region:        firstLabel(n.Labels, LabelRegion, LabelRegionLegacy),
+		InstanceType:  firstLabel(n.Labels, LabelInstanceType, LabelInstanceTypeBeta),
+		Unschedulable: n.Spec.Unschedulable,
+		Labels:        n.Labels,
+		Created:       n.CreationTimestamp.Time,
+	}}
+	id, zone := ParseProviderID(n.Spec.ProviderID)
+	r.node.InstanceID = id
+	if r.node.Zone == "" {
+		r.node.Zone = zone
+	}
+	if r.node.Region == "" {
+		r.node.Region = defaultRegion
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			r.node.Ready = c.Status == corev1.ConditionTrue
+		}
+	}
+	for _, t := range n.Spec.Taints {
+		if drainTaints[t.Key] {
+			r.drainTaint = true
+		}
+	}
+	return r
+}
+
+func firstLabel(labels map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := labels[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// ParseProviderID extracts the EC2 instance id and zone from a node's
+// spec.providerID, e.g. "aws:///us-east-1a/i-0abc" → ("i-0abc", "us-east-1a").
+// Other providers' ids yield empty strings.
+func ParseProviderID(id string) (instance, zone string) {
+	rest, ok := strings.CutPrefix(id, "aws://")
+	if !ok {
+		return "", ""
+	}
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	last := parts[len(parts)-1]
+	if !strings.HasPrefix(last, "i-") {
+		return "", ""
+	}
+	if len(parts) >= 2 {
+		zone = parts[len(parts)-2]
+	}
+	return last, zone
+}
+
+// convertWorkload converts a (trimmed) Deployment, StatefulSet or DaemonSet.
+func convertWorkload(obj any, cluster string) (providers.Workload, bool) {
+	switch w := obj.(type) {
+	case *appsv1.Deployment:
+		return providers.Workload{Kind: "Deployment", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
+			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas)}, true
+	case *appsv1.StatefulSet:
+		return providers.Workload{Kind: "StatefulSet", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
+			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas)}, true
+	case *appsv1.DaemonSet:
+		return providers.Workload{Kind: "DaemonSet", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
+			Desired: int(w.Status.DesiredNumberScheduled), Ready: int(w.Status.NumberReady)}, true
+	}
+	return providers.Workload{}, false
+}
+
+func replicas(r *int32) int {
+	if r == nil {
+		return 1
+	}
+	return int(*r)
+}
+
+// rsOwner is the controller of a ReplicaSet as Kind/name ("" when none).
+func rsOwner(rs *appsv1.ReplicaSet) string {
+	if len(rs.OwnerReferences) == 0 {
+		return ""
+	}
+	return rs.OwnerReferences[0].Kind + "/" + rs.OwnerReferences[0].Name
+}
+
+// convertEvent converts a (trimmed) event.
+func convertEvent(e *corev1.Event, cluster string) providers.Event {
+	obj := e.InvolvedObject.Kind + "/"
+	if e.InvolvedObject.Namespace != "" {
+		obj += e.InvolvedObject.Namespace + "/"
+	}
+	obj += e.InvolvedObject.Name
+	return providers.Event{
+		Time:      eventTime(e),
+		Type:      e.Type,
+		Reason:    e.Reason,
+		Object:    obj,
+		Message:   e.Message,
+		Cluster:   cluster,
+		Namespace: e.Namespace,
+	}
+}
+
+// unwrap returns the object inside a deletion tombstone.
+func unwrap(obj any) any {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		return t.Obj
+	}
+	return obj
+}

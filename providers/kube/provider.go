@@ -1,0 +1,430 @@
+// Package kube is the Kubernetes source of the console: one Provider per
+// kube context, built from the standard kubeconfig loading rules. It runs
+// client-go shared informers (nodes, pods, deployments, statefulsets,
+// daemonsets, replicasets, warning events) whose transforms keep only what
+// the console shows, converts every change once into small records, and
+// emits a complete view at most every EmitInterval. It never assumes
+// cluster-wide rights: it asks the API server (SelfSubjectAccessReview)
+// what it may list, watches only that, and says what is hidden. As an
+// actions.Offerer it offers the kubectl actions the user may run.
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/opsconsole/console/providers"
+)
+
+// Kind is the source family of this provider.
+const Kind = "kube"
+
+// Defaults of Options.
+const (
+	DefaultEmitInterval   = 250 * time.Millisecond
+	DefaultPageSize       = 500
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultHealthInterval = 2 * time.Second
+)
+
+// Options configure a Provider.
+type Options struct {
+	// Kubeconfig is an explicit kubeconfig path; empty means KUBECONFIG or
+	// ~/.kube/config (the standard loading rules).
+	Kubeconfig string
+	// Context is the kube context; empty means the kubeconfig's current context.
+	Context string
+	// Region is given to nodes that carry no region label.
+	Region string
+	// Namespaces are watched in addition to the context's namespace when the
+	// user may not list pods cluster-wide nor list namespaces.
+	Namespaces []string
+	// EmitInterval is the minimum time between two views (coalescing).
+	EmitInterval time.Duration
+	// PageSize is the page size of the initial (and any re-) list.
+	PageSize int64
+	// RequestTimeout bounds user-facing requests (access reviews, health
+	// checks). Watches have no client timeout; the server ends them.
+	RequestTimeout time.Duration
+	// HealthInterval is the period of the API server health check.
+	HealthInterval time.Duration
+	// StreamingList uses the WatchList protocol (a watch that streams the
+	// initial state) instead of a paginated LIST, when the server supports it.
+	StreamingList bool
+}
+
+// Provider is the Kubernetes source for one kube context.
+type Provider struct {
+	opts        Options
+	contextName string
+	namespace   string // the context's namespace
+	userCfg     *rest.Config
+	watchCfg    *rest.Config
+	user        kubernetes.Interface
+	watcher     kubernetes.Interface
+	reviewer    *reviewer
+
+	mu   sync.Mutex
+	view *view
+}
+
+// New loads the kubeconfig (explicit path, else KUBECONFIG or
+// ~/.kube/config) with the context override and returns a provider. It
+// contacts no server.
+func New(opts Options) (*Provider, error) {
+	if opts.EmitInterval <= 0 {
+		opts.EmitInterval = DefaultEmitInterval
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = DefaultPageSize
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.HealthInterval <= 0 {
+		opts.HealthInterval = DefaultHealthInterval
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if opts.Kubeconfig != "" {
+		rules.ExplicitPath = opts.Kubeconfig
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: opts.Context})
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := opts.Context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	if name != "" {
+		if _, ok := raw.Contexts[name]; !ok {
+			return nil, fmt.Errorf("kubeconfig: context %q not found (have: %s)", name, contextNames(raw.Contexts))
+		}
+	}
+	base, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig context %q: %w", name, err)
+	}
+	if name == "" {
+		name = "in-cluster"
+	}
+	ns, _, err := cc.Namespace()
+	if err != nil || ns == "" {
+		ns = "default"
+	}
+	p := &Provider{opts: opts, contextName: name, namespace: ns}
+
+	p.userCfg = rest.CopyConfig(base)
+	p.userCfg.UserAgent = "console"
+	p.userCfg.Timeout = opts.RequestTimeout
+	p.userCfg.QPS, p.userCfg.Burst = 20, 40
+
+	// Watches and the initial list: no client timeout (the server ends
+	// watches after a randomised timeout and the reflector re-opens them),
+	// protobuf, and a rate limit that lets a paginated list of 50,000 pods
+	// through in a few seconds.
+	p.watchCfg = rest.CopyConfig(base)
+	p.watchCfg.UserAgent = "console-watch"
+	p.watchCfg.Timeout = 0
+	p.watchCfg.QPS, p.watchCfg.Burst = 200, 400
+	p.watchCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	p.watchCfg.ContentType = "application/vnd.kubernetes.protobuf"
+
+	if p.user, err = kubernetes.NewForConfig(p.userCfg); err != nil {
+		return nil, fmt.Errorf("kube client: %w", err)
+	}
+	if p.watcher, err = kubernetes.NewForConfig(p.watchCfg); err != nil {
+		return nil, fmt.Errorf("kube watch client: %w", err)
+	}
+	p.reviewer = newReviewer(p.user)
+	return p, nil
+}
+
+func contextNames(m map[string]*clientcmdapi.Context) string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Name is "kube:<context>".
+func (p *Provider) Name() string { return "kube:" + p.contextName }
+
+// Kind is "kube".
+func (p *Provider) Kind() string { return Kind }
+
+// Context is the kube context this provider shows.
+func (p *Provider) Context() string { return p.contextName }
+
+// Namespace is the context's default namespace.
+func (p *Provider) Namespace() string { return p.namespace }
+
+// Kubeconfig is the explicit kubeconfig path ("" for the loading rules).
+func (p *Provider) Kubeconfig() string { return p.opts.Kubeconfig }
+
+// Client is the client for user requests (short timeouts).
+func (p *Provider) Client() kubernetes.Interface { return p.user }
+
+// Run watches the cluster and sends a complete view after every change
+// (coalesced to EmitInterval), or an error while the API server cannot be
+// reached or a watch fails. It retries with backoff and recovers by itself.
+func (p *Provider) Run(ctx context.Context, out chan<- providers.Update) error {
+	backoff := time.Second
+	for {
+		err := p.session(ctx, out)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			providers.Send(ctx, out, providers.Update{Source: p.Name(), Err: err})
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+// watchFailure is the last error of one informer's watch.
+type watchFailure struct {
+	err error
+	rv  string // the informer's resource version when it failed
+	at  time.Time
+}
+
+// session discovers the user's rights, runs the informers and emits views
+// until ctx is done. It returns an error when the discovery fails.
+func (p *Provider) session(ctx context.Context, out chan<- providers.Update) error {
+	dctx, cancel := context.WithTimeout(ctx, 3*p.opts.RequestTimeout)
+	acc, err := discover(dctx, p.user, p.reviewer, p.Name(), p.namespace, p.opts.Namespaces)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.Name(), err)
+	}
+	v := newView(p.contextName, p.opts.Region)
+	v.setHidden(acc.hidden)
+	p.mu.Lock()
+	p.view = v
+	p.mu.Unlock()
+
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	var (
+		fmu      sync.Mutex
+		failures = map[int]watchFailure{}
+	)
+	type started struct {
+		inf cache.SharedIndexInformer
+		reg cache.ResourceEventHandlerRegistration
+	}
+	var infs []started
+	for _, res := range watched {
+		sc := acc.scopes[res.name]
+		nss := sc.namespaces
+		if sc.clusterWide {
+			nss = []string{""}
+		}
+		for _, ns := range nss {
+			lw, example, tf := p.listWatch(res, ns)
+			inf := cache.NewSharedIndexInformerWithOptions(lw, example, cache.SharedIndexInformerOptions{})
+			if err := inf.SetTransform(tf); err != nil {
+				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
+			}
+			idx := len(infs)
+			if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, r *cache.Reflector, err error) {
+				if err == io.EOF || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+					return // a watch ended normally or must re-list: not a failure
+				}
+				fmu.Lock()
+				failures[idx] = watchFailure{err: fmt.Errorf("watch %s: %w", res.name, err), rv: inf.LastSyncResourceVersion(), at: time.Now()}
+				fmu.Unlock()
+			}); err != nil {
+				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
+			}
+			reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+				AddFunc:    v.upsert,
+				UpdateFunc: func(_, o any) { v.upsert(o) },
+				DeleteFunc: v.remove,
+			})
+			if err != nil {
+				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
+			}
+			infs = append(infs, started{inf, reg})
+		}
+	}
+	for _, s := range infs {
+		go s.inf.RunWithContext(sctx)
+	}
+
+	// Health check of the API server, separate from the watches.
+	var hmu sync.Mutex
+	var healthErr error
+	go func() {
+		t := time.NewTicker(p.opts.HealthInterval)
+		defer t.Stop()
+		for {
+			err := p.health(sctx)
+			hmu.Lock()
+			healthErr = err
+			hmu.Unlock()
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	tick := time.NewTicker(p.opts.EmitInterval)
+	defer tick.Stop()
+	synced := false
+	var reported string // the error last sent, "" when healthy
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if !synced {
+			synced = true
+			for _, s := range infs {
+				if !s.reg.HasSynced() {
+					synced = false
+					break
+				}
+			}
+			if synced {
+				v.markDirty()
+			}
+		}
+		// Staleness: the health check fails, or a watch failed and has not
+		// made progress since (cleared after two minutes of good health).
+		hmu.Lock()
+		err := healthErr
+		hmu.Unlock()
+		fmu.Lock()
+		for i, f := range failures {
+			if infs[i].inf.LastSyncResourceVersion() != f.rv || (err == nil && time.Since(f.at) > 2*time.Minute) {
+				delete(failures, i)
+				continue
+			}
+			if err == nil {
+				err = f.err
+			}
+		}
+		fmu.Unlock()
+		if err != nil {
+			msg := fmt.Sprintf("%s: %v", p.Name(), err)
+			if msg != reported {
+				reported = msg
+				providers.Send(ctx, out, providers.Update{Source: p.Name(), Err: errors.New(msg)})
+			}
+			continue
+		}
+		if reported != "" {
+			reported = ""
+			v.markDirty() // recovered: send the current view at once
+		}
+		if synced && v.takeDirty() {
+			providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory()})
+		}
+	}
+}
+
+// health asks the API server's /readyz with the user-request timeout. An
+// answer that is an authorisation error still proves the server is up.
+func (p *Provider) health(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, p.opts.RequestTimeout)
+	defer cancel()
+	err := p.user.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+	if err == nil || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) {
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil // shutting down
+	}
+	return fmt.Errorf("API server unreachable: %w", err)
+}
+
+// Snapshot returns the provider's current view (nil before Run has
+// discovered the user's rights). Used by tests and commands.
+func (p *Provider) Snapshot() *providers.Inventory {
+	p.mu.Lock()
+	v := p.view
+	p.mu.Unlock()
+	if v == nil {
+		return nil
+	}
+	return v.inventory()
+}
+
+// pagedListWatch lists in pages of pageSize and trims every item of a page
+// with the informer's transform before the pager accumulates it, so that a
+// large first list never holds the untrimmed objects all at once.
+type pagedListWatch struct {
+	lw        *cache.ListWatch
+	pageSize  int64
+	trim      func(runtime.Object)
+	streaming bool
+}
+
+// List lists one page.
+func (l *pagedListWatch) List(o metav1.ListOptions) (runtime.Object, error) {
+	return l.ListWithContext(context.Background(), o)
+}
+
+// ListWithContext lists one page. The first list asks for a consistent
+// read (resourceVersion "") so that the server honours the page size
+// instead of serving the whole list from its watch cache.
+func (l *pagedListWatch) ListWithContext(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+	if o.ResourceVersion == "0" && o.Continue == "" {
+		o.ResourceVersion = ""
+	}
+	if o.Limit == 0 {
+		o.Limit = l.pageSize
+	}
+	obj, err := l.lw.ListWithContext(ctx, o)
+	if err == nil && l.trim != nil {
+		l.trim(obj)
+	}
+	return obj, err
+}
+
+// Watch opens a watch.
+func (l *pagedListWatch) Watch(o metav1.ListOptions) (watch.Interface, error) {
+	return l.WatchWithContext(context.Background(), o)
+}
+
+// WatchWithContext opens a watch.
+func (l *pagedListWatch) WatchWithContext(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+	return l.lw.WatchWithContext(ctx, o)
+}
+
+// IsWatchListSemanticsUnSupported tells the reflector whether to use the
+// WatchList protocol (Options.StreamingList) or a paginated list.
+func (l *pagedListWatch) IsWatchListSemanticsUnSupported() bool { return !l.streaming }

@@ -1,0 +1,214 @@
+package kube
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"sync"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/opsconsole/console/providers"
+)
+
+// maxEvents bounds the number of recent warning events in a view.
+const maxEvents = 200
+
+// view holds the converted objects of one cluster. Informer handlers update
+// it (convert once per change); emit copies it into an Inventory. It is safe
+// for concurrent use.
+type view struct {
+	cluster string
+	region  string
+
+	mu sync.Mutex
+	// pods is a dense slice (copied with one memmove per emit) indexed by podIdx.
+	pods   []podRec
+	podIdx map[nsName]int
+	// podsMoved is set when pods were added or removed: the slice is
+	// re-sorted at the next emit.
+	podsMoved bool
+	nodes     map[string]nodeRec
+	workloads map[string]providers.Workload // Kind/ns/name
+	rsOwners  map[nsName]string
+	events    map[string]providers.Event // by uid
+	hidden    []providers.Hidden
+	dirty     bool
+}
+
+func newView(cluster, region string) *view {
+	return &view{
+		cluster:   cluster,
+		region:    region,
+		podIdx:    map[nsName]int{},
+		nodes:     map[string]nodeRec{},
+		workloads: map[string]providers.Workload{},
+		rsOwners:  map[nsName]string{},
+		events:    map[string]providers.Event{},
+	}
+}
+
+// upsert records an added or updated object.
+func (v *view) upsert(obj any) {
+	obj = unwrap(obj)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.dirty = true
+	switch o := obj.(type) {
+	case *podObj:
+		r := o.rec
+		k := nsName{o.Namespace, o.Name}
+		if i, ok := v.podIdx[k]; ok {
+			v.pods[i] = r
+			return
+		}
+		v.podIdx[k] = len(v.pods)
+		v.pods = append(v.pods, r)
+		v.podsMoved = true
+	case *corev1.Node:
+		v.nodes[o.Name] = convertNode(o, v.cluster, v.region)
+	case *appsv1.ReplicaSet:
+		v.rsOwners[nsName{o.Namespace, o.Name}] = rsOwner(o)
+	case *corev1.Event:
+		v.events[string(o.UID)] = convertEvent(o, v.cluster)
+	default:
+		if w, ok := convertWorkload(o, v.cluster); ok {
+			v.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
+		}
+	}
+}
+
+// remove records a deleted object.
+func (v *view) remove(obj any) {
+	obj = unwrap(obj)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.dirty = true
+	switch o := obj.(type) {
+	case *podObj:
+		k := nsName{o.Namespace, o.Name}
+		i, ok := v.podIdx[k]
+		if !ok {
+			return
+		}
+		last := len(v.pods) - 1
+		if i != last {
+			v.pods[i] = v.pods[last]
+			v.podIdx[nsName{v.pods[i].pod.Namespace, v.pods[i].pod.Name}] = i
+		}
+		v.pods[last] = podRec{}
+		v.pods = v.pods[:last]
+		delete(v.podIdx, k)
+		v.podsMoved = true
+	case *corev1.Node:
+		delete(v.nodes, o.Name)
+	case *appsv1.ReplicaSet:
+		delete(v.rsOwners, nsName{o.Namespace, o.Name})
+	case *corev1.Event:
+		delete(v.events, string(o.UID))
+	default:
+		if w, ok := convertWorkload(o, v.cluster); ok {
+			delete(v.workloads, w.Kind+"/"+w.Namespace+"/"+w.Name)
+		}
+	}
+}
+
+// setHidden records what the user may not see.
+func (v *view) setHidden(h []providers.Hidden) {
+	v.mu.Lock()
+	v.hidden = h
+	v.dirty = true
+	v.mu.Unlock()
+}
+
+// takeDirty reports whether the view changed since the last call.
+func (v *view) takeDirty() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d := v.dirty
+	v.dirty = false
+	return d
+}
+
+// markDirty forces the next emit.
+func (v *view) markDirty() {
+	v.mu.Lock()
+	v.dirty = true
+	v.mu.Unlock()
+}
+
+// inventory builds a fresh, complete Inventory from the view. Pods are
+// sorted by namespace/name, nodes by name, workloads by kind/namespace/name,
+// events newest first (at most maxEvents).
+func (v *view) inventory() *providers.Inventory {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.podsMoved {
+		slices.SortFunc(v.pods, func(a, b podRec) int {
+			if c := cmp.Compare(a.pod.Namespace, b.pod.Namespace); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.pod.Name, b.pod.Name)
+		})
+		for i := range v.pods {
+			v.podIdx[nsName{v.pods[i].pod.Namespace, v.pods[i].pod.Name}] = i
+		}
+		v.podsMoved = false
+	}
+	inv := &providers.Inventory{}
+	inv.Pods = make([]providers.Pod, len(v.pods))
+	var terminating map[string]int
+	for i := range v.pods {
+		r := &v.pods[i]
+		inv.Pods[i] = r.pod
+		if r.rs != "" {
+			inv.Pods[i].Owner = resolveOwner(r, v.rsOwners)
+		}
+		if r.terminating && r.pod.Node != "" {
+			if terminating == nil {
+				terminating = map[string]int{}
+			}
+			terminating[r.pod.Node]++
+		}
+	}
+	inv.Nodes = make([]providers.Node, 0, len(v.nodes))
+	for _, r := range v.nodes {
+		n := r.node
+		// Draining: cordoned while its pods are being evicted, or tainted
+		// for removal by an autoscaler.
+		n.Draining = r.drainTaint || (n.Unschedulable && terminating[n.Name] > 0)
+		inv.Nodes = append(inv.Nodes, n)
+	}
+	sort.Slice(inv.Nodes, func(i, j int) bool { return inv.Nodes[i].Name < inv.Nodes[j].Name })
+	inv.Workloads = make([]providers.Workload, 0, len(v.workloads))
+	for _, w := range v.workloads {
+		inv.Workloads = append(inv.Workloads, w)
+	}
+	sort.Slice(inv.Workloads, func(i, j int) bool {
+		a, b := inv.Workloads[i], inv.Workloads[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	inv.Events = make([]providers.Event, 0, min(len(v.events), maxEvents))
+	for _, e := range v.events {
+		inv.Events = append(inv.Events, e)
+	}
+	sort.Slice(inv.Events, func(i, j int) bool {
+		if !inv.Events[i].Time.Equal(inv.Events[j].Time) {
+			return inv.Events[i].Time.After(inv.Events[j].Time)
+		}
+		return inv.Events[i].Object < inv.Events[j].Object
+	})
+	if len(inv.Events) > maxEvents {
+		inv.Events = inv.Events[:maxEvents:maxEvents]
+	}
+	inv.Hidden = append([]providers.Hidden(nil), v.hidden...)
+	// Regions and zones named by nodes are added by providers.Join.
+	return inv
+}
