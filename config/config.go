@@ -68,6 +68,9 @@ type KubeCluster struct {
 	Context string `yaml:"context"`
 	// Region is used for nodes that carry no region label.
 	Region string `yaml:"region"`
+	// Namespaces are watched besides the context's namespace when the user
+	// may neither list pods cluster-wide nor list namespaces.
+	Namespaces []string `yaml:"namespaces"`
 }
 
 // Stack is one Terraform working directory.

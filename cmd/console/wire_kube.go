@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"k8s.io/klog/v2"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/kube"
+)
+
+func init() { providerFactories = append(providerFactories, newKubeProviders) }
+
+// newKubeProviders builds one Kubernetes provider per kube entry of the
+// environment (config `kube:` or --kubeconfig/--context). Each loads its
+// kubeconfig with the standard rules (explicit path, else KUBECONFIG, else
+// ~/.kube/config) and the entry's context (else the current context).
+func newKubeProviders(_ context.Context, s config.Settings) ([]providers.Provider, error) {
+	if len(s.Env.Kube) == 0 || s.Demo {
+		return nil, nil
+	}
+	// client-go logs connection errors through klog to stderr, which would
+	// draw over the TUI: the provider reports them as source errors instead.
+	klog.SetLogger(logr.Discard())
+	var out []providers.Provider
+	seen := map[string]bool{}
+	for _, k := range s.Env.Kube {
+		p, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Region: k.Region, Namespaces: k.Namespaces})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", config.ErrBadConfig, err)
+		}
+		if seen[p.Name()] {
+			return nil, fmt.Errorf("%w: kube context %q is listed twice", config.ErrBadConfig, p.Context())
+		}
+		seen[p.Name()] = true
+		out = append(out, p)
+	}
+	return out, nil
+}
