@@ -591,7 +591,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 	lower := strings.ToLower(kind)
 	a := s.newAction("restart", ref, actions.Mutating,
 		kubectl(ref.Cluster, "rollout restart "+lower+"/"+ref.Name+nsFlag(ref.Namespace)))
-	var genAt int
+	genAt := -1 // st.seq when the run started; -1 before
 	var key [3]string // cluster, namespace, name
 	a.check = func(st *state) error {
 		_, err := st.findWorkload(kind, ref)
@@ -665,6 +665,9 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 		w, err := st.findWorkload(kind, ref)
 		if err != nil {
 			return false, err.Error()
+		}
+		if genAt < 0 {
+			return false, "not restarted yet"
 		}
 		total, fresh, ready := 0, 0, 0
 		for i := range st.pods {
@@ -830,6 +833,9 @@ func (s *Sim) deletePod(ref actions.Ref) *simAction {
 		})
 	}
 	a.verify = func(st *state) (bool, string) {
+		if key[2] == "" {
+			return false, "not deleted yet"
+		}
 		i := st.podIndex(key[0], key[1], key[2])
 		if i >= 0 && st.pods[i].gen <= genAt {
 			return false, fmt.Sprintf("pod %s/%s still exists", key[1], key[2])
@@ -1103,6 +1109,9 @@ func (s *Sim) rebuildGroup(ref actions.Ref) *simAction {
 		g, err := st.findASG(ref)
 		if err != nil {
 			return false, err.Error()
+		}
+		if olds == nil {
+			return false, "not rebuilt yet"
 		}
 		asg := st.inv.AutoscalingGroups[g]
 		nodes := st.asgNodes(asg)

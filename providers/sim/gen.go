@@ -383,13 +383,16 @@ func (st *state) podAge() time.Time {
 
 func (st *state) genWorkloads() {
 	// Replica counts: the services' own, or scaled to Options.Pods.
-	replicas := make([]int, len(services))
+	base := make([]int, len(services))
 	sum := 0
 	for i, s := range services {
-		replicas[i] = s.replicas
+		base[i] = s.replicas
 		sum += s.replicas
 	}
-	if st.opts.Pods > 0 {
+	replicasFor := func(ci int) []int {
+		if st.opts.Pods <= 0 {
+			return base
+		}
 		fixed := 1 + len(daemonSets)*len(st.inv.Nodes) // the Pending pod and the DaemonSets
 		for _, s := range statefulSets {
 			if s.region == "" {
@@ -398,16 +401,22 @@ func (st *state) genWorkloads() {
 				fixed += s.replicas
 			}
 		}
-		perCluster := max(len(services), (st.opts.Pods-fixed)/len(st.cl))
-		total := 0
-		for i, s := range services {
-			replicas[i] = max(1, s.replicas*perCluster/sum)
-			total += replicas[i]
+		rest := max(0, st.opts.Pods-fixed)
+		want := max(len(services), rest/len(st.cl))
+		if ci < rest%len(st.cl) {
+			want++
 		}
-		for i := 0; total < perCluster; i = (i + 1) % len(services) {
-			replicas[i]++
+		out := make([]int, len(services))
+		total := 0
+		for i, r := range base {
+			out[i] = max(1, r*want/sum)
+			total += out[i]
+		}
+		for i := 0; total < want; i = (i + 1) % len(out) {
+			out[i]++
 			total++
 		}
+		return out
 	}
 	load := make([]int, len(st.inv.Nodes))
 	for ci, c := range st.cl {
@@ -421,6 +430,7 @@ func (st *state) genWorkloads() {
 			load[a]++
 			return a
 		}
+		replicas := replicasFor(ci)
 		for si, s := range services {
 			r := replicas[si]
 			w := st.addWorkload(ci, kindDeployment, s.ns, s.name, r, 8080, s.rps)
