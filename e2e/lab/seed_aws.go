@@ -1,0 +1,512 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+)
+
+// AWSSeedOptions size the seeded AWS estate.
+type AWSSeedOptions struct {
+	// Prefix starts every name ("lab" when empty).
+	Prefix string
+	// AZs per region (3 when zero).
+	AZs int
+	// InstancesPerAZ in the autoscaling group (1 when zero).
+	InstancesPerAZ int
+	// InstanceType of the ASG instances ("m5.large" when empty).
+	InstanceType string
+}
+
+func (o AWSSeedOptions) withDefaults() AWSSeedOptions {
+	if o.Prefix == "" {
+		o.Prefix = "lab"
+	}
+	if o.AZs <= 0 {
+		o.AZs = 3
+	}
+	if o.InstancesPerAZ <= 0 {
+		o.InstancesPerAZ = 1
+	}
+	if o.InstanceType == "" {
+		o.InstanceType = "m5.large"
+	}
+	return o
+}
+
+// AWSRegionEstate is what SeedAWS created in one region.
+type AWSRegionEstate struct {
+	Region string
+	VPC    string
+	// PublicSubnets and PrivateSubnets map an AZ to its subnet id.
+	PublicSubnets  map[string]string
+	PrivateSubnets map[string]string
+	// InternetGateway is the VPC's igw; NATGateway sits in the first public subnet.
+	InternetGateway string
+	NATGateway      string
+	PublicRoutes    string
+	PrivateRoutes   string
+	SecurityGroup   string
+	LaunchTemplate  string
+	ASG             string
+	// Instances maps an AZ to the ASG's instances there (in private subnets).
+	Instances map[string][]SeededInstance
+	// Bastion is the bastion instance (public subnet, tags Name=bastion, Role=bastion).
+	Bastion string
+	// LoadBalancer is the ALB's ARN; its DNS name and listener follow.
+	LoadBalancer    string
+	LoadBalancerDNS string
+	TargetGroup     string
+	Listener        string
+	// HTTPS tells whether the listener is HTTPS (with Certificate, imported into ACM).
+	HTTPS       bool
+	Certificate string
+	// DBCluster is the Aurora PostgreSQL cluster; DBInstances lists the
+	// writer first, then the readers. DBSnapshot is a manual cluster snapshot.
+	DBCluster   string
+	DBInstances []string
+	DBSnapshot  string
+}
+
+// SeededInstance is one EC2 instance that a Kubernetes node stands for.
+type SeededInstance struct {
+	ID        string
+	Region    string
+	AZ        string
+	Type      string
+	PrivateIP string
+	ASG       string
+}
+
+// ProviderID is the node's spec.providerID: aws:///<az>/<instance-id>.
+func (i SeededInstance) ProviderID() string { return "aws:///" + i.AZ + "/" + i.ID }
+
+// NodeName is the EC2-style private DNS name of the instance.
+func (i SeededInstance) NodeName() string {
+	if i.PrivateIP == "" {
+		return i.ID + "." + i.Region + ".compute.internal"
+	}
+	return "ip-" + strings.ReplaceAll(i.PrivateIP, ".", "-") + "." + i.Region + ".compute.internal"
+}
+
+// AWSEstate is everything SeedAWS created.
+type AWSEstate struct {
+	Regions []*AWSRegionEstate
+}
+
+// Instances lists the ASG instances of every region, sorted by region, AZ
+// and id.
+func (e *AWSEstate) Instances() []SeededInstance {
+	var out []SeededInstance
+	for _, r := range e.Regions {
+		for _, list := range r.Instances {
+			out = append(out, list...)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		if out[i].AZ != out[j].AZ {
+			return out[i].AZ < out[j].AZ
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// SeedAWS creates a realistic estate in each region (one aws.Config per
+// region, e.g. from AWSEndpoint.Config): a VPC with a public and a private
+// subnet per AZ, an internet gateway and a NAT gateway with their route
+// tables, a launch template and an autoscaling group with instances in the
+// private subnets, a bastion in a public subnet, an application load
+// balancer with an HTTPS listener (certificate imported into ACM) and a
+// target group holding the ASG's instances, and an Aurora PostgreSQL
+// cluster with a writer, two readers and a manual cluster snapshot.
+func SeedAWS(ctx context.Context, cfgs []aws.Config, opts AWSSeedOptions) (*AWSEstate, error) {
+	opts = opts.withDefaults()
+	est := &AWSEstate{}
+	for i, cfg := range cfgs {
+		r, err := seedRegion(ctx, cfg, opts, i)
+		if err != nil {
+			return nil, fmt.Errorf("seed AWS region %s: %w", cfg.Region, err)
+		}
+		est.Regions = append(est.Regions, r)
+	}
+	return est, nil
+}
+
+func tags(resource ec2types.ResourceType, kv ...string) []ec2types.TagSpecification {
+	var ts []ec2types.Tag
+	for i := 0; i+1 < len(kv); i += 2 {
+		ts = append(ts, ec2types.Tag{Key: aws.String(kv[i]), Value: aws.String(kv[i+1])})
+	}
+	return []ec2types.TagSpecification{{ResourceType: resource, Tags: ts}}
+}
+
+func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int) (*AWSRegionEstate, error) {
+	e2 := ec2.NewFromConfig(cfg)
+	r := &AWSRegionEstate{Region: cfg.Region, PublicSubnets: map[string]string{}, PrivateSubnets: map[string]string{},
+		Instances: map[string][]SeededInstance{}}
+	name := func(s string) string { return o.Prefix + "-" + s }
+
+	azOut, err := e2.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe AZs: %w", err)
+	}
+	var azs []string
+	for _, z := range azOut.AvailabilityZones {
+		azs = append(azs, aws.ToString(z.ZoneName))
+	}
+	sort.Strings(azs)
+	if len(azs) < o.AZs {
+		return nil, fmt.Errorf("region has %d AZs, want %d", len(azs), o.AZs)
+	}
+	azs = azs[:o.AZs]
+
+	second := 10 + index // 10.10.0.0/16, 10.11.0.0/16...
+	vpc, err := e2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second)),
+		TagSpecifications: tags(ec2types.ResourceTypeVpc, "Name", name("vpc"))})
+	if err != nil {
+		return nil, fmt.Errorf("create VPC: %w", err)
+	}
+	r.VPC = aws.ToString(vpc.Vpc.VpcId)
+
+	igw, err := e2.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
+		TagSpecifications: tags(ec2types.ResourceTypeInternetGateway, "Name", name("igw"))})
+	if err != nil {
+		return nil, fmt.Errorf("create internet gateway: %w", err)
+	}
+	r.InternetGateway = aws.ToString(igw.InternetGateway.InternetGatewayId)
+	if _, err := e2.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: &r.InternetGateway, VpcId: &r.VPC}); err != nil {
+		return nil, fmt.Errorf("attach internet gateway: %w", err)
+	}
+	for i, az := range azs {
+		pub, err := e2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &r.VPC, AvailabilityZone: aws.String(az),
+			CidrBlock:         aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i)),
+			TagSpecifications: tags(ec2types.ResourceTypeSubnet, "Name", name("public-"+az), "kubernetes.io/role/elb", "1", "Tier", "public")})
+		if err != nil {
+			return nil, fmt.Errorf("create public subnet in %s: %w", az, err)
+		}
+		r.PublicSubnets[az] = aws.ToString(pub.Subnet.SubnetId)
+		if _, err := e2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: pub.Subnet.SubnetId,
+			MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+			return nil, fmt.Errorf("public IPs on launch in %s: %w", az, err)
+		}
+		priv, err := e2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &r.VPC, AvailabilityZone: aws.String(az),
+			CidrBlock:         aws.String(fmt.Sprintf("10.%d.%d.0/20", second, 128+16*i)),
+			TagSpecifications: tags(ec2types.ResourceTypeSubnet, "Name", name("private-"+az), "kubernetes.io/role/internal-elb", "1", "Tier", "private")})
+		if err != nil {
+			return nil, fmt.Errorf("create private subnet in %s: %w", az, err)
+		}
+		r.PrivateSubnets[az] = aws.ToString(priv.Subnet.SubnetId)
+	}
+
+	// Routes: public subnets → igw; private subnets → NAT gateway.
+	pubRT, err := e2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: &r.VPC,
+		TagSpecifications: tags(ec2types.ResourceTypeRouteTable, "Name", name("public"))})
+	if err != nil {
+		return nil, fmt.Errorf("create public route table: %w", err)
+	}
+	r.PublicRoutes = aws.ToString(pubRT.RouteTable.RouteTableId)
+	if _, err := e2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &r.PublicRoutes,
+		DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: &r.InternetGateway}); err != nil {
+		return nil, fmt.Errorf("route to internet gateway: %w", err)
+	}
+	eip, err := e2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		return nil, fmt.Errorf("allocate NAT address: %w", err)
+	}
+	nat, err := e2.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(r.PublicSubnets[azs[0]]),
+		AllocationId: eip.AllocationId, TagSpecifications: tags(ec2types.ResourceTypeNatgateway, "Name", name("nat"))})
+	if err != nil {
+		return nil, fmt.Errorf("create NAT gateway: %w", err)
+	}
+	r.NATGateway = aws.ToString(nat.NatGateway.NatGatewayId)
+	privRT, err := e2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: &r.VPC,
+		TagSpecifications: tags(ec2types.ResourceTypeRouteTable, "Name", name("private"))})
+	if err != nil {
+		return nil, fmt.Errorf("create private route table: %w", err)
+	}
+	r.PrivateRoutes = aws.ToString(privRT.RouteTable.RouteTableId)
+	if _, err := e2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &r.PrivateRoutes,
+		DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: &r.NATGateway}); err != nil {
+		return nil, fmt.Errorf("route to NAT gateway: %w", err)
+	}
+	for _, az := range azs {
+		if _, err := e2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: &r.PublicRoutes, SubnetId: aws.String(r.PublicSubnets[az])}); err != nil {
+			return nil, fmt.Errorf("associate public routes in %s: %w", az, err)
+		}
+		if _, err := e2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: &r.PrivateRoutes, SubnetId: aws.String(r.PrivateSubnets[az])}); err != nil {
+			return nil, fmt.Errorf("associate private routes in %s: %w", az, err)
+		}
+	}
+
+	sg, err := e2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name("nodes")),
+		Description: aws.String("lab nodes"), VpcId: &r.VPC})
+	if err != nil {
+		return nil, fmt.Errorf("create security group: %w", err)
+	}
+	r.SecurityGroup = aws.ToString(sg.GroupId)
+
+	ami, err := anyImage(ctx, e2)
+	if err != nil {
+		return nil, err
+	}
+	lt, err := e2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(name("web")),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(ami), InstanceType: ec2types.InstanceType(o.InstanceType),
+			SecurityGroupIds: []string{r.SecurityGroup}}})
+	if err != nil {
+		return nil, fmt.Errorf("create launch template: %w", err)
+	}
+	r.LaunchTemplate = aws.ToString(lt.LaunchTemplate.LaunchTemplateId)
+
+	// Load balancer first, so the ASG can carry its target group.
+	if err := seedLoadBalancer(ctx, cfg, r, azs, name); err != nil {
+		return nil, err
+	}
+
+	as := autoscaling.NewFromConfig(cfg)
+	r.ASG = name("web")
+	var privIDs []string
+	for _, az := range azs {
+		privIDs = append(privIDs, r.PrivateSubnets[az])
+	}
+	total := int32(o.AZs * o.InstancesPerAZ)
+	if _, err := as.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: &r.ASG, MinSize: aws.Int32(0), MaxSize: aws.Int32(total * 3), DesiredCapacity: aws.Int32(0),
+		LaunchTemplate:    &astypes.LaunchTemplateSpecification{LaunchTemplateId: &r.LaunchTemplate, Version: aws.String("$Latest")},
+		VPCZoneIdentifier: aws.String(strings.Join(privIDs, ",")), TargetGroupARNs: []string{r.TargetGroup},
+		Tags: []astypes.Tag{{Key: aws.String("Name"), Value: aws.String(r.ASG), PropagateAtLaunch: aws.Bool(true)}},
+	}); err != nil {
+		return nil, fmt.Errorf("create autoscaling group: %w", err)
+	}
+	// moto launches every ASG instance in the first subnet, so the lab
+	// launches them per AZ itself and attaches them to the group.
+	var all []string
+	for _, az := range azs {
+		run, err := e2.RunInstances(ctx, &ec2.RunInstancesInput{MinCount: aws.Int32(int32(o.InstancesPerAZ)), MaxCount: aws.Int32(int32(o.InstancesPerAZ)),
+			LaunchTemplate: &ec2types.LaunchTemplateSpecification{LaunchTemplateId: &r.LaunchTemplate, Version: aws.String("$Latest")},
+			SubnetId:       aws.String(r.PrivateSubnets[az]), InstanceType: ec2types.InstanceType(o.InstanceType), ImageId: aws.String(ami),
+			TagSpecifications: tags(ec2types.ResourceTypeInstance, "Name", r.ASG, "Role", "node")})
+		if err != nil {
+			return nil, fmt.Errorf("launch instances in %s: %w", az, err)
+		}
+		for _, in := range run.Instances {
+			id := aws.ToString(in.InstanceId)
+			all = append(all, id)
+			r.Instances[az] = append(r.Instances[az], SeededInstance{ID: id, Region: cfg.Region, AZ: az, Type: o.InstanceType,
+				PrivateIP: aws.ToString(in.PrivateIpAddress), ASG: r.ASG})
+		}
+	}
+	for start := 0; start < len(all); start += 20 { // AttachInstances takes at most 20
+		end := min(start+20, len(all))
+		if _, err := as.AttachInstances(ctx, &autoscaling.AttachInstancesInput{AutoScalingGroupName: &r.ASG, InstanceIds: all[start:end]}); err != nil {
+			return nil, fmt.Errorf("attach instances to %s: %w", r.ASG, err)
+		}
+	}
+	if _, err := elb.NewFromConfig(cfg).RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: &r.TargetGroup, Targets: targets(all)}); err != nil {
+		return nil, fmt.Errorf("register targets: %w", err)
+	}
+
+	bastion, err := e2.RunInstances(ctx, &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: aws.String(ami),
+		InstanceType: ec2types.InstanceTypeT3Micro, SubnetId: aws.String(r.PublicSubnets[azs[0]]),
+		TagSpecifications: tags(ec2types.ResourceTypeInstance, "Name", "bastion", "Role", "bastion")})
+	if err != nil {
+		return nil, fmt.Errorf("launch bastion: %w", err)
+	}
+	r.Bastion = aws.ToString(bastion.Instances[0].InstanceId)
+
+	if err := seedAurora(ctx, cfg, r, azs, name); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func targets(ids []string) []elbtypes.TargetDescription {
+	out := make([]elbtypes.TargetDescription, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, elbtypes.TargetDescription{Id: aws.String(id), Port: aws.Int32(8080)})
+	}
+	return out
+}
+
+// anyImage returns an AMI id that moto knows in the region.
+func anyImage(ctx context.Context, e2 *ec2.Client) (string, error) {
+	out, err := e2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"},
+		Filters: []ec2types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}})
+	if err != nil {
+		return "", fmt.Errorf("describe images: %w", err)
+	}
+	var ids []string
+	for _, im := range out.Images {
+		ids = append(ids, aws.ToString(im.ImageId))
+	}
+	if len(ids) == 0 {
+		return "", fmt.Errorf("no AMI found")
+	}
+	sort.Strings(ids)
+	return ids[0], nil
+}
+
+func seedLoadBalancer(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, azs []string, name func(string) string) error {
+	lb := elb.NewFromConfig(cfg)
+	var pub []string
+	for _, az := range azs {
+		pub = append(pub, r.PublicSubnets[az])
+	}
+	out, err := lb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name("web")), Subnets: pub,
+		SecurityGroups: []string{r.SecurityGroup}, Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
+		Tags: []elbtypes.Tag{{Key: aws.String("Name"), Value: aws.String(name("web"))}}})
+	if err != nil {
+		return fmt.Errorf("create load balancer: %w", err)
+	}
+	r.LoadBalancer = aws.ToString(out.LoadBalancers[0].LoadBalancerArn)
+	r.LoadBalancerDNS = aws.ToString(out.LoadBalancers[0].DNSName)
+	tg, err := lb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(name("web")), Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(8080), VpcId: &r.VPC, TargetType: elbtypes.TargetTypeEnumInstance, HealthCheckPath: aws.String("/healthz")})
+	if err != nil {
+		return fmt.Errorf("create target group: %w", err)
+	}
+	r.TargetGroup = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
+	action := []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: &r.TargetGroup}}
+	cert, certErr := importCertificate(ctx, cfg, "web."+name("lab")+".internal")
+	in := &elb.CreateListenerInput{LoadBalancerArn: &r.LoadBalancer, DefaultActions: action}
+	if certErr == nil {
+		in.Protocol, in.Port = elbtypes.ProtocolEnumHttps, aws.Int32(443)
+		in.Certificates = []elbtypes.Certificate{{CertificateArn: aws.String(cert)}}
+		in.SslPolicy = aws.String("ELBSecurityPolicy-TLS13-1-2-2021-06")
+	} else {
+		// Without a certificate, fall back to plain HTTP.
+		in.Protocol, in.Port = elbtypes.ProtocolEnumHttp, aws.Int32(80)
+	}
+	l, err := lb.CreateListener(ctx, in)
+	if err != nil {
+		return fmt.Errorf("create listener: %w (certificate: %v)", err, certErr)
+	}
+	r.Listener = aws.ToString(l.Listeners[0].ListenerArn)
+	r.HTTPS, r.Certificate = certErr == nil, cert
+	return nil
+}
+
+// importCertificate imports a self-signed certificate into ACM with a
+// signed JSON request (the lab's go.mod carries no ACM client).
+func importCertificate(ctx context.Context, cfg aws.Config, domain string) (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", fmt.Errorf("generate key: %w", err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: domain},
+		DNSNames: []string{domain}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", fmt.Errorf("create certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", fmt.Errorf("encode key: %w", err)
+	}
+	body, err := json.Marshal(map[string]any{
+		// Blob members are base64 in the JSON protocol.
+		"Certificate": base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		"PrivateKey":  base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})),
+		"Tags":        []map[string]string{{"Key": "Name", "Value": domain}},
+	})
+	if err != nil {
+		return "", err
+	}
+	endpoint := aws.ToString(cfg.BaseEndpoint)
+	if endpoint == "" {
+		return "", fmt.Errorf("import certificate: no endpoint configured")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(endpoint, "/")+"/", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "CertificateManager.ImportCertificate")
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", fmt.Errorf("credentials: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "acm", cfg.Region, time.Now()); err != nil {
+		return "", fmt.Errorf("sign ACM request: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("ACM ImportCertificate: %w", err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("ACM ImportCertificate: %s: %s", resp.Status, firstLine(string(data)))
+	}
+	var out struct {
+		CertificateArn string `json:"CertificateArn"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil || out.CertificateArn == "" {
+		return "", fmt.Errorf("ACM ImportCertificate: unexpected answer %q", firstLine(string(data)))
+	}
+	return out.CertificateArn, nil
+}
+
+func seedAurora(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, azs []string, name func(string) string) error {
+	db := rds.NewFromConfig(cfg)
+	var priv []string
+	for _, az := range azs {
+		priv = append(priv, r.PrivateSubnets[az])
+	}
+	group := name("db")
+	if _, err := db.CreateDBSubnetGroup(ctx, &rds.CreateDBSubnetGroupInput{DBSubnetGroupName: &group,
+		DBSubnetGroupDescription: aws.String("lab databases"), SubnetIds: priv}); err != nil {
+		return fmt.Errorf("create DB subnet group: %w", err)
+	}
+	r.DBCluster = name("orders")
+	if _, err := db.CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: &r.DBCluster, Engine: aws.String("aurora-postgresql"),
+		EngineVersion: aws.String("15.4"), MasterUsername: aws.String("orders"), MasterUserPassword: aws.String("lab-password-1"),
+		DBSubnetGroupName: &group, DatabaseName: aws.String("orders"), AvailabilityZones: azs}); err != nil {
+		return fmt.Errorf("create Aurora cluster: %w", err)
+	}
+	for i := range 3 {
+		id := fmt.Sprintf("%s-%d", r.DBCluster, i+1)
+		if _, err := db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: &id, DBClusterIdentifier: &r.DBCluster,
+			Engine: aws.String("aurora-postgresql"), DBInstanceClass: aws.String("db.r6g.large"), AvailabilityZone: aws.String(azs[i%len(azs)])}); err != nil {
+			return fmt.Errorf("create Aurora instance %s: %w", id, err)
+		}
+		r.DBInstances = append(r.DBInstances, id)
+	}
+	r.DBSnapshot = r.DBCluster + "-nightly"
+	if _, err := db.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{DBClusterIdentifier: &r.DBCluster,
+		DBClusterSnapshotIdentifier: &r.DBSnapshot}); err != nil {
+		return fmt.Errorf("create cluster snapshot: %w", err)
+	}
+	return nil
+}
