@@ -419,6 +419,7 @@ func (st *state) genWorkloads() {
 		return out
 	}
 	load := make([]int, len(st.inv.Nodes))
+	st.pods = make([]pod, 0, max(st.opts.Pods, 600)+16)
 	for ci, c := range st.cl {
 		nodes := st.schedulable(c.name, "")
 		// The less loaded of two random nodes: a cheap, even spread.
