@@ -518,8 +518,10 @@ func (p *Provider) readLBs(ctx context.Context, c *clients) ([]providers.LoadBal
 			g.Targets = append(g.Targets, tgt)
 		}
 		sort.Slice(g.Targets, func(a, b int) bool { return g.Targets[a].ID < g.Targets[b].ID })
+		attached := map[string]bool{}
 		for _, arn := range tg.LoadBalancerArns {
-			if l := byARN[arn]; l != nil {
+			if l := byARN[arn]; l != nil && !attached[arn] {
+				attached[arn] = true
 				l.TargetGroups = append(l.TargetGroups, g)
 				l.TargetsHealthy += healthy
 				l.TargetsTotal += len(g.Targets)

@@ -1,0 +1,281 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/providers"
+)
+
+func mustPreview(t testing.TB, ctx context.Context, a actions.Action) actions.Plan {
+	t.Helper()
+	if err := a.Check(ctx); err != nil {
+		t.Fatalf("check %s: %v", a.Spec().Name, err)
+	}
+	plan, err := a.Preview(ctx, new(strings.Builder))
+	if err != nil {
+		t.Fatalf("preview %s: %v", a.Spec().Name, err)
+	}
+	return plan
+}
+
+func offered(as []actions.Action, name string) actions.Action {
+	for _, a := range as {
+		if a.Spec().Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+func waitRun(t *testing.T, ctx context.Context, r *actions.Run) actions.Result {
+	t.Helper()
+	select {
+	case <-r.Done():
+		return r.Result()
+	case <-ctx.Done():
+		t.Fatalf("run %s did not finish", r.ID())
+	}
+	return actions.Result{}
+}
+
+func desiredOf(t *testing.T, ctx context.Context, m *lab.AWSEndpoint, region, name string) int {
+	t.Helper()
+	out, err := autoscaling.NewFromConfig(m.Config(ctx, region)).DescribeAutoScalingGroups(ctx,
+		&autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil || len(out.AutoScalingGroups) != 1 {
+		t.Fatalf("describe %s: %v", name, err)
+	}
+	return int(*out.AutoScalingGroups[0].DesiredCapacity)
+}
+
+// TestActionsThroughExecutor runs every AWS action through the executor:
+// offer, preview, confirmation, run, verification and audit.
+func TestActionsThroughExecutor(t *testing.T) {
+	m := lab.Moto(t)
+	ctx := testCtx(t, 4*time.Minute)
+	s := seedAll(ctx, t, m, seedSpec{Region: "us-east-1", ASGs: 1, PerASG: 3, Aurora: true, Bastion: true})["us-east-1"]
+	p := newTestProvider(t, m, []string{"us-east-1"}, nil)
+	if _, _, err := p.Fetch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	ex, err := actions.NewExecutor(actions.Options{Env: "test", AuditPath: audit, Identity: "tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("offers", func(t *testing.T) {
+		if as := p.Offer(actions.Ref{Kind: "instance", Region: "us-east-1", Name: s.Bastion}); len(as) != 0 {
+			t.Errorf("bastion (no ASG) offered %d actions", len(as))
+		}
+		as := p.Offer(actions.Ref{Kind: "instance", Region: "us-east-1", Name: s.WebInstances[0]})
+		if offered(as, ActTerminate) == nil || offered(as, ActTerminateDecrement) == nil || len(as) != 2 {
+			t.Errorf("instance offers %v", as)
+		}
+		for _, a := range as {
+			if a.Spec().Effect != actions.Destructive || a.Spec().Runner != "aws" {
+				t.Errorf("%s: effect %s runner %s", a.Spec().Name, a.Spec().Effect, a.Spec().Runner)
+			}
+		}
+		as = p.Offer(actions.Ref{Kind: "database", Region: "us-east-1", Name: "orders"})
+		for _, n := range []string{ActFailover, ActSnapshot, ActRestore} {
+			if offered(as, n) == nil {
+				t.Errorf("database offers lack %s", n)
+			}
+		}
+		if as := p.Offer(actions.Ref{Kind: "member", Namespace: "orders", Name: s.Writer}); len(as) != 0 {
+			t.Errorf("the writer offered %d actions", len(as))
+		}
+		if as := p.Offer(actions.Ref{Kind: "pod", Name: "x"}); len(as) != 0 {
+			t.Errorf("pod offered %d actions", len(as))
+		}
+	})
+
+	t.Run("set desired capacity: preview, y, verify, audit", func(t *testing.T) {
+		as := p.Offer(actions.Ref{Kind: "asg", Region: "us-east-1", Name: "web"})
+		if len(as) != 2 {
+			t.Fatalf("asg offers %d actions", len(as))
+		}
+		a := as[0] // desired+1
+		pend, err := ex.Prepare(ctx, a, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := pend.Plan()
+		if plan.Summary != "web desired capacity 3 → 4" || len(plan.Calls) != 1 || !strings.Contains(plan.Calls[0], "SetDesiredCapacity") ||
+			!strings.Contains(plan.Calls[0], "DesiredCapacity=4") || pend.Prompt() != "press y to confirm" {
+			t.Errorf("plan %+v prompt %q", plan, pend.Prompt())
+		}
+		r, err := ex.Start(pend, "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := waitRun(t, ctx, r)
+		if res.Status != actions.StatusSucceeded || !res.Verified || desiredOf(t, ctx, m, "us-east-1", "web") != 4 {
+			t.Errorf("result %+v", res)
+		}
+		// Out of range: refused by Check.
+		res = ex.Execute(ctx, p.SetDesiredCapacity("us-east-1", "web", 99), true, nil)
+		if res.Status != actions.StatusRefused || !strings.Contains(res.Error, "outside") {
+			t.Errorf("out of range: %+v", res)
+		}
+		// Declined: nothing changes.
+		pend, err = ex.Prepare(ctx, p.SetDesiredCapacity("us-east-1", "web", 2), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.Cancel(pend)
+		if d := desiredOf(t, ctx, m, "us-east-1", "web"); d != 4 {
+			t.Errorf("declined action changed desired to %d", d)
+		}
+	})
+
+	t.Run("terminate keeps capacity", func(t *testing.T) {
+		before := desiredOf(t, ctx, m, "us-east-1", "web")
+		a := p.TerminateInstance("us-east-1", s.WebInstances[0], false)
+		pend, err := ex.Prepare(ctx, a, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pend.Prompt() != "type "+s.WebInstances[0]+" to confirm" || !strings.Contains(pend.Plan().Calls[0], "ShouldDecrementDesiredCapacity=false") {
+			t.Errorf("prompt %q plan %+v", pend.Prompt(), pend.Plan())
+		}
+		if _, err := ex.Start(pend, "y"); !errors.Is(err, actions.ErrRefused) {
+			t.Fatalf("destructive action started with 'y': %v", err)
+		}
+		pend, err = ex.Prepare(ctx, a, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ex.Start(pend, s.WebInstances[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := waitRun(t, ctx, r)
+		if res.Status != actions.StatusSucceeded || !res.Verified {
+			t.Errorf("result %+v", res)
+		}
+		if d := desiredOf(t, ctx, m, "us-east-1", "web"); d != before {
+			t.Errorf("desired %d → %d, want unchanged", before, d)
+		}
+	})
+
+	t.Run("terminate and decrement", func(t *testing.T) {
+		before := desiredOf(t, ctx, m, "us-east-1", "web")
+		res := ex.Execute(ctx, p.TerminateInstance("us-east-1", s.WebInstances[1], true), true, nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Summary, "→") {
+			t.Errorf("result %+v", res)
+		}
+		if d := desiredOf(t, ctx, m, "us-east-1", "web"); d != before-1 {
+			t.Errorf("desired %d → %d, want %d", before, d, before-1)
+		}
+	})
+
+	t.Run("failover promotes the reader", func(t *testing.T) {
+		target := s.Readers[1]
+		as := p.Offer(actions.Ref{Kind: "member", Namespace: "orders", Name: target})
+		if len(as) != 1 {
+			t.Fatalf("member offers %d actions", len(as))
+		}
+		pend, err := ex.Prepare(ctx, as[0], time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pend.Prompt() != "type orders to confirm" || pend.Plan().Summary != "fail over orders: writer "+s.Writer+" → "+target {
+			t.Errorf("prompt %q plan %+v", pend.Prompt(), pend.Plan())
+		}
+		r, err := ex.Start(pend, "orders")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := waitRun(t, ctx, r)
+		if res.Status != actions.StatusSucceeded || !res.Verified {
+			t.Fatalf("result %+v", res)
+		}
+		out, err := rds.NewFromConfig(m.Config(ctx, "us-east-1")).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mem := range out.DBClusters[0].DBClusterMembers {
+			if (*mem.DBInstanceIdentifier == target) != sdkaws.ToBool(mem.IsClusterWriter) {
+				t.Errorf("member %s writer=%v after promoting %s", *mem.DBInstanceIdentifier, sdkaws.ToBool(mem.IsClusterWriter), target)
+			}
+		}
+		// The inventory shows the new roles after a refresh.
+		inv, _, err := p.Fetch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := findDB(inv, "us-east-1", "orders"); d == nil || d.Members[0].Name != target || d.Members[0].Role != providers.RolePrimary {
+			t.Errorf("after failover: %+v", d)
+		}
+	})
+
+	t.Run("snapshot and restore", func(t *testing.T) {
+		snap := p.Snapshot("us-east-1", "orders", "orders-manual-1")
+		res := ex.Execute(ctx, snap, true, nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified {
+			t.Fatalf("snapshot %+v", res)
+		}
+		// Taking the same snapshot again is refused by Check.
+		if res := ex.Execute(ctx, p.Snapshot("us-east-1", "orders", "orders-manual-1"), true, nil); res.Status != actions.StatusRefused {
+			t.Errorf("duplicate snapshot: %+v", res)
+		}
+		rest := p.Restore("us-east-1", "orders-manual-1", "orders-copy")
+		res = ex.Execute(ctx, rest, true, nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Calls[0], "RestoreDBClusterFromSnapshot") {
+			t.Fatalf("restore %+v", res)
+		}
+		out, err := rds.NewFromConfig(m.Config(ctx, "us-east-1")).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders-copy")})
+		if err != nil || len(out.DBClusters) != 1 || *out.DBClusters[0].Engine != "aurora-postgresql" {
+			t.Errorf("restored cluster: %v %+v", err, out)
+		}
+	})
+
+	t.Run("read-only refuses", func(t *testing.T) {
+		ro, err := actions.NewExecutor(actions.Options{Env: "test", ReadOnly: true, AuditPath: audit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ro.Prepare(ctx, p.SetDesiredCapacity("us-east-1", "web", 3), time.Now()); !errors.Is(err, actions.ErrRefused) {
+			t.Errorf("read-only prepare: %v", err)
+		}
+	})
+
+	t.Run("audit", func(t *testing.T) {
+		entries, bad, err := actions.ReadAudit(audit, 0)
+		if err != nil || bad != 0 {
+			t.Fatalf("audit: %v (%d bad)", err, bad)
+		}
+		seen := map[string]map[string]bool{}
+		for _, e := range entries {
+			if seen[e.Action] == nil {
+				seen[e.Action] = map[string]bool{}
+			}
+			seen[e.Action][e.Result] = true
+			if e.Runner != "aws" || e.Env != "test" {
+				t.Errorf("entry %+v", e)
+			}
+		}
+		for _, want := range []struct{ action, result string }{
+			{ActSetDesiredCapacity, actions.StatusSucceeded}, {ActSetDesiredCapacity, actions.StatusRefused}, {ActSetDesiredCapacity, actions.StatusCancelled},
+			{ActTerminate, actions.StatusRefused}, {ActTerminate, actions.StatusSucceeded}, {ActTerminateDecrement, actions.StatusSucceeded},
+			{ActFailover, actions.StatusSucceeded}, {ActSnapshot, actions.StatusSucceeded}, {ActRestore, actions.StatusSucceeded},
+		} {
+			if !seen[want.action][want.result] {
+				t.Errorf("audit lacks %s %s (have %v)", want.action, want.result, seen)
+			}
+		}
+	})
+}
