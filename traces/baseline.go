@@ -34,7 +34,7 @@ func (p *pathTable) intern(parent int32, so svcOp) int32 {
 // String renders a path as "svc op > svc op".
 func (p *pathTable) String(id int32) string {
 	var parts []string
-	for ; id >= 0 && len(parts) < 12; id = p.steps[id].parent {
+	for ; id >= 0 && len(parts) < 4; id = p.steps[id].parent {
 		parts = append(parts, p.steps[id].step.service+" "+p.steps[id].step.operation)
 	}
 	if id >= 0 {
@@ -127,6 +127,31 @@ func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
 			devs = append(devs, d)
 		}
 	}
+	// An ancestor path deviates whenever a descendant does: keep only the
+	// deepest path that explains (80% of) an ancestor's deviation.
+	isAncestor := func(anc, p int32) bool {
+		for p = pt.steps[p].parent; p >= 0; p = pt.steps[p].parent {
+			if p == anc {
+				return true
+			}
+		}
+		return false
+	}
+	kept := devs[:0:0]
+	for _, d := range devs {
+		explained := false
+		for _, e := range devs {
+			if e.path != d.path && isAncestor(d.path, e.path) && e.calls == d.calls && e.slow == d.slow &&
+				(!d.slow || float64(e.extra) >= 0.8*float64(d.extra)) {
+				explained = true
+				break
+			}
+		}
+		if !explained {
+			kept = append(kept, d)
+		}
+	}
+	devs = kept
 	slices.SortFunc(devs, func(x, y dev) int {
 		if r := cmp.Compare(y.extra, x.extra); r != 0 {
 			return r

@@ -1,0 +1,474 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
+)
+
+func init() { subcommands = append(subcommands, newTraceCmd) }
+
+// cliTraceSource returns the trace source of the settings: Jaeger when an
+// address is set, else the demo's traces in demo mode.
+func cliTraceSource(s config.Settings) (traces.Source, func(), error) {
+	if s.Env.Jaeger != "" {
+		c, err := jaeger.Dial(s.Env.Jaeger)
+		if err != nil {
+			return nil, nil, usageErrorf("%v", err)
+		}
+		return c, func() { _ = c.Close() }, nil
+	}
+	if s.Demo {
+		return traces.NewMemorySource(sim.New(sim.Options{Seed: sim.DefaultSeed}).Traces()), func() {}, nil
+	}
+	return nil, nil, usageErrorf("no trace source: set jaeger: host:port for environment %q in the config, or pass --jaeger host:port", s.Env.Name)
+}
+
+func newTraceCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trace",
+		Short: "Find traces, show a trace's root cause, analyse trace files, print the service graph",
+		Long: "Subcommands read traces from Jaeger (--jaeger or the environment's jaeger: address) or, in demo mode,\n" +
+			"from the demo estate. JSON output is documented in docs/traces.md.",
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newTraceFindCmd(a), newTraceShowCmd(a), newTraceAnalyzeCmd(a), newTraceDepsCmd(a))
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+// sourceErr maps a source error to the exit codes: a bad query is usage.
+func sourceErr(err error) error {
+	if errors.Is(err, traces.ErrNotFound) {
+		return err
+	}
+	if strings.Contains(err.Error(), "is required") || strings.Contains(err.Error(), "bad trace id") {
+		return usageErrorf("%v", err)
+	}
+	return err
+}
+
+func newTraceFindCmd(a *app) *cobra.Command {
+	var (
+		q       traces.Query
+		tags    []string
+		asJSON  bool
+		sortBy  string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "find --service S [--operation O] [--tag k=v] [--min-duration D] [--lookback D] [--limit N] [--json]",
+		Short: "Search traces by service, operation, tags, duration and time window",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			q.Tags = map[string]string{}
+			for _, t := range tags {
+				k, v, ok := strings.Cut(t, "=")
+				if !ok || k == "" {
+					return usageErrorf("--tag %q: want key=value", t)
+				}
+				q.Tags[k] = v
+			}
+			if q.Limit < 0 || q.MinDuration < 0 || q.MaxDuration < 0 || q.Lookback < 0 {
+				return usageErrorf("--limit, --lookback and durations must not be negative")
+			}
+			if !slices.Contains([]string{"start", "duration", "spans", "errors"}, sortBy) {
+				return usageErrorf("--sort %q: want start, duration, spans or errors", sortBy)
+			}
+			src, done, err := cliTraceSource(s)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if q.Service == "" && s.Env.Jaeger != "" {
+				return usageErrorf("--service is required (Jaeger searches one service)")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			ts, err := src.Find(ctx, q)
+			if err != nil {
+				return sourceErr(err)
+			}
+			sums := make([]providers.TraceSummary, 0, len(ts))
+			for _, t := range ts {
+				sums = append(sums, traces.Summary(t))
+			}
+			sortSummaries(sums, sortBy)
+			if asJSON {
+				return writeJSON(a.stdout, sums)
+			}
+			printSummaries(a.stdout, sums)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&q.Service, "service", "", "service to search (required with Jaeger)")
+	f.StringVar(&q.Operation, "operation", "", "operation name")
+	f.StringArrayVar(&tags, "tag", nil, "tag key=value, e.g. error=true or http.status_code=500 (repeatable)")
+	f.DurationVar(&q.MinDuration, "min-duration", 0, "minimum span duration, e.g. 250ms")
+	f.DurationVar(&q.MaxDuration, "max-duration", 0, "maximum span duration")
+	f.DurationVar(&q.Lookback, "lookback", traces.DefaultLookback, "how far back to search")
+	f.IntVar(&q.Limit, "limit", traces.DefaultLimit, "maximum number of traces")
+	f.StringVar(&sortBy, "sort", "start", "order: start (newest first), duration, spans or errors (largest first)")
+	f.BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
+	f.DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the trace source")
+	return cmd
+}
+
+func sortSummaries(s []providers.TraceSummary, by string) {
+	slices.SortStableFunc(s, func(x, y providers.TraceSummary) int {
+		switch by {
+		case "duration":
+			return cmp.Compare(y.Duration, x.Duration)
+		case "spans":
+			return cmp.Compare(y.Spans, x.Spans)
+		case "errors":
+			return cmp.Compare(y.Errors, x.Errors)
+		}
+		return y.Start.Compare(x.Start)
+	})
+}
+
+// sparkBlocks draw the durations histogram.
+var sparkBlocks = []rune(" ▁▂▃▄▅▆▇█")
+
+// histogram renders the distribution of durations in buckets as a
+// sparkline, with its range.
+func histogram(sums []providers.TraceSummary, buckets int) string {
+	if len(sums) < 2 {
+		return ""
+	}
+	lo, hi := sums[0].Duration, sums[0].Duration
+	for _, s := range sums {
+		lo, hi = min(lo, s.Duration), max(hi, s.Duration)
+	}
+	if hi == lo {
+		return ""
+	}
+	counts := make([]int, buckets)
+	top := 0
+	for _, s := range sums {
+		b := int(float64(s.Duration-lo) / float64(hi-lo) * float64(buckets-1))
+		counts[b]++
+		top = max(top, counts[b])
+	}
+	var sb strings.Builder
+	for _, c := range counts {
+		i := 0
+		if c > 0 {
+			i = 1 + c*(len(sparkBlocks)-2)/top
+		}
+		sb.WriteRune(sparkBlocks[i])
+	}
+	return fmt.Sprintf("durations %s │%s│ %s", fmtDur(lo), sb.String(), fmtDur(hi))
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%dµs", d.Microseconds())
+}
+
+func printSummaries(w io.Writer, sums []providers.TraceSummary) {
+	if len(sums) == 0 {
+		fmt.Fprintln(w, "no traces found")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSPANS\tERRORS\tROOT\tSERVICES")
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", traces.Sanitize(s.TraceID), s.Start.Local().Format("15:04:05.000"), fmtDur(s.Duration),
+			s.Spans, s.Errors, traces.Sanitize(s.Service+" "+s.Operation), traces.Sanitize(strings.Join(s.Services, ",")))
+	}
+	tw.Flush()
+	if h := histogram(sums, 24); h != "" {
+		fmt.Fprintln(w, h)
+	}
+}
+
+func newTraceShowCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var timeout, lookback time.Duration
+	var baselineN int
+	cmd := &cobra.Command{
+		Use:   "show TRACE_ID [--json]",
+		Short: "Print a trace's root-cause report: error origin, where the time went, findings, locations",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			src, done, err := cliTraceSource(s)
+			if err != nil {
+				return err
+			}
+			defer done()
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			t, err := src.Get(ctx, args[0])
+			if err != nil {
+				return sourceErr(err)
+			}
+			var baseline []*traces.Trace
+			if baselineN > 0 && len(t.Spans) > 0 {
+				root := traces.Summary(t)
+				baseline, err = src.Find(ctx, traces.Query{Service: root.Service, Operation: root.Operation, Lookback: lookback, Limit: baselineN + 1})
+				if err != nil {
+					fmt.Fprintln(a.stderr, "console: no baseline: "+sanitizeLine(err.Error()))
+				}
+			}
+			r := traces.NewReport(t, baseline)
+			if asJSON {
+				return writeJSON(a.stdout, r)
+			}
+			printReport(a.stdout, r)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the trace source")
+	cmd.Flags().DurationVar(&lookback, "baseline-lookback", traces.DefaultLookback, "window for the baseline traces")
+	cmd.Flags().IntVar(&baselineN, "baseline", 20, "compare with up to N other traces of the same root operation (0: none)")
+	return cmd
+}
+
+func newTraceAnalyzeCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var file, traceID string
+	cmd := &cobra.Command{
+		Use:   "analyze --file FILE [--trace ID] [--json]",
+		Short: "Analyse a trace file offline (Jaeger JSON from its HTTP API or UI download, or OTLP JSON)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return usageErrorf("--file is required")
+			}
+			ts, _, err := traces.ParseFile(file)
+			if err != nil {
+				var pe *os.PathError
+				if errors.As(err, &pe) || errors.Is(err, traces.ErrBadTraceFile) {
+					return usageErrorf("%s: %v", file, err)
+				}
+				return err
+			}
+			if traceID != "" {
+				src := traces.NewMemorySource(ts)
+				t, err := src.Get(cmd.Context(), traceID)
+				if err != nil {
+					return usageErrorf("%s: %v", file, err)
+				}
+				ts = []*traces.Trace{t}
+			}
+			reports := make([]*traces.Report, 0, len(ts))
+			for _, t := range ts {
+				reports = append(reports, traces.NewReport(t, ts))
+			}
+			if asJSON {
+				if len(reports) == 1 {
+					return writeJSON(a.stdout, reports[0])
+				}
+				return writeJSON(a.stdout, reports)
+			}
+			for i, r := range reports {
+				if i > 0 {
+					fmt.Fprintln(a.stdout)
+				}
+				printReport(a.stdout, r)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&file, "file", "", "trace file (Jaeger JSON or OTLP JSON)")
+	cmd.Flags().StringVar(&traceID, "trace", "", "analyse only this trace of the file")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: the report, or an array of reports when the file holds several traces")
+	return cmd
+}
+
+func newTraceDepsCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var lookback, timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "deps [--lookback D] [--json]",
+		Short: "Print the service dependency graph with call counts and error rates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			src, done, err := cliTraceSource(s)
+			if err != nil {
+				return err
+			}
+			defer done()
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			deps, err := src.Dependencies(ctx, lookback)
+			if err != nil {
+				return sourceErr(err)
+			}
+			if deps == nil {
+				deps = []traces.Dependency{}
+			}
+			if asJSON {
+				return writeJSON(a.stdout, deps)
+			}
+			printDeps(a.stdout, deps)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
+	cmd.Flags().DurationVar(&lookback, "lookback", 24*time.Hour, "window of the graph")
+	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the trace source")
+	return cmd
+}
+
+// printDeps draws the graph as a tree from the services nobody calls, then
+// a table of every edge.
+func printDeps(w io.Writer, deps []traces.Dependency) {
+	if len(deps) == 0 {
+		fmt.Fprintln(w, "no dependencies found")
+		return
+	}
+	out := map[string][]traces.Dependency{}
+	called := map[string]bool{}
+	var nodes []string
+	for _, d := range deps {
+		if _, ok := out[d.Parent]; !ok {
+			nodes = append(nodes, d.Parent)
+		}
+		out[d.Parent] = append(out[d.Parent], d)
+		called[d.Child] = true
+	}
+	var roots []string
+	for _, n := range nodes {
+		if !called[n] {
+			roots = append(roots, n)
+		}
+	}
+	if len(roots) == 0 {
+		roots = nodes[:1]
+	}
+	type item struct {
+		name   string
+		prefix string
+		dep    *traces.Dependency
+		path   map[string]bool
+	}
+	var stack []item
+	for i := len(roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{name: roots[i], path: map[string]bool{}})
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		label := traces.Sanitize(it.name)
+		if it.dep != nil {
+			label += fmt.Sprintf("  (%d calls", it.dep.Calls)
+			if it.dep.Errors > 0 {
+				label += fmt.Sprintf(", %d errors, %.1f%% ✗", it.dep.Errors, 100*it.dep.ErrorRate)
+			}
+			label += ")"
+		}
+		if it.path[it.name] {
+			fmt.Fprintf(w, "%s%s ↺\n", it.prefix, label)
+			continue
+		}
+		fmt.Fprintf(w, "%s%s\n", it.prefix, label)
+		path := map[string]bool{it.name: true}
+		for k := range it.path {
+			path[k] = true
+		}
+		kids := out[it.name]
+		for i := len(kids) - 1; i >= 0; i-- {
+			stack = append(stack, item{name: kids[i].Child, prefix: strings.Repeat(" ", len([]rune(it.prefix))) + "└─▶ ", dep: &kids[i], path: path})
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CALLER\tCALLEE\tCALLS\tERRORS\tERROR RATE")
+	for _, d := range deps {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\n", traces.Sanitize(d.Parent), traces.Sanitize(d.Child), d.Calls, d.Errors, 100*d.ErrorRate)
+	}
+	tw.Flush()
+}
+
+// printReport prints the root-cause report for a terminal.
+func printReport(w io.Writer, r *traces.Report) {
+	S := traces.Sanitize
+	fmt.Fprintf(w, "trace %s  %s %s  %.1fms  %d spans, %d errors\n", S(r.TraceID), S(r.Root.Service), S(r.Root.Operation), r.Root.DurationMS, r.Spans, r.Errors)
+	if o := r.ErrorOrigin; o != nil {
+		fmt.Fprintf(w, "\nERROR ORIGIN  %s %s (span %s): %s\n", S(o.Service), S(o.Operation), S(o.SpanID), S(cmp.Or(o.Message, "(no message)")))
+		chain := o.Chain
+		more := ""
+		if len(chain) > 8 {
+			chain, more = chain[:8], fmt.Sprintf(" … (%d more)", len(o.Chain)-8)
+		}
+		fmt.Fprintf(w, "  propagated: %s%s\n", S(strings.Join(chain, " → ")), more)
+	} else {
+		fmt.Fprintln(w, "\nno errors")
+	}
+	fmt.Fprintln(w, "\nWHERE THE TIME WENT (critical-path self time)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, c := range r.CriticalPath {
+		if i == 10 {
+			break
+		}
+		fmt.Fprintf(tw, "  %5.1f%%\t%.1fms\t%s\t%s\n", 100*c.Share, c.SelfMS, S(c.Service), S(c.Operation))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nFINDINGS")
+	if len(r.Findings) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, f := range r.Findings {
+		ids := f.SpanIDs
+		more := ""
+		if len(ids) > 5 {
+			ids, more = ids[:5], fmt.Sprintf(" +%d", len(f.SpanIDs)-5)
+		}
+		fmt.Fprintf(w, "  [%s] %s\n      spans: %s%s\n", f.Kind, S(f.Summary), S(strings.Join(ids, " ")), more)
+	}
+	if len(r.Locations) > 0 {
+		fmt.Fprintln(w, "\nWHERE IT RAN")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SPAN\tSERVICE\tPOD\tNODE\tZONE\tHOST")
+		for _, l := range r.Locations {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", S(l.SpanID), S(l.Service), S(cmp.Or(l.Pod, "-")), S(cmp.Or(l.Node, "-")), S(cmp.Or(l.Zone, "-")), S(cmp.Or(l.Host, "-")))
+		}
+		tw.Flush()
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
+)
+
+func runConsole(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTraceDemo(t *testing.T) {
+	code, out, errs := runConsole(t, "--demo", "trace", "find", "--tag", "error=true", "--json", "--limit", "50")
+	if code != 0 {
+		t.Fatalf("find: %d %s", code, errs)
+	}
+	var sums []providers.TraceSummary
+	if err := json.Unmarshal([]byte(out), &sums); err != nil || len(sums) == 0 {
+		t.Fatalf("find JSON: %v %s", err, out)
+	}
+	for _, s := range sums {
+		if s.Errors == 0 {
+			t.Errorf("trace %s without errors matched error=true", s.TraceID)
+		}
+	}
+	code, out, errs = runConsole(t, "--demo", "trace", "show", sums[0].TraceID, "--json")
+	if code != 0 {
+		t.Fatalf("show: %d %s", code, errs)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := r["error_origin"].(map[string]any)
+	if o == nil || o["span_id"] == "" || len(o["chain"].([]any)) < 2 {
+		t.Errorf("error_origin %v", r["error_origin"])
+	}
+	if root := r["root"].(map[string]any); root["service"] != sums[0].Service {
+		t.Errorf("root %v, listed as %s", root, sums[0].Service)
+	}
+	code, out, _ = runConsole(t, "--demo", "trace", "deps", "--json")
+	var deps []traces.Dependency
+	if code != 0 || json.Unmarshal([]byte(out), &deps) != nil || len(deps) == 0 {
+		t.Fatalf("deps: %d %s", code, out)
+	}
+	if code, _, _ = runConsole(t, "--demo", "trace", "show", "ffffffffffffffffffffffffffffffff"); code != exitFailed {
+		t.Errorf("unknown trace: exit %d", code)
+	}
+}
+
+func TestTraceAnalyzeFile(t *testing.T) {
+	code, out, errs := runConsole(t, "trace", "analyze", "--file", filepath.Join("..", "..", "traces", "testdata", "jaeger.json"), "--json")
+	if code != 0 {
+		t.Fatalf("analyze: %d %s", code, errs)
+	}
+	var r traces.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.ErrorOrigin == nil || r.ErrorOrigin.Service != "db" || r.Root.Service != "frontend" {
+		t.Errorf("report %+v", r)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"data\": [}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runConsole(t, "trace", "analyze", "--file", bad)
+	if code != exitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "line 1") {
+		t.Errorf("bad file: exit %d, %q", code, errs)
+	}
+	if code, _, _ = runConsole(t, "trace", "analyze", "--file", "/nonexistent"); code != exitUsage {
+		t.Errorf("missing file: exit %d", code)
+	}
+	if code, _, _ = runConsole(t, "trace", "find", "--service", "x", "--jaeger", "127.0.0.1:1", "--tag", "novalue"); code != exitUsage {
+		t.Errorf("bad tag: exit %d", code)
+	}
+}
