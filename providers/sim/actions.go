@@ -591,7 +591,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 	lower := strings.ToLower(kind)
 	a := s.newAction("restart", ref, actions.Mutating,
 		kubectl(ref.Cluster, "rollout restart "+lower+"/"+ref.Name+nsFlag(ref.Namespace)))
-	genAt := -1 // st.seq when the run started; -1 before
+	genAt := -1       // st.seq when the run started; -1 before
 	var key [3]string // cluster, namespace, name
 	a.check = func(st *state) error {
 		_, err := st.findWorkload(kind, ref)
@@ -639,20 +639,31 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 		if kind == kindStatefulSet {
 			slices.Reverse(olds) // highest ordinal first
 		}
-		for _, name := range olds {
+		// A quarter of the pods at a time (maxSurge/maxUnavailable 25%);
+		// a StatefulSet one pod at a time.
+		batch := max(1, (len(olds)+3)/4)
+		if kind == kindStatefulSet {
+			batch = 1
+		}
+		for from := 0; from < len(olds); from += batch {
+			chunk := olds[from:min(from+batch, len(olds))]
 			if err := r.step(func(st *state) (string, error) {
-				i := st.podIndex(key[0], key[1], name)
-				if i < 0 {
-					return "", nil
+				var out []string
+				for _, name := range chunk {
+					i := st.podIndex(key[0], key[1], name)
+					if i < 0 {
+						continue
+					}
+					old := st.removePod(i)
+					out = append(out, fmt.Sprintf("pod %s/%s terminated", old.Namespace, old.Name))
+					if old.Phase == "Pending" && kind == kindDeployment {
+						st.placePod(old.wl, st.deploymentPodName(old.wl), -1, st.now())
+						out = append(out, st.placedLine(len(st.pods)-1))
+					} else if l := st.respawn(old, ""); l != "" {
+						out = append(out, l)
+					}
 				}
-				old := st.removePod(i)
-				line := fmt.Sprintf("pod %s/%s terminated", old.Namespace, old.Name)
-				if old.Phase == "Pending" && kind == kindDeployment {
-					w := old.wl
-					st.placePod(w, st.deploymentPodName(w), -1, st.now())
-					return line + "\n" + st.placedLine(len(st.pods)-1), nil
-				}
-				return line + "\n" + st.respawn(old, ""), nil
+				return strings.Join(out, "\n"), nil
 			}); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
@@ -50,5 +51,36 @@ func TestThroughExecutor(t *testing.T) {
 	}
 	if res := ro.Execute(ctx, offered(s, r.database, "backup"), true, &lines{}); res.Status != actions.StatusRefused {
 		t.Errorf("backup in read-only mode: %+v", res)
+	}
+}
+
+// TestStoreSeesActions runs the sim in a Store and checks that a demo
+// action's change reaches the store's snapshots.
+func TestStoreSeesActions(t *testing.T) {
+	s := newTest(t, Options{Interval: 20 * time.Millisecond})
+	r := pickRefs(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := providers.NewStore(s)
+	st.Interval = 10 * time.Millisecond
+	sub := st.Subscribe()
+	st.Start(ctx)
+	if snap := st.WaitReady(ctx); len(snap.Inv.Nodes) == 0 {
+		t.Fatal("no nodes in the first snapshot")
+	}
+	a := offered(s, r.node, "cordon")
+	if err := a.Run(ctx, mustPreview(t, a), &lines{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case snap := <-sub:
+			if n := findNode(snap.Inv, r.node.Name); n != nil && n.Unschedulable {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the store never saw the node cordoned")
+		}
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -500,7 +501,7 @@ func (st *state) lbName(ns, svc string) string {
 }
 
 func (st *state) genLoadBalancers() {
-	for ci, c := range st.cl {
+	for _, c := range st.cl {
 		w := st.wlKey[c.name+"/shop/frontend"]
 		name := "demo-edge-" + c.short
 		st.inv.LoadBalancers = append(st.inv.LoadBalancers, providers.LoadBalancer{
@@ -510,7 +511,6 @@ func (st *state) genLoadBalancers() {
 			Listeners: []providers.Listener{{Protocol: "HTTPS", Port: 443}, {Protocol: "HTTP", Port: 80}},
 		})
 		st.lbs = append(st.lbs, lbInfo{wl: w, port: 8080, tgName: "demo-edge-" + c.short + "-frontend"})
-		_ = ci
 	}
 	// 33 more: the public services first, then a seeded pick of the others.
 	var names []string
@@ -684,6 +684,7 @@ func (st *state) genEvents() {
 	}
 	st.event(t.Add(-9*time.Minute), "Normal", "ScalingReplicaSet", "Deployment", st.cl[0].name, "shop", "checkout",
 		"Scaled up replica set checkout-"+st.wl[st.wlKey[st.cl[0].name+"/shop/checkout"]].hash+" to 4")
+	slices.SortStableFunc(st.inv.Events, func(a, b providers.Event) int { return a.Time.Compare(b.Time) })
 }
 
 // maxEvents bounds the event list.
