@@ -1,0 +1,453 @@
+// Package kubectl implements the Kubernetes actions (rollout restart,
+// scale, cordon, uncordon, drain, delete pod) with the real kubectl
+// binary: the preview is the same command with --dry-run=server, the
+// check reads the target with `kubectl get`, and verify re-reads it.
+package kubectl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/proc"
+)
+
+// Verbs.
+const (
+	VerbRestart   = "restart"
+	VerbScale     = "scale"
+	VerbCordon    = "cordon"
+	VerbUncordon  = "uncordon"
+	VerbDrain     = "drain"
+	VerbDeletePod = "delete"
+)
+
+// DefaultDrainTimeout is passed to `kubectl drain --timeout`.
+const DefaultDrainTimeout = 5 * time.Minute
+
+// restartedAtAnnotation is what `kubectl rollout restart` sets on the pod template.
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
+
+// Target is the object acted on and how to reach its cluster.
+type Target struct {
+	// Kubeconfig is the kubeconfig path ("" = kubectl's default).
+	Kubeconfig string
+	// Context is the kubeconfig context ("" = its current context).
+	Context string
+	// Namespace of the object (ignored for nodes).
+	Namespace string
+	// Kind is deployment, statefulset, daemonset, node or pod.
+	Kind string
+	// Name of the object.
+	Name string
+	// Binary is the kubectl executable (default "kubectl" on PATH).
+	Binary string
+}
+
+// Action is one kubectl action. Build it with Restart, Scale, Cordon,
+// Uncordon, Drain or DeletePod.
+type Action struct {
+	verb     string
+	t        Target
+	replicas int
+	timeout  time.Duration // drain
+
+	mu     sync.Mutex
+	before objectState
+}
+
+// Restart is `kubectl rollout restart KIND/NAME` (deployment, statefulset, daemonset).
+func Restart(t Target) *Action { return &Action{verb: VerbRestart, t: t} }
+
+// Scale is `kubectl scale KIND/NAME --replicas=N`. Scaling to zero is destructive.
+func Scale(t Target, replicas int) *Action { return &Action{verb: VerbScale, t: t, replicas: replicas} }
+
+// Cordon is `kubectl cordon NODE`.
+func Cordon(t Target) *Action { t.Kind = "node"; return &Action{verb: VerbCordon, t: t} }
+
+// Uncordon is `kubectl uncordon NODE`.
+func Uncordon(t Target) *Action { t.Kind = "node"; return &Action{verb: VerbUncordon, t: t} }
+
+// Drain is `kubectl drain NODE --ignore-daemonsets --delete-emptydir-data --timeout=T`.
+func Drain(t Target, timeout time.Duration) *Action {
+	t.Kind = "node"
+	if timeout <= 0 {
+		timeout = DefaultDrainTimeout
+	}
+	return &Action{verb: VerbDrain, t: t, timeout: timeout}
+}
+
+// DeletePod is `kubectl delete pod NAME -n NS --wait=false`.
+func DeletePod(t Target) *Action { t.Kind = "pod"; return &Action{verb: VerbDeletePod, t: t} }
+
+// Target returns the target.
+func (a *Action) Target() Target { return a.t }
+
+// Verb names the action.
+func (a *Action) Verb() string { return a.verb }
+
+func (a *Action) namespaced() bool { return a.t.Kind != "node" }
+
+// base is kubectl plus the connection flags.
+func (a *Action) base() []string {
+	bin := a.t.Binary
+	if bin == "" {
+		bin = "kubectl"
+	}
+	argv := []string{bin}
+	if a.t.Kubeconfig != "" {
+		argv = append(argv, "--kubeconfig", a.t.Kubeconfig)
+	}
+	if a.t.Context != "" {
+		argv = append(argv, "--context", a.t.Context)
+	}
+	if a.namespaced() && a.t.Namespace != "" {
+		argv = append(argv, "--namespace", a.t.Namespace)
+	}
+	return argv
+}
+
+// Argv is the command the action runs; with dryRun, the server-side dry run.
+func (a *Action) Argv(dryRun bool) []string {
+	argv := a.base()
+	obj := a.t.Kind + "/" + a.t.Name
+	switch a.verb {
+	case VerbRestart:
+		argv = append(argv, "rollout", "restart", obj)
+	case VerbScale:
+		argv = append(argv, "scale", obj, "--replicas="+strconv.Itoa(a.replicas))
+	case VerbCordon:
+		argv = append(argv, "cordon", a.t.Name)
+	case VerbUncordon:
+		argv = append(argv, "uncordon", a.t.Name)
+	case VerbDrain:
+		argv = append(argv, "drain", a.t.Name, "--ignore-daemonsets", "--delete-emptydir-data",
+			"--timeout="+a.timeout.String())
+	case VerbDeletePod:
+		argv = append(argv, "delete", "pod", a.t.Name, "--wait=false")
+	}
+	if dryRun {
+		argv = append(argv, "--dry-run=server")
+	}
+	return argv
+}
+
+// Spec describes the action.
+func (a *Action) Spec() actions.Spec {
+	effect := actions.Mutating
+	switch {
+	case a.verb == VerbDrain, a.verb == VerbDeletePod:
+		effect = actions.Destructive
+	case a.verb == VerbScale && a.replicas == 0:
+		effect = actions.Destructive
+	}
+	timeout := 5 * time.Minute
+	if a.verb == VerbDrain {
+		timeout = a.timeout + time.Minute
+	}
+	ref := actions.Ref{Kind: a.t.Kind, Cluster: a.t.Context, Name: a.t.Name}
+	if a.namespaced() {
+		ref.Namespace = a.t.Namespace
+	}
+	return actions.Spec{Name: a.verb, Target: ref, Runner: "kubectl", Effect: effect, Timeout: timeout,
+		Description: proc.Quote(a.Argv(false))}
+}
+
+// objectState is what Check reads and Verify compares.
+type objectState struct {
+	UID           string
+	Generation    int64
+	RestartedAt   string
+	Replicas      *int64
+	Unschedulable bool
+	Deleting      bool
+}
+
+type object struct {
+	Metadata struct {
+		UID               string  `json:"uid"`
+		Generation        int64   `json:"generation"`
+		DeletionTimestamp *string `json:"deletionTimestamp"`
+	} `json:"metadata"`
+	Spec struct {
+		Replicas      *int64 `json:"replicas"`
+		Unschedulable bool   `json:"unschedulable"`
+		Template      struct {
+			Metadata struct {
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+		} `json:"template"`
+	} `json:"spec"`
+}
+
+// ErrNotFound is returned by Check when the target does not exist.
+var ErrNotFound = errors.New("not found")
+
+// get reads the target with `kubectl get -o json`.
+func (a *Action) get(ctx context.Context) (objectState, error) {
+	argv := append(a.base(), "get", a.t.Kind, a.t.Name, "-o", "json")
+	var stderr bytes.Buffer
+	b, err := proc.Output(ctx, proc.Cmd{Argv: argv, Out: &stderr, Grace: 5 * time.Second})
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "NotFound") || strings.Contains(msg, "not found") {
+			return objectState{}, fmt.Errorf("%s %s: %w", a.t.Kind, a.displayName(), ErrNotFound)
+		}
+		if msg != "" {
+			return objectState{}, fmt.Errorf("kubectl get %s %s: %s", a.t.Kind, a.displayName(), lastLine(msg))
+		}
+		return objectState{}, fmt.Errorf("kubectl get %s %s: %w", a.t.Kind, a.displayName(), err)
+	}
+	var o object
+	if err := json.Unmarshal(b, &o); err != nil {
+		return objectState{}, fmt.Errorf("kubectl get %s %s: parse: %w", a.t.Kind, a.displayName(), err)
+	}
+	return objectState{
+		UID:           o.Metadata.UID,
+		Generation:    o.Metadata.Generation,
+		RestartedAt:   o.Spec.Template.Metadata.Annotations[restartedAtAnnotation],
+		Replicas:      o.Spec.Replicas,
+		Unschedulable: o.Spec.Unschedulable,
+		Deleting:      o.Metadata.DeletionTimestamp != nil,
+	}, nil
+}
+
+func (a *Action) displayName() string {
+	if a.namespaced() && a.t.Namespace != "" {
+		return a.t.Namespace + "/" + a.t.Name
+	}
+	return a.t.Name
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// Check verifies kubectl is present, the verb fits the kind, and the
+// target exists (and, for scale, that the count is sane).
+func (a *Action) Check(ctx context.Context) error {
+	bin := a.t.Binary
+	if bin == "" {
+		bin = "kubectl"
+	}
+	if _, err := exec.LookPath(bin); err != nil {
+		return fmt.Errorf("kubectl binary: %w", err)
+	}
+	if a.t.Name == "" {
+		return errors.New("no target name")
+	}
+	switch a.verb {
+	case VerbRestart:
+		if a.t.Kind != "deployment" && a.t.Kind != "statefulset" && a.t.Kind != "daemonset" {
+			return fmt.Errorf("cannot restart a %s (deployment, statefulset or daemonset)", a.t.Kind)
+		}
+	case VerbScale:
+		if a.t.Kind != "deployment" && a.t.Kind != "statefulset" {
+			return fmt.Errorf("cannot scale a %s (deployment or statefulset)", a.t.Kind)
+		}
+		if a.replicas < 0 {
+			return fmt.Errorf("replicas must be >= 0, not %d", a.replicas)
+		}
+	}
+	st, err := a.get(ctx)
+	if err != nil {
+		return err
+	}
+	if a.verb == VerbDeletePod && st.Deleting {
+		return fmt.Errorf("pod %s is already terminating", a.displayName())
+	}
+	a.mu.Lock()
+	a.before = st
+	a.mu.Unlock()
+	return nil
+}
+
+// Preview runs the command with --dry-run=server.
+func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+	var buf bytes.Buffer
+	w := io.Writer(&buf)
+	if out != nil {
+		w = io.MultiWriter(&buf, out)
+	}
+	argv := a.Argv(true)
+	if err := proc.Run(ctx, proc.Cmd{Argv: argv, Out: w, Grace: 5 * time.Second}); err != nil {
+		var ee *proc.ExitError
+		if errors.As(err, &ee) {
+			msg := lastLine(ee.Stderr)
+			if strings.Contains(msg, "forbidden") || strings.Contains(msg, "Forbidden") {
+				return actions.Plan{}, fmt.Errorf("%w: no permission: %s", actions.ErrRefused, msg)
+			}
+			return actions.Plan{}, fmt.Errorf("server dry run: %s", msg)
+		}
+		return actions.Plan{}, fmt.Errorf("server dry run: %w", err)
+	}
+	text := strings.TrimSpace(buf.String())
+	summary := lastLine(text)
+	if summary == "" {
+		summary = a.verb + " " + a.t.Kind + "/" + a.t.Name
+	}
+	p := actions.Plan{
+		Summary:   summary + " (server dry run)",
+		Text:      text + "\n",
+		Calls:     []string{proc.Quote(a.Argv(false))},
+		Resources: []string{a.t.Kind + "/" + a.displayName()},
+	}
+	switch a.verb {
+	case VerbDeletePod, VerbDrain:
+		p.Destroy = 1
+	default:
+		p.Change = 1
+	}
+	return p, nil
+}
+
+// Run runs the command, streaming kubectl's output.
+func (a *Action) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+	argv := a.Argv(false)
+	fmt.Fprintf(out, "$ %s\n", proc.Quote(argv))
+	if err := proc.Run(ctx, proc.Cmd{Argv: argv, Out: out, Grace: 10 * time.Second}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Verify re-reads the target: restart → the restartedAt annotation
+// changed; scale → spec.replicas; cordon/drain → unschedulable (drain:
+// and no evictable pod left); uncordon → schedulable; delete → gone,
+// terminating, or replaced by a new pod.
+func (a *Action) Verify(ctx context.Context) (bool, string, error) {
+	a.mu.Lock()
+	before := a.before
+	a.mu.Unlock()
+	st, err := a.get(ctx)
+	if a.verb == VerbDeletePod {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return true, "pod " + a.displayName() + " deleted", nil
+		case err != nil:
+			return false, "", err
+		case st.UID != before.UID:
+			return true, "pod " + a.displayName() + " replaced by a new pod", nil
+		case st.Deleting:
+			return true, "pod " + a.displayName() + " is terminating", nil
+		}
+		return false, "pod " + a.displayName() + " still running", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	switch a.verb {
+	case VerbRestart:
+		if st.RestartedAt != "" && st.RestartedAt != before.RestartedAt {
+			return true, fmt.Sprintf("%s/%s restarted at %s", a.t.Kind, a.t.Name, st.RestartedAt), nil
+		}
+		return false, "restartedAt annotation unchanged", nil
+	case VerbScale:
+		if st.Replicas != nil && *st.Replicas == int64(a.replicas) {
+			return true, fmt.Sprintf("%s/%s scaled to %d", a.t.Kind, a.t.Name, a.replicas), nil
+		}
+		return false, fmt.Sprintf("spec.replicas is not %d", a.replicas), nil
+	case VerbCordon:
+		if st.Unschedulable {
+			return true, "node " + a.t.Name + " is unschedulable", nil
+		}
+		return false, "node " + a.t.Name + " is still schedulable", nil
+	case VerbUncordon:
+		if !st.Unschedulable {
+			return true, "node " + a.t.Name + " is schedulable", nil
+		}
+		return false, "node " + a.t.Name + " is still unschedulable", nil
+	case VerbDrain:
+		if !st.Unschedulable {
+			return false, "node " + a.t.Name + " is still schedulable", nil
+		}
+		left, err := a.podsLeft(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		if left > 0 {
+			return false, fmt.Sprintf("node %s is cordoned but %d pods are still running on it", a.t.Name, left), nil
+		}
+		return true, "node " + a.t.Name + " is cordoned and drained", nil
+	}
+	return true, "", nil
+}
+
+// podsLeft counts pods on the node that drain should have evicted (not
+// owned by a DaemonSet, not terminating, not finished).
+func (a *Action) podsLeft(ctx context.Context) (int, error) {
+	argv := append(a.base(), "get", "pods", "--all-namespaces", "--field-selector", "spec.nodeName="+a.t.Name, "-o", "json")
+	var stderr bytes.Buffer
+	b, err := proc.Output(ctx, proc.Cmd{Argv: argv, Out: &stderr, Grace: 5 * time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("kubectl get pods on %s: %s", a.t.Name, lastLine(stderr.String()))
+	}
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				DeletionTimestamp *string `json:"deletionTimestamp"`
+				OwnerReferences   []struct {
+					Kind string `json:"kind"`
+				} `json:"ownerReferences"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+			Status struct {
+				Phase string `json:"phase"`
+			} `json:"status"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		return 0, fmt.Errorf("parse pods: %w", err)
+	}
+	n := 0
+	for _, p := range list.Items {
+		if p.Metadata.DeletionTimestamp != nil || p.Status.Phase == "Succeeded" || p.Status.Phase == "Failed" {
+			continue
+		}
+		if _, mirror := p.Metadata.Annotations["kubernetes.io/config.mirror"]; mirror {
+			continue
+		}
+		ds := false
+		for _, o := range p.Metadata.OwnerReferences {
+			ds = ds || o.Kind == "DaemonSet"
+		}
+		if !ds {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ParseRef parses "kind/name" as given on the command line (deployment/web,
+// deploy/web, sts/db, node/n1, pod/p, no/n1).
+func ParseRef(s string) (kind, name string, err error) {
+	k, n, ok := strings.Cut(s, "/")
+	if !ok || k == "" || n == "" || strings.Contains(n, "/") {
+		return "", "", fmt.Errorf("want KIND/NAME, got %q", s)
+	}
+	switch strings.ToLower(k) {
+	case "deployment", "deployments", "deploy":
+		k = "deployment"
+	case "statefulset", "statefulsets", "sts":
+		k = "statefulset"
+	case "daemonset", "daemonsets", "ds":
+		k = "daemonset"
+	case "node", "nodes", "no":
+		k = "node"
+	case "pod", "pods", "po":
+		k = "pod"
+	default:
+		return "", "", fmt.Errorf("unknown kind %q (deployment, statefulset, daemonset, node, pod)", k)
+	}
+	return k, n, nil
+}
