@@ -1,0 +1,47 @@
+package aws
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// BenchmarkFullInventory reads 2 regions with 500 instances in 20 ASGs and
+// 35 load balancers from moto (seeded once), regions in parallel. It
+// reports the API calls of one refresh (calls/op) and fails if a page was
+// asked twice.
+//
+//	go test ./providers/aws/ -run '^$' -bench FullInventory -benchtime 10x
+func BenchmarkFullInventory(b *testing.B) {
+	m := lab.Moto(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	seeds := seedAll(ctx, b, m,
+		seedSpec{Region: "us-east-1", ASGs: 10, PerASG: 25, LBs: 18, Aurora: true, Bastion: true},
+		seedSpec{Region: "eu-west-1", ASGs: 10, PerASG: 25, LBs: 17},
+	)
+	want := 0
+	for _, s := range seeds {
+		want += s.InstanceCount
+	}
+	p := newTestProvider(b, m, []string{"us-east-1", "eu-west-1"}, nil)
+	b.ResetTimer()
+	var calls, attempts int
+	for b.Loop() {
+		inv, st, err := p.Fetch(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(inv.Instances) != want || len(inv.AutoscalingGroups) != 20 || len(inv.LoadBalancers) != 35 {
+			b.Fatalf("instances %d (want %d), ASGs %d, LBs %d", len(inv.Instances), want, len(inv.AutoscalingGroups), len(inv.LoadBalancers))
+		}
+		if st.Repeated != 0 {
+			b.Fatalf("%d repeated calls in one refresh", st.Repeated)
+		}
+		calls, attempts = st.Calls, st.Attempts
+	}
+	b.ReportMetric(float64(calls), "calls/op")
+	b.ReportMetric(float64(attempts), "attempts/op")
+}
