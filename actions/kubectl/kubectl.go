@@ -122,6 +122,13 @@ func (a *Action) Argv(dryRun bool) []string {
 	obj := a.t.Kind + "/" + a.t.Name
 	switch a.verb {
 	case VerbRestart:
+		if dryRun {
+			// `rollout restart` has no --dry-run: preview the patch it makes.
+			patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`,
+				restartedAtAnnotation, time.Now().Format(time.RFC3339))
+			argv = append(argv, "patch", obj, "--type=merge", "-p", patch)
+			break
+		}
 		argv = append(argv, "rollout", "restart", obj)
 	case VerbScale:
 		argv = append(argv, "scale", obj, "--replicas="+strconv.Itoa(a.replicas))
@@ -228,8 +235,15 @@ func (a *Action) displayName() string {
 	return a.t.Name
 }
 
+// lastLine returns kubectl's error line, else the last line of s.
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "error:") || strings.HasPrefix(l, "Error from server") || strings.HasPrefix(l, "Error:") {
+			return l
+		}
+	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 

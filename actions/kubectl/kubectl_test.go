@@ -20,8 +20,6 @@ func TestArgv(t *testing.T) {
 	}{
 		{"restart", Restart(with("deployment", "web")), false,
 			"kubectl --kubeconfig /k/config --context lab --namespace shop rollout restart deployment/web", actions.Mutating},
-		{"restart dry", Restart(with("statefulset", "db")), true,
-			"kubectl --kubeconfig /k/config --context lab --namespace shop rollout restart statefulset/db --dry-run=server", actions.Mutating},
 		{"scale", Scale(with("deployment", "web"), 3), false,
 			"kubectl --kubeconfig /k/config --context lab --namespace shop scale deployment/web --replicas=3", actions.Mutating},
 		{"scale to zero", Scale(with("deployment", "web"), 0), true,
@@ -50,6 +48,15 @@ func TestArgv(t *testing.T) {
 				t.Errorf("description %q, want the command", s.Description)
 			}
 		})
+	}
+}
+
+func TestRestartPreviewIsThePatchDryRun(t *testing.T) {
+	argv := Restart(Target{Namespace: "shop", Kind: "statefulset", Name: "db"}).Argv(true)
+	got := strings.Join(argv, " ")
+	if !strings.HasPrefix(got, "kubectl --namespace shop patch statefulset/db --type=merge -p ") ||
+		!strings.Contains(got, restartedAtAnnotation) || argv[len(argv)-1] != "--dry-run=server" {
+		t.Errorf("restart preview argv %q", argv)
 	}
 }
 

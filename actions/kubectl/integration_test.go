@@ -1,0 +1,123 @@
+package kubectl
+
+import (
+	"context"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// TestAgainstAPIServer runs every action through the executor against a
+// real kube-apiserver (no kubelet: verification reads the objects).
+func TestAgainstAPIServer(t *testing.T) {
+	_, err := exec.LookPath("kubectl")
+	lab.Require(t, "kubectl", err)
+	k := lab.Kube(t)
+	ctx := context.Background()
+	c := k.Client()
+	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	one := int32(1)
+	labels := map[string]string{"app": "web"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &one,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}},
+			},
+		},
+	}
+	if _, err := c.AppsV1().Deployments("shop").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}}}
+	if _, err := c.CoreV1().Pods("shop").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	e, err := actions.NewExecutor(actions.Options{Env: "lab", AuditPath: auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := Target{Kubeconfig: k.Kubeconfig, Context: "lab", Namespace: "shop"}
+	with := func(kind, name string) Target { x := conn; x.Kind, x.Name = kind, name; return x }
+
+	tests := []struct {
+		name   string
+		a      *Action
+		status string
+		check  func(t *testing.T)
+	}{
+		{"restart", Restart(with("deployment", "web")), actions.StatusSucceeded, func(t *testing.T) {
+			d, _ := c.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
+			if d.Spec.Template.Annotations[restartedAtAnnotation] == "" {
+				t.Error("no restartedAt annotation")
+			}
+		}},
+		{"scale", Scale(with("deployment", "web"), 3), actions.StatusSucceeded, func(t *testing.T) {
+			d, _ := c.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
+			if *d.Spec.Replicas != 3 {
+				t.Errorf("replicas %d", *d.Spec.Replicas)
+			}
+		}},
+		{"cordon", Cordon(with("node", "n1")), actions.StatusSucceeded, func(t *testing.T) {
+			n, _ := c.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+			if !n.Spec.Unschedulable {
+				t.Error("node schedulable")
+			}
+		}},
+		{"uncordon", Uncordon(with("node", "n1")), actions.StatusSucceeded, func(t *testing.T) {
+			n, _ := c.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+			if n.Spec.Unschedulable {
+				t.Error("node unschedulable")
+			}
+		}},
+		{"drain empty node", Drain(with("node", "n1"), 0), actions.StatusSucceeded, nil},
+		{"delete pod", DeletePod(with("pod", "web-1")), actions.StatusSucceeded, nil},
+		{"missing deployment refused", Restart(with("deployment", "nope")), actions.StatusRefused, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Without --yes nothing changes; the server dry run is the plan.
+			planned := e.Execute(ctx, tt.a, false, io.Discard)
+			if tt.status == actions.StatusRefused {
+				if planned.Status != actions.StatusRefused || !strings.Contains(planned.Error, "not found") {
+					t.Fatalf("result %+v", planned)
+				}
+				return
+			}
+			if planned.Status != actions.StatusPlanned || !strings.Contains(planned.Plan.Summary, "server dry run") {
+				t.Fatalf("plan-only result %+v", planned)
+			}
+			res := e.Execute(ctx, tt.a, true, io.Discard)
+			if res.Status != tt.status || !res.Verified {
+				t.Fatalf("result %+v", res)
+			}
+			if tt.check != nil {
+				tt.check(t)
+			}
+		})
+	}
+	es, bad, err := actions.ReadAudit(auditPath, 0)
+	if err != nil || bad != 0 || len(es) != 2*(len(tests)-1)+1 {
+		t.Errorf("audit: %d entries, %d bad, err %v", len(es), bad, err)
+	}
+}
