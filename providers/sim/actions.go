@@ -87,7 +87,12 @@ func (a *simAction) Preview(ctx context.Context, out io.Writer) (actions.Plan, e
 	}
 	p := a.plan(a.s.st)
 	if p.Text == "" {
-		p.Text = p.Summary + "\n\nSimulated calls (the demo estate changes; nothing real is touched):\n  " + strings.Join(p.Calls, "\n  ") + "\n"
+		var b strings.Builder
+		b.WriteString("demo estate: the calls are simulated; only the demo changes, nothing real is touched\n")
+		for _, r := range p.Resources {
+			b.WriteString("  • " + r + "\n")
+		}
+		p.Text = b.String()
 	}
 	return p, nil
 }
