@@ -1,6 +1,8 @@
 package lab
 
 import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -132,5 +134,84 @@ func TestSeedAWS(t *testing.T) {
 		if err != nil || len(snaps.DBClusterSnapshots) == 0 {
 			t.Errorf("%s: cluster snapshots: %v (%d)", r.Region, err, len(snaps.DBClusterSnapshots))
 		}
+	}
+}
+
+func TestSeedKube(t *testing.T) {
+	k := Kube(t)
+	ctx := t.Context()
+	instances := SyntheticInstances(6, "us-east-1", "eu-west-1")
+	est, err := SeedKube(ctx, k.Client(), instances, KubeSeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := k.Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes.Items) != 6 {
+		t.Fatalf("nodes = %d, want 6", len(nodes.Items))
+	}
+	byProvider := map[string]corev1.Node{}
+	for _, n := range nodes.Items {
+		byProvider[n.Spec.ProviderID] = n
+	}
+	for _, in := range instances {
+		n, ok := byProvider["aws:///"+in.AZ+"/"+in.ID]
+		if !ok {
+			t.Errorf("no node for instance %s in %s", in.ID, in.AZ)
+			continue
+		}
+		if n.Labels["topology.kubernetes.io/zone"] != in.AZ || n.Labels["topology.kubernetes.io/region"] != in.Region ||
+			n.Labels["node.kubernetes.io/instance-type"] != in.Type {
+			t.Errorf("node %s labels = %v", n.Name, n.Labels)
+		}
+		ready := false
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+				ready = true
+			}
+		}
+		if !ready {
+			t.Errorf("node %s not Ready", n.Name)
+		}
+	}
+	pods, err := k.Client().CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pods.Items) != 30 || len(est.Pods) != 30 {
+		t.Fatalf("pods = %d (estate says %d), want 30", len(pods.Items), len(est.Pods))
+	}
+	notReady := 0
+	nodeNames := map[string]bool{}
+	for _, n := range nodes.Items {
+		nodeNames[n.Name] = true
+	}
+	for _, p := range pods.Items {
+		if p.Status.Phase != corev1.PodRunning {
+			t.Errorf("pod %s phase %s", p.Name, p.Status.Phase)
+		}
+		if !nodeNames[p.Spec.NodeName] {
+			t.Errorf("pod %s bound to unknown node %q", p.Name, p.Spec.NodeName)
+		}
+		if len(p.OwnerReferences) != 1 || p.OwnerReferences[0].Kind != "ReplicaSet" {
+			t.Errorf("pod %s owners = %v", p.Name, p.OwnerReferences)
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status != corev1.ConditionTrue {
+				notReady++
+			}
+		}
+	}
+	if notReady != len(est.Unhealthy) || notReady != 1 {
+		t.Errorf("not-ready pods = %d, estate lists %v, want 1", notReady, est.Unhealthy)
+	}
+	rss, err := k.Client().AppsV1().ReplicaSets("shop").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rss.Items) != 2 || rss.Items[0].OwnerReferences[0].Kind != "Deployment" {
+		t.Errorf("replicasets in shop = %d, owners %v", len(rss.Items), rss.Items)
 	}
 }
