@@ -245,29 +245,33 @@ func table(stmt string) string {
 	return ""
 }
 
-// search is GET /search; with staircase set, the fan-out calls that are
-// independent run one after another instead of in parallel.
+// search is GET /search: a catalog search, then the details of the six
+// products found, then prices and ratings. With staircase set, the six
+// independent detail calls run one after another instead of in parallel.
 func search(staircase bool) call {
-	fan := []call{
-		{svc: "catalog", op: "catalog.Catalog/Search", dur: 38 * ms},
-		{svc: "pricing", op: "pricing.Pricing/BatchQuote", dur: 31 * ms},
-		{svc: "inventory", op: "inventory.Inventory/Availability", dur: 27 * ms},
-		{svc: "ratings", op: "ratings.Ratings/Batch", dur: 22 * ms},
-		{svc: "personalization", op: "personalization.Personalization/Boost", dur: 35 * ms},
-		{svc: "recommendations", op: "recommendations.Recommendations/Related", dur: 41 * ms},
+	kids := []call{
+		{svc: "spellcheck", op: "spellcheck.Spellcheck/Correct", at: 1 * ms, dur: 6 * ms},
+		{svc: "catalog", op: "catalog.Catalog/Search", at: 8 * ms, dur: 24 * ms},
 	}
-	at := 9 * ms
-	var end time.Duration
-	for i := range fan {
-		fan[i].at = at + time.Duration(i)*300*time.Microsecond
+	at := 33 * ms
+	end := at
+	for i, d := range []time.Duration{17, 14, 19, 15, 16, 18} {
+		c := call{svc: "product-details", op: "product-details.ProductDetails/Get", at: at + time.Duration(i)*300*time.Microsecond, dur: d * ms,
+			tags: []traces.KeyValue{{Key: "product.id", Value: strconv.Itoa(10417 + 37*i)}}}
 		if staircase {
-			fan[i].at = at
-			at += fan[i].dur + 1*ms
+			c.at = at
+			at += c.dur + 1*ms
 		}
-		end = max(end, fan[i].at+fan[i].dur)
+		end = max(end, c.at+c.dur)
+		kids = append(kids, c)
 	}
-	kids := append([]call{{svc: "spellcheck", op: "spellcheck.Spellcheck/Correct", at: 1 * ms, dur: 6 * ms}}, fan...)
-	searchSvc := call{svc: "search", op: "search.Search/Query", at: 6 * ms, dur: end + 4*ms, kids: kids}
+	end += 1 * ms
+	kids = append(kids,
+		call{svc: "pricing", op: "pricing.Pricing/BatchQuote", at: end, dur: 22 * ms},
+		call{svc: "ratings", op: "ratings.Ratings/Batch", at: end + 300*time.Microsecond, dur: 15 * ms},
+		call{svc: "personalization", op: "personalization.Personalization/Boost", at: end + 600*time.Microsecond, dur: 19 * ms},
+	)
+	searchSvc := call{svc: "search", op: "search.Search/Query", at: 6 * ms, dur: end + 26*ms, kids: kids}
 	return httpRoot("GET /search", searchSvc.at+searchSvc.dur+5*ms, 200, "", searchSvc)
 }
 
