@@ -1,0 +1,302 @@
+// Command lab starts the whole seeded lab in the foreground: etcd +
+// kube-apiserver, moto_server (two AWS regions), Jaeger v2, Redis with
+// Sentinels, a PostgreSQL primary with replicas and a Terraform stack;
+// seeds them so Kubernetes nodes carry the provider ids of the ASG
+// instances in moto; writes .lab/console.yaml; prints the command that
+// opens the console on it; and on SIGINT/SIGTERM stops everything.
+//
+//	go run ./e2e/cmd/lab            # or: make lab
+//	go run ./e2e/cmd/lab -check     # start, seed, write config, stop (smoke test)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// regions of the lab's AWS estate.
+var regions = []string{"us-east-1", "eu-west-1"}
+
+type labEnv struct {
+	kube      *lab.KubeCluster
+	moto      *lab.AWSEndpoint
+	jaeger    *lab.JaegerServer
+	redis     *lab.RedisSet
+	pg        *lab.PGCluster
+	stack     string
+	aws       *lab.AWSEstate
+	kubeState *lab.KubeEstate
+	closers   []func()
+	mu        sync.Mutex
+}
+
+func (e *labEnv) onClose(f func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closers = append(e.closers, f)
+}
+
+// close stops every component, newest first.
+func (e *labEnv) close() {
+	e.mu.Lock()
+	cs := e.closers
+	e.closers = nil
+	e.mu.Unlock()
+	for i := len(cs) - 1; i >= 0; i-- {
+		cs[i]()
+	}
+}
+
+func main() {
+	check := flag.Bool("check", false, "start and seed the lab, write the config, then stop (smoke test)")
+	nodesPerAZ := flag.Int("instances-per-az", 1, "ASG instances (and Kubernetes nodes) per AZ")
+	replicas := flag.Int("replicas", 5, "pods per deployment")
+	flag.Parse()
+	if err := run(*check, *nodesPerAZ, *replicas); err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Printf("lab: "+format+"\n", args...)
+}
+
+func run(check bool, perAZ, replicas int) error {
+	began := time.Now()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root := lab.RepoRoot()
+	labDir := filepath.Join(root, ".lab")
+	runDir := filepath.Join(labDir, "run")
+	if err := os.RemoveAll(runDir); err != nil {
+		return fmt.Errorf("clean %s: %w", runDir, err)
+	}
+	e := &labEnv{}
+	defer e.close()
+
+	type step struct {
+		name  string
+		start func(ctx context.Context, dir string) error
+	}
+	steps := []step{
+		{"kube", func(ctx context.Context, dir string) error {
+			k, err := lab.StartKube(ctx, dir)
+			if err == nil {
+				e.kube = k
+				e.onClose(k.Close)
+			}
+			return err
+		}},
+		{"moto", func(ctx context.Context, dir string) error {
+			m, err := lab.StartMoto(ctx, dir)
+			if err != nil {
+				return err
+			}
+			e.moto = m
+			e.onClose(m.Close)
+			// moto loads its EC2 backend on first use (seconds): do it now,
+			// in parallel with the other components.
+			for _, r := range regions {
+				if _, err := ec2.NewFromConfig(m.Config(ctx, r)).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{}); err != nil {
+					return fmt.Errorf("warm moto in %s: %w", r, err)
+				}
+			}
+			return nil
+		}},
+		{"jaeger", func(ctx context.Context, dir string) error {
+			j, err := lab.StartJaeger(ctx, dir)
+			if err == nil {
+				e.jaeger = j
+				e.onClose(j.Close)
+			}
+			return err
+		}},
+		{"redis", func(ctx context.Context, dir string) error {
+			r, err := lab.StartRedis(ctx, dir, 2, 3)
+			if err == nil {
+				e.redis = r
+				e.onClose(r.Close)
+			}
+			return err
+		}},
+		{"postgres", func(ctx context.Context, dir string) error {
+			p, err := lab.StartPostgres(ctx, dir, 2)
+			if err == nil {
+				e.pg = p
+				e.onClose(p.Close)
+			}
+			return err
+		}},
+		{"terraform", func(ctx context.Context, dir string) error {
+			if err := lab.WriteFiles(dir, lab.LabStack); err != nil {
+				return err
+			}
+			if out, err := lab.TerraformInit(ctx, dir); err != nil {
+				return fmt.Errorf("%w\n%s", err, out)
+			}
+			if out, err := lab.TerraformRun(ctx, dir, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+				return fmt.Errorf("%w\n%s", err, out)
+			}
+			e.stack = dir
+			return nil
+		}},
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(steps))
+	for i, s := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			dir := filepath.Join(runDir, s.name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				errs[i] = err
+				return
+			}
+			if err := s.start(ctx, dir); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", s.name, err)
+				return
+			}
+			logf("%-9s ready in %v", s.name, time.Since(t0).Round(time.Millisecond))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	t0 := time.Now()
+	var cfgs []aws.Config
+	for _, r := range regions {
+		cfgs = append(cfgs, e.moto.Config(ctx, r))
+	}
+	var err error
+	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: perAZ, Logf: logf}); err != nil {
+		return err
+	}
+	if e.kubeState, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Replicas: replicas, Logf: logf}); err != nil {
+		return err
+	}
+	if _, _, err := lab.SeedTraces(ctx, e.jaeger.OTLPHTTP, lab.TraceSeedOptions{}); err != nil {
+		return err
+	}
+	logf("seeded in %v", time.Since(t0).Round(time.Millisecond))
+
+	cfgPath := filepath.Join(labDir, "console.yaml")
+	if err := writeConfig(cfgPath, labDir, e); err != nil {
+		return err
+	}
+	if err := writeEnv(filepath.Join(labDir, "env"), e); err != nil {
+		return err
+	}
+	logf("lab up in %v", time.Since(began).Round(time.Millisecond))
+	printSummary(root, cfgPath, e)
+	if check {
+		logf("-check: stopping")
+		return nil
+	}
+	logf("press ctrl+c to stop the lab")
+	<-ctx.Done()
+	fmt.Println()
+	logf("stopping every component")
+	return nil
+}
+
+// consoleConfig builds the console's configuration for the lab.
+func consoleConfig(labDir string, e *labEnv) config.File {
+	env := config.Environment{
+		Regions: regions,
+		AWS:     config.AWS{EndpointURL: e.moto.URL, Refresh: config.Duration(10 * time.Second)},
+		Kube:    []config.KubeCluster{{Kubeconfig: e.kube.Kubeconfig, Context: lab.KubeContext}},
+		Jaeger:  e.jaeger.QueryGRPC,
+		Terraform: []config.Stack{{Name: "web", Dir: e.stack, Targets: map[string]string{
+			"asg/" + e.aws.Regions[0].ASG: "terraform_data.asg",
+		}}},
+		Databases: []config.Database{
+			{Name: "sessions", Engine: "redis", Members: append([]string{e.redis.Primary}, e.redis.Replicas...),
+				Sentinels: e.redis.Sentinels, Master: e.redis.Master},
+			{Name: "orders-pg", Engine: "postgres", Members: append([]string{e.pg.Primary}, e.pg.Replicas...), DSN: e.pg.DSN},
+		},
+	}
+	return config.File{DefaultEnv: "lab", AuditLog: filepath.Join(labDir, "audit.jsonl"),
+		Environments: map[string]config.Environment{"lab": env}}
+}
+
+func writeConfig(path, labDir string, e *labEnv) error {
+	data, err := yaml.Marshal(consoleConfig(labDir, e))
+	if err != nil {
+		return fmt.Errorf("encode console config: %w", err)
+	}
+	data = append([]byte("# Written by `make lab` (e2e/cmd/lab); valid while the lab runs.\n"), data...)
+	if _, err := config.Parse(data); err != nil {
+		return fmt.Errorf("generated config does not parse: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeEnv writes the environment for AWS clients (dummy credentials for
+// moto) as a shell file.
+func writeEnv(path string, e *labEnv) error {
+	var b strings.Builder
+	for _, kv := range e.moto.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		if v == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "export %s=%q\n", k, v)
+	}
+	fmt.Fprintf(&b, "export KUBECONFIG=%q\n", e.kube.Kubeconfig)
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func printSummary(root, cfgPath string, e *labEnv) {
+	rel := func(p string) string {
+		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+		return p
+	}
+	fmt.Printf(`
+  kube-apiserver  %s   (kubeconfig %s, context %s)
+  etcd            %s
+  AWS (moto)      %s   regions %s
+  jaeger          query gRPC %s, UI http://%s, OTLP gRPC %s, OTLP HTTP %s
+  redis           primary %s, replicas %s, sentinels %s (master %q)
+  postgres        primary %s, replicas %s (user postgres, trust)
+  terraform       %s
+  estate          %d instances/nodes, %d pods (%d not ready), bastion + ALB + Aurora per region
+
+Open the console on it (AWS needs dummy credentials for moto):
+
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing go run ./cmd/console --config %s
+
+`, e.kube.Server, rel(e.kube.Kubeconfig), lab.KubeContext, e.kube.Etcd, e.moto.URL, strings.Join(regions, ","),
+		e.jaeger.QueryGRPC, e.jaeger.QueryHTTP, e.jaeger.OTLPGRPC, e.jaeger.OTLPHTTP,
+		e.redis.Primary, strings.Join(e.redis.Replicas, ","), strings.Join(e.redis.Sentinels, ","), e.redis.Master,
+		e.pg.Primary, strings.Join(e.pg.Replicas, ","), rel(e.stack),
+		len(e.kubeState.Nodes), len(e.kubeState.Pods), len(e.kubeState.Unhealthy), rel(cfgPath))
+}

@@ -1,0 +1,152 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// TraceSeedOptions size the seeded traces.
+type TraceSeedOptions struct {
+	// Traces to send (default 20); every fifth fails in payments.
+	Traces int
+	// Now is the end of the newest trace (default time.Now()).
+	Now time.Time
+}
+
+// SeedTraces sends traces of a small multi-service shop (frontend →
+// checkout → cart (redis), payments → bank-gateway, orders (postgres)) to
+// an OTLP/HTTP receiver (JSON encoding), e.g. JaegerServer.OTLPHTTP. Every
+// fifth trace fails: bank-gateway times out and the error propagates up.
+// It returns the trace ids, the failing ones marked in failed.
+func SeedTraces(ctx context.Context, otlpHTTP string, o TraceSeedOptions) (ids []string, failed map[string]bool, err error) {
+	if o.Traces <= 0 {
+		o.Traces = 20
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	failed = map[string]bool{}
+	byService := map[string][]otlpSpan{}
+	for i := range o.Traces {
+		end := o.Now.Add(-time.Duration(o.Traces-i) * 3 * time.Second)
+		fail := i%5 == 4
+		tid := randomHex(16)
+		ids = append(ids, tid)
+		if fail {
+			failed[tid] = true
+		}
+		for svc, spans := range shopTrace(tid, end, fail) {
+			byService[svc] = append(byService[svc], spans...)
+		}
+	}
+	var rs []map[string]any
+	for svc, spans := range byService {
+		rs = append(rs, map[string]any{
+			"resource":   map[string]any{"attributes": []any{attr("service.name", svc), attr("deployment.environment", "lab")}},
+			"scopeSpans": []any{map[string]any{"scope": map[string]any{"name": "lab"}, "spans": spans}},
+		})
+	}
+	body, err := json.Marshal(map[string]any{"resourceSpans": rs})
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode traces: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+otlpHTTP+"/v1/traces", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("send traces: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
+		return nil, nil, fmt.Errorf("send traces: %s: %s", resp.Status, firstLine(string(msg)))
+	}
+	return ids, failed, nil
+}
+
+type otlpSpan = map[string]any
+
+func attr(k string, v any) map[string]any {
+	switch x := v.(type) {
+	case int:
+		return map[string]any{"key": k, "value": map[string]any{"intValue": fmt.Sprint(x)}}
+	default:
+		return map[string]any{"key": k, "value": map[string]any{"stringValue": fmt.Sprint(x)}}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// shopTrace builds one checkout trace ending at end, grouped by service.
+func shopTrace(tid string, end time.Time, fail bool) map[string][]otlpSpan {
+	out := map[string][]otlpSpan{}
+	type node struct {
+		svc, name, parent string
+		start, dur        time.Duration
+		kind              int // 2 server, 3 client
+		attrs             []any
+		err               string
+	}
+	total := 180 * time.Millisecond
+	if fail {
+		total = 2100 * time.Millisecond
+	}
+	begin := end.Add(-total)
+	ids := map[string]string{}
+	nodes := []node{
+		{svc: "frontend", name: "POST /checkout", start: 0, dur: total, kind: 2,
+			attrs: []any{attr("http.request.method", "POST"), attr("http.route", "/checkout"), attr("http.response.status_code", map[bool]int{false: 200, true: 502}[fail])}},
+		{svc: "checkout", name: "PlaceOrder", parent: "POST /checkout", start: 5 * time.Millisecond, dur: total - 10*time.Millisecond, kind: 2,
+			attrs: []any{attr("rpc.system", "grpc"), attr("rpc.service", "CheckoutService")}},
+		{svc: "cart", name: "GetCart", parent: "PlaceOrder", start: 10 * time.Millisecond, dur: 20 * time.Millisecond, kind: 2},
+		{svc: "cart", name: "HGETALL", parent: "GetCart", start: 12 * time.Millisecond, dur: 3 * time.Millisecond, kind: 3,
+			attrs: []any{attr("db.system", "redis"), attr("db.statement", "HGETALL cart:{id}"), attr("server.address", "sessions")}},
+		{svc: "payments", name: "Charge", parent: "PlaceOrder", start: 35 * time.Millisecond, dur: map[bool]time.Duration{false: 90 * time.Millisecond, true: 2030 * time.Millisecond}[fail], kind: 2,
+			attrs: []any{attr("rpc.system", "grpc"), attr("rpc.service", "PaymentService")}},
+		{svc: "payments", name: "POST bank-gateway/authorize", parent: "Charge", start: 40 * time.Millisecond, dur: map[bool]time.Duration{false: 70 * time.Millisecond, true: 2000 * time.Millisecond}[fail], kind: 3,
+			attrs: []any{attr("http.request.method", "POST"), attr("server.address", "bank-gateway")}},
+	}
+	if !fail {
+		nodes = append(nodes, node{svc: "orders", name: "INSERT orders", parent: "PlaceOrder", start: 130 * time.Millisecond, dur: 25 * time.Millisecond, kind: 3,
+			attrs: []any{attr("db.system", "postgresql"), attr("db.statement", "INSERT INTO orders VALUES ($1, $2)"), attr("server.address", "orders-pg")}})
+	} else {
+		nodes[5].err = "context deadline exceeded: bank-gateway did not answer in 2s"
+		nodes[4].err = "charge failed: upstream timeout"
+		nodes[1].err = "payment failed"
+		nodes[0].err = "502 Bad Gateway"
+	}
+	for _, n := range nodes {
+		sid := randomHex(8)
+		ids[n.name] = sid
+		span := otlpSpan{
+			"traceId": tid, "spanId": sid, "name": n.name, "kind": n.kind,
+			"startTimeUnixNano": fmt.Sprint(begin.Add(n.start).UnixNano()),
+			"endTimeUnixNano":   fmt.Sprint(begin.Add(n.start + n.dur).UnixNano()),
+			"attributes":        n.attrs,
+		}
+		if n.parent != "" {
+			span["parentSpanId"] = ids[n.parent]
+		}
+		if n.err != "" {
+			span["status"] = map[string]any{"code": 2, "message": n.err}
+			span["events"] = []any{map[string]any{"name": "exception", "timeUnixNano": fmt.Sprint(begin.Add(n.start + n.dur).UnixNano()),
+				"attributes": []any{attr("exception.message", n.err)}}}
+		}
+		out[n.svc] = append(out[n.svc], span)
+	}
+	return out
+}
