@@ -221,13 +221,25 @@ func (p *Provider) readEC2(ctx context.Context, c *clients, raw *ec2Raw) error {
 	return nil
 }
 
+// tag returns the value of a tag, with control characters (terminal
+// escape sequences) replaced: tags are free text set by anyone.
 func tag(tags []ec2types.Tag, key string) string {
 	for _, t := range tags {
 		if sdkaws.ToString(t.Key) == key {
-			return sdkaws.ToString(t.Value)
+			return clean(sdkaws.ToString(t.Value))
 		}
 	}
 	return ""
+}
+
+// clean replaces control characters with U+FFFD.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // routesToIGW reports whether a route table sends 0.0.0.0/0 (or ::/0) to an

@@ -289,6 +289,13 @@ func TestInventoryFromMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("identity", func(t *testing.T) {
+		id, err := p.Identity(ctx)
+		if err != nil || !strings.HasPrefix(id, "arn:aws:") {
+			t.Errorf("identity %q, %v", id, err)
+		}
+	})
+
 	t.Run("call counts", func(t *testing.T) {
 		if st.Calls == 0 || st.Attempts < st.Calls || st.Repeated != 0 {
 			t.Errorf("stats %+v", st)

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithymw "github.com/aws/smithy-go/middleware"
 
 	"github.com/opsconsole/console/providers"
@@ -85,6 +86,7 @@ type Provider struct {
 	regions []string
 	clients map[string]*clients
 	refresh chan struct{}
+	base    sdkaws.Config // configuration of the first region
 
 	mu        sync.Mutex
 	last      *providers.Inventory
@@ -147,6 +149,9 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		if ep := o.RegionEndpoints[r]; ep != "" {
 			cfg.BaseEndpoint = sdkaws.String(ep)
 		}
+		if len(p.regions) == 1 {
+			p.base = cfg
+		}
 		p.clients[r] = &clients{
 			region: r,
 			ec2:    ec2.NewFromConfig(cfg),
@@ -169,6 +174,16 @@ func (p *Provider) Kind() string { return "aws" }
 
 // Regions returns the regions read.
 func (p *Provider) Regions() []string { return append([]string(nil), p.regions...) }
+
+// Identity returns the caller's AWS identity (the ARN from
+// sts:GetCallerIdentity), for the audit log.
+func (p *Provider) Identity(ctx context.Context) (string, error) {
+	out, err := sts.NewFromConfig(p.base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("aws: caller identity: %w", err)
+	}
+	return sdkaws.ToString(out.Arn), nil
+}
 
 // Refresh asks the provider to refresh now (ctrl+r). It never blocks.
 func (p *Provider) Refresh() {
@@ -273,7 +288,7 @@ func (p *Provider) Fetch(ctx context.Context) (*providers.Inventory, Stats, erro
 
 // oneLine flattens an error message to one bounded line.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = clean(strings.Join(strings.Fields(s), " "))
 	const max = 400
 	if len(s) > max {
 		s = s[:max] + "…"

@@ -241,3 +241,9 @@ func TestNewAndOfferWithoutData(t *testing.T) {
 	p.Refresh()
 	p.Refresh() // never blocks
 }
+
+func TestClean(t *testing.T) {
+	if got := clean("web\x1b[2J\u009b-1"); strings.ContainsAny(got, "\x1b\u009b") || !strings.HasPrefix(got, "web") || !strings.HasSuffix(got, "-1") {
+		t.Errorf("clean = %q", got)
+	}
+}
