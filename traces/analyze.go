@@ -241,7 +241,7 @@ func errorOrigin(a *Analysis) *ErrorOrigin {
 		return nil
 	}
 	s := &spans[best]
-	o := &ErrorOrigin{SpanID: s.SpanID, Service: s.Service, Operation: s.Operation, Message: errorMessage(s)}
+	o := &ErrorOrigin{SpanID: s.SpanID, Service: s.Service, Operation: s.Operation, Message: errorMessage(s), Chain: make([]string, 0, a.Depth[best]+1)}
 	for j := best; j >= 0; j = a.Parent[j] {
 		o.Chain = append(o.Chain, spans[j].SpanID)
 	}
@@ -381,7 +381,7 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 			shortest := spans[g[0]].Duration
 			durs := make([]time.Duration, len(g))
 			for gi, i := range g {
-				s := a.rel(spans[i].Start)
+				s := a.st[i]
 				d := spans[i].Duration
 				durs[gi] = d
 				sum += d
@@ -403,7 +403,7 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 			case k >= 2 && len(g) >= k+2:
 				tol := max(time.Millisecond, median/10)
 				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.8*float64(late) {
-					window := a.rel(spans[g[len(g)-1]].Start) - a.rel(spans[g[0]].Start)
+					window := a.st[g[len(g)-1]] - a.st[g[0]]
 					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
 						Summary: fmt.Sprintf("%d calls to %s %s from %s %s ran at most %d at a time (a pool of %d?): %d waited for a free slot, adding about %s",
 							len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, k, k, n, round(time.Duration(window)))})
@@ -422,15 +422,14 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 // slotFreed counts the siblings (after the first k by start) that started
 // within tol after another sibling ended.
 func slotFreed(a *Analysis, g []int32, k int, tol time.Duration) (n, late int) {
-	spans := a.Trace.Spans
 	ends := make([]int64, len(g))
 	for gi, i := range g {
-		ends[gi] = satAdd(a.rel(spans[i].Start), spans[i].Duration)
+		ends[gi] = a.en[i]
 	}
 	slices.Sort(ends)
 	for gi := k; gi < len(g); gi++ {
 		late++
-		s := a.rel(spans[g[gi]].Start)
+		s := a.st[g[gi]]
 		// latest end <= s
 		j, _ := slices.BinarySearch(ends, s+1)
 		if j > 0 && s-ends[j-1] <= int64(tol) {
@@ -445,14 +444,13 @@ func serialised(a *Analysis, g []int32, shortest time.Duration) bool {
 	if shortest <= WaitMin {
 		return false
 	}
-	spans := a.Trace.Spans
-	first, last := a.rel(spans[g[0]].Start), a.rel(spans[g[len(g)-1]].Start)
+	first, last := a.st[g[0]], a.st[g[len(g)-1]]
 	if float64(last-first) > 0.25*float64(shortest) {
 		return false
 	}
 	ends := make([]int64, len(g))
 	for gi, i := range g {
-		ends[gi] = satAdd(a.rel(spans[i].Start), spans[i].Duration)
+		ends[gi] = a.en[i]
 	}
 	slices.Sort(ends)
 	for j := 1; j < len(ends); j++ {
@@ -465,8 +463,7 @@ func serialised(a *Analysis, g []int32, shortest time.Duration) bool {
 
 func byEnd(a *Analysis, g []int32) []int32 {
 	out := slices.Clone(g)
-	spans := a.Trace.Spans
-	slices.SortFunc(out, func(x, y int32) int { return spans[x].End().Compare(spans[y].End()) })
+	slices.SortFunc(out, func(x, y int32) int { return cmp.Compare(a.en[x], a.en[y]) })
 	return out
 }
 

@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"reflect"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,318 +37,475 @@ func ParseFile(path string) ([]*Trace, Format, error) {
 	return Parse(b)
 }
 
-// Parse detects the format of a trace document (Jaeger JSON or OTLP JSON)
-// and returns its traces. Errors are one line and wrap ErrBadTraceFile.
+// Parse detects the format of a trace document (Jaeger JSON or OTLP JSON,
+// one document or several, one per line) and returns its traces. Errors
+// are one line, name the line and column, and wrap ErrBadTraceFile.
 func Parse(b []byte) ([]*Trace, Format, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
+	b = bytes.TrimRight(b, " \t\r\n")
+	s := &scanner{b: b, intern: map[string]string{}}
+	switch c := s.peek(); c {
+	case 0:
 		return nil, "", fmt.Errorf("%w: empty input", ErrBadTraceFile)
+	case '{', '[':
+	default:
+		return nil, "", fmt.Errorf("%w: not JSON (starts with %q); expected Jaeger JSON or OTLP JSON", ErrBadTraceFile, sanitizeSnippet(b[s.i:], 12))
 	}
-	if b[0] == '[' {
-		// A bare array of Jaeger traces.
-		var ts []jaegerTrace
-		if err := json.Unmarshal(b, &ts); err != nil {
-			return nil, FormatJaeger, jsonError(b, err)
-		}
-		out, err := convertJaeger(ts)
-		return out, FormatJaeger, err
+	p := &parser{s: s, otlpByID: map[string]*Trace{}}
+	// Jaeger spans go to one shared backing array, sized from a count of
+	// their operationName keys (each trace's spans are contiguous).
+	if hint := bytes.Count(b, []byte(`"operationName"`)); hint > 0 {
+		p.all = make([]Span, 0, hint)
 	}
-	if b[0] != '{' {
-		return nil, "", fmt.Errorf("%w: not JSON (starts with %q); expected Jaeger JSON or OTLP JSON", ErrBadTraceFile, sanitizeSnippet(b, 12))
-	}
-	var docs []fileDoc
-	var d fileDoc
-	err := json.Unmarshal(b, &d)
-	if err == nil {
-		docs = append(docs, d)
-	} else {
-		var se *json.SyntaxError
-		if !errors.As(err, &se) || !strings.Contains(se.Error(), "after top-level value") {
-			return nil, "", jsonError(b, err)
-		}
-		// Several documents: JSON lines (the collector's file exporter).
-		dec := json.NewDecoder(bytes.NewReader(b))
-		for {
-			var d fileDoc
-			if err := dec.Decode(&d); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				return nil, "", jsonErrorAt(b, err, dec.InputOffset())
-			}
-			docs = append(docs, d)
+	docs := 0
+	for s.err == nil && s.peek() != 0 {
+		docs++
+		if s.b[s.i] == '[' {
+			p.sawData = true
+			s.array("traces", p.jaegerTrace)
+		} else {
+			p.document()
 		}
 	}
-	var jt []jaegerTrace
-	var rs []otlpResourceSpans
-	var errs []string
-	for _, d := range docs {
-		switch {
-		case d.ResourceSpans != nil:
-			rs = append(rs, d.ResourceSpans...)
-		case d.Data != nil:
-			jt = append(jt, d.Data...)
-		case d.Spans != nil:
-			jt = append(jt, jaegerTrace{TraceID: d.TraceID, Spans: d.Spans, Processes: d.Processes})
-		case len(d.Errors) > 0:
-			for _, e := range d.Errors {
-				errs = append(errs, fmt.Sprintf("%d %s", e.Code, e.Msg))
-			}
+	if s.err != nil {
+		var se *scanError
+		if errors.As(s.err, &se) {
+			return nil, "", fmt.Errorf("%w: %s: %s", ErrBadTraceFile, position(b, int64(se.off)), sanitizeText(se.msg))
 		}
+		return nil, "", fmt.Errorf("%w: %s", ErrBadTraceFile, sanitizeText(s.err.Error()))
 	}
 	switch {
-	case len(rs) > 0 && len(jt) > 0:
+	case p.sawOTLP && p.sawData:
 		return nil, "", fmt.Errorf("%w: mixes Jaeger JSON and OTLP JSON documents", ErrBadTraceFile)
-	case len(rs) > 0:
-		out, err := convertOTLP(rs)
-		return out, FormatOTLP, err
-	case len(jt) > 0:
-		out, err := convertJaeger(jt)
-		return out, FormatJaeger, err
-	case len(errs) > 0:
-		return nil, FormatJaeger, fmt.Errorf("%w: Jaeger returned errors: %s", ErrBadTraceFile, sanitizeText(strings.Join(errs, "; ")))
-	case len(docs) == 1 && (docs[0].Data != nil || docs[0].ResourceSpans != nil):
+	case len(p.otlp) > 0:
+		return p.otlp, FormatOTLP, nil
+	case len(p.jaeger) > 0:
+		return p.jaeger, FormatJaeger, nil
+	case len(p.errs) > 0:
+		return nil, FormatJaeger, fmt.Errorf("%w: Jaeger returned errors: %s", ErrBadTraceFile, sanitizeText(strings.Join(p.errs, "; ")))
+	case p.sawOTLP || p.sawData:
 		return nil, "", fmt.Errorf("%w: the file holds no traces", ErrBadTraceFile)
 	}
 	return nil, "", fmt.Errorf("%w: neither Jaeger JSON (a \"data\" array of traces) nor OTLP JSON (\"resourceSpans\")", ErrBadTraceFile)
 }
 
-// fileDoc is the union of the top-level shapes Parse accepts, so one
-// decoding pass tells the format.
-type fileDoc struct {
-	// Jaeger HTTP API / UI download.
-	Data   []jaegerTrace `json:"data"`
-	Errors []struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
-	} `json:"errors"`
-	// A single Jaeger trace object.
-	TraceID   string                   `json:"traceID"`
-	Spans     []jaegerSpan             `json:"spans"`
-	Processes map[string]jaegerProcess `json:"processes"`
-	// OTLP.
-	ResourceSpans []otlpResourceSpans `json:"resourceSpans"`
+// parser decodes trace documents with a scanner.
+type parser struct {
+	s                *scanner
+	jaeger           []*Trace
+	otlp             []*Trace
+	otlpByID         map[string]*Trace
+	errs             []string
+	sawData, sawOTLP bool
+	all              []Span // backing array of the Jaeger traces' spans
 }
 
-// jsonError turns a decoding error into one line with a line number.
-func jsonError(b []byte, err error) error {
-	return jsonErrorAt(b, err, -1)
-}
-
-func jsonErrorAt(b []byte, err error, fallback int64) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: %s: %s", ErrBadTraceFile, position(b, se.Offset), se.Error())
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "value"
+// document reads one top-level object: Jaeger's {"data": [...]}, a single
+// Jaeger trace, or OTLP's {"resourceSpans": [...]}.
+func (p *parser) document() {
+	s := p.s
+	var single *jaegerBuilder
+	s.object("document", func(k []byte) {
+		switch string(k) {
+		case "data":
+			p.sawData = true
+			s.array("data", p.jaegerTrace)
+		case "errors":
+			s.array("errors", func() {
+				var code int64
+				var msg string
+				s.object("error", func(k []byte) {
+					switch string(k) {
+					case "code":
+						code = s.int64("code")
+					case "msg":
+						msg = s.text()
+					default:
+						s.skip()
+					}
+				})
+				p.errs = append(p.errs, fmt.Sprintf("%d %s", code, msg))
+			})
+		case "resourceSpans":
+			p.sawOTLP = true
+			s.array("resourceSpans", p.resourceSpans)
+		case "traceID", "spans", "processes":
+			if single == nil {
+				single = p.newJaegerBuilder()
+			}
+			single.key(s, k)
+		default:
+			s.skip()
 		}
-		where := ""
-		if te.Offset > 0 {
-			where = position(b, te.Offset) + ": "
+	})
+	if single != nil && s.err == nil {
+		p.sawData = true
+		if t := single.finish(s); t != nil {
+			p.jaeger = append(p.jaeger, t)
 		}
-		return fmt.Errorf("%w: %s%s: expected %s, got %s", ErrBadTraceFile, where, field, te.Type.String(), sanitizeText(te.Value))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: unexpected end of input (truncated file?)", ErrBadTraceFile)
 	}
-	if fallback >= 0 {
-		return fmt.Errorf("%w: %s: %s", ErrBadTraceFile, position(b, fallback), sanitizeText(err.Error()))
-	}
-	return fmt.Errorf("%w: %s", ErrBadTraceFile, sanitizeText(err.Error()))
-}
-
-// position renders a byte offset as "line L col C".
-func position(b []byte, off int64) string {
-	if off < 0 {
-		off = 0
-	}
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	line := 1 + bytes.Count(b[:off], []byte{'\n'})
-	col := off - int64(bytes.LastIndexByte(b[:off], '\n'))
-	return fmt.Sprintf("line %d col %d", line, col)
-}
-
-func sanitizeSnippet(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return sanitizeText(string(b))
 }
 
 // ---- Jaeger JSON ----
 
-type jaegerTrace struct {
-	TraceID   string                   `json:"traceID"`
-	Spans     []jaegerSpan             `json:"spans"`
-	Processes map[string]jaegerProcess `json:"processes"`
+type jaegerBuilder struct {
+	p       *parser
+	t       *Trace
+	first   int      // index of the trace's first span in p.all
+	procIDs []string // per span; "" when the span embeds its process
+	procs   map[string]processInfo
 }
 
-type jaegerSpan struct {
-	TraceID       string         `json:"traceID"`
-	SpanID        string         `json:"spanID"`
-	ParentSpanID  string         `json:"parentSpanID"`
-	OperationName string         `json:"operationName"`
-	References    []jaegerRef    `json:"references"`
-	StartTime     jsonInt        `json:"startTime"`
-	Duration      jsonInt        `json:"duration"`
-	Tags          []jaegerKV     `json:"tags"`
-	Logs          []jaegerLog    `json:"logs"`
-	ProcessID     string         `json:"processID"`
-	Process       *jaegerProcess `json:"process"`
-	Warnings      []string       `json:"warnings"`
+func (p *parser) newJaegerBuilder() *jaegerBuilder {
+	return &jaegerBuilder{p: p, t: &Trace{}, first: len(p.all), procs: map[string]processInfo{}}
 }
 
-type jaegerRef struct {
-	RefType string `json:"refType"`
-	TraceID string `json:"traceID"`
-	SpanID  string `json:"spanID"`
-}
-
-type jaegerKV struct {
-	Key   string          `json:"key"`
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
-}
-
-type jaegerLog struct {
-	Timestamp jsonInt    `json:"timestamp"`
-	Fields    []jaegerKV `json:"fields"`
-}
-
-type jaegerProcess struct {
-	ServiceName string     `json:"serviceName"`
-	Tags        []jaegerKV `json:"tags"`
-}
-
-// jsonInt is an integer that may be written as a JSON number or string.
-type jsonInt int64
-
-// UnmarshalJSON accepts 123, 123.0, "123".
-func (n *jsonInt) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(s)
-	}
-	if string(b) == "null" || len(b) == 0 {
-		*n = 0
-		return nil
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || math.IsNaN(f) || f > math.MaxInt64 || f < math.MinInt64 {
-			return &json.UnmarshalTypeError{Value: "not an integer " + strconv.Quote(sanitizeSnippet(b, 24)), Type: reflect.TypeFor[int64]()}
-		}
-		v = int64(f)
-	}
-	*n = jsonInt(v)
-	return nil
-}
-
-// kvValue renders a JSON attribute value as text.
-func kvValue(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
+func (p *parser) jaegerTrace() {
+	s := p.s
+	jb := p.newJaegerBuilder()
+	s.object("trace", func(k []byte) { jb.key(s, k) })
+	if s.err == nil {
+		if t := jb.finish(s); t != nil {
+			p.jaeger = append(p.jaeger, t)
 		}
 	}
-	return string(raw)
 }
 
-func jaegerKVs(in []jaegerKV) []KeyValue {
-	if len(in) == 0 {
-		return nil
+func (jb *jaegerBuilder) key(s *scanner, k []byte) {
+	switch string(k) {
+	case "traceID":
+		jb.t.TraceID = normalizeID(s.str())
+	case "spans":
+		s.array("spans", func() { jb.span(s) })
+	case "processes":
+		s.object("processes", func(id []byte) {
+			pid := string(id)
+			jb.procs[pid] = jaegerProcess(s)
+		})
+	default:
+		s.skip()
 	}
-	out := make([]KeyValue, len(in))
-	for i, kv := range in {
-		out[i] = KeyValue{Key: kv.Key, Value: kvValue(kv.Value)}
-	}
+}
+
+func jaegerProcess(s *scanner) processInfo {
+	var pi processInfo
+	s.object("process", func(k []byte) {
+		switch string(k) {
+		case "serviceName":
+			pi.service = s.istr()
+		case "tags":
+			pi.tags = jaegerKVs(s, "tags")
+		default:
+			s.skip()
+		}
+	})
+	return pi
+}
+
+func jaegerKVs(s *scanner, what string) []KeyValue {
+	var out []KeyValue
+	s.array(what, func() {
+		var kv KeyValue
+		s.object(what, func(k []byte) {
+			switch string(k) {
+			case "key":
+				kv.Key = s.istr()
+			case "value":
+				kv.Value = s.text()
+			default:
+				s.skip()
+			}
+		})
+		out = append(out, kv)
+	})
 	return out
 }
 
-func convertJaeger(ts []jaegerTrace) ([]*Trace, error) {
-	out := make([]*Trace, 0, len(ts))
-	for ti, jt := range ts {
-		t := &Trace{TraceID: normalizeID(jt.TraceID), Spans: make([]Span, len(jt.Spans))}
-		procs := make(map[string]*processInfo, len(jt.Processes))
-		for id, p := range jt.Processes {
-			procs[id] = &processInfo{service: p.ServiceName, tags: jaegerKVs(p.Tags)}
-		}
-		for i := range jt.Spans {
-			js := &jt.Spans[i]
-			if js.SpanID == "" {
-				return nil, fmt.Errorf("%w: trace %d span %d has no spanID", ErrBadTraceFile, ti+1, i+1)
-			}
-			if t.TraceID == "" {
-				t.TraceID = normalizeID(js.TraceID)
-			}
-			s := &t.Spans[i]
-			s.SpanID = normalizeID(js.SpanID)
-			s.Operation = js.OperationName
-			s.Start = time.UnixMicro(int64(js.StartTime)).UTC()
-			if js.Duration > math.MaxInt64/1000 {
-				return nil, fmt.Errorf("%w: trace %s span %s: duration %d µs out of range", ErrBadTraceFile, sanitizeText(t.TraceID), sanitizeText(s.SpanID), js.Duration)
-			}
-			if js.Duration > 0 {
-				s.Duration = time.Duration(js.Duration) * time.Microsecond
-			}
-			s.ParentID = normalizeID(js.ParentSpanID)
-			for _, r := range js.References {
-				if strings.EqualFold(r.RefType, "CHILD_OF") && r.SpanID != "" {
-					s.ParentID = normalizeID(r.SpanID)
-					break
-				}
-			}
-			if s.ParentID == "" {
-				for _, r := range js.References {
-					if r.SpanID != "" {
-						s.ParentID = normalizeID(r.SpanID)
-						break
+func (jb *jaegerBuilder) span(s *scanner) {
+	var sp Span
+	var traceID, procID string
+	var start, dur int64
+	var embedded *processInfo
+	childOf, firstRef := "", ""
+	off := s.i
+	s.object("span", func(k []byte) {
+		switch string(k) {
+		case "traceID":
+			traceID = s.str()
+		case "spanID":
+			sp.SpanID = normalizeID(s.str())
+		case "parentSpanID":
+			sp.ParentID = normalizeID(s.str())
+		case "operationName":
+			sp.Operation = s.istr()
+		case "references":
+			s.array("references", func() {
+				var typ, id string
+				s.object("reference", func(k []byte) {
+					switch string(k) {
+					case "refType":
+						typ = s.istr()
+					case "spanID":
+						id = s.str()
+					default:
+						s.skip()
 					}
+				})
+				if id != "" && firstRef == "" {
+					firstRef = id
 				}
-			}
-			s.Tags = jaegerKVs(js.Tags)
-			var p *processInfo
-			if js.Process != nil {
-				p = &processInfo{service: js.Process.ServiceName, tags: jaegerKVs(js.Process.Tags)}
-			} else if js.ProcessID != "" {
-				p = procs[js.ProcessID]
-				if p == nil {
-					return nil, fmt.Errorf("%w: trace %s span %s names processID %q that is not in processes", ErrBadTraceFile, sanitizeText(t.TraceID), sanitizeText(s.SpanID), sanitizeText(js.ProcessID))
+				if id != "" && childOf == "" && strings.EqualFold(typ, "CHILD_OF") {
+					childOf = id
 				}
-			}
-			if p != nil {
-				s.Service = p.service
-				s.Resource = p.tags
-			}
-			for _, l := range js.Logs {
-				ev := Event{Time: time.UnixMicro(int64(l.Timestamp)).UTC(), Fields: jaegerKVs(l.Fields)}
+			})
+		case "startTime":
+			start = s.int64("startTime")
+		case "duration":
+			dur = s.int64("duration")
+		case "tags":
+			sp.Tags = jaegerKVs(s, "tags")
+		case "logs":
+			s.array("logs", func() {
+				var ev Event
+				s.object("log", func(k []byte) {
+					switch string(k) {
+					case "timestamp":
+						ev.Time = time.UnixMicro(s.int64("timestamp")).UTC()
+					case "fields":
+						ev.Fields = jaegerKVs(s, "fields")
+					default:
+						s.skip()
+					}
+				})
 				for _, f := range ev.Fields {
 					if f.Key == "event" {
 						ev.Name = f.Value
 						break
 					}
 				}
-				s.Events = append(s.Events, ev)
-			}
-			deriveStatus(s)
+				sp.Events = append(sp.Events, ev)
+			})
+		case "processID":
+			procID = s.str()
+		case "process":
+			pi := jaegerProcess(s)
+			embedded = &pi
+		default:
+			s.skip()
 		}
-		out = append(out, t)
+	})
+	if s.err != nil {
+		return
 	}
-	return out, nil
+	if sp.SpanID == "" {
+		s.i = off
+		s.fail("span %d of trace %s has no spanID", len(jb.procIDs)+1, sanitizeText(jb.t.TraceID))
+		return
+	}
+	if dur > math.MaxInt64/1000 {
+		s.i = off
+		s.fail("span %s: duration %d µs out of range", sanitizeText(sp.SpanID), dur)
+		return
+	}
+	if jb.t.TraceID == "" {
+		jb.t.TraceID = normalizeID(traceID)
+	}
+	if childOf != "" {
+		sp.ParentID = normalizeID(childOf)
+	} else if sp.ParentID == "" && firstRef != "" {
+		sp.ParentID = normalizeID(firstRef)
+	}
+	sp.Start = time.UnixMicro(start).UTC()
+	if dur > 0 {
+		sp.Duration = time.Duration(dur) * time.Microsecond
+	}
+	if embedded != nil {
+		sp.Service, sp.Resource = embedded.service, embedded.tags
+		procID = ""
+	}
+	jb.p.all = append(jb.p.all, sp)
+	jb.procIDs = append(jb.procIDs, procID)
+}
+
+// finish resolves the spans' processes (the processes may follow the spans).
+func (jb *jaegerBuilder) finish(s *scanner) *Trace {
+	t := jb.t
+	all := jb.p.all
+	t.Spans = all[jb.first:len(all):len(all)]
+	for i := range t.Spans {
+		if id := jb.procIDs[i]; id != "" {
+			p, ok := jb.procs[id]
+			if !ok {
+				s.fail("trace %s span %s names processID %q that is not in processes", sanitizeText(t.TraceID), sanitizeText(t.Spans[i].SpanID), sanitizeText(id))
+				return nil
+			}
+			t.Spans[i].Service, t.Spans[i].Resource = p.service, p.tags
+		}
+		deriveStatus(&t.Spans[i])
+	}
+	return t
+}
+
+// ---- OTLP JSON ----
+
+var otlpKinds = map[int]string{1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+
+// otlpKVs reads OTLP attributes: [{"key": k, "value": {"stringValue": v}}].
+func otlpKVs(s *scanner) []KeyValue {
+	var out []KeyValue
+	s.array("attributes", func() {
+		var kv KeyValue
+		s.object("attribute", func(k []byte) {
+			switch string(k) {
+			case "key":
+				kv.Key = s.istr()
+			case "value":
+				s.object("value", func([]byte) { kv.Value = s.text() })
+			default:
+				s.skip()
+			}
+		})
+		out = append(out, kv)
+	})
+	return out
+}
+
+func (p *parser) resourceSpans() {
+	s := p.s
+	var res []KeyValue
+	var spans []Span
+	var tids []string
+	off := s.i
+	scopes := func() {
+		s.array("scopeSpans", func() {
+			s.object("scopeSpans", func(k []byte) {
+				if string(k) != "spans" {
+					s.skip()
+					return
+				}
+				s.array("spans", func() {
+					sp, tid := otlpSpan(s)
+					spans, tids = append(spans, sp), append(tids, tid)
+				})
+			})
+		})
+	}
+	s.object("resourceSpans", func(k []byte) {
+		switch string(k) {
+		case "resource":
+			s.object("resource", func(k []byte) {
+				if string(k) == "attributes" {
+					res = otlpKVs(s)
+				} else {
+					s.skip()
+				}
+			})
+		case "scopeSpans", "instrumentationLibrarySpans":
+			scopes()
+		default:
+			s.skip()
+		}
+	})
+	if s.err != nil {
+		return
+	}
+	service := ""
+	for _, kv := range res {
+		if kv.Key == "service.name" {
+			service = kv.Value
+		}
+	}
+	for i := range spans {
+		sp := &spans[i]
+		if sp.SpanID == "" || tids[i] == "" {
+			s.i = off
+			s.fail("resourceSpans span %d has no traceId or spanId", i+1)
+			return
+		}
+		sp.Service, sp.Resource = service, res
+		deriveStatus(sp)
+		t := p.otlpByID[tids[i]]
+		if t == nil {
+			t = &Trace{TraceID: tids[i]}
+			p.otlpByID[tids[i]] = t
+			p.otlp = append(p.otlp, t)
+		}
+		t.Spans = append(t.Spans, *sp)
+	}
+}
+
+func otlpSpan(s *scanner) (Span, string) {
+	var sp Span
+	var tid string
+	var start, end int64
+	s.object("span", func(k []byte) {
+		switch string(k) {
+		case "traceId":
+			tid = normalizeID(s.str())
+		case "spanId":
+			sp.SpanID = normalizeID(s.str())
+		case "parentSpanId":
+			sp.ParentID = normalizeID(s.str())
+		case "name":
+			sp.Operation = s.istr()
+		case "kind":
+			n, name := s.enum("kind")
+			if name != "" {
+				sp.Kind = strings.ToLower(strings.TrimPrefix(name, "SPAN_KIND_"))
+			} else {
+				sp.Kind = otlpKinds[n]
+			}
+			if sp.Kind == "unspecified" {
+				sp.Kind = ""
+			}
+		case "startTimeUnixNano":
+			start = s.int64("startTimeUnixNano")
+		case "endTimeUnixNano":
+			end = s.int64("endTimeUnixNano")
+		case "attributes":
+			sp.Tags = otlpKVs(s)
+		case "events":
+			s.array("events", func() {
+				var ev Event
+				s.object("event", func(k []byte) {
+					switch string(k) {
+					case "timeUnixNano":
+						ev.Time = time.Unix(0, s.int64("timeUnixNano")).UTC()
+					case "name":
+						ev.Name = s.istr()
+					case "attributes":
+						ev.Fields = otlpKVs(s)
+					default:
+						s.skip()
+					}
+				})
+				sp.Events = append(sp.Events, ev)
+			})
+		case "status":
+			var code int
+			var name, msg string
+			s.object("status", func(k []byte) {
+				switch string(k) {
+				case "code":
+					code, name = s.enum("status.code")
+				case "message":
+					msg = s.str()
+				default:
+					s.skip()
+				}
+			})
+			if code == 2 || name == "STATUS_CODE_ERROR" {
+				sp.Error = true
+				sp.StatusMessage = msg
+			}
+		default:
+			s.skip()
+		}
+	})
+	sp.Start = time.Unix(0, start).UTC()
+	if end > start && (start >= 0 || end < math.MaxInt64+start) {
+		sp.Duration = time.Duration(end - start)
+	}
+	return sp, tid
 }
 
 type processInfo struct {
@@ -449,169 +601,22 @@ func isHex(s string) bool {
 	return true
 }
 
-// ---- OTLP JSON ----
-
-type otlpResourceSpans struct {
-	Resource struct {
-		Attributes []otlpKV `json:"attributes"`
-	} `json:"resource"`
-	ScopeSpans []otlpScopeSpans `json:"scopeSpans"`
-	// InstrumentationLibrarySpans is the pre-1.0 name of scopeSpans.
-	InstrumentationLibrarySpans []otlpScopeSpans `json:"instrumentationLibrarySpans"`
-}
-
-type otlpScopeSpans struct {
-	Spans []otlpSpan `json:"spans"`
-}
-
-type otlpSpan struct {
-	TraceID           string      `json:"traceId"`
-	SpanID            string      `json:"spanId"`
-	ParentSpanID      string      `json:"parentSpanId"`
-	Name              string      `json:"name"`
-	Kind              jsonEnum    `json:"kind"`
-	StartTimeUnixNano jsonInt     `json:"startTimeUnixNano"`
-	EndTimeUnixNano   jsonInt     `json:"endTimeUnixNano"`
-	Attributes        []otlpKV    `json:"attributes"`
-	Events            []otlpEvent `json:"events"`
-	Links             []struct {
-		TraceID string `json:"traceId"`
-		SpanID  string `json:"spanId"`
-	} `json:"links"`
-	Status struct {
-		Code    jsonEnum `json:"code"`
-		Message string   `json:"message"`
-	} `json:"status"`
-}
-
-type otlpEvent struct {
-	TimeUnixNano jsonInt  `json:"timeUnixNano"`
-	Name         string   `json:"name"`
-	Attributes   []otlpKV `json:"attributes"`
-}
-
-type otlpKV struct {
-	Key   string    `json:"key"`
-	Value otlpValue `json:"value"`
-}
-
-type otlpValue struct {
-	StringValue *string          `json:"stringValue"`
-	BoolValue   *bool            `json:"boolValue"`
-	IntValue    *jsonInt         `json:"intValue"`
-	DoubleValue *float64         `json:"doubleValue"`
-	BytesValue  *string          `json:"bytesValue"`
-	ArrayValue  *json.RawMessage `json:"arrayValue"`
-	KvlistValue *json.RawMessage `json:"kvlistValue"`
-}
-
-func (v otlpValue) String() string {
-	switch {
-	case v.StringValue != nil:
-		return *v.StringValue
-	case v.BoolValue != nil:
-		return strconv.FormatBool(*v.BoolValue)
-	case v.IntValue != nil:
-		return strconv.FormatInt(int64(*v.IntValue), 10)
-	case v.DoubleValue != nil:
-		return strconv.FormatFloat(*v.DoubleValue, 'g', -1, 64)
-	case v.BytesValue != nil:
-		return *v.BytesValue
-	case v.ArrayValue != nil:
-		return string(*v.ArrayValue)
-	case v.KvlistValue != nil:
-		return string(*v.KvlistValue)
+// position renders a byte offset as "line L col C".
+func position(b []byte, off int64) string {
+	if off < 0 {
+		off = 0
 	}
-	return ""
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	line := 1 + bytes.Count(b[:off], []byte{'\n'})
+	col := off - int64(bytes.LastIndexByte(b[:off], '\n'))
+	return fmt.Sprintf("line %d col %d", line, col)
 }
 
-// jsonEnum is a protobuf enum in JSON: a number or its name.
-type jsonEnum struct {
-	Num  int
-	Name string
-}
-
-// UnmarshalJSON accepts 2 or "STATUS_CODE_ERROR".
-func (e *jsonEnum) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &e.Name)
+func sanitizeSnippet(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
 	}
-	if string(b) == "null" {
-		return nil
-	}
-	return json.Unmarshal(b, &e.Num)
-}
-
-func otlpKVs(in []otlpKV) []KeyValue {
-	if len(in) == 0 {
-		return nil
-	}
-	out := make([]KeyValue, len(in))
-	for i, kv := range in {
-		out[i] = KeyValue{Key: kv.Key, Value: kv.Value.String()}
-	}
-	return out
-}
-
-var otlpKinds = map[int]string{1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
-
-func convertOTLP(rs []otlpResourceSpans) ([]*Trace, error) {
-	byID := map[string]*Trace{}
-	var order []*Trace
-	for ri := range rs {
-		r := &rs[ri]
-		res := otlpKVs(r.Resource.Attributes)
-		service := ""
-		for _, kv := range res {
-			if kv.Key == "service.name" {
-				service = kv.Value
-			}
-		}
-		scopes := append(slices.Clip(r.ScopeSpans), r.InstrumentationLibrarySpans...)
-		for si := range scopes {
-			for i := range scopes[si].Spans {
-				sp := &scopes[si].Spans[i]
-				if sp.SpanID == "" || sp.TraceID == "" {
-					return nil, fmt.Errorf("%w: resourceSpans[%d] span %d has no traceId or spanId", ErrBadTraceFile, ri, i)
-				}
-				tid := normalizeID(sp.TraceID)
-				t := byID[tid]
-				if t == nil {
-					t = &Trace{TraceID: tid}
-					byID[tid] = t
-					order = append(order, t)
-				}
-				s := Span{
-					SpanID:    normalizeID(sp.SpanID),
-					ParentID:  normalizeID(sp.ParentSpanID),
-					Service:   service,
-					Operation: sp.Name,
-					Start:     time.Unix(0, int64(sp.StartTimeUnixNano)).UTC(),
-					Tags:      otlpKVs(sp.Attributes),
-					Resource:  res,
-				}
-				if d := int64(sp.EndTimeUnixNano) - int64(sp.StartTimeUnixNano); d > 0 {
-					s.Duration = time.Duration(d)
-				}
-				if sp.Kind.Name != "" {
-					s.Kind = strings.ToLower(strings.TrimPrefix(sp.Kind.Name, "SPAN_KIND_"))
-				} else {
-					s.Kind = otlpKinds[sp.Kind.Num]
-				}
-				if s.Kind == "unspecified" {
-					s.Kind = ""
-				}
-				if sp.Status.Code.Num == 2 || sp.Status.Code.Name == "STATUS_CODE_ERROR" {
-					s.Error = true
-					s.StatusMessage = sp.Status.Message
-				}
-				for _, e := range sp.Events {
-					s.Events = append(s.Events, Event{Time: time.Unix(0, int64(e.TimeUnixNano)).UTC(), Name: e.Name, Fields: otlpKVs(e.Attributes)})
-				}
-				deriveStatus(&s)
-				t.Spans = append(t.Spans, s)
-			}
-		}
-	}
-	return order, nil
+	return sanitizeText(string(b))
 }

@@ -43,6 +43,7 @@ type Analysis struct {
 	Start, End time.Time
 
 	byID       map[string]int32
+	st, en     []int64 // each span's start and end, ns from Start
 	childStart []int32 // children of i: children[childStart[i]:childStart[i+1]]
 	children   []int32 // sorted by start time
 	effS, effE []int64 // critical-path intervals (ns from Start), clamped to the parent's
@@ -136,6 +137,11 @@ func (a *Analysis) buildTree() {
 			root, rootTrue = int32(i), isTrue
 		}
 	}
+	a.st, a.en = make([]int64, n), make([]int64, n)
+	for i := range spans {
+		a.st[i] = a.rel(spans[i].Start)
+		a.en[i] = satAdd(a.st[i], spans[i].Duration)
+	}
 	if root < 0 { // every span has a parent: all in cycles
 		root = 0
 		for i := 1; i < n; i++ {
@@ -195,7 +201,7 @@ func (a *Analysis) buildTree() {
 		c := a.children[a.childStart[i]:a.childStart[i+1]]
 		if len(c) > 1 {
 			slices.SortFunc(c, func(x, y int32) int {
-				if r := spans[x].Start.Compare(spans[y].Start); r != 0 {
+				if r := cmp.Compare(a.st[x], a.st[y]); r != 0 {
 					return r
 				}
 				return cmp.Compare(x, y)
@@ -240,13 +246,13 @@ func (a *Analysis) computeSelf() {
 	spans := a.Trace.Spans
 	a.Self = make([]time.Duration, len(spans))
 	for i := range spans {
-		s, e := a.rel(spans[i].Start), satAdd(a.rel(spans[i].Start), spans[i].Duration)
+		s, e := a.st[i], a.en[i]
 		var covered int64
 		cur, curE := int64(0), int64(-1) // current merged interval
 		open := false
 		for _, c := range a.Children(int32(i)) {
-			cs := max(a.rel(spans[c].Start), s)
-			ce := min(satAdd(a.rel(spans[c].Start), spans[c].Duration), e)
+			cs := max(a.st[c], s)
+			ce := min(a.en[c], e)
 			if ce <= cs {
 				continue
 			}
@@ -284,8 +290,7 @@ func (a *Analysis) computeCriticalPath() {
 	a.effS, a.effE, a.valid = make([]int64, n), make([]int64, n), make([]bool, n)
 	a.CPTime = make([]time.Duration, n)
 	for _, i := range a.Order {
-		s := a.rel(spans[i].Start)
-		e := satAdd(s, spans[i].Duration)
+		s, e := a.st[i], a.en[i]
 		if p := a.Parent[i]; p >= 0 {
 			if !a.valid[p] || s > a.effE[p] || e < a.effS[p] {
 				continue // off the parent's interval: not on its path
@@ -311,7 +316,7 @@ func (a *Analysis) computeCriticalPath() {
 		}
 	}
 	pos := slices.Clone(a.childStart[:n]) // next candidate child per span
-	var segs []Segment
+	segs := make([]Segment, 0, min(2*n+1, 1<<12))
 	emit := func(i int32, s, e int64) {
 		if e > s {
 			segs = append(segs, Segment{Span: i, Start: time.Duration(s), End: time.Duration(e)})

@@ -1,0 +1,133 @@
+package traces
+
+import (
+	"encoding/json"
+	"runtime"
+	"testing"
+)
+
+// jaegerJSON renders t as Jaeger's HTTP API JSON (for the benchmarks).
+func jaegerJSON(tb testing.TB, t *Trace) []byte {
+	type kv struct {
+		Key   string `json:"key"`
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}
+	type ref struct {
+		RefType string `json:"refType"`
+		TraceID string `json:"traceID"`
+		SpanID  string `json:"spanID"`
+	}
+	type span struct {
+		TraceID       string `json:"traceID"`
+		SpanID        string `json:"spanID"`
+		OperationName string `json:"operationName"`
+		References    []ref  `json:"references"`
+		StartTime     int64  `json:"startTime"`
+		Duration      int64  `json:"duration"`
+		Tags          []kv   `json:"tags"`
+		Logs          []any  `json:"logs"`
+		ProcessID     string `json:"processID"`
+	}
+	type proc struct {
+		ServiceName string `json:"serviceName"`
+		Tags        []kv   `json:"tags"`
+	}
+	procs := map[string]proc{}
+	pid := map[string]string{}
+	var spans []span
+	for _, s := range t.Spans {
+		id, ok := pid[s.Service]
+		if !ok {
+			id = "p" + string(rune('a'+len(pid)))
+			pid[s.Service] = id
+			var tags []kv
+			for _, r := range s.Resource {
+				tags = append(tags, kv{r.Key, "string", r.Value})
+			}
+			procs[id] = proc{s.Service, tags}
+		}
+		js := span{TraceID: t.TraceID, SpanID: s.SpanID, OperationName: s.Operation, StartTime: s.Start.UnixMicro(), Duration: s.Duration.Microseconds(), ProcessID: id, Logs: []any{}}
+		if s.ParentID != "" {
+			js.References = []ref{{"CHILD_OF", t.TraceID, s.ParentID}}
+		}
+		for _, tg := range s.Tags {
+			js.Tags = append(js.Tags, kv{tg.Key, "string", tg.Value})
+		}
+		if s.Error {
+			js.Tags = append(js.Tags, kv{"error", "bool", true})
+		}
+		spans = append(spans, js)
+	}
+	b, err := json.Marshal(map[string]any{"data": []any{map[string]any{"traceID": t.TraceID, "spans": spans, "processes": procs}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+var shapes = []struct {
+	name string
+	gen  func(int) *Trace
+}{{"wide", WideTrace}, {"deep", DeepTrace}}
+
+// BenchmarkParseAnalyzeReport: parse a 100,000-span Jaeger JSON file, build
+// the tree, the critical path and the root-cause report.
+func BenchmarkParseAnalyzeReport(b *testing.B) {
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
+			data := jaegerJSON(b, sh.gen(100000))
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var heap uint64
+			for b.Loop() {
+				ts, _, err := Parse(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r := NewReport(ts[0], nil)
+				if r.Spans != 100000 {
+					b.Fatal(r.Spans)
+				}
+				b.StopTimer()
+				// Live heap with the report (and the input) held.
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				heap = max(heap, ms.HeapAlloc)
+				runtime.KeepAlive(r)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(heap)/(1<<20), "live-heap-MB")
+		})
+	}
+}
+
+// BenchmarkAnalyze: tree, self times and critical path of a parsed trace.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
+			t := sh.gen(100000)
+			b.ReportAllocs()
+			for b.Loop() {
+				Analyze(t)
+			}
+		})
+	}
+}
+
+// BenchmarkCriticalPath: the critical path alone, on a built tree.
+func BenchmarkCriticalPath(b *testing.B) {
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
+			a := Analyze(sh.gen(100000))
+			b.ReportAllocs()
+			for b.Loop() {
+				a.computeCriticalPath()
+			}
+			if len(a.Segments) == 0 {
+				b.Fatal("no critical path")
+			}
+		})
+	}
+}
