@@ -241,6 +241,9 @@ func startProcess(s procSpec) (*process, error) {
 	p := &process{name: s.name, cmd: cmd, logPath: s.logPath, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
+		// Kill whatever the leader left in its group right away, while the
+		// group id cannot yet belong to anyone else.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		close(p.done)
 	}()
 	return p, nil
@@ -259,8 +262,8 @@ func (p *process) exited() (bool, error) {
 	}
 }
 
-// stop sends sig to the process group, waits up to grace, then kills the
-// group. It is safe to call more than once.
+// stop sends sig to the process group, waits up to grace for the leader to
+// exit, then kills the group. It is safe to call more than once.
 func (p *process) stop(sig syscall.Signal, grace time.Duration) {
 	if p == nil || p.cmd.Process == nil {
 		return
@@ -268,14 +271,13 @@ func (p *process) stop(sig syscall.Signal, grace time.Duration) {
 	pgid := p.cmd.Process.Pid
 	select {
 	case <-p.done:
-		// The leader is gone; kill what may remain of its group.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		return
+		return // already gone, and its group killed
 	default:
 	}
 	_ = syscall.Kill(-pgid, sig)
 	select {
 	case <-p.done:
+		return
 	case <-time.After(grace):
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
