@@ -280,6 +280,7 @@ func (st *state) genNodes() {
 			if ci < st.opts.Nodes%len(st.cl) {
 				n++
 			}
+			n = max(n, len(c.zones)) // at least one node per zone
 		}
 		gap := 200 // spread the few nodes of a small estate over the subnet
 		if n > 60 {

@@ -36,8 +36,9 @@ type Options struct {
 	// Seed drives every random choice; zero means DefaultSeed. The same seed
 	// (and Start) gives the identical estate.
 	Seed int64
-	// Nodes is the number of Kubernetes worker nodes over both regions;
-	// zero picks 6 to 9 per region. Use 1,000 for benchmarks.
+	// Nodes is the number of Kubernetes worker nodes over both regions
+	// (at least one per zone); zero picks 6 to 9 per region. Use 1,000 for
+	// benchmarks.
 	Nodes int
 	// Pods is the total number of pods; zero derives it from the services'
 	// replica counts (about 450). Use 50,000 for benchmarks.

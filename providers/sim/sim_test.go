@@ -247,6 +247,15 @@ func TestShape(t *testing.T) {
 	}
 }
 
+func TestSmallOptions(t *testing.T) {
+	for _, o := range []Options{{Nodes: 1}, {Nodes: 1, Pods: 1}, {Pods: 10}, {Nodes: -3, Pods: -1}} {
+		inv := newTest(t, o).Snapshot()
+		if len(inv.Nodes) < 6 || len(inv.Pods) == 0 {
+			t.Errorf("%+v: %d nodes, %d pods", o, len(inv.Nodes), len(inv.Pods))
+		}
+	}
+}
+
 func TestScaleOptions(t *testing.T) {
 	s := newTest(t, Options{Nodes: 1000, Pods: 50000})
 	inv := s.Snapshot()
