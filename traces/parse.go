@@ -96,52 +96,75 @@ type parser struct {
 	otlpByID         map[string]*Trace
 	errs             []string
 	sawData, sawOTLP bool
-	all              []Span // backing array of the Jaeger traces' spans
+	all              []Span         // backing array of the Jaeger traces' spans
+	single           *jaegerBuilder // a top-level Jaeger trace object
 }
 
 // document reads one top-level object: Jaeger's {"data": [...]}, a single
 // Jaeger trace, or OTLP's {"resourceSpans": [...]}.
 func (p *parser) document() {
 	s := p.s
-	var single *jaegerBuilder
-	s.object("document", func(k []byte) {
-		switch string(k) {
-		case "data":
-			p.sawData = true
-			s.array("data", p.jaegerTrace)
-		case "errors":
-			s.array("errors", func() {
-				var code int64
-				var msg string
-				s.object("error", func(k []byte) {
-					switch string(k) {
-					case "code":
-						code = s.int64("code")
-					case "msg":
-						msg = s.text()
-					default:
-						s.skip()
-					}
-				})
-				p.errs = append(p.errs, fmt.Sprintf("%d %s", code, msg))
-			})
-		case "resourceSpans":
-			p.sawOTLP = true
-			s.array("resourceSpans", p.resourceSpans)
-		case "traceID", "spans", "processes":
-			if single == nil {
-				single = p.newJaegerBuilder()
-			}
-			single.key(s, k)
-		default:
-			s.skip()
-		}
-	})
-	if single != nil && s.err == nil {
+	p.single = nil
+	s.object("document", p.docKey)
+	if p.single != nil && s.err == nil {
 		p.sawData = true
-		if t := single.finish(s); t != nil {
+		if t := p.single.finish(s); t != nil {
 			p.jaeger = append(p.jaeger, t)
 		}
+	}
+	p.single = nil
+}
+
+// docKey reads one key of a top-level document.
+func (p *parser) docKey(k []byte) {
+	s := p.s
+	switch string(k) {
+	case "data":
+		p.sawData = true
+		s.array("data", p.jaegerTrace)
+	case "result":
+		// Jaeger's api_v3 HTTP answer: {"result": {"resourceSpans": [...]}}.
+		s.object("result", p.docKey)
+	case "errors":
+		s.array("errors", func() {
+			var code int64
+			var msg string
+			s.object("error", func(k []byte) {
+				switch string(k) {
+				case "code":
+					code = s.int64("code")
+				case "msg", "message":
+					msg = s.text()
+				default:
+					s.skip()
+				}
+			})
+			p.errs = append(p.errs, fmt.Sprintf("%d %s", code, msg))
+		})
+	case "error":
+		var code int64
+		var msg string
+		s.object("error", func(k []byte) {
+			switch string(k) {
+			case "code", "httpCode", "http_code":
+				code = s.int64("code")
+			case "msg", "message":
+				msg = s.text()
+			default:
+				s.skip()
+			}
+		})
+		p.errs = append(p.errs, fmt.Sprintf("%d %s", code, msg))
+	case "resourceSpans":
+		p.sawOTLP = true
+		s.array("resourceSpans", p.resourceSpans)
+	case "traceID", "spans", "processes":
+		if p.single == nil {
+			p.single = p.newJaegerBuilder()
+		}
+		p.single.key(s, k)
+	default:
+		s.skip()
 	}
 }
 

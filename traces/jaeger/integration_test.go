@@ -3,6 +3,8 @@ package jaeger_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +42,24 @@ func waitTrace(ctx context.Context, t *testing.T, c *jaeger.Client, id string, w
 	}
 	t.Fatalf("trace %s: %d spans of %d after the deadline (last error %v)", id, n, want, err)
 	return nil
+}
+
+func httpGet(ctx context.Context, t *testing.T, url string) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v %.200s", url, resp.StatusCode, err, b)
+	}
+	return b
 }
 
 func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
@@ -143,6 +163,24 @@ func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
 				}
 				if len(o.Chain) < 6 {
 					t.Errorf("chain %v: expected the error to propagate through payment, checkout and frontend", o.Chain)
+				}
+			}
+			// The same trace through Jaeger's HTTP APIs (the UI's JSON and
+			// api_v3's OTLP JSON) parses to the same report.
+			for _, path := range []string{"/api/traces/", "/api/v3/traces/"} {
+				b := httpGet(ctx, t, "http://"+j.QueryHTTP+path+ids[tc.fault])
+				ts, _, err := traces.Parse(b)
+				if err != nil || len(ts) != 1 {
+					t.Fatalf("%s: %v (%d traces)", path, err, len(ts))
+				}
+				if len(ts[0].Spans) != len(tr.Spans) {
+					t.Errorf("%s: %d spans, gRPC %d", path, len(ts[0].Spans), len(tr.Spans))
+				}
+				hr := traces.NewReport(ts[0], baseline)
+				if !slices.ContainsFunc(hr.Findings, func(f traces.Finding) bool {
+					return f.Kind == tc.kind && f.Service == tc.service && f.Operation == tc.operation
+				}) {
+					t.Errorf("%s: the file's report lacks the %s finding: %+v", path, tc.kind, hr.Findings)
 				}
 			}
 			if tc.fault == workload.FaultSequential && !slices.ContainsFunc(r.Findings, func(f traces.Finding) bool { return f.Kind == traces.KindBaseline }) {
