@@ -199,20 +199,22 @@ func (s *Stack) Check() error {
 // Init runs `terraform init` (no upgrade) and selects the workspace,
 // streaming terraform's log to out.
 func (s *Stack) Init(ctx context.Context, out io.Writer) error {
-	tf, err := s.tf(out)
-	if err != nil {
+	out = nonNil(out)
+	fmt.Fprintf(out, "$ terraform init -input=false -no-color (in %s)\n", s.Dir)
+	if err := s.run(ctx, out, "init", "-input=false", "-no-color"); err != nil {
 		return err
 	}
-	fmt.Fprintf(nonNil(out), "$ terraform init -input=false (in %s)\n", s.Dir)
-	if err := tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
-		return classify(fmt.Errorf("terraform init: %w", err))
-	}
 	if s.Workspace != "" {
+		tf, err := s.tf(io.Discard)
+		if err != nil {
+			return err
+		}
 		cur, err := tf.WorkspaceShow(ctx)
 		if err != nil {
 			return fmt.Errorf("terraform workspace show: %w", err)
 		}
 		if cur != s.Workspace {
+			fmt.Fprintf(out, "$ terraform workspace select %s\n", s.Workspace)
 			if err := tf.WorkspaceSelect(ctx, s.Workspace); err != nil {
 				return fmt.Errorf("terraform workspace select %s: %w", s.Workspace, err)
 			}

@@ -1,0 +1,378 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/kubectl"
+	"github.com/opsconsole/console/actions/terraform"
+	"github.com/opsconsole/console/config"
+)
+
+func init() { subcommands = append(subcommands, newActionCmd) }
+
+// actionJSON is what `console action ... --json` prints (docs/actions.md).
+type actionJSON struct {
+	Action        string         `json:"action"`
+	Target        string         `json:"target"`
+	Status        string         `json:"status"`
+	Plan          actionPlanJSON `json:"plan"`
+	AuditID       string         `json:"audit_id"`
+	Error         string         `json:"error"`
+	Verified      bool           `json:"verified"`
+	VerifyMessage string         `json:"verify_message,omitempty"`
+	DurationMS    int64          `json:"duration_ms"`
+}
+
+type actionPlanJSON struct {
+	Summary   string   `json:"summary"`
+	Add       int      `json:"add"`
+	Change    int      `json:"change"`
+	Destroy   int      `json:"destroy"`
+	Replace   int      `json:"replace"`
+	Resources []string `json:"resources"`
+}
+
+// actionOpts are the flags shared by every action subcommand.
+type actionOpts struct {
+	yes    bool
+	asJSON bool
+}
+
+func (o *actionOpts) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.yes, "yes", false, "run it (without --yes: print the plan and change nothing); also confirms destructive actions")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
+}
+
+func newActionCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "action",
+		Short: "Run a guarded action (Terraform, kubectl, demo) through the executor",
+		Long: `Run one action through the executor: read-only refusal, preconditions, preview,
+confirmation, run, audit, verify. Without --yes the plan is printed and nothing
+changes (exit 0). --yes confirms, destructive actions included. Progress goes to
+stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
+1 failed or cancelled, 2 bad usage, 3 refused. See docs/actions.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErrorf("name an action: plan, apply, rebuild, teardown, recreate, unlock, restart, scale, cordon, uncordon, drain, delete")
+		},
+	}
+	for _, k := range []string{terraform.KindPlan, terraform.KindApply, terraform.KindRebuild,
+		terraform.KindTeardown, terraform.KindRecreate, terraform.KindUnlock} {
+		cmd.AddCommand(newTerraformActionCmd(a, k))
+	}
+	for _, v := range []string{kubectl.VerbRestart, kubectl.VerbScale, kubectl.VerbCordon,
+		kubectl.VerbUncordon, kubectl.VerbDrain, kubectl.VerbDeletePod} {
+		cmd.AddCommand(newKubeActionCmd(a, v))
+	}
+	return cmd
+}
+
+var terraformShort = map[string]string{
+	terraform.KindPlan:     "Plan a Terraform stack (safe; runs in read-only mode)",
+	terraform.KindApply:    "Plan a stack, then apply exactly that plan",
+	terraform.KindRebuild:  "Replace one resource of a stack (plan -replace, then apply that plan)",
+	terraform.KindTeardown: "Destroy every resource of a stack (destructive)",
+	terraform.KindRecreate: "Destroy a stack, then apply it again (destructive)",
+	terraform.KindUnlock:   "Force-unlock a stack's state lock held by a dead run (destructive)",
+}
+
+func newTerraformActionCmd(a *app, kind string) *cobra.Command {
+	var o actionOpts
+	var stack, target, lockID string
+	cmd := &cobra.Command{
+		Use:   kind + " --stack STACK",
+		Short: terraformShort[kind],
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			st, err := resolveStack(s, stack)
+			if err != nil {
+				return err
+			}
+			var act actions.Action
+			switch kind {
+			case terraform.KindPlan:
+				act = st.Plan()
+			case terraform.KindApply:
+				act = st.Apply()
+			case terraform.KindRebuild:
+				if target == "" {
+					return usageErrorf("rebuild needs --target ADDRESS (a resource address, or a target key of the stack such as asg/NAME)")
+				}
+				act = st.Rebuild(target)
+			case terraform.KindTeardown:
+				act = st.Teardown()
+			case terraform.KindRecreate:
+				act = st.Recreate()
+			case terraform.KindUnlock:
+				if lockID == "" {
+					return usageErrorf("unlock needs --lock-id ID (terraform prints it in the lock error)")
+				}
+				act = st.Unlock(lockID)
+			}
+			return runAction(cmd.Context(), a, s, act, o)
+		},
+	}
+	cmd.Flags().StringVar(&stack, "stack", "", "stack name from the config file, or a directory")
+	if kind == terraform.KindRebuild {
+		cmd.Flags().StringVar(&target, "target", "", "resource address (or a target key of the stack, e.g. asg/workers)")
+	}
+	if kind == terraform.KindUnlock {
+		cmd.Flags().StringVar(&lockID, "lock-id", "", "the lock ID to release")
+	}
+	o.register(cmd)
+	return cmd
+}
+
+// resolveStack finds a stack by name in the environment, else takes the
+// argument as a directory.
+func resolveStack(s config.Settings, name string) (*terraform.Stack, error) {
+	if name == "" {
+		return nil, usageErrorf("--stack is required (a stack name from the config file, or a directory)")
+	}
+	base := ""
+	if s.Path != "" {
+		base = filepath.Dir(s.Path)
+	}
+	var names []string
+	for _, st := range s.Env.Terraform {
+		if st.Name == name {
+			return terraform.FromConfig(st, base), nil
+		}
+		names = append(names, st.Name)
+	}
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		return terraform.FromDir(name), nil
+	}
+	if len(names) == 0 {
+		return nil, usageErrorf("no stack %q: environment %s lists no terraform stacks and %q is not a directory", name, s.Env.Name, name)
+	}
+	sort.Strings(names)
+	return nil, usageErrorf("no stack %q in environment %s (have: %s), and it is not a directory", name, s.Env.Name, strings.Join(names, ", "))
+}
+
+var kubeShort = map[string]string{
+	kubectl.VerbRestart:   "Rolling restart: restart deployment/NAME -n NS (or statefulset/NAME)",
+	kubectl.VerbScale:     "Scale: scale deployment/NAME -n NS --replicas N",
+	kubectl.VerbCordon:    "Mark a node unschedulable: cordon node/NAME",
+	kubectl.VerbUncordon:  "Mark a node schedulable: uncordon node/NAME",
+	kubectl.VerbDrain:     "Cordon a node and evict its pods: drain node/NAME (destructive)",
+	kubectl.VerbDeletePod: "Delete a pod: delete pod/NAME -n NS (destructive)",
+}
+
+func newKubeActionCmd(a *app, verb string) *cobra.Command {
+	var o actionOpts
+	var namespace string
+	var replicas int
+	var drainTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   verb + " KIND/NAME",
+		Short: kubeShort[verb],
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, name, err := kubectl.ParseRef(args[0])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if err := kindFits(verb, kind); err != nil {
+				return err
+			}
+			if verb == kubectl.VerbScale && !cmd.Flags().Changed("replicas") {
+				return usageErrorf("scale needs --replicas N")
+			}
+			if replicas < 0 {
+				return usageErrorf("--replicas must be >= 0")
+			}
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			ref := actions.Ref{Kind: kind, Name: name}
+			if kind != "node" {
+				ref.Namespace = namespace
+			}
+			if len(a.flags.Contexts) > 0 {
+				ref.Cluster = a.flags.Contexts[0]
+			}
+			var act actions.Action
+			if s.Demo {
+				act, err = findOffered(cmd.Context(), s, ref, verb)
+				if err != nil {
+					return err
+				}
+				if sz, ok := act.(interface{ SetCount(int) error }); ok && verb == kubectl.VerbScale {
+					if err := sz.SetCount(replicas); err != nil {
+						return usageErrorf("%v", err)
+					}
+				}
+			} else {
+				t, err := kubeTarget(a, s)
+				if err != nil {
+					return err
+				}
+				t.Namespace, t.Kind, t.Name = namespace, kind, name
+				switch verb {
+				case kubectl.VerbRestart:
+					act = kubectl.Restart(t)
+				case kubectl.VerbScale:
+					act = kubectl.Scale(t, replicas)
+				case kubectl.VerbCordon:
+					act = kubectl.Cordon(t)
+				case kubectl.VerbUncordon:
+					act = kubectl.Uncordon(t)
+				case kubectl.VerbDrain:
+					act = kubectl.Drain(t, drainTimeout)
+				case kubectl.VerbDeletePod:
+					act = kubectl.DeletePod(t)
+				}
+			}
+			return runAction(cmd.Context(), a, s, act, o)
+		},
+	}
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace of the object (default: the context's namespace)")
+	if verb == kubectl.VerbScale {
+		cmd.Flags().IntVar(&replicas, "replicas", 0, "the new replica count")
+	}
+	if verb == kubectl.VerbDrain {
+		cmd.Flags().DurationVar(&drainTimeout, "timeout", kubectl.DefaultDrainTimeout, "kubectl drain --timeout")
+	}
+	o.register(cmd)
+	return cmd
+}
+
+func kindFits(verb, kind string) error {
+	ok := false
+	switch verb {
+	case kubectl.VerbRestart:
+		ok = kind == "deployment" || kind == "statefulset" || kind == "daemonset"
+	case kubectl.VerbScale:
+		ok = kind == "deployment" || kind == "statefulset"
+	case kubectl.VerbCordon, kubectl.VerbUncordon, kubectl.VerbDrain:
+		ok = kind == "node"
+	case kubectl.VerbDeletePod:
+		ok = kind == "pod"
+	}
+	if !ok {
+		return usageErrorf("cannot %s a %s", verb, kind)
+	}
+	return nil
+}
+
+// kubeTarget picks the cluster: --context (and --kubeconfig) if given,
+// else the environment's only kube entry.
+func kubeTarget(a *app, s config.Settings) (kubectl.Target, error) {
+	var t kubectl.Target
+	if len(a.flags.Contexts) > 1 {
+		return t, usageErrorf("name one --context for an action")
+	}
+	if len(a.flags.Contexts) == 1 {
+		t.Context = a.flags.Contexts[0]
+		t.Kubeconfig = a.flags.Kubeconfig
+		for _, k := range s.Env.Kube {
+			if k.Context == t.Context && t.Kubeconfig == "" {
+				t.Kubeconfig = k.Kubeconfig
+			}
+		}
+		return t, nil
+	}
+	switch len(s.Env.Kube) {
+	case 0:
+		t.Kubeconfig = a.flags.Kubeconfig
+		return t, nil
+	case 1:
+		return kubectl.Target{Kubeconfig: s.Env.Kube[0].Kubeconfig, Context: s.Env.Kube[0].Context}, nil
+	}
+	var names []string
+	for _, k := range s.Env.Kube {
+		names = append(names, k.Context)
+	}
+	return t, usageErrorf("environment %s has several clusters (%s): pick one with --context", s.Env.Name, strings.Join(names, ", "))
+}
+
+// statusError carries an action's outcome to the exit code.
+type statusError struct {
+	res actions.Result
+}
+
+func (e *statusError) Error() string {
+	msg := e.res.Error
+	if msg == "" {
+		msg = e.res.Status
+	}
+	if strings.Contains(msg, e.res.Target) {
+		return msg
+	}
+	return fmt.Sprintf("%s %s: %s: %s", e.res.Action, e.res.Target, e.res.Status, msg)
+}
+
+// ExitCode maps the status: refused 3, failed/cancelled 1.
+func (e *statusError) ExitCode() int {
+	if e.res.Status == actions.StatusRefused {
+		return exitRefused
+	}
+	return exitFailed
+}
+
+// Unwrap makes a refusal errors.Is(actions.ErrRefused).
+func (e *statusError) Unwrap() error {
+	if e.res.Status == actions.StatusRefused {
+		return actions.ErrRefused
+	}
+	return nil
+}
+
+// runAction runs act through the executor built from the settings and
+// reports the result.
+func runAction(ctx context.Context, a *app, s config.Settings, act actions.Action, o actionOpts) error {
+	e, err := newExecutor(s)
+	if err != nil {
+		return err
+	}
+	res := e.Execute(ctx, act, o.yes, a.stderr)
+	if o.asJSON {
+		out := actionJSON{Action: res.Action, Target: res.Target, Status: res.Status, AuditID: res.AuditID,
+			Error: res.Error, Verified: res.Verified, VerifyMessage: res.VerifyMessage, DurationMS: res.Duration.Milliseconds(),
+			Plan: actionPlanJSON{Summary: res.Plan.Summary, Add: res.Plan.Add, Change: res.Plan.Change,
+				Destroy: res.Plan.Destroy, Replace: res.Plan.Replace, Resources: res.Plan.Resources}}
+		if out.Plan.Resources == nil {
+			out.Plan.Resources = []string{}
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return fmt.Errorf("write result: %w", err)
+		}
+	} else {
+		line := fmt.Sprintf("%s %s: %s", res.Action, res.Target, res.Status)
+		if res.Plan.Summary != "" {
+			line += " (" + res.Plan.Summary + ")"
+		}
+		if res.VerifyMessage != "" {
+			line += "; verify: " + res.VerifyMessage
+		}
+		if res.AuditID != "" {
+			line += "; audit " + res.AuditID
+		}
+		fmt.Fprintln(a.stdout, sanitizeLine(line))
+	}
+	switch res.Status {
+	case actions.StatusPlanned, actions.StatusSucceeded:
+		return nil
+	default:
+		return &statusError{res: res}
+	}
+}

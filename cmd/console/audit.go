@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsconsole/console/actions"
+)
+
+func init() { subcommands = append(subcommands, newAuditCmd) }
+
+func newAuditCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Print the audit log of actions (newest last)",
+		Long: `Print the audit log: one entry per action attempt (planned, succeeded, failed,
+refused, cancelled), with who, environment, target, plan summary and result.
+The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the config.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 0 {
+				return usageErrorf("--limit must be >= 0")
+			}
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			es, bad, err := actions.ReadAudit(s.AuditLog, limit)
+			if err != nil {
+				return err
+			}
+			if bad > 0 {
+				fmt.Fprintf(a.stderr, "console: audit log %s: skipped %d malformed lines\n", s.AuditLog, bad)
+			}
+			if asJSON {
+				if es == nil {
+					es = []actions.AuditEntry{}
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(es); err != nil {
+					return fmt.Errorf("write audit: %w", err)
+				}
+				return nil
+			}
+			if len(es) == 0 {
+				fmt.Fprintf(a.stdout, "no actions recorded in %s\n", s.AuditLog)
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tWHO\tENV\tACTION\tTARGET\tRESULT\tDURATION\tPLAN\tDETAIL\tID")
+			for _, e := range es {
+				detail := e.Error
+				if detail == "" {
+					detail = e.Verify
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+					e.Time.Local().Format("2006-01-02 15:04:05"), cell(e.Who), cell(e.Env), cell(e.Action), cell(e.Target),
+					cell(e.Result), (time.Duration(e.DurationMS) * time.Millisecond).String(), cell(e.Plan.Summary),
+					cell(truncate(detail, 100)), cell(e.AuditID))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as a JSON array")
+	cmd.Flags().IntVar(&limit, "limit", 50, "show the last N entries (0 = all)")
+	return cmd
+}
+
+// cell makes one table cell safe: one line, no escapes, no tabs.
+func cell(s string) string {
+	s = strings.ReplaceAll(sanitizeLine(s), "\t", " ")
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
+)
+
+// maxDataAge is how old the data an action was chosen from may be before
+// the executor refuses it (the TUI passes the snapshot time).
+const maxDataAge = 5 * time.Minute
+
+// newExecutor builds the one executor every action (TUI and subcommands)
+// runs through, from the settings: environment name, read-only mode and
+// the audit log.
+func newExecutor(s config.Settings) (*actions.Executor, error) {
+	reason := ""
+	if s.Env.ReadOnly {
+		reason = fmt.Sprintf("environment %s is read-only (readonly: true in the config, or --readonly)", s.Env.Name)
+	}
+	e, err := actions.NewExecutor(actions.Options{
+		Env:            s.Env.Name,
+		ReadOnly:       s.Env.ReadOnly,
+		ReadOnlyReason: reason,
+		AuditPath:      s.AuditLog,
+		Identity:       actions.CurrentUser(),
+		MaxDataAge:     maxDataAge,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("executor: %w", err)
+	}
+	return e, nil
+}
+
+// errNoAction marks a ref no source offers the action for.
+var errNoAction = fmt.Errorf("%w: no such action", actions.ErrRefused)
+
+// findOffered asks every provider of the settings that implements
+// actions.Offerer (the demo, kube, AWS, databases) for the actions it
+// offers on ref, and returns the one named verb.
+func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb string) (actions.Action, error) {
+	ps, err := buildProviders(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return offeredBy(ps, ref, verb)
+}
+
+// offeredBy returns the action named verb that one of ps offers on ref.
+func offeredBy(ps []providers.Provider, ref actions.Ref, verb string) (actions.Action, error) {
+	var offered []string
+	var found []actions.Action
+	sources := 0
+	for _, p := range ps {
+		o, ok := p.(actions.Offerer)
+		if !ok {
+			continue
+		}
+		sources++
+		for _, a := range o.Offer(ref) {
+			offered = append(offered, a.Spec().Name)
+			if a.Spec().Name == verb {
+				found = append(found, a)
+			}
+		}
+	}
+	switch {
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) > 1:
+		return nil, fmt.Errorf("%w: %s is ambiguous: %d sources offer %s on it (name the cluster with --context)", errUsage, ref, len(found), verb)
+	case sources == 0:
+		return nil, fmt.Errorf("%w: no source of this environment can act on %s", errNoAction, ref)
+	case len(offered) == 0:
+		return nil, fmt.Errorf("%w: %s not found, or it exists in several clusters (name one with --context), or it supports no action", errNoAction, ref)
+	default:
+		return nil, fmt.Errorf("%w: %s does not support %s (it supports: %s)", errNoAction, ref, verb, strings.Join(offered, ", "))
+	}
+}
