@@ -1,0 +1,69 @@
+package terraform
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/opsconsole/console/actions"
+)
+
+// Stacks offers the Terraform actions of an environment's stacks
+// (actions.Offerer): on a stack (Ref{Kind: "stack", Name: NAME}) plan,
+// apply, teardown and recreate; on a topology object that a stack's
+// Targets map to a resource address (e.g. Ref{Kind: "asg", Name: "workers"}
+// for "asg/workers") rebuild of that address.
+type Stacks []*Stack
+
+var _ actions.Offerer = Stacks(nil)
+
+// Offer returns the actions ref supports, none for an unknown object.
+func (ss Stacks) Offer(ref actions.Ref) []actions.Action {
+	var out []actions.Action
+	for _, s := range ss {
+		if ref.Kind == "stack" {
+			if ref.Name == s.Name {
+				out = append(out, s.Plan(), s.Apply(), s.Teardown(), s.Recreate())
+			}
+			continue
+		}
+		if ref.Namespace != "" && ref.Namespace != s.Name && ref.Kind == "resource" {
+			continue
+		}
+		if ref.Kind == "resource" {
+			for _, addr := range s.Targets {
+				if addr == ref.Name {
+					out = append(out, s.Rebuild(addr))
+				}
+			}
+			continue
+		}
+		if _, ok := s.Targets[ref.Kind+"/"+ref.Name]; ok {
+			out = append(out, s.Rebuild(ref.Kind+"/"+ref.Name))
+		}
+	}
+	return out
+}
+
+// Find returns the stack with this name.
+func (ss Stacks) Find(name string) *Stack {
+	for _, s := range ss {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// TargetKeys lists every mapped topology object ("asg/workers") of the stacks, sorted.
+func (ss Stacks) TargetKeys() []string {
+	var out []string
+	for _, s := range ss {
+		for k := range s.Targets {
+			if strings.Contains(k, "/") {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
