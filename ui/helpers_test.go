@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ func drain(m *Model, cmd tea.Cmd) {
 		if c == nil {
 			continue
 		}
-		msg := c()
+		msg := runBriefly(c)
 		switch msg := msg.(type) {
 		case nil:
 			continue
@@ -113,3 +114,19 @@ func keyMsg(k string) tea.KeyPressMsg {
 
 // screen is the plain text of the current frame.
 func screen(m *Model) string { return ansi.Strip(m.render()) }
+
+var fmtSscanf = fmt.Sscanf
+
+// runBriefly runs c, giving up on commands that wait for something that
+// does not come in a unit test (run updates, ticks): their message is
+// dropped.
+func runBriefly(c tea.Cmd) tea.Msg {
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- c() }()
+	select {
+	case msg := <-ch:
+		return msg
+	case <-time.After(300 * time.Millisecond):
+		return nil
+	}
+}

@@ -31,7 +31,14 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case modeMenu, modePreparing, modeConfirm:
 		return m.flow.key(m, k)
 	case modeTrace:
-		if key.Matches(k, keys.Back) {
+		searching := false
+		if s, ok := m.tracev.(interface{ Searching() bool }); ok {
+			searching = s.Searching()
+		}
+		if !searching && key.Matches(k, keys.Quit) {
+			return m.quitCmd()
+		}
+		if !searching && key.Matches(k, keys.Back) {
 			m.mode = modeNormal
 			m.tracev = nil
 			return nil

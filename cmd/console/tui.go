@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
@@ -30,7 +29,7 @@ func runTUI(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	exec, err := tuiExecutor(s)
+	exec, err := newExecutor(s)
 	if err != nil {
 		return err
 	}
@@ -39,19 +38,6 @@ func runTUI(ctx context.Context, a *app) error {
 		return err
 	}
 	return ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src})
-}
-
-// tuiExecutor builds the executor the UI runs actions through.
-func tuiExecutor(s config.Settings) (*actions.Executor, error) {
-	e, err := actions.NewExecutor(actions.Options{
-		Env:       s.Env.Name,
-		ReadOnly:  s.Env.ReadOnly,
-		AuditPath: s.AuditLog,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("executor: %w", err)
-	}
-	return e, nil
 }
 
 // tuiTraceSource returns the configured trace source, else the traces held

@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/ui/pages"
+)
+
+func TestTreeCollapse(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 120, 40)
+	topo := m.byName["topology"].(*pages.Topology)
+	rows := func() int { n, _ := rowCount(topo.Status()); return n }
+	all := rows()
+	// the first row is a region: collapsing it hides its subtree
+	press(m, "space")
+	collapsed := rows()
+	if collapsed >= all {
+		t.Fatalf("collapsing the first region: %d rows, before %d", collapsed, all)
+	}
+	if !strings.Contains(screen(m), "▸ region eu-west-1") {
+		t.Errorf("collapsed region should show ▸:\n%s", screen(m))
+	}
+	press(m, "right")
+	if rows() != all {
+		t.Errorf("expanding again: %d rows, want %d", rows(), all)
+	}
+	// nodes start collapsed; → on a node shows its pods
+	press(m, "/")
+	typeText(m, "ip-10-1-64-104")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "node ip-10-1-64-104") {
+		t.Fatalf("filter did not keep the node:\n%s", screen(m))
+	}
+	press(m, "esc") // clear the filter
+	if !topo.Focus("node", "ip-10-1-64-104.eu-west-1.compute.internal") {
+		t.Fatal("focus on node failed")
+	}
+	before := rows()
+	press(m, "right")
+	if rows() <= before {
+		t.Errorf("expanding a node should show its pods: %d rows, before %d", rows(), before)
+	}
+	press(m, "left")
+	if rows() != before {
+		t.Errorf("collapsing the node: %d rows, want %d", rows(), before)
+	}
+	press(m, "left") // on a collapsed node: go to the parent (the ASG)
+	if sel, _ := topo.Selected(); !strings.HasPrefix(sel.Key, "asg/") {
+		t.Errorf("left on a collapsed node should select its ASG, got %q", sel.Key)
+	}
+}
+
+// rowCount parses "3/40" into 40.
+func rowCount(pos string) (int, error) {
+	var cur, n int
+	_, err := fmtSscanf(pos, "%d/%d", &cur, &n)
+	return n, err
+}
+
+func TestHostileStringsAreSanitised(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	inv := *snap.Inv
+	inv.Pods = append([]providers.Pod(nil), inv.Pods...)
+	inv.Pods[0].Name = "evil\x1b[2J\x1b]0;pwned\x07pod"
+	inv.Pods[0].Reason = "Crash\x1b[31mLoop"
+	inv.Events = append(inv.Events, providers.Event{Type: "Warning", Reason: "Bad\x1b[H", Object: "Pod/" + inv.Pods[0].Namespace + "/" + inv.Pods[0].Name, Message: "boom\x1b[2Jgone", Time: frozen})
+	inv.Sources = []providers.SourceStatus{{Name: "kube\x1b[2J", Status: providers.StatusStale, UpdatedAt: frozen.Add(-45 * time.Second)}}
+	snap = &providers.Snapshot{Version: 1, At: frozen, Inv: &inv}
+	m := newTestModel(t, snap, s, 160, 48)
+	press(m, ":")
+	typeText(m, "pods")
+	press(m, "enter", "enter") // open the detail of the first pod
+	out := m.render()
+	for _, bad := range []string{"\x1b[2J", "\x1b]0;", "\x07", "\x1b[H", "\x1b[31mLoop"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("frame contains raw %q", bad)
+		}
+	}
+	txt := screen(m)
+	if !strings.Contains(txt, "evil\uFFFD[2J") || !strings.Contains(txt, "boom\uFFFD[2Jgone") {
+		t.Errorf("sanitised name or event missing:\n%s", txt)
+	}
+	if !strings.Contains(txt, "STALE 45s") {
+		t.Errorf("stale source should say STALE 45s:\n%s", txt)
+	}
+}
+
+func TestPaletteAndBack(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 100, 30)
+	for _, view := range []string{"pods", "nodes", "asg", "lb", "db", "traces", "actions"} {
+		press(m, ":")
+		typeText(m, view)
+		press(m, "enter")
+		if m.active != view {
+			t.Fatalf(":%s shows %s", view, m.active)
+		}
+	}
+	press(m, ":")
+	typeText(m, "region eu-west-1")
+	press(m, "enter")
+	press(m, "tab") // actions → topology
+	if m.active != "topology" || strings.Contains(screen(m), "us-east-1a") || !strings.Contains(screen(m), "region eu-west-1 ·") {
+		t.Errorf("region eu-west-1 should hide us-east-1:\n%s", screen(m))
+	}
+	press(m, ":")
+	typeText(m, "env prod")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "needs a restart") {
+		t.Errorf(":env should explain the restart:\n%s", screen(m))
+	}
+	press(m, ":")
+	typeText(m, "nonsense")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "unknown command") {
+		t.Errorf("bad command should be reported:\n%s", screen(m))
+	}
+	// esc walks back through the views
+	press(m, "esc")
+	if m.active != "actions" {
+		t.Errorf("esc from topology should go back to actions, got %s", m.active)
+	}
+	press(m, "esc")
+	if m.active != "traces" {
+		t.Errorf("esc again should go back to traces, got %s", m.active)
+	}
+	press(m, "q")
+	if !m.quit {
+		t.Error("q should quit")
+	}
+}
+
+func TestFilterInvertAndEsc(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 120, 40)
+	press(m, ":")
+	typeText(m, "pods")
+	press(m, "enter")
+	total, _ := rowCount(m.page().Status())
+	press(m, "/")
+	typeText(m, "frontend")
+	kept, _ := rowCount(m.page().Status())
+	press(m, "backspace")
+	typeText(m, "d")
+	if again, _ := rowCount(m.page().Status()); again != kept {
+		t.Errorf("retyping the last letter: %d rows, want %d", again, kept)
+	}
+	press(m, "enter")
+	press(m, "/")
+	press(m, "ctrl+u")
+	typeText(m, "!frontend")
+	inverted, _ := rowCount(m.page().Status())
+	if kept == 0 || kept+inverted != total {
+		t.Errorf("frontend %d + !frontend %d != %d pods", kept, inverted, total)
+	}
+	press(m, "esc")
+	if n, _ := rowCount(m.page().Status()); n != total || m.filterText() != "" {
+		t.Errorf("esc should clear the filter: %d rows of %d", n, total)
+	}
+}
+
+func TestActionFlow(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 120, 40)
+	ex := &fakeExec{}
+	m.d.exec = ex
+	m.d.offerers = func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} }
+	press(m, ":")
+	typeText(m, "pods")
+	press(m, "enter", "a")
+	if m.mode != modeMenu || len(m.flow.offers) != 1 || !strings.Contains(screen(m), "restart") {
+		t.Fatalf("a on a pod should offer its deployment's restart:\n%s", screen(m))
+	}
+	press(m, "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "press y to confirm") || !strings.Contains(screen(m), "1 to restart") {
+		t.Fatalf("after preview the plan and prompt show:\n%s", screen(m))
+	}
+	press(m, "y")
+	if len(ex.started) != 1 || m.active != "actions" || !strings.Contains(screen(m), "⟳ running") {
+		t.Fatalf("y should start the run and show the Actions view (started %v):\n%s", ex.started, screen(m))
+	}
+	press(m, "x")
+	if r := ex.runs[0].(*fakeRun); r.cancels != 1 {
+		t.Errorf("x should cancel the running run, cancels=%d", r.cancels)
+	}
+
+	// a destructive action needs the name typed; esc declines
+	press(m, ":")
+	typeText(m, "nodes")
+	press(m, "enter", "a", "enter")
+	if !strings.Contains(screen(m), "type ") {
+		t.Fatalf("destructive prompt missing:\n%s", screen(m))
+	}
+	press(m, "y", "enter")
+	if !strings.Contains(screen(m), "does not match") || len(ex.started) != 1 {
+		t.Errorf("wrong confirmation must not start:\n%s", screen(m))
+	}
+	press(m, "esc")
+	if m.mode != modeNormal || ex.declined != 1 {
+		t.Errorf("esc should decline (declined=%d)", ex.declined)
+	}
+
+	// read-only: mutating actions greyed with the reason
+	ex.ro = true
+	press(m, "a", "enter")
+	if !strings.Contains(screen(m), "read-only: environment prod is read-only") || len(ex.prepared) != 2 {
+		t.Errorf("read-only should refuse before preparing:\n%s", screen(m))
+	}
+	press(m, "esc")
+
+	// a failing preview is reported
+	ex.ro, ex.prepareEr = false, errors.New("precondition failed: node gone")
+	press(m, "a", "enter")
+	if !strings.Contains(screen(m), "precondition failed") {
+		t.Errorf("preview error should show:\n%s", screen(m))
+	}
+}
+
+func TestOpenTraceAndJump(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 120, 40)
+	press(m, ":")
+	typeText(m, "traces")
+	press(m, "enter", "enter")
+	if m.mode != modeTrace || !strings.Contains(screen(m), "spans") {
+		t.Fatalf("enter on a trace should open it:\n%s", screen(m))
+	}
+	pod := snap.Inv.Pods[5]
+	drain(m, m.jumpTo(jump{Pod: pod.Name}))
+	if m.active != "topology" || m.mode != modeNormal {
+		t.Fatalf("jump should open the topology, got %s", m.active)
+	}
+	if sel, ok := m.page().Selected(); !ok || !strings.HasSuffix(sel.Key, "/"+pod.Name) {
+		t.Errorf("jump should select pod %s, got %q", pod.Name, sel.Key)
+	}
+}
