@@ -63,9 +63,9 @@ var Faults = []Fault{FaultError, FaultLock, FaultSequential, FaultPool, FaultSlo
 
 // Timings of the workload's work.
 const (
-	ItemLookup  = 15 * time.Millisecond // inventory GetItem's db query
-	StockUpdate = 20 * time.Millisecond // db UPDATE stock (under the lock)
-	Query       = 5 * time.Millisecond  // an ordinary db query
+	ItemLookup  = 10 * time.Millisecond // inventory GetItem's db query
+	StockUpdate = 10 * time.Millisecond // db UPDATE stock (under the lock)
+	Query       = 8 * time.Millisecond  // an ordinary db query (INSERT payments)
 	SlowQuery   = 300 * time.Millisecond
 	Items       = 4 // items reserved per order
 	Lookups     = 6 // items looked up per order
