@@ -29,6 +29,7 @@ func BenchmarkFullInventory(b *testing.B) {
 	p := newTestProvider(b, m, []string{"us-east-1", "eu-west-1"}, nil)
 	b.ResetTimer()
 	var calls, attempts int
+	var last Stats
 	for b.Loop() {
 		inv, st, err := p.Fetch(ctx)
 		if err != nil {
@@ -40,7 +41,10 @@ func BenchmarkFullInventory(b *testing.B) {
 		if st.Repeated != 0 {
 			b.Fatalf("%d repeated calls in one refresh", st.Repeated)
 		}
-		calls, attempts = st.Calls, st.Attempts
+		calls, attempts, last = st.Calls, st.Attempts, st
+	}
+	for _, op := range last.Operations() {
+		b.Logf("%-50s %3d calls %8.0f ms", op, last.ByOperation[op], float64(last.Time[op].Microseconds())/1000)
 	}
 	b.ReportMetric(float64(calls), "calls/op")
 	b.ReportMetric(float64(attempts), "attempts/op")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"sync"
+	"time"
 
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	smithymw "github.com/aws/smithy-go/middleware"
@@ -21,6 +22,9 @@ type Stats struct {
 	Repeated int `json:"repeated"`
 	// ByOperation counts calls per "service:Operation".
 	ByOperation map[string]int `json:"by_operation"`
+	// Time sums the call durations per "service:Operation" (retries and
+	// backoff included; concurrent calls overlap).
+	Time map[string]time.Duration `json:"-"`
 }
 
 // counter records the calls made with a context that carries it.
@@ -30,11 +34,12 @@ type counter struct {
 	attempts int
 	repeated int
 	byOp     map[string]int
+	took     map[string]time.Duration
 	seen     map[string]bool
 }
 
 func newCounter() *counter {
-	return &counter{byOp: map[string]int{}, seen: map[string]bool{}}
+	return &counter{byOp: map[string]int{}, took: map[string]time.Duration{}, seen: map[string]bool{}}
 }
 
 type counterKey struct{}
@@ -67,6 +72,12 @@ func (c *counter) call(service, op, region string, params any) {
 	}
 }
 
+func (c *counter) done(service, op string, d time.Duration) {
+	c.mu.Lock()
+	c.took[service+":"+op] += d
+	c.mu.Unlock()
+}
+
 func (c *counter) attempt() {
 	c.mu.Lock()
 	c.attempts++
@@ -76,9 +87,12 @@ func (c *counter) attempt() {
 func (c *counter) stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := Stats{Calls: c.calls, Attempts: c.attempts, Repeated: c.repeated, ByOperation: make(map[string]int, len(c.byOp))}
+	s := Stats{Calls: c.calls, Attempts: c.attempts, Repeated: c.repeated, ByOperation: make(map[string]int, len(c.byOp)), Time: make(map[string]time.Duration, len(c.took))}
 	for k, v := range c.byOp {
 		s.ByOperation[k] = v
+	}
+	for k, v := range c.took {
+		s.Time[k] = v
 	}
 	return s
 }
@@ -99,10 +113,16 @@ func (s Stats) Operations() []string {
 func countMiddleware(stack *smithymw.Stack) error {
 	err := stack.Initialize.Add(smithymw.InitializeMiddlewareFunc("ConsoleCountCalls",
 		func(ctx context.Context, in smithymw.InitializeInput, next smithymw.InitializeHandler) (smithymw.InitializeOutput, smithymw.Metadata, error) {
-			if c := counterFrom(ctx); c != nil {
-				c.call(awsmw.GetServiceID(ctx), smithymw.GetOperationName(ctx), awsmw.GetRegion(ctx), in.Parameters)
+			c := counterFrom(ctx)
+			if c == nil {
+				return next.HandleInitialize(ctx, in)
 			}
-			return next.HandleInitialize(ctx, in)
+			svc, op := awsmw.GetServiceID(ctx), smithymw.GetOperationName(ctx)
+			c.call(svc, op, awsmw.GetRegion(ctx), in.Parameters)
+			start := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			c.done(svc, op, time.Since(start))
+			return out, md, err
 		}), smithymw.After)
 	if err != nil {
 		return err
