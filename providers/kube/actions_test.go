@@ -141,6 +141,17 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 	depRef := actions.Ref{Kind: "deployment", Cluster: "lab", Namespace: "ops", Name: "api"}
 	nodeRef := actions.Ref{Kind: "node", Cluster: "lab", Name: "ip-10-0-9-9"}
 
+	t.Run("offers only for its own objects", func(t *testing.T) {
+		if as := p.Offer(actions.Ref{Kind: "node", Name: "elsewhere"}); len(as) != 0 {
+			t.Errorf("offered %d actions for a node of another cluster", len(as))
+		}
+		if as := p.Offer(actions.Ref{Kind: "node", Cluster: "other", Name: "ip-10-0-9-9"}); len(as) != 0 {
+			t.Errorf("offered %d actions for another context", len(as))
+		}
+		if as := p.Offer(actions.Ref{Kind: "node", Name: "ip-10-0-9-9"}); len(as) != 2 {
+			t.Errorf("offered %d actions for its node without cluster, want cordon and drain", len(as))
+		}
+	})
 	t.Run("restart", func(t *testing.T) {
 		a := offered(t, p.Offer(depRef), "restart", "")
 		run(t, a, func() bool { return deploy().Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] == "" })

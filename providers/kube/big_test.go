@@ -38,8 +38,9 @@ const (
 //
 //	CONSOLE_BIG=1 go test -run '^$' -bench BigCluster -benchtime 1x -timeout 30m ./providers/kube/
 //
-// CONSOLE_BIG_IDLE sets the idle period (default 60s); CONSOLE_BIG_STREAMING=1
-// uses the WatchList protocol instead of the paginated list.
+// CONSOLE_BIG_IDLE sets the idle period (default 60s); CONSOLE_BIG_VARIANT
+// picks one of the sub-benchmarks (paginated-500, paginated-2000, streaming:
+// the WatchList protocol instead of a paginated list).
 func BenchmarkBigCluster(b *testing.B) {
 	if os.Getenv("CONSOLE_BIG") != "1" {
 		b.Skip("set CONSOLE_BIG=1 to seed 50,000 pods in a real API server (takes minutes)")
@@ -70,73 +71,105 @@ func BenchmarkBigCluster(b *testing.B) {
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
 
-	for b.Loop() {
-		listsBefore, _ := listCount(ctx, k.Client())
-		t0 := time.Now()
-		p, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: lab.KubeContext, StreamingList: os.Getenv("CONSOLE_BIG_STREAMING") == "1"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		pctx, cancel := context.WithCancel(ctx)
-		ch := make(chan providers.Update, 4)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = p.Run(pctx, ch)
-		}()
-		var last *providers.Inventory
-		deadline := time.After(5 * time.Minute)
-	wait:
-		for {
-			select {
-			case u := <-ch:
-				if u.Err != nil {
-					b.Logf("update error: %v", u.Err)
-				}
-				if u.Inventory != nil && len(u.Inventory.Pods) == bigPods {
-					last = u.Inventory
-					break wait
-				}
-			case <-deadline:
-				b.Fatal("no complete view within 5 minutes")
+	variants := []struct {
+		name      string
+		pageSize  int64
+		streaming bool
+	}{
+		{"paginated-500", 500, false},
+		{"paginated-2000", 2000, false},
+		{"streaming", 0, true},
+	}
+	if v := os.Getenv("CONSOLE_BIG_VARIANT"); v != "" {
+		for _, x := range variants {
+			if x.name == v {
+				variants = variants[:0]
+				variants = append(variants, x)
+				break
 			}
 		}
-		toFull := time.Since(t0)
-		// Drain later updates while idle so the provider never blocks.
-		go func() {
-			for {
-				select {
-				case <-ch:
-				case <-done:
-					return
-				}
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			for b.Loop() {
+				measureBig(b, k, kube.Options{Kubeconfig: k.Kubeconfig, Context: lab.KubeContext, PageSize: v.pageSize, StreamingList: v.streaming}, idle, base)
 			}
-		}()
-		listsSync, _ := listCount(ctx, k.Client())
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		time.Sleep(idle)
-		listsAfter, byRes := listCount(ctx, k.Client())
+		})
+	}
+}
+
+// measureBig starts a provider with opts and reports the time to the full
+// view, the heap in use after sync and the LIST requests while idle.
+func measureBig(b *testing.B, k *lab.KubeCluster, opts kube.Options, idle time.Duration, base runtime.MemStats) {
+	ctx := context.Background()
+	runtime.GC()
+	listsBefore, _ := listCount(ctx, k.Client())
+	t0 := time.Now()
+	p, err := kube.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	ch := make(chan providers.Update, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = p.Run(pctx, ch)
+	}()
+	defer func() {
 		cancel()
 		<-done
-
-		b.ReportMetric(toFull.Seconds(), "s-to-full-list")
-		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap-inuse")
-		b.ReportMetric(float64(base.HeapInuse)/(1<<20), "MiB-heap-before")
-		b.ReportMetric(float64(listsSync-listsBefore), "LIST-initial")
-		b.ReportMetric(float64(listsAfter-listsSync), "LIST-idle")
-		b.Logf("full list of %d pods / %d nodes after %s; heap in use %.1f MiB (%.1f before start); LIST requests: %d during start, %d during %s idle (watched resources: %v)",
-			len(last.Pods), len(last.Nodes), toFull.Round(time.Millisecond), float64(ms.HeapInuse)/(1<<20), float64(base.HeapInuse)/(1<<20),
-			listsSync-listsBefore, listsAfter-listsSync, idle, byRes)
-		if ms.HeapInuse > 250<<20 {
-			b.Errorf("heap in use %.1f MiB, target < 250 MiB", float64(ms.HeapInuse)/(1<<20))
+	}()
+	var last *providers.Inventory
+	deadline := time.After(5 * time.Minute)
+wait:
+	for {
+		select {
+		case u := <-ch:
+			if u.Err != nil {
+				b.Logf("update error: %v", u.Err)
+			}
+			if u.Inventory != nil && len(u.Inventory.Pods) == bigPods {
+				last = u.Inventory
+				break wait
+			}
+		case <-deadline:
+			b.Fatal("no complete view within 5 minutes")
 		}
-		if listsAfter != listsSync {
-			b.Errorf("%d LIST requests while idle, want none (watch only)", listsAfter-listsSync)
-		}
-		runtime.KeepAlive(last)
 	}
+	toFull := time.Since(t0)
+	// Drain later updates while idle so the provider never blocks.
+	go func() {
+		for {
+			select {
+			case <-ch:
+			case <-done:
+				return
+			}
+		}
+	}()
+	listsSync, _ := listCount(ctx, k.Client())
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	time.Sleep(idle)
+	listsAfter, byRes := listCount(ctx, k.Client())
+
+	b.ReportMetric(toFull.Seconds(), "s-to-full-list")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap-inuse")
+	b.ReportMetric(float64(base.HeapInuse)/(1<<20), "MiB-heap-before")
+	b.ReportMetric(float64(listsSync-listsBefore), "LIST-initial")
+	b.ReportMetric(float64(listsAfter-listsSync), "LIST-idle")
+	b.Logf("full list of %d pods / %d nodes after %s; heap in use %.1f MiB (%.1f before start); LIST requests: %d during start, %d during %s idle (counters now: %v)",
+		len(last.Pods), len(last.Nodes), toFull.Round(time.Millisecond), float64(ms.HeapInuse)/(1<<20), float64(base.HeapInuse)/(1<<20),
+		listsSync-listsBefore, listsAfter-listsSync, idle, byRes)
+	if ms.HeapInuse > 250<<20 {
+		b.Errorf("heap in use %.1f MiB, target < 250 MiB", float64(ms.HeapInuse)/(1<<20))
+	}
+	if listsAfter != listsSync {
+		b.Errorf("%d LIST requests while idle, want none (watch only)", listsAfter-listsSync)
+	}
+	runtime.KeepAlive(last)
 }
 
 // seedBig creates the nodes and pods with parallel writers. Pods look like

@@ -62,6 +62,9 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		return nil
 	}
 	kind := strings.ToLower(ref.Kind)
+	if ref.Cluster == "" && !p.has(kind, ref.Namespace, ref.Name) {
+		return nil // another cluster's object
+	}
 	t := kubectl.Target{Kubeconfig: p.opts.Kubeconfig, Context: p.contextName, Namespace: ref.Namespace, Kind: kind, Name: ref.Name}
 	ns := ref.Namespace
 	var out []actions.Action
@@ -131,6 +134,31 @@ func (p *Provider) desired(kind, ns, name string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// has reports whether the object is in the current view (true while there
+// is no view yet: the action's Check finds out).
+func (p *Provider) has(kind, ns, name string) bool {
+	v := p.currentView()
+	if v == nil {
+		return true
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch kind {
+	case "node":
+		_, ok := v.nodes[name]
+		return ok
+	case "pod":
+		_, ok := v.podIdx[nsName{ns, name}]
+		return ok
+	}
+	for _, w := range v.workloads {
+		if strings.EqualFold(w.Kind, kind) && w.Namespace == ns && w.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // unschedulable reports whether the node is cordoned in the current view.

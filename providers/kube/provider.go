@@ -80,6 +80,8 @@ type Provider struct {
 	watcher     kubernetes.Interface
 	reviewer    *reviewer
 
+	refresh chan struct{}
+
 	mu   sync.Mutex
 	view *view
 }
@@ -129,7 +131,7 @@ func New(opts Options) (*Provider, error) {
 	if err != nil || ns == "" {
 		ns = "default"
 	}
-	p := &Provider{opts: opts, contextName: name, namespace: ns}
+	p := &Provider{opts: opts, contextName: name, namespace: ns, refresh: make(chan struct{}, 1)}
 
 	p.userCfg = rest.CopyConfig(base)
 	p.userCfg.UserAgent = "console"
@@ -187,6 +189,18 @@ func (p *Provider) Kubeconfig() string { return p.opts.Kubeconfig }
 // Client is the client for user requests (short timeouts).
 func (p *Provider) Client() kubernetes.Interface { return p.user }
 
+// Refresh (ctrl+r) restarts the provider's session: the user's rights are
+// discovered again (e.g. a namespace created since) and the caches re-listed.
+func (p *Provider) Refresh() {
+	select {
+	case p.refresh <- struct{}{}:
+	default:
+	}
+}
+
+// errRefresh ends a session on Refresh.
+var errRefresh = errors.New("refresh")
+
 // Run watches the cluster and sends a complete view after every change
 // (coalesced to EmitInterval), or an error while the API server cannot be
 // reached or a watch fails. It retries with backoff and recovers by itself.
@@ -196,6 +210,10 @@ func (p *Provider) Run(ctx context.Context, out chan<- providers.Update) error {
 		err := p.session(ctx, out)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errRefresh) {
+			backoff = time.Second
+			continue
 		}
 		if err != nil {
 			providers.Send(ctx, out, providers.Update{Source: p.Name(), Err: err})
@@ -308,6 +326,8 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-p.refresh:
+			return errRefresh
 		case <-tick.C:
 		}
 		if !synced {
@@ -398,16 +418,14 @@ func (l *pagedListWatch) List(o metav1.ListOptions) (runtime.Object, error) {
 	return l.ListWithContext(context.Background(), o)
 }
 
-// ListWithContext lists one page. The first list asks for a consistent
-// read (resourceVersion "") so that the server honours the page size
-// instead of serving the whole list from its watch cache.
+// ListWithContext lists one page of pageSize objects. The first list asks
+// for a consistent read (resourceVersion "") so that the server honours the
+// page size instead of serving the whole list from its watch cache.
 func (l *pagedListWatch) ListWithContext(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 	if o.ResourceVersion == "0" && o.Continue == "" {
 		o.ResourceVersion = ""
 	}
-	if o.Limit == 0 {
-		o.Limit = l.pageSize
-	}
+	o.Limit = l.pageSize
 	obj, err := l.lw.ListWithContext(ctx, o)
 	if err == nil && l.trim != nil {
 		l.trim(obj)
