@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opsconsole/console/actions"
+)
+
+// cli runs the console in-process with an isolated config and state
+// directory and returns exit code, stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func isolate(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("TF_IN_AUTOMATION", "1")
+	t.Setenv("TF_PLUGIN_CACHE_DIR", "")
+	return dir
+}
+
+func needTerraform(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("terraform is required in CI: %v", err)
+		}
+		t.Skipf("terraform not on PATH: %v", err)
+	}
+}
+
+func decodeResult(t *testing.T, out string) actionJSON {
+	t.Helper()
+	var r actionJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	return r
+}
+
+func TestActionTerraformCLI(t *testing.T) {
+	needTerraform(t)
+	dir := isolate(t)
+	stack := filepath.Join(dir, "stacks", "lab")
+	if err := os.MkdirAll(stack, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	main := "resource \"terraform_data\" \"a\" { input = \"a\" }\nresource \"terraform_data\" \"b\" { input = \"b\" }\n"
+	if err := os.WriteFile(filepath.Join(stack, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "console.yaml")
+	conf := "default_env: dev\nenvironments:\n  dev:\n    terraform:\n      - name: lab\n        dir: stacks/lab\n        targets:\n          asg/workers: terraform_data.b\n  prod:\n    readonly: true\n    terraform:\n      - name: lab\n        dir: stacks/lab\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		args   []string
+		code   int
+		status string
+		check  func(t *testing.T, r actionJSON)
+	}{
+		{"plan by directory", []string{"action", "plan", "--stack", stack, "--json"}, 0, "planned", func(t *testing.T, r actionJSON) {
+			if r.Plan.Add != 2 || len(r.Plan.Resources) != 2 || r.AuditID == "" {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"apply without --yes changes nothing", []string{"--config", cfg, "action", "apply", "--stack", "lab", "--json"}, 0, "planned", nil},
+		{"apply", []string{"--config", cfg, "action", "apply", "--stack", "lab", "--yes", "--json"}, 0, "succeeded", func(t *testing.T, r actionJSON) {
+			if !r.Verified {
+				t.Errorf("not verified: %+v", r)
+			}
+		}},
+		{"rebuild via target key", []string{"--config", cfg, "action", "rebuild", "--stack", "lab", "--target", "asg/workers", "--yes", "--json"}, 0, "succeeded", func(t *testing.T, r actionJSON) {
+			if r.Plan.Replace != 1 || r.Plan.Resources[0] != "terraform_data.b" || r.Target != "asg/lab/workers" {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"read-only environment refuses", []string{"--config", cfg, "--env", "prod", "action", "teardown", "--stack", "lab", "--yes", "--json"}, 3, "refused", func(t *testing.T, r actionJSON) {
+			if !strings.Contains(r.Error, "read-only") {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"--readonly refuses", []string{"--config", cfg, "--readonly", "action", "recreate", "--stack", "lab", "--yes", "--json"}, 3, "refused", nil},
+		{"unknown address refused", []string{"--config", cfg, "action", "rebuild", "--stack", "lab", "--target", "terraform_data.zz", "--yes", "--json"}, 3, "refused", nil},
+		{"teardown", []string{"--config", cfg, "action", "teardown", "--stack", "lab", "--yes", "--json"}, 0, "succeeded", func(t *testing.T, r actionJSON) {
+			if r.Plan.Destroy != 2 || !r.Verified {
+				t.Errorf("%+v", r)
+			}
+		}},
+	}
+	attempts := 0
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, out, errOut := cli(t, st.args...)
+			attempts++
+			if code != st.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, st.code, out, errOut)
+			}
+			r := decodeResult(t, out)
+			if r.Status != st.status {
+				t.Fatalf("status %q, want %q: %+v", r.Status, st.status, r)
+			}
+			if st.check != nil {
+				st.check(t, r)
+			}
+		})
+	}
+
+	// Bad usage: exit 2, nothing audited.
+	for _, args := range [][]string{
+		{"--config", cfg, "action", "rebuild", "--stack", "lab", "--yes"},
+		{"--config", cfg, "action", "apply", "--stack", "nope"},
+		{"--config", cfg, "action", "unlock", "--stack", "lab"},
+		{"action", "plan"},
+		{"action", "restart", "web"},
+		{"action", "cordon", "pod/x"},
+		{"action", "scale", "deployment/web"},
+	} {
+		if code, _, errOut := cli(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+
+	// The audit log has one well-formed line per attempt.
+	code, out, errOut := cli(t, "--config", cfg, "audit", "--json", "--limit", "0")
+	if code != 0 {
+		t.Fatalf("audit: exit %d: %s", code, errOut)
+	}
+	var es []actions.AuditEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatalf("audit JSON: %v\n%s", err, out)
+	}
+	if len(es) != attempts {
+		t.Fatalf("%d audit entries for %d attempts", len(es), attempts)
+	}
+	for _, e := range es {
+		if e.AuditID == "" || e.Who == "" || e.Action == "" || e.Result == "" || e.Time.IsZero() {
+			t.Errorf("incomplete entry %+v", e)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "state", "console", "audit.jsonl"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit file: %v %v", fi, err)
+	}
+	code, out, _ = cli(t, "--config", cfg, "audit", "--limit", "2")
+	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "teardown") {
+		t.Errorf("audit table (exit %d):\n%s", code, out)
+	}
+}
+
+func TestActionDemoCLI(t *testing.T) {
+	isolate(t)
+	code, out, errOut := cli(t, "--demo", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if r := decodeResult(t, out); r.Status != "succeeded" || !r.Verified || r.Action != "restart" {
+		t.Errorf("%+v", r)
+	}
+	// Without --yes: the plan only, exit 0.
+	code, out, _ = cli(t, "--demo", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop")
+	if code != 0 || !strings.Contains(out, "planned") {
+		t.Errorf("plan only: exit %d: %s", code, out)
+	}
+	code, _, errOut = cli(t, "--demo", "--context", "demo-use1", "action", "cordon", "node/nope")
+	if code != 3 || !strings.Contains(errOut, "not found") {
+		t.Errorf("unknown node: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = cli(t, "--demo", "--readonly", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop", "--yes")
+	if code != 3 || !strings.Contains(errOut, "read-only") {
+		t.Errorf("read-only demo: exit %d: %s", code, errOut)
+	}
+}
