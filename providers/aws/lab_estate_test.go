@@ -1,0 +1,90 @@
+package aws
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/providers"
+)
+
+// TestLabEstate reads the estate of the lab's shared seeder (lab.SeedAWS,
+// the one the end-to-end tests use): private subnets routed through a NAT
+// gateway, public subnets through the internet gateway, instances attached
+// to the ASG (no group tag), the ALB's HTTPS listener and the Aurora roles.
+func TestLabEstate(t *testing.T) {
+	m := lab.Moto(t)
+	ctx := testCtx(t, 3*time.Minute)
+	regions := []string{"us-east-1", "eu-west-1"}
+	var cfgs []sdkaws.Config
+	for _, r := range regions {
+		cfgs = append(cfgs, m.Config(ctx, r))
+	}
+	est, err := lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newTestProvider(t, m, regions, nil)
+	inv, st, err := p.Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Repeated != 0 {
+		t.Errorf("%d repeated calls", st.Repeated)
+	}
+	for _, r := range est.Regions {
+		for az, id := range r.PublicSubnets {
+			if sn := findSubnet(inv, id); sn == nil || !sn.Public || sn.Zone != az {
+				t.Errorf("%s public subnet %s: %+v", r.Region, id, sn)
+			}
+		}
+		for az, id := range r.PrivateSubnets {
+			if sn := findSubnet(inv, id); sn == nil || sn.Public || sn.Zone != az {
+				t.Errorf("%s private subnet %s (NAT route): %+v", r.Region, id, sn)
+			}
+		}
+		g := findASG(inv, r.Region, r.ASG)
+		var want []string
+		for _, ins := range r.Instances {
+			for _, in := range ins {
+				want = append(want, in.ID)
+				got := findInstance(inv, in.ID)
+				if got == nil || got.ASG != r.ASG || got.Zone != in.AZ || got.PrivateIP != in.PrivateIP || got.Subnet != r.PrivateSubnets[in.AZ] {
+					t.Errorf("%s instance %+v: %+v", r.Region, in, got)
+				}
+			}
+		}
+		sort.Strings(want)
+		if g == nil || g.InService != len(want) || len(g.Instances) != len(want) || g.LaunchTemplate == "" {
+			t.Errorf("%s ASG %s: %+v (want %d in service)", r.Region, r.ASG, g, len(want))
+		}
+		if b := findInstance(inv, r.Bastion); b == nil || !b.Bastion {
+			t.Errorf("%s bastion: %+v", r.Region, b)
+		}
+		var lb *providers.LoadBalancer
+		for i := range inv.LoadBalancers {
+			if inv.LoadBalancers[i].Region == r.Region && inv.LoadBalancers[i].DNSName == r.LoadBalancerDNS {
+				lb = &inv.LoadBalancers[i]
+			}
+		}
+		if lb == nil || lb.SSLTermination != r.HTTPS || lb.TargetsTotal != len(want) || lb.TargetsHealthy != len(want) {
+			t.Errorf("%s load balancer (https %v): %+v", r.Region, r.HTTPS, lb)
+		}
+		d := findDB(inv, r.Region, r.DBCluster)
+		if d == nil || len(d.Members) != len(r.DBInstances) || d.Members[0].Role != providers.RolePrimary || d.LastBackup.IsZero() {
+			t.Fatalf("%s cluster: %+v", r.Region, d)
+		}
+		replicas := 0
+		for _, mem := range d.Members {
+			if mem.Role == providers.RoleReplica {
+				replicas++
+			}
+		}
+		if replicas != len(r.DBInstances)-1 {
+			t.Errorf("%s replicas = %d, want %d", r.Region, replicas, len(r.DBInstances)-1)
+		}
+	}
+}
