@@ -249,6 +249,15 @@ func (e *Executor) Prepare(ctx context.Context, a Action, dataAt time.Time) (*Pe
 	return e.prepare(ctx, a, dataAt, io.Discard)
 }
 
+// PrepareOutput is Prepare with the preview's progress (e.g. terraform's
+// init and plan log) streamed to out, line by line and sanitised.
+func (e *Executor) PrepareOutput(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, error) {
+	if out == nil {
+		out = io.Discard
+	}
+	return e.prepare(ctx, a, dataAt, prefixWriter(out))
+}
+
 func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, error) {
 	start := time.Now()
 	s := e.spec(a)
