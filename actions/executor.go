@@ -187,6 +187,19 @@ type Locker interface {
 	LockKey() string
 }
 
+// Discarder is implemented by actions that hold resources between Preview
+// and Run (e.g. a saved Terraform plan file): the executor calls Discard
+// when the pending action will not run (declined, refused, plan only).
+type Discarder interface {
+	Discard()
+}
+
+func discard(a Action) {
+	if d, ok := a.(Discarder); ok {
+		d.Discard()
+	}
+}
+
 func keyOf(a Action, s Spec) string {
 	if l, ok := a.(Locker); ok {
 		if k := l.LockKey(); k != "" {
@@ -307,6 +320,7 @@ func (e *Executor) Cancel(p *Pending) {
 	}
 	p.done = true
 	e.mu.Unlock()
+	discard(p.action)
 	e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
 }
 
@@ -320,6 +334,7 @@ func (e *Executor) Start(p *Pending, confirmation string) (*Run, error) {
 		e.mu.Lock()
 		p.done = true
 		e.mu.Unlock()
+		discard(p.action)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, p.Prompt())
 	}
 	return e.start(context.Background(), p, nil)
@@ -338,6 +353,9 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	cctx, ccancel := context.WithTimeout(parent, time.Minute)
 	why, err := e.preconditions(cctx, p.action, p.spec, p.dataAt)
 	ccancel()
+	if err != nil || why != "" {
+		discard(p.action)
+	}
 	if err != nil {
 		e.record(p.id, p.spec, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
 		return nil, fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, err)
@@ -362,6 +380,7 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	if other := e.active[key]; other != nil {
 		e.mu.Unlock()
 		cancel()
+		discard(p.action)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s is already running on it (run %s)", p.spec.Name, p.spec.Target, other.spec.Name, other.id)
 	}
 	e.active[key] = r
@@ -458,6 +477,7 @@ func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.
 		e.mu.Lock()
 		p.done = true
 		e.mu.Unlock()
+		discard(p.action)
 		base.Status = StatusPlanned
 		base.Duration = time.Since(p.prepared)
 		if p.spec.Effect != Safe {

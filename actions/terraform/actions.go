@@ -77,6 +77,16 @@ func (s *Stack) newAction(kind, target, lockID string) *Action {
 	return a
 }
 
+// Discard removes the saved plan when the action will not run.
+func (a *Action) Discard() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cleanup != nil {
+		a.cleanup()
+	}
+	a.planPath, a.cleanup = "", nil
+}
+
 // Stack is the stack acted on.
 func (a *Action) Stack() *Stack { return a.stack }
 

@@ -105,7 +105,11 @@ func TestRebuildReplacesOnlyTheTarget(t *testing.T) {
 	}
 
 	// Without --yes: the plan, nothing changed.
-	res := e.Execute(context.Background(), s.Rebuild("asg/workers"), false, io.Discard)
+	planOnly := s.Rebuild("asg/workers")
+	res := e.Execute(context.Background(), planOnly, false, io.Discard)
+	if planOnly.planPath != "" {
+		t.Errorf("saved plan %s kept after a plan-only run", planOnly.planPath)
+	}
 	if res.Status != actions.StatusPlanned || res.Plan.Replace != 1 || len(res.Plan.Resources) != 1 || res.Plan.Resources[0] != "terraform_data.b" {
 		t.Fatalf("plan-only result %+v", res)
 	}
