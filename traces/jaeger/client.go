@@ -119,11 +119,32 @@ func (c *Client) Find(ctx context.Context, q traces.Query) ([]*traces.Trace, err
 	if limit <= 0 {
 		limit = traces.DefaultLimit
 	}
+	// Jaeger v2 derives the error and otel.status_code tags from the span
+	// status when it reads spans, but its storage cannot search them: such
+	// tags are filtered here, over a deeper search.
+	tags := map[string]string{}
+	var wantErr *bool
+	for k, v := range q.Tags {
+		switch k {
+		case "error":
+			b := strings.EqualFold(v, "true")
+			wantErr = &b
+		case "otel.status_code":
+			b := strings.EqualFold(v, "ERROR")
+			wantErr = &b
+		default:
+			tags[k] = v
+		}
+	}
+	depth := limit
+	if wantErr != nil {
+		depth = max(limit*10, 200)
+	}
 	req := &api.FindTracesRequest{Query: &api.TraceQueryParameters{
-		ServiceName: q.Service, OperationName: q.Operation, Tags: q.Tags,
+		ServiceName: q.Service, OperationName: q.Operation, Tags: tags,
 		StartTimeMin: start, StartTimeMax: end,
 		DurationMin: q.MinDuration, DurationMax: q.MaxDuration,
-		SearchDepth: int32(min(limit, 1<<20)),
+		SearchDepth: int32(min(depth, 1<<20)),
 	}}
 	stream, err := c.api.FindTraces(ctx, req)
 	if err != nil {
@@ -133,11 +154,25 @@ func (c *Client) Find(ctx context.Context, q traces.Query) ([]*traces.Trace, err
 	if err != nil {
 		return nil, c.wrap("find traces", err)
 	}
+	if wantErr != nil {
+		out = slices.DeleteFunc(out, func(t *traces.Trace) bool { return hasError(t, q.Service, q.Operation) != *wantErr })
+	}
 	slices.SortStableFunc(out, func(x, y *traces.Trace) int { return traces.Summary(y).Start.Compare(traces.Summary(x).Start) })
 	if len(out) > limit {
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// hasError reports whether a span of service (and operation) errored.
+func hasError(t *traces.Trace, service, operation string) bool {
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Error && (service == "" || s.Service == service) && (operation == "" || s.Operation == operation) {
+			return true
+		}
+	}
+	return false
 }
 
 type chunkStream interface {
