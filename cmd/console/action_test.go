@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
 )
 
 // cli runs the console in-process with an isolated config and state
@@ -183,5 +184,35 @@ func TestActionDemoCLI(t *testing.T) {
 	code, _, errOut = cli(t, "--demo", "--readonly", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop", "--yes")
 	if code != 3 || !strings.Contains(errOut, "read-only") {
 		t.Errorf("read-only demo: exit %d: %s", code, errOut)
+	}
+}
+
+func TestIdentityNamesKubeUserAndAWSProfile(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	conf := `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: admin
+  user: {token: secret-token-value}
+contexts:
+- name: lab
+  context: {cluster: c, user: admin}
+current-context: lab
+`
+	if err := os.WriteFile(kc, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var s config.Settings
+	s.Env.Kube = []config.KubeCluster{{Kubeconfig: kc, Context: "lab"}}
+	s.Env.AWS.Profile = "prod"
+	got := identity(s)
+	if !strings.HasPrefix(got, actions.CurrentUser()+" (") || !strings.Contains(got, "kube lab:admin") || !strings.Contains(got, "aws profile prod") {
+		t.Errorf("identity = %q", got)
+	}
+	if strings.Contains(got, "secret-token-value") {
+		t.Errorf("identity leaks the token: %q", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
@@ -28,13 +30,44 @@ func newExecutor(s config.Settings) (*actions.Executor, error) {
 		ReadOnly:       s.Env.ReadOnly,
 		ReadOnlyReason: reason,
 		AuditPath:      s.AuditLog,
-		Identity:       actions.CurrentUser(),
+		Identity:       identity(s),
 		MaxDataAge:     maxDataAge,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("executor: %w", err)
 	}
 	return e, nil
+}
+
+// identity is the OS user plus the kube users and AWS profile the
+// environment acts as, when known: "alice (kube lab:admin; aws profile prod)".
+func identity(s config.Settings) string {
+	who := actions.CurrentUser()
+	var extra []string
+	for _, k := range s.Env.Kube {
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		if k.Kubeconfig != "" {
+			rules.ExplicitPath = k.Kubeconfig
+		}
+		raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.Context}).RawConfig()
+		if err != nil {
+			continue
+		}
+		name := k.Context
+		if name == "" {
+			name = raw.CurrentContext
+		}
+		if c, ok := raw.Contexts[name]; ok && c.AuthInfo != "" {
+			extra = append(extra, "kube "+name+":"+c.AuthInfo)
+		}
+	}
+	if s.Env.AWS.Profile != "" {
+		extra = append(extra, "aws profile "+s.Env.AWS.Profile)
+	}
+	if len(extra) == 0 || s.Demo {
+		return who
+	}
+	return who + " (" + strings.Join(extra, "; ") + ")"
 }
 
 // errNoAction marks a ref no source offers the action for.
