@@ -440,3 +440,42 @@ a must be nope
 		t.Errorf("errorLines = %q", got)
 	}
 }
+
+func TestWorkspaceAndVarFiles(t *testing.T) {
+	s := newStack(t, `
+variable "who" { type = string }
+resource "terraform_data" "w" { input = var.who }
+output "who" { value = terraform_data.w.output }
+`)
+	vars := filepath.Join(t.TempDir(), "dev.tfvars")
+	if err := os.WriteFile(vars, []byte(`who = "dev-team"`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.VarFiles = []string{vars}
+	s.Workspace = "dev"
+	for _, args := range [][]string{{"init", "-input=false"}, {"workspace", "new", "dev"}, {"workspace", "select", "default"}} {
+		cmd := exec.Command("terraform", args...)
+		cmd.Dir = s.Dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("terraform %v: %v\n%s", args, err, out)
+		}
+	}
+	e, _ := newExecutor(t, false)
+	res := mustSucceed(t, e, s.Apply())
+	if res.Plan.Add != 1 {
+		t.Errorf("plan %+v", res.Plan)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, "terraform.tfstate.d", "dev", "terraform.tfstate")); err != nil {
+		t.Errorf("state not in the dev workspace: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, "terraform.tfstate")); err == nil {
+		t.Error("the default workspace got a state")
+	}
+	sum, err := s.Summarize(context.Background(), false, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Resources) != 1 || sum.LastApply.IsZero() || sum.Workspace != "dev" || sum.DriftChecked {
+		t.Errorf("summary %+v", sum)
+	}
+}
