@@ -111,6 +111,7 @@ func (e *fakeExec) Start(p common.Pending, c string) (common.Run, error) {
 	r := &fakeRun{id: fmt.Sprintf("run%05d", len(e.runs)+1), spec: p.Spec(), started: frozen,
 		lines: []string{"starting", "done"}, res: common.RunResult{Status: "running"},
 		updates: make(chan struct{}, 1), done: make(chan struct{})}
+	close(r.done) // the UI's listener returns at once in unit tests
 	e.runs = append([]common.Run{r}, e.runs...)
 	return r, nil
 }

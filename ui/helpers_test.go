@@ -117,16 +117,15 @@ func screen(m *Model) string { return ansi.Strip(m.render()) }
 
 var fmtSscanf = fmt.Sscanf
 
-// runBriefly runs c, giving up on commands that wait for something that
-// does not come in a unit test (run updates, ticks): their message is
-// dropped.
+// runBriefly runs c, giving up (a safety net) on a command that waits
+// for something that never comes in a unit test.
 func runBriefly(c tea.Cmd) tea.Msg {
 	ch := make(chan tea.Msg, 1)
 	go func() { ch <- c() }()
 	select {
 	case msg := <-ch:
 		return msg
-	case <-time.After(300 * time.Millisecond):
+	case <-time.After(10 * time.Second):
 		return nil
 	}
 }

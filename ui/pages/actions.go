@@ -102,7 +102,7 @@ func (a *Actions) SetRuns(runs []common.Run, now time.Time) {
 	a.texts = a.texts[:0]
 	for _, r := range runs {
 		s := r.Spec()
-		a.texts = append(a.texts, san(s.Name+" "+s.Target.String()+" "+r.Result().Status))
+		a.texts = append(a.texts, common.Fold(san(s.Name+" "+s.Target.String()+" "+r.Result().Status)))
 	}
 	a.refilter(now)
 	a.SetSize(a.width, a.height)

@@ -82,7 +82,7 @@ func buildDatabases(in *Input) *listData {
 				age(in.Now, db.LastBackup) + " ago", san(db.Status)},
 			Health: h,
 		})
-		d.texts = append(d.texts, name+" "+san(db.Engine))
+		d.texts = append(d.texts, common.Fold(name+" "+san(db.Engine)))
 		refs = append(refs, ref{i, -1})
 		for j := range db.Members {
 			m := &db.Members[j]
@@ -93,7 +93,7 @@ func buildDatabases(in *Input) *listData {
 				Cells:  []string{"  " + mname, common.Role(m.Role), common.Health(mh), lag(m), san(m.Zone), "", san(m.Status)},
 				Health: mh,
 			})
-			d.texts = append(d.texts, name+" "+mname+" "+m.Role)
+			d.texts = append(d.texts, common.Fold(name+" "+mname+" "+m.Role))
 			refs = append(refs, ref{i, j})
 		}
 	}

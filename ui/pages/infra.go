@@ -51,7 +51,7 @@ func buildASGs(in *Input) *listData {
 				itoa(g.InService), itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate)},
 			Health: h,
 		}
-		d.texts[i] = name + " " + san(g.Region)
+		d.texts[i] = common.Fold(name + " " + san(g.Region))
 	}
 	d.sel = func(i int) Selection { return asgSelection(inv, in, &inv.AutoscalingGroups[i]) }
 	return d
@@ -121,7 +121,7 @@ func buildLBs(in *Input) *listData {
 				san(lb.Type), san(lb.Scheme), yesno(lb.SSLTermination), san(lb.DNSName)},
 			Health: h,
 		}
-		d.texts[i] = name + " " + san(lb.Region) + " " + san(lb.Scheme)
+		d.texts[i] = common.Fold(name + " " + san(lb.Region) + " " + san(lb.Scheme))
 	}
 	d.sel = func(i int) Selection {
 		lb := &inv.LoadBalancers[i]

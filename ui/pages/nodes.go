@@ -38,7 +38,7 @@ func buildNodes(in *Input) *listData {
 				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created)},
 			Health: h,
 		}
-		d.texts[i] = name + " " + st + " " + san(n.Zone) + " " + san(n.ASG)
+		d.texts[i] = common.Fold(name + " " + st + " " + san(n.Zone) + " " + san(n.ASG))
 	}
 	d.sel = func(i int) Selection { return nodeSelection(inv, in, &inv.Nodes[i]) }
 	return d

@@ -39,7 +39,7 @@ func buildPods(in *Input) *listData {
 			Cells:  []string{ns, name, glyph(h) + " " + san(status), itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
 			Health: h,
 		}
-		d.texts[i] = ns + "/" + name + " " + node + " " + status
+		d.texts[i] = common.Fold(ns + "/" + name + " " + node + " " + status)
 	}
 	d.sel = func(i int) Selection { return podSelection(inv, in, &inv.Pods[i]) }
 	return d

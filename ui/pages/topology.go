@@ -93,7 +93,7 @@ func (t *Topology) Build(in *Input) any {
 		}
 		d.all = append(d.all, tnode{n: n, depth: depth, parent: parent,
 			cells: []string{name, common.Health(n.Health), nodes, pods, bad, san(n.Detail)}})
-		d.texts = append(d.texts, name)
+		d.texts = append(d.texts, common.Fold(name))
 		for _, c := range n.Children {
 			walk(c, depth+1, i)
 		}
@@ -156,17 +156,14 @@ func (t *Topology) flatten() {
 	rows := make([]table.Row, len(t.visible))
 	for k, i := range t.visible {
 		tn := &all[i]
-		cells := make([]string, len(tn.cells))
-		copy(cells, tn.cells)
-		mark := "  "
+		mark := 0
 		if len(tn.n.Children) > 0 {
-			mark = "▸ "
+			mark = 1
 			if t.isExpanded(i) {
-				mark = "▾ "
+				mark = 2
 			}
 		}
-		cells[0] = strings.Repeat("  ", tn.depth) + mark + cells[0]
-		rows[k] = table.Row{Key: tn.n.ID, Cells: cells, Health: tn.n.Health}
+		rows[k] = table.Row{Key: tn.n.ID, Cells: tn.cells, Prefix: prefix(tn.depth, mark), Health: tn.n.Health}
 	}
 	t.tbl.SetRows(rows)
 }
@@ -244,4 +241,24 @@ func (t *Topology) Selected() (Selection, bool) {
 		return Selection{}, false
 	}
 	return treeSelection(t.data.in, t.data.all[i].n), true
+}
+
+// prefixes caches the indent and marker of tree rows by depth and marker
+// (none, collapsed, expanded) so that flattening allocates no strings.
+var prefixes [16][3]string
+
+func init() {
+	marks := [3]string{"  ", "▸ ", "▾ "}
+	for d := range prefixes {
+		for k, mk := range marks {
+			prefixes[d][k] = strings.Repeat("  ", d) + mk
+		}
+	}
+}
+
+func prefix(depth, mark int) string {
+	if depth >= len(prefixes) {
+		return strings.Repeat("  ", depth) + prefixes[0][mark]
+	}
+	return prefixes[depth][mark]
 }

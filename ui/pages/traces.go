@@ -56,7 +56,7 @@ func buildTraces(in *Input) *listData {
 				itoa(t.Spans), errs, age(in.Now, t.Start), san(strings.Join(t.Services, ","))},
 			Health: h,
 		}
-		d.texts[i] = id + " " + san(t.Service) + " " + san(t.Operation)
+		d.texts[i] = common.Fold(id + " " + san(t.Service) + " " + san(t.Operation))
 	}
 	d.sel = func(i int) Selection {
 		t := &inv.Traces[i]

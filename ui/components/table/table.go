@@ -26,8 +26,11 @@ type Column struct {
 
 // Row is one prepared row. Cells are already sanitised.
 type Row struct {
-	Key    string
-	Cells  []string
+	Key   string
+	Cells []string
+	// Prefix is drawn before the first cell (a tree's indent and marker),
+	// so rows can share their prepared Cells.
+	Prefix string
 	Health int // a providers.Health* value or NoHealth
 	Faint  bool
 }
@@ -202,9 +205,19 @@ func (m *Model) layout() {
 
 // fit truncates or pads s to exactly w cells.
 func fit(s string, w int, right bool) string {
-	sw := ansi.StringWidth(s)
+	ascii := isASCII(s)
+	var sw int
+	if ascii {
+		sw = len(s)
+	} else {
+		sw = ansi.StringWidth(s)
+	}
 	if sw > w {
-		return ansi.Truncate(s, w, "…")
+		if ascii && w > 0 {
+			return s[:w-1] + "…"
+		}
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s) // a wide character may leave one cell
 	}
 	if right {
 		return strings.Repeat(" ", w-sw) + s
@@ -212,7 +225,18 @@ func fit(s string, w int, right bool) string {
 	return s + strings.Repeat(" ", w-sw)
 }
 
-func (m *Model) line(cells []string, title bool) string {
+// isASCII reports whether s is printable ASCII (one cell per byte): the
+// common case, measured without grapheme segmentation.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Model) line(cells []string, prefix string, title bool) string {
 	var b strings.Builder
 	first := true
 	for i, w := range m.widths {
@@ -228,6 +252,9 @@ func (m *Model) line(cells []string, title bool) string {
 			s = m.cols[i].Title
 		} else if i < len(cells) {
 			s = cells[i]
+			if i == 0 && prefix != "" {
+				s = prefix + s
+			}
 		}
 		b.WriteString(fit(s, w, m.cols[i].Right))
 	}
@@ -241,12 +268,12 @@ func (m *Model) View() string {
 	}
 	th := m.ctx.Theme
 	lines := make([]string, 0, m.height)
-	lines = append(lines, th.ColumnTitle.Render("  "+m.line(nil, true)))
+	lines = append(lines, th.ColumnTitle.Render("  "+m.line(nil, "", true)))
 	h := m.bodyHeight()
 	end := min(len(m.rows), m.offset+h)
 	for i := m.offset; i < end; i++ {
 		r := &m.rows[i]
-		text := m.line(r.Cells, false)
+		text := m.line(r.Cells, r.Prefix, false)
 		var style lipgloss.Style
 		switch {
 		case r.Faint:
