@@ -207,6 +207,13 @@ func TestPostgres(t *testing.T) {
 	if out != "2" {
 		t.Errorf("pg_stat_replication rows = %q, want 2", out)
 	}
+	names, err := c.Query(ctx, c.Primary, "SELECT application_name FROM pg_stat_replication ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names != "postgres-replica-1\npostgres-replica-2" {
+		t.Errorf("replica names = %q", names)
+	}
 	for _, r := range c.Replicas {
 		rec, err := c.Query(ctx, r, "SELECT pg_is_in_recovery()")
 		if err != nil {

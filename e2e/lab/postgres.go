@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -115,21 +116,24 @@ func StartPostgres(ctx context.Context, dir string, replicas int) (*PGCluster, e
 		c.Close()
 		return nil, err
 	}
+	// Clone and start the replicas in parallel.
+	addrs := make([]string, replicas)
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
 	for i := range replicas {
-		name := fmt.Sprintf("postgres-replica-%d", i+1)
-		data := filepath.Join(c.dataRoot, fmt.Sprintf("replica-%d", i+1))
-		host, port, _ := strings.Cut(c.Primary, ":")
-		if out, err := run(ctx, c.cred, filepath.Join(binDir, "pg_basebackup"), "-h", host, "-p", port, "-U", "postgres",
-			"-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			addrs[i], errs[i] = c.startReplica(ctx, i+1)
+		}()
+	}
+	wg.Wait()
+	for i := range replicas {
+		if errs[i] != nil {
 			c.Close()
-			return nil, &StartError{Component: name, Err: fmt.Errorf("pg_basebackup: %w", err), Log: lastLines(out, 30)}
+			return nil, errs[i]
 		}
-		addr, err := c.startServer(ctx, name, data)
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-		c.Replicas = append(c.Replicas, addr)
+		c.Replicas = append(c.Replicas, addrs[i])
 	}
 	err = waitFor(ctx, nil, func(ctx context.Context) error {
 		out, err := c.Query(ctx, c.Primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
@@ -146,6 +150,18 @@ func StartPostgres(ctx context.Context, dir string, replicas int) (*PGCluster, e
 		return nil, startErr("postgres", fmt.Errorf("replication did not start: %w", err), filepath.Join(dir, "postgres-primary.log"))
 	}
 	return c, nil
+}
+
+// startReplica clones the primary with pg_basebackup -R and starts it.
+func (c *PGCluster) startReplica(ctx context.Context, n int) (string, error) {
+	name := fmt.Sprintf("postgres-replica-%d", n)
+	data := filepath.Join(c.dataRoot, fmt.Sprintf("replica-%d", n))
+	host, port, _ := strings.Cut(c.Primary, ":")
+	if out, err := run(ctx, c.cred, filepath.Join(c.binDir, "pg_basebackup"), "-d", fmt.Sprintf("host=%s port=%s user=postgres application_name=%s", host, port, name),
+		"-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
+		return "", &StartError{Component: name, Err: fmt.Errorf("pg_basebackup: %w", err), Log: lastLines(out, 30)}
+	}
+	return c.startServer(ctx, name, data)
 }
 
 func appendFile(path, text string) error {
