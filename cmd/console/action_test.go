@@ -7,7 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
@@ -214,5 +217,73 @@ current-context: lab
 	}
 	if strings.Contains(got, "secret-token-value") {
 		t.Errorf("identity leaks the token: %q", got)
+	}
+}
+
+// lockedBuffer is a goroutine-safe buffer.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestActionInterruptCancels sends SIGINT (ctrl+c) to the console while
+// terraform runs a long apply: terraform stops, the command exits 1 with
+// status cancelled, and the attempt is audited.
+func TestActionInterruptCancels(t *testing.T) {
+	needTerraform(t)
+	isolate(t)
+	stack := t.TempDir()
+	main := "resource \"terraform_data\" \"slow\" {\n  input = \"x\"\n  provisioner \"local-exec\" { command = \"sleep 300\" }\n}\n"
+	if err := os.WriteFile(filepath.Join(stack, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"action", "apply", "--stack", stack, "--yes", "--json"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(stderr.String(), `"sleep 300"`) {
+		select {
+		case code := <-done:
+			t.Fatalf("exited %d before the apply blocked:\n%s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("apply never started:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("console did not stop after SIGINT")
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if r := decodeResult(t, stdout.String()); r.Status != "cancelled" {
+		t.Errorf("result %+v", r)
+	}
+	_, out, _ := cli(t, "audit", "--json")
+	var es []actions.AuditEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil || len(es) != 1 || es[0].Result != "cancelled" {
+		t.Errorf("audit %v %s", err, out)
 	}
 }
