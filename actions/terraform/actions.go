@@ -368,10 +368,14 @@ func (a *Action) applyPlan(ctx context.Context, out io.Writer, path string) erro
 	return a.stack.run(ctx, out, "apply", "-no-color", "-input=false", path)
 }
 
-// ticker prints the elapsed time every 10 seconds until stopped.
+// ticker prints the elapsed time every 10 seconds until stopped; stop
+// returns once the ticker has stopped writing.
 func ticker(out io.Writer, start time.Time) func() {
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		t := time.NewTicker(10 * time.Second)
 		defer t.Stop()
 		for {
@@ -384,7 +388,7 @@ func ticker(out io.Writer, start time.Time) func() {
 		}
 	}()
 	var once sync.Once
-	return func() { once.Do(func() { close(done) }) }
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
 func elapsed(start time.Time) string {
