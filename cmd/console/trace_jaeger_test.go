@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/e2e/workload"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
+)
+
+// TestTraceCommandsAgainstJaeger: the subcommands, against a real Jaeger fed
+// by the workload, name the injected fault and where it ran.
+func TestTraceCommandsAgainstJaeger(t *testing.T) {
+	j := lab.Jaeger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: j.OTLPHTTP, Protocol: "http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(context.Background())
+	slow, err := w.Request(ctx, workload.FaultSlow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Request(ctx, workload.FaultNone); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := jaeger.Dial(j.QueryGRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Wait until Jaeger has every span of the slow trace.
+	for {
+		tr, err := c.Get(ctx, slow.TraceID)
+		if err == nil && len(tr.Spans) >= 30 && slices.ContainsFunc(tr.Spans, func(s traces.Span) bool { return s.Operation == "GET /checkout" }) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("trace %s never complete in Jaeger: %v", slow.TraceID, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+
+	code, out, errs := runConsole(t, "--jaeger", j.QueryGRPC, "trace", "find", "--service", "frontend", "--min-duration", "250ms", "--json")
+	var sums []providers.TraceSummary
+	if code != 0 || json.Unmarshal([]byte(out), &sums) != nil || len(sums) != 1 || sums[0].TraceID != slow.TraceID {
+		t.Fatalf("find: exit %d %s %s", code, out, errs)
+	}
+	code, out, errs = runConsole(t, "--jaeger", j.QueryGRPC, "trace", "show", slow.TraceID, "--json")
+	if code != 0 {
+		t.Fatalf("show: exit %d %s", code, errs)
+	}
+	var r traces.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	var f *traces.Finding
+	for i := range r.Findings {
+		if r.Findings[i].Kind == traces.KindSlowDependency {
+			f = &r.Findings[i]
+		}
+	}
+	if f == nil || f.Service != "db" || f.Operation != "INSERT payments" || r.Root.Operation != "GET /checkout" {
+		t.Fatalf("report: root %+v findings %+v", r.Root, r.Findings)
+	}
+	if r.CriticalPath[0].Service != "db" || r.CriticalPath[0].Share < 0.5 {
+		t.Errorf("critical path %+v", r.CriticalPath)
+	}
+	if !slices.ContainsFunc(r.Locations, func(l traces.Location) bool {
+		return l.SpanID == f.SpanIDs[0] && l.Pod == workload.Places["db"].Pod && l.Node == workload.Places["db"].Node
+	}) {
+		t.Errorf("no db location for span %s: %+v", f.SpanIDs[0], r.Locations)
+	}
+	code, out, errs = runConsole(t, "--jaeger", j.QueryGRPC, "trace", "deps", "--json")
+	var deps []traces.Dependency
+	if code != 0 || json.Unmarshal([]byte(out), &deps) != nil || !slices.ContainsFunc(deps, func(d traces.Dependency) bool { return d.Parent == "payment" && d.Child == "db" }) {
+		t.Errorf("deps: exit %d %s %s", code, out, errs)
+	}
+	if code, _, _ = runConsole(t, "--jaeger", j.QueryGRPC, "trace", "show", "00000000000000000000000000000bad"); code != exitFailed {
+		t.Errorf("unknown trace: exit %d", code)
+	}
+}
