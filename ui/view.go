@@ -105,7 +105,7 @@ func (m *Model) tabs() string {
 // body draws the page and whatever is open over it.
 func (m *Model) body(w, h int) string {
 	th := m.ctx.Theme
-	if !m.ready {
+	if !m.ready || (m.active != "actions" && !m.state[m.active].applied) {
 		return fill(th.Muted.Render("  loading the estate…"), w, h)
 	}
 	switch m.mode {

@@ -78,7 +78,7 @@ func buildDatabases(in *Input) *listData {
 		name := san(db.Name)
 		d.rows = append(d.rows, table.Row{
 			Key: "database/" + name,
-			Cells: []string{"▾ " + name, san(db.Engine), common.Health(h), "", san(db.Region),
+			Cells: []string{name, san(db.Engine), common.Health(h), "", san(db.Region),
 				age(in.Now, db.LastBackup) + " ago", san(db.Status)},
 			Health: h,
 		})
@@ -90,7 +90,7 @@ func buildDatabases(in *Input) *listData {
 			mname := san(m.Name)
 			d.rows = append(d.rows, table.Row{
 				Key:    "member/" + name + "/" + mname,
-				Cells:  []string{"  " + mname, common.Role(m.Role), common.Health(mh), lag(m), san(m.Zone), "", san(m.Status)},
+				Cells:  []string{"└ " + mname, common.Role(m.Role), common.Health(mh), lag(m), san(m.Zone), "", san(m.Status)},
 				Health: mh,
 			})
 			d.texts = append(d.texts, common.Fold(name+" "+mname+" "+m.Role))
