@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 // cli runs the console in-process with an isolated config and state
@@ -285,5 +290,41 @@ func TestActionInterruptCancels(t *testing.T) {
 	var es []actions.AuditEntry
 	if err := json.Unmarshal([]byte(out), &es); err != nil || len(es) != 1 || es[0].Result != "cancelled" {
 		t.Errorf("audit %v %s", err, out)
+	}
+}
+
+// TestActionKubectlCLI drives kubectl actions from the command line
+// against a real kube-apiserver.
+func TestActionKubectlCLI(t *testing.T) {
+	_, err := exec.LookPath("kubectl")
+	lab.Require(t, "kubectl", err)
+	isolate(t)
+	k := lab.Kube(t)
+	ctx := context.Background()
+	if _, err := k.Client().CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--kubeconfig", k.Kubeconfig, "--context", "lab", "action"}
+	code, out, errOut := cli(t, append(base, "cordon", "node/n1", "--json")...)
+	if code != 0 || decodeResult(t, out).Status != "planned" {
+		t.Fatalf("plan only: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n, _ := k.Client().CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{}); n.Spec.Unschedulable {
+		t.Fatal("a plan-only cordon changed the node")
+	}
+	code, out, errOut = cli(t, append(base, "cordon", "node/n1", "--yes", "--json")...)
+	if r := decodeResult(t, out); code != 0 || r.Status != "succeeded" || !r.Verified {
+		t.Fatalf("cordon: exit %d %+v\n%s", code, r, errOut)
+	}
+	if n, _ := k.Client().CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{}); !n.Spec.Unschedulable {
+		t.Error("node not cordoned")
+	}
+	code, _, errOut = cli(t, append(base, "drain", "node/missing", "--yes")...)
+	if code != 3 || !strings.Contains(errOut, "not found") {
+		t.Errorf("missing node: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = cli(t, append([]string{"--readonly"}, append(base, "uncordon", "node/n1", "--yes")...)...)
+	if code != 3 || !strings.Contains(errOut, "read-only") {
+		t.Errorf("read-only: exit %d: %s", code, errOut)
 	}
 }
