@@ -9,6 +9,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/ui/components/table"
 	"github.com/opsconsole/console/ui/pages"
 )
 
@@ -241,3 +242,44 @@ func TestOpenTraceAndJump(t *testing.T) {
 		t.Errorf("jump should select pod %s, got %q", pod.Name, sel.Key)
 	}
 }
+
+func TestSortColumns(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 160, 48)
+	press(m, ":")
+	typeText(m, "nodes")
+	press(m, "enter", "s") // by NAME ascending
+	if !strings.Contains(screen(m), "NAME ▲") {
+		t.Fatalf("sort marker missing:\n%s", screen(m))
+	}
+	names := func() []string {
+		var out []string
+		for _, r := range m.byName["nodes"].(interface{ Table() *table.Model }).Table().Rows() {
+			out = append(out, r.Cells[0])
+		}
+		return out
+	}
+	asc := names()
+	for i := 1; i < len(asc); i++ {
+		if naturalOrder(asc[i], asc[i-1]) {
+			t.Errorf("not ascending at %d: %q after %q", i, asc[i], asc[i-1])
+		}
+	}
+	press(m, "S")
+	desc := names()
+	if !strings.Contains(screen(m), "NAME ▼") || desc[0] != asc[len(asc)-1] {
+		t.Errorf("reverse sort: first %q, want %q", desc[0], asc[len(asc)-1])
+	}
+	// filtering keeps the sort order
+	press(m, "/")
+	typeText(m, "eu-west")
+	f := names()
+	for i := 1; i < len(f); i++ {
+		if naturalOrder(f[i-1], f[i]) {
+			t.Errorf("filtered rows lost the descending order: %q before %q", f[i-1], f[i])
+		}
+	}
+}
+
+// naturalOrder reports a < b in the pages' natural order.
+func naturalOrder(a, b string) bool { return pages.NaturalLess(a, b) }

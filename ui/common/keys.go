@@ -8,7 +8,7 @@ type KeyMap struct {
 	Left, Right, Toggle, Enter, Back      key.Binding
 	Filter, Palette, Help, Quit, Refresh  key.Binding
 	Actions, Detail, Cancel, NextView     key.Binding
-	PrevView                              key.Binding
+	PrevView, Sort                        key.Binding
 }
 
 // DefaultKeyMap returns the console's keys.
@@ -38,5 +38,6 @@ func DefaultKeyMap() *KeyMap {
 		Cancel:   b("x", "cancel run", "x"),
 		NextView: b("tab", "next view", "tab"),
 		PrevView: b("shift+tab", "previous view", "shift+tab"),
+		Sort:     b("s/S", "sort/reverse", "s", "S"),
 	}
 }

@@ -22,6 +22,7 @@ func NewDatabases(ctx *common.Context) Page {
 		{Title: "STATUS", Width: 10, Grow: true},
 	}
 	p := newListPage(ctx, "db", "DBs", cols, buildDatabases)
+	p.sortable = false // members stay under their cluster
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
 	return p
 }

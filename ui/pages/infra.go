@@ -22,7 +22,7 @@ func NewASGs(ctx *common.Context) Page {
 		{Title: "ZONES", Width: 14, Grow: true}, {Title: "TEMPLATE", Width: 12},
 	}
 	p := newListPage(ctx, "asg", "ASGs", cols, buildASGs)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
 	return p
 }
 
@@ -93,7 +93,7 @@ func NewLBs(ctx *common.Context) Page {
 		{Title: "DNS", Width: 20, Grow: true},
 	}
 	p := newListPage(ctx, "lb", "LBs", cols, buildLBs)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
 	return p
 }
 

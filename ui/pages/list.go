@@ -1,6 +1,9 @@
 package pages
 
 import (
+	"sort"
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -25,13 +28,23 @@ type listPage struct {
 	hints []key.Binding
 
 	tbl     table.Model
+	cols    []table.Column
 	data    *listData
 	filter  common.Filter
 	visible []int
+
+	// sorting: sortCol -1 keeps the sources' order; order is the rows'
+	// permutation, computed when the data or the sort changes (not per
+	// keystroke).
+	sortable bool
+	sortCol  int
+	desc     bool
+	order    []int
 }
 
 func newListPage(ctx *common.Context, name, title string, cols []table.Column, build func(*Input) *listData) *listPage {
-	return &listPage{ctx: ctx, name: name, title: title, build: build, tbl: table.New(ctx, cols), data: &listData{}}
+	return &listPage{ctx: ctx, name: name, title: title, build: build, tbl: table.New(ctx, cols), cols: cols,
+		data: &listData{}, sortable: true, sortCol: -1}
 }
 
 func (p *listPage) Name() string              { return p.name }
@@ -43,7 +56,7 @@ func (p *listPage) View() string              { return p.tbl.View() }
 func (p *listPage) KeyHints() []key.Binding   { return p.hints }
 func (p *listPage) Status() string            { return p.tbl.Position() }
 func (p *listPage) Table() *table.Model       { return &p.tbl }
-func (p *listPage) Apply(data any)            { p.data = data.(*listData); p.refilter(nil) }
+func (p *listPage) Apply(data any)            { p.data = data.(*listData); p.resort() }
 func (p *listPage) SetFilter(f common.Filter) { p.setFilter(f) }
 
 func (p *listPage) setFilter(f common.Filter) {
@@ -56,6 +69,9 @@ func (p *listPage) setFilter(f common.Filter) {
 }
 
 func (p *listPage) refilter(within []int) {
+	if within == nil {
+		within = p.order
+	}
 	p.visible = p.filter.Apply(p.data.texts, within)
 	rows := make([]table.Row, len(p.visible))
 	for i, j := range p.visible {
@@ -88,9 +104,91 @@ func (p *listPage) Focus(kind, name string) bool {
 	return false
 }
 
-// HandleKey implements the shared table navigation.
+// HandleKey implements the shared table navigation and sorting.
 func (p *listPage) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	if p.sortable {
+		switch k.String() {
+		case "s": // next sort column (after the last: the sources' order)
+			p.sortCol++
+			if p.sortCol >= len(p.cols) {
+				p.sortCol = -1
+			}
+			p.desc = false
+			p.resort()
+			return true, nil
+		case "S":
+			p.desc = !p.desc
+			p.resort()
+			return true, nil
+		}
+	}
 	return navigate(p.ctx.Keys, &p.tbl, k), nil
+}
+
+// resort recomputes the rows' order and the column titles, then filters.
+func (p *listPage) resort() {
+	p.order = nil
+	cols := append([]table.Column(nil), p.cols...)
+	if p.sortCol >= 0 && p.sortCol < len(cols) {
+		c, rows := p.sortCol, p.data.rows
+		p.order = make([]int, len(rows))
+		for i := range p.order {
+			p.order[i] = i
+		}
+		sort.SliceStable(p.order, func(a, b int) bool {
+			x, y := cell(rows[p.order[a]], c), cell(rows[p.order[b]], c)
+			if p.desc {
+				return NaturalLess(y, x)
+			}
+			return NaturalLess(x, y)
+		})
+		mark := " ▲"
+		if p.desc {
+			mark = " ▼"
+		}
+		cols[c].Title += mark
+	}
+	p.tbl.SetColumns(cols)
+	p.refilter(nil)
+}
+
+func cell(r table.Row, c int) string {
+	if c < len(r.Cells) {
+		return r.Cells[c]
+	}
+	return ""
+}
+
+// NaturalLess compares strings with their digit runs as numbers, so that
+// "ip-10-0-64-9" sorts before "ip-10-0-64-10" and "9" before "10".
+func NaturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // navigate applies the navigation keys to a table.

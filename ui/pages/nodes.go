@@ -21,7 +21,7 @@ func NewNodes(ctx *common.Context) Page {
 		{Title: "TYPE", Width: 10}, {Title: "AGE", Width: 4, Right: true},
 	}
 	p := newListPage(ctx, "nodes", "Nodes", cols, buildNodes)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
 	return p
 }
 

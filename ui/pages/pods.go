@@ -19,7 +19,7 @@ func NewPods(ctx *common.Context) Page {
 		{Title: "OWNER", Width: 16, Grow: true},
 	}
 	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions}
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
 	return p
 }
 
