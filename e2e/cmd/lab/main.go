@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -223,34 +224,41 @@ func run(check bool, perAZ, replicas int) error {
 	return nil
 }
 
-// consoleConfig builds the console's configuration for the lab.
-func consoleConfig(labDir string, e *labEnv) config.File {
-	env := config.Environment{
-		Regions: regions,
-		AWS:     config.AWS{EndpointURL: e.moto.URL, Refresh: config.Duration(10 * time.Second)},
-		Kube:    []config.KubeCluster{{Kubeconfig: e.kube.Kubeconfig, Context: lab.KubeContext}},
-		Jaeger:  e.jaeger.QueryGRPC,
-		Terraform: []config.Stack{{Name: "web", Dir: e.stack, Targets: map[string]string{
+// consoleConfig builds the console's configuration for the lab, with only
+// the keys that are set (see config.File for their meaning).
+func consoleConfig(labDir string, e *labEnv) map[string]any {
+	env := map[string]any{
+		"regions": regions,
+		"aws":     map[string]any{"endpoint_url": e.moto.URL, "refresh": "10s"},
+		"kube":    []any{map[string]any{"kubeconfig": e.kube.Kubeconfig, "context": lab.KubeContext}},
+		"jaeger":  e.jaeger.QueryGRPC,
+		"terraform": []any{map[string]any{"name": "web", "dir": e.stack, "targets": map[string]string{
 			"asg/" + e.aws.Regions[0].ASG: "terraform_data.asg",
 		}}},
-		Databases: []config.Database{
-			{Name: "sessions", Engine: "redis", Members: append([]string{e.redis.Primary}, e.redis.Replicas...),
-				Sentinels: e.redis.Sentinels, Master: e.redis.Master},
-			{Name: "orders-pg", Engine: "postgres", Members: append([]string{e.pg.Primary}, e.pg.Replicas...), DSN: e.pg.DSN},
+		"databases": []any{
+			map[string]any{"name": "sessions", "engine": "redis", "members": append([]string{e.redis.Primary}, e.redis.Replicas...),
+				"sentinels": e.redis.Sentinels, "master": e.redis.Master},
+			map[string]any{"name": "orders-pg", "engine": "postgres", "members": append([]string{e.pg.Primary}, e.pg.Replicas...), "dsn": e.pg.DSN},
 		},
 	}
-	return config.File{DefaultEnv: "lab", AuditLog: filepath.Join(labDir, "audit.jsonl"),
-		Environments: map[string]config.Environment{"lab": env}}
+	return map[string]any{"default_env": "lab", "audit_log": filepath.Join(labDir, "audit.jsonl"),
+		"environments": map[string]any{"lab": env}}
 }
 
 func writeConfig(path, labDir string, e *labEnv) error {
-	data, err := yaml.Marshal(consoleConfig(labDir, e))
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(consoleConfig(labDir, e)); err != nil {
 		return fmt.Errorf("encode console config: %w", err)
 	}
-	data = append([]byte("# Written by `make lab` (e2e/cmd/lab); valid while the lab runs.\n"), data...)
-	if _, err := config.Parse(data); err != nil {
+	data := append([]byte("# Written by `make lab` (e2e/cmd/lab); valid while the lab runs.\n"), buf.Bytes()...)
+	f, err := config.Parse(data)
+	if err != nil {
 		return fmt.Errorf("generated config does not parse: %w", err)
+	}
+	if got := f.Environments["lab"]; got.AWS.EndpointURL != e.moto.URL || len(got.Kube) != 1 || len(got.Databases) != 2 {
+		return fmt.Errorf("generated config lost settings: %+v", got)
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
