@@ -17,6 +17,10 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------
 apt_packages=(etcd-server redis-server redis-sentinel tmux)
+# PostgreSQL 15 is part of this kind of machine; install it only if absent.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	apt_packages+=(postgresql-15)
+fi
 
 install_packages() {
 	local missing=()
@@ -49,7 +53,7 @@ install_packages() {
 	# The packages start system services; the lab runs its own instances on
 	# free ports, so the system ones are stopped to keep the machine quiet.
 	local svc
-	for svc in etcd redis-server redis-sentinel; do
+	for svc in etcd redis-server redis-sentinel postgresql; do
 		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
 			"${sudo[@]}" systemctl stop "$svc" >/dev/null 2>&1 || true
 			"${sudo[@]}" systemctl disable "$svc" >/dev/null 2>&1 || true

@@ -1,8 +1,14 @@
 package lab
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"net/http"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -213,5 +219,70 @@ func TestSeedKube(t *testing.T) {
 	}
 	if len(rss.Items) != 2 || rss.Items[0].OwnerReferences[0].Kind != "Deployment" {
 		t.Errorf("replicasets in shop = %d, owners %v", len(rss.Items), rss.Items)
+	}
+}
+
+func TestSeedTraces(t *testing.T) {
+	j := Jaeger(t)
+	ctx := t.Context()
+	ids, failed, err := SeedTraces(ctx, j.OTLPHTTP, TraceSeedOptions{Traces: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 10 || len(failed) != 2 {
+		t.Fatalf("ids = %d, failed = %d; want 10 and 2", len(ids), len(failed))
+	}
+	want := []string{"cart", "checkout", "frontend", "orders", "payments"}
+	err = waitFor(ctx, nil, func(ctx context.Context) error {
+		got, err := jaegerServices(ctx, j.QueryHTTP)
+		if err != nil {
+			return err
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			return fmt.Errorf("services = %v", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A failing trace holds the bank-gateway timeout as an error span.
+	var failing string
+	for id := range failed {
+		failing = id
+	}
+	resp, err := http.Get("http://" + j.QueryHTTP + "/api/traces/" + failing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data []struct {
+			Spans []struct {
+				OperationName string `json:"operationName"`
+				Tags          []struct {
+					Key   string `json:"key"`
+					Value any    `json:"value"`
+				} `json:"tags"`
+			} `json:"spans"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Data) != 1 || len(out.Data[0].Spans) != 6 {
+		t.Fatalf("trace %s: %d traces, want 1 with 6 spans", failing, len(out.Data))
+	}
+	errSpans := 0
+	for _, s := range out.Data[0].Spans {
+		for _, tag := range s.Tags {
+			if tag.Key == "error" && tag.Value == true {
+				errSpans++
+			}
+		}
+	}
+	if errSpans != 4 {
+		t.Errorf("error spans = %d, want 4", errSpans)
 	}
 }
