@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -169,20 +170,18 @@ func (s *scanner) strBytes() []byte {
 	}
 	s.i++
 	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if c == '"' {
-			out := s.b[start:s.i]
-			s.i++
-			return out
-		}
-		if c == '\\' {
-			return s.unescape(start)
-		}
-		s.i++
+	q := bytes.IndexByte(s.b[start:], '"')
+	if q < 0 {
+		s.i = len(s.b)
+		s.fail("unexpected end of input in a string")
+		return nil
 	}
-	s.fail("unexpected end of input in a string")
-	return nil
+	if bytes.IndexByte(s.b[start:start+q], '\\') < 0 {
+		s.i = start + q + 1
+		return s.b[start : start+q]
+	}
+	s.i = start + bytes.IndexByte(s.b[start:], '\\')
+	return s.unescape(start)
 }
 
 func (s *scanner) unescape(start int) []byte {

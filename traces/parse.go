@@ -53,7 +53,7 @@ func Parse(b []byte) ([]*Trace, Format, error) {
 	p := &parser{s: s, otlpByID: map[string]*Trace{}}
 	// Jaeger spans go to one shared backing array, sized from a count of
 	// their operationName keys (each trace's spans are contiguous).
-	if hint := bytes.Count(b, []byte(`"operationName"`)); hint > 0 {
+	if hint := estimateCount(b, []byte(`"operationName"`)); hint > 0 {
 		p.all = make([]Span, 0, hint)
 	}
 	docs := 0
@@ -86,6 +86,16 @@ func Parse(b []byte) ([]*Trace, Format, error) {
 		return nil, "", fmt.Errorf("%w: the file holds no traces", ErrBadTraceFile)
 	}
 	return nil, "", fmt.Errorf("%w: neither Jaeger JSON (a \"data\" array of traces) nor OTLP JSON (\"resourceSpans\")", ErrBadTraceFile)
+}
+
+// estimateCount estimates the occurrences of sep in b from its first MiB.
+func estimateCount(b, sep []byte) int {
+	const sample = 1 << 20
+	if len(b) <= sample {
+		return bytes.Count(b, sep)
+	}
+	n := bytes.Count(b[:sample], sep)
+	return int(float64(n) * float64(len(b)) / sample * 1.05)
 }
 
 // parser decodes trace documents with a scanner.
@@ -245,15 +255,16 @@ func jaegerKVs(s *scanner, what string) []KeyValue {
 
 func (jb *jaegerBuilder) span(s *scanner) {
 	var sp Span
-	var traceID, procID string
+	var procID string
+	var traceID []byte
 	var start, dur int64
 	var embedded *processInfo
-	childOf, firstRef := "", ""
+	var childOf, firstRef []byte
 	off := s.i
 	s.object("span", func(k []byte) {
 		switch string(k) {
 		case "traceID":
-			traceID = s.str()
+			traceID = s.strBytes()
 		case "spanID":
 			sp.SpanID = normalizeID(s.str())
 		case "parentSpanID":
@@ -262,21 +273,21 @@ func (jb *jaegerBuilder) span(s *scanner) {
 			sp.Operation = s.istr()
 		case "references":
 			s.array("references", func() {
-				var typ, id string
+				var typ, id []byte
 				s.object("reference", func(k []byte) {
 					switch string(k) {
 					case "refType":
-						typ = s.istr()
+						typ = s.strBytes()
 					case "spanID":
-						id = s.str()
+						id = s.strBytes()
 					default:
 						s.skip()
 					}
 				})
-				if id != "" && firstRef == "" {
+				if len(id) > 0 && firstRef == nil {
 					firstRef = id
 				}
-				if id != "" && childOf == "" && strings.EqualFold(typ, "CHILD_OF") {
+				if len(id) > 0 && childOf == nil && bytes.EqualFold(typ, []byte("CHILD_OF")) {
 					childOf = id
 				}
 			})
@@ -330,12 +341,12 @@ func (jb *jaegerBuilder) span(s *scanner) {
 		return
 	}
 	if jb.t.TraceID == "" {
-		jb.t.TraceID = normalizeID(traceID)
+		jb.t.TraceID = normalizeID(string(traceID))
 	}
-	if childOf != "" {
-		sp.ParentID = normalizeID(childOf)
-	} else if sp.ParentID == "" && firstRef != "" {
-		sp.ParentID = normalizeID(firstRef)
+	if childOf != nil {
+		sp.ParentID = normalizeID(string(childOf))
+	} else if sp.ParentID == "" && firstRef != nil {
+		sp.ParentID = normalizeID(string(firstRef))
 	}
 	sp.Start = time.UnixMicro(start).UTC()
 	if dur > 0 {

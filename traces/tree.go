@@ -316,7 +316,7 @@ func (a *Analysis) computeCriticalPath() {
 		}
 	}
 	pos := slices.Clone(a.childStart[:n]) // next candidate child per span
-	segs := make([]Segment, 0, min(2*n+1, 1<<12))
+	segs := make([]Segment, 0, 2*n)       // at most one per child plus one per span
 	emit := func(i int32, s, e int64) {
 		if e > s {
 			segs = append(segs, Segment{Span: i, Start: time.Duration(s), End: time.Duration(e)})
