@@ -36,6 +36,7 @@ func clientFromKubeconfig(t *testing.T, path string) kubernetes.Interface {
 }
 
 func TestKube(t *testing.T) {
+	t.Parallel()
 	k := Kube(t)
 	ctx := t.Context()
 
@@ -87,6 +88,7 @@ func TestKube(t *testing.T) {
 }
 
 func TestMoto(t *testing.T) {
+	t.Parallel()
 	a := Moto(t)
 	out, err := ec2.NewFromConfig(a.Config(t.Context(), "eu-west-1")).DescribeRegions(t.Context(), &ec2.DescribeRegionsInput{})
 	if err != nil {
@@ -108,6 +110,7 @@ func TestMoto(t *testing.T) {
 }
 
 func TestJaeger(t *testing.T) {
+	t.Parallel()
 	j := Jaeger(t)
 	ctx := t.Context()
 	// Send one span over OTLP/HTTP (JSON) and find its service in the query API.
@@ -166,6 +169,7 @@ func jaegerServices(ctx context.Context, queryHTTP string) ([]string, error) {
 }
 
 func TestRedis(t *testing.T) {
+	t.Parallel()
 	r := Redis(t, 2, 3)
 	ctx := t.Context()
 	info, err := r.Do(ctx, r.Primary, "INFO", "replication")
@@ -198,6 +202,7 @@ func TestRedis(t *testing.T) {
 }
 
 func TestPostgres(t *testing.T) {
+	t.Parallel()
 	c := Postgres(t, 2)
 	ctx := t.Context()
 	out, err := c.Query(ctx, c.Primary, "SELECT count(*) FROM pg_stat_replication")
@@ -243,6 +248,7 @@ func TestPostgres(t *testing.T) {
 }
 
 func TestTerraform(t *testing.T) {
+	t.Parallel()
 	dir := TerraformDir(t, LabStack)
 	ctx := t.Context()
 	if out, err := TerraformInit(ctx, dir); err != nil {

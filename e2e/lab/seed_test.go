@@ -20,6 +20,7 @@ import (
 )
 
 func TestSeedAWS(t *testing.T) {
+	t.Parallel()
 	m := Moto(t)
 	ctx := t.Context()
 	regions := []string{"us-east-1", "eu-west-1"}
@@ -144,6 +145,7 @@ func TestSeedAWS(t *testing.T) {
 }
 
 func TestSeedKube(t *testing.T) {
+	t.Parallel()
 	k := Kube(t)
 	ctx := t.Context()
 	instances := SyntheticInstances(6, "us-east-1", "eu-west-1")
@@ -223,6 +225,7 @@ func TestSeedKube(t *testing.T) {
 }
 
 func TestSeedTraces(t *testing.T) {
+	t.Parallel()
 	j := Jaeger(t)
 	ctx := t.Context()
 	ids, failed, err := SeedTraces(ctx, j.OTLPHTTP, TraceSeedOptions{Traces: 10})
