@@ -44,7 +44,7 @@ func newStack(t *testing.T, mainTF string) *Stack {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(mainTF), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &Stack{Name: "lab", Dir: dir, Grace: 10 * time.Second, Timeout: 5 * time.Minute}
+	return &Stack{Name: "lab", Dir: dir, Grace: time.Minute, Timeout: 5 * time.Minute}
 }
 
 func newExecutor(t *testing.T, readOnly bool) (*actions.Executor, string) {
