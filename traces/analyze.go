@@ -342,9 +342,9 @@ func (h *int64Heap) Pop() any {
 //     together take at least SequentialShare of the parent: they could run
 //     in parallel.
 //   - pool_saturation: at least MinGroup siblings, at most K (2 <= K <= N-2)
-//     of them running at once, and at least 80% of those started after the
-//     first K start within a slot-free tolerance (max(2ms, 25% of the
-//     median sibling duration)) of another sibling's end: they waited for a
+//     of them running at once, and at least 75% of those started after the
+//     first K start within a slot-free tolerance (max(2ms, half the median
+//     sibling duration)) after another sibling's end: they waited for a
 //     slot in a pool of K.
 //   - lock_contention (serialised requests): at least MinGroup siblings
 //     issued together (their starts spread over less than 25% of the
@@ -401,8 +401,8 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 					Summary: fmt.Sprintf("%d sequential calls to %s %s from %s %s took %s one after another; in parallel they could take about %s",
 						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(sum), round(longest))})
 			case k >= 2 && len(g) >= k+2:
-				tol := max(2*time.Millisecond, median/4)
-				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.8*float64(late) {
+				tol := max(2*time.Millisecond, median/2)
+				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.75*float64(late) {
 					window := a.st[g[len(g)-1]] - a.st[g[0]]
 					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
 						Summary: fmt.Sprintf("%d calls to %s %s from %s %s ran at most %d at a time (a pool of %d?): %d waited for a free slot, adding about %s",

@@ -105,10 +105,16 @@ func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A normal trace has no findings (the baseline comparison is left out:
-	// timing noise between normal traces is not a fault).
-	if r := traces.NewReport(baseline[0], nil); len(r.Findings) != 0 {
-		t.Errorf("normal trace has findings: %+v", r.Findings)
+	// A normal trace has no fault findings. slow_dependency and the
+	// baseline comparison are left out: on a loaded machine a scheduling
+	// stall can make one span dominate a 30 ms trace, which is what those
+	// rules are meant to report.
+	for _, tr := range baseline {
+		for _, f := range traces.NewReport(tr, nil).Findings {
+			if f.Kind != traces.KindSlowDependency {
+				t.Errorf("normal trace %s has a finding: %+v", tr.TraceID, f)
+			}
+		}
 	}
 
 	tests := []struct {
