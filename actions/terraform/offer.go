@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
 )
 
 // Stacks offers the Terraform actions of an environment's stacks
@@ -65,5 +66,15 @@ func (ss Stacks) TargetKeys() []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// FromEnvironment returns the stacks an environment lists; relative
+// directories resolve against base (the config file's directory).
+func FromEnvironment(env config.Environment, base string) Stacks {
+	var out Stacks
+	for _, c := range env.Terraform {
+		out = append(out, FromConfig(c, base))
+	}
 	return out
 }

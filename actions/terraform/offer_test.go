@@ -3,8 +3,10 @@ package terraform
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
 )
 
 func TestStacksOffer(t *testing.T) {
@@ -38,5 +40,20 @@ func TestStacksOffer(t *testing.T) {
 	}
 	if got := ss.TargetKeys(); len(got) != 1 || got[0] != "asg/web" {
 		t.Errorf("TargetKeys = %v", got)
+	}
+}
+
+func TestFromEnvironmentResolvesRelativeDirs(t *testing.T) {
+	env := config.Environment{Terraform: []config.Stack{
+		{Name: "a", Dir: "infra/a", VarFiles: []string{"a.tfvars"}},
+		{Name: "b", Dir: "/abs/b", Timeout: config.Duration(time.Minute)},
+	}}
+	ss := FromEnvironment(env, "/etc/console")
+	if len(ss) != 2 || ss[0].Dir != "/etc/console/infra/a" || ss[0].VarFiles[0] != "/etc/console/a.tfvars" ||
+		ss[0].Timeout != DefaultTimeout || ss[1].Dir != "/abs/b" || ss[1].Timeout != time.Minute {
+		t.Errorf("stacks %+v %+v", ss[0], ss[1])
+	}
+	if ss.Find("b") != ss[1] || ss.Find("c") != nil {
+		t.Error("Find")
 	}
 }
