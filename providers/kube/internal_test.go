@@ -1,0 +1,85 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/opsconsole/console/actions"
+)
+
+func TestPagedListWatch(t *testing.T) {
+	var got []metav1.ListOptions
+	inner := &cache.ListWatch{ListWithContextFunc: func(_ context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		got = append(got, o)
+		return &corev1.PodList{Items: []corev1.Pod{*pod("shop", "a", "n1", nil)}}, nil
+	}}
+	lw := &pagedListWatch{lw: inner, pageSize: 500, trim: func(o runtime.Object) {
+		l := o.(*corev1.PodList)
+		for i := range l.Items {
+			l.Items[i] = *trimPod(&l.Items[i])
+		}
+	}}
+	tests := []struct {
+		in     metav1.ListOptions
+		wantRV string
+	}{
+		{metav1.ListOptions{ResourceVersion: "0"}, ""},                             // first list: consistent, paginated
+		{metav1.ListOptions{ResourceVersion: "", Continue: "tok", Limit: 500}, ""}, // next page
+		{metav1.ListOptions{ResourceVersion: "1234"}, "1234"},                      // re-list after a disconnect
+	}
+	for _, tt := range tests {
+		obj, err := lw.ListWithContext(t.Context(), tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := got[len(got)-1]
+		if o.Limit != 500 || o.ResourceVersion != tt.wantRV || o.Continue != tt.in.Continue {
+			t.Errorf("list %+v sent as %+v", tt.in, o)
+		}
+		if p := obj.(*corev1.PodList).Items[0]; p.Annotations != nil || len(p.Spec.Containers) != 0 {
+			t.Errorf("page not trimmed: %+v", p)
+		}
+	}
+	if !lw.IsWatchListSemanticsUnSupported() {
+		t.Error("paginated list watcher claims WatchList support")
+	}
+}
+
+type nopAction struct{}
+
+func (nopAction) Spec() actions.Spec          { return actions.Spec{Name: "cordon", Runner: "kubectl"} }
+func (nopAction) Check(context.Context) error { return nil }
+func (nopAction) Preview(context.Context, io.Writer) (actions.Plan, error) {
+	return actions.Plan{}, nil
+}
+func (nopAction) Run(context.Context, actions.Plan, io.Writer) error { return errors.New("ran") }
+func (nopAction) Verify(context.Context) (bool, string, error)       { return true, "", nil }
+
+func TestDeniedRefuses(t *testing.T) {
+	var a actions.Action = &Denied{Action: nopAction{}, Reason: "may not patch nodes"}
+	pm, ok := a.(Permitter)
+	if !ok {
+		t.Fatal("Denied is not a Permitter")
+	}
+	if allowed, why := pm.Allowed(); allowed || !strings.Contains(why, "not permitted by RBAC: may not patch nodes") {
+		t.Errorf("Allowed() = %v, %q", allowed, why)
+	}
+	ctx := t.Context()
+	_, perr := a.Preview(ctx, io.Discard)
+	for name, err := range map[string]error{"check": a.Check(ctx), "preview": perr, "run": a.Run(ctx, actions.Plan{}, io.Discard)} {
+		if !errors.Is(err, actions.ErrRefused) || !strings.Contains(err.Error(), "not permitted by RBAC") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if a.Spec().Name != "cordon" {
+		t.Errorf("spec lost: %+v", a.Spec())
+	}
+}
