@@ -43,7 +43,7 @@ func TestTraceCommandsAgainstJaeger(t *testing.T) {
 	// Wait until Jaeger has every span of the slow trace.
 	for {
 		tr, err := c.Get(ctx, slow.TraceID)
-		if err == nil && len(tr.Spans) >= 30 && slices.ContainsFunc(tr.Spans, func(s traces.Span) bool { return s.Operation == "GET /checkout" }) {
+		if err == nil && len(tr.Spans) >= workload.SpansPerRequest {
 			break
 		}
 		select {

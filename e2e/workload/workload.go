@@ -72,6 +72,12 @@ const (
 	PoolSize    = 2 // workers of the pool fault
 )
 
+// SpansPerRequest is the number of spans one order makes, whatever the
+// fault: frontend 2; checkout 3 + a client span per lookup and reservation;
+// inventory 2 per lookup and 3 per reservation; payment 2; db one per
+// query.
+const SpansPerRequest = 2 + (3 + Lookups + Items) + 2*Lookups + 3*Items + 2 + (Lookups + Items + 1)
+
 // Config configures the workload.
 type Config struct {
 	// OTLPEndpoint is the collector's host:port.

@@ -16,10 +16,7 @@ import (
 	"github.com/opsconsole/console/traces/jaeger"
 )
 
-// expectedSpans is the span count of one workload order when every call
-// succeeds: frontend 2, checkout 1+1+lookups+items+1, inventory
-// (1+1)*lookups + (1+1+1)*items, payment 2, db lookups+items+1.
-var expectedSpans = 2 + (3 + workload.Lookups + workload.Items) + 2*workload.Lookups + 3*workload.Items + 2 + (workload.Lookups + workload.Items + 1)
+const expectedSpans = workload.SpansPerRequest
 
 // waitTrace polls Jaeger until the trace has want spans (or the deadline).
 func waitTrace(ctx context.Context, t *testing.T, c *jaeger.Client, id string, want int) *traces.Trace {
