@@ -237,7 +237,18 @@ func TestLab(t *testing.T) {
 		if len(stale.Inv.Pods) != len(ok.Inv.Pods) || src.Error == "" || !src.UpdatedAt.Equal(ok.Inv.Sources[0].UpdatedAt) {
 			t.Errorf("stale snapshot: %d pods, source %+v", len(stale.Inv.Pods), src)
 		}
+		// A provider started while the API server is down reports an error
+		// (the source never had data) and starts by itself once it is back.
+		late, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: lab.KubeContext, RequestTimeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lateUpdates := runProvider(t, late)
+		waitUpdate(t, lateUpdates, 30*time.Second, "an error while the API server is down", func(u providers.Update) bool { return u.Err != nil })
 		k.Restart(t)
+		waitUpdate(t, lateUpdates, 60*time.Second, "a view once the API server is back", func(u providers.Update) bool {
+			return u.Inventory != nil && len(u.Inventory.Pods) == len(ok.Inv.Pods)
+		})
 		// Changes made after the restart arrive through the resumed watches.
 		if _, err := seedPod(ctx, c, "shop", "after-restart", "ip-10-0-2-10", nil); err != nil {
 			t.Fatal(err)
