@@ -144,11 +144,11 @@ func (a *Action) Check(ctx context.Context) error {
 // Preview runs init and the plan, saved to a plan file that Run applies.
 func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	out = nonNil(out)
-	if a.kind == KindUnlock {
-		return a.previewUnlock()
-	}
 	if err := a.stack.Init(ctx, out); err != nil {
 		return actions.Plan{}, err
+	}
+	if a.kind == KindUnlock {
+		return a.previewUnlock()
 	}
 	before, err := a.stack.Resources(ctx)
 	if err != nil {
@@ -309,14 +309,17 @@ func (a *Action) previewUnlock() (actions.Plan, error) {
 		Calls:     []string{"terraform force-unlock -force " + a.lockID},
 		Resources: []string{},
 	}
-	if l := a.stack.LocalLock(); l != nil {
-		if l.ID != a.lockID {
-			return p, fmt.Errorf("%w: the state's lock is %s, not %s", actions.ErrRefused, l.ID, a.lockID)
+	if a.stack.Backend() == "local" {
+		// The local backend's lock is an fcntl lock of a live process:
+		// force-unlock cannot release it, and a dead run's lock is gone
+		// with it (its leftover lock info file is ignored by terraform).
+		if l := a.stack.LocalLock(); l != nil {
+			return p, fmt.Errorf("%w: the local state is locked by a running terraform (%s); stop that process, force-unlock cannot release a local lock", actions.ErrRefused, l)
 		}
-		p.Text = "Releases " + l.String() + ".\nOnly do this when that run is dead: a live run may corrupt the state.\n"
-	} else {
-		p.Text = "Releases lock " + a.lockID + ". Only do this when the run holding it is dead.\n"
+		return p, fmt.Errorf("%w: the local state is not locked: nothing to unlock", actions.ErrRefused)
 	}
+	p.Text = fmt.Sprintf("Releases the %s backend's state lock %s.\nOnly do this when the run holding it is dead: a live run may corrupt the state.\n",
+		a.stack.Backend(), a.lockID)
 	return p, nil
 }
 
@@ -406,10 +409,17 @@ func (a *Action) Verify(ctx context.Context) (bool, string, error) {
 	case KindPlan:
 		return true, "plan only", nil
 	case KindUnlock:
-		if l := a.stack.LocalLock(); l != nil && l.ID == a.lockID {
-			return false, "lock " + a.lockID + " is still held", nil
+		// A plan takes and releases the lock: it works once the lock is gone.
+		_, _, cleanup, err := a.stack.plan(ctx, io.Discard, "-refresh=false")
+		var locked *LockedError
+		switch {
+		case errors.As(err, &locked):
+			return false, "still locked: " + locked.Lock.String(), nil
+		case err != nil:
+			return false, "", err
 		}
-		return true, "lock " + a.lockID + " released", nil
+		cleanup()
+		return true, "lock " + a.lockID + " released: the state can be locked again", nil
 	case KindApply:
 		plan, _, cleanup, err := a.stack.plan(ctx, io.Discard)
 		if err != nil {

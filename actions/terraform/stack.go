@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -357,13 +358,40 @@ func (s *Stack) localStatePath() string {
 	return filepath.Join(s.Dir, "terraform.tfstate.d", ws, "terraform.tfstate")
 }
 
-// LocalLock reads the lock info file the local backend writes while it
-// holds the state lock (nil when there is none). The file can outlive a
-// crashed terraform, so it is a hint; terraform's own error is the truth.
-func (s *Stack) LocalLock() *LockInfo {
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(s.localStatePath()), ".terraform.tfstate.lock.info"))
+// Backend is the stack's backend type from the initialised working
+// directory ("local" when none is configured).
+func (s *Stack) Backend() string {
+	b, err := os.ReadFile(filepath.Join(s.Dir, ".terraform", "terraform.tfstate"))
 	if err != nil {
+		return "local"
+	}
+	var cfg struct {
+		Backend *struct {
+			Type string `json:"type"`
+		} `json:"backend"`
+	}
+	if json.Unmarshal(b, &cfg) != nil || cfg.Backend == nil || cfg.Backend.Type == "" {
+		return "local"
+	}
+	return cfg.Backend.Type
+}
+
+// LocalLock reports the holder of a local-backend state lock, nil when
+// the state is not locked (or the backend is not local). The local
+// backend locks the state file with fcntl and writes the holder to
+// .terraform.tfstate.lock.info; a crashed run leaves that file behind
+// without the lock, so the lock itself is tested (F_GETLK).
+func (s *Stack) LocalLock() *LockInfo {
+	if s.Backend() != "local" {
 		return nil
+	}
+	state := s.localStatePath()
+	if !fcntlLocked(state) {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(state), ".terraform.tfstate.lock.info"))
+	if err != nil {
+		return &LockInfo{Path: state, Who: "unknown (no lock info)"}
 	}
 	var raw struct {
 		ID        string `json:"ID"`
@@ -373,10 +401,26 @@ func (s *Stack) LocalLock() *LockInfo {
 		Created   string `json:"Created"`
 		Path      string `json:"Path"`
 	}
-	if json.Unmarshal(b, &raw) != nil || raw.ID == "" {
-		return nil
+	if json.Unmarshal(b, &raw) != nil {
+		return &LockInfo{Path: state, Who: "unknown (unreadable lock info)"}
 	}
 	return &LockInfo{ID: raw.ID, Operation: raw.Operation, Who: raw.Who, Version: raw.Version, Created: raw.Created, Path: raw.Path}
+}
+
+// fcntlLocked reports whether another process holds an fcntl lock on path.
+// (This process never locks state files, so closing the descriptor
+// releases nothing.)
+func fcntlLocked(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
+		return false
+	}
+	return lk.Type != syscall.F_UNLCK
 }
 
 // Drift runs a refresh-only plan and lists the resources that changed
@@ -454,32 +498,49 @@ func (e *LockedError) Error() string {
 // Is makes a LockedError a refusal.
 func (e *LockedError) Is(target error) bool { return target == actions.ErrRefused }
 
-var lockField = regexp.MustCompile(`(?m)^\s*(ID|Path|Operation|Who|Version|Created):[ \t]*(.*?)\s*$`)
+var (
+	lockField  = regexp.MustCompile(`(?m)^\s*(ID|Path|Operation|Who|Version|Created):[ \t]*(.*?)\s*$`)
+	holderID   = regexp.MustCompile(`ID=([0-9A-Za-z-]+)`)
+	errMessage = regexp.MustCompile(`(?s)Error message:\s*(.*?)\s*(?:Lock Info:|$)`)
+)
 
 // ParseLockError extracts the lock holder from terraform's "Error acquiring
 // the state lock" output; ok is false when text is not a lock error.
+//
+// Most backends (local, s3, gcs, azurerm...) print the holder's lock info.
+// The http backend prints the lock it tried to take and names the holder
+// only by "ID=..." in the error message: then only that ID is reported.
 func ParseLockError(text string) (LockInfo, bool) {
 	i := strings.Index(text, "Error acquiring the state lock")
 	if i < 0 {
 		return LockInfo{}, false
 	}
+	text = text[i:]
 	var l LockInfo
-	for _, m := range lockField.FindAllStringSubmatch(text[i:], -1) {
-		switch m[1] {
-		case "ID":
-			if l.ID == "" {
-				l.ID = m[2]
+	if lockInfo := strings.Index(text, "Lock Info:"); lockInfo >= 0 {
+		for _, m := range lockField.FindAllStringSubmatch(text[lockInfo:], -1) {
+			switch m[1] {
+			case "ID":
+				if l.ID == "" {
+					l.ID = m[2]
+				}
+			case "Path":
+				l.Path = m[2]
+			case "Operation":
+				l.Operation = m[2]
+			case "Who":
+				l.Who = m[2]
+			case "Version":
+				l.Version = m[2]
+			case "Created":
+				l.Created = m[2]
 			}
-		case "Path":
-			l.Path = m[2]
-		case "Operation":
-			l.Operation = m[2]
-		case "Who":
-			l.Who = m[2]
-		case "Version":
-			l.Version = m[2]
-		case "Created":
-			l.Created = m[2]
+		}
+	}
+	if m := errMessage.FindStringSubmatch(text); m != nil {
+		msg := strings.Join(strings.Fields(m[1]), " ")
+		if h := holderID.FindStringSubmatch(msg); h != nil && h[1] != l.ID {
+			l = LockInfo{ID: h[1], Who: "unknown (the backend names only the lock ID)", Operation: "unknown", Created: "unknown", Path: l.Path}
 		}
 	}
 	return l, true

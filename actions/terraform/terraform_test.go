@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -417,6 +419,18 @@ Lock Info:
 	if l != want {
 		t.Errorf("got %+v want %+v", l, want)
 	}
+	httpText := `Error: Error acquiring the state lock
+
+Error message: HTTP remote state already locked:
+ID=0d7c1a52-1111-2222-3333-444455556666
+Lock Info:
+  ID:        1e1940cf-8ce9-3c7c-2503-2e09cfb6d9c1
+  Operation: OperationTypePlan
+  Who:       me@here
+`
+	if l, ok := ParseLockError(httpText); !ok || l.ID != "0d7c1a52-1111-2222-3333-444455556666" || l.Who == "me@here" {
+		t.Errorf("http backend lock parsed as %+v", l)
+	}
 	if _, ok := ParseLockError("Error: something else"); ok {
 		t.Error("non-lock error recognised as a lock")
 	}
@@ -477,5 +491,120 @@ output "who" { value = terraform_data.w.output }
 	}
 	if len(sum.Resources) != 1 || sum.LastApply.IsZero() || sum.Workspace != "dev" || sum.DriftChecked {
 		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestStaleLocalLockInfoIsNotALock leaves the lock info of a crashed run
+// next to a local state: terraform ignores it, so the console neither
+// reports a lock nor lets anyone "unlock" it.
+func TestStaleLocalLockInfoIsNotALock(t *testing.T) {
+	s := newStack(t, threeResources)
+	e, _ := newExecutor(t, false)
+	mustSucceed(t, e, s.Apply())
+	info := `{"ID":"5e1f0000-dead-beef-0000-000000000001","Operation":"OperationTypeApply","Who":"bob@crashed","Version":"1.11.4","Created":"2026-11-27T10:00:00Z","Path":"terraform.tfstate"}`
+	if err := os.WriteFile(filepath.Join(s.Dir, ".terraform.tfstate.lock.info"), []byte(info), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if l := s.LocalLock(); l != nil {
+		t.Fatalf("stale info reported as a lock: %+v", l)
+	}
+	res := e.Execute(context.Background(), s.Unlock("5e1f0000-dead-beef-0000-000000000001"), true, io.Discard)
+	if res.Status != actions.StatusRefused || !strings.Contains(res.Error, "not locked") {
+		t.Errorf("unlock of a stale local lock: %+v", res)
+	}
+	mustSucceed(t, e, s.Rebuild("terraform_data.a"))
+}
+
+// httpStateServer is a Terraform "http" backend: state under GET/POST,
+// locks under LOCK/UNLOCK, answering 423 with the holder when locked.
+type httpStateServer struct {
+	mu    sync.Mutex
+	state []byte
+	lock  []byte
+}
+
+func (h *httpStateServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	body, _ := io.ReadAll(r.Body)
+	switch r.Method {
+	case http.MethodGet:
+		if h.state == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Write(h.state)
+	case http.MethodPost:
+		h.state = body
+	case http.MethodDelete:
+		h.state = nil
+	case "LOCK":
+		if h.lock != nil {
+			w.WriteHeader(http.StatusLocked)
+			w.Write(h.lock)
+			return
+		}
+		h.lock = body
+	case "UNLOCK":
+		// A force-unlock sends no body; a normal unlock sends the lock info.
+		h.lock = nil
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+}
+
+func (h *httpStateServer) locked() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lock != nil
+}
+
+// TestRemoteLockReportedAndUnlocked uses the built-in http backend: a dead
+// client's lock is reported with its holder, an apply is refused, the
+// explicit unlock releases it, and the apply then works.
+func TestRemoteLockReportedAndUnlocked(t *testing.T) {
+	srv := &httpStateServer{}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	s := newStack(t, `
+terraform {
+  backend "http" {
+    address        = "`+ts.URL+`/state"
+    lock_address   = "`+ts.URL+`/state"
+    unlock_address = "`+ts.URL+`/state"
+  }
+}
+`+threeResources)
+	e, _ := newExecutor(t, false)
+	mustSucceed(t, e, s.Apply())
+	if s.Backend() != "http" {
+		t.Fatalf("backend %q", s.Backend())
+	}
+	srv.mu.Lock()
+	srv.lock = []byte(`{"ID":"0d7c1a52-1111-2222-3333-444455556666","Operation":"OperationTypeApply","Info":"","Who":"carol@ci-runner-7","Version":"1.11.4","Created":"2026-11-27T09:58:00Z","Path":""}`)
+	srv.mu.Unlock()
+
+	res := e.Execute(context.Background(), s.Teardown(), true, io.Discard)
+	if res.Status != actions.StatusRefused {
+		t.Fatalf("teardown under a held lock: %+v", res)
+	}
+	// The http backend names the holder only by its ID.
+	if !strings.Contains(res.Error, "0d7c1a52-1111-2222-3333-444455556666") || strings.Contains(res.Error, "OperationTypePlan") {
+		t.Errorf("lock error %q: want the holder's ID, not our own attempted lock", res.Error)
+	}
+	if !srv.locked() {
+		t.Fatal("the console released a lock on its own")
+	}
+	// Plan only: nothing released.
+	if res := e.Execute(context.Background(), s.Unlock("0d7c1a52-1111-2222-3333-444455556666"), false, io.Discard); res.Status != actions.StatusPlanned || !srv.locked() {
+		t.Fatalf("plan-only unlock %+v (locked %v)", res, srv.locked())
+	}
+	res = mustSucceed(t, e, s.Unlock("0d7c1a52-1111-2222-3333-444455556666"))
+	if !res.Verified || srv.locked() {
+		t.Errorf("unlock %+v (locked %v)", res, srv.locked())
+	}
+	mustSucceed(t, e, s.Teardown())
+	if got := ids(t, s); len(got) != 0 {
+		t.Errorf("resources left: %v", got)
 	}
 }
