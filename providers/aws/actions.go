@@ -46,11 +46,15 @@ var errNotFound = errors.New("not found")
 //   - member (a reader of an RDS cluster; Namespace or Cluster names the
 //     cluster): failover promoting that reader
 //
-// Other values are built with the exported constructors.
+// Before the first refresh, only what the ref alone allows is offered
+// (instance: both terminates; database: failover, snapshot; member with its
+// cluster: failover), in Ref.Region or the only configured region; Check
+// verifies the target before anything runs. Other values (any desired
+// capacity, a given snapshot) are built with the exported constructors.
 func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	inv := p.Last()
 	if inv == nil {
-		return nil
+		return p.offerUnread(ref)
 	}
 	inRegion := func(r string) bool { return ref.Region == "" || ref.Region == r }
 	var out []actions.Action
@@ -108,6 +112,34 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		}
 	}
 	return out
+}
+
+// offerUnread offers what the ref alone allows before the first refresh
+// (a subcommand builds the providers without running them); each action's
+// Check verifies the target on the API before anything runs.
+func (p *Provider) offerUnread(ref actions.Ref) []actions.Action {
+	region := ref.Region
+	if region == "" && len(p.regions) == 1 {
+		region = p.regions[0]
+	}
+	if region == "" || p.clients[region] == nil {
+		return nil
+	}
+	switch ref.Kind {
+	case "instance":
+		return []actions.Action{p.TerminateInstance(region, ref.Name, false), p.TerminateInstance(region, ref.Name, true)}
+	case "database":
+		return []actions.Action{p.Failover(region, ref.Name, ""), p.Snapshot(region, ref.Name, "")}
+	case "member":
+		cluster := ref.Namespace
+		if cluster == "" {
+			cluster = ref.Cluster
+		}
+		if cluster != "" {
+			return []actions.Action{p.Failover(region, cluster, ref.Name)}
+		}
+	}
+	return nil
 }
 
 func hasReplica(d providers.Database) bool {

@@ -229,9 +229,30 @@ func TestNewAndOfferWithoutData(t *testing.T) {
 	if p.Name() != "aws" || p.Kind() != "aws" {
 		t.Errorf("name %q kind %q", p.Name(), p.Kind())
 	}
-	// Before the first refresh nothing is offered.
-	if as := p.Offer(actions.Ref{Kind: "asg", Name: "web"}); len(as) != 0 {
-		t.Errorf("offered %d actions without data", len(as))
+	// Before the first refresh only what the ref alone allows is offered.
+	tests := []struct {
+		ref  actions.Ref
+		want []string
+	}{
+		{actions.Ref{Kind: "asg", Name: "web"}, nil},
+		{actions.Ref{Kind: "instance", Name: "i-1"}, []string{ActTerminate, ActTerminateDecrement}},
+		{actions.Ref{Kind: "instance", Region: "eu-west-1", Name: "i-1"}, nil},
+		{actions.Ref{Kind: "database", Name: "orders"}, []string{ActFailover, ActSnapshot}},
+		{actions.Ref{Kind: "member", Namespace: "orders", Name: "orders-2"}, []string{ActFailover}},
+		{actions.Ref{Kind: "member", Name: "orders-2"}, nil},
+		{actions.Ref{Kind: "pod", Name: "x"}, nil},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, a := range p.Offer(tc.ref) {
+			got = append(got, a.Spec().Name)
+			if a.Spec().Target.Region != "us-east-1" {
+				t.Errorf("%v: target %+v", tc.ref, a.Spec().Target)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("Offer(%v) before data = %v, want %v", tc.ref, got, tc.want)
+		}
 	}
 	// An action for an unconfigured region fails its check with a clear error.
 	err = p.SetDesiredCapacity("mars-1", "web", 1).Check(context.Background())
