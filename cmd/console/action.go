@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,6 +73,7 @@ stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
 		terraform.KindTeardown, terraform.KindRecreate, terraform.KindUnlock} {
 		cmd.AddCommand(newTerraformActionCmd(a, k))
 	}
+	cmd.AddCommand(newStackStateCmd(a))
 	for _, v := range []string{kubectl.VerbRestart, kubectl.VerbScale, kubectl.VerbCordon,
 		kubectl.VerbUncordon, kubectl.VerbDrain, kubectl.VerbDeletePod} {
 		cmd.AddCommand(newKubeActionCmd(a, v))
@@ -136,6 +139,87 @@ func newTerraformActionCmd(a *app, kind string) *cobra.Command {
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// newStackStateCmd prints a stack's state summary (changes nothing, so it
+// is not an action and is not audited).
+func newStackStateCmd(a *app) *cobra.Command {
+	var stack string
+	var drift, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "state --stack STACK",
+		Short: "Show a Terraform stack's state: resources, serial, last apply, lock, drift (--drift)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			st, err := resolveStack(s, stack)
+			if err != nil {
+				return err
+			}
+			sum, err := st.Summarize(cmd.Context(), drift, &lineSanitizer{w: a.stderr})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if sum.Resources == nil {
+					sum.Resources = []terraform.Resource{}
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(sum)
+			}
+			fmt.Fprintf(a.stdout, "stack %s (%s)\n", sanitizeLine(sum.Stack), sanitizeLine(sum.Dir))
+			if sum.Workspace != "" {
+				fmt.Fprintf(a.stdout, "workspace  %s\n", sanitizeLine(sum.Workspace))
+			}
+			fmt.Fprintf(a.stdout, "serial     %d  lineage %s\n", sum.Serial, sanitizeLine(sum.Lineage))
+			if !sum.LastApply.IsZero() {
+				fmt.Fprintf(a.stdout, "last apply %s (%s ago)\n", sum.LastApply.Local().Format(time.RFC3339), time.Since(sum.LastApply).Round(time.Second))
+			}
+			if sum.Lock != nil {
+				fmt.Fprintf(a.stdout, "LOCKED     %s\n", sanitizeLine(sum.Lock.String()))
+			}
+			switch {
+			case !sum.DriftChecked:
+				fmt.Fprintln(a.stdout, "drift      not checked (--drift runs a refresh-only plan)")
+			case len(sum.Drift) == 0:
+				fmt.Fprintln(a.stdout, "drift      none")
+			default:
+				fmt.Fprintf(a.stdout, "drift      %d: %s\n", len(sum.Drift), sanitizeLine(strings.Join(sum.Drift, ", ")))
+			}
+			fmt.Fprintf(a.stdout, "resources  %d\n", len(sum.Resources))
+			for _, r := range sum.Resources {
+				fmt.Fprintf(a.stdout, "  %s  %s\n", sanitizeLine(r.Address), sanitizeLine(r.ID))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&stack, "stack", "", "stack name from the config file, or a directory")
+	cmd.Flags().BoolVar(&drift, "drift", false, "also run a refresh-only plan to find drift")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// lineSanitizer writes outside output (terraform's log) line by line,
+// sanitised.
+type lineSanitizer struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (l *lineSanitizer) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		fmt.Fprintln(l.w, actions.SanitizeLine(string(l.buf[:i])))
+		l.buf = l.buf[i+1:]
+	}
 }
 
 // resolveStack finds a stack by name in the environment, else takes the

@@ -328,3 +328,41 @@ func TestActionKubectlCLI(t *testing.T) {
 		t.Errorf("read-only: exit %d: %s", code, errOut)
 	}
 }
+
+func TestActionStateCLI(t *testing.T) {
+	needTerraform(t)
+	isolate(t)
+	stack := t.TempDir()
+	if err := os.WriteFile(filepath.Join(stack, "main.tf"), []byte(`resource "terraform_data" "a" { input = "a" }`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli(t, "action", "apply", "--stack", stack, "--yes"); code != 0 {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := cli(t, "action", "state", "--stack", stack, "--drift", "--json")
+	if code != 0 {
+		t.Fatalf("state: exit %d: %s", code, errOut)
+	}
+	var sum struct {
+		Resources []struct {
+			Address string `json:"address"`
+			ID      string `json:"id"`
+		} `json:"resources"`
+		Serial       int      `json:"serial"`
+		Drift        []string `json:"drift"`
+		DriftChecked bool     `json:"drift_checked"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(sum.Resources) != 1 || sum.Resources[0].Address != "terraform_data.a" || sum.Resources[0].ID == "" ||
+		sum.Serial == 0 || !sum.DriftChecked || len(sum.Drift) != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	// Reading the state is not an action: nothing more is audited.
+	_, out, _ = cli(t, "audit", "--json")
+	var es []actions.AuditEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil || len(es) != 1 {
+		t.Errorf("audit after state: %v %s", err, out)
+	}
+}
