@@ -94,6 +94,43 @@ type Finding struct {
 	SpanIDs   []string `json:"span_ids"`
 	Service   string   `json:"service"`
 	Operation string   `json:"operation"`
+
+	// group merges the same finding under several parents of one kind.
+	group string
+}
+
+// mergeGroups folds findings of the same kind, service, operation and
+// parent operation (one per parent span) into one, listing every parent's
+// spans (up to maxIDs) and saying how many parents showed it.
+func mergeGroups(fs []Finding) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	count := map[string]int{}
+	for _, f := range fs {
+		if f.group == "" {
+			out = append(out, f)
+			continue
+		}
+		k := f.Kind + "\x00" + f.Service + "\x00" + f.Operation + "\x00" + f.group
+		count[k]++
+		if i, ok := at[k]; ok {
+			o := &out[i]
+			for _, id := range f.SpanIDs {
+				if len(o.SpanIDs) < maxIDs {
+					o.SpanIDs = append(o.SpanIDs, id)
+				}
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, f)
+	}
+	for k, i := range at {
+		if n := count[k]; n > 1 {
+			out[i].Summary += fmt.Sprintf(" (seen under %d %s spans)", n, out[i].group)
+		}
+	}
+	return out
 }
 
 // Location is where a span ran.
@@ -149,7 +186,7 @@ func ReportOf(a *Analysis, baseline []*Trace) *Report {
 			Summary: fmt.Sprintf("error started in %s %s: %s (propagated through %d spans to the root)", o.Service, o.Operation, orDash(o.Message), len(o.Chain)-1)})
 	}
 	waits := waitingSpans(a)
-	r.Findings = append(r.Findings, siblingFindings(a, keys)...)
+	r.Findings = append(r.Findings, mergeGroups(siblingFindings(a, keys))...)
 	r.Findings = append(r.Findings, lockFindings(a, keys, waits)...)
 	r.Findings = append(r.Findings, slowDependency(a, waits)...)
 	var same []*Trace
@@ -374,6 +411,7 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 				continue
 			}
 			name := keys.names[keys.key[g[0]]]
+			parentName := spans[p].Service + " " + spans[p].Operation
 			// Concurrency and slot-freed starts.
 			h = h[:0]
 			k := 0
@@ -397,20 +435,20 @@ func siblingFindings(a *Analysis, keys *keyTable) []Finding {
 			parentDur := spans[p].Duration
 			switch {
 			case k == 1 && parentDur > 0 && float64(sum) >= SequentialShare*float64(parentDur):
-				out = append(out, Finding{Kind: KindSequentialCalls, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+				out = append(out, Finding{Kind: KindSequentialCalls, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation, group: parentName,
 					Summary: fmt.Sprintf("%d sequential calls to %s %s from %s %s took %s one after another; in parallel they could take about %s",
 						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(sum), round(longest))})
 			case k >= 2 && len(g) >= k+2:
 				tol := max(2*time.Millisecond, median/2)
 				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.75*float64(late) {
 					window := a.st[g[len(g)-1]] - a.st[g[0]]
-					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation, group: parentName,
 						Summary: fmt.Sprintf("%d calls to %s %s from %s %s ran at most %d at a time (a pool of %d?): %d waited for a free slot, adding about %s",
 							len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, k, k, n, round(time.Duration(window)))})
 				}
 			}
 			if serialised(a, g, shortest) {
-				out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, byEnd(a, g)), Service: name.service, Operation: name.operation,
+				out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, byEnd(a, g)), Service: name.service, Operation: name.operation, group: parentName,
 					Summary: fmt.Sprintf("%d concurrent calls to %s %s from %s %s finished one at a time (%s to %s): serialised on a shared resource",
 						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(shortest), round(longest))})
 			}

@@ -167,3 +167,25 @@ func TestDependenciesAndSummary(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+func TestSameFindingUnderSeveralParentsIsMerged(t *testing.T) {
+	s := []sp{{id: "r", start: 0, end: 200, service: "checkout", op: "PlaceOrder"}}
+	for p := 0; p < 2; p++ {
+		pid := fmt.Sprintf("g%d", p)
+		base := float64(100 * p)
+		s = append(s, sp{id: pid, parent: "r", start: base, end: base + 90, service: "inventory", op: "GetItem"})
+		for i := 0; i < 4; i++ {
+			s = append(s, sp{id: fmt.Sprintf("%s-q%d", pid, i), parent: pid, start: base + float64(1+20*i), end: base + float64(1+20*i+18), service: "inventory", op: "Query"})
+		}
+	}
+	r := NewReport(mkTrace(s...), nil)
+	var seq []Finding
+	for _, f := range r.Findings {
+		if f.Kind == KindSequentialCalls {
+			seq = append(seq, f)
+		}
+	}
+	if len(seq) != 1 || len(seq[0].SpanIDs) != 8 || !strings.Contains(seq[0].Summary, "seen under 2 inventory GetItem spans") {
+		t.Fatalf("sequential findings %+v", seq)
+	}
+}

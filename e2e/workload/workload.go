@@ -16,6 +16,8 @@
 //   - FaultSequential: checkout looks items up one after another.
 //   - FaultPool: checkout looks items up through a pool of 2 workers.
 //   - FaultSlow: db answers payment's query slowly.
+//   - FaultNPlusOne: inventory reads each item's attributes with one query
+//     each (N+1 queries), more calls than the baseline.
 package workload
 
 import (
@@ -56,10 +58,11 @@ const (
 	FaultSequential Fault = "sequential"
 	FaultPool       Fault = "pool"
 	FaultSlow       Fault = "slow"
+	FaultNPlusOne   Fault = "nplus1"
 )
 
 // Faults lists every fault.
-var Faults = []Fault{FaultError, FaultLock, FaultSequential, FaultPool, FaultSlow}
+var Faults = []Fault{FaultError, FaultLock, FaultSequential, FaultPool, FaultSlow, FaultNPlusOne}
 
 // Timings of the workload's work.
 const (
@@ -67,16 +70,26 @@ const (
 	StockUpdate = 10 * time.Millisecond // db UPDATE stock (under the lock)
 	Query       = 8 * time.Millisecond  // an ordinary db query (INSERT payments)
 	SlowQuery   = 300 * time.Millisecond
+	Attributes  = 4                    // extra queries per lookup of FaultNPlusOne
+	AttrQuery   = 2 * time.Millisecond // one of those queries
 	Items       = 4 // items reserved per order
 	Lookups     = 6 // items looked up per order
 	PoolSize    = 2 // workers of the pool fault
 )
 
-// SpansPerRequest is the number of spans one order makes, whatever the
-// fault: frontend 2; checkout 3 + a client span per lookup and reservation;
-// inventory 2 per lookup and 3 per reservation; payment 2; db one per
-// query.
+// SpansPerRequest is the number of spans one order makes (every fault but
+// FaultNPlusOne): frontend 2; checkout 3 + a client span per lookup and
+// reservation; inventory 2 per lookup and 3 per reservation; payment 2; db
+// one per query.
 const SpansPerRequest = 2 + (3 + Lookups + Items) + 2*Lookups + 3*Items + 2 + (Lookups + Items + 1)
+
+// Spans is the number of spans an order with fault f makes.
+func Spans(f Fault) int {
+	if f == FaultNPlusOne {
+		return SpansPerRequest + 2*Attributes*Lookups // a client and a db span per extra query
+	}
+	return SpansPerRequest
+}
 
 // Config configures the workload.
 type Config struct {
@@ -532,6 +545,13 @@ func (s *inventoryServer) handle(ctx context.Context, c *call) error {
 		if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "SELECT item", Fault: c.Fault, Item: c.Item}); err != nil {
 			return fail(span, err)
 		}
+		if c.Fault == FaultNPlusOne {
+			for a := 0; a < Attributes; a++ {
+				if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "SELECT attribute", Fault: c.Fault, Item: c.Item}); err != nil {
+					return fail(span, err)
+				}
+			}
+		}
 		return nil
 	case "Reserve":
 		mu := &s.itemLocks[c.Item%len(s.itemLocks)]
@@ -576,6 +596,8 @@ func (s *dbServer) handle(ctx context.Context, c *call) error {
 	switch c.SQL {
 	case "SELECT item":
 		d = ItemLookup
+	case "SELECT attribute":
+		d = AttrQuery
 	case "UPDATE stock":
 		d = StockUpdate
 	case "INSERT payments":
