@@ -18,7 +18,7 @@ import (
 func main() {
 	otlp := flag.String("otlp", "127.0.0.1:4317", "OTLP collector host:port")
 	proto := flag.String("protocol", "grpc", "OTLP protocol: grpc or http")
-	fault := flag.String("fault", "", "fault: error, lock, sequential, pool, slow, all (empty: none)")
+	fault := flag.String("fault", "", "fault: error, lock, sequential, pool, slow, nplus1, all (empty: none)")
 	n := flag.Int("requests", 1, "requests per fault")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
