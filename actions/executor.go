@@ -259,7 +259,8 @@ func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt t
 // in ErrRefused; a failed preview is audited as failed. dataAt is when the
 // data the action was chosen from was read (zero: not checked).
 func (e *Executor) Prepare(ctx context.Context, a Action, dataAt time.Time) (*Pending, error) {
-	return e.prepare(ctx, a, dataAt, io.Discard)
+	p, _, err := e.prepare(ctx, a, dataAt, io.Discard)
+	return p, err
 }
 
 // PrepareOutput is Prepare with the preview's progress (e.g. terraform's
@@ -268,20 +269,23 @@ func (e *Executor) PrepareOutput(ctx context.Context, a Action, dataAt time.Time
 	if out == nil {
 		out = io.Discard
 	}
-	return e.prepare(ctx, a, dataAt, prefixWriter(out))
+	p, _, err := e.prepare(ctx, a, dataAt, prefixWriter(out))
+	return p, err
 }
 
-func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, error) {
+// prepare returns the pending action, or the audit id of the refused or
+// failed attempt and the error.
+func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, string, error) {
 	start := time.Now()
 	s := e.spec(a)
 	id := newID()
 	why, err := e.preconditions(ctx, a, s, dataAt)
 	if err != nil {
 		e.record(id, s, Plan{}, Result{Status: statusFor(ctx, err), Error: err.Error(), Duration: time.Since(start)})
-		return nil, fmt.Errorf("%s %s: %w", s.Name, s.Target, err)
+		return nil, id, fmt.Errorf("%s %s: %w", s.Name, s.Target, err)
 	}
 	if why != "" {
-		return nil, e.refuse(id, s, Plan{}, start, "%s %s: %s", s.Name, s.Target, why)
+		return nil, id, e.refuse(id, s, Plan{}, start, "%s %s: %s", s.Name, s.Target, why)
 	}
 	plan, err := a.Preview(ctx, out)
 	if err == nil {
@@ -289,19 +293,20 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 		if after := a.Spec(); after.Effect > s.Effect {
 			s.Effect = after.Effect
 			if ok, why := e.Allowed(s.Effect); !ok {
-				return nil, e.refuse(id, s, plan, start, "%s %s: %s", s.Name, s.Target, why)
+				discard(a)
+				return nil, id, e.refuse(id, s, plan, start, "%s %s: %s", s.Name, s.Target, why)
 			}
 		}
 	}
 	if err != nil {
 		if errors.Is(err, ErrRefused) {
 			e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
-			return nil, err
+			return nil, id, err
 		}
 		e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + err.Error(), Duration: time.Since(start)})
-		return nil, fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err)
+		return nil, id, fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err)
 	}
-	return &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}, nil
+	return &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}, id, nil
 }
 
 func statusFor(ctx context.Context, err error) string {
@@ -458,8 +463,9 @@ func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.
 	}
 	s := e.spec(a)
 	base := Result{Action: s.Name, Target: s.Target.String()}
-	p, err := e.prepare(ctx, a, time.Time{}, prefixWriter(progress))
+	p, id, err := e.prepare(ctx, a, time.Time{}, prefixWriter(progress))
 	if err != nil {
+		base.AuditID = id
 		base.Error = err.Error()
 		base.Status = StatusFailed
 		switch {

@@ -144,7 +144,7 @@ func TestExecuteStatuses(t *testing.T) {
 				got.Target != "deployment/shop/web" || got.AuditID == "" {
 				t.Errorf("audit entry %+v", got)
 			}
-			if res.AuditID != "" && res.AuditID != got.AuditID {
+			if res.AuditID != got.AuditID {
 				t.Errorf("result audit id %q != audit line %q", res.AuditID, got.AuditID)
 			}
 			if tt.wantStatus == StatusSucceeded {
