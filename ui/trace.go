@@ -18,6 +18,9 @@ import (
 // traceTimeout bounds fetching one trace.
 const traceTimeout = 30 * time.Second
 
+// baselineTraces is how many other traces a trace is compared with.
+const baselineTraces = 20
+
 // traceViewer is the trace view component (ui/traceview, or spanList
 // when that is unavailable).
 type traceViewer interface {
@@ -58,7 +61,15 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		if err != nil {
 			return traceMsg{req: req, id: id, err: err}
 		}
-		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, nil)}
+		// compare with other traces of the same root operation, as
+		// `console trace show` does (none when the search fails)
+		var baseline []*traces.Trace
+		if len(t.Spans) > 0 {
+			root := traces.Summary(t)
+			baseline, _ = src.Find(cctx, traces.Query{Service: root.Service, Operation: root.Operation,
+				Lookback: traces.DefaultLookback, Limit: baselineTraces + 1})
+		}
+		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, baseline)}
 	}
 }
 
