@@ -18,6 +18,7 @@ import (
 	"github.com/opsconsole/console/actions/kubectl"
 	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers"
 )
 
 func init() { subcommands = append(subcommands, newActionCmd) }
@@ -74,6 +75,7 @@ stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
 		cmd.AddCommand(newTerraformActionCmd(a, k))
 	}
 	cmd.AddCommand(newStackStateCmd(a))
+	cmd.AddCommand(newOfferedActionCmd(a))
 	for _, v := range []string{kubectl.VerbRestart, kubectl.VerbScale, kubectl.VerbCordon,
 		kubectl.VerbUncordon, kubectl.VerbDrain, kubectl.VerbDeletePod} {
 		cmd.AddCommand(newKubeActionCmd(a, v))
@@ -220,6 +222,67 @@ func (l *lineSanitizer) Write(p []byte) (int, error) {
 		fmt.Fprintln(l.w, actions.SanitizeLine(string(l.buf[:i])))
 		l.buf = l.buf[i+1:]
 	}
+}
+
+// newOfferedActionCmd runs any action a source of the environment offers
+// on an object (AWS, databases, the demo): the sources are started, read
+// once, and asked for the object's actions.
+func newOfferedActionCmd(a *app) *cobra.Command {
+	var o actionOpts
+	var namespace, region string
+	var count int
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "do VERB KIND/NAME",
+		Short: "Run an action a source offers on an object, e.g. do promote member/NAME -n DB, do set-desired asg/NAME --count 3",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			verb := args[0]
+			kind, name, ok := strings.Cut(args[1], "/")
+			if !ok || kind == "" || name == "" {
+				return usageErrorf("want KIND/NAME, got %q", args[1])
+			}
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			ref := actions.Ref{Kind: strings.ToLower(kind), Namespace: namespace, Region: region, Name: name}
+			if len(a.flags.Contexts) > 0 {
+				ref.Cluster = a.flags.Contexts[0]
+			}
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			ps, err := buildProviders(ctx, s)
+			if err != nil {
+				return err
+			}
+			st := providers.NewStore(ps...)
+			st.Start(ctx)
+			wctx, wcancel := context.WithTimeout(ctx, timeout)
+			st.WaitReady(wctx)
+			wcancel()
+			act, err := offeredBy(ps, ref, verb)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("count") {
+				sz, ok := act.(interface{ SetCount(int) error })
+				if !ok {
+					return usageErrorf("%s takes no --count", verb)
+				}
+				if err := sz.SetCount(count); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			return runAction(ctx, a, s, act, o)
+		},
+	}
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (for a database member: its database)")
+	cmd.Flags().StringVar(&region, "region", "", "region of the object")
+	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired)")
+	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
+	o.register(cmd)
+	return cmd
 }
 
 // resolveStack finds a stack by name in the environment, else takes the

@@ -366,3 +366,20 @@ func TestActionStateCLI(t *testing.T) {
 		t.Errorf("audit after state: %v %s", err, out)
 	}
 }
+
+func TestActionDoOfferedCLI(t *testing.T) {
+	isolate(t)
+	code, out, errOut := cli(t, "--demo", "action", "do", "promote", "member/sessions-redis-1", "-n", "sessions-redis", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if r := decodeResult(t, out); r.Status != "succeeded" || !r.Verified || r.Action != "promote" {
+		t.Errorf("%+v", r)
+	}
+	if code, _, errOut = cli(t, "--demo", "action", "do", "explode", "asg/demo-use1-workers"); code != 3 || !strings.Contains(errOut, "set-desired") {
+		t.Errorf("unsupported verb: exit %d: %s", code, errOut)
+	}
+	if code, _, _ = cli(t, "--demo", "action", "do", "promote", "nokind"); code != 2 {
+		t.Errorf("bad ref: exit %d", code)
+	}
+}
