@@ -352,13 +352,29 @@ func podFor(rs *appsv1.ReplicaSet, i int, node *corev1.Node) *corev1.Pod {
 	spec.NodeName = node.Name
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: rs.Name + "-" + shortHash(fmt.Sprintf("%s/%d", rs.Name, i), 5), Namespace: rs.Namespace,
+			Name: rs.Name + "-" + podSuffix(rs.Name, i), Namespace: rs.Namespace,
 			Labels: rs.Spec.Template.Labels,
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID,
 				Controller: &yes, BlockOwnerDeletion: &yes}},
 		},
 		Spec: spec,
 	}
+}
+
+// podSuffix is a 5-character suffix like a ReplicaSet's random one,
+// distinct for every i below 36^5 within one ReplicaSet.
+func podSuffix(rs string, i int) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789" + "aeiouy013"
+	const space = 36 * 36 * 36 * 36 * 36
+	sum := sha256.Sum256([]byte(rs))
+	offset := int(sum[0])<<16 | int(sum[1])<<8 | int(sum[2])
+	n := (offset + i*7919) % space // 7919 is prime, so coprime with 36^5
+	b := make([]byte, 5)
+	for k := range b {
+		b[k] = alphabet[n%36]
+		n /= 36
+	}
+	return string(b)
 }
 
 // createPod creates a pod and writes a Running status (ready, or

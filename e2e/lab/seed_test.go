@@ -289,3 +289,14 @@ func TestSeedTraces(t *testing.T) {
 		t.Errorf("error spans = %d, want 4", errSpans)
 	}
 }
+
+func TestPodSuffixUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 100000 {
+		s := podSuffix("web-abc", i)
+		if len(s) != 5 || seen[s] {
+			t.Fatalf("suffix %d = %q (len %d, seen before: %v)", i, s, len(s), seen[s])
+		}
+		seen[s] = true
+	}
+}
