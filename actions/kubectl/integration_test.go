@@ -120,4 +120,18 @@ func TestAgainstAPIServer(t *testing.T) {
 	if err != nil || bad != 0 || len(es) != 2*(len(tests)-1)+1 {
 		t.Errorf("audit: %d entries, %d bad, err %v", len(es), bad, err)
 	}
+
+	// A user without rights is refused (no permission), and nothing changes.
+	t.Run("no permission refused", func(t *testing.T) {
+		kc := k.User(t, "nobody", nil)
+		a := Scale(Target{Kubeconfig: kc, Namespace: "shop", Kind: "deployment", Name: "web"}, 9)
+		res := e.Execute(ctx, a, true, io.Discard)
+		if res.Status != actions.StatusRefused || !strings.Contains(strings.ToLower(res.Error), "forbidden") {
+			t.Fatalf("result %+v", res)
+		}
+		d, _ := c.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
+		if *d.Spec.Replicas == 9 {
+			t.Error("a refused scale changed the deployment")
+		}
+	})
 }
