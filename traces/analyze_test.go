@@ -158,7 +158,7 @@ func TestDependenciesAndSummary(t *testing.T) {
 		sp{id: "d", parent: "c", start: 7, end: 30, service: "db", op: "q"},
 	)
 	got := Dependencies([]*Trace{tr})
-	want := []Dependency{{"checkout", "db", 1, 0, 0}, {"frontend", "checkout", 2, 1, 0.5}}
+	want := []Dependency{{"checkout", "db", 1, 0, 0, 1}, {"frontend", "checkout", 2, 1, 0.5, 2}}
 	if !slices.Equal(got, want) {
 		t.Errorf("deps %+v, want %+v", got, want)
 	}
@@ -187,5 +187,15 @@ func TestSameFindingUnderSeveralParentsIsMerged(t *testing.T) {
 	}
 	if len(seq) != 1 || len(seq[0].SpanIDs) != 8 || !strings.Contains(seq[0].Summary, "seen under 2 inventory GetItem spans") {
 		t.Fatalf("sequential findings %+v", seq)
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	graph := []Dependency{{Parent: "a", Child: "b", Calls: 100}, {Parent: "b", Child: "c", Calls: 40}}
+	sample := []Dependency{{"a", "b", 10, 2, 0.2, 10}, {"a", "d", 3, 0, 0, 3}}
+	got := MergeErrors(graph, sample)
+	want := []Dependency{{"a", "b", 100, 2, 0.2, 10}, {"a", "d", 3, 0, 0, 3}, {"b", "c", 40, 0, 0, 0}}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged %+v, want %+v", got, want)
 	}
 }

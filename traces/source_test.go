@@ -60,7 +60,7 @@ func TestMemorySource(t *testing.T) {
 		t.Errorf("services %v", svcs)
 	}
 	deps, _ := m.Dependencies(ctx, time.Hour)
-	if len(deps) != 2 || deps[1] != (Dependency{"frontend", "db", 2, 1, 0.5}) {
+	if len(deps) != 2 || deps[1] != (Dependency{"frontend", "db", 2, 1, 0.5, 2}) {
 		t.Errorf("deps %+v", deps)
 	}
 }

@@ -371,7 +371,9 @@ func printDeps(w io.Writer, deps []traces.Dependency) {
 			nodes = append(nodes, d.Parent)
 		}
 		out[d.Parent] = append(out[d.Parent], d)
-		called[d.Child] = true
+		if d.Child != d.Parent {
+			called[d.Child] = true
+		}
 	}
 	var roots []string
 	for _, n := range nodes {
@@ -399,7 +401,7 @@ func printDeps(w io.Writer, deps []traces.Dependency) {
 		if it.dep != nil {
 			label += fmt.Sprintf("  (%d calls", it.dep.Calls)
 			if it.dep.Errors > 0 {
-				label += fmt.Sprintf(", %d errors, %.1f%% ✗", it.dep.Errors, 100*it.dep.ErrorRate)
+				label += fmt.Sprintf(", ✗ %.1f%% errors", 100*it.dep.ErrorRate)
 			}
 			label += ")"
 		}
@@ -419,9 +421,9 @@ func printDeps(w io.Writer, deps []traces.Dependency) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CALLER\tCALLEE\tCALLS\tERRORS\tERROR RATE")
+	fmt.Fprintln(tw, "CALLER\tCALLEE\tCALLS\tERROR RATE\t(ERRORS/SAMPLED)")
 	for _, d := range deps {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\n", traces.Sanitize(d.Parent), traces.Sanitize(d.Child), d.Calls, d.Errors, 100*d.ErrorRate)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f%%\t%d/%d\n", traces.Sanitize(d.Parent), traces.Sanitize(d.Child), d.Calls, 100*d.ErrorRate, d.Errors, d.SampledCalls)
 	}
 	tw.Flush()
 }

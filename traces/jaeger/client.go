@@ -261,24 +261,33 @@ func (c *Client) Operations(ctx context.Context, service, spanKind string) ([]Op
 	return out, nil
 }
 
-// Dependencies implements traces.Source: Jaeger's GetDependencies, or,
-// when the storage returns nothing (or does not support it), the graph
-// computed from up to 50 recent traces of every service.
+// Dependencies implements traces.Source: the call counts of Jaeger's
+// GetDependencies (without calls within a service), with error counts from
+// up to 50 recent traces of every service; when Jaeger's storage returns no
+// graph (or cannot), the graph computed from those traces.
 func (c *Client) Dependencies(ctx context.Context, lookback time.Duration) ([]traces.Dependency, error) {
 	start, end := traces.Query{Lookback: lookback}.Window(c.now())
 	r, err := c.api.GetDependencies(ctx, &api.GetDependenciesRequest{StartTime: start, EndTime: end})
-	if err == nil && len(r.Dependencies) > 0 {
-		out := make([]traces.Dependency, 0, len(r.Dependencies))
-		for _, d := range r.Dependencies {
-			out = append(out, traces.Dependency{Parent: d.Parent, Child: d.Child, Calls: int(d.CallCount)})
-		}
-		traces.SortDependencies(out)
-		return out, nil
-	}
 	if err != nil && ctx.Err() != nil {
 		return nil, c.wrap("get dependencies", err)
 	}
-	return c.ComputeDependencies(ctx, lookback, 50)
+	sample, serr := c.ComputeDependencies(ctx, lookback, 50)
+	var graph []traces.Dependency
+	if err == nil {
+		for _, d := range r.Dependencies {
+			if d.Parent != d.Child {
+				graph = append(graph, traces.Dependency{Parent: d.Parent, Child: d.Child, Calls: int(d.CallCount)})
+			}
+		}
+	}
+	switch {
+	case len(graph) > 0 && serr == nil:
+		return traces.MergeErrors(graph, sample), nil
+	case len(graph) > 0:
+		traces.SortDependencies(graph)
+		return graph, nil
+	}
+	return sample, serr
 }
 
 // ComputeDependencies computes the service graph (with error counts) from

@@ -113,7 +113,7 @@ func TestClientOverGRPC(t *testing.T) {
 		t.Errorf("frontend did not error, found %d traces (%v)", len(ts), err)
 	}
 	deps, err := c.Dependencies(ctx, time.Hour)
-	if err != nil || len(deps) != 1 || deps[0] != (traces.Dependency{Parent: "frontend", Child: "payment", Calls: 1, Errors: 1, ErrorRate: 1}) {
+	if err != nil || len(deps) != 1 || deps[0] != (traces.Dependency{Parent: "frontend", Child: "payment", Calls: 1, Errors: 1, ErrorRate: 1, SampledCalls: 1}) {
 		t.Errorf("computed dependencies %v %+v", err, deps)
 	}
 }
