@@ -29,6 +29,7 @@ import (
 
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/e2e/workload"
 )
 
 // regions of the lab's AWS estate.
@@ -43,6 +44,9 @@ type labEnv struct {
 	stack     string
 	aws       *lab.AWSEstate
 	kubeState *lab.KubeEstate
+
+	workloadURL    string
+	workloadOrders int
 	closers   []func()
 	mu        sync.Mutex
 }
@@ -202,6 +206,9 @@ func run(check bool, perAZ, replicas int) error {
 	if _, _, err := lab.SeedTraces(ctx, e.jaeger.OTLPHTTP, lab.TraceSeedOptions{}); err != nil {
 		return err
 	}
+	if err := startWorkload(ctx, e); err != nil {
+		return err
+	}
 	logf("seeded in %v", time.Since(t0).Round(time.Millisecond))
 
 	cfgPath := filepath.Join(labDir, "console.yaml")
@@ -221,6 +228,34 @@ func run(check bool, perAZ, replicas int) error {
 	<-ctx.Done()
 	fmt.Println()
 	logf("stopping every component")
+	return nil
+}
+
+// startWorkload runs the repository's multi-service workload (e2e/workload)
+// against Jaeger and sends a few orders: healthy ones and one per fault, so
+// Jaeger holds real OpenTelemetry traces to analyse. The workload keeps
+// running until the lab stops.
+func startWorkload(ctx context.Context, e *labEnv) error {
+	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: e.jaeger.OTLPGRPC})
+	if err != nil {
+		return fmt.Errorf("workload: %w", err)
+	}
+	e.onClose(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.Close(cctx)
+	})
+	e.workloadURL = w.FrontendURL
+	faults := append([]workload.Fault{workload.FaultNone, workload.FaultNone, workload.FaultNone}, workload.Faults...)
+	for _, f := range faults {
+		if _, err := w.Request(ctx, f); err != nil {
+			return fmt.Errorf("workload order (fault %q): %w", f, err)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		return fmt.Errorf("workload flush: %w", err)
+	}
+	e.workloadOrders = len(faults)
 	return nil
 }
 
@@ -296,6 +331,7 @@ func printSummary(root, cfgPath string, e *labEnv) {
   redis           primary %s, replicas %s, sentinels %s (master %q)
   postgres        primary %s, replicas %s (user postgres, trust)
   terraform       %s
+  workload        %s (%d orders sent: healthy and one per fault; more with curl '%s/checkout?fault=error')
   estate          %d instances/nodes, %d pods (%d not ready), bastion + ALB + Aurora per region
 
 Open the console on it (AWS needs dummy credentials for moto):
@@ -305,6 +341,6 @@ Open the console on it (AWS needs dummy credentials for moto):
 `, e.kube.Server, rel(e.kube.Kubeconfig), lab.KubeContext, e.kube.Etcd, e.moto.URL, strings.Join(regions, ","),
 		e.jaeger.QueryGRPC, e.jaeger.QueryHTTP, e.jaeger.OTLPGRPC, e.jaeger.OTLPHTTP,
 		e.redis.Primary, strings.Join(e.redis.Replicas, ","), strings.Join(e.redis.Sentinels, ","), e.redis.Master,
-		e.pg.Primary, strings.Join(e.pg.Replicas, ","), rel(e.stack),
+		e.pg.Primary, strings.Join(e.pg.Replicas, ","), rel(e.stack), e.workloadURL, e.workloadOrders, e.workloadURL,
 		len(e.kubeState.Nodes), len(e.kubeState.Pods), len(e.kubeState.Unhealthy), rel(cfgPath))
 }
