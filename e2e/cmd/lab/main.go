@@ -47,8 +47,8 @@ type labEnv struct {
 
 	workloadURL    string
 	workloadOrders int
-	closers   []func()
-	mu        sync.Mutex
+	closers        []func()
+	mu             sync.Mutex
 }
 
 func (e *labEnv) onClose(f func()) {
