@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // jaegerJSON renders t as Jaeger's HTTP API JSON (for the benchmarks).
@@ -66,6 +67,15 @@ func jaegerJSON(tb testing.TB, t *Trace) []byte {
 	return b
 }
 
+// reportCPU reports the process CPU time per operation (user+system, GC
+// included): unlike ns/op it does not grow when other processes load the
+// machine.
+func reportCPU(b *testing.B, since time.Duration) {
+	if d := cpuTime() - since; d > 0 && b.N > 0 {
+		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
+}
+
 var shapes = []struct {
 	name string
 	gen  func(int) *Trace
@@ -80,6 +90,11 @@ func BenchmarkParseAnalyzeReport(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			var heap uint64
+			runtime.GC()
+			runtime.GC() // twice: sync.Pool caches (encoding/json's) go on the second
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before) // the input file is live
+			cpu0 := cpuTime()
 			for b.Loop() {
 				ts, _, err := Parse(data)
 				if err != nil {
@@ -90,15 +105,16 @@ func BenchmarkParseAnalyzeReport(b *testing.B) {
 					b.Fatal(r.Spans)
 				}
 				b.StopTimer()
-				// Live heap with the report (and the input) held.
+				// Live heap held by the trace and its report.
 				runtime.GC()
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
-				heap = max(heap, ms.HeapAlloc)
+				heap = max(heap, ms.HeapAlloc-min(ms.HeapAlloc, before.HeapAlloc))
 				runtime.KeepAlive(r)
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(heap)/(1<<20), "live-heap-MB")
+			b.ReportMetric(float64(heap)/(1<<20), "live-MB")
+			reportCPU(b, cpu0)
 		})
 	}
 }
@@ -109,9 +125,11 @@ func BenchmarkAnalyze(b *testing.B) {
 		b.Run(sh.name, func(b *testing.B) {
 			t := sh.gen(100000)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				Analyze(t)
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }
@@ -122,9 +140,11 @@ func BenchmarkCriticalPath(b *testing.B) {
 		b.Run(sh.name, func(b *testing.B) {
 			a := Analyze(sh.gen(100000))
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				a.computeCriticalPath()
 			}
+			reportCPU(b, cpu0)
 			if len(a.Segments) == 0 {
 				b.Fatal("no critical path")
 			}
