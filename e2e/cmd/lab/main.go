@@ -68,13 +68,33 @@ func (e *labEnv) close() {
 	}
 }
 
+// options of one lab run.
+type options struct {
+	// check stops after start-up, seeding and writing the config.
+	check bool
+	// perAZ is the number of ASG instances (and nodes) per AZ.
+	perAZ int
+	// replicas is the number of pods per deployment.
+	replicas int
+	// dir receives console.yaml, env and the components' data (run/).
+	dir string
+	// root is the repository root (relative paths in the summary).
+	root string
+}
+
 func main() {
-	check := flag.Bool("check", false, "start and seed the lab, write the config, then stop (smoke test)")
-	nodesPerAZ := flag.Int("instances-per-az", 1, "ASG instances (and Kubernetes nodes) per AZ")
-	replicas := flag.Int("replicas", 5, "pods per deployment")
+	root := lab.RepoRoot()
+	o := options{root: root}
+	flag.BoolVar(&o.check, "check", false, "start and seed the lab, write the config, then stop (smoke test)")
+	flag.IntVar(&o.perAZ, "instances-per-az", 1, "ASG instances (and Kubernetes nodes) per AZ")
+	flag.IntVar(&o.replicas, "replicas", 5, "pods per deployment")
+	flag.StringVar(&o.dir, "dir", filepath.Join(root, ".lab"), "directory for console.yaml, env and the components' data")
 	flag.Parse()
-	if err := run(*check, *nodesPerAZ, *replicas); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
+		stop()
 		os.Exit(1)
 	}
 }
@@ -83,13 +103,12 @@ func logf(format string, args ...any) {
 	fmt.Printf("lab: "+format+"\n", args...)
 }
 
-func run(check bool, perAZ, replicas int) error {
+func run(ctx context.Context, o options) error {
 	began := time.Now()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	root := lab.RepoRoot()
-	labDir := filepath.Join(root, ".lab")
+	root, labDir := o.root, o.dir
+	if err := os.MkdirAll(labDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", labDir, err)
+	}
 	runDir := filepath.Join(labDir, "run")
 	if err := os.RemoveAll(runDir); err != nil {
 		return fmt.Errorf("clean %s: %w", runDir, err)
@@ -197,10 +216,10 @@ func run(check bool, perAZ, replicas int) error {
 		cfgs = append(cfgs, e.moto.Config(ctx, r))
 	}
 	var err error
-	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: perAZ, Logf: logf}); err != nil {
+	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: o.perAZ, Logf: logf}); err != nil {
 		return err
 	}
-	if e.kubeState, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Replicas: replicas, Logf: logf}); err != nil {
+	if e.kubeState, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Replicas: o.replicas, Logf: logf}); err != nil {
 		return err
 	}
 	if _, _, err := lab.SeedTraces(ctx, e.jaeger.OTLPHTTP, lab.TraceSeedOptions{}); err != nil {
@@ -220,7 +239,7 @@ func run(check bool, perAZ, replicas int) error {
 	}
 	logf("lab up in %v", time.Since(began).Round(time.Millisecond))
 	printSummary(root, cfgPath, e)
-	if check {
+	if o.check {
 		logf("-check: stopping")
 		return nil
 	}
