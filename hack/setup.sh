@@ -102,6 +102,10 @@ kube_version="$(awk '$1=="k8s.io/kubernetes" {print $2}' "$root/hack/tools/kube/
 kube_minor="$(printf '%s' "$kube_version" | cut -d. -f2)"
 kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${kube_version} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${kube_minor} -X k8s.io/component-base/version.gitTreeState=clean"
 
+# Built binaries are also kept per version in a cache shared by every
+# checkout on the machine (a fresh clone then only copies them).
+shared_cache="${LAB_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/opsconsole-lab}"
+
 build_tool() {
 	local name="$1" module_dir="$2" pkg="$3" ldflags="$4"
 	local out="$bin/$name" stamp="$bin/$name.stamp"
@@ -109,6 +113,14 @@ build_tool() {
 	want="$(cat "$module_dir/go.mod" "$module_dir/go.sum" <(printf '%s %s %s' "$pkg" "$ldflags" "$(go env GOVERSION)") | sha256sum | cut -d' ' -f1)"
 	if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		say "$name is up to date ($out)"
+		return 0
+	fi
+	# Another checkout on this machine may have built the same version.
+	local shared="$shared_cache/$name-$want"
+	if [ -x "$shared" ]; then
+		cp -f "$shared" "$out.tmp" && mv -f "$out.tmp" "$out"
+		printf '%s\n' "$want" >"$stamp"
+		say "$name copied from $shared (same version)"
 		return 0
 	fi
 	say "building $name from $pkg (this takes several minutes the first time)"
@@ -120,6 +132,10 @@ build_tool() {
 	printf '%s\n' "$want" >"$stamp"
 	end="$(date +%s)"
 	say "built $name in $((end - start))s"
+	if mkdir -p "$shared_cache" 2>/dev/null; then
+		rm -f "$shared_cache/$name"-*
+		cp -f "$out" "$shared.tmp" && mv -f "$shared.tmp" "$shared" || true
+	fi
 }
 
 if [ "${SETUP_SKIP_BUILD:-}" = "1" ]; then
