@@ -197,3 +197,23 @@ func (m *MemorySource) Dependencies(_ context.Context, lookback time.Duration) (
 	}
 	return Dependencies(in), nil
 }
+
+// Baseline fetches up to n other traces of t's root service and operation
+// from src over the lookback, for the report's baseline comparison.
+func Baseline(ctx context.Context, src Source, t *Trace, n int, lookback time.Duration) ([]*Trace, error) {
+	root := rootSpan(t)
+	if root == nil || n <= 0 {
+		return nil, nil
+	}
+	ts, err := src.Find(ctx, Query{Service: root.Service, Operation: root.Operation, Lookback: lookback, Limit: n + 1})
+	if err != nil {
+		return nil, fmt.Errorf("baseline traces: %w", err)
+	}
+	out := ts[:0:0]
+	for _, b := range ts {
+		if b.TraceID != t.TraceID && len(out) < n {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}

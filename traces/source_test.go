@@ -55,6 +55,10 @@ func TestMemorySource(t *testing.T) {
 	if _, err := m.Get(ctx, "zz"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("get unknown: %v", err)
 	}
+	base, err := Baseline(ctx, m, ts[1], 5, time.Hour)
+	if err != nil || len(base) != 2 || base[0].TraceID != "c" || base[1].TraceID != "a" {
+		t.Errorf("baseline of b: %v %d", err, len(base))
+	}
 	svcs, _ := m.Services(ctx)
 	if !slices.Equal(svcs, []string{"cache", "db", "frontend"}) {
 		t.Errorf("services %v", svcs)

@@ -242,13 +242,9 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return sourceErr(err)
 			}
-			var baseline []*traces.Trace
-			if baselineN > 0 && len(t.Spans) > 0 {
-				root := traces.Summary(t)
-				baseline, err = src.Find(ctx, traces.Query{Service: root.Service, Operation: root.Operation, Lookback: lookback, Limit: baselineN + 1})
-				if err != nil {
-					fmt.Fprintln(a.stderr, "console: no baseline: "+sanitizeLine(err.Error()))
-				}
+			baseline, err := traces.Baseline(ctx, src, t, baselineN, lookback)
+			if err != nil {
+				fmt.Fprintln(a.stderr, "console: no baseline: "+sanitizeLine(err.Error()))
 			}
 			r := traces.NewReport(t, baseline)
 			if asJSON {
