@@ -38,6 +38,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Toggle, Expand, Collapse, ExpandAll     key.Binding
 	NextError, PrevError                    key.Binding
+	NextFinding, PrevFinding                key.Binding
 	Search, NextMatch, PrevMatch            key.Binding
 	Detail, Jump                            key.Binding
 }
@@ -54,6 +55,7 @@ func DefaultKeyMap() KeyMap {
 		Toggle: b("enter", "fold/unfold", "enter"), Expand: b("→/l", "expand", "right", "l"), Collapse: b("←/h", "collapse/parent", "left", "h"),
 		ExpandAll: b("e", "expand all", "e"),
 		NextError: b("n", "next error", "n"), PrevError: b("N", "prev error", "N"),
+		NextFinding: b("f", "next finding", "f"), PrevFinding: b("F", "prev finding", "F"),
 		Search: b("/", "search", "/"), NextMatch: b("]", "next match", "]"), PrevMatch: b("[", "prev match", "["),
 		Detail: b("d", "details", "d"), Jump: b("g", "go to pod/node", "g"),
 	}
@@ -77,6 +79,7 @@ type Model struct {
 	errPos []int32 // pre-order positions of error spans (sorted)
 
 	detail    bool
+	finding   int // index in r.Findings of the finding shown, -1 none
 	searching bool
 	query     string
 	status    string
@@ -109,7 +112,7 @@ func New(t *traces.Trace, r *traces.Report) Model {
 	}
 	a := r.Analysis
 	n := len(t.Spans)
-	m := Model{t: t, r: r, a: a, keys: DefaultKeyMap(), w: 100, h: 30,
+	m := Model{t: t, r: r, a: a, keys: DefaultKeyMap(), w: 100, h: 30, finding: -1,
 		pos: make([]int32, n), collapsed: make([]bool, n), colors: map[string]color.Color{}}
 	for k, i := range a.Order {
 		m.pos[i] = int32(k)
@@ -159,7 +162,7 @@ func (m Model) Searching() bool { return m.searching }
 // KeyHints lists the keys to show in the help bar.
 func (m Model) KeyHints() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.PrevError, k.Search, k.Detail, k.Jump, k.ExpandAll}
+	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.NextFinding, k.Search, k.Detail, k.Jump, k.ExpandAll}
 }
 
 // reveal expands every ancestor of span i.
@@ -284,6 +287,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.rebuild()
 		case key.Matches(msg, k.NextError):
 			m.jumpError(true)
+		case key.Matches(msg, k.NextFinding):
+			m.jumpFinding(1)
+		case key.Matches(msg, k.PrevFinding):
+			m.jumpFinding(-1)
 		case key.Matches(msg, k.PrevError):
 			m.jumpError(false)
 		case key.Matches(msg, k.Search):
@@ -334,6 +341,29 @@ func (m Model) searchKey(msg tea.KeyPressMsg) Model {
 	}
 	m.clamp()
 	return m
+}
+
+// jumpFinding selects the next (dir 1) or previous (-1) finding of the
+// report and moves to the first span it names.
+func (m *Model) jumpFinding(dir int) {
+	n := len(m.r.Findings)
+	if n == 0 {
+		m.status = "no findings"
+		return
+	}
+	m.finding = ((m.finding+dir)%n + n) % n
+	if m.finding < 0 {
+		m.finding = 0
+	}
+	f := m.r.Findings[m.finding]
+	for _, id := range f.SpanIDs {
+		if i, ok := m.a.Index(id); ok {
+			m.goTo(i)
+			break
+		}
+	}
+	m.reportLines = m.buildReport()
+	m.status = fmt.Sprintf("finding %d of %d: %s", m.finding+1, n, f.Kind)
 }
 
 // jumpError moves to the next (or previous) error span in pre-order,
@@ -457,15 +487,21 @@ func (m *Model) buildReport() []string {
 	if len(parts) > 0 {
 		out = append(out, stCP.Render("◆ time went to: ")+strings.Join(parts, " · "))
 	}
+	shown := 0
 	for k, f := range r.Findings {
-		if f.Kind == traces.KindErrorOrigin {
+		if f.Kind == traces.KindErrorOrigin && k != m.finding {
 			continue
 		}
-		if k >= 4 {
-			out = append(out, stMuted.Render(fmt.Sprintf("  … %d more findings", len(r.Findings)-k)))
+		if shown == 4 && k != m.finding {
+			out = append(out, stMuted.Render(fmt.Sprintf("  … %d more findings (f: next finding)", len(r.Findings)-k)))
 			break
 		}
-		out = append(out, stWarn.Render("▲ "+f.Kind+": ")+S(f.Summary))
+		shown++
+		mark := "▲ "
+		if k == m.finding {
+			mark = "▶ "
+		}
+		out = append(out, stWarn.Render(mark+f.Kind+": ")+S(f.Summary))
 	}
 	return out
 }

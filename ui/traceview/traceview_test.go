@@ -145,3 +145,20 @@ func TestBigTraces(t *testing.T) {
 		t.Errorf("deep: %d rows, large subtree not collapsed", len(dm.rows))
 	}
 }
+
+func TestFindingsNavigation(t *testing.T) {
+	tr := &traces.Trace{TraceID: "slow", Spans: []traces.Span{
+		span("1", "", "frontend", "GET /", 0, 100, false),
+		span("2", "1", "payment", "Charge", 5, 90, false),
+		span("3", "2", "db", "SELECT", 10, 85, false, traces.KeyValue{Key: "k8s.pod.name", Value: "db-0"}),
+	}}
+	m := New(tr, nil).SetSize(120, 30)
+	m, _ = press(m, "f")
+	if m.Selected().SpanID != "3" || !strings.Contains(ansi.Strip(m.View()), "▶ slow_dependency") {
+		t.Fatalf("f selected %s:\n%s", m.Selected().SpanID, ansi.Strip(m.View()))
+	}
+	_, msgs := press(m, "g")
+	if len(msgs) != 1 || msgs[0].(JumpMsg).Pod != "db-0" {
+		t.Errorf("jump %+v", msgs)
+	}
+}
