@@ -256,16 +256,16 @@ func newKeyTable(a *Analysis) *keyTable {
 func errorOrigin(a *Analysis) *ErrorOrigin {
 	spans := a.Trace.Spans
 	errChild := make([]bool, len(spans))
-	any := false
+	anyErr := false
 	for i := range spans {
 		if spans[i].Error {
-			any = true
+			anyErr = true
 			if p := a.Parent[i]; p >= 0 {
 				errChild[p] = true
 			}
 		}
 	}
-	if !any {
+	if !anyErr {
 		return nil
 	}
 	best := int32(-1)

@@ -543,7 +543,7 @@ func (m Model) View() string {
 	}
 	if m.detail {
 		line(stMuted.Render(strings.Repeat("─", min(m.w, 200))))
-		for _, l := range m.detailLines()[:] {
+		for _, l := range m.detailLines() {
 			line(l)
 		}
 	}
