@@ -14,7 +14,7 @@ func TestTraceListerListsEveryService(t *testing.T) {
 	mk := func(id, svc string, at time.Duration) *traces.Trace {
 		return &traces.Trace{TraceID: id, Spans: []traces.Span{{SpanID: id + "1", Service: svc, Operation: "op", Start: now.Add(-at), Duration: time.Millisecond}}}
 	}
-	src := traces.NewMemorySource([]*traces.Trace{mk("a", "x", time.Minute), mk("b", "y", time.Second), mk("old", "y", 2 * time.Hour)})
+	src := traces.NewMemorySource([]*traces.Trace{mk("a", "x", time.Minute), mk("b", "y", time.Second), mk("old", "y", 2*time.Hour)})
 	l := newTraceLister(src, "jaeger:test")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -72,9 +72,9 @@ const (
 	SlowQuery   = 300 * time.Millisecond
 	Attributes  = 4                    // extra queries per lookup of FaultNPlusOne
 	AttrQuery   = 2 * time.Millisecond // one of those queries
-	Items       = 4 // items reserved per order
-	Lookups     = 6 // items looked up per order
-	PoolSize    = 2 // workers of the pool fault
+	Items       = 4                    // items reserved per order
+	Lookups     = 6                    // items looked up per order
+	PoolSize    = 2                    // workers of the pool fault
 )
 
 // SpansPerRequest is the number of spans one order makes (every fault but
