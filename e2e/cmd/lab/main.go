@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -80,11 +81,15 @@ type options struct {
 	dir string
 	// root is the repository root (relative paths in the summary).
 	root string
+	// out receives progress and the summary.
+	out io.Writer
+	// up, when set, is called once the lab is up, seeded and configured.
+	up func()
 }
 
 func main() {
 	root := lab.RepoRoot()
-	o := options{root: root}
+	o := options{root: root, out: os.Stdout}
 	flag.BoolVar(&o.check, "check", false, "start and seed the lab, write the config, then stop (smoke test)")
 	flag.IntVar(&o.perAZ, "instances-per-az", 1, "ASG instances (and Kubernetes nodes) per AZ")
 	flag.IntVar(&o.replicas, "replicas", 5, "pods per deployment")
@@ -99,8 +104,9 @@ func main() {
 	}
 }
 
-func logf(format string, args ...any) {
-	fmt.Printf("lab: "+format+"\n", args...)
+// logf prints a progress line to o.out.
+func (o options) logf(format string, args ...any) {
+	fmt.Fprintf(o.out, "lab: "+format+"\n", args...)
 }
 
 func run(ctx context.Context, o options) error {
@@ -199,7 +205,7 @@ func run(ctx context.Context, o options) error {
 				errs[i] = fmt.Errorf("%s: %w", s.name, err)
 				return
 			}
-			logf("%-9s ready in %v", s.name, time.Since(t0).Round(time.Millisecond))
+			o.logf("%-9s ready in %v", s.name, time.Since(t0).Round(time.Millisecond))
 		}()
 	}
 	wg.Wait()
@@ -216,10 +222,10 @@ func run(ctx context.Context, o options) error {
 		cfgs = append(cfgs, e.moto.Config(ctx, r))
 	}
 	var err error
-	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: o.perAZ, Logf: logf}); err != nil {
+	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{InstancesPerAZ: o.perAZ, Logf: o.logf}); err != nil {
 		return err
 	}
-	if e.kubeState, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Replicas: o.replicas, Logf: logf}); err != nil {
+	if e.kubeState, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Replicas: o.replicas, Logf: o.logf}); err != nil {
 		return err
 	}
 	if _, _, err := lab.SeedTraces(ctx, e.jaeger.OTLPHTTP, lab.TraceSeedOptions{}); err != nil {
@@ -228,7 +234,7 @@ func run(ctx context.Context, o options) error {
 	if err := startWorkload(ctx, e); err != nil {
 		return err
 	}
-	logf("seeded in %v", time.Since(t0).Round(time.Millisecond))
+	o.logf("seeded in %v", time.Since(t0).Round(time.Millisecond))
 
 	cfgPath := filepath.Join(labDir, "console.yaml")
 	if err := writeConfig(cfgPath, labDir, e); err != nil {
@@ -237,16 +243,19 @@ func run(ctx context.Context, o options) error {
 	if err := writeEnv(filepath.Join(labDir, "env"), e); err != nil {
 		return err
 	}
-	logf("lab up in %v", time.Since(began).Round(time.Millisecond))
-	printSummary(root, cfgPath, e)
+	o.logf("lab up in %v", time.Since(began).Round(time.Millisecond))
+	if o.up != nil {
+		o.up()
+	}
+	printSummary(o.out, root, cfgPath, e)
 	if o.check {
-		logf("-check: stopping")
+		o.logf("-check: stopping")
 		return nil
 	}
-	logf("press ctrl+c to stop the lab")
+	o.logf("press ctrl+c to stop the lab")
 	<-ctx.Done()
-	fmt.Println()
-	logf("stopping every component")
+	fmt.Fprintln(o.out)
+	o.logf("stopping every component")
 	return nil
 }
 
@@ -335,14 +344,14 @@ func writeEnv(path string, e *labEnv) error {
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-func printSummary(root, cfgPath string, e *labEnv) {
+func printSummary(out io.Writer, root, cfgPath string, e *labEnv) {
 	rel := func(p string) string {
 		if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
 			return r
 		}
 		return p
 	}
-	fmt.Printf(`
+	fmt.Fprintf(out, `
   kube-apiserver  %s   (kubeconfig %s, context %s)
   etcd            %s
   AWS (moto)      %s   regions %s

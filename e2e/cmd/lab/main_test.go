@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,12 +16,16 @@ import (
 // configuration and stops, as `make lab` does up to the wait.
 func TestLabCheck(t *testing.T) {
 	dir := t.TempDir()
-	err := run(t.Context(), options{check: true, perAZ: 1, replicas: 2, dir: dir, root: lab.RepoRoot()})
+	var out strings.Builder
+	err := run(t.Context(), options{check: true, perAZ: 1, replicas: 2, dir: dir, root: lab.RepoRoot(), out: &out})
 	if errors.Is(err, lab.ErrMissing) {
 		lab.Require(t, "lab", err)
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "--config "+filepath.Join(dir, "console.yaml")) {
+		t.Errorf("summary lacks the console command:\n%s", out.String())
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "console.yaml"))
 	if err != nil {
@@ -48,5 +53,25 @@ func TestLabCheck(t *testing.T) {
 	envFile, err := os.ReadFile(filepath.Join(dir, "env"))
 	if err != nil || !strings.Contains(string(envFile), "AWS_ENDPOINT_URL=") {
 		t.Errorf("env file: %v\n%s", err, envFile)
+	}
+}
+
+// BenchmarkLabStartup measures the start-up of the whole lab (binaries
+// built): every component started and ready, AWS, Kubernetes and Jaeger
+// seeded and the configuration written; the stop is not timed.
+//
+//	go test -run '^$' -bench LabStartup -benchtime 3x ./e2e/cmd/lab
+func BenchmarkLabStartup(b *testing.B) {
+	for b.Loop() {
+		dir := b.TempDir()
+		err := run(b.Context(), options{check: true, perAZ: 1, replicas: 5, dir: dir, root: lab.RepoRoot(), out: io.Discard,
+			up: b.StopTimer})
+		if errors.Is(err, lab.ErrMissing) {
+			lab.Require(b, "lab", err)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 	}
 }
