@@ -333,6 +333,12 @@ func (k *KubeCluster) Client() kubernetes.Interface {
 	return k.client
 }
 
+// Env returns the environment that points kubectl (and client-go's default
+// loading rules) at the admin kubeconfig.
+func (k *KubeCluster) Env() []string {
+	return []string{"KUBECONFIG=" + k.Kubeconfig}
+}
+
 // writeKubeconfig writes a kubeconfig with one context "lab" for a user.
 func (k *KubeCluster) writeKubeconfig(path, user, token string) error {
 	cfg := clientcmdapi.NewConfig()

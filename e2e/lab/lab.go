@@ -80,6 +80,7 @@ func Require(t testing.TB, what string, err error) {
 	}
 	if InCI() {
 		t.Fatalf("lab: %s could not start (CI=true, so this fails): %v", what, err)
+		return
 	}
 	t.Skipf("lab: %s unavailable: %s", what, firstLine(err.Error()))
 }

@@ -76,6 +76,14 @@ func TestKube(t *testing.T) {
 		t.Errorf("reader gets node: %v", err)
 	}
 
+	// kubectl works with the admin kubeconfig.
+	if kubectl, err := lookPath("kubectl"); err == nil {
+		out, err := runEnv(ctx, "", k.Env(), kubectl, "get", "node", "lab-node-1", "-o", "name")
+		if err != nil || strings.TrimSpace(out) != "node/lab-node-1" {
+			t.Errorf("kubectl get node: %v: %q", err, out)
+		}
+	}
+
 	// Stop and restart the apiserver: same address, same data.
 	k.Stop()
 	if _, err := k.Client().CoreV1().Nodes().Get(ctx, "lab-node-1", metav1.GetOptions{}); err == nil {
@@ -273,15 +281,48 @@ func TestTerraform(t *testing.T) {
 	}
 }
 
-func TestRequireSkipsOutsideCI(t *testing.T) {
-	t.Setenv("CI", "")
-	var skipped bool
-	t.Run("missing", func(t *testing.T) {
-		defer func() { skipped = t.Skipped() }()
-		Require(t, "widget", &StartError{Component: "widget", Err: ErrMissing, Log: "line1\nline2"})
-	})
-	if !skipped {
-		t.Errorf("Require did not skip outside CI")
+// recordingTB records what Require asks of a test.
+type recordingTB struct {
+	testing.TB
+	fatal, skip string
+}
+
+func (r *recordingTB) Helper()                        {}
+func (r *recordingTB) Fatalf(format string, a ...any) { r.fatal = fmt.Sprintf(format, a...) }
+func (r *recordingTB) Skipf(format string, a ...any)  { r.skip = fmt.Sprintf(format, a...) }
+
+func TestRequire(t *testing.T) {
+	failure := &StartError{Component: "widget", Err: fmt.Errorf("widget %w", ErrMissing), Log: "log line one\nlog line two", LogPath: "/tmp/widget.log"}
+	tests := []struct {
+		name      string
+		ci        string
+		err       error
+		wantFatal []string // substrings; nil: no failure
+		wantSkip  string   // exact; "": no skip
+	}{
+		{name: "no error in CI", ci: "true", err: nil},
+		{name: "no error outside CI", ci: "", err: nil},
+		{name: "CI fails with the log", ci: "true", err: failure, wantFatal: []string{"widget could not start", "widget not installed", "log line one", "log line two"}},
+		{name: "outside CI skips with one line", ci: "", err: failure, wantSkip: "lab: widget unavailable: widget: widget not installed"},
+		{name: "CI=false skips", ci: "false", err: failure, wantSkip: "lab: widget unavailable: widget: widget not installed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CI", tc.ci)
+			r := &recordingTB{TB: t}
+			Require(r, "widget", tc.err)
+			if r.skip != tc.wantSkip {
+				t.Errorf("skip = %q, want %q", r.skip, tc.wantSkip)
+			}
+			if tc.wantFatal == nil && r.fatal != "" {
+				t.Errorf("unexpected failure %q", r.fatal)
+			}
+			for _, w := range tc.wantFatal {
+				if !strings.Contains(r.fatal, w) {
+					t.Errorf("failure %q lacks %q", r.fatal, w)
+				}
+			}
+		})
 	}
 }
 
