@@ -14,8 +14,7 @@ import (
 )
 
 func TestTreeCollapse(t *testing.T) {
-	snap, s := demoSnapshot(t, sim.Options{})
-	m := newTestModel(t, snap, s, 120, 40)
+	m := newTestModel(t, fixtureSnapshot(), nil, 120, 40)
 	topo := m.byName["topology"].(*pages.Topology)
 	rows := func() int { n, _ := rowCount(topo.Status()); return n }
 	all := rows()
@@ -34,13 +33,13 @@ func TestTreeCollapse(t *testing.T) {
 	}
 	// nodes start collapsed; → on a node shows its pods
 	press(m, "/")
-	typeText(m, "ip-10-1-64-104")
+	typeText(m, "node-eu-west-1a-0")
 	press(m, "enter")
-	if !strings.Contains(screen(m), "node ip-10-1-64-104") {
+	if !strings.Contains(screen(m), "node node-eu-west-1a-0") {
 		t.Fatalf("filter did not keep the node:\n%s", screen(m))
 	}
 	press(m, "esc") // clear the filter
-	if !topo.Focus("node", "ip-10-1-64-104.eu-west-1.compute.internal") {
+	if !topo.Focus("node", "node-eu-west-1a-0") {
 		t.Fatal("focus on node failed")
 	}
 	before := rows()

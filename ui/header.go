@@ -11,9 +11,6 @@ import (
 	"github.com/opsconsole/console/ui/common"
 )
 
-// staleAfter marks a source stale in the header even when it reports ok.
-const staleAfter = 2 * time.Minute
-
 // freshness renders one source's freshness: "kube 2s", "aws STALE 45s",
 // "jaeger ERROR" — words, not colour only.
 func (m *Model) freshness(st providers.SourceStatus) string {
@@ -28,7 +25,9 @@ func (m *Model) freshness(st providers.SourceStatus) string {
 		return name + " …"
 	case st.Status == providers.StatusError:
 		return th.Stale.Render(name + " ERROR")
-	case st.Status == providers.StatusStale || age > staleAfter:
+	case st.Status == providers.StatusStale:
+		// the source is failing: the data shown is its last good data
+		// (watch-based sources that are merely quiet stay ok)
 		return th.Stale.Render(name + " STALE " + common.Age(age))
 	default:
 		return name + " " + common.Age(age)

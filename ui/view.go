@@ -166,7 +166,7 @@ func (m *Model) hints() []key.Binding {
 		return m.flow.hints(m)
 	case modeTrace:
 		if m.tracev != nil {
-			return append(m.tracev.KeyHints(), k.Back)
+			return append([]key.Binding{k.Back}, m.tracev.KeyHints()...)
 		}
 	case modeDetail:
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Actions, k.Back}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 // tmuxSession drives the real binary in a detached tmux server of its own.
@@ -58,18 +63,15 @@ func (s *tmuxSession) waitScreen(what string, want ...string) string {
 	return ""
 }
 
-// TestTUIEndToEnd runs the real binary in tmux on the demo: wait for the
-// topology, open :pods, filter, open the help, quit; assert on the screen
-// and on the exit status.
-func TestTUIEndToEnd(t *testing.T) {
+// startConsole builds the binary and runs it with args in a tmux server of
+// its own (120x40); the returned function waits for its exit status.
+func startConsole(t *testing.T, args ...string) (*tmuxSession, func() string) {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("tmux is required in CI: %v", err)
 		}
 		t.Skip("tmux not installed")
-	}
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "console")
@@ -86,12 +88,40 @@ func TestTUIEndToEnd(t *testing.T) {
 		_ = cmd.Run()
 	})
 	exitFile := filepath.Join(dir, "exit")
-	shell := fmt.Sprintf("cd %s && ./console --demo; echo EXIT=$? > %s; sleep 60", dir, exitFile)
-	start := time.Now()
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	shell := fmt.Sprintf("cd %s && ./console %s; echo EXIT=$? > %s; sleep 60", dir, strings.Join(quoted, " "), exitFile)
 	s.run("new-session", "-d", "-s", "console", "-x", "120", "-y", "40", "sh", "-c", shell)
+	wait := func() string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			b, err := os.ReadFile(exitFile)
+			if err == nil && strings.Contains(string(b), "EXIT=") {
+				return strings.TrimSpace(string(b))
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("console did not exit; screen:\n%s", s.capture())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return s, wait
+}
 
+// TestTUIEndToEnd runs the real binary in tmux on the demo: wait for the
+// topology, open :pods, filter, open the help, quit; assert on the screen
+// and on the exit status.
+func TestTUIEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	start := time.Now()
+	s, wait := startConsole(t, "--demo")
 	scr := s.waitScreen("the topology", "DEMO", "[Topology]", "region us-east-1", "region eu-west-1", "zone eu-west-1a")
-	t.Logf("topology on screen after %v (including tmux start and polling)", time.Since(start).Round(time.Millisecond))
+	t.Logf("topology on screen %v after start (go build, tmux start and polling included)", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(scr, "--kubeconfig") {
 		t.Errorf("the demo header should say how to point at real systems:\n%s", scr)
 	}
@@ -117,22 +147,74 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.waitScreen("the help closed", "NAMESPACE")
 
 	s.run("send-keys", "-t", "console", "q")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, err := os.ReadFile(exitFile)
-		if err == nil && strings.Contains(string(b), "EXIT=") {
-			if got := strings.TrimSpace(string(b)); got != "EXIT=0" {
-				t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("console did not exit after q; screen:\n%s", s.capture())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
 	}
 	// the terminal is restored: the alternate screen is gone
 	if scr := s.capture(); strings.Contains(scr, "[Pods]") {
 		t.Errorf("the console's screen is still shown after quitting:\n%s", scr)
+	}
+}
+
+// TestTUIKubeEndToEnd points the real binary at a real kube-apiserver (the
+// lab's etcd + kube-apiserver, seeded with nodes and pods): the nodes and
+// pods show, a crash-looping pod is marked bad, and a pod deleted through
+// the API disappears from the screen (live watch → store → UI).
+func TestTUIKubeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kube-apiserver and runs the binary")
+	}
+	k := lab.Kube(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	est, err := lab.SeedKube(ctx, k.Client(), lab.SyntheticInstances(3, "us-east-1"), lab.KubeSeedOptions{Namespaces: []string{"shop"}})
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if len(est.Unhealthy) == 0 || len(est.Pods) < 3 {
+		t.Fatalf("seeded estate too small: %+v", est)
+	}
+	s, wait := startConsole(t, "--kubeconfig", k.Kubeconfig)
+	scr := s.waitScreen("the topology", "[Topology]", "region us-east-1", "zone us-east-1a", "read-write")
+	if strings.Contains(scr, "DEMO") {
+		t.Errorf("a real cluster must not show the DEMO badge:\n%s", scr)
+	}
+
+	s.run("send-keys", "-t", "console", ":nodes", "Enter")
+	s.waitScreen("the nodes", "[Nodes]", est.Nodes[0][:24], "✓ Ready")
+
+	bad := est.Unhealthy[0][strings.IndexByte(est.Unhealthy[0], '/')+1:]
+	s.run("send-keys", "-t", "console", ":pods", "Enter")
+	s.run("send-keys", "-t", "console", "/"+bad, "Enter")
+	scr = s.waitScreen("the unhealthy pod", "[Pods]", bad, "1/1")
+	for _, line := range strings.Split(scr, "\n") {
+		if strings.Contains(line, "shop ") && strings.Contains(line, bad) && !strings.Contains(line, "✗") {
+			t.Errorf("the crash-looping pod is not marked ✗: %q", line)
+		}
+	}
+
+	// delete a healthy pod through the API: it leaves the screen
+	var gone string
+	for _, p := range est.Pods {
+		if p != est.Unhealthy[0] {
+			gone = p
+			break
+		}
+	}
+	ns, name := gone[:strings.IndexByte(gone, '/')], gone[strings.IndexByte(gone, '/')+1:]
+	// reopen the filter, clear it (ctrl+u) and type the other name; an
+	// Escape followed at once by "/" would read as alt+/
+	s.run("send-keys", "-t", "console", "/", "C-u", name, "Enter")
+	s.waitScreen("the pod to delete", name, "1/1")
+	// no kubelet runs here: delete at once rather than leave it Terminating
+	zero := int64(0)
+	if err := k.Client().CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatalf("delete pod: %v", err)
+	}
+	s.waitScreen("the deleted pod to go", "nothing to show", "0/0")
+
+	s.run("send-keys", "-t", "console", "q")
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
 	}
 }

@@ -32,9 +32,9 @@ type Actions struct {
 func NewActions(ctx *common.Context) *Actions {
 	cols := []table.Column{
 		{Title: "RUN", Width: 8}, {Title: "ACTION", Width: 10},
-		{Title: "TARGET", Width: 20, Grow: true}, {Title: "STATUS", Width: 12},
+		{Title: "TARGET", Width: 20, Grow: true, Max: 56}, {Title: "STATUS", Width: 12},
 		{Title: "ELAPSED", Width: 7, Right: true}, {Title: "RUNNER", Width: 9},
-		{Title: "PLAN", Width: 16, Grow: true},
+		{Title: "PLAN", Width: 16, Grow: true, Max: 80},
 	}
 	return &Actions{ctx: ctx, tbl: table.New(ctx, cols)}
 }

@@ -16,10 +16,10 @@ import (
 // with their role, health and lag.
 func NewDatabases(ctx *common.Context) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 22, Grow: true}, {Title: "ROLE/ENGINE", Width: 12},
+		{Title: "NAME", Width: 22, Grow: true, Max: 40}, {Title: "ROLE/ENGINE", Width: 17},
 		{Title: "HEALTH", Width: 7}, {Title: "LAG", Width: 6, Right: true},
 		{Title: "ZONE/REGION", Width: 11}, {Title: "LAST BACKUP", Width: 11},
-		{Title: "STATUS", Width: 10, Grow: true},
+		{Title: "STATUS", Width: 10, Grow: true, Max: 40},
 	}
 	p := newListPage(ctx, "db", "DBs", cols, buildDatabases)
 	p.sortable = false // members stay under their cluster

@@ -16,10 +16,10 @@ import (
 // NewASGs returns the autoscaling groups view.
 func NewASGs(ctx *common.Context) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 18, Grow: true}, {Title: "REGION", Width: 9},
+		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
 		{Title: "HEALTH", Width: 7}, {Title: "DES/MIN/MAX", Width: 11},
 		{Title: "IN SVC", Width: 6, Right: true}, {Title: "READY", Width: 5, Right: true},
-		{Title: "ZONES", Width: 14, Grow: true}, {Title: "TEMPLATE", Width: 12},
+		{Title: "ZONES", Width: 14, Grow: true, Max: 40}, {Title: "TEMPLATE", Width: 12},
 	}
 	p := newListPage(ctx, "asg", "ASGs", cols, buildASGs)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
@@ -87,10 +87,10 @@ func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingG
 // NewLBs returns the load balancers view.
 func NewLBs(ctx *common.Context) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 18, Grow: true}, {Title: "REGION", Width: 9},
+		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
 		{Title: "TARGETS", Width: 12}, {Title: "TYPE", Width: 11},
 		{Title: "SCHEME", Width: 15}, {Title: "SSL", Width: 3},
-		{Title: "DNS", Width: 20, Grow: true},
+		{Title: "DNS", Width: 20, Grow: true, Max: 64},
 	}
 	p := newListPage(ctx, "lb", "LBs", cols, buildLBs)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}

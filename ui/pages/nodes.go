@@ -15,9 +15,9 @@ import (
 // NewNodes returns the Nodes view.
 func NewNodes(ctx *common.Context) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 20, Grow: true}, {Title: "STATUS", Width: 16},
+		{Title: "NAME", Width: 20, Grow: true, Max: 48}, {Title: "STATUS", Width: 16},
 		{Title: "ZONE", Width: 11}, {Title: "PODS", Width: 5, Right: true},
-		{Title: "ASG", Width: 12, Grow: true}, {Title: "INSTANCE", Width: 12},
+		{Title: "ASG", Width: 12, Grow: true, Max: 40}, {Title: "INSTANCE", Width: 12},
 		{Title: "TYPE", Width: 10}, {Title: "AGE", Width: 4, Right: true},
 	}
 	p := newListPage(ctx, "nodes", "Nodes", cols, buildNodes)

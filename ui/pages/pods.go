@@ -13,10 +13,10 @@ import (
 // NewPods returns the Pods view.
 func NewPods(ctx *common.Context) Page {
 	cols := []table.Column{
-		{Title: "NAMESPACE", Width: 10}, {Title: "NAME", Width: 22, Grow: true},
+		{Title: "NAMESPACE", Width: 10}, {Title: "NAME", Width: 22, Grow: true, Max: 56},
 		{Title: "STATUS", Width: 12}, {Title: "RESTARTS", Width: 8, Right: true},
-		{Title: "NODE", Width: 14, Grow: true}, {Title: "AGE", Width: 4, Right: true},
-		{Title: "OWNER", Width: 16, Grow: true},
+		{Title: "NODE", Width: 14, Grow: true, Max: 48}, {Title: "AGE", Width: 4, Right: true},
+		{Title: "OWNER", Width: 16, Grow: true, Max: 40},
 	}
 	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}

@@ -42,9 +42,9 @@ type Topology struct {
 // NewTopology returns the topology view.
 func NewTopology(ctx *common.Context) *Topology {
 	cols := []table.Column{
-		{Title: "NAME", Width: 30, Grow: true}, {Title: "HEALTH", Width: 7},
+		{Title: "NAME", Width: 30, Grow: true, Max: 90}, {Title: "HEALTH", Width: 7},
 		{Title: "NODES", Width: 5, Right: true}, {Title: "PODS", Width: 6, Right: true},
-		{Title: "BAD", Width: 4, Right: true}, {Title: "DETAIL", Width: 16, Grow: true},
+		{Title: "BAD", Width: 4, Right: true}, {Title: "DETAIL", Width: 16, Grow: true, Max: 60},
 	}
 	return &Topology{ctx: ctx, tbl: table.New(ctx, cols), data: &treeData{}, expanded: map[string]bool{}}
 }

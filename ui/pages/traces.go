@@ -17,9 +17,9 @@ import (
 func NewTraces(ctx *common.Context) Page {
 	cols := []table.Column{
 		{Title: "TRACE", Width: 16}, {Title: "SERVICE", Width: 12},
-		{Title: "OPERATION", Width: 18, Grow: true}, {Title: "DURATION", Width: 9, Right: true},
+		{Title: "OPERATION", Width: 18, Grow: true, Max: 48}, {Title: "DURATION", Width: 9, Right: true},
 		{Title: "SPANS", Width: 5, Right: true}, {Title: "ERRORS", Width: 7},
-		{Title: "AGE", Width: 4, Right: true}, {Title: "SERVICES", Width: 16, Grow: true},
+		{Title: "AGE", Width: 4, Right: true}, {Title: "SERVICES", Width: 16, Grow: true, Max: 64},
 	}
 	p := newListPage(ctx, "traces", "Traces", cols, buildTraces)
 	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace")), ctx.Keys.Sort}

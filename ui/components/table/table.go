@@ -22,6 +22,9 @@ type Column struct {
 	Width int
 	Grow  bool
 	Right bool
+	// Max caps a Grow column (0: no cap), so that wide terminals do not
+	// stretch one column across the screen.
+	Max int
 }
 
 // Row is one prepared row. Cells are already sanitised.
@@ -192,14 +195,31 @@ func (m *Model) layout() {
 	if grow == 0 || used >= avail {
 		return
 	}
+	// share the extra space; a capped column gives back what it cannot take
 	extra := avail - used
-	for i, c := range m.cols {
-		if c.Grow && m.widths[i] > 0 {
-			add := extra / grow
+	for extra > 0 && grow > 0 {
+		given := 0
+		share := max(1, extra/grow)
+		open := 0
+		for i, c := range m.cols {
+			if !c.Grow || m.widths[i] == 0 || (c.Max > 0 && m.widths[i] >= c.Max) {
+				continue
+			}
+			add := min(share, extra-given)
+			if c.Max > 0 {
+				add = min(add, c.Max-m.widths[i])
+			}
 			m.widths[i] += add
-			extra -= add
-			grow--
+			given += add
+			if c.Max == 0 || m.widths[i] < c.Max {
+				open++
+			}
 		}
+		if given == 0 {
+			break
+		}
+		extra -= given
+		grow = open
 	}
 }
 

@@ -66,3 +66,16 @@ func TestVirtualisedView(t *testing.T) {
 		t.Errorf("empty table: cursor %d", m.Cursor())
 	}
 }
+
+func TestLayoutCaps(t *testing.T) {
+	ctx := common.NewContext()
+	m := New(ctx, []Column{{Title: "A", Width: 10, Grow: true, Max: 20}, {Title: "B", Width: 5, Grow: true}, {Title: "C", Width: 4}})
+	m.SetSize(100, 3)
+	if m.widths[0] != 20 || m.widths[0]+m.widths[1]+m.widths[2]+2 != 98 {
+		t.Errorf("widths %v: A capped at 20, B takes the rest of 98", m.widths)
+	}
+	m.SetSize(16, 3) // 14 cells: A (10) fits, B needs 6 more, C 5: A grows to 14
+	if m.widths[0] != 14 || m.widths[1] != 0 || m.widths[2] != 0 {
+		t.Errorf("narrow widths %v", m.widths)
+	}
+}

@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/opsconsole/console/providers"
+)
+
+// fixtureSnapshot is a small fixed estate built here (not by the sim, which
+// evolves), so that the golden files change only when the UI does: two
+// regions, two zones each with a public and a private subnet, one ASG per
+// region, two nodes per zone, pods (one crash-looping, one NotReady node),
+// load balancers, databases with roles, traces, events, and a stale source.
+func fixtureSnapshot() *providers.Snapshot {
+	at := func(d time.Duration) time.Time { return frozen.Add(-d) }
+	inv := &providers.Inventory{}
+	for r, region := range []string{"us-east-1", "eu-west-1"} {
+		inv.Regions = append(inv.Regions, providers.Region{Name: region, Source: "fixture"})
+		asg := providers.AutoscalingGroup{Name: fmt.Sprintf("workers-%d", r+1), Region: region, Desired: 4, Min: 2, Max: 8,
+			InService: 4, LaunchTemplate: "workers-lt"}
+		for z, letter := range []string{"a", "b"} {
+			zone := region + letter
+			inv.Zones = append(inv.Zones, providers.Zone{Name: zone, Region: region})
+			asg.Zones = append(asg.Zones, zone)
+			pub := providers.Subnet{ID: fmt.Sprintf("subnet-%d%d0", r, z), Name: "public-" + letter, Zone: zone, Region: region,
+				CIDR: fmt.Sprintf("10.%d.%d.0/24", r, z), Public: true}
+			priv := providers.Subnet{ID: fmt.Sprintf("subnet-%d%d1", r, z), Name: "private-" + letter, Zone: zone, Region: region,
+				CIDR: fmt.Sprintf("10.%d.%d.0/20", r, 16*(z+1))}
+			inv.Subnets = append(inv.Subnets, pub, priv)
+			if r == 0 && z == 0 {
+				inv.Instances = append(inv.Instances, providers.Instance{ID: "i-bastion", Region: region, Zone: zone, State: "running",
+					Type: "t3.micro", Subnet: pub.ID, PrivateIP: "10.0.0.10", PublicIP: "203.0.113.10", Bastion: true})
+			}
+			for n := 0; n < 2; n++ {
+				id := fmt.Sprintf("i-%d%d%d", r, z, n)
+				name := fmt.Sprintf("node-%s-%d", zone, n)
+				inv.Instances = append(inv.Instances, providers.Instance{ID: id, Region: region, Zone: zone, State: "running",
+					Type: "m6i.large", ASG: asg.Name, Subnet: priv.ID, PrivateIP: fmt.Sprintf("10.%d.%d.%d", r, 16*(z+1), n+5)})
+				asg.Instances = append(asg.Instances, id)
+				ready := !(r == 1 && z == 1 && n == 1)
+				inv.Nodes = append(inv.Nodes, providers.Node{Name: name, Cluster: "prod-" + region, Zone: zone, Region: region,
+					InstanceID: id, InstanceType: "m6i.large", Ready: ready, Created: at(30 * 24 * time.Hour),
+					Labels: map[string]string{"topology.kubernetes.io/zone": zone}})
+				for p, app := range []string{"web", "cart", "checkout"} {
+					pod := providers.Pod{Namespace: "shop", Name: fmt.Sprintf("%s-%d%d%d", app, r, z, n), Cluster: "prod-" + region,
+						Phase: "Running", Ready: true, Node: name, Owner: "Deployment/" + app, IP: fmt.Sprintf("100.64.%d.%d", r*4+z*2+n, p+1),
+						Created: at(time.Duration(p+1) * time.Hour)}
+					if r == 0 && z == 1 && n == 0 && app == "checkout" {
+						pod.Ready, pod.Reason, pod.Restarts = false, "CrashLoopBackOff", 12
+					}
+					inv.Pods = append(inv.Pods, pod)
+				}
+			}
+		}
+		inv.AutoscalingGroups = append(inv.AutoscalingGroups, asg)
+		inv.LoadBalancers = append(inv.LoadBalancers, providers.LoadBalancer{Name: "edge-" + region, Region: region, Type: "application",
+			Scheme: "internet-facing", DNSName: "edge-" + region + ".elb.example", SSLTermination: true,
+			Listeners: []providers.Listener{{Protocol: "HTTPS", Port: 443}}, TargetsHealthy: 4 - r, TargetsTotal: 4,
+			TargetGroups: []providers.TargetGroup{{Name: "web", Port: 8080, Targets: []providers.Target{
+				{ID: "i-" + fmt.Sprint(r) + "00", Port: 8080, Health: "healthy"}, {ID: "i-" + fmt.Sprint(r) + "11", Port: 8080, Health: []string{"healthy", "unhealthy"}[r]}}}}})
+	}
+	inv.LoadBalancers = append(inv.LoadBalancers, providers.LoadBalancer{Name: "internal-api", Region: "us-east-1", Type: "network",
+		Scheme: "internal", TargetsHealthy: 0, TargetsTotal: 2})
+	inv.Databases = []providers.Database{
+		{Name: "orders-pg", Engine: "aurora-postgresql", Region: "us-east-1", Status: "available", LastBackup: at(3 * time.Hour),
+			Members: []providers.Member{
+				{Name: "orders-pg-1", Role: providers.RolePrimary, Healthy: true, Zone: "us-east-1a", Status: "available"},
+				{Name: "orders-pg-2", Role: providers.RoleReplica, Healthy: true, LagSeconds: 0.4, Zone: "us-east-1b", Status: "available"},
+				{Name: "orders-pg-3", Role: providers.RoleReplica, Healthy: false, LagSeconds: 95, Zone: "us-east-1b", Status: "lagging"}},
+			Backups: []providers.Backup{{ID: "snap-1", Time: at(3 * time.Hour), Status: "available", SizeMiB: 2048}}},
+		{Name: "sessions", Engine: "redis", Region: "eu-west-1", Status: "ok", LastBackup: at(26 * time.Hour),
+			Members: []providers.Member{
+				{Name: "sessions-0", Role: providers.RolePrimary, Healthy: true, Zone: "eu-west-1a"},
+				{Name: "sessions-1", Role: providers.RoleReplica, Healthy: true, LagSeconds: 0.1, Zone: "eu-west-1b"},
+				{Name: "sentinel-0", Role: "sentinel", Healthy: true, Zone: "eu-west-1a"}}},
+	}
+	inv.Traces = []providers.TraceSummary{
+		{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Service: "frontend", Operation: "GET /checkout", Start: at(2 * time.Minute),
+			Duration: 812 * time.Millisecond, Spans: 42, Errors: 3, Services: []string{"frontend", "checkout", "payments"}},
+		{TraceID: "00f067aa0ba902b7a3ce929d0e0e4736", Service: "frontend", Operation: "GET /cart", Start: at(5 * time.Minute),
+			Duration: 95 * time.Millisecond, Spans: 12, Services: []string{"frontend", "cart"}},
+	}
+	inv.Events = []providers.Event{
+		{Time: at(40 * time.Second), Type: "Warning", Reason: "BackOff", Object: "Pod/shop/checkout-0100", Message: "Back-off restarting failed container", Cluster: "prod-us-east-1", Namespace: "shop"},
+		{Time: at(3 * time.Minute), Type: "Warning", Reason: "NodeNotReady", Object: "Node//node-eu-west-1b-1", Message: "Node is not ready"},
+	}
+	providers.Join(inv)
+	inv.Sources = []providers.SourceStatus{
+		{Name: "kube:prod", Kind: "kube", Status: providers.StatusOK, UpdatedAt: at(2 * time.Second)},
+		{Name: "aws", Kind: "aws", Status: providers.StatusStale, Error: "throttled", UpdatedAt: at(45 * time.Second)},
+	}
+	return &providers.Snapshot{Version: 1, At: frozen, Inv: inv}
+}
