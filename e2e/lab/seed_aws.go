@@ -42,6 +42,9 @@ type AWSSeedOptions struct {
 	InstancesPerAZ int
 	// InstanceType of the ASG instances ("m5.large" when empty).
 	InstanceType string
+	// KeepDefaultSubnets keeps the default VPC's subnets that moto creates
+	// in every AZ (they are deleted by default to keep the estate legible).
+	KeepDefaultSubnets bool
 	// Logf, when set, reports progress.
 	Logf func(format string, args ...any)
 }
@@ -196,6 +199,19 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 		return nil, fmt.Errorf("region has %d AZs, want %d", len(azs), o.AZs)
 	}
 	azs = azs[:o.AZs]
+
+	if !o.KeepDefaultSubnets {
+		def, err := e2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
+			{Name: aws.String("default-for-az"), Values: []string{"true"}}}})
+		if err != nil {
+			return nil, fmt.Errorf("describe default subnets: %w", err)
+		}
+		for _, sn := range def.Subnets {
+			if _, err := e2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: sn.SubnetId}); err != nil {
+				return nil, fmt.Errorf("delete default subnet %s: %w", aws.ToString(sn.SubnetId), err)
+			}
+		}
+	}
 
 	second := 10 + index // 10.10.0.0/16, 10.11.0.0/16...
 	vpc, err := e2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second)),

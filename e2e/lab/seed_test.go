@@ -73,6 +73,15 @@ func TestSeedAWS(t *testing.T) {
 			}
 		}
 
+		// Only the seeded subnets remain (moto's default ones are gone).
+		sn, err := e2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sn.Subnets) != 6 {
+			t.Errorf("%s: %d subnets, want 6 (public + private in 3 AZs)", r.Region, len(sn.Subnets))
+		}
+
 		// The public route table sends 0.0.0.0/0 to the internet gateway.
 		rt, err := e2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{r.PublicRoutes}})
 		if err != nil || len(rt.RouteTables) != 1 {
