@@ -285,12 +285,15 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 		case len(f.offers) == 0:
 			add(th.Muted.Render("no source offers an action for this object"))
 		}
+		if ro, why := m.readOnly(); ro && !f.loading {
+			add(th.Warn.Render("READ-ONLY: " + common.Sanitize(why) + " — only safe actions can run"))
+		}
 		for i, o := range f.offers {
-			s := fmt.Sprintf("%-10s %-30s [%s] %s", o.spec.Name, o.spec.Target.String(), o.spec.Effect, o.spec.Description)
-			s = common.Sanitize(s)
+			mark := "  "
 			if !o.allowed {
-				s += " — " + common.Sanitize(o.reason)
+				mark = "✗ " // refused: said with a glyph, not only greyed
 			}
+			s := common.Sanitize(fmt.Sprintf("%s%-11s %-30s [%s] %s", mark, o.spec.Name, o.spec.Target.String(), o.spec.Effect, o.spec.Description))
 			switch {
 			case i == f.cursor:
 				add(th.Selected.Render("▸ " + s))

@@ -181,3 +181,38 @@ func TestTraceOverlay(t *testing.T) {
 		t.Errorf("the footer should start with esc back: %q", lines[len(lines)-1])
 	}
 }
+
+// TestGoldenActionFlow covers the action menu (read-only: refused actions
+// marked ✗ with the reason) and the plan with its confirmation prompt.
+func TestGoldenActionFlow(t *testing.T) {
+	for _, ro := range []bool{true, false} {
+		name := "confirm_120x30"
+		if ro {
+			name = "menu_readonly_120x30"
+		}
+		t.Run(name, func(t *testing.T) {
+			m := goldenModel(t)
+			ex := sampleRuns()
+			ex.ro = ro
+			m.d.exec = ex
+			tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(120, 30))
+			waitFor(t, tm, "topology", built("topology"))
+			tm.Type(":nodes")
+			tm.Send(enter())
+			waitFor(t, tm, "nodes", built("nodes"))
+			tm.Type("a")
+			waitFor(t, tm, "the offers", func(m *Model) bool { return m.mode == modeMenu && !m.flow.loading })
+			want := modeMenu
+			if !ro {
+				tm.Send(enter())
+				want = modeConfirm
+			}
+			out := waitFor(t, tm, name, func(m *Model) bool { return m.mode == want })
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+			golden.RequireEqual(t, []byte(out))
+		})
+	}
+}
