@@ -89,6 +89,7 @@ type Model struct {
 
 	filterByPage map[string]string
 	traceReq     int
+	refreshing   bool
 	pendingJump  [][2]string
 }
 
@@ -217,6 +218,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case snapshotMsg:
 		m.snap = msg.snap
+		if m.refreshing {
+			m.refreshing, m.msg = false, ""
+		}
 		return m, tea.Batch(m.waitSnapshot(), m.buildActive())
 	case builtMsg:
 		st := m.state[msg.page]

@@ -87,6 +87,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, keys.Refresh):
 		m.setMsg("refreshing…", false)
+		m.refreshing = true
 		if m.d.refresh != nil {
 			f := m.d.refresh
 			return func() tea.Msg { f(); return nil }

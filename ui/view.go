@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
 )
 
@@ -152,6 +153,8 @@ func (m *Model) footer() string {
 		line1 = th.Error.Render("✗ " + m.msg)
 	case m.msg != "":
 		line1 = th.Muted.Render(m.msg)
+	default:
+		line1 = m.sourceProblem()
 	}
 	return ansi.Truncate(line1, m.ctx.Width, "…") + "\n" + m.shortHelp()
 }
@@ -322,7 +325,16 @@ func overlayBottom(body string, over []string, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// healthOf is used by the header: the worst of the sources.
-func sourceBad(st providers.SourceStatus) bool {
-	return st.Status == providers.StatusStale || st.Status == providers.StatusError
+// sourceProblem names the first failing source and its error, so that a
+// STALE or ERROR in the header comes with its reason.
+func (m *Model) sourceProblem() string {
+	if m.snap == nil {
+		return ""
+	}
+	for _, st := range m.snap.Inv.Sources {
+		if (st.Status == providers.StatusStale || st.Status == providers.StatusError) && st.Error != "" {
+			return m.ctx.Theme.Stale.Render("! " + common.Sanitize(st.Name) + ": " + common.Sanitize(st.Error))
+		}
+	}
+	return ""
 }
