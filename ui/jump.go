@@ -5,10 +5,6 @@ import tea "charm.land/bubbletea/v2"
 // jump is where a trace span ran (from the trace view's JumpMsg).
 type jump struct{ Pod, Node, Zone, Host, Service string }
 
-// toJump converts the trace view's jump message; replaced when ui/traceview
-// is integrated.
-var toJump = func(msg tea.Msg) (jump, bool) { return jump{}, false }
-
 // handleJump opens the topology focused on the pod (else node, host, zone)
 // a span ran on.
 func (m *Model) handleJump(msg tea.Msg) (tea.Cmd, bool) {

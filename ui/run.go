@@ -76,8 +76,10 @@ func depsFrom(ctx context.Context, o Options) deps {
 // execAdapter adapts *actions.Executor to common.Executor.
 type execAdapter struct{ e *actions.Executor }
 
+// ReadOnly implements common.Executor.
 func (a execAdapter) ReadOnly() (bool, string) { return a.e.ReadOnly() }
 
+// Prepare implements common.Executor.
 func (a execAdapter) Prepare(ctx context.Context, act actions.Action, at time.Time) (common.Pending, error) {
 	p, err := a.e.Prepare(ctx, act, at)
 	if err != nil || p == nil {
@@ -86,6 +88,7 @@ func (a execAdapter) Prepare(ctx context.Context, act actions.Action, at time.Ti
 	return p, nil
 }
 
+// Start implements common.Executor.
 func (a execAdapter) Start(p common.Pending, confirmation string) (common.Run, error) {
 	ap, ok := p.(*actions.Pending)
 	if !ok {
@@ -98,12 +101,14 @@ func (a execAdapter) Start(p common.Pending, confirmation string) (common.Run, e
 	return runAdapter{r}, nil
 }
 
+// Decline implements common.Executor (the executor's Cancel of a pending action).
 func (a execAdapter) Decline(p common.Pending) {
 	if ap, ok := p.(*actions.Pending); ok {
 		a.e.Cancel(ap)
 	}
 }
 
+// Runs implements common.Executor.
 func (a execAdapter) Runs() []common.Run {
 	rs := a.e.Runs()
 	out := make([]common.Run, len(rs))
@@ -116,6 +121,7 @@ func (a execAdapter) Runs() []common.Run {
 // runAdapter adapts *actions.Run to common.Run.
 type runAdapter struct{ *actions.Run }
 
+// Result implements common.Run.
 func (r runAdapter) Result() common.RunResult {
 	res := r.Run.Result()
 	return common.RunResult{Status: res.Status, Error: res.Error, Verified: res.Verified,

@@ -5,7 +5,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/traces"
-	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/traceview"
 )
 
@@ -24,15 +23,16 @@ func (a *traceviewAdapter) Update(msg tea.Msg) (traceViewer, tea.Cmd) {
 	return a, cmd
 }
 
-func init() {
-	newTraceViewer = func(_ *common.Context, t *traces.Trace, r *traces.Report) traceViewer {
-		return &traceviewAdapter{m: traceview.New(t, r)}
+// newTraceViewer opens t with its report in the trace view.
+func newTraceViewer(t *traces.Trace, r *traces.Report) traceViewer {
+	return &traceviewAdapter{m: traceview.New(t, r)}
+}
+
+// toJump converts the trace view's JumpMsg (g on a span).
+func toJump(msg tea.Msg) (jump, bool) {
+	j, ok := msg.(traceview.JumpMsg)
+	if !ok {
+		return jump{}, false
 	}
-	toJump = func(msg tea.Msg) (jump, bool) {
-		j, ok := msg.(traceview.JumpMsg)
-		if !ok {
-			return jump{}, false
-		}
-		return jump{Pod: j.Pod, Node: j.Node, Zone: j.Zone, Host: j.Host, Service: j.Service}, true
-	}
+	return jump{Pod: j.Pod, Node: j.Node, Zone: j.Zone, Host: j.Host, Service: j.Service}, true
 }

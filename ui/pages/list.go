@@ -47,6 +47,8 @@ func newListPage(ctx *common.Context, name, title string, cols []table.Column, b
 		data: &listData{}, sortable: true, sortCol: -1}
 }
 
+// The Page methods of a list page.
+
 func (p *listPage) Name() string              { return p.name }
 func (p *listPage) Title() string             { return p.title }
 func (p *listPage) Build(in *Input) any       { return p.build(in) }
