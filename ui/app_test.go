@@ -11,6 +11,7 @@ import (
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/ui/components/table"
 	"github.com/opsconsole/console/ui/pages"
+	"github.com/opsconsole/console/ui/traceview"
 )
 
 func TestTreeCollapse(t *testing.T) {
@@ -233,7 +234,8 @@ func TestOpenTraceAndJump(t *testing.T) {
 		t.Fatalf("enter on a trace should open it:\n%s", screen(m))
 	}
 	pod := snap.Inv.Pods[5]
-	drain(m, m.jumpTo(jump{Pod: pod.Name}))
+	_, cmd := m.Update(traceview.JumpMsg{Pod: pod.Name, Service: "x"}) // g on a span
+	drain(m, cmd)
 	if m.active != "topology" || m.mode != modeNormal {
 		t.Fatalf("jump should open the topology, got %s", m.active)
 	}
