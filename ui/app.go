@@ -45,6 +45,7 @@ type deps struct {
 	exec      common.Executor // nil: no executor
 	traces    traces.Source   // nil: no trace source
 	env       string
+	envs      []string // environments of the config file
 	demo      bool
 	readOnly  bool
 	roReason  string

@@ -117,6 +117,13 @@ func TestPaletteAndBack(t *testing.T) {
 	if !strings.Contains(screen(m), "needs a restart") {
 		t.Errorf(":env should explain the restart:\n%s", screen(m))
 	}
+	m.d.envs = []string{"prod", "staging"}
+	press(m, ":")
+	typeText(m, "env nope")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "unknown environment nope: prod, staging") {
+		t.Errorf(":env with an unknown name should list the environments:\n%s", screen(m))
+	}
 	press(m, ":")
 	typeText(m, "nonsense")
 	press(m, "enter")

@@ -243,6 +243,10 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 			m.setMsg("already in environment "+c.Arg, false)
 			return nil
 		}
+		if len(m.d.envs) > 0 && !contains(m.d.envs, c.Arg) {
+			m.setMsg("unknown environment "+c.Arg+": "+strings.Join(m.d.envs, ", "), true)
+			return nil
+		}
 		m.setMsg("switching environment needs a restart: run console --env "+c.Arg, true)
 	case "trace":
 		return m.openTrace(c.Arg)
@@ -282,4 +286,13 @@ func (m *Model) openDetail() {
 	m.detail.SetContent(c)
 	m.mode = modeDetail
 	m.layout()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -67,6 +68,10 @@ func depsFrom(ctx context.Context, o Options) deps {
 		roReason: "environment " + o.Settings.Env.Name + " is read-only",
 		tick:     time.Second,
 	}
+	for name := range o.Settings.File.Environments {
+		d.envs = append(d.envs, name)
+	}
+	sort.Strings(d.envs)
 	if o.Executor != nil {
 		d.exec = execAdapter{o.Executor}
 	}
