@@ -117,6 +117,16 @@ type Offerer interface {
 	Offer(ref Ref) []Action
 }
 
+// Permitter is implemented by actions that know whether the user may run
+// them at all (e.g. a kubectl action RBAC forbids: providers/kube.Denied).
+// The executor refuses (ErrRefused, audited) an action whose Allowed
+// reports false before running its Check or Preview, and the TUI shows it
+// greyed out with the reason. An action without it is allowed.
+type Permitter interface {
+	// Allowed reports whether the user may run the action, and if not why.
+	Allowed() (bool, string)
+}
+
 // ErrRefused marks a refusal by a guard (read-only, a failed precondition,
 // no permission, an unconfirmed destructive action). Commands map it to
 // exit code 3.

@@ -227,11 +227,20 @@ func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format 
 	return err
 }
 
-// preconditions checks what must hold before running: read-only, no other
-// run on the same target, fresh data, and the action's own Check.
+// preconditions checks what must hold before running: read-only, the
+// action's permission (Permitter), no other run on the same target, fresh
+// data, and the action's own Check.
 func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt time.Time) (string, error) {
 	if ok, why := e.Allowed(s.Effect); !ok {
 		return why, nil
+	}
+	if p, ok := a.(Permitter); ok {
+		if allowed, why := p.Allowed(); !allowed {
+			if why == "" {
+				why = "not permitted"
+			}
+			return why, nil
+		}
 	}
 	e.mu.Lock()
 	other := e.active[keyOf(a, s)]
