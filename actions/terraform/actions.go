@@ -110,7 +110,8 @@ func (a *Action) Spec() actions.Spec {
 	case KindApply:
 		desc = "terraform plan -out=PLAN, then terraform apply PLAN in " + dir
 	case KindRebuild:
-		desc = fmt.Sprintf("terraform plan -replace=%s -out=PLAN, then terraform apply PLAN in %s", a.address, dir)
+		desc = fmt.Sprintf("rebuild via terraform (stack %s, %s): terraform plan -replace=%s -out=PLAN, then terraform apply PLAN in %s",
+			a.stack.Name, a.address, a.address, dir)
 	case KindTeardown:
 		desc = "terraform plan -destroy -out=PLAN, then terraform apply PLAN (destroys every resource) in " + dir
 	case KindRecreate:

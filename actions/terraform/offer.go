@@ -9,10 +9,18 @@ import (
 )
 
 // Stacks offers the Terraform actions of an environment's stacks
-// (actions.Offerer): on a stack (Ref{Kind: "stack", Name: NAME}) plan,
-// apply, teardown and recreate; on a topology object that a stack's
-// Targets map to a resource address (e.g. Ref{Kind: "asg", Name: "workers"}
-// for "asg/workers") rebuild of that address.
+// (actions.Offerer):
+//   - on a stack (Ref{Kind: "stack", Name: NAME}): plan, apply, teardown
+//     and recreate;
+//   - on a held lock (Ref{Kind: "lock", Namespace: STACK, Name: LOCK_ID},
+//     what the TUI asks for when a stack's summary shows a lock): unlock;
+//   - on a resource of a stack (Ref{Kind: "resource", Namespace: STACK,
+//     Name: ADDRESS}): rebuild of that address (the preview refuses an
+//     address that is not in the state); without a Namespace, rebuild where
+//     a stack's Targets map to that address;
+//   - on a topology object that a stack's Targets map to a resource address
+//     (e.g. Ref{Kind: "asg", Name: "workers"} for "asg/workers", also
+//     node/NAME, instance/ID, database/NAME): rebuild of that address.
 type Stacks []*Stack
 
 var _ actions.Offerer = Stacks(nil)
@@ -21,25 +29,33 @@ var _ actions.Offerer = Stacks(nil)
 func (ss Stacks) Offer(ref actions.Ref) []actions.Action {
 	var out []actions.Action
 	for _, s := range ss {
-		if ref.Kind == "stack" {
+		switch ref.Kind {
+		case "stack":
 			if ref.Name == s.Name {
 				out = append(out, s.Plan(), s.Apply(), s.Teardown(), s.Recreate())
 			}
-			continue
-		}
-		if ref.Namespace != "" && ref.Namespace != s.Name && ref.Kind == "resource" {
-			continue
-		}
-		if ref.Kind == "resource" {
-			for _, addr := range s.Targets {
-				if addr == ref.Name {
-					out = append(out, s.Rebuild(addr))
+		case "lock":
+			if ref.Namespace == s.Name && ref.Name != "" {
+				out = append(out, s.Unlock(ref.Name))
+			}
+		case "resource":
+			switch {
+			case ref.Namespace == s.Name:
+				if ref.Name != "" {
+					out = append(out, s.Rebuild(ref.Name))
+				}
+			case ref.Namespace == "":
+				for _, addr := range s.Targets {
+					if addr == ref.Name {
+						out = append(out, s.Rebuild(addr))
+						break
+					}
 				}
 			}
-			continue
-		}
-		if _, ok := s.Targets[ref.Kind+"/"+ref.Name]; ok {
-			out = append(out, s.Rebuild(ref.Kind+"/"+ref.Name))
+		default:
+			if _, ok := s.Targets[ref.Kind+"/"+ref.Name]; ok {
+				out = append(out, s.Rebuild(ref.Kind+"/"+ref.Name))
+			}
 		}
 	}
 	return out

@@ -12,7 +12,8 @@ import (
 func TestStacksOffer(t *testing.T) {
 	ss := Stacks{
 		{Name: "workers", Dir: "/x", Targets: map[string]string{"asg/web": "module.workers.aws_autoscaling_group.this"}},
-		{Name: "db", Dir: "/y"},
+		{Name: "db", Dir: "/y", Targets: map[string]string{"node/ip-10-0-1-5": "aws_instance.n", "instance/i-0abc": "aws_instance.i",
+			"database/orders": "aws_rds_cluster.orders"}},
 	}
 	tests := []struct {
 		ref  actions.Ref
@@ -24,6 +25,15 @@ func TestStacksOffer(t *testing.T) {
 		{actions.Ref{Kind: "asg", Name: "other"}, ""},
 		{actions.Ref{Kind: "resource", Name: "module.workers.aws_autoscaling_group.this"}, "rebuild"},
 		{actions.Ref{Kind: "pod", Name: "web"}, ""},
+		{actions.Ref{Kind: "resource", Namespace: "db", Name: "terraform_data.a"}, "rebuild"},
+		{actions.Ref{Kind: "resource", Namespace: "nope", Name: "terraform_data.a"}, ""},
+		{actions.Ref{Kind: "resource", Name: "terraform_data.a"}, ""},
+		{actions.Ref{Kind: "lock", Namespace: "workers", Name: "1234-abcd"}, "unlock"},
+		{actions.Ref{Kind: "lock", Namespace: "workers", Name: ""}, ""},
+		{actions.Ref{Kind: "lock", Name: "1234-abcd"}, ""},
+		{actions.Ref{Kind: "node", Name: "ip-10-0-1-5"}, "rebuild"},
+		{actions.Ref{Kind: "instance", Name: "i-0abc"}, "rebuild"},
+		{actions.Ref{Kind: "database", Name: "orders"}, "rebuild"},
 	}
 	for _, tt := range tests {
 		var names []string
@@ -38,7 +48,20 @@ func TestStacksOffer(t *testing.T) {
 	if a.address != "module.workers.aws_autoscaling_group.this" || a.Spec().Target.Name != "web" || a.Spec().Effect != actions.Destructive {
 		t.Errorf("rebuild action %+v spec %+v", a, a.Spec())
 	}
-	if got := ss.TargetKeys(); len(got) != 1 || got[0] != "asg/web" {
+	d := ss.Offer(actions.Ref{Kind: "database", Name: "orders"})[0].(*Action)
+	if d.address != "aws_rds_cluster.orders" || d.Stack().Name != "db" ||
+		!strings.Contains(d.Spec().Description, "rebuild via terraform (stack db, aws_rds_cluster.orders)") {
+		t.Errorf("database rebuild %+v spec %+v", d, d.Spec())
+	}
+	r := ss.Offer(actions.Ref{Kind: "resource", Namespace: "db", Name: "terraform_data.a"})[0].(*Action)
+	if r.address != "terraform_data.a" || r.Spec().Target != (actions.Ref{Kind: "resource", Namespace: "db", Name: "terraform_data.a"}) {
+		t.Errorf("resource rebuild %+v spec %+v", r, r.Spec())
+	}
+	u := ss.Offer(actions.Ref{Kind: "lock", Namespace: "workers", Name: "1234-abcd"})[0].(*Action)
+	if u.Kind() != KindUnlock || u.lockID != "1234-abcd" || u.Stack().Name != "workers" {
+		t.Errorf("unlock %+v", u)
+	}
+	if got := ss.TargetKeys(); strings.Join(got, ",") != "asg/web,database/orders,instance/i-0abc,node/ip-10-0-1-5" {
 		t.Errorf("TargetKeys = %v", got)
 	}
 }
