@@ -69,9 +69,9 @@ func Parse(b []byte) ([]*Trace, Format, error) {
 	if s.err != nil {
 		var se *scanError
 		if errors.As(s.err, &se) {
-			return nil, "", fmt.Errorf("%w: %s: %s", ErrBadTraceFile, position(b, int64(se.off)), sanitizeText(se.msg))
+			return nil, "", fmt.Errorf("%w: %s: %s", ErrBadTraceFile, position(b, int64(se.off)), Sanitize(se.msg))
 		}
-		return nil, "", fmt.Errorf("%w: %s", ErrBadTraceFile, sanitizeText(s.err.Error()))
+		return nil, "", fmt.Errorf("%w: %s", ErrBadTraceFile, Sanitize(s.err.Error()))
 	}
 	switch {
 	case p.sawOTLP && p.sawData:
@@ -81,7 +81,7 @@ func Parse(b []byte) ([]*Trace, Format, error) {
 	case len(p.jaeger) > 0:
 		return p.jaeger, FormatJaeger, nil
 	case len(p.errs) > 0:
-		return nil, FormatJaeger, fmt.Errorf("%w: Jaeger returned errors: %s", ErrBadTraceFile, sanitizeText(strings.Join(p.errs, "; ")))
+		return nil, FormatJaeger, fmt.Errorf("%w: Jaeger returned errors: %s", ErrBadTraceFile, Sanitize(strings.Join(p.errs, "; ")))
 	case p.sawOTLP || p.sawData:
 		return nil, "", fmt.Errorf("%w: the file holds no traces", ErrBadTraceFile)
 	}
@@ -332,12 +332,12 @@ func (jb *jaegerBuilder) span(s *scanner) {
 	}
 	if sp.SpanID == "" {
 		s.i = off
-		s.fail("span %d of trace %s has no spanID", len(jb.procIDs)+1, sanitizeText(jb.t.TraceID))
+		s.fail("span %d of trace %s has no spanID", len(jb.procIDs)+1, Sanitize(jb.t.TraceID))
 		return
 	}
 	if dur > math.MaxInt64/1000 {
 		s.i = off
-		s.fail("span %s: duration %d µs out of range", sanitizeText(sp.SpanID), dur)
+		s.fail("span %s: duration %d µs out of range", Sanitize(sp.SpanID), dur)
 		return
 	}
 	if jb.t.TraceID == "" {
@@ -369,7 +369,7 @@ func (jb *jaegerBuilder) finish(s *scanner) *Trace {
 		if id := jb.procIDs[i]; id != "" {
 			p, ok := jb.procs[id]
 			if !ok {
-				s.fail("trace %s span %s names processID %q that is not in processes", sanitizeText(t.TraceID), sanitizeText(t.Spans[i].SpanID), sanitizeText(id))
+				s.fail("trace %s span %s names processID %q that is not in processes", Sanitize(t.TraceID), Sanitize(t.Spans[i].SpanID), Sanitize(id))
 				return nil
 			}
 			t.Spans[i].Service, t.Spans[i].Resource = p.service, p.tags
@@ -652,5 +652,5 @@ func sanitizeSnippet(b []byte, n int) string {
 	if len(b) > n {
 		b = b[:n]
 	}
-	return sanitizeText(string(b))
+	return Sanitize(string(b))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/opsconsole/console/actions/kubectl"
 	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -173,16 +174,16 @@ func newStackStateCmd(a *app) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(sum)
 			}
-			fmt.Fprintf(a.stdout, "stack %s (%s)\n", sanitizeLine(sum.Stack), sanitizeLine(sum.Dir))
+			fmt.Fprintf(a.stdout, "stack %s (%s)\n", sanitize.Line(sum.Stack), sanitize.Line(sum.Dir))
 			if sum.Workspace != "" {
-				fmt.Fprintf(a.stdout, "workspace  %s\n", sanitizeLine(sum.Workspace))
+				fmt.Fprintf(a.stdout, "workspace  %s\n", sanitize.Line(sum.Workspace))
 			}
-			fmt.Fprintf(a.stdout, "serial     %d  lineage %s\n", sum.Serial, sanitizeLine(sum.Lineage))
+			fmt.Fprintf(a.stdout, "serial     %d  lineage %s\n", sum.Serial, sanitize.Line(sum.Lineage))
 			if !sum.LastApply.IsZero() {
 				fmt.Fprintf(a.stdout, "last apply %s (%s ago)\n", sum.LastApply.Local().Format(time.RFC3339), time.Since(sum.LastApply).Round(time.Second))
 			}
 			if sum.Lock != nil {
-				fmt.Fprintf(a.stdout, "LOCKED     %s\n", sanitizeLine(sum.Lock.String()))
+				fmt.Fprintf(a.stdout, "LOCKED     %s\n", sanitize.Line(sum.Lock.String()))
 			}
 			switch {
 			case !sum.DriftChecked:
@@ -190,11 +191,11 @@ func newStackStateCmd(a *app) *cobra.Command {
 			case len(sum.Drift) == 0:
 				fmt.Fprintln(a.stdout, "drift      none")
 			default:
-				fmt.Fprintf(a.stdout, "drift      %d: %s\n", len(sum.Drift), sanitizeLine(strings.Join(sum.Drift, ", ")))
+				fmt.Fprintf(a.stdout, "drift      %d: %s\n", len(sum.Drift), sanitize.Line(strings.Join(sum.Drift, ", ")))
 			}
 			fmt.Fprintf(a.stdout, "resources  %d\n", len(sum.Resources))
 			for _, r := range sum.Resources {
-				fmt.Fprintf(a.stdout, "  %s  %s\n", sanitizeLine(r.Address), sanitizeLine(r.ID))
+				fmt.Fprintf(a.stdout, "  %s  %s\n", sanitize.Line(r.Address), sanitize.Line(r.ID))
 			}
 			return nil
 		},
@@ -514,7 +515,7 @@ func runAction(ctx context.Context, a *app, s config.Settings, act actions.Actio
 		if res.AuditID != "" {
 			line += "; audit " + res.AuditID
 		}
-		fmt.Fprintln(a.stdout, sanitizeLine(line))
+		fmt.Fprintln(a.stdout, sanitize.Line(line))
 	}
 	switch res.Status {
 	case actions.StatusPlanned, actions.StatusSucceeded:

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 func init() { subcommands = append(subcommands, newAuditCmd) }
@@ -76,7 +77,7 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 
 // cell makes one table cell safe: one line, no escapes, no tabs.
 func cell(s string) string {
-	s = strings.ReplaceAll(sanitizeLine(s), "\t", " ")
+	s = strings.ReplaceAll(sanitize.Line(s), "\t", " ")
 	if s == "" {
 		return "-"
 	}

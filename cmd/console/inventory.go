@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -112,7 +113,7 @@ func printTree(w io.Writer, inv *providers.Inventory) {
 		if s.Error != "" {
 			line += " (" + s.Error + ")"
 		}
-		fmt.Fprintln(w, sanitizeLine(line))
+		fmt.Fprintln(w, sanitize.Line(line))
 	}
 	type item struct {
 		n     *providers.TreeNode
@@ -134,7 +135,7 @@ func printTree(w io.Writer, inv *providers.Inventory) {
 		if n.Kind != providers.KindPod {
 			line += fmt.Sprintf(" nodes=%d pods=%d not_ready=%d health=%s", n.Nodes, n.Pods, n.BadPods, providers.HealthWord(n.Health))
 		}
-		fmt.Fprintln(w, sanitizeLine(line))
+		fmt.Fprintln(w, sanitize.Line(line))
 		if n.Kind == providers.KindNode {
 			continue // pods are counted on the node line
 		}
@@ -143,16 +144,16 @@ func printTree(w io.Writer, inv *providers.Inventory) {
 		}
 	}
 	for _, lb := range inv.LoadBalancers {
-		fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("load_balancer %s %s %s %s targets=%d/%d healthy", lb.Region, lb.Name, lb.Type, lb.Scheme, lb.TargetsHealthy, lb.TargetsTotal)))
+		fmt.Fprintln(w, sanitize.Line(fmt.Sprintf("load_balancer %s %s %s %s targets=%d/%d healthy", lb.Region, lb.Name, lb.Type, lb.Scheme, lb.TargetsHealthy, lb.TargetsTotal)))
 	}
 	for _, db := range inv.Databases {
-		fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("database %s (%s)", db.Name, db.Engine)))
+		fmt.Fprintln(w, sanitize.Line(fmt.Sprintf("database %s (%s)", db.Name, db.Engine)))
 		for _, m := range db.Members {
 			h := "healthy"
 			if !m.Healthy {
 				h = "unhealthy"
 			}
-			fmt.Fprintln(w, sanitizeLine(fmt.Sprintf("  %s %s %s lag=%.1fs", m.Name, m.Role, h, m.LagSeconds)))
+			fmt.Fprintln(w, sanitize.Line(fmt.Sprintf("  %s %s %s lag=%.1fs", m.Name, m.Role, h, m.LagSeconds)))
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 // Exit codes (documented in docs/exit-codes.md).
@@ -78,7 +79,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintln(stderr, "console: "+sanitizeLine(err.Error()))
+	fmt.Fprintln(stderr, "console: "+sanitize.Line(err.Error()))
 	return code
 }
 
@@ -102,23 +103,6 @@ func exitCode(err error) int {
 	default:
 		return exitFailed
 	}
-}
-
-// sanitizeLine makes an error printable as one safe line: control
-// characters (terminal escape sequences included) are replaced.
-func sanitizeLine(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func newRoot(a *app) *cobra.Command {

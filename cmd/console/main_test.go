@@ -8,6 +8,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 func TestExitCode(t *testing.T) {
@@ -29,7 +30,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestSanitizeLine(t *testing.T) {
-	got := sanitizeLine("pod \x1b[2Jevil\x1b]0;title\x07\nnext\tline\u009b")
+	got := sanitize.Line("pod \x1b[2Jevil\x1b]0;title\x07\nnext\tline\u009b")
 	if strings.ContainsAny(got, "\x1b\x07\n\t\u009b") {
 		t.Fatalf("control characters survived: %q", got)
 	}

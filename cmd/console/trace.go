@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
@@ -244,7 +245,7 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			}
 			baseline, err := traces.Baseline(ctx, src, t, baselineN, lookback)
 			if err != nil {
-				fmt.Fprintln(a.stderr, "console: no baseline: "+sanitizeLine(err.Error()))
+				fmt.Fprintln(a.stderr, "console: no baseline: "+sanitize.Line(err.Error()))
 			}
 			r := traces.NewReport(t, baseline)
 			if asJSON {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -226,20 +227,10 @@ func (p *Provider) readEC2(ctx context.Context, c *clients, raw *ec2Raw) error {
 func tag(tags []ec2types.Tag, key string) string {
 	for _, t := range tags {
 		if sdkaws.ToString(t.Key) == key {
-			return clean(sdkaws.ToString(t.Value))
+			return sanitize.Line(sdkaws.ToString(t.Value))
 		}
 	}
 	return ""
-}
-
-// clean replaces control characters with U+FFFD.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }
 
 // routesToIGW reports whether a route table sends 0.0.0.0/0 (or ::/0) to an

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithymw "github.com/aws/smithy-go/middleware"
 
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -288,7 +289,7 @@ func (p *Provider) Fetch(ctx context.Context) (*providers.Inventory, Stats, erro
 
 // oneLine flattens an error message to one bounded line.
 func oneLine(s string) string {
-	s = clean(strings.Join(strings.Fields(s), " "))
+	s = sanitize.Line(strings.Join(strings.Fields(s), " "))
 	const max = 400
 	if len(s) > max {
 		s = s[:max] + "…"

@@ -12,6 +12,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -264,7 +265,7 @@ func TestNewAndOfferWithoutData(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
-	if got := clean("web\x1b[2J\u009b-1"); strings.ContainsAny(got, "\x1b\u009b") || !strings.HasPrefix(got, "web") || !strings.HasSuffix(got, "-1") {
+	if got := sanitize.Line("web\x1b[2J\u009b-1"); strings.ContainsAny(got, "\x1b\u009b") || !strings.HasPrefix(got, "web") || !strings.HasSuffix(got, "-1") {
 		t.Errorf("clean = %q", got)
 	}
 }

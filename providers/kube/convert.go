@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -198,8 +199,8 @@ func transformEvent(obj any) (any, error) {
 	out := &corev1.Event{
 		ObjectMeta:     metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace, UID: e.UID, ResourceVersion: e.ResourceVersion, CreationTimestamp: e.CreationTimestamp},
 		InvolvedObject: corev1.ObjectReference{Kind: e.InvolvedObject.Kind, Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name},
-		Reason:         sanitize(e.Reason, 80),
-		Message:        sanitize(e.Message, maxMessage),
+		Reason:         clip(e.Reason, 80),
+		Message:        clip(e.Message, maxMessage),
 		Type:           e.Type,
 		Count:          e.Count,
 		LastTimestamp:  metav1.Time{Time: eventTime(e)},
@@ -225,41 +226,9 @@ func eventTime(e *corev1.Event) time.Time {
 	return t
 }
 
-// sanitize removes control characters (terminal escape sequences
-// included) and bounds the length of a free-text string from the API.
-func sanitize(s string, max int) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			clean = false
-			break
-		}
-	}
-	if !clean {
-		var b strings.Builder
-		for _, r := range s {
-			switch {
-			case r == '\n' || r == '\r' || r == '\t':
-				b.WriteByte(' ')
-			case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-				b.WriteRune('\uFFFD')
-			default:
-				b.WriteRune(r)
-			}
-		}
-		s = b.String()
-	}
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8Start(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+// clip removes control characters (terminal escape sequences included)
+// and bounds the length of a free-text string from the API.
+func clip(s string, max int) string { return sanitize.Truncate(sanitize.Line(s), max) }
 
 // ---- conversions: from trimmed objects to the console's model ----
 
