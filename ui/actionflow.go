@@ -89,6 +89,13 @@ func (f *actionFlow) open(m *Model) tea.Cmd {
 					of := offer{action: a, spec: s, allowed: true}
 					if ro && s.Effect != actions.Safe {
 						of.allowed, of.reason = false, "read-only: "+why
+					} else if p, ok := a.(actions.Permitter); ok {
+						if allowed, reason := p.Allowed(); !allowed {
+							if reason == "" {
+								reason = "not permitted"
+							}
+							of.allowed, of.reason = false, reason
+						}
 					}
 					out = append(out, of)
 				}
@@ -156,6 +163,9 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		if msg.done {
 			res := msg.run.Result()
 			m.setMsg(fmt.Sprintf("%s on %s: %s", msg.run.Spec().Name, msg.run.Spec().Target, res.Status), res.Status != "succeeded")
+			if msg.run.Spec().Runner == "terraform" && m.stacksLoaded {
+				return m.loadStacks(), true // the state changed: read the summaries again
+			}
 			return nil, true
 		}
 		return listenRun(msg.run), true
@@ -293,7 +303,11 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 			if !o.allowed {
 				mark = "✗ " // refused: said with a glyph, not only greyed
 			}
-			s := common.Sanitize(fmt.Sprintf("%s%-11s %-30s [%s] %s", mark, o.spec.Name, o.spec.Target.String(), o.spec.Effect, o.spec.Description))
+			desc := o.spec.Description
+			if !o.allowed && o.reason != "" && !strings.HasPrefix(o.reason, "read-only: ") {
+				desc = o.reason + " — " + desc // the read-only reason is said once above
+			}
+			s := common.Sanitize(fmt.Sprintf("%s%-11s %-30s [%s] %s", mark, o.spec.Name, o.spec.Target.String(), o.spec.Effect, desc))
 			switch {
 			case i == f.cursor:
 				add(th.Selected.Render("▸ " + s))

@@ -43,6 +43,7 @@ type deps struct {
 	refresh   func()
 	offerers  func() []actions.Offerer
 	exec      common.Executor // nil: no executor
+	stacks    common.Stacks   // nil: no Terraform stacks
 	traces    traces.Source   // nil: no trace source
 	env       string
 	envs      []string // environments of the config file
@@ -92,6 +93,10 @@ type Model struct {
 	traceReq     int
 	refreshing   bool
 	pendingJump  [][2]string
+
+	stackReq     int            // request id of the current summaries round
+	driftReq     map[string]int // stack → request id of its drift check
+	stacksLoaded bool           // the Stacks view has been opened
 }
 
 // newModel builds the shell around d.
@@ -106,7 +111,7 @@ func newModel(d deps) *Model {
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
 	m.pages = []pages.Page{
 		pages.NewTopology(ctx), pages.NewPods(ctx), pages.NewNodes(ctx), pages.NewASGs(ctx),
-		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewActions(ctx),
+		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewStacks(ctx), pages.NewActions(ctx),
 	}
 	for _, p := range m.pages {
 		m.byName[p.Name()] = p
@@ -255,6 +260,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	}
+	if cmd, ok := m.handleStacksMsg(msg); ok {
+		return m, cmd
+	}
 	if cmd, ok := m.flow.handle(m, msg); ok {
 		return m, cmd
 	}
@@ -312,6 +320,9 @@ func (m *Model) show(name string) tea.Cmd {
 	m.layout()
 	if name == "actions" {
 		m.refreshRuns()
+	}
+	if name == "stacks" {
+		return tea.Batch(m.buildActive(), m.loadStacks())
 	}
 	return m.buildActive()
 }

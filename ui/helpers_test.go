@@ -11,6 +11,7 @@ import (
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // frozen is the tests' clock: goldens do not move.
@@ -62,7 +63,7 @@ func drain(m *Model, cmd tea.Cmd) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 			continue
-		case builtMsg, offersMsg, preparedMsg, startedMsg, traceMsg:
+		case builtMsg, offersMsg, preparedMsg, startedMsg, traceMsg, stackSummaryMsg, pages.DriftRequestMsg:
 			_, next := m.Update(msg)
 			queue = append(queue, next)
 		}
@@ -107,6 +108,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+r":
+		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}

@@ -11,7 +11,7 @@ import (
 )
 
 // viewOrder is the tab order (tab / shift+tab).
-var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "actions"}
+var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "stacks", "actions"}
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := m.ctx.Keys
@@ -88,11 +88,15 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Refresh):
 		m.setMsg("refreshing…", false)
 		m.refreshing = true
+		var cmds []tea.Cmd
+		if m.active == "stacks" {
+			cmds = append(cmds, m.loadStacks())
+		}
 		if m.d.refresh != nil {
 			f := m.d.refresh
-			return func() tea.Msg { f(); return nil }
+			cmds = append(cmds, func() tea.Msg { f(); return nil })
 		}
-		return nil
+		return tea.Batch(cmds...)
 	case key.Matches(k, keys.NextView), key.Matches(k, keys.PrevView):
 		step := 1
 		if key.Matches(k, keys.PrevView) {

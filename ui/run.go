@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
@@ -25,6 +26,14 @@ type Options struct {
 	Settings config.Settings
 	// TraceSource serves full traces (nil: traces cannot be opened).
 	TraceSource traces.Source
+	// Stacks are the environment's Terraform stacks (terraform.FromEnvironment):
+	// the Stacks view reads their summaries, and they are an extra
+	// actions.Offerer (stack actions, rebuild of a resource or of a
+	// topology object their targets map).
+	Stacks terraform.Stacks
+	// Offerers are extra sources of actions besides the providers that
+	// are Offerers themselves (and Stacks).
+	Offerers []actions.Offerer
 	// ProgramOptions are extra bubbletea options (tests: input/output).
 	ProgramOptions []tea.ProgramOption
 }
@@ -59,6 +68,10 @@ func depsFrom(ctx context.Context, o Options) deps {
 					out = append(out, of)
 				}
 			}
+			out = append(out, o.Offerers...)
+			if len(o.Stacks) > 0 {
+				out = append(out, o.Stacks)
+			}
 			return out
 		},
 		traces:   o.TraceSource,
@@ -74,6 +87,9 @@ func depsFrom(ctx context.Context, o Options) deps {
 	sort.Strings(d.envs)
 	if o.Executor != nil {
 		d.exec = execAdapter{o.Executor}
+	}
+	if len(o.Stacks) > 0 {
+		d.stacks = stacksAdapter{o.Stacks}
 	}
 	return d
 }

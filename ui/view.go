@@ -79,23 +79,29 @@ func (m *Model) render() string {
 
 func (m *Model) tabs() string {
 	th := m.ctx.Theme
-	var b strings.Builder
-	for i, name := range viewOrder {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		t := m.byName[name].Title()
-		if name == m.active {
-			b.WriteString(th.TabActive.Render("[" + t + "]"))
-		} else {
-			b.WriteString(th.Tab.Render(" " + t + " "))
-		}
-	}
 	status := m.page().Status()
 	if f := m.filterText(); f != "" {
 		status = "filter " + f + " · " + status
 	}
-	line := b.String()
+	tabLine := func(pad string) string {
+		var b strings.Builder
+		for i, name := range viewOrder {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			t := m.byName[name].Title()
+			if name == m.active {
+				b.WriteString(th.TabActive.Render("[" + t + "]"))
+			} else {
+				b.WriteString(th.Tab.Render(pad + t + pad))
+			}
+		}
+		return b.String()
+	}
+	line := tabLine(" ")
+	if lipgloss.Width(line)+len(status)+1 > m.ctx.Width {
+		line = tabLine("") // narrow terminal: tabs without their padding
+	}
 	gap := m.ctx.Width - lipgloss.Width(line) - len(status) - 1
 	if gap >= 1 {
 		line += strings.Repeat(" ", gap) + th.Muted.Render(status)
@@ -242,7 +248,8 @@ func (m *Model) helpView(w, h int) string {
 	}
 	lines = append(lines, th.Header.Render("commands"),
 		"  :topology :pods :nodes",
-		"  :asg :lb :db :traces :actions",
+		"  :asg :lb :db :traces :stacks",
+		"  :actions",
 		"  :region NAME|all  one region",
 		"  :env NAME   switch environment",
 		"  :trace ID   open a trace",

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
+	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
@@ -37,7 +39,17 @@ func runTUI(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	return ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src})
+	return ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s)})
+}
+
+// tuiStacks returns the environment's Terraform stacks (relative
+// directories resolve against the config file's directory).
+func tuiStacks(s config.Settings) terraform.Stacks {
+	base := ""
+	if s.Path != "" {
+		base = filepath.Dir(s.Path)
+	}
+	return terraform.FromEnvironment(s.Env, base)
 }
 
 // tuiTraceSource returns the configured trace source, else the traces held
