@@ -97,6 +97,10 @@ type Config struct {
 	OTLPEndpoint string
 	// Protocol is "grpc" (default) or "http".
 	Protocol string
+	// Places overrides the resource attributes of some services (by
+	// service name), e.g. to name pods and nodes that exist in a seeded
+	// cluster; the others keep their Places entry.
+	Places map[string]Place
 }
 
 // Place is where a service "runs": its resource attributes.
@@ -139,7 +143,12 @@ func Start(ctx context.Context, cfg Config) (w *Workload, err error) {
 	}()
 	svc := map[string]*service{}
 	for _, name := range []string{"frontend", "checkout", "inventory", "payment", "db"} {
-		tp, err := newProvider(ctx, cfg, Places[name])
+		place := Places[name]
+		if p, ok := cfg.Places[name]; ok {
+			place = p
+			place.Service = name
+		}
+		tp, err := newProvider(ctx, cfg, place)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,537 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/e2e/workload"
+	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
+)
+
+// labWait bounds every wait of the lab end-to-end test: generous, since the
+// machine is shared and the components are real.
+const labWait = 60 * time.Second
+
+// labRegions are the seeded AWS regions.
+var labRegions = []string{"us-east-1", "eu-west-1"}
+
+// labEstate is what the lab end-to-end test started and seeded.
+type labEstate struct {
+	kube   *lab.KubeCluster
+	moto   *lab.AWSEndpoint
+	jaeger *lab.JaegerServer
+	aws    *lab.AWSEstate
+	kubeSt *lab.KubeEstate
+	// origin is where the error fault's origin (db) ran: a seeded pod in
+	// namespace shop, its node and zone.
+	originPod, originNode, originZone string
+	// errTrace is the trace of the order with the error fault.
+	errTrace string
+}
+
+// startLab starts kube-apiserver, moto and Jaeger in parallel (the lab rule
+// applies: skip outside CI, fail in CI) and stops them at cleanup.
+func startLab(t *testing.T, ctx context.Context) *labEstate {
+	t.Helper()
+	e := &labEstate{}
+	var (
+		wg                       sync.WaitGroup
+		kubeErr, motoErr, jaeErr error
+	)
+	kubeDir, motoDir, jaeDir := t.TempDir(), t.TempDir(), t.TempDir()
+	wg.Add(3)
+	go func() { defer wg.Done(); e.kube, kubeErr = lab.StartKube(ctx, kubeDir) }()
+	go func() { defer wg.Done(); e.moto, motoErr = lab.StartMoto(ctx, motoDir) }()
+	go func() { defer wg.Done(); e.jaeger, jaeErr = lab.StartJaeger(ctx, jaeDir) }()
+	wg.Wait()
+	// Register every started component's stop before Require can end the test.
+	if kubeErr == nil {
+		t.Cleanup(e.kube.Close)
+	}
+	if motoErr == nil {
+		t.Cleanup(e.moto.Close)
+	}
+	if jaeErr == nil {
+		t.Cleanup(e.jaeger.Close)
+	}
+	lab.Require(t, "kube-apiserver", kubeErr)
+	lab.Require(t, "moto_server", motoErr)
+	lab.Require(t, "jaeger", jaeErr)
+	return e
+}
+
+// seed seeds AWS (two regions) and Kubernetes (a node per ASG instance,
+// carrying its provider id), then runs the workload with the error fault
+// and one healthy order; the workload's db service claims to run in a
+// seeded pod of namespace shop, on that pod's node.
+func (e *labEstate) seed(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var cfgs []aws.Config
+	for _, r := range labRegions {
+		cfgs = append(cfgs, e.moto.Config(ctx, r))
+	}
+	var err error
+	if e.aws, err = lab.SeedAWS(ctx, cfgs, lab.AWSSeedOptions{}); err != nil {
+		t.Fatalf("seed AWS: %v", err)
+	}
+	if e.kubeSt, err = lab.SeedKube(ctx, e.kube.Client(), e.aws.Instances(), lab.KubeSeedOptions{Namespaces: []string{"shop", "payments"}, Replicas: 3}); err != nil {
+		t.Fatalf("seed kube: %v", err)
+	}
+	// The origin's pod: a healthy seeded pod in shop (the workload's namespace).
+	for _, ref := range e.kubeSt.Pods {
+		ns, name, _ := strings.Cut(ref, "/")
+		if ns != "shop" || slices.Contains(e.kubeSt.Unhealthy, ref) {
+			continue
+		}
+		pod, err := e.kube.Client().CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("get seeded pod %s: %v", ref, err)
+		}
+		node, err := e.kube.Client().CoreV1().Nodes().Get(ctx, pod.Spec.NodeName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("get node %s of pod %s: %v", pod.Spec.NodeName, ref, err)
+		}
+		e.originPod, e.originNode, e.originZone = name, node.Name, node.Labels["topology.kubernetes.io/zone"]
+		break
+	}
+	if e.originPod == "" {
+		t.Fatalf("no healthy pod seeded in shop: %+v", e.kubeSt)
+	}
+
+	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: e.jaeger.OTLPGRPC, Places: map[string]workload.Place{
+		"db": {Pod: e.originPod, Node: e.originNode, Zone: e.originZone, Host: e.originNode},
+	}})
+	if err != nil {
+		t.Fatalf("workload: %v", err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.Close(cctx)
+	})
+	res, err := w.Request(ctx, workload.FaultError)
+	if err != nil {
+		t.Fatalf("workload error order: %v", err)
+	}
+	if res.Status < 500 {
+		t.Fatalf("the error fault answered %d, want a 5xx", res.Status)
+	}
+	e.errTrace = res.TraceID
+	if _, err := w.Request(ctx, workload.FaultNone); err != nil {
+		t.Fatalf("workload healthy order: %v", err)
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatalf("workload flush: %v", err)
+	}
+	// Wait until Jaeger holds every span of the error trace.
+	c, err := jaeger.Dial(e.jaeger.QueryGRPC)
+	if err != nil {
+		t.Fatalf("dial jaeger: %v", err)
+	}
+	defer c.Close()
+	wctx, cancel := context.WithTimeout(ctx, labWait)
+	defer cancel()
+	for {
+		tr, err := c.Get(wctx, e.errTrace)
+		if err == nil && len(tr.Spans) >= workload.Spans(workload.FaultError) {
+			return
+		}
+		select {
+		case <-wctx.Done():
+			t.Fatalf("trace %s never complete in Jaeger (last error %v)", e.errTrace, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// writeConfig writes a console config for the lab (like e2e/cmd/lab's
+// .lab/console.yaml) and returns its path.
+func (e *labEstate) writeConfig(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := map[string]any{
+		"default_env": "lab",
+		"audit_log":   filepath.Join(dir, "audit.jsonl"),
+		"environments": map[string]any{"lab": map[string]any{
+			"regions": labRegions,
+			"aws":     map[string]any{"endpoint_url": e.moto.URL},
+			"kube":    []any{map[string]any{"kubeconfig": e.kube.Kubeconfig, "context": lab.KubeContext}},
+			"jaeger":  e.jaeger.QueryGRPC,
+		}},
+	}
+	data, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatalf("encode config: %v", err)
+	}
+	if _, err := config.Parse(data); err != nil {
+		t.Fatalf("the test's config does not parse: %v\n%s", err, data)
+	}
+	path := filepath.Join(dir, "console.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buildConsole builds the binary into dir.
+func buildConsole(dir string) (string, error) {
+	bin := filepath.Join(dir, "console")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startInTmux runs bin with args in a tmux server of its own (w x h) with
+// extra environment; the returned function waits for its exit status.
+func startInTmux(t *testing.T, bin string, w, h int, extraEnv []string, args ...string) (*tmuxSession, func() string) {
+	t.Helper()
+	dir := filepath.Dir(bin)
+	env := append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_STATE_HOME="+filepath.Join(dir, "state"), "TERM=xterm-256color")
+	env = append(env, extraEnv...)
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("console-lab-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
+	t.Cleanup(func() {
+		cmd := exec.Command("tmux", "-L", s.socket, "kill-server")
+		cmd.Env = env
+		_ = cmd.Run()
+	})
+	exitFile := filepath.Join(dir, "exit")
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	shell := fmt.Sprintf("cd %s && %s %s 2>%s/stderr; echo EXIT=$? > %s; sleep 120", dir, bin, strings.Join(quoted, " "), dir, exitFile)
+	s.run("new-session", "-d", "-s", "console", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "sh", "-c", shell)
+	wait := func() string {
+		t.Helper()
+		deadline := time.Now().Add(labWait)
+		for {
+			b, err := os.ReadFile(exitFile)
+			if err == nil && strings.Contains(string(b), "EXIT=") {
+				return strings.TrimSpace(string(b))
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("console did not exit; screen:\n%s", s.capture())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return s, wait
+}
+
+// waitUntil polls the screen until ok holds (deadline labWait).
+func (s *tmuxSession) waitUntil(what string, ok func(scr string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(labWait)
+	var scr string
+	for time.Now().Before(deadline) {
+		scr = s.capture()
+		if ok(scr) {
+			return scr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("timed out after %v waiting for %s; screen:\n%s", labWait, what, scr)
+	return ""
+}
+
+// waitAll polls the screen until every want is on it.
+func (s *tmuxSession) waitAll(what string, want ...string) string {
+	s.t.Helper()
+	return s.waitUntil(what, func(scr string) bool {
+		for _, w := range want {
+			if !strings.Contains(scr, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	s.run(append([]string{"send-keys", "-t", "console"}, keys...)...)
+}
+
+// lineWith returns the first screen line holding every part ("" if none).
+func lineWith(scr string, parts ...string) string {
+	for _, l := range strings.Split(scr, "\n") {
+		ok := true
+		for _, p := range parts {
+			if !strings.Contains(l, p) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return l
+		}
+	}
+	return ""
+}
+
+// selectedLine returns the table row under the cursor (drawn "▸ " first).
+func selectedLine(scr string) string {
+	for _, l := range strings.Split(scr, "\n") {
+		if strings.HasPrefix(l, "▸ ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// treeColumn is the column (in runes) where a topology row's name starts,
+// after the cursor marker, the indentation and the fold marker: deeper rows
+// start further right (-1 for an empty line).
+func treeColumn(line string) int {
+	for i, r := range []rune(line) {
+		if i >= 2 && r != ' ' && r != '▸' && r != '▾' {
+			return i
+		}
+	}
+	return -1
+}
+
+// originRE reads the error origin line of the trace view's report.
+var originRE = regexp.MustCompile(`error origin: (\S+) (.+?) — .*\(span ([0-9a-f]+),`)
+
+// TestTUILabEndToEnd runs the real binary in tmux against the lab's real
+// components: kube-apiserver (nodes carrying the provider ids of the ASG
+// instances), moto (two regions), and Jaeger fed by the repository's
+// workload with the error fault injected. It walks the topology (region →
+// zone → subnet → ASG → node), the load balancers, the databases, the
+// traces, opens the error trace, finds the error origin, jumps to the pod
+// that ran it and quits; then `console trace show --json` must name the same
+// origin.
+func TestTUILabEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kube-apiserver, moto and Jaeger and runs the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if lab.InCI() {
+			t.Fatalf("tmux is required in CI: %v", err)
+		}
+		t.Skip("tmux not installed")
+	}
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	// Build the binary while the lab starts.
+	dir := t.TempDir()
+	var (
+		bin      string
+		buildErr error
+		built    = make(chan struct{})
+	)
+	go func() { defer close(built); bin, buildErr = buildConsole(dir) }()
+	e := startLab(t, ctx)
+	e.seed(t, ctx)
+	<-built
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	cfgPath := e.writeConfig(t, dir)
+	t.Logf("lab up, seeded and binary built in %v", time.Since(began).Round(time.Millisecond))
+
+	r0 := e.aws.Regions[0] // us-east-1
+	var node lab.SeededInstance
+	for _, in := range e.aws.Instances() {
+		if in.Region == r0.Region {
+			node = in
+			break
+		}
+	}
+	s, wait := startInTmux(t, bin, 160, 48, e.moto.Env(), "--config", cfgPath)
+
+	// Topology: AWS and Kubernetes joined, every source answered.
+	s.waitAll("the topology with AWS and the kube nodes", "[Topology]", "region us-east-1", "region eu-west-1", "asg "+r0.ASG, "read-write")
+	s.keys(":region "+r0.Region, "Enter")
+	want := []struct{ what, text string }{
+		{"region", "region " + r0.Region},
+		{"zone", "zone " + node.AZ},
+		{"public subnet", "(" + r0.PublicSubnets[node.AZ] + ")"},
+		{"private subnet", "(" + r0.PrivateSubnets[node.AZ] + ")"},
+		{"ASG", "asg " + r0.ASG},
+		{"node", "node " + node.NodeName()},
+	}
+	texts := make([]string, len(want))
+	for i, w := range want {
+		texts[i] = w.text
+	}
+	scr := s.waitUntil("the region's tree down to the node", func(scr string) bool {
+		for _, w := range texts {
+			if !strings.Contains(scr, w) {
+				return false
+			}
+		}
+		return !strings.Contains(scr, "region eu-west-1")
+	})
+	for _, k := range []struct {
+		row  string
+		kind string
+	}{{want[2].text, "public"}, {want[3].text, "private"}} {
+		if l := lineWith(scr, k.row); !strings.Contains(l, "subnet ") || !strings.Contains(l, k.kind+" ") {
+			t.Errorf("the %s subnet %s is not shown as a %s subnet: %q", k.kind, k.row, k.kind, l)
+		}
+	}
+	// The tree: each level indented deeper than its parent, and below it
+	// (the ASG under the private subnet, the node under the ASG).
+	lines := strings.Split(scr, "\n")
+	rowOf := func(text string) int {
+		return slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, text) })
+	}
+	chain := []int{0, 1, 3, 4, 5} // region → zone → private subnet → ASG → node
+	for k := 1; k < len(chain); k++ {
+		parent, child := want[chain[k-1]], want[chain[k]]
+		pr, cr := rowOf(parent.text), rowOf(child.text)
+		if pr < 0 || cr < 0 {
+			t.Fatalf("the %s or the %s is not on the screen:\n%s", parent.what, child.what, scr)
+		}
+		pc, cc := treeColumn(lines[pr]), treeColumn(lines[cr])
+		if cr <= pr || cc <= pc {
+			t.Errorf("the %s (row %d, column %d) is not under the %s (row %d, column %d):\n%s", child.what, cr, cc, parent.what, pr, pc, scr)
+		}
+	}
+	if pub, zone := treeColumn(lineWith(scr, want[2].text)), treeColumn(lineWith(scr, want[1].text)); pub <= zone || rowOf(want[2].text) <= rowOf(want[1].text) {
+		t.Errorf("the public subnet is not under the zone:\n%s", scr)
+	}
+	// The ASG row counts its Ready nodes (one per AZ in the seed).
+	if l := lineWith(scr, want[4].text); !strings.Contains(l, "✓") {
+		t.Errorf("the ASG row is not healthy: %q", l)
+	}
+
+	// Load balancers: the ALB with its target health.
+	// (ARN arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID)
+	lbName := strings.Split(r0.LoadBalancer, "/")[2]
+	targets := 0
+	for _, list := range r0.Instances {
+		targets += len(list)
+	}
+	s.keys(":lb", "Enter")
+	scr = s.waitAll(":lb", "[LBs]", lbName, "TARGETS")
+	lbLine := lineWith(scr, "▸ "+lbName)
+	if want := fmt.Sprintf("%d/%d", targets, targets); !strings.Contains(lbLine, want) || !strings.Contains(lbLine, "application") {
+		t.Errorf("the ALB row does not show an application LB with target health %s (the ASG's instances): %q", want, lbLine)
+	}
+
+	// Databases: the Aurora cluster with its primary and replicas.
+	s.keys(":db", "Enter")
+	scr = s.waitAll(":db", "[DBs]", r0.DBCluster, "● primary", "○ replica")
+	if !strings.Contains(scr, r0.DBInstances[0]) {
+		t.Errorf("the Aurora members are not listed (want %v):\n%s", r0.DBInstances, scr)
+	}
+
+	// Traces: the error trace is listed; open it.
+	short := e.errTrace[:16]
+	s.keys(":traces", "Enter")
+	scr = s.waitAll(":traces", "[Traces]", short)
+	if l := lineWith(scr, short); !strings.Contains(l, "✗") || !strings.Contains(l, "frontend") {
+		t.Errorf("the error trace's row does not show its errors and root service: %q", l)
+	}
+	s.keys("/"+short, "Enter")
+	s.waitUntil("the trace filtered", func(scr string) bool { return strings.HasPrefix(selectedLine(scr), "▸ "+short) })
+	s.keys("Enter")
+	scr = s.waitAll("the trace view's report", "error origin:", "trace "+e.errTrace)
+	m := originRE.FindStringSubmatch(lineWith(scr, "error origin:"))
+	if m == nil {
+		t.Fatalf("no error origin in the report:\n%s", scr)
+	}
+	tuiService, tuiOperation, tuiSpan := m[1], m[2], m[3]
+	if tuiService != "db" || tuiOperation != "INSERT payments" {
+		t.Errorf("the report names the origin %s %q, want db \"INSERT payments\" (the fault's failing query)", tuiService, tuiOperation)
+	}
+
+	// Navigate to the origin span with n (the origin starts selected, so n
+	// moves on to the next error first), with the detail pane open.
+	s.keys("d")
+	onOrigin := func(scr string) bool {
+		return strings.Contains(scr, tuiService+" "+tuiOperation+"  span "+tuiSpan+"  parent")
+	}
+	s.waitUntil("the detail pane on the origin", onOrigin)
+	errRE := regexp.MustCompile(`error (\d+) of (\d+)`)
+	last := ""
+	for step := 0; ; step++ {
+		s.keys("n")
+		scr = s.waitUntil("the next error", func(scr string) bool {
+			m := errRE.FindStringSubmatch(scr)
+			return m != nil && (m[0] != last || m[2] == "1")
+		})
+		last = errRE.FindString(scr)
+		if onOrigin(scr) {
+			break
+		}
+		if step > 30 {
+			t.Fatalf("n never reached the origin span %s; screen:\n%s", tuiSpan, scr)
+		}
+	}
+	if !strings.Contains(scr, "pod "+e.originPod+"  node "+e.originNode) {
+		t.Errorf("the origin span's detail does not name the seeded pod %s on node %s:\n%s", e.originPod, e.originNode, scr)
+	}
+
+	// g: the topology opens on the pod that ran it, selected.
+	s.keys("g")
+	scr = s.waitUntil("the topology focused on the origin's pod", func(scr string) bool {
+		return strings.Contains(scr, "[Topology]") && strings.Contains(selectedLine(scr), e.originPod)
+	})
+	if !strings.Contains(scr, "jumped to pod "+e.originPod) {
+		t.Errorf("no jump message for pod %s:\n%s", e.originPod, scr)
+	}
+	// The pod sits under its node.
+	lines = strings.Split(scr, "\n")
+	podRow := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "▸ ") })
+	nodeRow := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "node "+e.originNode) })
+	if nodeRow < 0 || nodeRow > podRow {
+		t.Errorf("the pod %s is not shown under its node %s:\n%s", e.originPod, e.originNode, scr)
+	}
+
+	s.keys("q")
+	if got := wait(); got != "EXIT=0" {
+		stderr, _ := os.ReadFile(filepath.Join(dir, "stderr"))
+		t.Fatalf("console exited with %s; stderr: %s\nscreen:\n%s", got, stderr, s.capture())
+	}
+
+	// The subcommand, through the same config, names the same origin.
+	code, out, errs := runConsole(t, "--config", cfgPath, "trace", "show", e.errTrace, "--json")
+	if code != 0 {
+		t.Fatalf("trace show: exit %d: %s", code, errs)
+	}
+	var rep traces.Report
+	dec := json.NewDecoder(bytes.NewReader([]byte(out)))
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("trace show JSON: %v\n%s", err, out)
+	}
+	o := rep.ErrorOrigin
+	if o == nil {
+		t.Fatalf("trace show found no error origin:\n%s", out)
+	}
+	if o.Service != tuiService || o.Operation != tuiOperation || o.SpanID != tuiSpan {
+		t.Errorf("trace show names the origin %s %q span %s; the TUI showed %s %q span %s", o.Service, o.Operation, o.SpanID, tuiService, tuiOperation, tuiSpan)
+	}
+	if !slices.ContainsFunc(rep.Locations, func(l traces.Location) bool {
+		return l.SpanID == o.SpanID && l.Pod == e.originPod && l.Node == e.originNode
+	}) {
+		t.Errorf("trace show locates no origin span %s on pod %s node %s: %+v", o.SpanID, e.originPod, e.originNode, rep.Locations)
+	}
+	t.Logf("lab end-to-end in %v", time.Since(began).Round(time.Millisecond))
+}
