@@ -362,6 +362,10 @@ func TestTUILabEndToEnd(t *testing.T) {
 			break
 		}
 	}
+	regionInstances := 0 // the ASG's instances in r0, each a Ready node
+	for _, list := range r0.Instances {
+		regionInstances += len(list)
+	}
 	s, wait := startInTmux(t, bin, 160, 48, e.moto.Env(), "--config", cfgPath)
 
 	// Topology: AWS and Kubernetes joined, every source answered.
@@ -421,13 +425,18 @@ func TestTUILabEndToEnd(t *testing.T) {
 		t.Errorf("the ASG row is not healthy: %q", l)
 	}
 
+	// ASGs: the group counts its instances that are Ready nodes (the join).
+	s.keys(":asg", "Enter")
+	scr = s.waitAll(":asg", "[ASGs]", "READY", "▸ "+r0.ASG)
+	asgRow := regexp.MustCompile(`(\d+)/(\d+)/(\d+)\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(lineWith(scr, "▸ "+r0.ASG))
+	if want := fmt.Sprint(regionInstances); asgRow == nil || asgRow[1] != want || asgRow[4] != want || asgRow[5] != want {
+		t.Errorf("the ASG row should show desired, in service and Ready nodes %s (DES/MIN/MAX IN SVC READY): %q", want, lineWith(scr, "▸ "+r0.ASG))
+	}
+
 	// Load balancers: the ALB with its target health.
 	// (ARN arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID)
 	lbName := strings.Split(r0.LoadBalancer, "/")[2]
-	targets := 0
-	for _, list := range r0.Instances {
-		targets += len(list)
-	}
+	targets := regionInstances
 	s.keys(":lb", "Enter")
 	scr = s.waitAll(":lb", "[LBs]", lbName, "TARGETS")
 	lbLine := lineWith(scr, "▸ "+lbName)
