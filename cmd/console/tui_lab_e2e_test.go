@@ -514,6 +514,24 @@ func TestTUILabEndToEnd(t *testing.T) {
 		t.Errorf("the pod %s is not shown under its node %s:\n%s", e.originPod, e.originNode, scr)
 	}
 
+	// From there, the actions that fix it: the pod's and its deployment's.
+	deployment := ""
+	for _, d := range e.kubeSt.Deployments {
+		if ns, name, _ := strings.Cut(d, "/"); ns == "shop" && strings.HasPrefix(e.originPod, name+"-") {
+			deployment = "deployment/" + d
+		}
+	}
+	s.keys("a")
+	scr = s.waitAll("the pod's actions", "Actions for pod/shop/"+e.originPod, "restart")
+	if l := lineWith(scr, "restart"); deployment == "" || !strings.Contains(l, deployment) {
+		t.Errorf("no restart of the pod's deployment %q offered: %q", deployment, l)
+	}
+	s.keys("Escape")
+	// (wait for the menu to close: an Escape followed at once by q reads as alt+q)
+	s.waitUntil("the actions menu closed", func(scr string) bool {
+		return !strings.Contains(scr, "Actions for") && strings.Contains(selectedLine(scr), e.originPod)
+	})
+
 	s.keys("q")
 	if got := wait(); got != "EXIT=0" {
 		stderr, _ := os.ReadFile(filepath.Join(dir, "stderr"))
