@@ -399,28 +399,44 @@ func TestTUILabEndToEnd(t *testing.T) {
 			t.Errorf("the %s subnet %s is not shown as a %s subnet: %q", k.kind, k.row, k.kind, l)
 		}
 	}
-	// The tree: each level indented deeper than its parent, and below it
-	// (the ASG under the private subnet, the node under the ASG).
+	// The tree: each level sits in its parent's subtree (below it, indented
+	// deeper, with no row in between at the parent's depth or above): the
+	// node under the ASG, under the private subnet, under the zone, under
+	// the region; the public subnet under the zone too.
 	lines := strings.Split(scr, "\n")
-	rowOf := func(text string) int {
-		return slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, text) })
-	}
-	chain := []int{0, 1, 3, 4, 5} // region → zone → private subnet → ASG → node
-	for k := 1; k < len(chain); k++ {
-		parent, child := want[chain[k-1]], want[chain[k]]
-		pr, cr := rowOf(parent.text), rowOf(child.text)
-		if pr < 0 || cr < 0 {
-			t.Fatalf("the %s or the %s is not on the screen:\n%s", parent.what, child.what, scr)
+	rowAfter := func(text string, from int) int { // a table row (not the header) holding text
+		for i := max(from, 0); i < len(lines); i++ {
+			if l := lines[i]; (strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "▸ ")) && strings.Contains(l, text) {
+				return i
+			}
 		}
-		pc, cc := treeColumn(lines[pr]), treeColumn(lines[cr])
-		if cr <= pr || cc <= pc {
-			t.Errorf("the %s (row %d, column %d) is not under the %s (row %d, column %d):\n%s", child.what, cr, cc, parent.what, pr, pc, scr)
+		return -1
+	}
+	under := func(parent, child int) bool {
+		if parent < 0 || child <= parent {
+			return false
+		}
+		pc := treeColumn(lines[parent])
+		for i := parent + 1; i <= child; i++ {
+			if treeColumn(lines[i]) <= pc {
+				return false
+			}
+		}
+		return true
+	}
+	rows := make([]int, len(want))
+	rows[0] = rowAfter(want[0].text, 0)
+	rows[1] = rowAfter(want[1].text, rows[0])
+	rows[2] = rowAfter(want[2].text, rows[1])
+	rows[3] = rowAfter(want[3].text, rows[1])
+	rows[4] = rowAfter(want[4].text, rows[3])
+	rows[5] = rowAfter(want[5].text, rows[4])
+	for _, pc := range [][2]int{{0, 1}, {1, 2}, {1, 3}, {3, 4}, {4, 5}} {
+		if !under(rows[pc[0]], rows[pc[1]]) {
+			t.Errorf("the %s (row %d) is not under the %s (row %d):\n%s", want[pc[1]].what, rows[pc[1]], want[pc[0]].what, rows[pc[0]], scr)
 		}
 	}
-	if pub, zone := treeColumn(lineWith(scr, want[2].text)), treeColumn(lineWith(scr, want[1].text)); pub <= zone || rowOf(want[2].text) <= rowOf(want[1].text) {
-		t.Errorf("the public subnet is not under the zone:\n%s", scr)
-	}
-	// The ASG row counts its Ready nodes (one per AZ in the seed).
+	// The ASG's row is healthy (its instances are Ready nodes).
 	if l := lineWith(scr, want[4].text); !strings.Contains(l, "✓") {
 		t.Errorf("the ASG row is not healthy: %q", l)
 	}
@@ -506,12 +522,16 @@ func TestTUILabEndToEnd(t *testing.T) {
 	if !strings.Contains(scr, "jumped to pod "+e.originPod) {
 		t.Errorf("no jump message for pod %s:\n%s", e.originPod, scr)
 	}
-	// The pod sits under its node.
-	lines = strings.Split(scr, "\n")
+	// The pod sits under its node, under the node's ASG.
+	lines = strings.Split(scr, "\n") // (rowAfter and under read lines)
 	podRow := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "▸ ") })
-	nodeRow := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "node "+e.originNode) })
-	if nodeRow < 0 || nodeRow > podRow {
-		t.Errorf("the pod %s is not shown under its node %s:\n%s", e.originPod, e.originNode, scr)
+	nodeRow := rowAfter("node "+e.originNode, 0)
+	groupRow := nodeRow - 1 // the node's parent: the nearest row above it, less indented
+	for nodeRow >= 0 && groupRow >= 0 && treeColumn(lines[groupRow]) >= treeColumn(lines[nodeRow]) {
+		groupRow--
+	}
+	if !under(nodeRow, podRow) || groupRow < 0 || !strings.Contains(lines[groupRow], "asg ") {
+		t.Errorf("the pod %s is not shown under its node %s under an ASG:\n%s", e.originPod, e.originNode, scr)
 	}
 
 	// From there, the actions that fix it: the pod's and its deployment's.
