@@ -63,7 +63,7 @@ func NewStacks(ctx *common.Context) *Stacks {
 	cols := []table.Column{
 		{Title: "NAME", Width: 14, Grow: true, Max: 64}, {Title: "RES", Width: 4, Right: true},
 		{Title: "LAST APPLY", Width: 10}, {Title: "DRIFT", Width: 11},
-		{Title: "LOCK", Width: 10, Grow: true, Max: 32}, {Title: "WORKSPACE", Width: 9},
+		{Title: "LOCK", Width: 10, Grow: true, Max: 44}, {Title: "WORKSPACE", Width: 9},
 		{Title: "DIR / ID", Width: 10, Grow: true, Max: 48},
 	}
 	return &Stacks{ctx: ctx, tbl: table.New(ctx, cols), expanded: map[string]bool{}}
@@ -232,6 +232,12 @@ func (p *Stacks) cells(s *stackState) ([]string, int) {
 	}
 	if s.sum != nil && s.sum.Lock != nil {
 		lock = "locked by " + san(s.sum.Lock.Who)
+		if id := s.sum.Lock.ID; id != "" {
+			if len(id) > 8 {
+				id = id[:8]
+			}
+			lock += " (" + san(id) + ")"
+		}
 		if h == table.NoHealth {
 			h = providers.HealthWarn
 		}
