@@ -16,9 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/e2e/lab"
@@ -264,7 +267,11 @@ func run(ctx context.Context, o options) error {
 // Jaeger holds real OpenTelemetry traces to analyse. The workload keeps
 // running until the lab stops.
 func startWorkload(ctx context.Context, e *labEnv) error {
-	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: e.jaeger.OTLPGRPC})
+	places, err := workloadPlaces(ctx, e)
+	if err != nil {
+		return fmt.Errorf("workload: %w", err)
+	}
+	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: e.jaeger.OTLPGRPC, Places: places})
 	if err != nil {
 		return fmt.Errorf("workload: %w", err)
 	}
@@ -285,6 +292,37 @@ func startWorkload(ctx context.Context, e *labEnv) error {
 	}
 	e.workloadOrders = len(faults)
 	return nil
+}
+
+// workloadPlaces makes the workload's services claim to run in healthy
+// seeded pods of namespace shop (one each, reused when there are fewer), on
+// those pods' nodes, so a span's pod and node are in the topology and the
+// trace view's jump (g) lands on them.
+func workloadPlaces(ctx context.Context, e *labEnv) (map[string]workload.Place, error) {
+	var pods []string
+	for _, ref := range e.kubeState.Pods {
+		if ns, name, _ := strings.Cut(ref, "/"); ns == "shop" && !slices.Contains(e.kubeState.Unhealthy, ref) {
+			pods = append(pods, name)
+		}
+	}
+	if len(pods) == 0 {
+		return nil, nil // no shop namespace: the workload keeps its own names
+	}
+	services := slices.Sorted(maps.Keys(workload.Places))
+	places := map[string]workload.Place{}
+	c := e.kube.Client()
+	for i, svc := range services {
+		pod, err := c.CoreV1().Pods("shop").Get(ctx, pods[i%len(pods)], metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("place %s: %w", svc, err)
+		}
+		node, err := c.CoreV1().Nodes().Get(ctx, pod.Spec.NodeName, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("place %s: %w", svc, err)
+		}
+		places[svc] = workload.Place{Pod: pod.Name, Node: node.Name, Zone: node.Labels["topology.kubernetes.io/zone"], Host: node.Name}
+	}
+	return places, nil
 }
 
 // consoleConfig builds the console's configuration for the lab, with only
