@@ -59,12 +59,37 @@ func (m *Model) loadStacks() tea.Cmd {
 	list := src.List()
 	p := m.stacksPage()
 	p.SetStacks(list, m.ctx.Now())
+	busy := m.busyStacks()
 	var cmds []tea.Cmd
 	for _, s := range list {
+		if busy[s.Name] {
+			continue // terraform is running there: read it when the run ends
+		}
 		p.SetLoading(s.Name)
 		cmds = append(cmds, summarize(m.d.ctx, src, m.stackReq, s.Name, false))
 	}
 	return tea.Batch(cmds...)
+}
+
+// busyStacks names the stacks a Terraform run of this console is running
+// on (their working directory is in use: no init beside it).
+func (m *Model) busyStacks() map[string]bool {
+	busy := map[string]bool{}
+	if m.d.exec == nil {
+		return busy
+	}
+	for _, r := range m.d.exec.Runs() {
+		s := r.Spec()
+		if s.Runner != "terraform" || r.Result().Status != "running" {
+			continue
+		}
+		if s.Target.Kind == "stack" {
+			busy[s.Target.Name] = true
+		} else if s.Target.Namespace != "" {
+			busy[s.Target.Namespace] = true
+		}
+	}
+	return busy
 }
 
 // summarize reads one summary off the UI goroutine.

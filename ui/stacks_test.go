@@ -14,6 +14,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/terraform"
+	"github.com/opsconsole/console/ui/common"
 )
 
 // fakeStacks serves fixed stacks and summaries (goldens do not move) and
@@ -335,5 +336,26 @@ func TestGoldenStacks(t *testing.T) {
 			}
 			golden.RequireEqual(t, []byte(out))
 		})
+	}
+}
+
+// TestStacksNotReadWhileTerraformRuns: a stack a run of this console is
+// applying is not summarised (no terraform init beside the apply).
+func TestStacksNotReadWhileTerraformRuns(t *testing.T) {
+	fs := &fakeStacks{}
+	m, ex := stacksModel(t, 160, 40, fs)
+	ex.runs = []common.Run{&fakeRun{id: "run1", spec: actions.Spec{Name: "rebuild", Runner: "terraform",
+		Target: actions.Ref{Kind: "resource", Namespace: "workers", Name: "module.workers.aws_instance.node[0]"}},
+		started: frozen, res: common.RunResult{Status: "running"}, updates: make(chan struct{}, 1), done: make(chan struct{})}}
+	press(m, ":")
+	typeText(m, "stacks")
+	press(m, "enter")
+	if got := strings.Join(fs.called(), ","); got != "orders-db" {
+		t.Errorf("with a run on workers the view read %q, want only orders-db", got)
+	}
+	ex.runs[0].(*fakeRun).res.Status = "succeeded"
+	press(m, "ctrl+r")
+	if got := strings.Join(fs.called(), ","); got != "orders-db,workers,orders-db" {
+		t.Errorf("after the run the view read %q", got)
 	}
 }
