@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -478,7 +477,8 @@ func TestTUILabEndToEnd(t *testing.T) {
 	s.waitUntil("the trace filtered", func(scr string) bool { return strings.HasPrefix(selectedLine(scr), "▸ "+short) })
 	s.keys("Enter")
 	scr = s.waitAll("the trace view's report", "error origin:", "trace "+e.errTrace)
-	m := originRE.FindStringSubmatch(lineWith(scr, "error origin:"))
+	originLine := lineWith(scr, "error origin:")
+	m := originRE.FindStringSubmatch(originLine)
 	if m == nil {
 		t.Fatalf("no error origin in the report:\n%s", scr)
 	}
@@ -564,8 +564,7 @@ func TestTUILabEndToEnd(t *testing.T) {
 		t.Fatalf("trace show: exit %d: %s", code, errs)
 	}
 	var rep traces.Report
-	dec := json.NewDecoder(bytes.NewReader([]byte(out)))
-	if err := dec.Decode(&rep); err != nil {
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("trace show JSON: %v\n%s", err, out)
 	}
 	o := rep.ErrorOrigin
@@ -574,6 +573,10 @@ func TestTUILabEndToEnd(t *testing.T) {
 	}
 	if o.Service != tuiService || o.Operation != tuiOperation || o.SpanID != tuiSpan {
 		t.Errorf("trace show names the origin %s %q span %s; the TUI showed %s %q span %s", o.Service, o.Operation, o.SpanID, tuiService, tuiOperation, tuiSpan)
+	}
+	if o.Message == "" || !strings.Contains(originLine, "— "+o.Message) || len(o.Chain) < 2 || o.Chain[0] != o.SpanID ||
+		!strings.Contains(originLine, fmt.Sprintf("%d hops to the root", len(o.Chain)-1)) {
+		t.Errorf("trace show's origin message %q / chain %v do not match the TUI's report line %q", o.Message, o.Chain, originLine)
 	}
 	if !slices.ContainsFunc(rep.Locations, func(l traces.Location) bool {
 		return l.SpanID == o.SpanID && l.Pod == e.originPod && l.Node == e.originNode
