@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 // Result statuses.
@@ -531,7 +533,7 @@ func writePlan(w io.Writer, p *Pending) {
 	}
 	if p.plan.Text != "" {
 		for _, l := range strings.Split(strings.TrimRight(p.plan.Text, "\n"), "\n") {
-			fmt.Fprintf(w, "  %s\n", SanitizeLine(l))
+			fmt.Fprintf(w, "  %s\n", sanitize.Output(l))
 		}
 	}
 }
@@ -541,28 +543,7 @@ func prefixWriter(w io.Writer) io.Writer {
 	if w == io.Discard {
 		return w
 	}
-	return &sanitizingWriter{w: w}
-}
-
-type sanitizingWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
-}
-
-func (s *sanitizingWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.buf = append(s.buf, p...)
-	for {
-		i := strings.IndexByte(string(s.buf), '\n')
-		if i < 0 {
-			break
-		}
-		fmt.Fprintln(s.w, SanitizeLine(string(s.buf[:i])))
-		s.buf = s.buf[i+1:]
-	}
-	return len(p), nil
+	return sanitize.NewLineWriter(w)
 }
 
 // Runs lists the runs of this executor, running and past, newest first.
@@ -701,7 +682,7 @@ func (r *Run) signal() {
 }
 
 func (r *Run) appendLine(l string) {
-	l = SanitizeLine(l)
+	l = sanitize.Output(l)
 	r.mu.Lock()
 	r.lines = append(r.lines, l)
 	if len(r.lines) > maxLines {
@@ -766,40 +747,4 @@ func (w *lineWriter) Flush() {
 		w.run.appendLine(string(w.buf))
 		w.buf = nil
 	}
-}
-
-// SanitizeLine makes one line of outside text safe to display: escape
-// sequences and control characters are removed (tabs become spaces).
-func SanitizeLine(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == 0x1b: // ESC: skip a CSI/OSC sequence
-			if i+1 < len(rs) && rs[i+1] == '[' {
-				i += 2
-				for i < len(rs) && !(rs[i] >= 0x40 && rs[i] <= 0x7e) {
-					i++
-				}
-			} else if i+1 < len(rs) && rs[i+1] == ']' {
-				i += 2
-				for i < len(rs) && rs[i] != 0x07 && !(rs[i] == 0x1b && i+1 < len(rs) && rs[i+1] == '\\') {
-					i++
-				}
-				if i < len(rs) && rs[i] == 0x1b {
-					i++
-				}
-			} else {
-				i++
-			}
-		case r == '\t':
-			b.WriteString("    ")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			// dropped
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -421,18 +421,3 @@ func TestConcurrentAppendsStayWellFormed(t *testing.T) {
 		t.Fatalf("limit: %d entries, err %v", len(last), err)
 	}
 }
-
-func TestSanitizeLine(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", "plain"},
-		{"\x1b[1;31mred\x1b[0m", "red"},
-		{"a\x1b]0;title\x07b", "ab"},
-		{"tab\there", "tab    here"},
-		{"bell\x07", "bell"},
-	}
-	for _, tt := range tests {
-		if got := SanitizeLine(tt.in); got != tt.want {
-			t.Errorf("SanitizeLine(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

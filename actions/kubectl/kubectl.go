@@ -166,7 +166,23 @@ func (a *Action) Spec() actions.Spec {
 		ref.Namespace = a.t.Namespace
 	}
 	return actions.Spec{Name: a.verb, Target: ref, Runner: "kubectl", Effect: effect, Timeout: timeout,
-		Description: proc.Quote(a.Argv(false))}
+		Description: proc.Quote(withoutKubeconfig(a.Argv(false)))}
+}
+
+// withoutKubeconfig drops the --kubeconfig flag and its path from argv: the
+// description stays short enough to read in a menu (what differs between
+// two offers, e.g. --replicas, stays visible); the plan's calls keep the
+// full command.
+func withoutKubeconfig(argv []string) []string {
+	out := make([]string, 0, len(argv))
+	for i := 0; i < len(argv); i++ {
+		if argv[i] == "--kubeconfig" && i+1 < len(argv) {
+			i++
+			continue
+		}
+		out = append(out, argv[i])
+	}
+	return out
 }
 
 // objectState is what Check reads and Verify compares.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -162,7 +160,7 @@ func newStackStateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sum, err := st.Summarize(cmd.Context(), drift, &lineSanitizer{w: a.stderr})
+			sum, err := st.Summarize(cmd.Context(), drift, sanitize.NewLineWriter(a.stderr))
 			if err != nil {
 				return err
 			}
@@ -204,25 +202,6 @@ func newStackStateCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&drift, "drift", false, "also run a refresh-only plan to find drift")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-// lineSanitizer writes outside output (terraform's log) line by line,
-// sanitised.
-type lineSanitizer struct {
-	w   io.Writer
-	buf []byte
-}
-
-func (l *lineSanitizer) Write(p []byte) (int, error) {
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		fmt.Fprintln(l.w, actions.SanitizeLine(string(l.buf[:i])))
-		l.buf = l.buf[i+1:]
-	}
 }
 
 // newOfferedActionCmd runs any action a source of the environment offers

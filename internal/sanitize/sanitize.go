@@ -5,7 +5,10 @@
 package sanitize
 
 import (
+	"bytes"
+	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -110,4 +113,45 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// LineWriter passes a tool's output to W one complete line at a time,
+// each cleaned by Output. A trailing partial line waits for its newline
+// (or for Flush). It is safe for concurrent use.
+type LineWriter struct {
+	W   io.Writer
+	mu  sync.Mutex
+	buf []byte
+}
+
+// NewLineWriter returns a LineWriter writing to w.
+func NewLineWriter(w io.Writer) *LineWriter { return &LineWriter{W: w} }
+
+// Write implements io.Writer.
+func (l *LineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := io.WriteString(l.W, Output(string(l.buf[:i]))+"\n"); err != nil {
+			return len(p), err
+		}
+		l.buf = l.buf[i+1:]
+	}
+}
+
+// Flush writes a pending partial line, if any.
+func (l *LineWriter) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buf) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(l.W, Output(string(l.buf))+"\n")
+	l.buf = nil
+	return err
 }

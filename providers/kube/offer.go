@@ -12,12 +12,9 @@ import (
 	"github.com/opsconsole/console/actions/kubectl"
 )
 
-// Permitter is implemented by offered actions that know whether the user
-// may run them (here: Denied). The UI greys out an action whose Allowed is
-// false and shows the reason; an action without it is allowed.
-type Permitter interface {
-	Allowed() (bool, string)
-}
+// Permitter is actions.Permitter, implemented here by Denied: the executor
+// refuses an action whose Allowed is false and the UI greys it out.
+type Permitter = actions.Permitter
 
 // Denied wraps an action the user may not run (RBAC): it is still offered,
 // so that the UI can show it greyed out with the reason, but Check, Preview
