@@ -229,6 +229,15 @@ func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format 
 	return err
 }
 
+// RecordRefusal audits an attempt that was refused before any action could
+// be built (e.g. no source offers verb on target) and returns reason, so
+// that every attempt, even one that never reached Prepare, leaves its line.
+func (e *Executor) RecordRefusal(verb string, target Ref, reason error) error {
+	s := Spec{Name: verb, Target: target, Env: e.opts.Env}
+	e.record(newID(), s, Plan{}, Result{Status: StatusRefused, Error: reason.Error()})
+	return reason
+}
+
 // preconditions checks what must hold before running: read-only, the
 // action's permission (Permitter), no other run on the same target, fresh
 // data, and the action's own Check.

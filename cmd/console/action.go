@@ -241,7 +241,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 			wctx, wcancel := context.WithTimeout(ctx, timeout)
 			st.WaitReady(wctx)
 			wcancel()
-			act, err := offeredBy(ps, ref, verb)
+			act, err := auditedOffer(s, ps, ref, verb)
 			if err != nil {
 				return err
 			}

@@ -382,4 +382,14 @@ func TestActionDoOfferedCLI(t *testing.T) {
 	if code, _, _ = cli(t, "--demo", "action", "do", "promote", "nokind"); code != 2 {
 		t.Errorf("bad ref: exit %d", code)
 	}
+	// Every attempt is audited, even the refusal of a verb no source offers.
+	_, out, _ = cli(t, "audit", "--json")
+	var es []actions.AuditEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatalf("audit: %v\n%s", err, out)
+	}
+	last := es[len(es)-1]
+	if last.Action != "explode" || last.Result != actions.StatusRefused || !strings.Contains(last.Error, "set-desired") {
+		t.Errorf("the refused attempt is not the last audit line: %+v", last)
+	}
 }

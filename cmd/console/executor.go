@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,7 +82,21 @@ func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb s
 	if err != nil {
 		return nil, err
 	}
-	return offeredBy(ps, ref, verb)
+	return auditedOffer(s, ps, ref, verb)
+}
+
+// auditedOffer is offeredBy, with a refusal (no source offers verb on ref)
+// recorded in the audit log like every other attempt.
+func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, verb string) (actions.Action, error) {
+	a, err := offeredBy(ps, ref, verb)
+	if errors.Is(err, errNoAction) {
+		e, eerr := newExecutor(s)
+		if eerr != nil {
+			return nil, eerr
+		}
+		return nil, e.RecordRefusal(verb, ref, err)
+	}
+	return a, err
 }
 
 // offeredBy returns the action named verb that one of ps offers on ref.
