@@ -97,6 +97,8 @@ type Model struct {
 	stackReq     int            // request id of the current summaries round
 	driftReq     map[string]int // stack → request id of its drift check
 	stacksLoaded bool           // the Stacks view has been opened
+
+	depsReq int // request id of the current service graph load
 }
 
 // newModel builds the shell around d.
@@ -111,7 +113,7 @@ func newModel(d deps) *Model {
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
 	m.pages = []pages.Page{
 		pages.NewTopology(ctx), pages.NewPods(ctx), pages.NewNodes(ctx), pages.NewASGs(ctx),
-		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewStacks(ctx), pages.NewActions(ctx),
+		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewDeps(ctx), pages.NewStacks(ctx), pages.NewActions(ctx),
 	}
 	for _, p := range m.pages {
 		m.byName[p.Name()] = p
@@ -260,6 +262,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	}
+	if cmd, ok := m.handleDepsMsg(msg); ok {
+		return m, cmd
+	}
 	if cmd, ok := m.handleStacksMsg(msg); ok {
 		return m, cmd
 	}
@@ -323,6 +328,9 @@ func (m *Model) show(name string) tea.Cmd {
 	}
 	if name == "stacks" {
 		return tea.Batch(m.buildActive(), m.loadStacks())
+	}
+	if name == "deps" {
+		return tea.Batch(m.buildActive(), m.loadDeps())
 	}
 	return m.buildActive()
 }

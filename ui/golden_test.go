@@ -65,15 +65,17 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model)
 // built reports whether view is shown with its data applied.
 func built(view string) func(*Model) bool {
 	return func(m *Model) bool {
-		return m.ready && m.active == view && m.mode == modeNormal && (view == "actions" || m.state[view].applied)
+		return m.ready && m.active == view && m.mode == modeNormal && (view == "actions" || m.state[view].applied) &&
+			(view != "deps" || !m.depsPage().Loading())
 	}
 }
 
 // goldenModel is the model of the golden files: the fixed estate, a frozen
-// clock, an executor with two runs.
+// clock, an executor with two runs, a trace source with a fixed graph.
 func goldenModel(t *testing.T) *Model {
 	return newModel(deps{initial: fixtureSnapshot(), env: "prod", now: func() time.Time { return frozen },
-		exec: sampleRuns(), offerers: func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} }})
+		exec: sampleRuns(), offerers: func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} },
+		traces: &fakeTraceSource{deps: fixtureDeps()}})
 }
 
 func enter() tea.KeyPressMsg { return tea.KeyPressMsg{Code: tea.KeyEnter} }

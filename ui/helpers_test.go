@@ -63,7 +63,7 @@ func drain(m *Model, cmd tea.Cmd) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 			continue
-		case builtMsg, offersMsg, preparedMsg, startedMsg, traceMsg, stackSummaryMsg, pages.DriftRequestMsg:
+		case builtMsg, offersMsg, preparedMsg, startedMsg, traceMsg, depsMsg, stackSummaryMsg, pages.DriftRequestMsg:
 			_, next := m.Update(msg)
 			queue = append(queue, next)
 		}

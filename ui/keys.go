@@ -8,10 +8,11 @@ import (
 
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // viewOrder is the tab order (tab / shift+tab).
-var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "stacks", "actions"}
+var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "deps", "stacks", "actions"}
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := m.ctx.Keys
@@ -92,6 +93,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if m.active == "stacks" {
 			cmds = append(cmds, m.loadStacks())
 		}
+		if m.active == "deps" {
+			cmds = append(cmds, m.loadDeps())
+		}
 		if m.d.refresh != nil {
 			f := m.d.refresh
 			cmds = append(cmds, func() tea.Msg { f(); return nil })
@@ -121,6 +125,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Detail):
 		m.openDetail()
 		return nil
+	case m.active == "traces" && key.Matches(k, pages.DepsKey):
+		return m.switchTo("deps")
 	}
 	handled, cmd := m.page().HandleKey(k)
 	if handled {

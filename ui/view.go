@@ -248,8 +248,8 @@ func (m *Model) helpView(w, h int) string {
 	}
 	lines = append(lines, th.Header.Render("commands"),
 		"  :topology :pods :nodes",
-		"  :asg :lb :db :traces :stacks",
-		"  :actions",
+		"  :asg :lb :db :traces :deps",
+		"  :stacks :actions",
 		"  :region NAME|all  one region",
 		"  :env NAME   switch environment",
 		"  :trace ID   open a trace",

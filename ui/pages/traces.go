@@ -22,7 +22,7 @@ func NewTraces(ctx *common.Context) Page {
 		{Title: "AGE", Width: 4, Right: true}, {Title: "SERVICES", Width: 16, Grow: true, Max: 64},
 	}
 	p := newListPage(ctx, "traces", "Traces", cols, buildTraces)
-	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace")), ctx.Keys.Sort}
+	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace")), DepsKey, ctx.Keys.Sort}
 	return p
 }
 

@@ -9,7 +9,7 @@ import (
 // Command is one parsed palette command.
 type Command struct {
 	// Name is the canonical command: topology, pods, nodes, asg, lb, db,
-	// traces, stacks, actions, region, env, trace, quit, help, refresh.
+	// traces, deps, stacks, actions, region, env, trace, quit, help, refresh.
 	Name string
 	// Arg is the argument of region, env and trace.
 	Arg string
@@ -31,6 +31,7 @@ var specs = []spec{
 	{"lb", []string{"lbs", "loadbalancers"}, "", "load balancers and target health"},
 	{"db", []string{"dbs", "databases"}, "", "database clusters and members"},
 	{"traces", []string{}, "", "recent traces"},
+	{"deps", []string{"services", "graph"}, "", "service dependency graph: calls, errors, error rate"},
 	{"stacks", []string{"stack", "tf", "terraform"}, "", "Terraform stacks: resources, last apply, drift, lock"},
 	{"actions", []string{"runs"}, "", "running and past actions"},
 	{"region", []string{}, "?NAME", "show one region (no name or 'all': every region)"},
