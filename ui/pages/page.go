@@ -42,7 +42,7 @@ type Selection struct {
 
 // Page is one view.
 type Page interface {
-	// Name is the palette name: topology, pods, nodes, asg, lb, db, traces, actions.
+	// Name is the palette name: topology, pods, nodes, asg, lb, db, traces, deps, stacks, actions.
 	Name() string
 	// Title is shown in the tab bar.
 	Title() string
