@@ -258,3 +258,35 @@ func TestDepsDemo(t *testing.T) {
 		}
 	}
 }
+
+// bigGraph is a service graph of n callers with fan callees each.
+func bigGraph(n, fan int) []traces.Dependency {
+	var ds []traces.Dependency
+	for i := 0; i < n; i++ {
+		for j := 1; j <= fan; j++ {
+			calls := 10 + (i*7+j*13)%500
+			errs := (i + j) % 7
+			ds = append(ds, traces.Dependency{Parent: fmt.Sprintf("svc-%03d", i), Child: fmt.Sprintf("svc-%03d", (i+j)%n),
+				Calls: calls, Errors: errs, SampledCalls: calls, ErrorRate: float64(errs) / float64(calls)})
+		}
+	}
+	traces.SortDependencies(ds)
+	return ds
+}
+
+// BenchmarkDepsFrame is one frame of the Services view (diagram and
+// table) over a graph of 2,000 edges between 200 services, at 250x70
+// (target < 10 ms, like every view).
+func BenchmarkDepsFrame(b *testing.B) {
+	snap, _ := demoSnapshot(b, sim.Options{})
+	m := newTestModel(b, snap, nil, 250, 70)
+	m.d.traces = &fakeTraceSource{deps: bigGraph(200, 10)}
+	drain(m, m.switchTo("deps"))
+	if n := len(m.depsPage().Edges()); n != 2000 {
+		b.Fatalf("%d edges shown", n)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}

@@ -39,6 +39,7 @@ type Deps struct {
 	list *listPage
 
 	deps     []traces.Dependency
+	services int // distinct services in deps
 	loaded   bool
 	loading  bool
 	noSource bool
@@ -47,6 +48,12 @@ type Deps struct {
 
 	width, height int
 	diagram       int // lines given to the diagram (0: none)
+
+	// the diagram's callers and their edges, computed when the edges
+	// shown change (not per frame; sorting does not change them)
+	order []string
+	out   map[string][]traces.Dependency
+	fresh bool
 }
 
 // NewDeps returns the Services view.
@@ -83,7 +90,7 @@ func (p *Deps) Status() string { return p.list.Status() }
 func (p *Deps) KeyHints() []key.Binding { return p.list.KeyHints() }
 
 // SetFilter implements Page: edges whose caller or callee match.
-func (p *Deps) SetFilter(f common.Filter) { p.list.SetFilter(f); p.layout() }
+func (p *Deps) SetFilter(f common.Filter) { p.list.SetFilter(f); p.fresh = false; p.layout() }
 
 // HandleKey implements Page: navigation and s/S sorting.
 func (p *Deps) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) { return p.list.HandleKey(k) }
@@ -178,6 +185,11 @@ func percent(r float64) string {
 
 func (p *Deps) setDeps(ds []traces.Dependency) {
 	p.deps = ds
+	services := map[string]bool{}
+	for _, e := range ds {
+		services[e.Parent], services[e.Child] = true, true
+	}
+	p.services = len(services)
 	d := &listData{rows: make([]table.Row, len(ds)), texts: make([]string, len(ds))}
 	for i, e := range ds {
 		caller, callee := san(e.Parent), san(e.Child)
@@ -207,6 +219,7 @@ func (p *Deps) setDeps(ds []traces.Dependency) {
 		return Selection{Key: d.rows[i].Key, Detail: detail.Content{Title: "dependency " + e.Parent + " → " + e.Child, Fields: f}}
 	}
 	p.list.Apply(d)
+	p.fresh = false
 	p.layout()
 }
 
@@ -214,6 +227,14 @@ func (p *Deps) setDeps(ds []traces.Dependency) {
 // first, then in the order they are reached, each caller's callees by
 // calls (most first).
 func (p *Deps) diagramCallers() ([]string, map[string][]traces.Dependency) {
+	if !p.fresh {
+		p.order, p.out = p.groupCallers()
+		p.fresh = true
+	}
+	return p.order, p.out
+}
+
+func (p *Deps) groupCallers() ([]string, map[string][]traces.Dependency) {
 	out := map[string][]traces.Dependency{}
 	called := map[string]bool{}
 	var callers []string
@@ -266,11 +287,8 @@ func (p *Deps) diagramCallers() ([]string, map[string][]traces.Dependency) {
 
 // diagramLines is the number of lines the whole diagram would take.
 func (p *Deps) diagramLines() int {
-	callers := map[string]bool{}
-	for _, i := range p.list.visible {
-		callers[p.deps[i].Parent] = true
-	}
-	return len(callers)
+	order, _ := p.diagramCallers()
+	return len(order)
 }
 
 // callee renders one edge of the diagram: "checkout (120, ✗ 12% err)".
@@ -298,23 +316,28 @@ func (p *Deps) diagramView(n, w int) []string {
 			lines = append(lines, th.Muted.Render(fmt.Sprintf("… %d more callers", len(order)-i)))
 			break
 		}
-		head := san(c) + " ─▶ "
-		line := head
+		line := san(c) + " ─▶ "
+		width := ansi.StringWidth(line)
 		es := out[c]
 		for j, e := range es {
 			part := callee(e)
 			if j > 0 {
 				part = ", " + part
 			}
-			more := "" // room for "+N" when more callees follow
+			more := 0 // room for ", +N" when more callees follow
 			if j < len(es)-1 {
-				more = fmt.Sprintf(", +%d", len(es)-j-1)
+				more = 4 + len(itoa(len(es)-j-1))
 			}
-			if j > 0 && ansi.StringWidth(line+part+more) > w {
-				line += fmt.Sprintf(", +%d", len(es)-j)
+			pw := ansi.StringWidth(part)
+			if j > 0 && width+pw+more > w {
+				line += ", +" + itoa(len(es)-j)
 				break
 			}
 			line += part
+			width += pw
+			if width > w {
+				break // truncated below
+			}
 		}
 		lines = append(lines, ansi.Truncate(line, w, "…"))
 	}
@@ -349,12 +372,8 @@ func (p *Deps) View() string {
 	case p.loading:
 		status = th.Muted.Render("refreshing the service graph…")
 	default:
-		services := map[string]bool{}
-		for _, e := range p.deps {
-			services[e.Parent], services[e.Child] = true, true
-		}
 		status = th.Muted.Render(fmt.Sprintf("last %s · %d edges between %d services · ✗ high ≥ %.0f%% errors",
-			p.lookback, len(p.deps), len(services), 100*HighErrorRate))
+			p.lookback, len(p.deps), p.services, 100*HighErrorRate))
 	}
 	lines = append(lines, ansi.Truncate(status, w, "…"))
 	return strings.Join(lines, "\n")
