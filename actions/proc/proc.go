@@ -90,7 +90,7 @@ func Run(ctx context.Context, c Cmd) error {
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
 	cmd.Stdin = c.Stdin
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr()
 	stdout := lw.stream()
 	if c.Stdout != nil {
 		cmd.Stdout = c.Stdout
