@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,42 +71,11 @@ func startConsole(t *testing.T, args ...string) (*tmuxSession, func() string) {
 		}
 		t.Skip("tmux not installed")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "console")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := buildConsole(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	env := append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_STATE_HOME="+filepath.Join(dir, "state"), "TERM=xterm-256color")
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("console-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
-	t.Cleanup(func() {
-		cmd := exec.Command("tmux", "-L", s.socket, "kill-server")
-		cmd.Env = env
-		_ = cmd.Run()
-	})
-	exitFile := filepath.Join(dir, "exit")
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	shell := fmt.Sprintf("cd %s && ./console %s; echo EXIT=$? > %s; sleep 60", dir, strings.Join(quoted, " "), exitFile)
-	s.run("new-session", "-d", "-s", "console", "-x", "120", "-y", "40", "sh", "-c", shell)
-	wait := func() string {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			b, err := os.ReadFile(exitFile)
-			if err == nil && strings.Contains(string(b), "EXIT=") {
-				return strings.TrimSpace(string(b))
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("console did not exit; screen:\n%s", s.capture())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	return s, wait
+	return startInTmux(t, bin, 120, 40, nil, args...)
 }
 
 // TestTUIEndToEnd runs the real binary in tmux on the demo: wait for the
