@@ -47,17 +47,11 @@ func TestDepsJaeger(t *testing.T) {
 	// every span stored before the view asks for the graph
 	var sent []*traces.Trace
 	for _, id := range ids {
-		for {
-			tr, err := c.Get(ctx, id)
-			if err == nil && len(tr.Spans) >= workload.SpansPerRequest {
-				sent = append(sent, tr)
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("trace %s not complete in Jaeger: %v", id, err)
-			}
-			time.Sleep(100 * time.Millisecond)
+		tr, err := workload.WaitStored(ctx, c, id, workload.SpansPerRequest)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sent = append(sent, tr)
 	}
 	want := traces.Dependencies(sent)
 	if len(want) == 0 {

@@ -41,16 +41,8 @@ func TestTraceCommandsAgainstJaeger(t *testing.T) {
 	}
 	defer c.Close()
 	// Wait until Jaeger has every span of the slow trace.
-	for {
-		tr, err := c.Get(ctx, slow.TraceID)
-		if err == nil && len(tr.Spans) >= workload.SpansPerRequest {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("trace %s never complete in Jaeger: %v", slow.TraceID, err)
-		case <-time.After(100 * time.Millisecond):
-		}
+	if _, err := workload.WaitStored(ctx, c, slow.TraceID, workload.SpansPerRequest); err != nil {
+		t.Fatal(err)
 	}
 
 	code, out, errs := runConsole(t, "--jaeger", j.QueryGRPC, "trace", "find", "--service", "frontend", "--min-duration", "250ms", "--json")

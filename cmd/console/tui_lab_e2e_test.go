@@ -149,16 +149,8 @@ func (e *labEstate) seed(t *testing.T, ctx context.Context) {
 	defer c.Close()
 	wctx, cancel := context.WithTimeout(ctx, labWait)
 	defer cancel()
-	for {
-		tr, err := c.Get(wctx, e.errTrace)
-		if err == nil && len(tr.Spans) >= workload.Spans(workload.FaultError) {
-			return
-		}
-		select {
-		case <-wctx.Done():
-			t.Fatalf("trace %s never complete in Jaeger (last error %v)", e.errTrace, err)
-		case <-time.After(100 * time.Millisecond):
-		}
+	if _, err := workload.WaitStored(wctx, c, e.errTrace, workload.Spans(workload.FaultError)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -18,27 +18,14 @@ import (
 
 const expectedSpans = workload.SpansPerRequest
 
-// waitTrace polls Jaeger until the trace has want spans (or the deadline).
+// waitTrace waits until Jaeger holds want spans of the trace.
 func waitTrace(ctx context.Context, t *testing.T, c *jaeger.Client, id string, want int) *traces.Trace {
 	t.Helper()
-	var last *traces.Trace
-	var err error
-	for ctx.Err() == nil {
-		last, err = c.Get(ctx, id)
-		if err == nil && len(last.Spans) >= want {
-			return last
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
+	tr, err := workload.WaitStored(ctx, c, id, want)
+	if err != nil {
+		t.Fatal(err)
 	}
-	n := 0
-	if last != nil {
-		n = len(last.Spans)
-	}
-	t.Fatalf("trace %s: %d spans of %d after the deadline (last error %v)", id, n, want, err)
-	return nil
+	return tr
 }
 
 func httpGet(ctx context.Context, t *testing.T, url string) []byte {
