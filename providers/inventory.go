@@ -7,7 +7,11 @@
 // snake_case keys.
 package providers
 
-import "time"
+import (
+	"time"
+
+	"github.com/opsconsole/console/traces"
+)
 
 // Source status values reported in SourceStatus.Status.
 const (
@@ -21,21 +25,21 @@ const (
 // parts it knows; the Store merges the inventories of all sources.
 // An Inventory handed out by the Store is immutable: never modify it.
 type Inventory struct {
-	Sources           []SourceStatus     `json:"sources"`
-	Regions           []Region           `json:"regions"`
-	Zones             []Zone             `json:"zones"`
-	VPCs              []VPC              `json:"vpcs"`
-	Subnets           []Subnet           `json:"subnets"`
-	AutoscalingGroups []AutoscalingGroup `json:"autoscaling_groups"`
-	Instances         []Instance         `json:"instances"`
-	Nodes             []Node             `json:"nodes"`
-	Pods              []Pod              `json:"pods"`
-	Workloads         []Workload         `json:"workloads"`
-	Events            []Event            `json:"events"`
-	LoadBalancers     []LoadBalancer     `json:"load_balancers"`
-	Databases         []Database         `json:"databases"`
-	Traces            []TraceSummary     `json:"traces"`
-	Hidden            []Hidden           `json:"hidden"`
+	Sources           []SourceStatus        `json:"sources"`
+	Regions           []Region              `json:"regions"`
+	Zones             []Zone                `json:"zones"`
+	VPCs              []VPC                 `json:"vpcs"`
+	Subnets           []Subnet              `json:"subnets"`
+	AutoscalingGroups []AutoscalingGroup    `json:"autoscaling_groups"`
+	Instances         []Instance            `json:"instances"`
+	Nodes             []Node                `json:"nodes"`
+	Pods              []Pod                 `json:"pods"`
+	Workloads         []Workload            `json:"workloads"`
+	Events            []Event               `json:"events"`
+	LoadBalancers     []LoadBalancer        `json:"load_balancers"`
+	Databases         []Database            `json:"databases"`
+	Traces            []traces.TraceSummary `json:"traces"`
+	Hidden            []Hidden              `json:"hidden"`
 }
 
 // SourceStatus is the health and freshness of one data source.
@@ -247,19 +251,6 @@ type Backup struct {
 	Time    time.Time `json:"time"`
 	Status  string    `json:"status"`
 	SizeMiB float64   `json:"size_mib"`
-}
-
-// TraceSummary is one trace as listed in the Traces view.
-type TraceSummary struct {
-	TraceID    string        `json:"trace_id"`
-	Service    string        `json:"service"`
-	Operation  string        `json:"operation"`
-	Start      time.Time     `json:"start"`
-	Duration   time.Duration `json:"-"`
-	DurationMS float64       `json:"duration_ms"`
-	Spans      int           `json:"spans"`
-	Errors     int           `json:"errors"`
-	Services   []string      `json:"services"`
 }
 
 // Hidden says what a source could not show, e.g. namespaces the user may not list.

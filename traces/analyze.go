@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/opsconsole/console/providers"
 )
 
 // Finding kinds.
@@ -680,8 +678,8 @@ func locations(a *Analysis, r *Report) []Location {
 }
 
 // Summary is the one-line listing of a trace in the Traces view.
-func Summary(t *Trace) providers.TraceSummary {
-	ts := providers.TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans), Services: []string{}}
+func Summary(t *Trace) TraceSummary {
+	ts := TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans), Services: []string{}}
 	if len(t.Spans) == 0 {
 		return ts
 	}

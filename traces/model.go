@@ -62,3 +62,16 @@ func (s *Span) Attr(key string) (string, bool) {
 	}
 	return "", false
 }
+
+// TraceSummary is one trace as listed in the Traces view.
+type TraceSummary struct {
+	TraceID    string        `json:"trace_id"`
+	Service    string        `json:"service"`
+	Operation  string        `json:"operation"`
+	Start      time.Time     `json:"start"`
+	Duration   time.Duration `json:"-"`
+	DurationMS float64       `json:"duration_ms"`
+	Spans      int           `json:"spans"`
+	Errors     int           `json:"errors"`
+	Services   []string      `json:"services"`
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
 )
 
 // fixtureSnapshot is a small fixed estate built here (not by the sim, which
@@ -75,7 +76,7 @@ func fixtureSnapshot() *providers.Snapshot {
 				{Name: "sessions-1", Role: providers.RoleReplica, Healthy: true, LagSeconds: 0.1, Zone: "eu-west-1b"},
 				{Name: "sentinel-0", Role: "sentinel", Healthy: true, Zone: "eu-west-1a"}}},
 	}
-	inv.Traces = []providers.TraceSummary{
+	inv.Traces = []traces.TraceSummary{
 		{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Service: "frontend", Operation: "GET /checkout", Start: at(2 * time.Minute),
 			Duration: 812 * time.Millisecond, Spans: 42, Errors: 3, Services: []string{"frontend", "checkout", "payments"}},
 		{TraceID: "00f067aa0ba902b7a3ce929d0e0e4736", Service: "frontend", Operation: "GET /cart", Start: at(5 * time.Minute),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
 )
 
 func init() { subcommands = append(subcommands, newInventoryCmd) }
@@ -97,7 +98,7 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 		c.Databases = []providers.Database{}
 	}
 	if c.Traces == nil {
-		c.Traces = []providers.TraceSummary{}
+		c.Traces = []traces.TraceSummary{}
 	}
 	if c.Hidden == nil {
 		c.Hidden = []providers.Hidden{}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/internal/sanitize"
-	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/traces/jaeger"
@@ -118,7 +117,7 @@ func newTraceFindCmd(a *app) *cobra.Command {
 			if err != nil {
 				return sourceErr(err)
 			}
-			sums := make([]providers.TraceSummary, 0, len(ts))
+			sums := make([]traces.TraceSummary, 0, len(ts))
 			for _, t := range ts {
 				sums = append(sums, traces.Summary(t))
 			}
@@ -144,8 +143,8 @@ func newTraceFindCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func sortSummaries(s []providers.TraceSummary, by string) {
-	slices.SortStableFunc(s, func(x, y providers.TraceSummary) int {
+func sortSummaries(s []traces.TraceSummary, by string) {
+	slices.SortStableFunc(s, func(x, y traces.TraceSummary) int {
 		switch by {
 		case "duration":
 			return cmp.Compare(y.Duration, x.Duration)
@@ -163,7 +162,7 @@ var sparkBlocks = []rune(" ▁▂▃▄▅▆▇█")
 
 // histogram renders the distribution of durations in buckets as a
 // sparkline, with its range.
-func histogram(sums []providers.TraceSummary, buckets int) string {
+func histogram(sums []traces.TraceSummary, buckets int) string {
 	if len(sums) < 2 {
 		return ""
 	}
@@ -202,7 +201,7 @@ func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%dµs", d.Microseconds())
 }
 
-func printSummaries(w io.Writer, sums []providers.TraceSummary) {
+func printSummaries(w io.Writer, sums []traces.TraceSummary) {
 	if len(sums) == 0 {
 		fmt.Fprintln(w, "no traces found")
 		return

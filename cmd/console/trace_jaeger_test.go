@@ -9,7 +9,6 @@ import (
 
 	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/e2e/workload"
-	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/traces/jaeger"
 )
@@ -46,7 +45,7 @@ func TestTraceCommandsAgainstJaeger(t *testing.T) {
 	}
 
 	code, out, errs := runConsole(t, "--jaeger", j.QueryGRPC, "trace", "find", "--service", "frontend", "--min-duration", "250ms", "--json")
-	var sums []providers.TraceSummary
+	var sums []traces.TraceSummary
 	if code != 0 || json.Unmarshal([]byte(out), &sums) != nil || len(sums) != 1 || sums[0].TraceID != slow.TraceID {
 		t.Fatalf("find: exit %d %s %s", code, out, errs)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 )
 
@@ -25,7 +24,7 @@ func TestTraceDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("find: %d %s", code, errs)
 	}
-	var sums []providers.TraceSummary
+	var sums []traces.TraceSummary
 	if err := json.Unmarshal([]byte(out), &sums); err != nil || len(sums) == 0 {
 		t.Fatalf("find JSON: %v %s", err, out)
 	}

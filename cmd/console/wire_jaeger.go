@@ -101,7 +101,7 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 }
 
 // list fetches the recent traces of every service, newest first.
-func (l *traceLister) list(ctx context.Context) ([]providers.TraceSummary, error) {
+func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.Interval)
 	defer cancel()
 	svcs, err := l.src.Services(ctx)
@@ -109,7 +109,7 @@ func (l *traceLister) list(ctx context.Context) ([]providers.TraceSummary, error
 		return nil, err
 	}
 	seen := map[string]bool{}
-	sums := []providers.TraceSummary{}
+	sums := []traces.TraceSummary{}
 	for _, s := range svcs {
 		ts, err := l.src.Find(ctx, traces.Query{Service: s, Lookback: l.Lookback, Limit: l.PerService})
 		if err != nil {
@@ -122,7 +122,7 @@ func (l *traceLister) list(ctx context.Context) ([]providers.TraceSummary, error
 			}
 		}
 	}
-	slices.SortStableFunc(sums, func(x, y providers.TraceSummary) int { return y.Start.Compare(x.Start) })
+	slices.SortStableFunc(sums, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })
 	if len(sums) > l.Max {
 		sums = sums[:l.Max]
 	}

@@ -61,7 +61,7 @@ type Sim struct {
 	st *state
 
 	traces    []*traces.Trace
-	summaries []providers.TraceSummary
+	summaries []traces.TraceSummary
 
 	wake chan struct{}
 }
@@ -155,7 +155,7 @@ func (s *Sim) Snapshot() *providers.Inventory {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv := s.st.snapshot()
-	inv.Traces = append([]providers.TraceSummary(nil), s.summaries...)
+	inv.Traces = append([]traces.TraceSummary(nil), s.summaries...)
 	return inv
 }
 

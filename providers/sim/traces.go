@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 )
 
@@ -305,10 +304,10 @@ func buildTraces(st *state, o Options) []*traces.Trace {
 }
 
 // summarize computes the trace summaries listed in Inventory.Traces.
-func summarize(ts []*traces.Trace) []providers.TraceSummary {
-	out := make([]providers.TraceSummary, 0, len(ts))
+func summarize(ts []*traces.Trace) []traces.TraceSummary {
+	out := make([]traces.TraceSummary, 0, len(ts))
 	for _, t := range ts {
-		s := providers.TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans)}
+		s := traces.TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans)}
 		seen := map[string]bool{}
 		var first, last time.Time
 		for i := range t.Spans {

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
 	"github.com/opsconsole/console/ui/components/table"
@@ -33,7 +34,7 @@ func shortID(id string) string {
 	return id
 }
 
-func duration(t *providers.TraceSummary) time.Duration {
+func duration(t *traces.TraceSummary) time.Duration {
 	if t.Duration > 0 {
 		return t.Duration
 	}
