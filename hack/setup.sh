@@ -50,17 +50,10 @@ install_packages() {
 			return 1
 		fi
 	fi
-	# The packages start system services; the lab runs its own instances on
-	# free ports, so the system ones are stopped to keep the machine quiet.
-	local svc
-	for svc in etcd redis-server redis-sentinel postgresql; do
-		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-			"${sudo[@]}" systemctl stop "$svc" >/dev/null 2>&1 || true
-			"${sudo[@]}" systemctl disable "$svc" >/dev/null 2>&1 || true
-		elif command -v service >/dev/null 2>&1; then
-			"${sudo[@]}" service "$svc" stop >/dev/null 2>&1 || true
-		fi
-	done
+	# The packages may start their own system services (etcd, redis-server,
+	# postgresql). They are left alone: the lab runs its own instances on free
+	# ports under its own directories, and a developer's database must not be
+	# stopped or disabled by running the tests.
 	say "installed ${missing[*]}"
 }
 
@@ -143,5 +136,6 @@ if [ "${SETUP_SKIP_BUILD:-}" = "1" ]; then
 else
 	build_tool kube-apiserver "$root/hack/tools/kube" k8s.io/kubernetes/cmd/kube-apiserver "$kube_ldflags"
 	build_tool jaeger "$root/hack/tools/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger "-s -w"
+	build_tool golangci-lint "$root/hack/tools/lint" github.com/golangci/golangci-lint/v2/cmd/golangci-lint "-s -w"
 fi
 say "done"

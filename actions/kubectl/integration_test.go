@@ -19,8 +19,7 @@ import (
 // TestAgainstAPIServer runs every action through the executor against a
 // real kube-apiserver (no kubelet: verification reads the objects).
 func TestAgainstAPIServer(t *testing.T) {
-	_, err := exec.LookPath("kubectl")
-	lab.Require(t, "kubectl", err)
+	lab.RequireProgram(t, "kubectl")
 	k := lab.Kube(t)
 	ctx := context.Background()
 	c := k.Client()

@@ -22,12 +22,7 @@ import (
 // requireTerraform skips (or, in CI, fails) without a terraform binary.
 func requireTerraform(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("terraform is required in CI: %v", err)
-		}
-		t.Skipf("terraform not on PATH: %v", err)
-	}
+	lab.RequireProgram(t, "terraform")
 	t.Setenv("TF_IN_AUTOMATION", "1")
 	t.Setenv("TF_PLUGIN_CACHE_DIR", "")
 	t.Setenv("CHECKPOINT_DISABLE", "1")

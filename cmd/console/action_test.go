@@ -42,12 +42,7 @@ func isolate(t *testing.T) string {
 
 func needTerraform(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("terraform is required in CI: %v", err)
-		}
-		t.Skipf("terraform not on PATH: %v", err)
-	}
+	lab.RequireProgram(t, "terraform")
 }
 
 func decodeResult(t *testing.T, out string) actionJSON {
@@ -296,8 +291,7 @@ func TestActionInterruptCancels(t *testing.T) {
 // TestActionKubectlCLI drives kubectl actions from the command line
 // against a real kube-apiserver.
 func TestActionKubectlCLI(t *testing.T) {
-	_, err := exec.LookPath("kubectl")
-	lab.Require(t, "kubectl", err)
+	lab.RequireProgram(t, "kubectl")
 	isolate(t)
 	k := lab.Kube(t)
 	ctx := context.Background()

@@ -65,12 +65,7 @@ func (s *tmuxSession) waitScreen(what string, want ...string) string {
 // its own (120x40); the returned function waits for its exit status.
 func startConsole(t *testing.T, args ...string) (*tmuxSession, func() string) {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("tmux is required in CI: %v", err)
-		}
-		t.Skip("tmux not installed")
-	}
+	lab.RequireProgram(t, "tmux")
 	bin, err := buildConsole(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

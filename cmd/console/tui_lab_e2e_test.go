@@ -318,12 +318,7 @@ func TestTUILabEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts kube-apiserver, moto and Jaeger and runs the binary")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if lab.InCI() {
-			t.Fatalf("tmux is required in CI: %v", err)
-		}
-		t.Skip("tmux not installed")
-	}
+	lab.RequireProgram(t, "tmux")
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -85,6 +85,18 @@ func Require(t testing.TB, what string, err error) {
 	t.Skipf("lab: %s unavailable: %s", what, firstLine(err.Error()))
 }
 
+// RequireProgram applies the lab rule to a program the test runs
+// (terraform, kubectl, tmux): it returns the program's path, or fails the
+// test in CI and skips it elsewhere when the program is not on the PATH.
+func RequireProgram(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Require(t, name, fmt.Errorf("%s: %w (%w)", name, ErrMissing, err))
+	}
+	return path
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]

@@ -172,49 +172,29 @@ func (p *Provider) readEC2(ctx context.Context, c *clients, raw *ec2Raw) error {
 	})
 	t.go_("DescribeVpcs", func() error {
 		pg := ec2.NewDescribeVpcsPaginator(c.ec2, &ec2.DescribeVpcsInput{MaxResults: p.pageSize(maxEC2Page, minEC2Page)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			raw.vpcs = append(raw.vpcs, out.Vpcs...)
-		}
-		return nil
+		var err error
+		raw.vpcs, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *ec2.DescribeVpcsOutput) []ec2types.Vpc { return o.Vpcs })
+		return err
 	})
 	t.go_("DescribeSubnets", func() error {
 		pg := ec2.NewDescribeSubnetsPaginator(c.ec2, &ec2.DescribeSubnetsInput{MaxResults: p.pageSize(maxEC2Page, minEC2Page)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			raw.subnets = append(raw.subnets, out.Subnets...)
-		}
-		return nil
+		var err error
+		raw.subnets, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *ec2.DescribeSubnetsOutput) []ec2types.Subnet { return o.Subnets })
+		return err
 	})
 	t.go_("DescribeRouteTables", func() error {
 		pg := ec2.NewDescribeRouteTablesPaginator(c.ec2, &ec2.DescribeRouteTablesInput{MaxResults: p.pageSize(maxRTPage, minEC2Page)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			raw.routes = append(raw.routes, out.RouteTables...)
-		}
-		return nil
+		var err error
+		raw.routes, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *ec2.DescribeRouteTablesOutput) []ec2types.RouteTable { return o.RouteTables })
+		return err
 	})
 	t.go_("DescribeInstances", func() error {
 		pg := ec2.NewDescribeInstancesPaginator(c.ec2, &ec2.DescribeInstancesInput{MaxResults: p.pageSize(maxEC2Page, minEC2Page)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			for _, r := range out.Reservations {
-				raw.instances = append(raw.instances, r.Instances...)
-			}
+		res, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *ec2.DescribeInstancesOutput) []ec2types.Reservation { return o.Reservations })
+		for _, r := range res {
+			raw.instances = append(raw.instances, r.Instances...)
 		}
-		return nil
+		return err
 	})
 	if errs := t.wait(); len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -332,14 +312,12 @@ func assembleEC2(v *regionView, raw *ec2Raw) {
 }
 
 func (p *Provider) readASGs(ctx context.Context, c *clients) ([]asgtypes.AutoScalingGroup, error) {
-	var out []asgtypes.AutoScalingGroup
 	pg := autoscaling.NewDescribeAutoScalingGroupsPaginator(c.asg, &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: p.pageSize(maxASGPage, 1)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeAutoScalingGroups: %w", err)
-		}
-		out = append(out, page.AutoScalingGroups...)
+	out, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *autoscaling.DescribeAutoScalingGroupsOutput) []asgtypes.AutoScalingGroup {
+		return o.AutoScalingGroups
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeAutoScalingGroups: %w", err)
 	}
 	return out, nil
 }
@@ -422,25 +400,15 @@ func (p *Provider) readLBs(ctx context.Context, c *clients) ([]providers.LoadBal
 	var t tasks
 	t.go_("DescribeLoadBalancers", func() error {
 		pg := elbv2.NewDescribeLoadBalancersPaginator(c.elb, &elbv2.DescribeLoadBalancersInput{PageSize: p.pageSize(maxELBPage, 1)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			lbs = append(lbs, out.LoadBalancers...)
-		}
-		return nil
+		var err error
+		lbs, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *elbv2.DescribeLoadBalancersOutput) []elbtypes.LoadBalancer { return o.LoadBalancers })
+		return err
 	})
 	t.go_("DescribeTargetGroups", func() error {
 		pg := elbv2.NewDescribeTargetGroupsPaginator(c.elb, &elbv2.DescribeTargetGroupsInput{PageSize: p.pageSize(maxELBPage, 1)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			tgs = append(tgs, out.TargetGroups...)
-		}
-		return nil
+		var err error
+		tgs, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *elbv2.DescribeTargetGroupsOutput) []elbtypes.TargetGroup { return o.TargetGroups })
+		return err
 	})
 	if errs := t.wait(); len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -454,14 +422,9 @@ func (p *Provider) readLBs(ctx context.Context, c *clients) ([]providers.LoadBal
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			pg := elbv2.NewDescribeListenersPaginator(c.elb, &elbv2.DescribeListenersInput{LoadBalancerArn: lb.LoadBalancerArn, PageSize: p.pageSize(maxELBPage, 1)})
-			for pg.HasMorePages() {
-				out, err := pg.NextPage(ctx)
-				if err != nil {
-					return err
-				}
-				listeners[i] = append(listeners[i], out.Listeners...)
-			}
-			return nil
+			var err error
+			listeners[i], err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *elbv2.DescribeListenersOutput) []elbtypes.Listener { return o.Listeners })
+			return err
 		})
 	}
 	for i, tg := range tgs {
@@ -557,36 +520,23 @@ func (p *Provider) readRDS(ctx context.Context, c *clients) ([]providers.Databas
 	var t tasks
 	t.go_("DescribeDBClusters", func() error {
 		pg := rds.NewDescribeDBClustersPaginator(c.rds, &rds.DescribeDBClustersInput{MaxRecords: p.pageSize(maxRDSPage, minRDSPage)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			clusters = append(clusters, out.DBClusters...)
-		}
-		return nil
+		var err error
+		clusters, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *rds.DescribeDBClustersOutput) []rdstypes.DBCluster { return o.DBClusters })
+		return err
 	})
 	t.go_("DescribeDBInstances", func() error {
 		pg := rds.NewDescribeDBInstancesPaginator(c.rds, &rds.DescribeDBInstancesInput{MaxRecords: p.pageSize(maxRDSPage, minRDSPage)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			insts = append(insts, out.DBInstances...)
-		}
-		return nil
+		var err error
+		insts, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *rds.DescribeDBInstancesOutput) []rdstypes.DBInstance { return o.DBInstances })
+		return err
 	})
 	t.go_("DescribeDBClusterSnapshots", func() error {
 		pg := rds.NewDescribeDBClusterSnapshotsPaginator(c.rds, &rds.DescribeDBClusterSnapshotsInput{MaxRecords: p.pageSize(maxRDSPage, minRDSPage)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
-			if err != nil {
-				return err
-			}
-			snaps = append(snaps, out.DBClusterSnapshots...)
-		}
-		return nil
+		var err error
+		snaps, err = allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *rds.DescribeDBClusterSnapshotsOutput) []rdstypes.DBClusterSnapshot {
+			return o.DBClusterSnapshots
+		})
+		return err
 	})
 	if errs := t.wait(); len(errs) > 0 {
 		return nil, nil, fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -700,4 +650,19 @@ func sortMembers(ms []providers.Member) {
 		}
 		return ms[a].Name < ms[b].Name
 	})
+}
+
+// allPages fetches every page of one SDK paginator (its HasMorePages and
+// NextPage) and returns the items each page holds, in order. Every listing
+// of the provider goes through it, so each page is fetched exactly once.
+func allPages[Out any, Item any, Opt any](ctx context.Context, more func() bool, next func(context.Context, ...Opt) (Out, error), items func(Out) []Item) ([]Item, error) {
+	var all []Item
+	for more() {
+		page, err := next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items(page)...)
+	}
+	return all, nil
 }

@@ -47,8 +47,7 @@ func permitted(a actions.Action) (bool, string) {
 // executor, then checks the effect in the API server and in the provider's
 // live view.
 func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-chan providers.Update) {
-	_, err := exec.LookPath("kubectl")
-	lab.Require(t, "kubectl", err)
+	lab.RequireProgram(t, "kubectl")
 	ctx := t.Context()
 	c := k.Client()
 	if err := ensureNS(ctx, c, "ops"); err != nil {
