@@ -153,22 +153,17 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			m.setMsg("not started: "+msg.err.Error(), true)
 			return nil, true
 		}
-		cmd := m.switchTo("actions")
-		m.refreshRuns()
-		m.actionsPage().SelectRun(msg.run.ID())
+		cmd := m.focus("actions", "run", msg.run.ID())
 		m.setMsg("started "+msg.run.Spec().Name+" on "+msg.run.Spec().Target.String()+" (x cancels)", false)
 		return tea.Batch(cmd, listenRun(msg.run)), true
 	case runUpdateMsg:
-		m.refreshRuns()
+		cmd := m.toPages(common.RunChangedMsg{Run: msg.run, Done: msg.done}) // the pages that follow runs
 		if msg.done {
 			res := msg.run.Result()
 			m.setMsg(fmt.Sprintf("%s on %s: %s", msg.run.Spec().Name, msg.run.Spec().Target, res.Status), res.Status != "succeeded")
-			if msg.run.Spec().Runner == "terraform" && m.stacksLoaded {
-				return m.loadStacks(), true // the state changed: read the summaries again
-			}
-			return nil, true
+			return cmd, true
 		}
-		return listenRun(msg.run), true
+		return tea.Batch(cmd, listenRun(msg.run)), true
 	}
 	return nil, false
 }

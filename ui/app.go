@@ -1,8 +1,11 @@
 // Package ui is the console's interactive terminal UI (bubbletea v2): an
-// app shell that routes keys and sizes to one page per view (package
-// pages), built from small components (package components/...) sharing
-// one context (package common). Every I/O runs in a tea.Cmd; answers are
-// tagged with a request id or a snapshot version so stale ones are dropped.
+// app shell that routes keys, sizes and messages to one page per view
+// (package pages, whose registry gives the tabs and the palette's
+// commands), built from small components (package components/...)
+// sharing one context (package common). The shell builds the snapshot
+// pages' rows; pages that read other systems load their own data. Every
+// I/O runs in a tea.Cmd; answers are tagged with a request id or a
+// snapshot version so stale ones are dropped.
 package ui
 
 import (
@@ -17,6 +20,7 @@ import (
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/palette"
 	"github.com/opsconsole/console/ui/pages"
 )
 
@@ -70,12 +74,13 @@ type Model struct {
 	now   time.Time
 	ready bool // a snapshot with data has been applied to the page shown
 
-	pages   []pages.Page
+	pages   []pages.Page // in tab order
 	byName  map[string]pages.Page
 	state   map[string]*pageState
 	active  string
 	history []string
 	region  string
+	palette *palette.Palette
 
 	mode   mode
 	input  common.Input
@@ -93,12 +98,6 @@ type Model struct {
 	traceReq     int
 	refreshing   bool
 	pendingJump  [][2]string
-
-	stackReq     int            // request id of the current summaries round
-	driftReq     map[string]int // stack → request id of its drift check
-	stacksLoaded bool           // the Stacks view has been opened
-
-	depsReq int // request id of the current service graph load
 }
 
 // newModel builds the shell around d.
@@ -111,25 +110,25 @@ func newModel(d deps) *Model {
 		d.ctx = context.Background()
 	}
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
-	m.pages = []pages.Page{
-		pages.NewTopology(ctx), pages.NewPods(ctx), pages.NewNodes(ctx), pages.NewASGs(ctx),
-		pages.NewLBs(ctx), pages.NewDatabases(ctx), pages.NewTraces(ctx), pages.NewDeps(ctx), pages.NewStacks(ctx), pages.NewActions(ctx),
+	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec}
+	if ro, why := m.readOnly(); ro {
+		b.ReadOnly = why
 	}
-	for _, p := range m.pages {
-		m.byName[p.Name()] = p
-		m.state[p.Name()] = &pageState{}
+	var cmds []palette.Spec
+	for _, v := range pages.Views() {
+		p := v.New(ctx, b)
+		m.pages = append(m.pages, p)
+		m.byName[v.Name] = p
+		m.state[v.Name] = &pageState{}
+		cmds = append(cmds, palette.Spec{Name: v.Name, Aliases: v.Aliases, Help: v.Help})
 	}
-	m.active = "topology"
+	m.palette = palette.New(cmds)
+	m.active = m.pages[0].Name()
 	m.detail = detail.New(ctx)
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.snap = d.initial
-	if ro, why := m.readOnly(); ro {
-		m.actionsPage().SetNote("READ-ONLY: " + why)
-	}
 	return m
 }
-
-func (m *Model) actionsPage() *pages.Actions { return m.byName["actions"].(*pages.Actions) }
 
 func (m *Model) page() pages.Page { return m.byName[m.active] }
 
@@ -201,16 +200,18 @@ func hasData(s *providers.Snapshot) bool {
 }
 
 // buildActive starts building the active page's data for the current
-// snapshot unless it is current or already being built.
+// snapshot unless it is current or already being built (or the page's
+// data does not come from the snapshot).
 func (m *Model) buildActive() tea.Cmd {
 	name := m.active
 	st := m.state[name]
 	snap := m.snap
-	if snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.region) {
+	p, ok := m.page().(pages.Builder)
+	if !ok || snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.region) {
 		return nil
 	}
 	st.building = true
-	p, region, now := m.page(), m.region, m.now
+	region, now := m.region, m.now
 	return func() tea.Msg {
 		in := &pages.Input{Inv: narrow(snap.Inv, region), Now: now}
 		return builtMsg{page: name, version: snap.Version, region: region, data: p.Build(in)}
@@ -234,22 +235,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		st := m.state[msg.page]
 		st.building = false
 		if msg.region == m.region && (!st.applied || msg.version > st.built || msg.region != st.region) {
-			m.byName[msg.page].Apply(msg.data)
+			m.byName[msg.page].(pages.Builder).Apply(msg.data)
 			st.built, st.region, st.applied = msg.version, msg.region, true
 			if msg.page == m.active {
 				m.ready = true
 			}
-			if msg.page == "topology" {
-				m.applyJump()
-			}
+			m.applyJump(msg.page)
 		}
 		return m, m.buildActive() // a newer snapshot may have arrived meanwhile
 	case tickMsg:
 		m.now = m.ctx.Now()
-		if m.active == "actions" {
-			m.refreshRuns()
+		if t, ok := m.page().(pages.Ticker); ok {
+			t.Tick(m.now)
 		}
 		return m, m.tickCmd()
+	case common.NoticeMsg:
+		m.setMsg(msg.Text, msg.Err)
+		return m, nil
+	case pages.ShowMsg:
+		return m, m.switchTo(msg.Page)
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseWheelMsg:
@@ -262,24 +266,37 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	}
-	if cmd, ok := m.handleDepsMsg(msg); ok {
-		return m, cmd
-	}
-	if cmd, ok := m.handleStacksMsg(msg); ok {
-		return m, cmd
-	}
 	if cmd, ok := m.flow.handle(m, msg); ok {
 		return m, cmd
 	}
 	if cmd, ok := m.handleTraceMsg(msg); ok {
 		return m, cmd
 	}
+	cmd := m.toPages(msg)
 	if m.mode == modeTrace && m.tracev != nil {
-		var cmd tea.Cmd
-		m.tracev, cmd = m.tracev.Update(msg)
-		return m, cmd
+		var tc tea.Cmd
+		m.tracev, tc = m.tracev.Update(msg)
+		cmd = tea.Batch(cmd, tc)
 	}
-	return m, nil
+	return m, cmd
+}
+
+// toPages offers msg to every page that handles messages of its own; the
+// detail pane open on the page shown follows its changes.
+func (m *Model) toPages(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, p := range m.pages {
+		u, ok := p.(pages.Updater)
+		if !ok {
+			continue
+		}
+		changed, cmd := u.Update(msg)
+		cmds = append(cmds, cmd)
+		if changed && m.mode == modeDetail && p.Name() == m.active {
+			m.openDetail()
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
@@ -323,24 +340,30 @@ func (m *Model) show(name string) tea.Cmd {
 		m.mode = modeNormal
 	}
 	m.layout()
-	if name == "actions" {
-		m.refreshRuns()
-	}
-	if name == "stacks" {
-		return tea.Batch(m.buildActive(), m.loadStacks())
-	}
-	if name == "deps" {
-		return tea.Batch(m.buildActive(), m.loadDeps())
-	}
-	return m.buildActive()
+	return tea.Batch(m.buildActive(), m.refreshActive())
 }
 
-// refreshRuns reloads the executor's runs into the Actions page.
-func (m *Model) refreshRuns() {
-	if m.d.exec == nil {
-		return
+// refreshActive starts the page shown loading its own data, if it does.
+func (m *Model) refreshActive() tea.Cmd {
+	if r, ok := m.page().(pages.Refresher); ok {
+		return r.Refresh()
 	}
-	m.actionsPage().SetRuns(m.d.exec.Runs(), m.ctx.Now())
+	return nil
+}
+
+// focus shows page name with the cursor on the object kind/name (e.g.
+// the run just started in the Actions view).
+func (m *Model) focus(name, kind, obj string) tea.Cmd {
+	var cmd tea.Cmd
+	if name == m.active {
+		cmd = m.refreshActive()
+	} else {
+		cmd = m.switchTo(name)
+	}
+	if f, ok := m.byName[name].(pages.Focuser); ok {
+		f.Focus(kind, obj)
+	}
+	return cmd
 }
 
 func (m *Model) setMsg(s string, isErr bool) { m.msg, m.msgErr = common.Sanitize(s), isErr }

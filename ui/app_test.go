@@ -176,10 +176,11 @@ func TestFilterInvertAndEsc(t *testing.T) {
 
 func TestActionFlow(t *testing.T) {
 	snap, s := demoSnapshot(t, sim.Options{})
-	m := newTestModel(t, snap, s, 120, 40)
 	ex := &fakeExec{}
-	m.d.exec = ex
-	m.d.offerers = func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} }
+	m := newTestModel(t, snap, s, 120, 40, func(d *deps) {
+		d.exec = ex
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} }
+	})
 	press(m, ":")
 	typeText(m, "pods")
 	press(m, "enter", "a")

@@ -33,12 +33,11 @@ func bigEstate(b *testing.B) (*providers.Snapshot, *sim.Sim) {
 // bigModel returns a model at 250x70 showing view, its data built.
 func bigModel(b *testing.B, view string) *Model {
 	snap, s := bigEstate(b)
-	m := newTestModel(b, snap, s, 250, 70)
-	m.d.exec = sampleRuns()
+	m := newTestModel(b, snap, s, 250, 70, func(d *deps) { d.exec = sampleRuns() })
 	if view != "topology" {
 		drain(m, m.switchTo(view))
 	}
-	if !m.ready || (view != "actions" && !m.state[view].applied) {
+	if !m.ready || !m.pageReady(view) {
 		b.Fatalf("%s not built", view)
 	}
 	return m
@@ -47,7 +46,7 @@ func bigModel(b *testing.B, view string) *Model {
 // BenchmarkFrame is the cost of rendering one frame of each view on the
 // big estate (target < 10 ms).
 func BenchmarkFrame(b *testing.B) {
-	for _, view := range viewOrder {
+	for _, view := range viewNames() {
 		b.Run(view, func(b *testing.B) {
 			m := bigModel(b, view)
 			b.ResetTimer()
@@ -108,7 +107,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.Run(view, func(b *testing.B) {
 			m := bigModel(b, view)
 			snap, _ := bigEstate(b)
-			p := m.byName[view]
+			p := m.byName[view].(pages.Builder)
 			b.ResetTimer()
 			for b.Loop() {
 				p.Apply(p.Build(&pages.Input{Inv: snap.Inv, Now: frozen}))
@@ -126,7 +125,7 @@ func BenchmarkHeapAfterLoad(b *testing.B) {
 		inv.Sources = []providers.SourceStatus{{Name: "demo", Status: providers.StatusOK, UpdatedAt: frozen}}
 		snap := &providers.Snapshot{Version: 1, At: frozen, Inv: inv}
 		m := newTestModel(b, snap, s, 250, 70)
-		for _, v := range viewOrder {
+		for _, v := range viewNames() {
 			drain(m, m.switchTo(v))
 		}
 		runtime.GC()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // fakeTraceSource serves a fixed service graph; answers[i], when set, is
@@ -76,9 +77,7 @@ func fixtureDeps() []traces.Dependency {
 
 func depsModel(t *testing.T, w, h int, src traces.Source) *Model {
 	t.Helper()
-	m := newTestModel(t, fixtureSnapshot(), nil, w, h)
-	m.d.traces = src
-	return m
+	return newTestModel(t, fixtureSnapshot(), nil, w, h, func(d *deps) { d.traces = src })
 }
 
 func TestDepsView(t *testing.T) {
@@ -90,8 +89,8 @@ func TestDepsView(t *testing.T) {
 	if m.active != "deps" {
 		t.Fatalf(":deps shows %s", m.active)
 	}
-	if got := src.lookbacks(); len(got) != 1 || got[0] != depsLookback {
-		t.Fatalf("opening the view asked for %v, want one load over %v", got, depsLookback)
+	if got := src.lookbacks(); len(got) != 1 || got[0] != pages.DepsLookback {
+		t.Fatalf("opening the view asked for %v, want one load over %v", got, pages.DepsLookback)
 	}
 	out := screen(m)
 	for _, want := range []string{"[Services]", "frontend ─▶ checkout (120, ! 1.7% err), cart (80), recommendations (35)",
@@ -160,29 +159,29 @@ func TestDepsNoSource(t *testing.T) {
 	}
 }
 
-// TestDepsStaleAndError runs two loads, answers the second (an error)
-// first, then the first (a graph): the graph is stale and dropped, the
-// error shows sanitised on one line.
+// TestDepsStaleAndError opens the view (a graph), then runs two more
+// loads and answers the second (an error) first, then the first (another
+// graph): that graph is stale and dropped, the error shows sanitised on
+// one line over the graph loaded at first.
 func TestDepsStaleAndError(t *testing.T) {
 	src := &fakeTraceSource{answers: []func() ([]traces.Dependency, error){
 		func() ([]traces.Dependency, error) { return fixtureDeps(), nil },
+		func() ([]traces.Dependency, error) { return fixtureDeps()[:1], nil },
 		func() ([]traces.Dependency, error) {
 			return nil, errors.New("jaeger: connection refused\n\x1b[2Jretrying")
 		},
 	}}
 	m := depsModel(t, 120, 30, src)
-	m.d.traces = nil
 	press(m, ":")
 	typeText(m, "deps")
-	press(m, "enter") // opened without a source: no load yet
-	m.d.traces = src
-	first := runBriefly(m.loadDeps())
-	second := runBriefly(m.loadDeps())
+	press(m, "enter") // the first load
+	p := m.depsPage()
+	first := runBriefly(p.Refresh())
+	second := runBriefly(p.Refresh())
 	m.Update(second)
 	m.Update(first)
-	p := m.depsPage()
-	if len(p.Edges()) != 0 {
-		t.Errorf("the stale answer was applied: %v", p.Edges())
+	if got := p.Edges(); len(got) != len(fixtureDeps()) {
+		t.Errorf("the stale answer was applied: %v", got)
 	}
 	out := screen(m)
 	var errLine string
@@ -207,14 +206,13 @@ func TestDepsDemo(t *testing.T) {
 	all := s.Traces()
 	src := traces.NewMemorySource(all)
 	src.Now = func() time.Time { return frozen }
-	m := newTestModel(t, snap, nil, 160, 48)
-	m.d.traces = src
+	m := newTestModel(t, snap, nil, 160, 48, func(d *deps) { d.traces = src })
 	press(m, ":")
 	typeText(m, "graph")
 	press(m, "enter")
 
 	// the traces that started within the view's lookback
-	from, to := traces.Query{Lookback: depsLookback}.Window(frozen)
+	from, to := traces.Query{Lookback: pages.DepsLookback}.Window(frozen)
 	var in []*traces.Trace
 	for _, t := range all {
 		start := t.Spans[0].Start
@@ -279,8 +277,7 @@ func bigGraph(n, fan int) []traces.Dependency {
 // (target < 10 ms, like every view).
 func BenchmarkDepsFrame(b *testing.B) {
 	snap, _ := demoSnapshot(b, sim.Options{})
-	m := newTestModel(b, snap, nil, 250, 70)
-	m.d.traces = &fakeTraceSource{deps: bigGraph(200, 10)}
+	m := newTestModel(b, snap, nil, 250, 70, func(d *deps) { d.traces = &fakeTraceSource{deps: bigGraph(200, 10)} })
 	drain(m, m.switchTo("deps"))
 	if n := len(m.depsPage().Edges()); n != 2000 {
 		b.Fatalf("%d edges shown", n)

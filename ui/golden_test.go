@@ -13,6 +13,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // probe wraps the model so a test can read its state on the program's
@@ -62,20 +63,26 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model)
 	return ""
 }
 
-// built reports whether view is shown with its data applied.
+// built reports whether view is shown with its data applied (and no load
+// of its own in flight).
 func built(view string) func(*Model) bool {
 	return func(m *Model) bool {
-		return m.ready && m.active == view && m.mode == modeNormal && (view == "actions" || m.state[view].applied) &&
-			(view != "deps" || !m.depsPage().Loading())
+		l, loads := m.byName[view].(pages.Loader)
+		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && !(loads && l.Loading())
 	}
 }
 
 // goldenModel is the model of the golden files: the fixed estate, a frozen
-// clock, an executor with two runs, a trace source with a fixed graph.
-func goldenModel(t *testing.T) *Model {
-	return newModel(deps{initial: fixtureSnapshot(), env: "prod", now: func() time.Time { return frozen },
+// clock, an executor with two runs, a trace source with a fixed graph;
+// opts change its collaborators.
+func goldenModel(t *testing.T, opts ...func(*deps)) *Model {
+	d := deps{initial: fixtureSnapshot(), env: "prod", now: func() time.Time { return frozen },
 		exec: sampleRuns(), offerers: func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} },
-		traces: &fakeTraceSource{deps: fixtureDeps()}})
+		traces: &fakeTraceSource{deps: fixtureDeps()}}
+	for _, o := range opts {
+		o(&d)
+	}
+	return newModel(d)
 }
 
 func enter() tea.KeyPressMsg { return tea.KeyPressMsg{Code: tea.KeyEnter} }
@@ -85,7 +92,7 @@ func enter() tea.KeyPressMsg { return tea.KeyPressMsg{Code: tea.KeyEnter} }
 // testdata/<test>.golden (regenerate with -update).
 func TestGoldenViews(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		for _, view := range viewOrder {
+		for _, view := range viewNames() {
 			t.Run(fmt.Sprintf("%s_%dx%d", view, size[0], size[1]), func(t *testing.T) {
 				tm := teatest.NewTestModel(t, probe{goldenModel(t)}, teatest.WithInitialTermSize(size[0], size[1]))
 				waitFor(t, tm, "topology", built("topology"))
@@ -193,10 +200,9 @@ func TestGoldenActionFlow(t *testing.T) {
 			name = "menu_readonly_120x30"
 		}
 		t.Run(name, func(t *testing.T) {
-			m := goldenModel(t)
 			ex := sampleRuns()
 			ex.ro = ro
-			m.d.exec = ex
+			m := goldenModel(t, func(d *deps) { d.exec = ex })
 			tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(120, 30))
 			waitFor(t, tm, "topology", built("topology"))
 			tm.Type(":nodes")

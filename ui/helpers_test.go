@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -33,12 +34,16 @@ func demoSnapshot(tb testing.TB, o sim.Options) (*providers.Snapshot, *sim.Sim) 
 	return &providers.Snapshot{Version: 1, At: frozen, Inv: inv}, s
 }
 
-// newTestModel returns a model over snap at size w×h, its first page built.
-func newTestModel(tb testing.TB, snap *providers.Snapshot, s *sim.Sim, w, h int) *Model {
+// newTestModel returns a model over snap at size w×h, its first page
+// built; opts change its collaborators before it is built.
+func newTestModel(tb testing.TB, snap *providers.Snapshot, s *sim.Sim, w, h int, opts ...func(*deps)) *Model {
 	tb.Helper()
 	d := deps{initial: snap, env: "demo", demo: true, now: func() time.Time { return frozen }}
 	if s != nil {
 		d.traces = traces.NewMemorySource(s.Traces())
+	}
+	for _, o := range opts {
+		o(&d)
 	}
 	m := newModel(d)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
@@ -47,7 +52,7 @@ func newTestModel(tb testing.TB, snap *providers.Snapshot, s *sim.Sim, w, h int)
 }
 
 // drain runs cmd and the commands its messages return, synchronously,
-// skipping commands that wait (ticks, spinners, channels).
+// skipping the messages of commands that wait (ticks, spinners, runs).
 func drain(m *Model, cmd tea.Cmd) {
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0 && n < 100; n++ {
@@ -63,7 +68,9 @@ func drain(m *Model, cmd tea.Cmd) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 			continue
-		case builtMsg, offersMsg, preparedMsg, startedMsg, traceMsg, depsMsg, stackSummaryMsg, pages.DriftRequestMsg:
+		case tickMsg, spinner.TickMsg, runUpdateMsg, snapshotMsg:
+			continue
+		default:
 			_, next := m.Update(msg)
 			queue = append(queue, next)
 		}
@@ -114,6 +121,19 @@ func keyMsg(k string) tea.KeyPressMsg {
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
 }
+
+// viewNames are the registry's views, in tab order.
+func viewNames() []string {
+	var out []string
+	for _, v := range pages.Views() {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+func (m *Model) stacksPage() *pages.Stacks { return m.byName["stacks"].(*pages.Stacks) }
+
+func (m *Model) depsPage() *pages.Deps { return m.byName["deps"].(*pages.Deps) }
 
 // screen is the plain text of the current frame.
 func screen(m *Model) string { return ansi.Strip(m.render()) }

@@ -1,6 +1,15 @@
 package ui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/pages"
+)
+
+// jumpPage is the page a jump opens: the topology, where every pod, node,
+// instance and zone has a row.
+const jumpPage = "topology"
 
 // jump is where a trace span ran (from the trace view's JumpMsg).
 type jump struct{ Pod, Node, Zone, Host, Service string }
@@ -38,7 +47,7 @@ func (m *Model) jumpTo(j jump) tea.Cmd {
 		return nil
 	}
 	m.history = append(m.history, m.active)
-	m.active = "topology"
+	m.active = jumpPage
 	m.pendingJump = nil
 	for _, t := range ts {
 		m.pendingJump = append(m.pendingJump, [2]string{t.kind, t.name})
@@ -47,21 +56,22 @@ func (m *Model) jumpTo(j jump) tea.Cmd {
 	if cmd := m.buildActive(); cmd != nil {
 		return cmd // focus once the topology is built (see applyJump)
 	}
-	m.applyJump()
+	m.applyJump(jumpPage)
 	return nil
 }
 
-// applyJump focuses the first jump target found in the topology.
-func (m *Model) applyJump() {
-	if len(m.pendingJump) == 0 {
+// applyJump focuses the first jump target found in the topology, once
+// page (just built) is the topology.
+func (m *Model) applyJump(page string) {
+	if len(m.pendingJump) == 0 || page != jumpPage {
 		return
 	}
 	targets := m.pendingJump
 	m.pendingJump = nil
-	m.filters()["topology"] = ""
-	topo := m.byName["topology"]
-	topo.SetFilter(parseEmpty())
-	f, ok := topo.(interface{ Focus(kind, name string) bool })
+	m.filters()[jumpPage] = ""
+	topo := m.byName[jumpPage]
+	topo.SetFilter(common.Filter{})
+	f, ok := topo.(pages.Focuser)
 	if !ok {
 		return
 	}

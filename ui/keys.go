@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -8,11 +9,7 @@ import (
 
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
-	"github.com/opsconsole/console/ui/pages"
 )
-
-// viewOrder is the tab order (tab / shift+tab).
-var viewOrder = []string{"topology", "pods", "nodes", "asg", "lb", "db", "traces", "deps", "stacks", "actions"}
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := m.ctx.Keys
@@ -89,13 +86,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Refresh):
 		m.setMsg("refreshing…", false)
 		m.refreshing = true
-		var cmds []tea.Cmd
-		if m.active == "stacks" {
-			cmds = append(cmds, m.loadStacks())
-		}
-		if m.active == "deps" {
-			cmds = append(cmds, m.loadDeps())
-		}
+		cmds := []tea.Cmd{m.refreshActive()}
 		if m.d.refresh != nil {
 			f := m.d.refresh
 			cmds = append(cmds, func() tea.Msg { f(); return nil })
@@ -104,11 +95,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.NextView), key.Matches(k, keys.PrevView):
 		step := 1
 		if key.Matches(k, keys.PrevView) {
-			step = len(viewOrder) - 1
+			step = len(m.pages) - 1
 		}
-		for i, n := range viewOrder {
-			if n == m.active {
-				return m.switchTo(viewOrder[(i+step)%len(viewOrder)])
+		for i, p := range m.pages {
+			if p.Name() == m.active {
+				return m.switchTo(m.pages[(i+step)%len(m.pages)].Name())
 			}
 		}
 		return nil
@@ -116,17 +107,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(k, keys.Actions):
 		return m.flow.open(m)
-	case key.Matches(k, keys.Cancel) && m.active == "actions":
-		if r := m.actionsPage().SelectedRun(); r != nil && r.Result().Status == "running" {
-			r.Cancel()
-			m.setMsg("cancelling run "+r.ID(), false)
-		}
-		return nil
 	case key.Matches(k, keys.Detail):
 		m.openDetail()
 		return nil
-	case m.active == "traces" && key.Matches(k, pages.DepsKey):
-		return m.switchTo("deps")
 	}
 	handled, cmd := m.page().HandleKey(k)
 	if handled {
@@ -208,14 +191,14 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 		return nil
 	case "tab":
-		if s := palette.Suggest(m.input.Value); len(s) > 0 {
+		if s := m.palette.Suggest(m.input.Value); len(s) > 0 {
 			name := strings.TrimPrefix(strings.Fields(s[0])[0], ":")
 			m.input.Value = name
 		}
 		return nil
 	case "enter":
 		m.mode = modeNormal
-		c, err := palette.Parse(m.input.Value)
+		c, err := m.palette.Parse(m.input.Value)
 		if err != nil {
 			m.setMsg(err.Error(), true)
 			return nil
@@ -253,7 +236,7 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 			m.setMsg("already in environment "+c.Arg, false)
 			return nil
 		}
-		if len(m.d.envs) > 0 && !contains(m.d.envs, c.Arg) {
+		if len(m.d.envs) > 0 && !slices.Contains(m.d.envs, c.Arg) {
 			m.setMsg("unknown environment "+c.Arg+": "+strings.Join(m.d.envs, ", "), true)
 			return nil
 		}
@@ -276,14 +259,7 @@ func (m *Model) regionNames() []string {
 	return out
 }
 
-func (m *Model) knownRegion(r string) bool {
-	for _, n := range m.regionNames() {
-		if n == r {
-			return true
-		}
-	}
-	return false
-}
+func (m *Model) knownRegion(r string) bool { return slices.Contains(m.regionNames(), r) }
 
 // openDetail shows the detail pane of the selected object.
 func (m *Model) openDetail() {
@@ -296,13 +272,4 @@ func (m *Model) openDetail() {
 	m.detail.SetContent(c)
 	m.mode = modeDetail
 	m.layout()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,9 +1,6 @@
 package ui
 
-import (
-	"github.com/opsconsole/console/providers"
-	"github.com/opsconsole/console/ui/common"
-)
+import "github.com/opsconsole/console/providers"
 
 // narrow returns the part of inv in region ("" keeps everything). Pods go
 // with their node's region; objects without a region stay.
@@ -43,5 +40,3 @@ func filter[T any](xs []T, keep func(*T) bool) []T {
 	}
 	return out
 }
-
-func parseEmpty() common.Filter { return common.Filter{} }

@@ -89,7 +89,7 @@ func depsFrom(ctx context.Context, o Options) deps {
 		d.exec = execAdapter{o.Executor}
 	}
 	if len(o.Stacks) > 0 {
-		d.stacks = stacksAdapter{o.Stacks}
+		d.stacks = common.TerraformStacks(o.Stacks)
 	}
 	return d
 }

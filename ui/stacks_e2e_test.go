@@ -13,6 +13,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/ui/common"
 )
 
 // waitLong polls the running program until done holds, with a deadline
@@ -70,7 +71,7 @@ resource "terraform_data" "c" { input = "c" }
 	}
 
 	m := newModel(deps{ctx: ctx, initial: fixtureSnapshot(), env: "lab", exec: execAdapter{ex},
-		stacks: stacksAdapter{stacks}, offerers: func() []actions.Offerer { return []actions.Offerer{stacks} },
+		stacks: common.TerraformStacks(stacks), offerers: func() []actions.Offerer { return []actions.Offerer{stacks} },
 		tick: time.Second})
 	tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(160, 48))
 	waitFor(t, tm, "topology", built("topology"))

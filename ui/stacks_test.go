@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -84,10 +85,11 @@ func (f *fakeStacks) called() []string {
 func stacksModel(t *testing.T, w, h int, fs *fakeStacks) (*Model, *fakeExec) {
 	t.Helper()
 	ex := &fakeExec{}
-	m := newTestModel(t, fixtureSnapshot(), nil, w, h)
-	m.d.exec = ex
-	m.d.stacks = fs
-	m.d.offerers = func() []actions.Offerer { return []actions.Offerer{fixtureStacks()} }
+	m := newTestModel(t, fixtureSnapshot(), nil, w, h, func(d *deps) {
+		d.exec = ex
+		d.stacks = fs
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{fixtureStacks()} }
+	})
 	return m, ex
 }
 
@@ -137,10 +139,23 @@ func TestStacksView(t *testing.T) {
 		t.Errorf("ctrl+r should re-read both summaries and keep the drift (calls %v):\n%s", fs.called(), out)
 	}
 
-	// a stale answer (an earlier round) is dropped
-	m.Update(stackSummaryMsg{req: m.stackReq - 1, stack: "workers", sum: terraform.Summary{Stack: "workers"}})
-	if sum, _ := p.Summary("workers"); len(sum.Resources) != 3 {
-		t.Errorf("a stale summary was applied: %+v", sum)
+	// a stale answer (an earlier round's) is dropped
+	fs.mu.Lock()
+	fs.fail = map[string]error{"workers": errors.New("stale round")}
+	fs.mu.Unlock()
+	var stale []tea.Msg
+	for _, c := range runBriefly(p.Refresh()).(tea.BatchMsg) {
+		stale = append(stale, runBriefly(c))
+	}
+	fs.mu.Lock()
+	fs.fail = nil
+	fs.mu.Unlock()
+	press(m, "ctrl+r") // a later round
+	for _, msg := range stale {
+		m.Update(msg)
+	}
+	if sum, _ := p.Summary("workers"); len(sum.Resources) != 3 || strings.Contains(screen(m), "stale round") {
+		t.Errorf("a stale summary was applied: %+v\n%s", sum, screen(m))
 	}
 
 	// the detail pane lists the resources and the targets
@@ -261,10 +276,11 @@ func (permitOfferer) Offer(r actions.Ref) []actions.Action {
 }
 
 func TestDeniedActionsGreyed(t *testing.T) {
-	m := newTestModel(t, fixtureSnapshot(), nil, 160, 40)
 	ex := &fakeExec{}
-	m.d.exec = ex
-	m.d.offerers = func() []actions.Offerer { return []actions.Offerer{permitOfferer{}} }
+	m := newTestModel(t, fixtureSnapshot(), nil, 160, 40, func(d *deps) {
+		d.exec = ex
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{permitOfferer{}} }
+	})
 	press(m, ":")
 	typeText(m, "pods")
 	press(m, "enter", "a")
@@ -290,10 +306,10 @@ func TestDeniedActionsGreyed(t *testing.T) {
 
 // stacksGoldenModel is the golden model with the fixed stacks.
 func stacksGoldenModel(t *testing.T) *Model {
-	m := goldenModel(t)
-	m.d.stacks = &fakeStacks{}
-	m.d.offerers = func() []actions.Offerer { return []actions.Offerer{fixtureStacks()} }
-	return m
+	return goldenModel(t, func(d *deps) {
+		d.stacks = &fakeStacks{}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{fixtureStacks()} }
+	})
 }
 
 // TestGoldenStacks renders the Stacks view (first stack expanded) at

@@ -10,7 +10,7 @@ import (
 
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
-	"github.com/opsconsole/console/ui/components/palette"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // demoHint tells a demo user how to point the console at real systems.
@@ -85,12 +85,12 @@ func (m *Model) tabs() string {
 	}
 	tabLine := func(pad string) string {
 		var b strings.Builder
-		for i, name := range viewOrder {
+		for i, p := range m.pages {
 			if i > 0 {
 				b.WriteString(" ")
 			}
-			t := m.byName[name].Title()
-			if name == m.active {
+			t := p.Title()
+			if p.Name() == m.active {
 				b.WriteString(th.TabActive.Render("[" + t + "]"))
 			} else {
 				b.WriteString(th.Tab.Render(pad + t + pad))
@@ -112,7 +112,7 @@ func (m *Model) tabs() string {
 // body draws the page and whatever is open over it.
 func (m *Model) body(w, h int) string {
 	th := m.ctx.Theme
-	if !m.ready || (m.active != "actions" && !m.state[m.active].applied) {
+	if !m.ready || !m.pageReady(m.active) {
 		return fill(th.Muted.Render("  loading the estate…"), w, h)
 	}
 	switch m.mode {
@@ -138,7 +138,7 @@ func (m *Model) body(w, h int) string {
 
 // paletteHints lists the commands matching what was typed.
 func (m *Model) paletteHints(w int) []string {
-	sug := palette.Suggest(m.input.Value)
+	sug := m.palette.Suggest(m.input.Value)
 	out := []string{m.ctx.Theme.Title.Render(strings.Repeat("─", max(0, w)))}
 	for _, s := range sug {
 		out = append(out, "  "+ansi.Truncate(s, w-2, "…"))
@@ -246,10 +246,9 @@ func (m *Model) helpView(w, h int) string {
 			lines = append(lines, "  "+th.Key.Render(padRight(b.Help().Key, 10))+" "+b.Help().Desc)
 		}
 	}
-	lines = append(lines, th.Header.Render("commands"),
-		"  :topology :pods :nodes",
-		"  :asg :lb :db :traces :deps",
-		"  :stacks :actions",
+	lines = append(lines, th.Header.Render("commands"))
+	lines = append(lines, m.viewCommands()...)
+	lines = append(lines,
 		"  :region NAME|all  one region",
 		"  :env NAME   switch environment",
 		"  :trace ID   open a trace",
@@ -278,6 +277,36 @@ func (m *Model) helpView(w, h int) string {
 		}
 	}
 	return out
+}
+
+// viewCommandsWidth is the width the views' commands are wrapped to in
+// the help (within its narrowest column, 40 cells).
+const viewCommandsWidth = 26
+
+// viewCommands lists the views' commands, in tab order, wrapped.
+func (m *Model) viewCommands() []string {
+	var out []string
+	line := ""
+	for _, p := range m.pages {
+		c := ":" + p.Name()
+		switch {
+		case line == "":
+			line = c
+		case len(line)+1+len(c) > viewCommandsWidth:
+			out = append(out, "  "+line)
+			line = c
+		default:
+			line += " " + c
+		}
+	}
+	return append(out, "  "+line)
+}
+
+// pageReady reports whether page name can be drawn: its rows built from
+// the snapshot when they come from it.
+func (m *Model) pageReady(name string) bool {
+	_, builds := m.byName[name].(pages.Builder)
+	return !builds || m.state[name].applied
 }
 
 func padRight(s string, n int) string {

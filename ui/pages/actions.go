@@ -18,6 +18,7 @@ import (
 // run's streamed output.
 type Actions struct {
 	ctx    *common.Context
+	exec   common.Executor // nil: no executor, no runs
 	tbl    table.Model
 	runs   []common.Run
 	texts  []string
@@ -28,15 +29,20 @@ type Actions struct {
 	note   string // e.g. the read-only reason
 }
 
-// NewActions returns the Actions view.
-func NewActions(ctx *common.Context) *Actions {
+// NewActions returns the Actions view of b's executor (with why actions
+// are refused, when they are).
+func NewActions(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
 		{Title: "RUN", Width: 8}, {Title: "ACTION", Width: 10},
 		{Title: "TARGET", Width: 20, Grow: true, Max: 56}, {Title: "STATUS", Width: 12},
 		{Title: "ELAPSED", Width: 7, Right: true}, {Title: "RUNNER", Width: 9},
 		{Title: "PLAN", Width: 16, Grow: true, Max: 80},
 	}
-	return &Actions{ctx: ctx, tbl: table.New(ctx, cols)}
+	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols)}
+	if b.ReadOnly != "" {
+		a.note = "READ-ONLY: " + b.ReadOnly
+	}
+	return a
 }
 
 // Name implements Page.
@@ -45,11 +51,24 @@ func (a *Actions) Name() string { return "actions" }
 // Title implements Page.
 func (a *Actions) Title() string { return "Actions" }
 
-// Build implements Page (runs come from the executor, not the snapshot).
-func (a *Actions) Build(*Input) any { return nil }
+// Refresh implements Refresher: the executor's runs (in memory, no I/O).
+func (a *Actions) Refresh() tea.Cmd {
+	if a.exec != nil {
+		a.SetRuns(a.exec.Runs(), a.ctx.Now())
+	}
+	return nil
+}
 
-// Apply implements Page.
-func (a *Actions) Apply(any) {}
+// Tick implements Ticker: elapsed times move.
+func (a *Actions) Tick(time.Time) { a.Refresh() }
+
+// Update implements Updater: a run's new output or end.
+func (a *Actions) Update(msg tea.Msg) (bool, tea.Cmd) {
+	if _, ok := msg.(common.RunChangedMsg); !ok {
+		return false, nil
+	}
+	return true, a.Refresh()
+}
 
 // Scroll implements Page.
 func (a *Actions) Scroll(d int) { a.tbl.Scroll(d) }
@@ -57,14 +76,19 @@ func (a *Actions) Scroll(d int) { a.tbl.Scroll(d) }
 // Status implements Page.
 func (a *Actions) Status() string { return a.tbl.Position() }
 
-// SetNote sets a line shown above the runs (e.g. why actions are refused).
-func (a *Actions) SetNote(s string) { a.note = s }
-
 // KeyHints implements Page.
 func (a *Actions) KeyHints() []key.Binding { return []key.Binding{a.ctx.Keys.Cancel} }
 
-// HandleKey implements Page.
+// HandleKey implements Page: navigation, and x cancels the selected run
+// while it runs (through the run, that is through the executor).
 func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	if key.Matches(k, a.ctx.Keys.Cancel) {
+		if r := a.SelectedRun(); r != nil && r.Result().Status == "running" {
+			r.Cancel()
+			return true, common.Notice("cancelling run "+r.ID(), false)
+		}
+		return true, nil
+	}
 	return navigate(a.ctx.Keys, &a.tbl, k), nil
 }
 
@@ -145,8 +169,10 @@ func (a *Actions) SelectedRun() common.Run {
 	return a.runs[a.shown[c]]
 }
 
-// SelectRun puts the cursor on the run with id.
-func (a *Actions) SelectRun(id string) { a.tbl.Select(san(id)) }
+// Focus implements Focuser: kind "run", name its id.
+func (a *Actions) Focus(kind, name string) bool {
+	return kind == "run" && a.tbl.Select(san(name))
+}
 
 // Selected implements Page.
 func (a *Actions) Selected() (Selection, bool) {

@@ -14,7 +14,7 @@ import (
 
 // NewDatabases returns the Databases view: each cluster, then its members
 // with their role, health and lag.
-func NewDatabases(ctx *common.Context) Page {
+func NewDatabases(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 22, Grow: true, Max: 40}, {Title: "ROLE/ENGINE", Width: 17},
 		{Title: "HEALTH", Width: 7}, {Title: "LAG", Width: 6, Right: true},

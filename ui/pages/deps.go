@@ -1,9 +1,12 @@
 package pages
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -31,12 +34,28 @@ const (
 	minTableLines    = 6
 )
 
+// The Services view's graph covers DepsLookback; one load waits at most
+// depsTimeout.
+const (
+	DepsLookback = time.Hour
+	depsTimeout  = 30 * time.Second
+)
+
+// depsMsg carries the trace source's service graph (or its error).
+type depsMsg struct {
+	req  int
+	deps []traces.Dependency
+	err  error
+}
+
 // Deps is the Services view: the service dependency graph (caller →
 // callee, calls, errors, error rate) as a sortable, filterable table with
-// a compact text diagram above it. The graph comes from the shell (the
-// trace source's Dependencies, loaded in a tea.Cmd), not from the snapshot.
+// a compact text diagram above it. The page loads the graph itself (the
+// trace source's Dependencies, in a tea.Cmd), not from the snapshot.
 type Deps struct {
 	list *listPage
+	b    *Backends
+	req  int // request id of the current load (an earlier one's answer is dropped)
 
 	deps     []traces.Dependency
 	services int // distinct services in deps
@@ -56,14 +75,14 @@ type Deps struct {
 	fresh bool
 }
 
-// NewDeps returns the Services view.
-func NewDeps(ctx *common.Context) *Deps {
+// NewDeps returns the Services view of b's trace source.
+func NewDeps(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
 		{Title: "CALLER", Width: 12, Grow: true, Max: 40}, {Title: "→ CALLEE", Width: 14, Grow: true, Max: 42},
 		{Title: "CALLS", Width: 7, Right: true}, {Title: "ERRORS", Width: 9, Right: true},
 		{Title: "ERROR RATE", Width: 13},
 	}
-	p := &Deps{list: newListPage(ctx, "deps", "Services", cols, nil)}
+	p := &Deps{list: newListPage(ctx, "deps", "Services", cols, nil), b: b}
 	p.list.hints = []key.Binding{ctx.Keys.Detail, ctx.Keys.Sort, ctx.Keys.Refresh}
 	return p
 }
@@ -74,11 +93,47 @@ func (p *Deps) Name() string { return "deps" }
 // Title implements Page.
 func (p *Deps) Title() string { return "Services" }
 
-// Build implements Page (the graph comes from the trace source, not the snapshot).
-func (p *Deps) Build(*Input) any { return nil }
+// Refresh implements Refresher: (re)loads the service graph in a tea.Cmd.
+func (p *Deps) Refresh() tea.Cmd {
+	src := p.b.Traces
+	if src == nil {
+		p.req = 0
+		p.SetNoSource()
+		return nil
+	}
+	p.req++
+	req, ctx := p.req, p.b.Ctx
+	p.SetLoading(lookbackText(DepsLookback))
+	return func() tea.Msg {
+		cctx, cancel := context.WithTimeout(ctx, depsTimeout)
+		defer cancel()
+		ds, err := src.Dependencies(cctx, DepsLookback)
+		return depsMsg{req: req, deps: ds, err: err}
+	}
+}
 
-// Apply implements Page.
-func (p *Deps) Apply(any) {}
+// Update implements Updater: installs a loaded graph.
+func (p *Deps) Update(msg tea.Msg) (bool, tea.Cmd) {
+	dm, ok := msg.(depsMsg)
+	if !ok {
+		return false, nil
+	}
+	if dm.req == p.req { // else stale: a later load is in flight or done
+		p.SetDeps(dm.deps, dm.err)
+	}
+	return true, nil
+}
+
+// lookbackText renders a lookback: "1h", "30m", else Go's form.
+func lookbackText(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return d.String()
+}
 
 // Scroll implements Page.
 func (p *Deps) Scroll(d int) { p.list.Scroll(d) }

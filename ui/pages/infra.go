@@ -14,7 +14,7 @@ import (
 )
 
 // NewASGs returns the autoscaling groups view.
-func NewASGs(ctx *common.Context) Page {
+func NewASGs(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
 		{Title: "HEALTH", Width: 7}, {Title: "DES/MIN/MAX", Width: 11},
@@ -85,7 +85,7 @@ func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingG
 }
 
 // NewLBs returns the load balancers view.
-func NewLBs(ctx *common.Context) Page {
+func NewLBs(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
 		{Title: "TARGETS", Width: 12}, {Title: "TYPE", Width: 11},

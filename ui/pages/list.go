@@ -26,6 +26,8 @@ type listPage struct {
 	title string
 	build func(in *Input) *listData
 	hints []key.Binding
+	// onKey, when set, sees the keys first (a page's own keys).
+	onKey func(k tea.KeyPressMsg) (bool, tea.Cmd)
 
 	tbl     table.Model
 	cols    []table.Column
@@ -108,6 +110,11 @@ func (p *listPage) Focus(kind, name string) bool {
 
 // HandleKey implements the shared table navigation and sorting.
 func (p *listPage) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	if p.onKey != nil {
+		if ok, cmd := p.onKey(k); ok {
+			return true, cmd
+		}
+	}
 	if p.sortable {
 		switch k.String() {
 		case "s": // next sort column (after the last: the sources' order)

@@ -13,7 +13,7 @@ import (
 )
 
 // NewNodes returns the Nodes view.
-func NewNodes(ctx *common.Context) Page {
+func NewNodes(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 20, Grow: true, Max: 48}, {Title: "STATUS", Width: 16},
 		{Title: "ZONE", Width: 11}, {Title: "PODS", Width: 5, Right: true},

@@ -1,11 +1,19 @@
 // Package pages holds the console's views. Each page owns its model, its
-// key hints and its size; data reaches it in two steps: Build (a pure
-// function of a snapshot, run in a tea.Cmd off the UI goroutine) prepares
-// every row once, and Apply installs the result. View draws only the
-// visible rows, so a frame costs the same whatever the estate's size.
+// key hints, its size and its data. Snapshot data reaches a page in two
+// steps (Builder): Build (a pure function of a snapshot, run in a
+// tea.Cmd off the UI goroutine) prepares every row once, and Apply
+// installs the result. A page whose data comes from elsewhere (a trace
+// source, Terraform, the executor) loads it itself (Refresher) and handles
+// its own answers (Updater), reaching those systems through the Backends
+// it was built with. View draws only the visible rows, so a frame costs
+// the same whatever the estate's size.
+//
+// The registry (Views) lists every page: adding a view is one page file
+// and one line there.
 package pages
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -13,6 +21,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
 )
@@ -40,17 +49,28 @@ type Selection struct {
 	Trace string
 }
 
+// Backends are the systems beyond the snapshot that pages read, given to
+// every page at construction (nil fields: not configured). The clock is
+// the common.Context's.
+type Backends struct {
+	// Ctx is the parent of every request a page makes.
+	Ctx context.Context
+	// Traces serves traces and the service graph.
+	Traces traces.Source
+	// Stacks are the environment's Terraform stacks.
+	Stacks common.Stacks
+	// Exec is the actions executor (its runs).
+	Exec common.Executor
+	// ReadOnly says why mutating actions are refused ("" when they are not).
+	ReadOnly string
+}
+
 // Page is one view.
 type Page interface {
-	// Name is the palette name: topology, pods, nodes, asg, lb, db, traces, deps, stacks, actions.
+	// Name is the palette name (the registry's).
 	Name() string
 	// Title is shown in the tab bar.
 	Title() string
-	// Build prepares the page's data from a snapshot. It must not touch
-	// the page's state: it runs off the UI goroutine.
-	Build(in *Input) any
-	// Apply installs data returned by Build.
-	Apply(data any)
 	// SetFilter filters the rows.
 	SetFilter(f common.Filter)
 	// SetSize sets the body size.
@@ -68,6 +88,51 @@ type Page interface {
 	// Status is a short position text, e.g. "12/3400".
 	Status() string
 }
+
+// Builder is implemented by pages whose rows come from the snapshot; the
+// shell builds the page shown when a snapshot arrives. A page that is not
+// a Builder is drawn without waiting for one.
+type Builder interface {
+	// Build prepares the page's data from a snapshot. It must not touch
+	// the page's state: it runs off the UI goroutine.
+	Build(in *Input) any
+	// Apply installs data returned by Build.
+	Apply(data any)
+}
+
+// Refresher is implemented by pages that load their own data: Refresh
+// (re)starts the load, its I/O in the returned tea.Cmd. The shell calls it
+// when the page is shown and on ctrl+r.
+type Refresher interface {
+	Refresh() tea.Cmd
+}
+
+// Updater is implemented by pages that handle messages of their own (the
+// answers of their loads, common.RunChangedMsg): the shell offers every
+// message it does not handle itself to every Updater. Update reports
+// whether the page changed (the shell then redraws the detail pane open
+// on it).
+type Updater interface {
+	Update(msg tea.Msg) (bool, tea.Cmd)
+}
+
+// Ticker is implemented by pages that redraw with the clock while shown
+// (e.g. elapsed times); the shell calls Tick once a second.
+type Ticker interface {
+	Tick(now time.Time)
+}
+
+// Loader is implemented by pages that can say whether a load is in flight.
+type Loader interface {
+	Loading() bool
+}
+
+// ShowMsg asks the shell to show another page (e.g. D in the Traces view
+// opens the Services view), remembering the current one for esc.
+type ShowMsg struct{ Page string }
+
+// show returns a command asking the shell to show page.
+func show(page string) tea.Cmd { return func() tea.Msg { return ShowMsg{Page: page} } }
 
 // Focuser is implemented by pages that can put the cursor on an object
 // named by a jump (from a trace span to where it ran).

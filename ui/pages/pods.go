@@ -11,7 +11,7 @@ import (
 )
 
 // NewPods returns the Pods view.
-func NewPods(ctx *common.Context) Page {
+func NewPods(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAMESPACE", Width: 10}, {Title: "NAME", Width: 22, Grow: true, Max: 56},
 		{Title: "STATUS", Width: 12}, {Title: "RESTARTS", Width: 8, Right: true},

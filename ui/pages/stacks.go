@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -21,9 +22,21 @@ import (
 // DriftKey asks for a stack's drift (a refresh-only plan).
 var DriftKey = key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "check drift"))
 
-// DriftRequestMsg is sent by the Stacks view when the user asks for a
-// stack's drift; the shell runs the refresh-only plan in a tea.Cmd.
-type DriftRequestMsg struct{ Stack string }
+// summaryTimeout bounds one stack's summary (init, state pull, show) and
+// driftTimeout its refresh-only plan.
+const (
+	summaryTimeout = 2 * time.Minute
+	driftTimeout   = 10 * time.Minute
+)
+
+// stackSummaryMsg carries one stack's summary (drift: from a refresh-only plan).
+type stackSummaryMsg struct {
+	req   int
+	stack string
+	drift bool
+	sum   terraform.Summary
+	err   error
+}
 
 // stackState is what the view knows of one stack.
 type stackState struct {
@@ -38,10 +51,14 @@ type stackState struct {
 
 // Stacks is the Terraform stacks view: one row per stack of the
 // environment (resources, last apply, drift, lock), each expandable into
-// its resources. Summaries come from the shell (loaded in tea.Cmds), not
-// from the snapshot.
+// its resources. The page reads the summaries itself (terraform, in
+// tea.Cmds), not from the snapshot.
 type Stacks struct {
 	ctx      *common.Context
+	b        *Backends
+	req      int            // request id of the current summaries round
+	driftReq map[string]int // stack → request id of its drift check
+	loaded   bool           // a round has been started (the view was shown)
 	tbl      table.Model
 	stacks   []*stackState
 	expanded map[string]bool
@@ -58,15 +75,15 @@ type rowKey struct {
 	res   int
 }
 
-// NewStacks returns the Stacks view.
-func NewStacks(ctx *common.Context) *Stacks {
+// NewStacks returns the Stacks view of b's Terraform stacks.
+func NewStacks(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 14, Grow: true, Max: 64}, {Title: "RES", Width: 4, Right: true},
 		{Title: "LAST APPLY", Width: 10}, {Title: "DRIFT", Width: 11},
 		{Title: "LOCK", Width: 10, Grow: true, Max: 44}, {Title: "WORKSPACE", Width: 9},
 		{Title: "DIR / ID", Width: 10, Grow: true, Max: 48},
 	}
-	return &Stacks{ctx: ctx, tbl: table.New(ctx, cols), expanded: map[string]bool{}}
+	return &Stacks{ctx: ctx, b: b, tbl: table.New(ctx, cols), expanded: map[string]bool{}, driftReq: map[string]int{}}
 }
 
 // Name implements Page.
@@ -75,11 +92,105 @@ func (p *Stacks) Name() string { return "stacks" }
 // Title implements Page.
 func (p *Stacks) Title() string { return "Stacks" }
 
-// Build implements Page (summaries come from terraform, not the snapshot).
-func (p *Stacks) Build(*Input) any { return nil }
+// Refresh implements Refresher: (re)reads every stack's summary, one
+// tea.Cmd per stack; the answers of an earlier round are dropped.
+func (p *Stacks) Refresh() tea.Cmd {
+	src := p.b.Stacks
+	if src == nil {
+		return nil
+	}
+	p.req++
+	p.loaded = true
+	list := src.List()
+	p.SetStacks(list, p.ctx.Now())
+	busy := p.busyStacks()
+	var cmds []tea.Cmd
+	for _, s := range list {
+		if busy[s.Name] {
+			continue // terraform is running there: read it when the run ends
+		}
+		p.SetLoading(s.Name)
+		cmds = append(cmds, p.summarize(p.req, s.Name, false))
+	}
+	return tea.Batch(cmds...)
+}
 
-// Apply implements Page.
-func (p *Stacks) Apply(any) {}
+// busyStacks names the stacks a Terraform run of this console is running
+// on (their working directory is in use: no init beside it).
+func (p *Stacks) busyStacks() map[string]bool {
+	busy := map[string]bool{}
+	if p.b.Exec == nil {
+		return busy
+	}
+	for _, r := range p.b.Exec.Runs() {
+		s := r.Spec()
+		if s.Runner != "terraform" || r.Result().Status != "running" {
+			continue
+		}
+		if s.Target.Kind == "stack" {
+			busy[s.Target.Name] = true
+		} else if s.Target.Namespace != "" {
+			busy[s.Target.Namespace] = true
+		}
+	}
+	return busy
+}
+
+// summarize reads one summary off the UI goroutine.
+func (p *Stacks) summarize(req int, name string, drift bool) tea.Cmd {
+	ctx, src := p.b.Ctx, p.b.Stacks
+	return func() tea.Msg {
+		t := summaryTimeout
+		if drift {
+			t = driftTimeout
+		}
+		cctx, cancel := context.WithTimeout(ctx, t)
+		defer cancel()
+		sum, err := src.Summarize(cctx, name, drift)
+		return stackSummaryMsg{req: req, stack: name, drift: drift, sum: sum, err: err}
+	}
+}
+
+// checkDrift starts a refresh-only plan of the stack name.
+func (p *Stacks) checkDrift(name string) tea.Cmd {
+	if p.b.Stacks == nil {
+		return nil
+	}
+	p.req++
+	p.driftReq[name] = p.req
+	p.SetDriftChecking(name)
+	return tea.Batch(common.Notice("checking drift of "+name+" (terraform plan -refresh-only)…", false),
+		p.summarize(p.req, name, true))
+}
+
+// Update implements Updater: a summary read, or a Terraform run ended
+// (the state changed: the summaries are read again once the view was shown).
+func (p *Stacks) Update(msg tea.Msg) (bool, tea.Cmd) {
+	switch msg := msg.(type) {
+	case stackSummaryMsg:
+		var notice tea.Cmd
+		if msg.drift {
+			if p.driftReq[msg.stack] != msg.req {
+				return true, nil // stale
+			}
+			delete(p.driftReq, msg.stack)
+			if msg.err != nil {
+				notice = common.Notice("drift of "+msg.stack+": "+msg.err.Error(), true)
+			} else {
+				notice = common.Notice(fmt.Sprintf("drift of %s: %d drifted", msg.stack, len(msg.sum.Drift)), false)
+			}
+		} else if msg.req != p.req {
+			return true, nil // stale
+		}
+		p.SetSummary(msg.stack, msg.sum, msg.err, msg.drift, p.ctx.Now())
+		return true, notice
+	case common.RunChangedMsg:
+		if msg.Done && msg.Run.Spec().Runner == "terraform" && p.loaded {
+			return true, p.Refresh()
+		}
+	}
+	return false, nil
+}
 
 // Scroll implements Page.
 func (p *Stacks) Scroll(d int) { p.tbl.Scroll(d) }
@@ -347,8 +458,7 @@ func (p *Stacks) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		if !ok {
 			return true, nil
 		}
-		name := p.stacks[cur.stack].stack.Name
-		return true, func() tea.Msg { return DriftRequestMsg{Stack: name} }
+		return true, p.checkDrift(p.stacks[cur.stack].stack.Name)
 	case key.Matches(k, keys.Toggle):
 		if ok && cur.res < 0 {
 			name := p.stacks[cur.stack].stack.Name

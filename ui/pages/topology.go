@@ -40,7 +40,7 @@ type Topology struct {
 }
 
 // NewTopology returns the topology view.
-func NewTopology(ctx *common.Context) *Topology {
+func NewTopology(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAME", Width: 30, Grow: true, Max: 90}, {Title: "HEALTH", Width: 7},
 		{Title: "NODES", Width: 5, Right: true}, {Title: "PODS", Width: 6, Right: true},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
@@ -14,8 +15,9 @@ import (
 	"github.com/opsconsole/console/ui/components/table"
 )
 
-// NewTraces returns the Traces list; enter opens the trace.
-func NewTraces(ctx *common.Context) Page {
+// NewTraces returns the Traces list; enter opens the trace, D the
+// Services view.
+func NewTraces(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "TRACE", Width: 16}, {Title: "SERVICE", Width: 12},
 		{Title: "OPERATION", Width: 18, Grow: true, Max: 48}, {Title: "DURATION", Width: 9, Right: true},
@@ -24,6 +26,12 @@ func NewTraces(ctx *common.Context) Page {
 	}
 	p := newListPage(ctx, "traces", "Traces", cols, buildTraces)
 	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace")), DepsKey, ctx.Keys.Sort}
+	p.onKey = func(k tea.KeyPressMsg) (bool, tea.Cmd) {
+		if key.Matches(k, DepsKey) {
+			return true, show("deps")
+		}
+		return false, nil
+	}
 	return p
 }
 

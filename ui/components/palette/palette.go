@@ -1,67 +1,74 @@
-// Package palette parses the ":" command palette.
+// Package palette parses the ":" command palette: the views' commands
+// (from the page registry, see pages.Views) and the built-in ones.
 package palette
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Command is one parsed palette command.
 type Command struct {
-	// Name is the canonical command: topology, pods, nodes, asg, lb, db,
-	// traces, deps, stacks, actions, region, env, trace, quit, help, refresh.
+	// Name is the canonical command: a view's name, or one of the
+	// built-ins: region, env, trace, refresh, help, quit.
 	Name string
 	// Arg is the argument of region, env and trace.
 	Arg string
 }
 
-// spec describes one command for parsing and for the help list.
-type spec struct {
-	name    string
-	aliases []string
-	arg     string // "" when the command takes none; "optional" prefix allowed
-	help    string
+// Spec describes one command for parsing and for the help list.
+type Spec struct {
+	// Name is the canonical command.
+	Name string
+	// Aliases are the other words for it.
+	Aliases []string
+	// Arg names the argument ("" when the command takes none; a "?"
+	// prefix makes it optional).
+	Arg string
+	// Help is the one-line help.
+	Help string
 }
 
-var specs = []spec{
-	{"topology", []string{"top", "tree"}, "", "the estate as a tree"},
-	{"pods", []string{"pod", "po"}, "", "pods"},
-	{"nodes", []string{"node", "no"}, "", "Kubernetes nodes"},
-	{"asg", []string{"asgs", "autoscaling"}, "", "autoscaling groups"},
-	{"lb", []string{"lbs", "loadbalancers"}, "", "load balancers and target health"},
-	{"db", []string{"dbs", "databases"}, "", "database clusters and members"},
-	{"traces", []string{}, "", "recent traces"},
-	{"deps", []string{"services", "graph"}, "", "service dependency graph: calls, errors, error rate"},
-	{"stacks", []string{"stack", "tf", "terraform"}, "", "Terraform stacks: resources, last apply, drift, lock"},
-	{"actions", []string{"runs"}, "", "running and past actions"},
-	{"region", []string{}, "?NAME", "show one region (no name or 'all': every region)"},
-	{"env", []string{}, "NAME", "switch environment"},
-	{"trace", []string{}, "ID", "open a trace by id"},
-	{"refresh", []string{}, "", "refresh every source now"},
-	{"help", []string{}, "", "show all keys"},
+// builtins are the commands that are not views, after the views.
+var builtins = []Spec{
+	{"region", nil, "?NAME", "show one region (no name or 'all': every region)"},
+	{"env", nil, "NAME", "switch environment"},
+	{"trace", nil, "ID", "open a trace by id"},
+	{"refresh", nil, "", "refresh every source now"},
+	{"help", nil, "", "show all keys"},
 	{"quit", []string{"q", "q!", "quit!", "exit"}, "", "quit"},
 }
 
+// Palette knows the commands: the views' then the built-ins.
+type Palette struct{ specs []Spec }
+
+// New returns the palette of the views' commands (in the registry's
+// order) and the built-ins.
+func New(views []Spec) *Palette {
+	return &Palette{specs: append(slices.Clip(views), builtins...)}
+}
+
 // Parse parses the text typed after ":".
-func Parse(input string) (Command, error) {
+func (p *Palette) Parse(input string) (Command, error) {
 	fields := strings.Fields(input)
 	if len(fields) == 0 {
 		return Command{}, fmt.Errorf("empty command: try :pods, :nodes, :topology")
 	}
 	word := strings.ToLower(fields[0])
-	for _, s := range specs {
-		if word != s.name && !contains(s.aliases, word) {
+	for _, s := range p.specs {
+		if word != s.Name && !slices.Contains(s.Aliases, word) {
 			continue
 		}
 		args := fields[1:]
 		switch {
-		case s.arg == "" && len(args) > 0:
-			return Command{}, fmt.Errorf(":%s takes no argument", s.name)
-		case strings.HasPrefix(s.arg, "?") && len(args) > 1,
-			s.arg != "" && !strings.HasPrefix(s.arg, "?") && len(args) != 1:
-			return Command{}, fmt.Errorf("usage: :%s %s", s.name, strings.TrimPrefix(s.arg, "?"))
+		case s.Arg == "" && len(args) > 0:
+			return Command{}, fmt.Errorf(":%s takes no argument", s.Name)
+		case strings.HasPrefix(s.Arg, "?") && len(args) > 1,
+			s.Arg != "" && !strings.HasPrefix(s.Arg, "?") && len(args) != 1:
+			return Command{}, fmt.Errorf("usage: :%s %s", s.Name, strings.TrimPrefix(s.Arg, "?"))
 		}
-		c := Command{Name: s.name}
+		c := Command{Name: s.Name}
 		if len(args) == 1 {
 			c.Arg = args[0]
 		}
@@ -73,30 +80,21 @@ func Parse(input string) (Command, error) {
 	return Command{}, fmt.Errorf("unknown command %q: try :help", fields[0])
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Suggest returns the commands starting with what was typed, as
 // ":name ARG — help" lines, for the palette's hint list.
-func Suggest(input string) []string {
+func (p *Palette) Suggest(input string) []string {
 	word := strings.ToLower(strings.TrimSpace(input))
 	if i := strings.IndexByte(word, ' '); i >= 0 {
 		word = word[:i]
 	}
 	var out []string
-	for _, s := range specs {
-		if strings.HasPrefix(s.name, word) {
-			line := ":" + s.name
-			if s.arg != "" {
-				line += " " + strings.TrimPrefix(s.arg, "?")
+	for _, s := range p.specs {
+		if strings.HasPrefix(s.Name, word) {
+			line := ":" + s.Name
+			if s.Arg != "" {
+				line += " " + strings.TrimPrefix(s.Arg, "?")
 			}
-			out = append(out, line+" — "+s.help)
+			out = append(out, line+" — "+s.Help)
 		}
 	}
 	return out

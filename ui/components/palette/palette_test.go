@@ -5,7 +5,20 @@ import (
 	"testing"
 )
 
+// views are the views' commands as the page registry gives them.
+var views = []Spec{
+	{Name: "topology", Aliases: []string{"top", "tree"}, Help: "the estate as a tree"},
+	{Name: "pods", Aliases: []string{"pod", "po"}, Help: "pods"},
+	{Name: "asg", Help: "autoscaling groups"},
+	{Name: "lb", Help: "load balancers"},
+	{Name: "db", Help: "databases"},
+	{Name: "traces", Help: "recent traces"},
+	{Name: "deps", Aliases: []string{"services", "graph"}, Help: "service dependency graph"},
+	{Name: "actions", Aliases: []string{"runs"}, Help: "running and past actions"},
+}
+
 func TestParse(t *testing.T) {
+	p := New(views)
 	cases := []struct {
 		in      string
 		want    Command
@@ -22,6 +35,7 @@ func TestParse(t *testing.T) {
 		{"services", Command{Name: "deps"}, ""},
 		{"graph", Command{Name: "deps"}, ""},
 		{"actions", Command{Name: "actions"}, ""},
+		{"runs", Command{Name: "actions"}, ""},
 		{"region eu-west-1", Command{Name: "region", Arg: "eu-west-1"}, ""},
 		{"region", Command{Name: "region"}, ""},
 		{"region all", Command{Name: "region"}, ""},
@@ -38,7 +52,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got, err := Parse(c.in)
+			got, err := p.Parse(c.in)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("Parse(%q) error = %v, want %q", c.in, err, c.wantErr)
@@ -53,14 +67,22 @@ func TestParse(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
-	got := Suggest("p")
-	if len(got) != 1 || !strings.HasPrefix(got[0], ":pods") {
+	p := New(views)
+	got := p.Suggest("p")
+	if len(got) != 1 || got[0] != ":pods — pods" {
 		t.Errorf("Suggest(p) = %v", got)
 	}
-	if n := len(Suggest("")); n != len(specs) {
-		t.Errorf("Suggest('') lists %d commands, want %d", n, len(specs))
+	all := p.Suggest("")
+	if n := len(all); n != len(views)+len(builtins) {
+		t.Errorf("Suggest('') lists %d commands, want %d", n, len(views)+len(builtins))
 	}
-	if got := Suggest("region eu"); len(got) != 1 || !strings.HasPrefix(got[0], ":region") {
+	if all[0] != ":topology — the estate as a tree" || all[len(views)] != ":region NAME — show one region (no name or 'all': every region)" {
+		t.Errorf("the views' commands come first, then the built-ins: %v", all)
+	}
+	if got := p.Suggest("region eu"); len(got) != 1 || !strings.HasPrefix(got[0], ":region") {
 		t.Errorf("Suggest(region eu) = %v", got)
+	}
+	if _, err := New(nil).Parse("pods"); err == nil {
+		t.Error("a palette without views should not know :pods")
 	}
 }

@@ -1,0 +1,33 @@
+package pages
+
+import "github.com/opsconsole/console/ui/common"
+
+// View is one entry of the registry: a page's palette command, its other
+// names, its help line and its constructor.
+type View struct {
+	// Name is the palette command and the page's Name.
+	Name string
+	// Aliases are other palette words for it (e.g. :services for :deps).
+	Aliases []string
+	// Help is the palette's help line.
+	Help string
+	// New builds the page.
+	New func(ctx *common.Context, b *Backends) Page
+}
+
+// Views is the registry of the console's views, in tab order: the tab bar,
+// tab/shift+tab, the palette's commands and the help come from it.
+func Views() []View {
+	return []View{
+		{"topology", []string{"top", "tree"}, "the estate as a tree", NewTopology},
+		{"pods", []string{"pod", "po"}, "pods", NewPods},
+		{"nodes", []string{"node", "no"}, "Kubernetes nodes", NewNodes},
+		{"asg", []string{"asgs", "autoscaling"}, "autoscaling groups", NewASGs},
+		{"lb", []string{"lbs", "loadbalancers"}, "load balancers and target health", NewLBs},
+		{"db", []string{"dbs", "databases"}, "database clusters and members", NewDatabases},
+		{"traces", nil, "recent traces", NewTraces},
+		{"deps", []string{"services", "graph"}, "service dependency graph: calls, errors, error rate", NewDeps},
+		{"stacks", []string{"stack", "tf", "terraform"}, "Terraform stacks: resources, last apply, drift, lock", NewStacks},
+		{"actions", []string{"runs"}, "running and past actions", NewActions},
+	}
+}
