@@ -46,7 +46,10 @@ type Report struct {
 	ErrorOrigin  *ErrorOrigin `json:"error_origin"`
 	CriticalPath []TimeShare  `json:"critical_path"`
 	Findings     []Finding    `json:"findings"`
-	Locations    []Location   `json:"locations"`
+	// HandledErrors are errors absorbed below a successful ancestor
+	// (retried or tolerated): never the error origin.
+	HandledErrors []HandledError `json:"handled_errors"`
+	Locations     []Location     `json:"locations"`
 	// Spans and Errors count the trace's spans and error spans.
 	Spans  int `json:"spans"`
 	Errors int `json:"errors"`
@@ -65,16 +68,6 @@ type RootInfo struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// ErrorOrigin is where the error started: the deepest error span with no
-// errored children, and the chain of span ids from it up to the root.
-type ErrorOrigin struct {
-	SpanID    string   `json:"span_id"`
-	Service   string   `json:"service"`
-	Operation string   `json:"operation"`
-	Message   string   `json:"message"`
-	Chain     []string `json:"chain"`
-}
-
 // TimeShare is critical-path self time of one service and operation.
 type TimeShare struct {
 	Service   string  `json:"service"`
@@ -87,11 +80,16 @@ type TimeShare struct {
 // Finding is one thing the analysis found unusual, with the spans it rests
 // on.
 type Finding struct {
-	Kind      string   `json:"kind"`
-	Summary   string   `json:"summary"`
-	SpanIDs   []string `json:"span_ids"`
-	Service   string   `json:"service"`
-	Operation string   `json:"operation"`
+	Kind    string   `json:"kind"`
+	Summary string   `json:"summary"`
+	SpanIDs []string `json:"span_ids"`
+	// Omitted counts the spans the finding rests on beyond SpanIDs.
+	Omitted   int    `json:"span_ids_omitted"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	// ImpactMS is the finding's estimated cost to the trace in ms (the
+	// time it adds to the critical path); findings are ranked by it.
+	ImpactMS float64 `json:"impact_ms"`
 
 	// group merges the same finding under several parents of one kind.
 	group string
@@ -165,7 +163,7 @@ func NewReport(t *Trace, baseline []*Trace) *Report {
 // ReportOf builds the report of an analysed trace.
 func ReportOf(a *Analysis, baseline []*Trace) *Report {
 	t := a.Trace
-	r := &Report{TraceID: t.TraceID, Analysis: a, Spans: len(t.Spans), CriticalPath: []TimeShare{}, Findings: []Finding{}, Locations: []Location{}}
+	r := &Report{TraceID: t.TraceID, Analysis: a, Spans: len(t.Spans), CriticalPath: []TimeShare{}, Findings: []Finding{}, HandledErrors: []HandledError{}, Locations: []Location{}}
 	if a.Root < 0 {
 		return r
 	}
@@ -180,8 +178,11 @@ func ReportOf(a *Analysis, baseline []*Trace) *Report {
 	r.ErrorOrigin = errorOrigin(a)
 	r.CriticalPath = whereTimeWent(a, keys)
 	if o := r.ErrorOrigin; o != nil {
-		r.Findings = append(r.Findings, Finding{Kind: KindErrorOrigin, SpanIDs: o.Chain, Service: o.Service, Operation: o.Operation,
-			Summary: fmt.Sprintf("error started in %s %s: %s (propagated through %d spans to the root)", o.Service, o.Operation, orDash(o.Message), len(o.Chain)-1)})
+		r.Findings = append(r.Findings, originFinding(o))
+	}
+	r.HandledErrors = handledErrors(a, keys, r.ErrorOrigin)
+	for _, h := range r.HandledErrors {
+		r.Findings = append(r.Findings, handledFinding(h))
 	}
 	waits := waitingSpans(a)
 	r.Findings = append(r.Findings, mergeGroups(siblingFindings(a, keys))...)
@@ -249,59 +250,6 @@ func newKeyTable(a *Analysis) *keyTable {
 		k.key[i] = id
 	}
 	return k
-}
-
-func errorOrigin(a *Analysis) *ErrorOrigin {
-	spans := a.Trace.Spans
-	errChild := make([]bool, len(spans))
-	anyErr := false
-	for i := range spans {
-		if spans[i].Error {
-			anyErr = true
-			if p := a.Parent[i]; p >= 0 {
-				errChild[p] = true
-			}
-		}
-	}
-	if !anyErr {
-		return nil
-	}
-	best := int32(-1)
-	for _, i := range a.Order { // pre-order: earlier start wins ties
-		if spans[i].Error && !errChild[i] && (best < 0 || a.Depth[i] > a.Depth[best]) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	s := &spans[best]
-	o := &ErrorOrigin{SpanID: s.SpanID, Service: s.Service, Operation: s.Operation, Message: errorMessage(s), Chain: make([]string, 0, a.Depth[best]+1)}
-	for j := best; j >= 0; j = a.Parent[j] {
-		o.Chain = append(o.Chain, spans[j].SpanID)
-	}
-	return o
-}
-
-// errorMessage is the best description of a span's error.
-func errorMessage(s *Span) string {
-	if s.StatusMessage != "" {
-		return s.StatusMessage
-	}
-	if m := eventMessage(s.Events); m != "" {
-		return m
-	}
-	for _, k := range []string{"exception.message", "error.message", "error.type", "exception.type"} {
-		if v, ok := s.Attr(k); ok && v != "" {
-			return v
-		}
-	}
-	for _, k := range []string{"http.response.status_code", "http.status_code", "rpc.grpc.status_code"} {
-		if v, ok := s.Attr(k); ok && v != "" {
-			return k + "=" + v
-		}
-	}
-	return ""
 }
 
 func whereTimeWent(a *Analysis, keys *keyTable) []TimeShare {

@@ -580,29 +580,17 @@ func deriveStatus(s *Span) {
 	}
 }
 
-// eventMessage returns the message of the first error/exception event.
+// eventMessage returns the message of the first exception event, else
+// of the first error log (see ErrorMessage).
 func eventMessage(evs []Event) string {
 	for _, ev := range evs {
-		isErr := ev.Name == "exception" || ev.Name == "error"
-		msg := ""
-		for _, f := range ev.Fields {
-			switch f.Key {
-			case "exception.message", "message", "error.object", "error.message":
-				if msg == "" {
-					msg = f.Value
-				}
-			case "event":
-				if f.Value == "error" || f.Value == "exception" {
-					isErr = true
-				}
-			case "level":
-				if strings.EqualFold(f.Value, "error") {
-					isErr = true
-				}
-			}
+		if m := exceptionMessage(ev); m != "" {
+			return m
 		}
-		if isErr && msg != "" {
-			return msg
+	}
+	for _, ev := range evs {
+		if m := errorLogMessage(ev); m != "" {
+			return m
 		}
 	}
 	return ""

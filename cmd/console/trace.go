@@ -433,11 +433,35 @@ func printReport(w io.Writer, r *traces.Report) {
 		chain := o.Chain
 		more := ""
 		if len(chain) > 8 {
-			chain, more = chain[:8], fmt.Sprintf(" … (%d more)", len(o.Chain)-8)
+			chain = chain[:8]
 		}
-		fmt.Fprintf(w, "  propagated: %s%s\n", S(strings.Join(chain, " → ")), more)
+		if n := o.Hops + 1 - len(chain); n > 0 {
+			more = fmt.Sprintf(" … (%d more)", n)
+		}
+		how := "propagated"
+		if !o.Propagated {
+			how = "reported by the root through spans not marked as errors"
+		}
+		fmt.Fprintf(w, "  %s: %s%s\n", how, S(strings.Join(chain, " → ")), more)
+	} else if r.Errors > 0 {
+		fmt.Fprintf(w, "\nno error origin: the root did not fail (%d error spans, all handled below a span that succeeded)\n", r.Errors)
 	} else {
 		fmt.Fprintln(w, "\nno errors")
+	}
+	if len(r.HandledErrors) > 0 {
+		fmt.Fprintln(w, "\nHANDLED ERRORS / RETRIES (absorbed below a span that did not fail; not the cause)")
+		for i, h := range r.HandledErrors {
+			if i == 10 {
+				fmt.Fprintf(w, "  … %d more\n", len(r.HandledErrors)-i)
+				break
+			}
+			retry := ""
+			if h.Retried > 0 || h.RetryEvents > 0 {
+				retry = fmt.Sprintf(", %d retried, %d retry events", h.Retried, h.RetryEvents)
+			}
+			fmt.Fprintf(w, "  %d× %s %s: %s\n      handled by %s%s; cost %.1fms (%.1fms on the critical path)\n",
+				h.Count, S(h.Service), S(h.Operation), S(cmp.Or(h.Message, "(no message)")), S(h.HandledBy), retry, h.CostMS, h.OnPathMS)
+		}
 	}
 	fmt.Fprintln(w, "\nWHERE THE TIME WENT (critical-path self time)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -456,7 +480,10 @@ func printReport(w io.Writer, r *traces.Report) {
 		ids := f.SpanIDs
 		more := ""
 		if len(ids) > 5 {
-			ids, more = ids[:5], fmt.Sprintf(" +%d", len(f.SpanIDs)-5)
+			ids = ids[:5]
+		}
+		if n := len(f.SpanIDs) + f.Omitted - len(ids); n > 0 {
+			more = fmt.Sprintf(" +%d", n)
 		}
 		fmt.Fprintf(w, "  [%s] %s\n      spans: %s%s\n", f.Kind, S(f.Summary), S(strings.Join(ids, " ")), more)
 	}

@@ -476,7 +476,13 @@ func (m *Model) buildReport() []string {
 	var out []string
 	out = append(out, stTitle.Render("trace "+S(r.TraceID))+stMuted.Render(fmt.Sprintf("  %s %s · %.1fms · %d spans · %d errors", S(r.Root.Service), S(r.Root.Operation), r.Root.DurationMS, r.Spans, r.Errors)))
 	if o := r.ErrorOrigin; o != nil {
-		out = append(out, stBadBold.Render("✗ error origin: ")+fmt.Sprintf("%s %s — %s  (span %s, %d hops to the root; n: jump)", S(o.Service), S(o.Operation), S(orNone(o.Message)), S(o.SpanID), len(o.Chain)-1))
+		out = append(out, stBadBold.Render("✗ error origin: ")+fmt.Sprintf("%s %s — %s  (span %s, %d hops to the root; n: jump)", S(o.Service), S(o.Operation), S(orNone(o.Message)), S(o.SpanID), o.Hops))
+	} else if len(r.HandledErrors) > 0 {
+		n := 0
+		for _, h := range r.HandledErrors {
+			n += h.Count
+		}
+		out = append(out, stOK.Render("✓ no error origin: the root did not fail")+stMuted.Render(fmt.Sprintf(" · %d handled errors/retries below it (f: findings)", n)))
 	} else {
 		out = append(out, stOK.Render("✓ no errors"))
 	}
@@ -649,7 +655,7 @@ func (m *Model) detailLines() []string {
 	var out []string
 	status := stOK.Render("ok")
 	if s.Error {
-		status = stBad.Render("ERROR: " + S(orNone(s.StatusMessage)))
+		status = stBad.Render("ERROR: " + S(orNone(traces.ErrorMessage(s))))
 	}
 	out = append(out, stTitle.Render(S(s.Service)+" "+S(s.Operation))+fmt.Sprintf("  span %s  parent %s  kind %s  %s", S(s.SpanID), S(orDash(s.ParentID)), S(orDash(s.Kind)), status))
 	out = append(out, fmt.Sprintf("start +%s  duration %s  self %s  on critical path %s", ms(s.Start.Sub(m.a.Start)), ms(s.Duration), ms(m.a.Self[i]), ms(m.a.CPTime[i])))

@@ -162,3 +162,25 @@ func TestFindingsNavigation(t *testing.T) {
 		t.Errorf("jump %+v", msgs)
 	}
 }
+
+func TestHandledErrorDoesNotOpenTheTrace(t *testing.T) {
+	tr := &traces.Trace{TraceID: "ok", Spans: []traces.Span{
+		span("1", "", "frontend", "GET /dispatch", 0, 100, false),
+		span("2", "1", "driver", "FindNearest", 5, 90, false),
+		span("3", "2", "redis", "GetDriver", 10, 20, true),
+		span("4", "2", "redis", "GetDriver", 35, 10, false),
+	}}
+	tr.Spans[2].Events = []traces.Event{{Name: "log", Fields: []traces.KeyValue{{Key: "level", Value: "error"}, {Key: "error", Value: "redis timeout"}}}}
+	m := New(tr, nil).SetSize(120, 30)
+	if s := m.Selected(); s == nil || s.SpanID != "1" {
+		t.Fatalf("selected %+v, want the root (no error origin)", s)
+	}
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "✗ error origin") || !strings.Contains(v, "no error origin: the root did not fail") || !strings.Contains(v, "1 handled errors") {
+		t.Errorf("report:\n%s", v)
+	}
+	m, _ = press(m, "down", "down", "d")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "ERROR: redis timeout") {
+		t.Errorf("detail lacks the log's message:\n%s", v)
+	}
+}
