@@ -13,6 +13,6 @@ func init() {
 		if s.Demo || len(s.Env.Databases) == 0 {
 			return nil, nil
 		}
-		return []providers.Provider{db.New(s.Env.Databases, 0)}, nil
+		return []providers.Provider{db.New(s.Env.Databases, db.Options{})}, nil
 	})
 }

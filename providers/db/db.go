@@ -1,7 +1,9 @@
 // Package db is the source for database clusters watched directly: Redis
 // (replication and Sentinel) and PostgreSQL (streaming replication). It
 // reports each member's role, health and lag, and offers promote and
-// backup actions through the actions executor.
+// backup actions through the actions executor. Each engine lives in a file
+// of its own behind the Engine interface (engine.go), registered in one
+// map.
 package db
 
 import (
@@ -16,19 +18,35 @@ import (
 
 // Provider polls the configured databases.
 type Provider struct {
-	dbs      []config.Database
-	interval time.Duration
+	clusters []cluster
+	opts     Options
 	refresh  chan struct{}
-	// timeout bounds one probe of one member.
-	timeout time.Duration
 }
 
-// New returns a provider for dbs, polling every interval (default 5s).
-func New(dbs []config.Database, interval time.Duration) *Provider {
-	if interval <= 0 {
-		interval = 5 * time.Second
+// cluster is one configured database and its engine (nil when the
+// configuration names an engine the console does not know).
+type cluster struct {
+	cfg    config.Database
+	engine Engine
+}
+
+// New returns a provider for dbs. Zero options take their defaults.
+func New(dbs []config.Database, o Options) *Provider {
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Second
 	}
-	return &Provider{dbs: dbs, interval: interval, refresh: make(chan struct{}, 1), timeout: 3 * time.Second}
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Second
+	}
+	p := &Provider{opts: o, refresh: make(chan struct{}, 1)}
+	for _, d := range dbs {
+		c := cluster{cfg: d}
+		if f, ok := engines[d.Engine]; ok {
+			c.engine = f(d, o)
+		}
+		p.clusters = append(p.clusters, c)
+	}
+	return p
 }
 
 // Name implements providers.Provider.
@@ -47,7 +65,7 @@ func (p *Provider) Refresh() {
 
 // Run probes every database each interval and sends the view.
 func (p *Provider) Run(ctx context.Context, out chan<- providers.Update) error {
-	t := time.NewTicker(p.interval)
+	t := time.NewTicker(p.opts.Interval)
 	defer t.Stop()
 	for {
 		inv := p.Probe(ctx)
@@ -68,28 +86,24 @@ func (p *Provider) Run(ctx context.Context, out chan<- providers.Update) error {
 // that cannot be reached is reported with unhealthy members and its error
 // in Status, never dropped.
 func (p *Provider) Probe(ctx context.Context) *providers.Inventory {
-	inv := &providers.Inventory{Databases: make([]providers.Database, len(p.dbs))}
+	inv := &providers.Inventory{Databases: make([]providers.Database, len(p.clusters))}
 	var wg sync.WaitGroup
-	for i, d := range p.dbs {
+	for i, c := range p.clusters {
 		wg.Add(1)
-		go func(i int, d config.Database) {
+		go func() {
 			defer wg.Done()
-			inv.Databases[i] = p.probe(ctx, d)
-		}(i, d)
+			inv.Databases[i] = c.probe(ctx)
+		}()
 	}
 	wg.Wait()
 	return inv
 }
 
-func (p *Provider) probe(ctx context.Context, d config.Database) providers.Database {
-	switch d.Engine {
-	case "redis":
-		return probeRedis(ctx, d, p.timeout)
-	case "postgres", "postgresql":
-		return probePostgres(ctx, d, p.timeout)
-	default:
-		return providers.Database{Name: d.Name, Engine: d.Engine, Status: fmt.Sprintf("unsupported engine %q", d.Engine)}
+func (c cluster) probe(ctx context.Context) providers.Database {
+	if c.engine == nil {
+		return providers.Database{Name: c.cfg.Name, Engine: c.cfg.Engine, Status: fmt.Sprintf("unsupported engine %q", c.cfg.Engine)}
 	}
+	return c.engine.Probe(ctx)
 }
 
 // rollupStatus names a cluster's state from its members.

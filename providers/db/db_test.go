@@ -3,6 +3,7 @@ package db
 import (
 	"testing"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
 )
@@ -58,6 +59,33 @@ func TestRollupStatus(t *testing.T) {
 		rollupStatus(&db)
 		if db.Status != tc.want {
 			t.Errorf("%v: status %q, want %q", tc.members, db.Status, tc.want)
+		}
+	}
+}
+
+func TestEngineRegistry(t *testing.T) {
+	tests := []struct{ engine, want string }{
+		{"redis", "redis"},
+		{"postgres", "postgres"},
+		{"postgresql", "postgres"},
+		{"oracle", ""},
+	}
+	for _, tc := range tests {
+		p := New([]config.Database{{Name: "x", Engine: tc.engine}}, Options{})
+		c := p.clusters[0]
+		if (c.engine != nil) != (tc.want != "") {
+			t.Errorf("engine %q: built %T, want an engine: %v", tc.engine, c.engine, tc.want != "")
+			continue
+		}
+		db := p.Probe(t.Context()).Databases[0]
+		if tc.want == "" {
+			if db.Status != `unsupported engine "oracle"` || len(p.Offer(actions.Ref{Kind: "database", Name: "x"})) != 0 {
+				t.Errorf("unknown engine: status %q", db.Status)
+			}
+			continue
+		}
+		if db.Engine != tc.want || db.Name != "x" {
+			t.Errorf("engine %q: probe says %q/%q", tc.engine, db.Name, db.Engine)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -35,13 +37,46 @@ func pgConnect(ctx context.Context, d config.Database, addr string, timeout time
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
-func probePostgres(ctx context.Context, d config.Database, timeout time.Duration) providers.Database {
-	db := providers.Database{Name: d.Name, Engine: "postgres"}
-	for _, addr := range d.Members {
-		db.Members = append(db.Members, probePGMember(ctx, d, addr, timeout))
+// postgres is a PostgreSQL primary with streaming replicas.
+type postgres struct {
+	d config.Database
+	o Options
+}
+
+func newPostgres(d config.Database, o Options) Engine { return &postgres{d: d, o: o} }
+
+// Probe implements Engine.
+func (e *postgres) Probe(ctx context.Context) providers.Database {
+	db := providers.Database{Name: e.d.Name, Engine: "postgres"}
+	for _, addr := range e.d.Members {
+		db.Members = append(db.Members, probePGMember(ctx, e.d, addr, e.o.Timeout))
 	}
 	rollupStatus(&db)
 	return db
+}
+
+// PromotePlan implements Engine.
+func (e *postgres) PromotePlan(addr string) ([]string, string) {
+	return []string{addr + ": SELECT pg_promote(true, 60)"},
+		"The old primary keeps running as a primary: stop it or rebuild it as a replica (split brain otherwise)."
+}
+
+// Promote implements Engine: pg_promote() on the replica, waiting up to 60 s.
+func (e *postgres) Promote(ctx context.Context, addr string, out io.Writer) error {
+	conn, err := pgConnect(ctx, e.d, addr, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", addr, err)
+	}
+	defer conn.Close(context.Background())
+	fmt.Fprintf(out, "%s: SELECT pg_promote(true, 60)\n", addr)
+	var ok bool
+	if err := conn.QueryRow(ctx, "select pg_promote(true, 60)").Scan(&ok); err != nil {
+		return fmt.Errorf("pg_promote on %s: %w", addr, err)
+	}
+	if !ok {
+		return fmt.Errorf("pg_promote on %s returned false", addr)
+	}
+	return nil
 }
 
 func probePGMember(ctx context.Context, d config.Database, addr string, timeout time.Duration) providers.Member {

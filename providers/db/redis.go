@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -56,7 +57,18 @@ func replicaLags(info map[string]string) map[string]float64 {
 	return out
 }
 
-func probeRedis(ctx context.Context, d config.Database, timeout time.Duration) providers.Database {
+// redisEngine is a Redis primary with replicas, optionally watched by
+// Sentinels.
+type redisEngine struct {
+	d config.Database
+	o Options
+}
+
+func newRedis(d config.Database, o Options) Engine { return &redisEngine{d: d, o: o} }
+
+// Probe implements Engine.
+func (e *redisEngine) Probe(ctx context.Context) providers.Database {
+	d, timeout := e.d, e.o.Timeout
 	db := providers.Database{Name: d.Name, Engine: "redis"}
 	lags := map[string]float64{}
 	var lastSave time.Time
@@ -115,7 +127,7 @@ func probeRedis(ctx context.Context, d config.Database, timeout time.Duration) p
 	}
 	if !lastSave.IsZero() {
 		db.LastBackup = lastSave
-		db.Backups = []providers.Backup{{ID: fmt.Sprintf("rdb-%d", lastSave.Unix()), Time: lastSave, Status: "completed"}}
+		db.Backups = []providers.Backup{rdbBackup(lastSave)}
 	}
 	rollupStatus(&db)
 	return db
@@ -134,6 +146,104 @@ func sentinelMaster(ctx context.Context, d config.Database, timeout time.Duratio
 		lastErr = err
 	}
 	return "", fmt.Errorf("no sentinel answered for %q: %w", d.Master, lastErr)
+}
+
+// PromotePlan implements Engine.
+func (e *redisEngine) PromotePlan(addr string) ([]string, string) {
+	c := []string{addr + ": REPLICAOF NO ONE"}
+	host, port, _ := net.SplitHostPort(addr)
+	for _, o := range e.d.Members {
+		if o != addr {
+			c = append(c, fmt.Sprintf("%s: REPLICAOF %s %s", o, host, port))
+		}
+	}
+	return c, ""
+}
+
+// Promote implements Engine: REPLICAOF NO ONE on the replica, then every
+// other member follows it (a member that does not is reported, not fatal).
+func (e *redisEngine) Promote(ctx context.Context, addr string, out io.Writer) error {
+	c := redisClient(addr, 5*time.Second)
+	defer c.Close()
+	fmt.Fprintf(out, "%s: REPLICAOF NO ONE\n", addr)
+	if err := c.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		return fmt.Errorf("promote %s: %w", addr, err)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	for _, o := range e.d.Members {
+		if o == addr {
+			continue
+		}
+		fmt.Fprintf(out, "%s: REPLICAOF %s %s\n", o, host, port)
+		oc := redisClient(o, 5*time.Second)
+		err := oc.Do(ctx, "REPLICAOF", host, port).Err()
+		oc.Close()
+		if err != nil {
+			fmt.Fprintf(out, "warning: %s did not follow the new primary: %v\n", o, err)
+		}
+	}
+	return nil
+}
+
+// BackupPlan implements Backuper.
+func (e *redisEngine) BackupPlan(primary string) []string {
+	return []string{primary + ": BGSAVE", primary + ": INFO persistence (until rdb_saves grows)"}
+}
+
+// Backup implements Backuper: BGSAVE on the primary, waiting until the
+// save is recorded (rdb_saves grows and no save runs).
+func (e *redisEngine) Backup(ctx context.Context, primary string, out io.Writer) (providers.Backup, error) {
+	c := redisClient(primary, 5*time.Second)
+	defer c.Close()
+	before, _, err := rdbSaves(ctx, c)
+	if err != nil {
+		return providers.Backup{}, err
+	}
+	fmt.Fprintf(out, "%s: BGSAVE\n", primary)
+	if err := c.BgSave(ctx).Err(); err != nil {
+		return providers.Backup{}, fmt.Errorf("BGSAVE on %s: %w", primary, err)
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return providers.Backup{}, ctx.Err()
+		case <-tick.C:
+		}
+		n, running, err := rdbSaves(ctx, c)
+		if err != nil {
+			return providers.Backup{}, err
+		}
+		if n > before && !running {
+			fmt.Fprintf(out, "%s: saved (rdb_saves %d -> %d)\n", primary, before, n)
+			break
+		}
+	}
+	last, err := c.LastSave(ctx).Result()
+	if err != nil {
+		return providers.Backup{}, fmt.Errorf("LASTSAVE on %s: %w", primary, err)
+	}
+	return rdbBackup(time.Unix(last, 0)), nil
+}
+
+// rdbBackup is the server's last RDB save as a backup.
+func rdbBackup(t time.Time) providers.Backup {
+	return providers.Backup{ID: fmt.Sprintf("rdb-%d", t.Unix()), Time: t, Status: "completed"}
+}
+
+// rdbSaves reads the number of RDB saves since start and whether one is running.
+func rdbSaves(ctx context.Context, c *redis.Client) (int64, bool, error) {
+	info, err := c.Info(ctx, "persistence").Result()
+	if err != nil {
+		return 0, false, fmt.Errorf("INFO persistence on %s: %w", c.Options().Addr, err)
+	}
+	kv := parseInfo(info)
+	n, err := strconv.ParseInt(kv["rdb_saves"], 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s reports no rdb_saves (Redis 7 or later needed)", c.Options().Addr)
+	}
+	return n, kv["rdb_bgsave_in_progress"] == "1", nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
