@@ -2,6 +2,7 @@ package actions
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,15 +66,91 @@ type AuditLog struct {
 	mu   sync.Mutex
 }
 
-// OpenAuditLog prepares the audit log at path (creating its directory).
+// OpenAuditLog prepares the audit log at path: its directory is created
+// 0700, and an existing directory or file open to others (group or world
+// bits) is tightened to 0700/0600. It fails when path cannot be made
+// private; an unwritable log is reported by Check (actions are then
+// refused), not here, so that the console still opens to look.
 func OpenAuditLog(path string) (*AuditLog, error) {
 	if path == "" {
 		return nil, errors.New("audit log: empty path")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return &AuditLog{path: path}, nil //nolint:nilerr // reported by Check
+	}
+	if err := tighten(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if err := tighten(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	return &AuditLog{path: path}, nil
+}
+
+// tighten removes the group and other permission bits of path (a
+// directory or a regular file the user owns).
+func tighten(path string, want os.FileMode) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		if fi, err = os.Stat(path); err != nil {
+			return err
+		}
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, fi.Mode().Perm()&want); err != nil {
+		return fmt.Errorf("%s is open to others (%s) and cannot be made private: %w", path, fi.Mode().Perm(), err)
+	}
+	return nil
+}
+
+// Check reports whether an entry could be appended now: the file opens
+// for appending (created 0600 if missing), is a regular file, and can be
+// locked. The executor refuses every action while it fails.
+func (l *AuditLog) Check() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := l.open()
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// open opens the log for appending under an exclusive flock (released by
+// Close), tightening a file that is open to others.
+func (l *AuditLog) open() (*os.File, error) {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("audit log: %w", err)
+	case !fi.Mode().IsRegular():
+		f.Close()
+		return nil, fmt.Errorf("audit log: %s is not a regular file", l.path)
+	case fi.Mode().Perm()&0o077 != 0:
+		if err := f.Chmod(fi.Mode().Perm() & 0o600); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("audit log: %s is open to others (%s) and cannot be made private: %w", l.path, fi.Mode().Perm(), err)
+		}
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit log: lock: %w", err)
+	}
+	return f, nil
 }
 
 // Path is the file the log appends to.
@@ -89,22 +166,18 @@ func (l *AuditLog) Append(e AuditEntry) error {
 	b = append(b, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := l.open()
 	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
+		return err
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("audit log: lock: %w", err)
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // released on close anyway
+	defer f.Close() // releases the flock
 	if _, err := f.Write(b); err != nil {
 		return fmt.Errorf("audit log: write: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("audit log: fsync: %w", err)
 	}
-	return nil
+	return f.Close()
 }
 
 // ReadAudit reads the audit log at path and returns its last limit entries
@@ -122,34 +195,100 @@ func ReadAudit(path string, limit int) ([]AuditEntry, int, error) {
 	return ParseAudit(f, limit)
 }
 
-// ParseAudit parses JSONL audit entries from r (see ReadAudit).
+// maxAuditLine bounds one audit line; a longer line is skipped as malformed.
+const maxAuditLine = 4 * 1024 * 1024
+
+// ParseAudit parses JSONL audit entries from r (see ReadAudit). A run's
+// "started" record is replaced by its outcome (same audit id) when that
+// follows, so there is one entry per attempt; a "started" entry left alone
+// is an attempt whose console died mid-run. A line that is not an entry
+// (bad JSON, no audit id, longer than 4 MiB) is counted in bad and skipped:
+// reading goes on past it.
 func ParseAudit(r io.Reader, limit int) ([]AuditEntry, int, error) {
 	var out []AuditEntry
+	started := map[string]int{} // audit id → index in out of its "started" entry
+	gone := map[int]bool{}      // indexes superseded by an outcome
+	// compact drops the superseded entries and, with keep > 0, all but the
+	// last keep entries, then re-indexes the "started" ones.
+	compact := func(keep int) {
+		kept := out[:0]
+		for i, e := range out {
+			if !gone[i] {
+				kept = append(kept, e)
+			}
+		}
+		if keep > 0 && len(kept) > keep {
+			kept = append([]AuditEntry(nil), kept[len(kept)-keep:]...)
+		}
+		out, gone = kept, map[int]bool{}
+		clear(started)
+		for i, e := range out {
+			if e.Result == StatusStarted {
+				started[e.AuditID] = i
+			}
+		}
+	}
 	bad := 0
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 {
-			continue
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		line, tooLong, err := readLine(br, maxAuditLine)
+		if len(line) > 0 || tooLong {
+			var e AuditEntry
+			switch {
+			case tooLong:
+				bad++
+			case json.Unmarshal(line, &e) != nil || e.AuditID == "":
+				bad++
+			default:
+				if i, ok := started[e.AuditID]; ok && e.Result != StatusStarted {
+					gone[i] = true
+					delete(started, e.AuditID)
+				}
+				if e.Result == StatusStarted {
+					started[e.AuditID] = len(out)
+				}
+				out = append(out, e)
+				if limit > 0 && len(out) > 2*limit+1024 {
+					// Keep a margin of older entries: a later outcome
+					// may still supersede one of them.
+					compact(limit + 1024)
+				}
+			}
 		}
-		var e AuditEntry
-		if err := json.Unmarshal(line, &e); err != nil || e.AuditID == "" {
-			bad++
-			continue
+		if err == io.EOF {
+			break
 		}
-		out = append(out, e)
-		if limit > 0 && len(out) > 2*limit+1024 {
-			out = append([]AuditEntry(nil), out[len(out)-limit:]...)
+		if err != nil {
+			return nil, bad, fmt.Errorf("audit log: read: %w", err)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, bad, fmt.Errorf("audit log: read: %w", err)
-	}
+	compact(0)
 	if limit > 0 && len(out) > limit {
 		out = out[len(out)-limit:]
 	}
 	return out, bad, nil
+}
+
+// readLine returns the next line without its newline; a line longer than
+// max is read through and reported as tooLong (not returned).
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > max {
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if !tooLong {
+			line = bytes.TrimRight(line, "\r\n")
+		}
+		return line, tooLong, err
+	}
 }
 
 var secretPatterns = []struct {

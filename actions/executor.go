@@ -23,6 +23,11 @@ const (
 	StatusFailed    = "failed"
 	StatusRefused   = "refused"
 	StatusCancelled = "cancelled"
+	// StatusStarted is the audit record written (and synced) right before a
+	// run changes anything; the run's outcome line follows with the same
+	// audit id. A "started" line without an outcome means the console died
+	// mid-run (e.g. SIGKILL or power loss).
+	StatusStarted = "started"
 	// StatusRunning is reported by Run.Result while the run is in progress.
 	StatusRunning = "running"
 )
@@ -62,10 +67,22 @@ type Executor struct {
 	opts  Options
 	audit *AuditLog
 
-	mu     sync.Mutex
-	runs   []*Run
-	active map[string]*Run // target key → running run
+	// base is the parent of every preview and run; Shutdown cancels it.
+	base       context.Context
+	baseCancel context.CancelCauseFunc
+	inflight   sync.WaitGroup // previews in progress
+
+	mu       sync.Mutex
+	runs     []*Run
+	active   map[string]*Run // target key → running run
+	pending  map[*Pending]struct{}
+	closed   bool
+	closeWhy error
 }
+
+// ErrShutdown is the cause of every cancellation made by Executor.Shutdown
+// (the console is quitting or got a signal).
+var ErrShutdown = errors.New("console shutting down")
 
 // NewExecutor returns an executor with the given options.
 func NewExecutor(o Options) (*Executor, error) {
@@ -82,7 +99,8 @@ func NewExecutor(o Options) (*Executor, error) {
 		}
 		o.ReadOnlyReason = fmt.Sprintf("environment %s is read-only", env)
 	}
-	e := &Executor{opts: o, active: map[string]*Run{}}
+	e := &Executor{opts: o, active: map[string]*Run{}, pending: map[*Pending]struct{}{}}
+	e.base, e.baseCancel = context.WithCancelCause(context.Background())
 	if o.AuditPath != "" {
 		a, err := OpenAuditLog(o.AuditPath)
 		if err != nil {
@@ -225,7 +243,9 @@ func (e *Executor) spec(a Action) Spec {
 // refuse audits a refusal and returns the ErrRefused-wrapped error.
 func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format string, args ...any) error {
 	err := fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
-	e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
+	if aerr := e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)}); aerr != nil {
+		return fmt.Errorf("%w (not audited: %v)", err, aerr)
+	}
 	return err
 }
 
@@ -234,7 +254,9 @@ func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format 
 // that every attempt, even one that never reached Prepare, leaves its line.
 func (e *Executor) RecordRefusal(verb string, target Ref, reason error) error {
 	s := Spec{Name: verb, Target: target, Env: e.opts.Env}
-	e.record(newID(), s, Plan{}, Result{Status: StatusRefused, Error: reason.Error()})
+	if err := e.record(newID(), s, Plan{}, Result{Status: StatusRefused, Error: reason.Error()}); err != nil {
+		return fmt.Errorf("%w (not audited: %v)", reason, err)
+	}
 	return reason
 }
 
@@ -244,6 +266,11 @@ func (e *Executor) RecordRefusal(verb string, target Ref, reason error) error {
 func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt time.Time) (string, error) {
 	if ok, why := e.Allowed(s.Effect); !ok {
 		return why, nil
+	}
+	if e.audit != nil {
+		if err := e.audit.Check(); err != nil {
+			return fmt.Sprintf("every action is audited and the audit log cannot be written (%v)", err), nil
+		}
 	}
 	if p, ok := a.(Permitter); ok {
 		if allowed, why := p.Allowed(); !allowed {
@@ -299,6 +326,18 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 	start := time.Now()
 	s := e.spec(a)
 	id := newID()
+	e.mu.Lock()
+	closed, closeWhy := e.closed, e.closeWhy
+	if !closed {
+		e.inflight.Add(1)
+	}
+	e.mu.Unlock()
+	if closed {
+		return nil, id, e.refuse(id, s, Plan{}, start, "%s %s: %v", s.Name, s.Target, closeWhy)
+	}
+	defer e.inflight.Done()
+	ctx, stop := e.withBase(ctx)
+	defer stop()
 	why, err := e.preconditions(ctx, a, s, dataAt)
 	if err != nil {
 		e.record(id, s, Plan{}, Result{Status: statusFor(ctx, err), Error: err.Error(), Duration: time.Since(start)})
@@ -323,10 +362,53 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 			e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
 			return nil, id, err
 		}
-		e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + err.Error(), Duration: time.Since(start)})
+		e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + cancelMessage(ctx, err), Duration: time.Since(start)})
 		return nil, id, fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err)
 	}
-	return &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}, id, nil
+	p := &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}
+	e.mu.Lock()
+	closed, closeWhy = e.closed, e.closeWhy
+	if !closed {
+		e.pending[p] = struct{}{}
+	}
+	e.mu.Unlock()
+	if closed {
+		p.done = true
+		discard(a)
+		err := fmt.Errorf("%s %s: %w", s.Name, s.Target, closeWhy)
+		e.record(id, s, plan, Result{Status: StatusCancelled, Error: "cancelled before confirmation: " + closeWhy.Error(), Duration: time.Since(start)})
+		return nil, id, err
+	}
+	return p, id, nil
+}
+
+// withBase returns ctx, also cancelled (with the same cause) when the
+// executor shuts down.
+func (e *Executor) withBase(ctx context.Context) (context.Context, func()) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(e.base, func() { cancel(context.Cause(e.base)) })
+	return cctx, func() { stop(); cancel(nil) }
+}
+
+// settle marks p used (started, declined or dropped); false when it was already.
+func (e *Executor) settle(p *Pending) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p == nil || p.done {
+		return false
+	}
+	p.done = true
+	delete(e.pending, p)
+	return true
+}
+
+// cancelMessage is err, with the cancellation's cause (e.g. the shutdown
+// reason) when ctx was cancelled with one.
+func cancelMessage(ctx context.Context, err error) string {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
+		return cause.Error() + ": " + err.Error()
+	}
+	return err.Error()
 }
 
 func statusFor(ctx context.Context, err error) string {
@@ -338,13 +420,9 @@ func statusFor(ctx context.Context, err error) string {
 
 // Cancel records that the user declined the pending action.
 func (e *Executor) Cancel(p *Pending) {
-	e.mu.Lock()
-	if p == nil || p.done {
-		e.mu.Unlock()
+	if !e.settle(p) {
 		return
 	}
-	p.done = true
-	e.mu.Unlock()
 	discard(p.action)
 	e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
 }
@@ -356,24 +434,25 @@ func (e *Executor) Start(p *Pending, confirmation string) (*Run, error) {
 		return nil, errors.New("start: no pending action")
 	}
 	if !p.Matches(confirmation) {
-		e.mu.Lock()
-		p.done = true
-		e.mu.Unlock()
+		e.settle(p)
 		discard(p.action)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, p.Prompt())
 	}
-	return e.start(context.Background(), p, nil)
+	return e.start(e.base, p, nil)
 }
 
 // start re-checks the preconditions and starts the run under parent.
 func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer) (*Run, error) {
-	e.mu.Lock()
-	if p.done {
-		e.mu.Unlock()
+	if !e.settle(p) {
 		return nil, fmt.Errorf("%w: %s %s: this confirmation was already used", ErrRefused, p.spec.Name, p.spec.Target)
 	}
-	p.done = true
-	e.mu.Unlock()
+	parent, stopBase := e.withBase(parent)
+	started := false
+	defer func() {
+		if !started {
+			stopBase()
+		}
+	}()
 
 	cctx, ccancel := context.WithTimeout(parent, time.Minute)
 	why, err := e.preconditions(cctx, p.action, p.spec, p.dataAt)
@@ -389,7 +468,13 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s", p.spec.Name, p.spec.Target, why)
 	}
 
-	ctx, cancel := context.WithTimeout(parent, p.spec.Timeout)
+	tctx, tcancel := context.WithTimeout(parent, p.spec.Timeout)
+	ctx, causeCancel := context.WithCancelCause(tctx)
+	cancel := func(cause error) {
+		causeCancel(cause)
+		tcancel()
+		stopBase()
+	}
 	r := &Run{
 		id:       p.id,
 		spec:     p.spec,
@@ -401,27 +486,56 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		progress: progress,
 	}
 	key := keyOf(p.action, p.spec)
+	r.key = key
 	e.mu.Lock()
-	if other := e.active[key]; other != nil {
-		e.mu.Unlock()
-		cancel()
+	other := e.active[key]
+	closed, closeWhy := e.closed, e.closeWhy
+	if other == nil && !closed {
+		e.active[key] = r
+	}
+	e.mu.Unlock()
+	switch {
+	case closed:
+		cancel(nil)
+		discard(p.action)
+		e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled before it started: " + closeWhy.Error(), Duration: time.Since(p.prepared)})
+		return nil, fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, closeWhy)
+	case other != nil:
+		cancel(nil)
 		discard(p.action)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s is already running on it (run %s)", p.spec.Name, p.spec.Target, other.spec.Name, other.id)
 	}
-	e.active[key] = r
+	// Fail closed: the attempt is on record (synced) before anything
+	// changes, or it does not run.
+	if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusStarted}); err != nil {
+		e.release(key, r)
+		cancel(nil)
+		discard(p.action)
+		return nil, fmt.Errorf("%w: %s %s: the audit record could not be written, so the action does not run: %v", ErrRefused, p.spec.Name, p.spec.Target, err)
+	}
+	e.mu.Lock()
 	e.runs = append(e.runs, r)
 	e.mu.Unlock()
-
+	started = true
 	go e.execute(ctx, cancel, p, r, key)
 	return r, nil
 }
 
+// release frees the target key held by r.
+func (e *Executor) release(key string, r *Run) {
+	e.mu.Lock()
+	if e.active[key] == r {
+		delete(e.active, key)
+	}
+	e.mu.Unlock()
+}
+
 // execute runs the action, verifies it, audits it and releases the target.
-func (e *Executor) execute(ctx context.Context, cancel context.CancelFunc, p *Pending, r *Run, key string) {
-	defer cancel()
-	w := &lineWriter{run: r}
+func (e *Executor) execute(ctx context.Context, cancel func(error), p *Pending, r *Run, key string) {
+	defer cancel(nil)
+	w := sanitize.NewLineWriter(runLines{r})
 	err := runSafely(ctx, p.action, p.plan, w)
-	w.Flush()
+	_ = w.Flush()
 	res := Result{Action: p.spec.Name, Target: p.spec.Target.String(), Plan: p.plan, AuditID: p.id}
 	switch {
 	case err == nil:
@@ -431,7 +545,7 @@ func (e *Executor) execute(ctx context.Context, cancel context.CancelFunc, p *Pe
 		res.Error = fmt.Sprintf("timed out after %s: %v", p.spec.Timeout, err)
 	case ctx.Err() != nil || r.cancelRequested():
 		res.Status = StatusCancelled
-		res.Error = "cancelled: " + err.Error()
+		res.Error = "cancelled: " + cancelMessage(ctx, err)
 	case errors.Is(err, ErrRefused):
 		res.Status = StatusRefused
 		res.Error = err.Error()
@@ -453,13 +567,12 @@ func (e *Executor) execute(ctx context.Context, cancel context.CancelFunc, p *Pe
 		r.appendLine("verify: " + res.VerifyMessage)
 	}
 	res.Duration = time.Since(p.prepared)
-	e.record(p.id, p.spec, p.plan, res)
-
-	e.mu.Lock()
-	if e.active[key] == r {
-		delete(e.active, key)
+	if r.claimAudit() {
+		if aerr := e.record(p.id, p.spec, p.plan, res); aerr != nil {
+			res.AuditError = aerr.Error()
+		}
 	}
-	e.mu.Unlock()
+	e.release(key, r)
 	r.finish(res)
 }
 
@@ -500,16 +613,16 @@ func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.
 	base.AuditID = p.id
 	writePlan(progress, p)
 	if !yes {
-		e.mu.Lock()
-		p.done = true
-		e.mu.Unlock()
+		e.settle(p)
 		discard(p.action)
 		base.Status = StatusPlanned
 		base.Duration = time.Since(p.prepared)
 		if p.spec.Effect != Safe {
 			fmt.Fprintf(progress, "not confirmed: nothing changed (re-run with --yes to %s)\n", s.Name)
 		}
-		e.record(p.id, s, p.plan, base)
+		if err := e.record(p.id, s, p.plan, base); err != nil {
+			base.AuditError = err.Error()
+		}
 		return base
 	}
 	r, err := e.start(ctx, p, progress)
@@ -555,6 +668,98 @@ func prefixWriter(w io.Writer) io.Writer {
 	return sanitize.NewLineWriter(w)
 }
 
+// Shutdown ends every attempt in progress, for a console that quits or got
+// a signal: no new action is accepted (refused with reason); each running
+// action is cancelled as its runner expects (the process group gets
+// SIGINT, then SIGKILL after the runner's grace period, see actions/proc)
+// with reason as the cause; previews in progress are cancelled; actions
+// waiting for confirmation are declined and their saved plans removed.
+// Shutdown waits for the runs to stop until ctx is done; a run still going
+// then has its outcome line written now ("cancelled", it did not stop in
+// time) so that every attempt is on record. It returns how many runs and
+// pending actions it cancelled, and an error naming the runs that did not
+// stop or whose audit line could not be written. Calling it again waits
+// again and cancels what started since (nothing can).
+func (e *Executor) Shutdown(ctx context.Context, reason string) (int, error) {
+	cause := fmt.Errorf("%w: %s", ErrShutdown, reason)
+	e.mu.Lock()
+	if !e.closed {
+		e.closed, e.closeWhy = true, cause
+	}
+	cause = e.closeWhy
+	var runs []*Run
+	for _, r := range e.active {
+		runs = append(runs, r)
+	}
+	var pend []*Pending
+	for p := range e.pending {
+		pend = append(pend, p)
+	}
+	e.mu.Unlock()
+
+	for _, r := range runs {
+		r.cancelWith(cause)
+	}
+	e.baseCancel(cause)
+	var errs []error
+	for _, p := range pend {
+		if !e.settle(p) {
+			continue
+		}
+		discard(p.action)
+		if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled at confirmation: " + cause.Error(), Duration: time.Since(p.prepared)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, r := range runs {
+		select {
+		case <-r.Done():
+			if res := r.Result(); res.AuditError != "" {
+				errs = append(errs, fmt.Errorf("run %s: %s", r.id, res.AuditError))
+			}
+			continue
+		case <-ctx.Done():
+		}
+		if !r.claimAudit() {
+			continue
+		}
+		msg := fmt.Sprintf("cancelled: %v: the run had not stopped in time when the console exited", cause)
+		res := Result{Status: StatusCancelled, Error: msg, Duration: time.Since(r.started)}
+		errs = append(errs, fmt.Errorf("run %s (%s %s) had not stopped", r.id, r.spec.Name, r.spec.Target))
+		if err := e.record(r.id, r.spec, r.plan, res); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	done := make(chan struct{})
+	go func() { e.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("previews still running: %w", ctx.Err()))
+	}
+	return len(runs) + len(pend), errors.Join(errs...)
+}
+
+// ShuttingDown reports whether Shutdown was called, and its cause.
+func (e *Executor) ShuttingDown() (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed, e.closeWhy
+}
+
+// Active lists the runs in progress.
+func (e *Executor) Active() []*Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*Run, 0, len(e.active))
+	for _, r := range e.runs {
+		if e.active[r.key] == r {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Runs lists the runs of this executor, running and past, newest first.
 func (e *Executor) Runs() []*Run {
 	e.mu.Lock()
@@ -574,11 +779,12 @@ func (e *Executor) Running(a Action) *Run {
 	return e.active[keyOf(a, s)]
 }
 
-// record writes one audit line; an audit failure is reported on stderr
-// (the action's own outcome is already decided).
-func (e *Executor) record(id string, s Spec, plan Plan, res Result) {
+// record writes one audit line. Its error is returned for the caller to
+// report where the user reads the outcome (the TUI's message line, the
+// command's result): it is never printed over the screen.
+func (e *Executor) record(id string, s Spec, plan Plan, res Result) error {
 	if e.audit == nil {
-		return
+		return nil
 	}
 	entry := AuditEntry{
 		Time:       time.Now().UTC(),
@@ -596,9 +802,7 @@ func (e *Executor) record(id string, s Spec, plan Plan, res Result) {
 		DurationMS: res.Duration.Milliseconds(),
 		AuditID:    id,
 	}
-	if err := e.audit.Append(entry); err != nil {
-		fmt.Fprintf(os.Stderr, "console: audit log: %v\n", err)
-	}
+	return e.audit.Append(entry)
 }
 
 // Result is the outcome of one action attempt.
@@ -612,15 +816,19 @@ type Result struct {
 	Verified      bool          `json:"verified"`
 	VerifyMessage string        `json:"verify_message,omitempty"`
 	Duration      time.Duration `json:"duration_ns"`
+	// AuditError is set when the outcome's audit line could not be written
+	// (the "started" record was: the attempt is on record, its outcome not).
+	AuditError string `json:"audit_error,omitempty"`
 }
 
 // Run is one action running (or finished) in the background.
 type Run struct {
 	id       string
+	key      string
 	spec     Spec
 	plan     Plan
 	started  time.Time
-	cancel   context.CancelFunc
+	cancel   func(cause error)
 	updates  chan struct{}
 	done     chan struct{}
 	progress io.Writer
@@ -631,6 +839,7 @@ type Run struct {
 	result    Result
 	finished  bool
 	cancelled bool
+	audited   bool
 }
 
 // ID is the run's audit id.
@@ -656,11 +865,28 @@ func (r *Run) Lines() []string {
 func (r *Run) Updates() <-chan struct{} { return r.updates }
 
 // Cancel asks the run to stop; the runner stops its child process cleanly.
-func (r *Run) Cancel() {
+func (r *Run) Cancel() { r.cancelWith(errCancelledByUser) }
+
+var errCancelledByUser = errors.New("cancelled by the user")
+
+func (r *Run) cancelWith(cause error) {
 	r.mu.Lock()
 	r.cancelled = true
 	r.mu.Unlock()
-	r.cancel()
+	r.cancel(cause)
+}
+
+// claimAudit reports whether the caller is the one to write the run's
+// outcome line (exactly one per run: the run itself, or Shutdown when the
+// run outlives it).
+func (r *Run) claimAudit() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.audited {
+		return false
+	}
+	r.audited = true
+	return true
 }
 
 func (r *Run) cancelRequested() bool {
@@ -716,44 +942,11 @@ func (r *Run) finish(res Result) {
 	r.signal()
 }
 
-// lineWriter splits a run's output into lines.
-type lineWriter struct {
-	mu  sync.Mutex
-	run *Run
-	buf []byte
-}
+// runLines receives a run's output from a sanitize.LineWriter, one
+// cleaned line per Write.
+type runLines struct{ run *Run }
 
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	for {
-		i := -1
-		for j, c := range w.buf {
-			if c == '\n' {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			break
-		}
-		w.run.appendLine(strings.TrimRight(string(w.buf[:i]), "\r"))
-		w.buf = w.buf[i+1:]
-	}
-	if len(w.buf) > 64*1024 { // a very long line without newline
-		w.run.appendLine(string(w.buf))
-		w.buf = nil
-	}
+func (w runLines) Write(p []byte) (int, error) {
+	w.run.appendLine(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
-}
-
-// Flush emits a trailing partial line.
-func (w *lineWriter) Flush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.buf) > 0 {
-		w.run.appendLine(string(w.buf))
-		w.buf = nil
-	}
 }

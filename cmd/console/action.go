@@ -469,7 +469,11 @@ func runAction(ctx context.Context, a *app, s config.Settings, act actions.Actio
 	if err != nil {
 		return err
 	}
-	res := e.Execute(ctx, act, o.yes, a.stderr)
+	// A signal ends the attempt through the executor's one shutdown path,
+	// not by cancelling Execute's context.
+	wait := shutdownOnDone(ctx, e)
+	res := e.Execute(context.WithoutCancel(ctx), act, o.yes, a.stderr)
+	ce := wait()
 	if o.asJSON {
 		out := actionJSON{Action: res.Action, Target: res.Target, Status: res.Status, AuditID: res.AuditID,
 			Error: res.Error, Verified: res.Verified, VerifyMessage: res.VerifyMessage, DurationMS: res.Duration.Milliseconds(),
@@ -496,8 +500,13 @@ func runAction(ctx context.Context, a *app, s config.Settings, act actions.Actio
 		}
 		fmt.Fprintln(a.stdout, sanitize.Line(line))
 	}
-	switch res.Status {
-	case actions.StatusPlanned, actions.StatusSucceeded:
+	switch {
+	case ce != nil && res.Status == actions.StatusCancelled:
+		ce.n = max(ce.n, 1) // a preview cancelled is an attempt cancelled too
+		return ce
+	case res.AuditError != "":
+		return fmt.Errorf("%s %s: %s, but its outcome could not be audited: %s", res.Action, res.Target, res.Status, res.AuditError)
+	case res.Status == actions.StatusPlanned, res.Status == actions.StatusSucceeded:
 		return nil
 	default:
 		return &statusError{res: res}

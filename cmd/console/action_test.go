@@ -239,8 +239,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestActionInterruptCancels sends SIGINT (ctrl+c) to the console while
-// terraform runs a long apply: terraform stops, the command exits 1 with
-// status cancelled, and the attempt is audited.
+// terraform runs a long apply: terraform stops, the command exits 4
+// (cancelled) with status cancelled, and the attempt is audited.
 func TestActionInterruptCancels(t *testing.T) {
 	needTerraform(t)
 	isolate(t)
@@ -275,10 +275,10 @@ func TestActionInterruptCancels(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("console did not stop after SIGINT")
 	}
-	if code != 1 {
-		t.Errorf("exit %d, want 1", code)
+	if code != exitCancelled {
+		t.Errorf("exit %d, want %d", code, exitCancelled)
 	}
-	if r := decodeResult(t, stdout.String()); r.Status != "cancelled" {
+	if r := decodeResult(t, stdout.String()); r.Status != "cancelled" || !strings.Contains(r.Error, "SIGINT") {
 		t.Errorf("result %+v", r)
 	}
 	_, out, _ := cli(t, "audit", "--json")

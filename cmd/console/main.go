@@ -4,7 +4,9 @@
 // root cause. With no configuration it opens a built-in demo estate.
 //
 // Exit codes: 0 ok, 1 operation failed, 2 bad usage or bad input,
-// 3 refused (read-only, failed precondition, no permission).
+// 3 refused (read-only, failed precondition, no permission, audit log
+// unwritable), 4 cancelled by a signal (SIGHUP, SIGTERM, SIGINT) or by
+// quitting with actions in progress (each cancelled, stopped and audited).
 package main
 
 import (
@@ -15,7 +17,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +34,9 @@ const (
 	exitFailed  = 1
 	exitUsage   = 2
 	exitRefused = 3
+	// exitCancelled: a signal or quitting cancelled actions in progress
+	// (through Executor.Shutdown: stopped, audited "cancelled").
+	exitCancelled = 4
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -49,6 +56,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	stdin  io.Reader
+	// hungUp is set on SIGHUP: the terminal may be gone, so nothing more
+	// is written to it (see ttyWriter).
+	hungUp *atomic.Bool
 }
 
 // settings loads the configuration with the global flags applied.
@@ -66,13 +76,15 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, stdin: stdin}
+	hungUp := new(atomic.Bool)
+	stdout, stderr = newTTYWriter(stdout, hungUp), newTTYWriter(stderr, hungUp)
+	a := &app{stdout: stdout, stderr: stderr, stdin: stdin, hungUp: hungUp}
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := trapSignals(context.Background(), hungUp)
 	defer stop()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -81,6 +93,99 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	fmt.Fprintln(stderr, "console: "+sanitize.Line(err.Error()))
 	return code
+}
+
+// signalError is the cause of the command's context when a signal ended it.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string {
+	switch e.sig {
+	case syscall.SIGHUP:
+		return "SIGHUP (the terminal or SSH session went away)"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	default:
+		return "SIGINT (interrupted)"
+	}
+}
+
+// trapSignals returns a context cancelled, with a *signalError cause, by
+// the first SIGHUP, SIGTERM or SIGINT: the commands then end through
+// Executor.Shutdown (every action cancelled gracefully and audited)
+// instead of dying by the signal. SIGHUP also sets hungUp. SIGPIPE is
+// caught so that a write to a closed pipe or terminal fails instead of
+// killing the console before its audit lines are written.
+func trapSignals(parent context.Context, hungUp *atomic.Bool) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				switch sig {
+				case syscall.SIGPIPE:
+					continue
+				case syscall.SIGHUP:
+					hungUp.Store(true)
+				}
+				cancel(&signalError{sig: sig})
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// cancelledError reports actions cancelled by a signal or by quitting
+// (exit code 4).
+type cancelledError struct {
+	n     int
+	cause error
+	err   error // Shutdown's error (runs that did not stop, audit failures)
+}
+
+func (e *cancelledError) Error() string {
+	msg := fmt.Sprintf("%s: cancelled %d action(s) in progress, each stopped and audited as cancelled", e.cause, e.n)
+	if e.err != nil {
+		msg += "; " + e.err.Error()
+	}
+	return msg
+}
+
+// ExitCode is exitCancelled.
+func (e *cancelledError) ExitCode() int { return exitCancelled }
+
+// shutdownWait bounds how long a signalled console waits for its runs to
+// stop; the runners' own grace periods (SIGINT, then SIGKILL of the group)
+// are shorter (30s for terraform by default).
+const shutdownWait = 90 * time.Second
+
+// shutdownOnDone ends every attempt of e through Executor.Shutdown when
+// ctx is cancelled (a signal). The returned wait reports, once the caller
+// is done with e, how many attempts were cancelled and why (nil when ctx
+// was never cancelled).
+func shutdownOnDone(ctx context.Context, e *actions.Executor) (wait func() *cancelledError) {
+	res := make(chan *cancelledError, 1)
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+		defer cancel()
+		cause := context.Cause(ctx)
+		n, err := e.Shutdown(sctx, cause.Error())
+		res <- &cancelledError{n: n, cause: cause, err: err}
+	})
+	return func() *cancelledError {
+		if stop() {
+			return nil
+		}
+		return <-res
+	}
 }
 
 // exitCode maps an error to the documented exit code.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -39,7 +40,25 @@ func runTUI(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	return ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s)})
+	// A signal (SIGHUP when the SSH session drops, SIGTERM, SIGINT) cancels
+	// ctx: the UI ends and every action in progress is cancelled through
+	// the executor's one shutdown path, audited, before the console exits.
+	wait := shutdownOnDone(ctx, exec)
+	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s)})
+	if ce := wait(); ce != nil {
+		if ce.n > 0 {
+			return ce
+		}
+		return nil
+	}
+	// The UI ended by itself (the user quit): whatever still runs is
+	// cancelled the same way, never left to die with the console.
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownWait)
+	defer scancel()
+	if n, serr := exec.Shutdown(sctx, "the console quit"); n > 0 {
+		return &cancelledError{n: n, cause: errors.New("quit"), err: serr}
+	}
+	return err
 }
 
 // tuiStacks returns the environment's Terraform stacks (relative
