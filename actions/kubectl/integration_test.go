@@ -3,7 +3,6 @@ package kubectl
 import (
 	"context"
 	"io"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 // requireTerraform skips (or, in CI, fails) without a terraform binary.
