@@ -2,7 +2,6 @@ package traces
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"slices"
 	"strings"
@@ -114,8 +113,12 @@ func mergeGroups(fs []Finding) []Finding {
 			for _, id := range f.SpanIDs {
 				if len(o.SpanIDs) < maxIDs {
 					o.SpanIDs = append(o.SpanIDs, id)
+				} else {
+					o.Omitted++
 				}
 			}
+			o.Omitted += f.Omitted
+			o.ImpactMS += f.ImpactMS
 			continue
 		}
 		at[k] = len(out)
@@ -201,8 +204,32 @@ func ReportOf(a *Analysis, baseline []*Trace) *Report {
 	if len(same) > 0 {
 		r.Findings = append(r.Findings, baselineFindings(a, same)...)
 	}
+	rankFindings(r.Findings)
 	r.Locations = locations(a, r)
 	return r
+}
+
+// rankFindings orders findings by impact: the error origin first (it is
+// the failure), then by estimated time added to the trace, largest first;
+// ties by kind, service, operation, first span id and summary, so the order
+// does not depend on the order of the source's spans.
+func rankFindings(fs []Finding) {
+	first := func(f *Finding) string {
+		if len(f.SpanIDs) == 0 {
+			return ""
+		}
+		return f.SpanIDs[0]
+	}
+	slices.SortStableFunc(fs, func(x, y Finding) int {
+		if xo, yo := x.Kind == KindErrorOrigin, y.Kind == KindErrorOrigin; xo != yo {
+			if xo {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(y.ImpactMS, x.ImpactMS), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Service, y.Service),
+			cmp.Compare(x.Operation, y.Operation), cmp.Compare(first(&x), first(&y)), cmp.Compare(x.Summary, y.Summary))
+	})
 }
 
 func orDash(s string) string {
@@ -304,125 +331,6 @@ func ids(a *Analysis, idx []int32) []string {
 	return out
 }
 
-// int64Heap is a min-heap of end times.
-type int64Heap []int64
-
-func (h int64Heap) Len() int           { return len(h) }
-func (h int64Heap) Less(i, j int) bool { return h[i] < h[j] }
-func (h int64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *int64Heap) Push(x any)        { *h = append(*h, x.(int64)) }
-func (h *int64Heap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// siblingFindings looks at the groups of siblings with the same service and
-// operation under one parent:
-//
-//   - sequential_calls: at least MinGroup siblings, no two overlapping, that
-//     together take at least SequentialShare of the parent: they could run
-//     in parallel.
-//   - pool_saturation: at least MinGroup siblings, at most K (2 <= K <= N-2)
-//     of them running at once, and at least 75% of those started after the
-//     first K start within a slot-free tolerance (max(2ms, half the median
-//     sibling duration)) after another sibling's end: they waited for a
-//     slot in a pool of K.
-//   - lock_contention (serialised requests): at least MinGroup siblings
-//     issued together (their starts spread over less than 25% of the
-//     shortest one's duration) that finish one at a time (each end at
-//     least 50% of the shortest duration after the previous end): they
-//     queued on one resource.
-func siblingFindings(a *Analysis, keys *keyTable) []Finding {
-	spans := a.Trace.Spans
-	var out []Finding
-	var buf []int32
-	var h int64Heap
-	for p := range spans {
-		kids := a.Children(int32(p))
-		if len(kids) < MinGroup {
-			continue
-		}
-		buf = append(buf[:0], kids...) // already by start; stable sort by key keeps that
-		slices.SortStableFunc(buf, func(x, y int32) int { return cmp.Compare(keys.key[x], keys.key[y]) })
-		for lo := 0; lo < len(buf); {
-			hi := lo + 1
-			for hi < len(buf) && keys.key[buf[hi]] == keys.key[buf[lo]] {
-				hi++
-			}
-			g := buf[lo:hi]
-			lo = hi
-			if len(g) < MinGroup {
-				continue
-			}
-			name := keys.names[keys.key[g[0]]]
-			parentName := spans[p].Service + " " + spans[p].Operation
-			// Concurrency and slot-freed starts.
-			h = h[:0]
-			k := 0
-			var sum, longest time.Duration
-			shortest := spans[g[0]].Duration
-			durs := make([]time.Duration, len(g))
-			for gi, i := range g {
-				s := a.st[i]
-				d := spans[i].Duration
-				durs[gi] = d
-				sum += d
-				longest, shortest = max(longest, d), min(shortest, d)
-				for h.Len() > 0 && h[0] <= s {
-					heap.Pop(&h)
-				}
-				heap.Push(&h, satAdd(s, d))
-				k = max(k, h.Len())
-			}
-			slices.Sort(durs)
-			median := durs[len(durs)/2]
-			parentDur := spans[p].Duration
-			switch {
-			case k == 1 && parentDur > 0 && float64(sum) >= SequentialShare*float64(parentDur):
-				out = append(out, Finding{Kind: KindSequentialCalls, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation, group: parentName,
-					Summary: fmt.Sprintf("%d sequential calls to %s %s from %s %s took %s one after another; in parallel they could take about %s",
-						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(sum), round(longest))})
-			case k >= 2 && len(g) >= k+2:
-				tol := max(2*time.Millisecond, median/2)
-				if n, late := slotFreed(a, g, k, tol); late > 0 && float64(n) >= 0.75*float64(late) {
-					window := a.st[g[len(g)-1]] - a.st[g[0]]
-					out = append(out, Finding{Kind: KindPoolSaturation, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation, group: parentName,
-						Summary: fmt.Sprintf("%d calls to %s %s from %s %s ran at most %d at a time (a pool of %d?): %d waited for a free slot, adding about %s",
-							len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, k, k, n, round(time.Duration(window)))})
-				}
-			}
-			if serialised(a, g, shortest) {
-				out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, byEnd(a, g)), Service: name.service, Operation: name.operation, group: parentName,
-					Summary: fmt.Sprintf("%d concurrent calls to %s %s from %s %s finished one at a time (%s to %s): serialised on a shared resource",
-						len(g), name.service, name.operation, spans[p].Service, spans[p].Operation, round(shortest), round(longest))})
-			}
-		}
-	}
-	return out
-}
-
-// slotFreed counts the siblings (after the first k by start) that started
-// within tol after another sibling ended.
-func slotFreed(a *Analysis, g []int32, k int, tol time.Duration) (n, late int) {
-	ends := make([]int64, len(g))
-	for gi, i := range g {
-		ends[gi] = a.en[i]
-	}
-	slices.Sort(ends)
-	for gi := k; gi < len(g); gi++ {
-		late++
-		s := a.st[g[gi]]
-		// latest end <= s
-		j, _ := slices.BinarySearch(ends, s+1)
-		if j > 0 && s-ends[j-1] <= int64(tol) {
-			n++
-		}
-	}
-	return n, late
-}
-
 // serialised implements the serialised-requests rule (see siblingFindings).
 func serialised(a *Analysis, g []int32, shortest time.Duration) bool {
 	if shortest <= WaitMin {
@@ -447,7 +355,9 @@ func serialised(a *Analysis, g []int32, shortest time.Duration) bool {
 
 func byEnd(a *Analysis, g []int32) []int32 {
 	out := slices.Clone(g)
-	slices.SortFunc(out, func(x, y int32) int { return cmp.Compare(a.en[x], a.en[y]) })
+	slices.SortFunc(out, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(a.en[x], a.en[y]), cmp.Compare(a.Span(x).SpanID, a.Span(y).SpanID))
+	})
 	return out
 }
 
@@ -529,7 +439,9 @@ func lockFindings(a *Analysis, keys *keyTable, waits []bool) []Finding {
 		if total <= 0 || float64(sum) < WaitTraceShare*float64(total) {
 			continue
 		}
-		slices.SortStableFunc(g, func(x, y int32) int { return cmp.Compare(spans[y].Duration, spans[x].Duration) })
+		slices.SortStableFunc(g, func(x, y int32) int {
+			return cmp.Or(cmp.Compare(spans[y].Duration, spans[x].Duration), cmp.Compare(spans[x].SpanID, spans[y].SpanID))
+		})
 		name := keys.names[k]
 		resource := ""
 		for _, key := range []string{"lock.name", "lock", "resource", "db.sql.table", "db.collection.name"} {
@@ -538,7 +450,8 @@ func lockFindings(a *Analysis, keys *keyTable, waits []bool) []Finding {
 				break
 			}
 		}
-		out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, g), Service: name.service, Operation: name.operation,
+		out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, g), Omitted: max(len(g)-maxIDs, 0), Service: name.service, Operation: name.operation,
+			ImpactMS: ms(onPath),
 			Summary: fmt.Sprintf("%d waits in %s %s%s took %s in all (longest %s, %s on the critical path)",
 				len(g), name.service, name.operation, resource, round(sum), round(longest), round(onPath))})
 	}
@@ -573,7 +486,7 @@ func slowDependency(a *Analysis, waits []bool) []Finding {
 	if p := a.Parent[best]; p >= 0 && spans[p].Service != s.Service {
 		caller = " called by " + spans[p].Service
 	}
-	return []Finding{{Kind: KindSlowDependency, SpanIDs: []string{s.SpanID}, Service: s.Service, Operation: s.Operation,
+	return []Finding{{Kind: KindSlowDependency, SpanIDs: []string{s.SpanID}, Service: s.Service, Operation: s.Operation, ImpactMS: ms(a.CPTime[best]),
 		Summary: fmt.Sprintf("%s %s%s took %s, %.0f%% of the critical path", s.Service, s.Operation, caller, round(s.Duration), 100*float64(a.CPTime[best])/float64(total))}}
 }
 

@@ -64,7 +64,7 @@ func TestFindings(t *testing.T) {
 		ids   []string
 	}{
 		{"sequential", seq, KindSequentialCalls, "inventory", "GetItem", []string{"c0", "c1", "c2", "c3", "c4"}},
-		{"pool", pool, KindPoolSaturation, "pricing", "Quote", []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}},
+		{"pool", pool, KindPoolSaturation, "pricing", "Quote", []string{"p6", "p7", "p4", "p5", "p2", "p3"}}, // the calls that waited, longest wait first
 		{"lock wait", lock, KindLockContention, "inventory", "lock stock", []string{"l1"}},
 		{"serialised", serial, KindLockContention, "inventory", "Reserve", []string{"s0", "s1", "s2", "s3"}},
 		{"slow", slow, KindSlowDependency, "db", "SELECT", []string{"b"}},

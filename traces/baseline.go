@@ -170,8 +170,9 @@ func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
 		default:
 			what = fmt.Sprintf("%s (baseline median %s)", round(d.st.time), round(d.mt))
 		}
-		out = append(out, Finding{Kind: KindBaseline, SpanIDs: ids(a, d.st.spans), Service: step.service, Operation: step.operation,
-			Summary: fmt.Sprintf("%s: %s over %d baseline traces", pt.String(d.path), what, len(baseline))})
+		out = append(out, Finding{Kind: KindBaseline, SpanIDs: ids(a, d.st.spans), Omitted: max(d.st.calls-len(d.st.spans), 0), Service: step.service, Operation: step.operation,
+			ImpactMS: ms(max(d.extra, 0)),
+			Summary:  fmt.Sprintf("%s: %s over %d baseline traces", pt.String(d.path), what, len(baseline))})
 	}
 	return out
 }

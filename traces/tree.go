@@ -114,6 +114,9 @@ func (a *Analysis) buildTree() {
 		if !si.Start.Equal(sj.Start) {
 			return si.Start.Before(sj.Start)
 		}
+		if si.SpanID != sj.SpanID {
+			return si.SpanID < sj.SpanID
+		}
 		return i < j
 	}
 	for i := range spans {
@@ -204,7 +207,7 @@ func (a *Analysis) buildTree() {
 				if r := cmp.Compare(a.st[x], a.st[y]); r != 0 {
 					return r
 				}
-				return cmp.Compare(x, y)
+				return cmp.Or(cmp.Compare(spans[x].SpanID, spans[y].SpanID), cmp.Compare(x, y))
 			})
 		}
 	}
@@ -311,7 +314,7 @@ func (a *Analysis) computeCriticalPath() {
 				if r := cmp.Compare(a.effS[y], a.effS[x]); r != 0 {
 					return r
 				}
-				return cmp.Compare(x, y)
+				return cmp.Or(cmp.Compare(spans[x].SpanID, spans[y].SpanID), cmp.Compare(x, y))
 			})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -100,6 +101,9 @@ func referenceCP(a *Analysis) map[string]float64 {
 			}
 			if x.s != y.s {
 				return int(y.s - x.s)
+			}
+			if r := strings.Compare(a.Trace.Spans[x.i].SpanID, a.Trace.Spans[y.i].SpanID); r != 0 {
+				return r // ties by span id, so the path does not depend on span order
 			}
 			return int(x.i - y.i)
 		})
