@@ -70,17 +70,7 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 	}
 
 	nodeRow := func(n *Node) *TreeNode {
-		st := "Ready"
-		h := HealthOK
-		if !n.Ready {
-			st, h = "NotReady", HealthBad
-		}
-		if n.Unschedulable {
-			st += ",SchedulingDisabled"
-			if h == HealthOK {
-				h = HealthWarn
-			}
-		}
+		st, h := NodeStatus(n)
 		row := &TreeNode{Kind: KindNode, ID: "node/" + n.Cluster + "/" + n.Name, Name: n.Name, Detail: st, Health: h, Nodes: 1}
 		pods := podsByNode[n.Cluster+"/"+n.Name]
 		sort.Slice(pods, func(i, j int) bool {
@@ -90,12 +80,7 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 			return pods[i].Name < pods[j].Name
 		})
 		for _, p := range pods {
-			ph := HealthOK
-			if !p.Ready && p.Phase != "Succeeded" {
-				ph = HealthBad
-			} else if p.Restarts > 5 {
-				ph = HealthWarn
-			}
+			ph := PodHealth(p)
 			detail := p.Phase
 			if p.Reason != "" {
 				detail = p.Reason
@@ -177,6 +162,41 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 		rollup(r)
 	}
 	return roots
+}
+
+// PodHealth is the health of a pod: bad when it is not ready (unless it
+// has completed), warn when it restarted more than five times.
+func PodHealth(p *Pod) int {
+	switch {
+	case !p.Ready && p.Phase != "Succeeded":
+		return HealthBad
+	case p.Restarts > 5:
+		return HealthWarn
+	default:
+		return HealthOK
+	}
+}
+
+// NodeStatus returns a node's status in kubectl's words ("kubectl get
+// nodes": "Ready", "NotReady", "Ready,SchedulingDisabled" for a cordoned
+// node), with ",Draining" added while the node is drained (see
+// Node.Draining), and its health: bad when not Ready, else warn when
+// cordoned or draining.
+func NodeStatus(n *Node) (string, int) {
+	st, h := "Ready", HealthOK
+	if !n.Ready {
+		st, h = "NotReady", HealthBad
+	}
+	if n.Unschedulable {
+		st += ",SchedulingDisabled"
+	}
+	if n.Draining {
+		st += ",Draining"
+	}
+	if (n.Unschedulable || n.Draining) && h == HealthOK {
+		h = HealthWarn
+	}
+	return st, h
 }
 
 // rollup sums counts and takes the worst health, iteratively (post-order).

@@ -292,3 +292,41 @@ func TestSortColumns(t *testing.T) {
 
 // naturalOrder reports a < b in the pages' natural order.
 func naturalOrder(a, b string) bool { return pages.NaturalLess(a, b) }
+
+// TestNodeStatusWording: the Nodes view, its detail pane and the topology
+// say a cordoned node's state in the same (kubectl's) words.
+func TestNodeStatusWording(t *testing.T) {
+	snap := fixtureSnapshot()
+	inv := *snap.Inv
+	inv.Nodes = append([]providers.Node(nil), inv.Nodes...)
+	inv.Nodes[1].Unschedulable = true // node-us-east-1a-1
+	snap = &providers.Snapshot{Version: 1, At: frozen, Inv: &inv}
+	m := newTestModel(t, snap, nil, 200, 40)
+	const want = "Ready,SchedulingDisabled"
+	if !m.page().(pages.Focuser).Focus("node", "node-us-east-1a-1") {
+		t.Fatal("no node-us-east-1a-1 in the topology")
+	}
+	if row := lineWith(screen(m), "node node-us-east-1a-1"); !strings.Contains(row, "! warn") || !strings.Contains(row, want) {
+		t.Errorf("the topology should show the cordoned node as %s:\n%s", want, screen(m))
+	}
+	press(m, ":")
+	typeText(m, "nodes")
+	press(m, "enter")
+	if !m.page().(pages.Focuser).Focus("node", "node-us-east-1a-1") || !strings.Contains(screen(m), "! "+want) {
+		t.Errorf("the Nodes view should say %s:\n%s", want, screen(m))
+	}
+	press(m, "d")
+	if out := screen(m); !strings.Contains(out, "status: ! warn ("+want+")") || strings.Contains(out, "Cordoned") {
+		t.Errorf("the detail should say %s:\n%s", want, out)
+	}
+}
+
+// lineWith returns the first line of s containing sub.
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}

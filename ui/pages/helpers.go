@@ -72,35 +72,6 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// podHealth is the health of one pod (as in the topology tree).
-func podHealth(p *providers.Pod) int {
-	switch {
-	case !p.Ready && p.Phase != "Succeeded":
-		return providers.HealthBad
-	case p.Restarts > 5:
-		return providers.HealthWarn
-	default:
-		return providers.HealthOK
-	}
-}
-
-// nodeState returns a node's status word and health.
-func nodeState(n *providers.Node) (string, int) {
-	st, h := "Ready", providers.HealthOK
-	if !n.Ready {
-		st, h = "NotReady", providers.HealthBad
-	}
-	if n.Draining {
-		st += ",Draining"
-	} else if n.Unschedulable {
-		st += ",Cordoned"
-	}
-	if (n.Unschedulable || n.Draining) && h == providers.HealthOK {
-		h = providers.HealthWarn
-	}
-	return st, h
-}
-
 // glyph returns the health glyph alone.
 func glyph(h int) string {
 	switch h {

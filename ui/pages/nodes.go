@@ -15,7 +15,7 @@ import (
 // NewNodes returns the Nodes view.
 func NewNodes(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 20, Grow: true, Max: 48}, {Title: "STATUS", Width: 16},
+		{Title: "NAME", Width: 20, Grow: true, Max: 48}, {Title: "STATUS", Width: 16, Grow: true, Max: 28},
 		{Title: "ZONE", Width: 11}, {Title: "PODS", Width: 5, Right: true},
 		{Title: "ASG", Width: 12, Grow: true, Max: 40}, {Title: "INSTANCE", Width: 12},
 		{Title: "TYPE", Width: 10}, {Title: "AGE", Width: 4, Right: true},
@@ -30,7 +30,7 @@ func buildNodes(in *Input) *listData {
 	d := &listData{rows: make([]table.Row, len(inv.Nodes)), texts: make([]string, len(inv.Nodes))}
 	for i := range inv.Nodes {
 		n := &inv.Nodes[i]
-		st, h := nodeState(n)
+		st, h := providers.NodeStatus(n)
 		name := san(n.Name)
 		d.rows[i] = table.Row{
 			Key: "node/" + name,
@@ -45,7 +45,7 @@ func buildNodes(in *Input) *listData {
 }
 
 func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selection {
-	st, h := nodeState(n)
+	st, h := providers.NodeStatus(n)
 	var f fields
 	f.add("kind", "Node")
 	f.add("name", n.Name)

@@ -28,7 +28,7 @@ func buildPods(in *Input) *listData {
 	d := &listData{rows: make([]table.Row, len(inv.Pods)), texts: make([]string, len(inv.Pods))}
 	for i := range inv.Pods {
 		p := &inv.Pods[i]
-		h := podHealth(p)
+		h := providers.PodHealth(p)
 		status := p.Phase
 		if p.Reason != "" {
 			status = p.Reason
