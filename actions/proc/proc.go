@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 // DefaultGrace is how long a cancelled child may take to stop after SIGINT
@@ -32,7 +34,8 @@ type Cmd struct {
 	Env []string
 	// Stdin feeds the child (nil = no input).
 	Stdin io.Reader
-	// Out receives stdout and stderr, one complete line per Write.
+	// Out receives stdout and stderr, one complete line per Write (split and
+	// cleaned by sanitize.LineWriter), never two Writes at once.
 	Out io.Writer
 	// Stdout, when set, receives stdout raw instead of Out (e.g. JSON to parse).
 	Stdout io.Writer
@@ -84,20 +87,20 @@ func Run(ctx context.Context, c Cmd) error {
 	if out == nil {
 		out = io.Discard
 	}
-	lw := &lines{w: out}
+	shared := &lockedWriter{w: out}
+	outLines, errLines := sanitize.NewLineWriter(shared), sanitize.NewLineWriter(shared)
 	tail := &tailBuffer{max: maxTail}
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
 	cmd.Stdin = c.Stdin
 	cmd.SysProcAttr = sysProcAttr()
-	stdout := lw.stream()
 	if c.Stdout != nil {
 		cmd.Stdout = c.Stdout
 	} else {
-		cmd.Stdout = stdout
+		cmd.Stdout = outLines
 	}
-	cmd.Stderr = io.MultiWriter(lw.stream(), tail)
+	cmd.Stderr = io.MultiWriter(errLines, tail)
 	cmd.Cancel = func() error {
 		// The whole group: terraform's plugins, kubectl's helpers.
 		return syscall.Kill(-cmd.Process.Pid, c.Signal)
@@ -108,7 +111,8 @@ func Run(ctx context.Context, c Cmd) error {
 	}
 	pid := cmd.Process.Pid
 	err := cmd.Wait()
-	lw.flush()
+	_ = outLines.Flush()
+	_ = errLines.Flush()
 	if ctx.Err() != nil {
 		// Whatever of the group survived the signal and the grace period.
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
@@ -145,54 +149,16 @@ func Quote(argv []string) string {
 	return strings.Join(parts, " ")
 }
 
-// lines serialises complete lines from several streams onto one writer.
-type lines struct {
+// lockedWriter serialises the Writes of the stdout and stderr line writers.
+type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
-	ss []*stream
 }
 
-type stream struct {
-	l   *lines
-	buf []byte
-}
-
-func (l *lines) stream() *stream {
-	s := &stream{l: l}
-	l.mu.Lock()
-	l.ss = append(l.ss, s)
-	l.mu.Unlock()
-	return s
-}
-
-func (s *stream) Write(p []byte) (int, error) {
-	s.l.mu.Lock()
-	defer s.l.mu.Unlock()
-	s.buf = append(s.buf, p...)
-	for {
-		i := bytes.IndexByte(s.buf, '\n')
-		if i < 0 {
-			break
-		}
-		_, _ = s.l.w.Write(s.buf[:i+1])
-		s.buf = s.buf[i+1:]
-	}
-	if len(s.buf) > 64*1024 {
-		_, _ = s.l.w.Write(append(s.buf, '\n'))
-		s.buf = nil
-	}
-	return len(p), nil
-}
-
-func (l *lines) flush() {
+func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, s := range l.ss {
-		if len(s.buf) > 0 {
-			_, _ = l.w.Write(append(s.buf, '\n'))
-			s.buf = nil
-		}
-	}
+	return l.w.Write(p)
 }
 
 // tailBuffer keeps the last max bytes written.

@@ -456,15 +456,15 @@ func (s *Stack) Drift(ctx context.Context, out io.Writer) ([]string, error) {
 	return drift, nil
 }
 
-// planFile returns a fresh 0600 path for a saved plan and its cleanup.
+// planFile returns a fresh 0600 path for a saved plan, in the console's
+// own 0700 directory (a saved plan holds the variables' values in clear),
+// and its cleanup, which every path calls: run, decline, cancel, failure.
 func planFile() (string, func(), error) {
-	f, err := os.CreateTemp("", "console-*.tfplan")
+	path, cleanup, err := proc.PrivateFile(".tfplan")
 	if err != nil {
-		return "", func() {}, fmt.Errorf("plan file: %w", err)
+		return "", cleanup, fmt.Errorf("plan file: %w", err)
 	}
-	name := f.Name()
-	f.Close()
-	return name, func() { os.Remove(name) }, nil
+	return path, cleanup, nil
 }
 
 // LockInfo describes who holds a state lock.

@@ -115,9 +115,16 @@ func unsafeRune(r rune) bool {
 	return false
 }
 
+// MaxLine bounds a line held by a LineWriter: a longer run of output
+// without a newline is passed on as a line of its own.
+const MaxLine = 64 * 1024
+
 // LineWriter passes a tool's output to W one complete line at a time,
-// each cleaned by Output. A trailing partial line waits for its newline
-// (or for Flush). It is safe for concurrent use.
+// each cleaned by Output and ending in "\n". A trailing partial line waits
+// for its newline (or for Flush, or until it reaches MaxLine). It is the
+// one line splitter of the console (the executor's run output, the child
+// processes of actions/proc, the CLI's progress) and is safe for
+// concurrent use.
 type LineWriter struct {
 	W   io.Writer
 	mu  sync.Mutex
@@ -135,13 +142,25 @@ func (l *LineWriter) Write(p []byte) (int, error) {
 	for {
 		i := bytes.IndexByte(l.buf, '\n')
 		if i < 0 {
-			return len(p), nil
+			break
 		}
-		if _, err := io.WriteString(l.W, Output(string(l.buf[:i]))+"\n"); err != nil {
+		line := strings.TrimSuffix(string(l.buf[:i]), "\r")
+		l.buf = l.buf[i+1:]
+		if _, err := io.WriteString(l.W, Output(line)+"\n"); err != nil {
 			return len(p), err
 		}
-		l.buf = l.buf[i+1:]
 	}
+	if len(l.buf) >= MaxLine {
+		line := string(l.buf)
+		l.buf = nil
+		if _, err := io.WriteString(l.W, Output(line)+"\n"); err != nil {
+			return len(p), err
+		}
+	}
+	if len(l.buf) == 0 {
+		l.buf = nil // do not keep a large array alive
+	}
+	return len(p), nil
 }
 
 // Flush writes a pending partial line, if any.

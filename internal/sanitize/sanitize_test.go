@@ -81,3 +81,34 @@ func TestLineWriter(t *testing.T) {
 		t.Fatalf("after flush: %q", b.String())
 	}
 }
+
+func TestLineWriterBoundsAndCRLF(t *testing.T) {
+	tests := []struct {
+		name   string
+		writes []string
+		want   []string // lines written before Flush
+	}{
+		{name: "crlf", writes: []string{"a\r\nb\r\n"}, want: []string{"a", "b"}},
+		{name: "no newline over MaxLine", writes: []string{strings.Repeat("x", MaxLine-1), "yz"}, want: []string{strings.Repeat("x", MaxLine-1) + "yz"}},
+		{name: "under MaxLine waits", writes: []string{strings.Repeat("x", 10)}, want: nil},
+		{name: "escape split across writes", writes: []string{"red \x1b[3", "1mtext\n"}, want: []string{"red text"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			w := NewLineWriter(&b)
+			for _, s := range tt.writes {
+				if _, err := w.Write([]byte(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			if b.Len() > 0 {
+				got = strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+				t.Errorf("lines %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// slowProvisioned is a stack whose apply blocks in a local-exec
+// provisioner (sh -c "sleep N") while terraform holds the state lock, with
+// a sensitive variable whose value lands in the saved plan.
+func slowProvisioned(marker int) string {
+	return fmt.Sprintf(`variable "db_password" {
+  type      = string
+  sensitive = true
+  default   = "Sup3rS3cret-pw"
+}
+
+resource "terraform_data" "fast" { input = "fast" }
+
+resource "terraform_data" "slow" {
+  input = sha256(var.db_password)
+  provisioner "local-exec" { command = "echo provisioning; sleep %d" }
+}
+`, marker)
+}
+
+// procsMatching lists live (non-zombie) processes whose command line
+// contains s or whose working directory is dir.
+func procsMatching(s, dir string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		line := strings.ReplaceAll(string(cmd), "\x00", " ")
+		if strings.Contains(line, s) || cwd == dir {
+			out = append(out, e.Name()+" "+line)
+		}
+	}
+	return out
+}
+
+// TestSignalsCancelRealApply runs the real binary's `action apply --yes`
+// on a terraform stack blocked in a slow provisioner, sends it SIGHUP (the
+// SSH session dropping), SIGTERM or SIGINT, and checks what is left: no
+// process (terraform, sh, sleep), no lock, no saved plan, a consistent
+// state (the half-provisioned resource tainted or absent), exactly one
+// outcome per attempt in the audit, "cancelled" with the signal.
+func TestSignalsCancelRealApply(t *testing.T) {
+	lab.RequireProgram(t, "terraform")
+	work := t.TempDir()
+	bin, err := buildConsole(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			stack := filepath.Join(dir, "stack")
+			marker := 31700 + i + os.Getpid()%1000*10
+			if err := lab.WriteFiles(stack, map[string]string{"main.tf": slowProvisioned(marker)}); err != nil {
+				t.Fatal(err)
+			}
+			audit := filepath.Join(dir, "audit", "audit.jsonl")
+			cfg := filepath.Join(dir, "console.yaml")
+			conf := fmt.Sprintf("default_env: lab\naudit_log: %s\nenvironments:\n  lab:\n    terraform:\n      - name: lab\n        dir: stack\n", audit)
+			if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			runDir := filepath.Join(dir, "run")
+			cmd := exec.Command(bin, "--config", cfg, "action", "apply", "--stack", "lab", "--yes", "--json")
+			cmd.Env = append(os.Environ(), append(lab.TerraformEnv(), "XDG_RUNTIME_DIR="+runDir, "XDG_STATE_HOME="+filepath.Join(dir, "state"))...)
+			var stdout, stderr lockedBuffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			sleep := fmt.Sprintf("sleep %d", marker)
+			deadline := time.Now().Add(3 * time.Minute)
+			for !strings.Contains(stderr.String(), "provisioning") || len(procsMatching(sleep, "\x00")) == 0 {
+				select {
+				case err := <-exited:
+					t.Fatalf("console exited (%v) before the provisioner ran:\n%s", err, stderr.String())
+				case <-time.After(50 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("the provisioner never ran:\n%s", stderr.String())
+				}
+			}
+			plans, _ := filepath.Glob(filepath.Join(runDir, "console", "*.tfplan"))
+			if len(plans) != 1 {
+				t.Errorf("saved plans in the private directory while applying: %v", plans)
+			}
+			if fi, err := os.Stat(filepath.Join(runDir, "console")); err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("private directory: %v, %v", fi, err)
+			}
+
+			sent := time.Now()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			select {
+			case werr = <-exited:
+			case <-time.After(2 * time.Minute):
+				cmd.Process.Kill()
+				t.Fatalf("console still running 2 minutes after %s:\n%s", sig, stderr.String())
+			}
+			took := time.Since(sent)
+			var ee *exec.ExitError
+			if !errors.As(werr, &ee) || ee.ExitCode() != exitCancelled {
+				t.Errorf("exit %v, want status %d; stderr:\n%s", werr, exitCancelled, stderr.String())
+			}
+			t.Logf("%s: console exited %v after %s", sig, werr, took.Round(time.Millisecond))
+
+			// No process left: terraform, its provider, sh, sleep.
+			if left := procsMatching(sleep, stack); len(left) > 0 {
+				t.Errorf("processes left after %s: %v", sig, left)
+			}
+			// No saved plan (it holds the variables' values).
+			if plans, _ := filepath.Glob(filepath.Join(runDir, "console", "*")); len(plans) != 0 {
+				t.Errorf("files left in the private directory: %v", plans)
+			}
+			if tmp, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("console-%d-*", cmd.Process.Pid))); len(tmp) != 0 {
+				t.Errorf("plan files in %s: %v", os.TempDir(), tmp)
+			}
+			// No lock, and the state is consistent: a plan runs, the fast
+			// resource is recorded and the slow one is tainted or absent.
+			if out, err := lab.TerraformRun(t.Context(), stack, "plan", "-input=false", "-no-color", "-lock-timeout=0s", "-var", "db_password=Sup3rS3cret-pw"); err != nil {
+				t.Errorf("plan after %s (lock left?): %v\n%s", sig, err, out)
+			}
+			show, err := lab.TerraformRun(t.Context(), stack, "show", "-json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var state struct {
+				Values struct {
+					RootModule struct {
+						Resources []struct {
+							Address string `json:"address"`
+							Tainted bool   `json:"tainted"`
+						} `json:"resources"`
+					} `json:"root_module"`
+				} `json:"values"`
+			}
+			if err := json.Unmarshal([]byte(show[strings.Index(show, "{"):]), &state); err != nil {
+				t.Fatalf("terraform show -json: %v\n%s", err, show)
+			}
+			for _, r := range state.Values.RootModule.Resources {
+				t.Logf("state after %s: %s tainted=%v", sig, r.Address, r.Tainted)
+				if r.Address == "terraform_data.slow" && !r.Tainted {
+					t.Errorf("the half-provisioned resource is recorded untainted after %s", sig)
+				}
+			}
+
+			// Exactly one outcome per attempt, cancelled with the signal,
+			// after a "started" record written before the apply.
+			es, bad, err := actions.ReadAudit(audit, 0)
+			if err != nil || bad != 0 {
+				t.Fatalf("audit: %v (%d bad lines)", err, bad)
+			}
+			if len(es) != 1 || es[0].Result != actions.StatusCancelled || !strings.Contains(es[0].Error, sigName(sig)) {
+				t.Errorf("audit entries %+v, want one cancelled naming %s", es, sigName(sig))
+			}
+			raw, _ := os.ReadFile(audit)
+			if n := strings.Count(string(raw), "\n"); n != 2 || !strings.Contains(string(raw), `"result":"started"`) {
+				t.Errorf("raw audit (want started + cancelled):\n%s", raw)
+			}
+			if strings.Contains(string(raw), "Sup3rS3cret-pw") {
+				t.Error("the sensitive variable's value reached the audit log")
+			}
+			var res actionJSON
+			if err := json.Unmarshal([]byte(stdout.String()), &res); err != nil || res.Status != actions.StatusCancelled {
+				t.Errorf("result on stdout: %v %s", err, stdout.String())
+			}
+		})
+	}
+}
+
+func sigName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	default:
+		return "SIGINT"
+	}
+}
