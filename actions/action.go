@@ -39,7 +39,7 @@ func (e Effect) String() string {
 
 // Ref names the inventory object an action applies to.
 type Ref struct {
-	Kind      string `json:"kind"` // deployment, statefulset, pod, node, asg, instance, database, member, stack, resource
+	Kind      Kind   `json:"kind"` // one of Kinds: deployment, statefulset, pod, node, asg, instance, database, member, stack, resource, lock
 	Cluster   string `json:"cluster,omitempty"`
 	Region    string `json:"region,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
@@ -49,15 +49,15 @@ type Ref struct {
 // String renders the ref as kind/[namespace/]name.
 func (r Ref) String() string {
 	if r.Namespace != "" {
-		return r.Kind + "/" + r.Namespace + "/" + r.Name
+		return string(r.Kind) + "/" + r.Namespace + "/" + r.Name
 	}
-	return r.Kind + "/" + r.Name
+	return string(r.Kind) + "/" + r.Name
 }
 
 // Spec describes an action: what it does, to what, and how dangerous it is.
 type Spec struct {
-	// Name is the action's verb, e.g. "restart", "drain", "rebuild", "teardown".
-	Name string `json:"action"`
+	// Name is the action's verb, one of Verbs: restart, drain, rebuild, teardown...
+	Name Verb `json:"action"`
 	// Target is the object acted on.
 	Target Ref `json:"target"`
 	// Env is the environment the action runs in.

@@ -252,7 +252,7 @@ func (e *Executor) refuse(id string, s Spec, plan Plan, start time.Time, format 
 // RecordRefusal audits an attempt that was refused before any action could
 // be built (e.g. no source offers verb on target) and returns reason, so
 // that every attempt, even one that never reached Prepare, leaves its line.
-func (e *Executor) RecordRefusal(verb string, target Ref, reason error) error {
+func (e *Executor) RecordRefusal(verb Verb, target Ref, reason error) error {
 	s := Spec{Name: verb, Target: target, Env: e.opts.Env}
 	if err := e.record(newID(), s, Plan{}, Result{Status: StatusRefused, Error: reason.Error()}); err != nil {
 		return fmt.Errorf("%w (not audited: %v)", reason, err)
@@ -790,7 +790,7 @@ func (e *Executor) record(id string, s Spec, plan Plan, res Result) error {
 		Time:       time.Now().UTC(),
 		Who:        e.opts.Identity,
 		Env:        s.Env,
-		Action:     s.Name,
+		Action:     string(s.Name),
 		Runner:     s.Runner,
 		Effect:     s.Effect.String(),
 		Target:     s.Target.String(),
@@ -807,7 +807,7 @@ func (e *Executor) record(id string, s Spec, plan Plan, res Result) error {
 
 // Result is the outcome of one action attempt.
 type Result struct {
-	Action        string        `json:"action"`
+	Action        Verb          `json:"action"`
 	Target        string        `json:"target"`
 	Status        string        `json:"status"` // planned, succeeded, failed, refused, cancelled
 	Plan          Plan          `json:"plan"`

@@ -154,7 +154,7 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		cmd := m.focus("actions", "run", msg.run.ID())
-		m.setMsg("started "+msg.run.Spec().Name+" on "+msg.run.Spec().Target.String()+" (x cancels)", false)
+		m.setMsg("started "+string(msg.run.Spec().Name)+" on "+msg.run.Spec().Target.String()+" (x cancels)", false)
 		return tea.Batch(cmd, listenRun(msg.run)), true
 	case runUpdateMsg:
 		cmd := m.toPages(common.RunChangedMsg{Run: msg.run, Done: msg.done}) // the pages that follow runs
@@ -313,7 +313,7 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 			}
 		}
 	case modePreparing:
-		add(th.Title.Render("Previewing " + common.Sanitize(f.chosen.spec.Name+" "+f.chosen.spec.Target.String())))
+		add(th.Title.Render("Previewing " + common.Sanitize(string(f.chosen.spec.Name)+" "+f.chosen.spec.Target.String())))
 		add(m.spin.View() + " checking preconditions and computing the plan… (esc abandons)")
 	case modeConfirm:
 		s, p := f.pending.Spec(), f.pending.Plan()

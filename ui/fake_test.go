@@ -95,7 +95,7 @@ func (e *fakeExec) ReadOnly() (bool, string) { return e.ro, "environment prod is
 func (e *fakeExec) Prepare(_ context.Context, a actions.Action, _ time.Time) (common.Pending, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.prepared = append(e.prepared, a.Spec().Name)
+	e.prepared = append(e.prepared, string(a.Spec().Name))
 	if e.prepareEr != nil {
 		return nil, e.prepareEr
 	}
@@ -107,7 +107,7 @@ func (e *fakeExec) Start(p common.Pending, c string) (common.Run, error) {
 	if !p.Matches(c) {
 		return nil, fmt.Errorf("%w: confirmation", actions.ErrRefused)
 	}
-	e.started = append(e.started, p.Spec().Name)
+	e.started = append(e.started, string(p.Spec().Name))
 	r := &fakeRun{id: fmt.Sprintf("run%05d", len(e.runs)+1), spec: p.Spec(), started: frozen,
 		lines: []string{"starting", "done"}, res: common.RunResult{Status: "running"},
 		updates: make(chan struct{}, 1), done: make(chan struct{})}
@@ -124,7 +124,7 @@ func (e *fakeExec) Runs() []common.Run {
 
 // sampleRuns returns an executor holding one finished and one running run.
 func sampleRuns() *fakeExec {
-	mk := func(id, name, target, status string, d time.Duration, lines ...string) *fakeRun {
+	mk := func(id string, name actions.Verb, target, status string, d time.Duration, lines ...string) *fakeRun {
 		return &fakeRun{id: id, spec: actions.Spec{Name: name, Runner: "sim", Effect: actions.Mutating,
 			Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: target}},
 			started: frozen.Add(-d), lines: lines, res: common.RunResult{Status: status, Duration: d},

@@ -96,7 +96,7 @@ func stacksModel(t *testing.T, w, h int, fs *fakeStacks) (*Model, *fakeExec) {
 func offerNames(m *Model) string {
 	var out []string
 	for _, o := range m.flow.offers {
-		out = append(out, o.spec.Name)
+		out = append(out, string(o.spec.Name))
 	}
 	return strings.Join(out, ",")
 }

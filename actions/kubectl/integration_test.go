@@ -56,7 +56,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := Target{Kubeconfig: k.Kubeconfig, Context: "lab", Namespace: "shop"}
-	with := func(kind, name string) Target { x := conn; x.Kind, x.Name = kind, name; return x }
+	with := func(kind actions.Kind, name string) Target { x := conn; x.Kind, x.Name = kind, name; return x }
 
 	tests := []struct {
 		name   string

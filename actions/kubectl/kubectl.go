@@ -21,14 +21,14 @@ import (
 	"github.com/opsconsole/console/actions/proc"
 )
 
-// Verbs.
+// Verbs kubectl runs (the shared actions verbs).
 const (
-	VerbRestart   = "restart"
-	VerbScale     = "scale"
-	VerbCordon    = "cordon"
-	VerbUncordon  = "uncordon"
-	VerbDrain     = "drain"
-	VerbDeletePod = "delete"
+	VerbRestart   = actions.VerbRestart
+	VerbScale     = actions.VerbScale
+	VerbCordon    = actions.VerbCordon
+	VerbUncordon  = actions.VerbUncordon
+	VerbDrain     = actions.VerbDrain
+	VerbDeletePod = actions.VerbDelete
 )
 
 // DefaultDrainTimeout is passed to `kubectl drain --timeout`.
@@ -46,7 +46,7 @@ type Target struct {
 	// Namespace of the object (ignored for nodes).
 	Namespace string
 	// Kind is deployment, statefulset, daemonset, node or pod.
-	Kind string
+	Kind actions.Kind
 	// Name of the object.
 	Name string
 	// Binary is the kubectl executable (default "kubectl" on PATH).
@@ -56,7 +56,7 @@ type Target struct {
 // Action is one kubectl action. Build it with Restart, Scale, Cordon,
 // Uncordon, Drain or DeletePod.
 type Action struct {
-	verb     string
+	verb     actions.Verb
 	t        Target
 	replicas int
 	timeout  time.Duration // drain
@@ -72,14 +72,14 @@ func Restart(t Target) *Action { return &Action{verb: VerbRestart, t: t} }
 func Scale(t Target, replicas int) *Action { return &Action{verb: VerbScale, t: t, replicas: replicas} }
 
 // Cordon is `kubectl cordon NODE`.
-func Cordon(t Target) *Action { t.Kind = "node"; return &Action{verb: VerbCordon, t: t} }
+func Cordon(t Target) *Action { t.Kind = actions.KindNode; return &Action{verb: VerbCordon, t: t} }
 
 // Uncordon is `kubectl uncordon NODE`.
-func Uncordon(t Target) *Action { t.Kind = "node"; return &Action{verb: VerbUncordon, t: t} }
+func Uncordon(t Target) *Action { t.Kind = actions.KindNode; return &Action{verb: VerbUncordon, t: t} }
 
 // Drain is `kubectl drain NODE --ignore-daemonsets --delete-emptydir-data --timeout=T`.
 func Drain(t Target, timeout time.Duration) *Action {
-	t.Kind = "node"
+	t.Kind = actions.KindNode
 	if timeout <= 0 {
 		timeout = DefaultDrainTimeout
 	}
@@ -87,15 +87,15 @@ func Drain(t Target, timeout time.Duration) *Action {
 }
 
 // DeletePod is `kubectl delete pod NAME -n NS --wait=false`.
-func DeletePod(t Target) *Action { t.Kind = "pod"; return &Action{verb: VerbDeletePod, t: t} }
+func DeletePod(t Target) *Action { t.Kind = actions.KindPod; return &Action{verb: VerbDeletePod, t: t} }
 
 // Target returns the target.
 func (a *Action) Target() Target { return a.t }
 
 // Verb names the action.
-func (a *Action) Verb() string { return a.verb }
+func (a *Action) Verb() actions.Verb { return a.verb }
 
-func (a *Action) namespaced() bool { return a.t.Kind != "node" }
+func (a *Action) namespaced() bool { return a.t.Kind != actions.KindNode }
 
 // base is kubectl plus the connection flags.
 func (a *Action) base() []string {
@@ -119,7 +119,7 @@ func (a *Action) base() []string {
 // Argv is the command the action runs; with dryRun, the server-side dry run.
 func (a *Action) Argv(dryRun bool) []string {
 	argv := a.base()
-	obj := a.t.Kind + "/" + a.t.Name
+	obj := string(a.t.Kind) + "/" + a.t.Name
 	switch a.verb {
 	case VerbRestart:
 		if dryRun {
@@ -217,7 +217,7 @@ var ErrNotFound = errors.New("not found")
 
 // get reads the target with `kubectl get -o json`.
 func (a *Action) get(ctx context.Context) (objectState, error) {
-	argv := append(a.base(), "get", a.t.Kind, a.t.Name, "-o", "json")
+	argv := append(a.base(), "get", string(a.t.Kind), a.t.Name, "-o", "json")
 	var stderr bytes.Buffer
 	b, err := proc.Output(ctx, proc.Cmd{Argv: argv, Out: &stderr, Grace: 5 * time.Second})
 	if err != nil {
@@ -324,13 +324,13 @@ func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, erro
 	text := strings.TrimSpace(buf.String())
 	summary := lastLine(text)
 	if summary == "" {
-		summary = a.verb + " " + a.t.Kind + "/" + a.t.Name
+		summary = string(a.verb) + " " + string(a.t.Kind) + "/" + a.t.Name
 	}
 	p := actions.Plan{
 		Summary:   summary + " (server dry run)",
 		Text:      text + "\n",
 		Calls:     []string{proc.Quote(a.Argv(false))},
-		Resources: []string{a.t.Kind + "/" + a.displayName()},
+		Resources: []string{string(a.t.Kind) + "/" + a.displayName()},
 	}
 	switch a.verb {
 	case VerbDeletePod, VerbDrain:
@@ -460,24 +460,24 @@ func (a *Action) podsLeft(ctx context.Context) (int, error) {
 
 // ParseRef parses "kind/name" as given on the command line (deployment/web,
 // deploy/web, sts/db, node/n1, pod/p, no/n1).
-func ParseRef(s string) (kind, name string, err error) {
+func ParseRef(s string) (kind actions.Kind, name string, err error) {
 	k, n, ok := strings.Cut(s, "/")
 	if !ok || k == "" || n == "" || strings.Contains(n, "/") {
 		return "", "", fmt.Errorf("want KIND/NAME, got %q", s)
 	}
 	switch strings.ToLower(k) {
 	case "deployment", "deployments", "deploy":
-		k = "deployment"
+		kind = actions.KindDeployment
 	case "statefulset", "statefulsets", "sts":
-		k = "statefulset"
+		kind = actions.KindStatefulSet
 	case "daemonset", "daemonsets", "ds":
-		k = "daemonset"
+		kind = actions.KindDaemonSet
 	case "node", "nodes", "no":
-		k = "node"
+		kind = actions.KindNode
 	case "pod", "pods", "po":
-		k = "pod"
+		kind = actions.KindPod
 	default:
 		return "", "", fmt.Errorf("unknown kind %q (deployment, statefulset, daemonset, node, pod)", k)
 	}
-	return k, n, nil
+	return kind, n, nil
 }

@@ -10,7 +10,7 @@ import (
 
 func TestArgv(t *testing.T) {
 	conn := Target{Kubeconfig: "/k/config", Context: "lab", Namespace: "shop"}
-	with := func(kind, name string) Target { c := conn; c.Kind, c.Name = kind, name; return c }
+	with := func(kind actions.Kind, name string) Target { c := conn; c.Kind, c.Name = kind, name; return c }
 	tests := []struct {
 		name   string
 		a      *Action
@@ -94,7 +94,7 @@ func TestParseRef(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || k != tt.kind || n != tt.name {
+		if err != nil || string(k) != tt.kind || n != tt.name {
 			t.Errorf("ParseRef(%q) = %q %q %v", tt.in, k, n, err)
 		}
 	}

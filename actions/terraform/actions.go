@@ -119,7 +119,7 @@ func (a *Action) Spec() actions.Spec {
 	case KindUnlock:
 		desc = fmt.Sprintf("terraform force-unlock %s in %s", a.lockID, dir)
 	}
-	return actions.Spec{Name: a.kind, Target: a.ref, Runner: "terraform", Effect: effect,
+	return actions.Spec{Name: actions.Verb(a.kind), Target: a.ref, Runner: "terraform", Effect: effect,
 		Timeout: a.stack.timeout(), Description: desc}
 }
 

@@ -30,15 +30,15 @@ func (ss Stacks) Offer(ref actions.Ref) []actions.Action {
 	var out []actions.Action
 	for _, s := range ss {
 		switch ref.Kind {
-		case "stack":
+		case actions.KindStack:
 			if ref.Name == s.Name {
 				out = append(out, s.Plan(), s.Apply(), s.Teardown(), s.Recreate())
 			}
-		case "lock":
+		case actions.KindLock:
 			if ref.Namespace == s.Name && ref.Name != "" {
 				out = append(out, s.Unlock(ref.Name))
 			}
-		case "resource":
+		case actions.KindResource:
 			switch {
 			case ref.Namespace == s.Name:
 				if ref.Name != "" {
@@ -53,8 +53,9 @@ func (ss Stacks) Offer(ref actions.Ref) []actions.Action {
 				}
 			}
 		default:
-			if _, ok := s.Targets[ref.Kind+"/"+ref.Name]; ok {
-				out = append(out, s.Rebuild(ref.Kind+"/"+ref.Name))
+			key := string(ref.Kind) + "/" + ref.Name
+			if _, ok := s.Targets[key]; ok {
+				out = append(out, s.Rebuild(key))
 			}
 		}
 	}

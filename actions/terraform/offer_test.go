@@ -38,7 +38,7 @@ func TestStacksOffer(t *testing.T) {
 	for _, tt := range tests {
 		var names []string
 		for _, a := range ss.Offer(tt.ref) {
-			names = append(names, a.Spec().Name)
+			names = append(names, string(a.Spec().Name))
 		}
 		if got := strings.Join(names, ","); got != tt.want {
 			t.Errorf("Offer(%v) = %q, want %q", tt.ref, got, tt.want)

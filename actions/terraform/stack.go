@@ -103,10 +103,10 @@ func (s *Stack) Address(target string) (string, actions.Ref) {
 	if addr, ok := s.Targets[target]; ok {
 		kind, name, found := strings.Cut(target, "/")
 		if found {
-			return addr, actions.Ref{Kind: kind, Namespace: s.Name, Name: name}
+			return addr, actions.Ref{Kind: actions.Kind(kind), Namespace: s.Name, Name: name}
 		}
 	}
-	return target, actions.Ref{Kind: "resource", Namespace: s.Name, Name: target}
+	return target, actions.Ref{Kind: actions.KindResource, Namespace: s.Name, Name: target}
 }
 
 // lockKey identifies the stack's state for the one-run-per-target guard.

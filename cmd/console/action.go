@@ -24,7 +24,7 @@ func init() { subcommands = append(subcommands, newActionCmd) }
 
 // actionJSON is what `console action ... --json` prints (docs/actions.md).
 type actionJSON struct {
-	Action        string         `json:"action"`
+	Action        actions.Verb   `json:"action"`
 	Target        string         `json:"target"`
 	Status        string         `json:"status"`
 	Plan          actionPlanJSON `json:"plan"`
@@ -75,7 +75,7 @@ stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
 	}
 	cmd.AddCommand(newStackStateCmd(a))
 	cmd.AddCommand(newOfferedActionCmd(a))
-	for _, v := range []string{kubectl.VerbRestart, kubectl.VerbScale, kubectl.VerbCordon,
+	for _, v := range []actions.Verb{kubectl.VerbRestart, kubectl.VerbScale, kubectl.VerbCordon,
 		kubectl.VerbUncordon, kubectl.VerbDrain, kubectl.VerbDeletePod} {
 		cmd.AddCommand(newKubeActionCmd(a, v))
 	}
@@ -214,10 +214,13 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
-		Short: "Run an action a source offers on an object, e.g. do promote member/NAME -n DB, do set-desired asg/NAME --count 3",
+		Short: "Run an action a source offers on an object, e.g. do promote member/NAME -n DB, do set-desired-capacity asg/NAME --count 3",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb := args[0]
+			verb, known := actions.ParseVerb(args[0])
+			if !known {
+				verb = actions.Verb(strings.ToLower(args[0])) // refused below, audited, with the verbs the object supports
+			}
 			kind, name, ok := strings.Cut(args[1], "/")
 			if !ok || kind == "" || name == "" {
 				return usageErrorf("want KIND/NAME, got %q", args[1])
@@ -226,7 +229,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ref := actions.Ref{Kind: strings.ToLower(kind), Namespace: namespace, Region: region, Name: name}
+			ref := actions.Ref{Kind: actions.Kind(strings.ToLower(kind)), Namespace: namespace, Region: region, Name: name}
 			if len(a.flags.Contexts) > 0 {
 				ref.Cluster = a.flags.Contexts[0]
 			}
@@ -259,7 +262,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (for a database member: its database)")
 	cmd.Flags().StringVar(&region, "region", "", "region of the object")
-	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired)")
+	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired-capacity)")
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd
@@ -292,7 +295,7 @@ func resolveStack(s config.Settings, name string) (*terraform.Stack, error) {
 	return nil, usageErrorf("no stack %q in environment %s (have: %s), and it is not a directory", name, s.Env.Name, strings.Join(names, ", "))
 }
 
-var kubeShort = map[string]string{
+var kubeShort = map[actions.Verb]string{
 	kubectl.VerbRestart:   "Rolling restart: restart deployment/NAME -n NS (or statefulset/NAME)",
 	kubectl.VerbScale:     "Scale: scale deployment/NAME -n NS --replicas N",
 	kubectl.VerbCordon:    "Mark a node unschedulable: cordon node/NAME",
@@ -301,13 +304,13 @@ var kubeShort = map[string]string{
 	kubectl.VerbDeletePod: "Delete a pod: delete pod/NAME -n NS (destructive)",
 }
 
-func newKubeActionCmd(a *app, verb string) *cobra.Command {
+func newKubeActionCmd(a *app, verb actions.Verb) *cobra.Command {
 	var o actionOpts
 	var namespace string
 	var replicas int
 	var drainTimeout time.Duration
 	cmd := &cobra.Command{
-		Use:   verb + " KIND/NAME",
+		Use:   string(verb) + " KIND/NAME",
 		Short: kubeShort[verb],
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -381,7 +384,7 @@ func newKubeActionCmd(a *app, verb string) *cobra.Command {
 	return cmd
 }
 
-func kindFits(verb, kind string) error {
+func kindFits(verb actions.Verb, kind actions.Kind) error {
 	ok := false
 	switch verb {
 	case kubectl.VerbRestart:

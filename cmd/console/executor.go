@@ -77,7 +77,7 @@ var errNoAction = fmt.Errorf("%w: no such action", actions.ErrRefused)
 // findOffered asks every provider of the settings that implements
 // actions.Offerer (the demo, kube, AWS, databases) for the actions it
 // offers on ref, and returns the one named verb.
-func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb string) (actions.Action, error) {
+func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
 	ps, err := buildProviders(ctx, s)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb s
 
 // auditedOffer is offeredBy, with a refusal (no source offers verb on ref)
 // recorded in the audit log like every other attempt.
-func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, verb string) (actions.Action, error) {
+func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
 	a, err := offeredBy(ps, ref, verb)
 	if errors.Is(err, errNoAction) {
 		e, eerr := newExecutor(s)
@@ -100,7 +100,7 @@ func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, v
 }
 
 // offeredBy returns the action named verb that one of ps offers on ref.
-func offeredBy(ps []providers.Provider, ref actions.Ref, verb string) (actions.Action, error) {
+func offeredBy(ps []providers.Provider, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
 	var offered []string
 	var found []actions.Action
 	sources := 0
@@ -111,7 +111,7 @@ func offeredBy(ps []providers.Provider, ref actions.Ref, verb string) (actions.A
 		}
 		sources++
 		for _, a := range o.Offer(ref) {
-			offered = append(offered, a.Spec().Name)
+			offered = append(offered, string(a.Spec().Name))
 			if a.Spec().Name == verb {
 				found = append(found, a)
 			}

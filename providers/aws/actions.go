@@ -21,14 +21,17 @@ import (
 	"github.com/opsconsole/console/providers"
 )
 
-// Action names (Spec.Name) of the AWS actions.
+// Action names (Spec.Name) of the AWS actions: the shared verbs.
 const (
-	ActTerminate            = "terminate"               // keep desired capacity: the ASG replaces the instance
-	ActTerminateDecrement   = "terminate-and-decrement" // desired capacity shrinks by one
-	ActSetDesiredCapacity   = "set-desired-capacity"
-	ActFailover             = "failover"
-	ActSnapshot             = "snapshot"
-	ActRestore              = "restore"
+	ActTerminate          = actions.VerbTerminate          // keep desired capacity: the ASG replaces the instance
+	ActTerminateDecrement = actions.VerbTerminateDecrement // desired capacity shrinks by one
+	ActSetDesiredCapacity = actions.VerbSetDesiredCapacity
+	ActFailover           = actions.VerbPromote // an Aurora failover
+	ActSnapshot           = actions.VerbBackup  // an RDS cluster snapshot
+	ActRestore            = actions.VerbRestore
+)
+
+const (
 	runner                  = "aws"
 	verifyPoll              = 2 * time.Second
 	defaultVerifyWait       = 90 * time.Second
@@ -41,14 +44,15 @@ var errNotFound = errors.New("not found")
 // Offer returns the AWS actions the object supports (actions.Offerer):
 //   - instance (in an ASG): terminate, terminate-and-decrement
 //   - asg: set-desired-capacity to desired+1 and desired-1 (within min/max)
-//   - database (an RDS cluster): failover (when it has a reader), snapshot,
-//     restore (from its latest available snapshot, to a new cluster)
+//   - database (an RDS cluster): promote (a failover, when it has a reader),
+//     backup (a cluster snapshot), restore (from its latest available
+//     snapshot, to a new cluster)
 //   - member (a reader of an RDS cluster; Namespace or Cluster names the
-//     cluster): failover promoting that reader
+//     cluster): promote (a failover to that reader)
 //
 // Before the first refresh, only what the ref alone allows is offered
-// (instance: both terminates; database: failover, snapshot; member with its
-// cluster: failover), in Ref.Region or the only configured region; Check
+// (instance: both terminates; database: promote, backup; member with its
+// cluster: promote), in Ref.Region or the only configured region; Check
 // verifies the target before anything runs. Other values (any desired
 // capacity, a given snapshot) are built with the exported constructors.
 func (p *Provider) Offer(ref actions.Ref) []actions.Action {

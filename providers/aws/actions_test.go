@@ -29,7 +29,7 @@ func mustPreview(t testing.TB, ctx context.Context, a actions.Action) actions.Pl
 	return plan
 }
 
-func offered(as []actions.Action, name string) actions.Action {
+func offered(as []actions.Action, name actions.Verb) actions.Action {
 	for _, a := range as {
 		if a.Spec().Name == name {
 			return a
@@ -89,7 +89,7 @@ func TestActionsThroughExecutor(t *testing.T) {
 			}
 		}
 		as = p.Offer(actions.Ref{Kind: "database", Region: "us-east-1", Name: "orders"})
-		for _, n := range []string{ActFailover, ActSnapshot, ActRestore} {
+		for _, n := range []actions.Verb{ActFailover, ActSnapshot, ActRestore} {
 			if offered(as, n) == nil {
 				t.Errorf("database offers lack %s", n)
 			}
@@ -258,17 +258,21 @@ func TestActionsThroughExecutor(t *testing.T) {
 		if err != nil || bad != 0 {
 			t.Fatalf("audit: %v (%d bad)", err, bad)
 		}
-		seen := map[string]map[string]bool{}
+		seen := map[actions.Verb]map[string]bool{}
 		for _, e := range entries {
-			if seen[e.Action] == nil {
-				seen[e.Action] = map[string]bool{}
+			v := actions.Verb(e.Action)
+			if seen[v] == nil {
+				seen[v] = map[string]bool{}
 			}
-			seen[e.Action][e.Result] = true
+			seen[v][e.Result] = true
 			if e.Runner != "aws" || e.Env != "test" {
 				t.Errorf("entry %+v", e)
 			}
 		}
-		for _, want := range []struct{ action, result string }{
+		for _, want := range []struct {
+			action actions.Verb
+			result string
+		}{
 			{ActSetDesiredCapacity, actions.StatusSucceeded}, {ActSetDesiredCapacity, actions.StatusRefused}, {ActSetDesiredCapacity, actions.StatusCancelled},
 			{ActTerminate, actions.StatusRefused}, {ActTerminate, actions.StatusSucceeded}, {ActTerminateDecrement, actions.StatusSucceeded},
 			{ActFailover, actions.StatusSucceeded}, {ActSnapshot, actions.StatusSucceeded}, {ActRestore, actions.StatusSucceeded},

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,25 +234,25 @@ func TestNewAndOfferWithoutData(t *testing.T) {
 	// Before the first refresh only what the ref alone allows is offered.
 	tests := []struct {
 		ref  actions.Ref
-		want []string
+		want []actions.Verb
 	}{
 		{actions.Ref{Kind: "asg", Name: "web"}, nil},
-		{actions.Ref{Kind: "instance", Name: "i-1"}, []string{ActTerminate, ActTerminateDecrement}},
+		{actions.Ref{Kind: "instance", Name: "i-1"}, []actions.Verb{ActTerminate, ActTerminateDecrement}},
 		{actions.Ref{Kind: "instance", Region: "eu-west-1", Name: "i-1"}, nil},
-		{actions.Ref{Kind: "database", Name: "orders"}, []string{ActFailover, ActSnapshot}},
-		{actions.Ref{Kind: "member", Namespace: "orders", Name: "orders-2"}, []string{ActFailover}},
+		{actions.Ref{Kind: "database", Name: "orders"}, []actions.Verb{ActFailover, ActSnapshot}},
+		{actions.Ref{Kind: "member", Namespace: "orders", Name: "orders-2"}, []actions.Verb{ActFailover}},
 		{actions.Ref{Kind: "member", Name: "orders-2"}, nil},
 		{actions.Ref{Kind: "pod", Name: "x"}, nil},
 	}
 	for _, tc := range tests {
-		var got []string
+		var got []actions.Verb
 		for _, a := range p.Offer(tc.ref) {
 			got = append(got, a.Spec().Name)
 			if a.Spec().Target.Region != "us-east-1" {
 				t.Errorf("%v: target %+v", tc.ref, a.Spec().Target)
 			}
 		}
-		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("Offer(%v) before data = %v, want %v", tc.ref, got, tc.want)
 		}
 	}

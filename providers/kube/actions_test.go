@@ -20,12 +20,12 @@ import (
 
 // offered finds the offered action with the given verb (and, for scale, the
 // description fragment).
-func offered(t *testing.T, as []actions.Action, verb, frag string) actions.Action {
+func offered(t *testing.T, as []actions.Action, verb actions.Verb, frag string) actions.Action {
 	t.Helper()
 	var names []string
 	for _, a := range as {
 		s := a.Spec()
-		names = append(names, s.Name+" ("+s.Description+")")
+		names = append(names, string(s.Name)+" ("+s.Description+")")
 		if s.Name == verb && strings.Contains(s.Description, frag) {
 			return a
 		}

@@ -58,8 +58,8 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	if ref.Cluster != "" && ref.Cluster != p.contextName {
 		return nil
 	}
-	kind := strings.ToLower(ref.Kind)
-	if ref.Cluster == "" && !p.has(kind, ref.Namespace, ref.Name) {
+	kind := actions.Kind(strings.ToLower(string(ref.Kind)))
+	if ref.Cluster == "" && !p.has(string(kind), ref.Namespace, ref.Name) {
 		return nil // another cluster's object
 	}
 	t := kubectl.Target{Kubeconfig: p.opts.Kubeconfig, Context: p.contextName, Namespace: ref.Namespace, Kind: kind, Name: ref.Name}
@@ -70,9 +70,9 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	}
 	switch kind {
 	case "deployment", "statefulset":
-		res := kind + "s"
+		res := string(kind) + "s"
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: res})
-		if desired, ok := p.desired(kind, ns, ref.Name); ok {
+		if desired, ok := p.desired(string(kind), ns, ref.Name); ok {
 			add(kubectl.Scale(t, desired+1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
 			if desired > 0 {
 				add(kubectl.Scale(t, desired-1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})

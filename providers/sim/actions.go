@@ -14,20 +14,20 @@ import (
 
 // Ref kinds the demo acts on.
 const (
-	RefDeployment  = "deployment"
-	RefStatefulSet = "statefulset"
-	RefPod         = "pod"
-	RefNode        = "node"
-	RefASG         = "asg"
-	RefDatabase    = "database"
-	RefMember      = "member" // a database member; Ref.Namespace may name its database
+	RefDeployment  = actions.KindDeployment
+	RefStatefulSet = actions.KindStatefulSet
+	RefPod         = actions.KindPod
+	RefNode        = actions.KindNode
+	RefASG         = actions.KindASG
+	RefDatabase    = actions.KindDatabase
+	RefMember      = actions.KindMember // a database member; Ref.Namespace may name its database
 )
 
 // runnerName is Spec.Runner of every demo action.
 const runnerName = "sim"
 
 // Sizer is implemented by the demo actions that take a count: "scale"
-// (replicas) and "set-desired" (desired capacity). Offer fills in the
+// (replicas) and "set-desired-capacity" (desired capacity). Offer fills in the
 // current count plus one; SetCount changes it before the action is prepared.
 type Sizer interface {
 	Count() int
@@ -122,14 +122,14 @@ func (a *simAction) Verify(ctx context.Context) (bool, string, error) {
 	return ok, msg, nil
 }
 
-// Count is the count a "scale" or "set-desired" action sets.
+// Count is the count a "scale" or "set-desired-capacity" action sets.
 func (a *simAction) Count() int {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
 	return a.count
 }
 
-// SetCount changes the count a "scale" or "set-desired" action sets.
+// SetCount changes the count a "scale" or "set-desired-capacity" action sets.
 func (a *simAction) SetCount(n int) error {
 	if a.setCount == nil {
 		return fmt.Errorf("%s takes no count", a.spec.Name)
@@ -583,7 +583,7 @@ func (r *runner) launchSteps(ci, z int, node *string) error {
 
 // --- the actions ---
 
-func (s *Sim) newAction(name string, ref actions.Ref, effect actions.Effect, desc string) *simAction {
+func (s *Sim) newAction(name actions.Verb, ref actions.Ref, effect actions.Effect, desc string) *simAction {
 	return &simAction{s: s, spec: actions.Spec{Name: name, Target: ref, Runner: runnerName, Effect: effect, Description: desc}}
 }
 

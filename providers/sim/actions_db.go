@@ -14,7 +14,7 @@ import (
 // promote is "promote" of a replica: it becomes the primary and the old
 // primary a replica.
 func (s *Sim) promote(ref actions.Ref) *simAction {
-	a := s.newAction("promote", ref, actions.Destructive, "promote replica "+ref.Name+" to primary (failover)")
+	a := s.newAction(actions.VerbPromote, ref, actions.Destructive, "promote replica "+ref.Name+" to primary (failover)")
 	a.check = func(st *state) error {
 		d, m, err := st.findMember(ref)
 		if err != nil {
@@ -132,7 +132,7 @@ func primaryOf(db providers.Database) string {
 
 // takeBackup is "backup" of a database cluster: a new completed backup.
 func (s *Sim) takeBackup(ref actions.Ref) *simAction {
-	a := s.newAction("backup", ref, actions.Mutating, "take a backup of database "+ref.Name)
+	a := s.newAction(actions.VerbBackup, ref, actions.Mutating, "take a backup of database "+ref.Name)
 	var id string
 	a.check = func(st *state) error {
 		d, err := st.findDB(ref)
@@ -226,7 +226,7 @@ func (s *Sim) takeBackup(ref actions.Ref) *simAction {
 // restoreBackup is "restore" of a database cluster from a backup (the
 // latest completed one unless SetBackup picks another).
 func (s *Sim) restoreBackup(ref actions.Ref) *simAction {
-	a := s.newAction("restore", ref, actions.Destructive, "")
+	a := s.newAction(actions.VerbRestore, ref, actions.Destructive, "")
 	describe := func(a *simAction) {
 		a.spec.Description = "restore database " + ref.Name + " from backup " + a.backup + " (its current data is replaced)"
 	}

@@ -13,7 +13,7 @@ import (
 // replacement of every pod.
 func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 	lower := strings.ToLower(kind)
-	a := s.newAction("restart", ref, actions.Mutating,
+	a := s.newAction(actions.VerbRestart, ref, actions.Mutating,
 		kubectl(ref.Cluster, "rollout restart "+lower+"/"+ref.Name+nsFlag(ref.Namespace)))
 	genAt := -1       // st.seq when the run started; -1 before
 	var key [3]string // cluster, namespace, name
@@ -125,7 +125,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 
 // scaleDeployment is "scale": set a Deployment's replicas.
 func (s *Sim) scaleDeployment(ref actions.Ref) *simAction {
-	a := s.newAction("scale", ref, actions.Mutating, "")
+	a := s.newAction(actions.VerbScale, ref, actions.Mutating, "")
 	describe := func(a *simAction) {
 		a.spec.Description = kubectl(ref.Cluster, "scale deployment/"+ref.Name+nsFlag(ref.Namespace)+" --replicas="+strconv.Itoa(a.count))
 	}
@@ -222,7 +222,7 @@ func (s *Sim) scaleDeployment(ref actions.Ref) *simAction {
 
 // deletePod is "delete" of a pod; its controller replaces it.
 func (s *Sim) deletePod(ref actions.Ref) *simAction {
-	a := s.newAction("delete", ref, actions.Destructive, kubectl(ref.Cluster, "delete pod/"+ref.Name+nsFlag(ref.Namespace)))
+	a := s.newAction(actions.VerbDelete, ref, actions.Destructive, kubectl(ref.Cluster, "delete pod/"+ref.Name+nsFlag(ref.Namespace)))
 	var key [3]string
 	var genAt int
 	var replacement string
@@ -289,11 +289,11 @@ func (s *Sim) deletePod(ref actions.Ref) *simAction {
 
 // cordon is "cordon" (on) or "uncordon" (off) of a node.
 func (s *Sim) cordon(ref actions.Ref, on bool) *simAction {
-	verb := "cordon"
+	verb := actions.VerbCordon
 	if !on {
-		verb = "uncordon"
+		verb = actions.VerbUncordon
 	}
-	a := s.newAction(verb, ref, actions.Mutating, kubectl(ref.Cluster, verb+" node/"+ref.Name))
+	a := s.newAction(verb, ref, actions.Mutating, kubectl(ref.Cluster, string(verb)+" node/"+ref.Name))
 	a.check = func(st *state) error {
 		ni, err := st.findNode(ref)
 		if err != nil {
@@ -315,7 +315,7 @@ func (s *Sim) cordon(ref actions.Ref, on bool) *simAction {
 			sum = fmt.Sprintf("mark node %s schedulable again (simulated)", n.Name)
 		}
 		return actions.Plan{Summary: sum, Change: 1, Resources: []string{"node/" + n.Name},
-			Calls: []string{kubectl(n.Cluster, verb+" node/"+n.Name)}}
+			Calls: []string{kubectl(n.Cluster, string(verb)+" node/"+n.Name)}}
 	}
 	a.run = func(r *runner) error {
 		return r.step(func(st *state) (string, error) {
@@ -351,7 +351,7 @@ func (s *Sim) cordon(ref actions.Ref, on bool) *simAction {
 
 // drain is "drain" of a node: cordon, then evict every pod but DaemonSets'.
 func (s *Sim) drain(ref actions.Ref) *simAction {
-	a := s.newAction("drain", ref, actions.Destructive,
+	a := s.newAction(actions.VerbDrain, ref, actions.Destructive,
 		kubectl(ref.Cluster, "drain node/"+ref.Name+" --ignore-daemonsets --delete-emptydir-data"))
 	a.check = func(st *state) error {
 		ni, err := st.findNode(ref)

@@ -12,7 +12,7 @@ import (
 
 // rebuildNode is "rebuild" of a node: a new instance (and node) replaces it.
 func (s *Sim) rebuildNode(ref actions.Ref) *simAction {
-	a := s.newAction("rebuild", ref, actions.Destructive, "replace the instance of node "+ref.Name+" with a new one (drain, terminate, launch)")
+	a := s.newAction(actions.VerbRebuild, ref, actions.Destructive, "replace the instance of node "+ref.Name+" with a new one (drain, terminate, launch)")
 	var oldInst, newNode string
 	a.check = func(st *state) error {
 		ni, err := st.findNode(ref)
@@ -80,7 +80,7 @@ func (s *Sim) rebuildNode(ref actions.Ref) *simAction {
 // rebuildGroup is "rebuild" of an autoscaling group: every instance is
 // replaced, one at a time, launching the new one first.
 func (s *Sim) rebuildGroup(ref actions.Ref) *simAction {
-	a := s.newAction("rebuild", ref, actions.Destructive, "replace every instance of autoscaling group "+ref.Name+", one at a time")
+	a := s.newAction(actions.VerbRebuild, ref, actions.Destructive, "replace every instance of autoscaling group "+ref.Name+", one at a time")
 	a.spec.Timeout = time.Hour
 	var olds []string // instance ids at the start
 	a.check = func(st *state) error {
@@ -188,10 +188,10 @@ func (st *state) asgNodes(g providers.AutoscalingGroup) []providers.Node {
 	return out
 }
 
-// setDesired is "set-desired": change a group's desired capacity; the
+// setDesired is "set-desired-capacity": change a group's desired capacity; the
 // group launches or terminates instances to match.
 func (s *Sim) setDesired(ref actions.Ref) *simAction {
-	a := s.newAction("set-desired", ref, actions.Mutating, "")
+	a := s.newAction(actions.VerbSetDesiredCapacity, ref, actions.Mutating, "")
 	describe := func(st *state, a *simAction) {
 		a.spec.Description = "aws autoscaling set-desired-capacity --auto-scaling-group-name " + ref.Name + " --desired-capacity " + strconv.Itoa(a.count)
 		a.spec.Effect = actions.Mutating

@@ -31,7 +31,7 @@ func mustPreview(t *testing.T, a actions.Action) actions.Plan {
 	return p
 }
 
-func offered(s *Sim, ref actions.Ref, name string) actions.Action {
+func offered(s *Sim, ref actions.Ref, name actions.Verb) actions.Action {
 	for _, a := range s.Offer(ref) {
 		if a.Spec().Name == name {
 			return a
@@ -43,7 +43,7 @@ func offered(s *Sim, ref actions.Ref, name string) actions.Action {
 func names(as []actions.Action) string {
 	var out []string
 	for _, a := range as {
-		out = append(out, a.Spec().Name+":"+a.Spec().Effect.String())
+		out = append(out, string(a.Spec().Name)+":"+a.Spec().Effect.String())
 	}
 	return strings.Join(out, ",")
 }
@@ -96,7 +96,7 @@ func TestOffer(t *testing.T) {
 		{r.statefulset, "restart:mutating"},
 		{r.pod, "delete:destructive"},
 		{r.node, "cordon:mutating,drain:destructive,rebuild:destructive"},
-		{r.asg, "rebuild:destructive,set-desired:mutating"},
+		{r.asg, "rebuild:destructive,set-desired-capacity:mutating"},
 		{r.database, "backup:mutating,restore:destructive"},
 		{r.replica, "promote:destructive"},
 		{r.primary, ""},
@@ -126,7 +126,7 @@ func TestActions(t *testing.T) {
 	tests := []struct {
 		name   string
 		ref    func(r refs) actions.Ref
-		action string
+		action actions.Verb
 		count  int
 		check  check
 	}{
@@ -197,12 +197,12 @@ func TestActions(t *testing.T) {
 				t.Errorf("instances %v → %v", old, now)
 			}
 		}},
-		{"set desired up", func(r refs) actions.Ref { return r.asg }, "set-desired", 10, func(t *testing.T, b, a *providers.Inventory, r refs) {
+		{"set desired up", func(r refs) actions.Ref { return r.asg }, actions.VerbSetDesiredCapacity, 10, func(t *testing.T, b, a *providers.Inventory, r refs) {
 			if n := len(groupInstances(a, r.asg.Name)); n != 10 {
 				t.Errorf("%d instances, want 10", n)
 			}
 		}},
-		{"set desired down", func(r refs) actions.Ref { return r.asg }, "set-desired", 4, func(t *testing.T, b, a *providers.Inventory, r refs) {
+		{"set desired down", func(r refs) actions.Ref { return r.asg }, actions.VerbSetDesiredCapacity, 4, func(t *testing.T, b, a *providers.Inventory, r refs) {
 			if n := len(groupInstances(a, r.asg.Name)); n != 4 {
 				t.Errorf("%d instances, want 4", n)
 			}
@@ -301,7 +301,7 @@ func TestCheckRefuses(t *testing.T) {
 		t.Error("uncordon not offered on a cordoned node")
 	}
 	// Bad counts are rejected.
-	if err := offered(s, r.asg, "set-desired").(Sizer).SetCount(1000); err == nil {
+	if err := offered(s, r.asg, actions.VerbSetDesiredCapacity).(Sizer).SetCount(1000); err == nil {
 		t.Error("desired capacity above max accepted")
 	}
 	if err := offered(s, r.database, "restore").(BackupChooser).SetBackup("nope"); err == nil {

@@ -126,7 +126,7 @@ func (a *Actions) SetRuns(runs []common.Run, now time.Time) {
 	a.texts = a.texts[:0]
 	for _, r := range runs {
 		s := r.Spec()
-		a.texts = append(a.texts, common.Fold(san(s.Name+" "+s.Target.String()+" "+r.Result().Status)))
+		a.texts = append(a.texts, common.Fold(san(string(s.Name)+" "+s.Target.String()+" "+r.Result().Status)))
 	}
 	a.refilter(now)
 	a.SetSize(a.width, a.height)
@@ -148,7 +148,7 @@ func (a *Actions) refilter(now time.Time) {
 		}
 		id := san(r.ID())
 		rows = append(rows, table.Row{Key: id, Health: h, Cells: []string{
-			shortRun(id), san(s.Name), san(s.Target.String()), st, el.Round(100 * time.Millisecond).String(), san(s.Runner), san(r.Plan().Summary)}})
+			shortRun(id), san(string(s.Name)), san(s.Target.String()), st, el.Round(100 * time.Millisecond).String(), san(s.Runner), san(r.Plan().Summary)}})
 	}
 	a.tbl.SetRows(rows)
 }
@@ -183,7 +183,7 @@ func (a *Actions) Selected() (Selection, bool) {
 	s, res := r.Spec(), r.Result()
 	var f fields
 	f.add("run", r.ID())
-	f.add("action", s.Name)
+	f.add("action", string(s.Name))
 	f.add("target", s.Target.String())
 	f.add("runner", s.Runner)
 	f.add("effect", s.Effect.String())

@@ -61,7 +61,7 @@ func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selecti
 	f.add("created", stamp(p.Created)+" ("+age(in.Now, p.Created)+" ago)")
 	refs := []actions.Ref{{Kind: "pod", Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}}
 	if kind, name, ok := ownerRef(p.Owner); ok {
-		refs = append(refs, actions.Ref{Kind: kind, Cluster: p.Cluster, Namespace: p.Namespace, Name: name})
+		refs = append(refs, actions.Ref{Kind: actions.Kind(kind), Cluster: p.Cluster, Namespace: p.Namespace, Name: name})
 	}
 	return Selection{
 		Key:    "pod/" + san(p.Namespace) + "/" + san(p.Name),

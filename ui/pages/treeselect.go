@@ -65,7 +65,7 @@ func treeSelection(in *Input, n *providers.TreeNode) Selection {
 	rollup(&f, n)
 	var refs []actions.Ref
 	if n.Kind == providers.KindRegion || n.Kind == providers.KindZone {
-		refs = []actions.Ref{{Kind: n.Kind, Name: n.Name}}
+		refs = []actions.Ref{{Kind: actions.Kind(n.Kind), Name: n.Name}}
 	}
 	return Selection{Key: n.ID, Refs: refs, Detail: detail.Content{Title: n.Kind + " " + n.Name, Fields: f}}
 }
