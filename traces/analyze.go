@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -163,8 +162,18 @@ func NewReport(t *Trace, baseline []*Trace) *Report {
 	return ReportOf(Analyze(t), baseline)
 }
 
-// ReportOf builds the report of an analysed trace.
+// ReportOf builds the report of an analysed trace. baseline holds other
+// traces: those with the same root service and operation (at most
+// MaxBaseline, nearest in time) are compared with it, and all of them are
+// the evidence across traces (see Corpus). For many reports over one set of
+// traces, build a Corpus once instead.
 func ReportOf(a *Analysis, baseline []*Trace) *Report {
+	return NewCorpus(baseline).reportOf(a, -1)
+}
+
+// reportOf builds the report of a; self is its index in the corpus (-1
+// when it is not in it).
+func (c *Corpus) reportOf(a *Analysis, self int) *Report {
 	t := a.Trace
 	r := &Report{TraceID: t.TraceID, Analysis: a, Spans: len(t.Spans), CriticalPath: []TimeShare{}, Findings: []Finding{}, HandledErrors: []HandledError{}, Locations: []Location{}}
 	if a.Root < 0 {
@@ -187,22 +196,21 @@ func ReportOf(a *Analysis, baseline []*Trace) *Report {
 	for _, h := range r.HandledErrors {
 		r.Findings = append(r.Findings, handledFinding(h))
 	}
-	waits := waitingSpans(a)
+	ws := findWaits(a)
 	r.Findings = append(r.Findings, mergeGroups(siblingFindings(a, keys))...)
-	r.Findings = append(r.Findings, lockFindings(a, keys, waits)...)
-	r.Findings = append(r.Findings, slowDependency(a, waits)...)
-	var same []*Trace
-	for _, b := range baseline {
-		if b == nil || b == t || b.TraceID == t.TraceID {
-			continue
+	r.Findings = append(r.Findings, waitFindings(a, keys, ws)...)
+	r.Findings = append(r.Findings, slowDependency(a, waitingMask(a, ws))...)
+	r.Findings = append(r.Findings, c.crossTraceFindings(a, int32(self), keys, ws)...)
+	if same := c.baselineOf(a, self); len(same) > 0 {
+		others := make([]map[int32]*pathStat, len(same))
+		for j, i := range same {
+			if c.paths[i] == nil {
+				c.paths[i] = c.pt.paths(c.an[i], false)
+			}
+			others[j] = c.paths[i]
 		}
-		if rs := rootSpan(b); rs != nil && rs.Service == root.Service && rs.Operation == root.Operation {
-			same = append(same, b)
-		}
-	}
-	r.Baseline = len(same)
-	if len(same) > 0 {
-		r.Findings = append(r.Findings, baselineFindings(a, same)...)
+		r.Baseline = len(same)
+		r.Findings = append(r.Findings, baselineFindings(a, c.pt, others)...)
 	}
 	rankFindings(r.Findings)
 	r.Locations = locations(a, r)
@@ -370,92 +378,6 @@ func round(d time.Duration) string {
 		return d.Round(100 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
-}
-
-// waitWords are the operation-name words that mark a span as waiting.
-var waitWords = map[string]bool{"lock": true, "locked": true, "locking": true, "acquire": true, "wait": true, "waiting": true,
-	"mutex": true, "semaphore": true, "contention": true, "blocked": true}
-
-// isWaitOperation reports whether an operation name says it waits.
-func isWaitOperation(op string) bool {
-	for _, w := range strings.FieldsFunc(strings.ToLower(op), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	}) {
-		if waitWords[w] {
-			return true
-		}
-	}
-	return false
-}
-
-// waitingSpans marks the spans that wait: an operation name with a wait
-// word (lock, acquire, wait, mutex, semaphore, contention, blocked), a
-// duration of at least WaitMin, and self time at least half the duration.
-func waitingSpans(a *Analysis) []bool {
-	spans := a.Trace.Spans
-	w := make([]bool, len(spans))
-	cache := map[string]bool{}
-	for i := range spans {
-		s := &spans[i]
-		if s.Duration < WaitMin || a.Self[i]*2 < s.Duration {
-			continue
-		}
-		v, ok := cache[s.Operation]
-		if !ok {
-			v = isWaitOperation(s.Operation)
-			cache[s.Operation] = v
-		}
-		w[i] = v
-	}
-	return w
-}
-
-// lockFindings groups waiting spans by service and operation; a group whose
-// waits add up to WaitTraceShare of the trace is lock contention.
-func lockFindings(a *Analysis, keys *keyTable, waits []bool) []Finding {
-	spans := a.Trace.Spans
-	groups := map[int32][]int32{}
-	var order []int32
-	for _, i := range a.Order {
-		if waits[i] {
-			k := keys.key[i]
-			if groups[k] == nil {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], i)
-		}
-	}
-	var out []Finding
-	total := a.Duration()
-	for _, k := range order {
-		g := groups[k]
-		var sum, longest time.Duration
-		onPath := time.Duration(0)
-		for _, i := range g {
-			sum += spans[i].Duration
-			longest = max(longest, spans[i].Duration)
-			onPath += a.CPTime[i]
-		}
-		if total <= 0 || float64(sum) < WaitTraceShare*float64(total) {
-			continue
-		}
-		slices.SortStableFunc(g, func(x, y int32) int {
-			return cmp.Or(cmp.Compare(spans[y].Duration, spans[x].Duration), cmp.Compare(spans[x].SpanID, spans[y].SpanID))
-		})
-		name := keys.names[k]
-		resource := ""
-		for _, key := range []string{"lock.name", "lock", "resource", "db.sql.table", "db.collection.name"} {
-			if v, ok := spans[g[0]].Attr(key); ok {
-				resource = " on " + v
-				break
-			}
-		}
-		out = append(out, Finding{Kind: KindLockContention, SpanIDs: ids(a, g), Omitted: max(len(g)-maxIDs, 0), Service: name.service, Operation: name.operation,
-			ImpactMS: ms(onPath),
-			Summary: fmt.Sprintf("%d waits in %s %s%s took %s in all (longest %s, %s on the critical path)",
-				len(g), name.service, name.operation, resource, round(sum), round(longest), round(onPath))})
-	}
-	return out
 }
 
 // slowDependency reports a single span (not the root, not a waiting span)

@@ -88,18 +88,14 @@ func median[T number](v []T) T {
 }
 
 // baselineFindings compares a with other traces of the same root
-// operation. A call path (the chain of service/operation steps from the
-// root) deviates when it has at least 2 more calls and 1.5 times the
-// baseline median calls, or takes at least twice the baseline median time
-// and at least max(5ms, 5% of the trace) more. The five biggest deviations
-// by extra time are reported.
-func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
-	pt := &pathTable{ids: map[pathStep]int32{}}
+// operation (their call paths, see pathTable.paths, interned in pt). A call
+// path (the chain of service/operation steps from the root) deviates when
+// it has at least 2 more calls and 1.5 times the baseline median calls, or
+// takes at least twice the baseline median time and at least max(5ms, 5% of
+// the trace) more. The five biggest deviations by extra time are reported.
+// O(P log P + P·B) for P paths and B baseline traces.
+func baselineFindings(a *Analysis, pt *pathTable, others []map[int32]*pathStat) []Finding {
 	mine := pt.paths(a, true)
-	var others []map[int32]*pathStat
-	for _, b := range baseline {
-		others = append(others, pt.paths(Analyze(b), false))
-	}
 	minExtra := max(5*time.Millisecond, a.Duration()/20)
 	type dev struct {
 		path        int32
@@ -109,10 +105,22 @@ func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
 		extra       time.Duration
 		calls, slow bool
 	}
-	var devs []dev
+	flags := func(d *dev) int {
+		f := 0
+		if d.calls {
+			f |= 1
+		}
+		if d.slow {
+			f |= 2
+		}
+		return f
+	}
+	devs := map[int32]*dev{}
 	counts := make([]float64, len(others))
 	times := make([]time.Duration, len(others))
+	paths := make([]int32, 0, len(mine))
 	for path, st := range mine {
+		paths = append(paths, path)
 		for j, o := range others {
 			counts[j], times[j] = 0, 0
 			if os := o[path]; os != nil {
@@ -120,46 +128,61 @@ func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
 			}
 		}
 		mc, mt := median(counts), median(times)
-		d := dev{path: path, st: st, mc: mc, mt: mt, extra: st.time - mt}
+		d := &dev{path: path, st: st, mc: mc, mt: mt, extra: st.time - mt}
 		d.calls = float64(st.calls) >= mc+2 && float64(st.calls) >= 1.5*mc
 		d.slow = st.time >= 2*mt && st.time-mt >= minExtra
 		if d.calls || d.slow {
-			devs = append(devs, d)
+			devs[path] = d
 		}
 	}
 	// An ancestor path deviates whenever a descendant does: keep only the
-	// deepest path that explains (80% of) an ancestor's deviation.
-	isAncestor := func(anc, p int32) bool {
-		for p = pt.steps[p].parent; p >= 0; p = pt.steps[p].parent {
-			if p == anc {
-				return true
+	// deepest path that explains (80% of) an ancestor's deviation. Paths
+	// are interned parent first, so descending ids visit children before
+	// parents; below[p][f] is the largest extra of a deviation with flags f
+	// strictly below p.
+	const none = time.Duration(-1 << 63)
+	below := map[int32]*[4]time.Duration{}
+	get := func(p int32) *[4]time.Duration {
+		b := below[p]
+		if b == nil {
+			b = &[4]time.Duration{none, none, none, none}
+			below[p] = b
+		}
+		return b
+	}
+	slices.SortFunc(paths, func(x, y int32) int { return cmp.Compare(y, x) })
+	var kept []*dev
+	for _, p := range paths {
+		b := get(p)
+		d := devs[p]
+		if d != nil {
+			f := flags(d)
+			explained := b[f] != none && (!d.slow || float64(b[f]) >= 0.8*float64(d.extra))
+			if !explained {
+				kept = append(kept, d)
 			}
 		}
-		return false
-	}
-	kept := devs[:0:0]
-	for _, d := range devs {
-		explained := false
-		for _, e := range devs {
-			if e.path != d.path && isAncestor(d.path, e.path) && e.calls == d.calls && e.slow == d.slow &&
-				(!d.slow || float64(e.extra) >= 0.8*float64(d.extra)) {
-				explained = true
-				break
-			}
+		parent := pt.steps[p].parent
+		if parent < 0 {
+			continue
 		}
-		if !explained {
-			kept = append(kept, d)
+		pb := get(parent)
+		for f := range pb {
+			pb[f] = max(pb[f], b[f])
+		}
+		if d != nil {
+			f := flags(d)
+			pb[f] = max(pb[f], d.extra)
 		}
 	}
-	devs = kept
-	slices.SortFunc(devs, func(x, y dev) int {
+	slices.SortFunc(kept, func(x, y *dev) int {
 		if r := cmp.Compare(y.extra, x.extra); r != 0 {
 			return r
 		}
 		return cmp.Compare(x.path, y.path)
 	})
 	var out []Finding
-	for _, d := range devs[:min(len(devs), 5)] {
+	for _, d := range kept[:min(len(kept), 5)] {
 		step := pt.steps[d.path].step
 		what := ""
 		switch {
@@ -172,7 +195,7 @@ func baselineFindings(a *Analysis, baseline []*Trace) []Finding {
 		}
 		out = append(out, Finding{Kind: KindBaseline, SpanIDs: ids(a, d.st.spans), Omitted: max(d.st.calls-len(d.st.spans), 0), Service: step.service, Operation: step.operation,
 			ImpactMS: ms(max(d.extra, 0)),
-			Summary:  fmt.Sprintf("%s: %s over %d baseline traces", pt.String(d.path), what, len(baseline))})
+			Summary:  fmt.Sprintf("%s: %s over %d baseline traces", pt.String(d.path), what, len(others))})
 	}
 	return out
 }

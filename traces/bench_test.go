@@ -2,6 +2,7 @@ package traces
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -150,4 +151,55 @@ func BenchmarkCriticalPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// smallTraces generates n traces of 12 spans of one root operation,
+// overlapping in time (a busy service's hour), some with lock waits in
+// events and handled errors.
+func smallTraces(n int) []*Trace {
+	out := make([]*Trace, n)
+	for k := range out {
+		t0 := genStart.Add(time.Duration(k) * 3 * time.Millisecond)
+		t := &Trace{TraceID: fmt.Sprintf("%032x", k+1)}
+		t.Spans = append(t.Spans, Span{SpanID: spanID(0), Service: "api", Operation: "GET /order", Start: t0, Duration: 40 * time.Millisecond})
+		for i := 1; i < 12; i++ {
+			s := Span{SpanID: spanID(i), ParentID: spanID((i - 1) / 3), Service: fmt.Sprintf("svc-%d", i%4), Operation: fmt.Sprintf("op-%d", i%5),
+				Start: t0.Add(time.Duration(i) * time.Millisecond), Duration: time.Duration(20-i) * time.Millisecond, Error: (k+i)%17 == 0}
+			if (k+i)%5 == 0 {
+				s.Events = []Event{{Time: s.Start, Name: "waiting for lock"}, {Time: s.Start.Add(s.Duration / 2), Name: "lock acquired"}}
+			}
+			t.Spans = append(t.Spans, s)
+		}
+		out[k] = t
+	}
+	return out
+}
+
+// BenchmarkManyTraces: the report of every trace of a 3,000-trace file,
+// each compared with the others (trace analyze).
+func BenchmarkManyTraces(b *testing.B) {
+	ts := smallTraces(3000)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		c := NewCorpus(ts)
+		for _, t := range ts {
+			c.Report(t)
+		}
+	}
+	reportCPU(b, cpu0)
+}
+
+// BenchmarkDeepWithBaseline: a 100,000-deep chain compared with one
+// baseline trace of its root operation.
+func BenchmarkDeepWithBaseline(b *testing.B) {
+	t, base := DeepTrace(100000), DeepTrace(100)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if r := NewReport(t, []*Trace{base}); r.Baseline != 1 {
+			b.Fatal(r.Baseline)
+		}
+	}
+	reportCPU(b, cpu0)
 }

@@ -276,43 +276,42 @@ func handledErrors(a *Analysis, keys *keyTable, origin *ErrorOrigin) []HandledEr
 	type gkey struct{ call, handler int32 }
 	groups := map[gkey]*HandledError{}
 	var order []gkey
-	pos := make([]int32, len(spans))
-	for k, i := range a.Order {
-		pos[i] = int32(k)
-	}
 	retryEvents := map[int32]int{}
+	var subCP []time.Duration // critical-path time of each subtree
+	var deepest []int32       // deepest error span with a message in each subtree
+	type latest struct {
+		start int64
+		span  int32
+	}
+	lastCall := map[[2]int32]latest{} // (parent, key) → latest-starting child
 	for _, i := range a.Order {
 		p := a.Parent[i]
 		if !spans[i].Error || p < 0 || spans[p].Error || origin != nil && spans[i].SpanID == origin.SpanID {
 			continue
 		}
+		if subCP == nil {
+			subCP, deepest = subtreeErrors(a)
+		}
 		k := gkey{keys.key[i], keys.key[p]}
 		g := groups[k]
 		if g == nil {
 			name, handler := keys.names[k.call], keys.names[k.handler]
+			msg := ""
+			if d := deepest[i]; d >= 0 {
+				msg = ErrorMessage(&spans[d])
+			}
 			g = &HandledError{Service: name.service, Operation: name.operation, HandledBy: handler.service + " " + handler.operation,
-				Message: deepestMessage(a, i, pos), SpanIDs: []string{}}
+				Message: cmp.Or(msg, ErrorMessage(&spans[i])), SpanIDs: []string{}}
 			groups[k] = g
 			order = append(order, k)
 		}
 		g.Count++
 		g.CostMS += ms(spans[i].Duration)
-		var onPath time.Duration
-		for _, j := range a.Order[pos[i] : pos[i]+a.SubtreeSize[i]] {
-			onPath += a.CPTime[j]
-		}
-		g.OnPathMS += ms(onPath)
+		g.OnPathMS += ms(subCP[i])
 		if len(g.SpanIDs) < maxIDs {
 			g.SpanIDs = append(g.SpanIDs, spans[i].SpanID)
 		} else {
 			g.Omitted++
-		}
-		// A retry: a later sibling of the same service and operation.
-		for _, c := range a.Children(p) {
-			if c != i && keys.key[c] == keys.key[i] && a.st[c] >= a.en[i] {
-				g.Retried++
-				break
-			}
 		}
 		if _, seen := retryEvents[p]; !seen {
 			n := 0
@@ -323,6 +322,16 @@ func handledErrors(a *Analysis, keys *keyTable, origin *ErrorOrigin) []HandledEr
 			}
 			retryEvents[p] = n
 			g.RetryEvents += n
+			for _, c := range a.Children(p) { // once per parent
+				lk := [2]int32{p, keys.key[c]}
+				if l, ok := lastCall[lk]; !ok || a.st[c] >= l.start {
+					lastCall[lk] = latest{a.st[c], c}
+				}
+			}
+		}
+		// A retry: a later sibling of the same service and operation.
+		if l := lastCall[[2]int32{p, keys.key[i]}]; l.span != i && l.start >= a.en[i] {
+			g.Retried++
 		}
 	}
 	out := make([]HandledError, 0, len(order))
@@ -333,17 +342,30 @@ func handledErrors(a *Analysis, keys *keyTable, origin *ErrorOrigin) []HandledEr
 	return out
 }
 
-// deepestMessage is the message of the deepest error span in i's subtree
-// (where the handled error started), else i's own.
-func deepestMessage(a *Analysis, i int32, pos []int32) string {
+// subtreeErrors computes, bottom-up, each subtree's critical-path time and
+// its deepest error span with a message (-1 if none). O(n).
+func subtreeErrors(a *Analysis) ([]time.Duration, []int32) {
 	spans := a.Trace.Spans
-	best := i
-	for _, j := range a.Order[pos[i] : pos[i]+a.SubtreeSize[i]] {
-		if spans[j].Error && a.Depth[j] > a.Depth[best] && ErrorMessage(&spans[j]) != "" {
-			best = j
+	sub := slices.Clone(a.CPTime)
+	deep := make([]int32, len(spans))
+	for i := range deep {
+		deep[i] = -1
+		if spans[i].Error && ErrorMessage(&spans[i]) != "" {
+			deep[i] = int32(i)
 		}
 	}
-	return cmp.Or(ErrorMessage(&spans[best]), ErrorMessage(&spans[i]))
+	for k := len(a.Order) - 1; k >= 0; k-- {
+		i := a.Order[k]
+		p := a.Parent[i]
+		if p < 0 {
+			continue
+		}
+		sub[p] += sub[i]
+		if d := deep[i]; d >= 0 && (deep[p] < 0 || a.Depth[d] >= a.Depth[deep[p]] && deep[p] != p) {
+			deep[p] = d
+		}
+	}
+	return sub, deep
 }
 
 // handledFinding is the handled_errors finding of one group.

@@ -192,3 +192,20 @@ func TestWideAndDeepTreesAreLinearish(t *testing.T) {
 		}
 	}
 }
+
+func TestManyTracesAndDeepBaselineAreLinearish(t *testing.T) {
+	// Not timed: a quadratic step would not finish within the test timeout
+	// (3,000 traces took 68 s and a 100,000-deep chain with a baseline 333 s
+	// before).
+	ts := smallTraces(3000)
+	c := NewCorpus(ts)
+	for _, tr := range ts {
+		if r := c.Report(tr); r.Baseline != MaxBaseline {
+			t.Fatalf("baseline %d traces, want %d", r.Baseline, MaxBaseline)
+		}
+	}
+	r := NewReport(DeepTrace(100000), []*Trace{DeepTrace(100)})
+	if r.Baseline != 1 || find(r, KindBaseline) == nil {
+		t.Fatalf("deep chain: baseline %d, findings %v", r.Baseline, kinds(r))
+	}
+}

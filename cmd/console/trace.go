@@ -280,6 +280,7 @@ func newTraceAnalyzeCmd(a *app) *cobra.Command {
 				}
 				return err
 			}
+			corpus := traces.NewCorpus(ts) // each trace analysed once: the baseline of the others
 			if traceID != "" {
 				src := traces.NewMemorySource(ts)
 				t, err := src.Get(cmd.Context(), traceID)
@@ -290,7 +291,7 @@ func newTraceAnalyzeCmd(a *app) *cobra.Command {
 			}
 			reports := make([]*traces.Report, 0, len(ts))
 			for _, t := range ts {
-				reports = append(reports, traces.NewReport(t, ts))
+				reports = append(reports, corpus.Report(t))
 			}
 			if asJSON {
 				if len(reports) == 1 {
