@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -289,34 +288,6 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 		}
 		return line, tooLong, err
 	}
-}
-
-var secretPatterns = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	// Authorization headers.
-	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}`), "${1} [REDACTED]"},
-	// key=value / key: value where the key names a secret.
-	{regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)`), "${1}${2}[REDACTED]"},
-	// URL userinfo: scheme://user:pass@host
-	{regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@`), "${1}[REDACTED]@"},
-	// AWS access key ids.
-	{regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), "[REDACTED]"},
-	// JWTs.
-	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`), "[REDACTED]"},
-	// Well-known token prefixes (GitHub, Slack, GitLab).
-	{regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,})`), "[REDACTED]"},
-}
-
-// Redact removes anything that looks like a secret from s: key=value pairs
-// whose key names a password, token, secret or key; URL passwords; bearer
-// tokens; AWS access key ids; JWTs and well-known token formats.
-func Redact(s string) string {
-	for _, p := range secretPatterns {
-		s = p.re.ReplaceAllString(s, p.repl)
-	}
-	return s
 }
 
 func redactEntry(e AuditEntry) AuditEntry {

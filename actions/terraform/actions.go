@@ -250,6 +250,7 @@ func (s *Stack) plan(ctx context.Context, out io.Writer, opts ...string) (action
 		cleanup()
 		return actions.Plan{}, "", nil, classify(fmt.Errorf("terraform show -json plan: %w", err))
 	}
+	s.secrets.add(sensitiveValues(p))
 	return ParsePlan(p), path, cleanup, nil
 }
 

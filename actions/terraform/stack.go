@@ -28,6 +28,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/proc"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 // DefaultTimeout bounds one apply/destroy when the stack sets none.
@@ -58,6 +59,10 @@ type Stack struct {
 	// Env is added to terraform's environment (KEY=VALUE); TF_* variables
 	// that terraform-exec manages itself are rejected by it.
 	Env map[string]string
+
+	// secrets are the sensitive variables' values seen in plans: masked in
+	// every output line and error.
+	secrets secrets
 }
 
 // FromConfig builds a Stack from its configuration entry. Relative
@@ -139,9 +144,9 @@ func (s *Stack) run(ctx context.Context, out io.Writer, args ...string) error {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	err := proc.Run(ctx, proc.Cmd{Argv: append([]string{bin}, args...), Dir: s.Dir, Env: env, Out: out, Grace: grace})
+	err := proc.Run(ctx, proc.Cmd{Argv: append([]string{bin}, args...), Dir: s.Dir, Env: env, Out: s.secrets.writer(out), Grace: grace})
 	if err != nil && ctx.Err() == nil {
-		return classify(fmt.Errorf("terraform %s: %w", args[0], err))
+		return s.secrets.maskErr(classify(fmt.Errorf("terraform %s: %w", args[0], err)))
 	}
 	return err
 }
@@ -559,11 +564,17 @@ func classify(err error) error {
 	if l, ok := ParseLockError(msg); ok {
 		return &LockedError{Lock: l}
 	}
-	if short := errorLines(msg); short != "" {
-		return &Error{Msg: short, Err: err}
+	short := errorLines(msg)
+	if short == "" {
+		// No diagnostic: the first line, not terraform's whole output.
+		short, _, _ = strings.Cut(msg, "\n")
+		short = sanitize.Truncate(strings.TrimSpace(short), maxErrorText)
 	}
-	return err
+	return &Error{Msg: short, Err: err}
 }
+
+// maxErrorText bounds an error kept from terraform's output.
+const maxErrorText = 300
 
 // Error is a terraform failure shortened to its diagnostics.
 type Error struct {
