@@ -10,11 +10,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/opsconsole/console/internal/sanitize"
 )
 
 // File is the whole configuration file.
@@ -185,31 +191,53 @@ func DefaultAuditLog() string {
 	return filepath.Join(dir, "console", "audit.jsonl")
 }
 
-// Parse parses a configuration file's bytes. Unknown keys are errors.
+// MaxFileSize bounds a configuration file.
+const MaxFileSize = 4 << 20
+
+// maxQuoted bounds a value quoted in an error message.
+const maxQuoted = 80
+
+// Parse parses a configuration file's bytes. Unknown keys are errors; so
+// are a second YAML document and a safety setting without a value
+// (`readonly:` must say true or false: it never defaults open).
 func Parse(data []byte) (File, error) {
 	var f File
+	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return File{}, fmt.Errorf("%w: %s", ErrBadConfig, oneLine(err.Error()))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return File{}, fmt.Errorf("%w: the file holds more than one YAML document (a second one after ---, line %d): put everything in one", ErrBadConfig, extra.Line)
+	}
+	if err := checkSafety(&root); err != nil {
+		return File{}, err
+	}
+	if !root.IsZero() {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+			return File{}, fmt.Errorf("%w: %s", ErrBadConfig, oneLine(err.Error()))
+		}
 	}
 	for name, e := range f.Environments {
 		e.Name = name
 		for i, s := range e.Terraform {
 			if s.Name == "" || s.Dir == "" {
-				return File{}, fmt.Errorf("%w: environment %q: terraform stack %d needs name and dir", ErrBadConfig, name, i+1)
+				return File{}, fmt.Errorf("%w: environment %s: terraform stack %d needs name and dir", ErrBadConfig, quote(name), i+1)
 			}
 		}
 		for i, k := range e.Kube {
 			if k.Context == "" && k.Kubeconfig == "" {
-				return File{}, fmt.Errorf("%w: environment %q: kube entry %d needs context or kubeconfig", ErrBadConfig, name, i+1)
+				return File{}, fmt.Errorf("%w: environment %s: kube entry %d needs context or kubeconfig", ErrBadConfig, quote(name), i+1)
 			}
 		}
 		f.Environments[name] = e
 	}
 	if f.DefaultEnv != "" {
 		if _, ok := f.Environments[f.DefaultEnv]; !ok {
-			return File{}, fmt.Errorf("%w: default_env %q is not an environment", ErrBadConfig, f.DefaultEnv)
+			return File{}, fmt.Errorf("%w: default_env %s is not an environment", ErrBadConfig, quote(f.DefaultEnv))
 		}
 	}
 	return f, nil
@@ -229,9 +257,9 @@ func Load(fl Flags) (Settings, error) {
 		}
 	}
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readFile(path)
 		if err != nil {
-			return s, fmt.Errorf("%w: %v", ErrBadConfig, err)
+			return s, err
 		}
 		f, err := Parse(data)
 		if err != nil {
@@ -239,7 +267,11 @@ func Load(fl Flags) (Settings, error) {
 		}
 		s.File, s.Path = f, path
 		if f.AuditLog != "" {
+			// Relative to the config file, like the stacks' directories.
 			s.AuditLog = expandHome(f.AuditLog)
+			if !filepath.IsAbs(s.AuditLog) {
+				s.AuditLog = filepath.Join(filepath.Dir(path), s.AuditLog)
+			}
 		}
 	}
 	name := fl.Env
@@ -253,7 +285,7 @@ func Load(fl Flags) (Settings, error) {
 	if name != "" && len(s.File.Environments) > 0 {
 		e, ok := s.File.Environments[name]
 		if !ok {
-			return s, fmt.Errorf("%w: no environment %q (have: %s)", ErrBadConfig, name, strings.Join(s.EnvNames(), ", "))
+			return s, fmt.Errorf("%w: no environment %s (have: %s)", ErrBadConfig, quote(name), sanitize.Truncate(strings.Join(s.EnvNames(), ", "), 4*maxQuoted))
 		}
 		s.Env = e
 	} else if name != "" {
@@ -315,6 +347,86 @@ func expandHome(p string) string {
 	return p
 }
 
+// oneLine puts a parser's message on one line, with every quoted value
+// in it capped (a 50 MB value must not be echoed into an error).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	return capQuoted(s)
+}
+
+// quotedRun is a value the YAML parser quotes in its messages.
+var quotedRun = regexp.MustCompile("`[^`]*`|\"[^\"]*\"")
+
+func capQuoted(s string) string {
+	s = quotedRun.ReplaceAllStringFunc(s, func(q string) string {
+		if len(q) <= maxQuoted+2 {
+			return q
+		}
+		return sanitize.Truncate(q[:len(q)-1], maxQuoted) + q[len(q)-1:]
+	})
+	return sanitize.Truncate(s, 8*maxQuoted)
+}
+
+// quote renders a value of the file for an error: quoted, at most 80
+// bytes (then "…").
+func quote(s string) string {
+	return strconv.Quote(sanitize.Truncate(s, maxQuoted))
+}
+
+// readFile reads the configuration file: a regular file of at most
+// MaxFileSize. A FIFO, device or directory is refused (opened without
+// blocking, so a FIFO with no writer cannot hang the console).
+func readFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadConfig, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file (%s)", ErrBadConfig, path, fi.Mode().Type())
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s is %d bytes, more than a configuration file may be (%d)", ErrBadConfig, path, fi.Size(), MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadConfig, path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s grew past %d bytes while read", ErrBadConfig, path, MaxFileSize)
+	}
+	return data, nil
+}
+
+// safetyKeys are the settings that must never default open: present
+// without a value they are an error, not false.
+var safetyKeys = []string{"readonly"}
+
+// checkSafety walks the document for a safety key with no value (null).
+func checkSafety(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkSafety(c); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if slices.Contains(safetyKeys, k.Value) && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				return fmt.Errorf("%w: line %d: %s has no value: say true or false (a safety setting never defaults to false)", ErrBadConfig, k.Line, k.Value)
+			}
+			if err := checkSafety(v); err != nil {
+				return err
+			}
+		}
+	case yaml.AliasNode:
+		// An alias's target is checked where it is defined.
+	}
+	return nil
 }

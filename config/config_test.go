@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -118,4 +119,60 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("multi-line error: %q", err)
 		}
 	})
+}
+
+func TestBadFilesRefused(t *testing.T) {
+	huge := strings.Repeat("A", 1<<20)
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"readonly without value", "environments:\n  prod:\n    readonly:\n    regions: [eu-west-1]\n", "readonly has no value"},
+		{"readonly null", "environments:\n  prod:\n    readonly: null\n", "readonly has no value"},
+		{"readonly tilde", "environments:\n  prod:\n    readonly: ~\n", "readonly has no value"},
+		{"second document", "environments:\n  prod:\n    readonly: true\n---\nenvironments:\n  prod:\n    readonly: false\n", "more than one YAML document"},
+		{"huge value", "environments:\n  prod:\n    readonly: " + huge + "\n", "cannot unmarshal"},
+		{"huge env name", "default_env: " + huge + "\nenvironments:\n  dev: {}\n", "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(Flags{Config: writeFile(t, tt.body)})
+			if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v, want ErrBadConfig containing %q", err, tt.want)
+			}
+			if len(err.Error()) > 1200 {
+				t.Errorf("error is %d bytes long: values are not capped", len(err.Error()))
+			}
+		})
+	}
+	// readonly: false is explicit and fine.
+	s, err := Load(Flags{Config: writeFile(t, "environments:\n  dev:\n    readonly: false\n    regions: [eu-west-1]\n")})
+	if err != nil || s.Env.ReadOnly {
+		t.Errorf("readonly: false → %v, %v", s.Env.ReadOnly, err)
+	}
+}
+
+func TestNonRegularConfigRefused(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "config.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, path := range []string{fifo, t.TempDir(), "/dev/zero"} {
+		// A FIFO with no writer must not hang; /dev/zero must not be read forever.
+		if _, err := Load(Flags{Config: path}); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("Load(%s) = %v, want a not-a-regular-file error", path, err)
+		}
+	}
+}
+
+func TestRelativeAuditLogFollowsTheConfigFile(t *testing.T) {
+	path := writeFile(t, "audit_log: logs/audit.jsonl\nenvironments:\n  dev:\n    regions: [eu-west-1]\n")
+	s, err := Load(Flags{Config: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(path), "logs", "audit.jsonl"); s.AuditLog != want {
+		t.Errorf("audit log %q, want %q", s.AuditLog, want)
+	}
 }
