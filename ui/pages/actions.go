@@ -54,7 +54,7 @@ func (a *Actions) Title() string { return "Actions" }
 // Refresh implements Refresher: the executor's runs (in memory, no I/O).
 func (a *Actions) Refresh() tea.Cmd {
 	if a.exec != nil {
-		a.SetRuns(a.exec.Runs(), a.ctx.Now())
+		a.setRuns(a.exec.Runs(), a.ctx.Now())
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ func (a *Actions) KeyHints() []key.Binding { return []key.Binding{a.ctx.Keys.Can
 // while it runs (through the run, that is through the executor).
 func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	if key.Matches(k, a.ctx.Keys.Cancel) {
-		if r := a.SelectedRun(); r != nil && r.Result().Status == "running" {
+		if r := a.selectedRun(); r != nil && r.Result().Status == "running" {
 			r.Cancel()
 			return true, common.Notice("cancelling run "+r.ID(), false)
 		}
@@ -120,8 +120,8 @@ func StatusText(status string) (string, int) {
 	}
 }
 
-// SetRuns replaces the runs (newest first) and re-renders their rows.
-func (a *Actions) SetRuns(runs []common.Run, now time.Time) {
+// setRuns replaces the runs (newest first) and re-renders their rows.
+func (a *Actions) setRuns(runs []common.Run, now time.Time) {
 	a.runs = runs
 	a.texts = a.texts[:0]
 	for _, r := range runs {
@@ -160,8 +160,8 @@ func shortRun(id string) string {
 	return id
 }
 
-// SelectedRun returns the run under the cursor.
-func (a *Actions) SelectedRun() common.Run {
+// selectedRun returns the run under the cursor.
+func (a *Actions) selectedRun() common.Run {
 	c := a.tbl.Cursor()
 	if c < 0 || c >= len(a.shown) {
 		return nil
@@ -176,7 +176,7 @@ func (a *Actions) Focus(kind, name string) bool {
 
 // Selected implements Page.
 func (a *Actions) Selected() (Selection, bool) {
-	r := a.SelectedRun()
+	r := a.selectedRun()
 	if r == nil {
 		return Selection{}, false
 	}
@@ -217,7 +217,7 @@ func (a *Actions) View() string {
 	}
 	out = append(out, a.tbl.View())
 	rest := a.height - len(strings.Split(strings.Join(out, "\n"), "\n"))
-	if r := a.SelectedRun(); r != nil && rest > 1 {
+	if r := a.selectedRun(); r != nil && rest > 1 {
 		lines := r.Lines()
 		title := "output of " + san(r.ID()) + " (" + itoa(len(lines)) + " lines)"
 		out = append(out, th.Title.Render(ansi.Truncate(title, a.width, "…")))

@@ -98,12 +98,12 @@ func (p *Deps) Refresh() tea.Cmd {
 	src := p.b.Traces
 	if src == nil {
 		p.req = 0
-		p.SetNoSource()
+		p.setNoSource()
 		return nil
 	}
 	p.req++
 	req, ctx := p.req, p.b.Ctx
-	p.SetLoading(lookbackText(DepsLookback))
+	p.setLoading(lookbackText(DepsLookback))
 	return func() tea.Msg {
 		cctx, cancel := context.WithTimeout(ctx, depsTimeout)
 		defer cancel()
@@ -119,7 +119,7 @@ func (p *Deps) Update(msg tea.Msg) (bool, tea.Cmd) {
 		return false, nil
 	}
 	if dm.req == p.req { // else stale: a later load is in flight or done
-		p.SetDeps(dm.deps, dm.err)
+		p.setGraph(dm.deps, dm.err)
 	}
 	return true, nil
 }
@@ -173,13 +173,13 @@ func (p *Deps) layout() {
 	p.list.SetSize(p.width, max(1, h-p.diagram))
 }
 
-// SetLoading marks the graph as being (re)loaded over lookback (e.g. "1h").
-func (p *Deps) SetLoading(lookback string) {
+// setLoading marks the graph as being (re)loaded over lookback (e.g. "1h").
+func (p *Deps) setLoading(lookback string) {
 	p.loading, p.noSource, p.lookback = true, false, lookback
 }
 
-// SetNoSource records that there is no trace source to ask.
-func (p *Deps) SetNoSource() {
+// setNoSource records that there is no trace source to ask.
+func (p *Deps) setNoSource() {
 	p.noSource, p.loading, p.err = true, false, ""
 	p.setDeps(nil)
 }
@@ -187,9 +187,9 @@ func (p *Deps) SetNoSource() {
 // Loading reports whether a load is in flight.
 func (p *Deps) Loading() bool { return p.loading }
 
-// SetDeps installs the graph, or the error loading it (the last graph
+// setGraph installs the graph, or the error loading it (the last graph
 // loaded stays shown under the error).
-func (p *Deps) SetDeps(ds []traces.Dependency, err error) {
+func (p *Deps) setGraph(ds []traces.Dependency, err error) {
 	p.loading = false
 	if err != nil {
 		p.err = oneLine(err.Error())

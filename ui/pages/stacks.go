@@ -102,14 +102,14 @@ func (p *Stacks) Refresh() tea.Cmd {
 	p.req++
 	p.loaded = true
 	list := src.List()
-	p.SetStacks(list, p.ctx.Now())
+	p.setStacks(list, p.ctx.Now())
 	busy := p.busyStacks()
 	var cmds []tea.Cmd
 	for _, s := range list {
 		if busy[s.Name] {
 			continue // terraform is running there: read it when the run ends
 		}
-		p.SetLoading(s.Name)
+		p.setLoading(s.Name)
 		cmds = append(cmds, p.summarize(p.req, s.Name, false))
 	}
 	return tea.Batch(cmds...)
@@ -158,7 +158,7 @@ func (p *Stacks) checkDrift(name string) tea.Cmd {
 	}
 	p.req++
 	p.driftReq[name] = p.req
-	p.SetDriftChecking(name)
+	p.setDriftChecking(name)
 	return tea.Batch(common.Notice("checking drift of "+name+" (terraform plan -refresh-only)…", false),
 		p.summarize(p.req, name, true))
 }
@@ -182,7 +182,7 @@ func (p *Stacks) Update(msg tea.Msg) (bool, tea.Cmd) {
 		} else if msg.req != p.req {
 			return true, nil // stale
 		}
-		p.SetSummary(msg.stack, msg.sum, msg.err, msg.drift, p.ctx.Now())
+		p.setSummary(msg.stack, msg.sum, msg.err, msg.drift, p.ctx.Now())
 		return true, notice
 	case common.RunChangedMsg:
 		if msg.Done && msg.Run.Spec().Runner == "terraform" && p.loaded {
@@ -214,9 +214,9 @@ func (p *Stacks) KeyHints() []key.Binding {
 	return []key.Binding{k.Toggle, k.Detail, k.Actions, DriftKey, k.Refresh}
 }
 
-// SetStacks installs the configured stacks, keeping what is known of
+// setStacks installs the configured stacks, keeping what is known of
 // those that stay.
-func (p *Stacks) SetStacks(list []*terraform.Stack, now time.Time) {
+func (p *Stacks) setStacks(list []*terraform.Stack, now time.Time) {
 	old := map[string]*stackState{}
 	for _, s := range p.stacks {
 		old[s.stack.Name] = s
@@ -243,16 +243,16 @@ func (p *Stacks) find(name string) *stackState {
 	return nil
 }
 
-// SetLoading marks a stack's summary as being (re)loaded.
-func (p *Stacks) SetLoading(name string) {
+// setLoading marks a stack's summary as being (re)loaded.
+func (p *Stacks) setLoading(name string) {
 	if s := p.find(name); s != nil {
 		s.loading = true
 		p.rebuild()
 	}
 }
 
-// SetDriftChecking marks a stack's refresh-only plan as running.
-func (p *Stacks) SetDriftChecking(name string) {
+// setDriftChecking marks a stack's refresh-only plan as running.
+func (p *Stacks) setDriftChecking(name string) {
 	if s := p.find(name); s != nil {
 		s.checking, s.driftErr = true, ""
 		p.rebuild()
@@ -277,10 +277,10 @@ func (p *Stacks) Summary(name string) (terraform.Summary, bool) {
 	return terraform.Summary{}, false
 }
 
-// SetSummary installs a stack's summary (or the error reading it). A
+// setSummary installs a stack's summary (or the error reading it). A
 // summary with drift (drift true) sets the drift; one without keeps the
 // drift found earlier while the state is the same (same serial).
-func (p *Stacks) SetSummary(name string, sum terraform.Summary, err error, drift bool, now time.Time) {
+func (p *Stacks) setSummary(name string, sum terraform.Summary, err error, drift bool, now time.Time) {
 	s := p.find(name)
 	if s == nil {
 		return
@@ -309,9 +309,6 @@ func (p *Stacks) SetSummary(name string, sum terraform.Summary, err error, drift
 	s.sum = &sum
 	p.rebuild()
 }
-
-// SetNow sets the clock reading used for ages.
-func (p *Stacks) SetNow(now time.Time) { p.now = now; p.rebuild() }
 
 // cells renders a stack's row.
 func (p *Stacks) cells(s *stackState) ([]string, int) {
@@ -426,16 +423,6 @@ func (p *Stacks) cursorKey() (rowKey, bool) {
 		return rowKey{}, false
 	}
 	return p.keys[c], true
-}
-
-// SelectedStack returns the name of the stack under the cursor (or of the
-// resource under it).
-func (p *Stacks) SelectedStack() (string, bool) {
-	k, ok := p.cursorKey()
-	if !ok {
-		return "", false
-	}
-	return p.stacks[k.stack].stack.Name, true
 }
 
 // Focus implements Focuser: kind "stack" (name) or "resource" (stack/address).
