@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,9 +167,7 @@ func newStackStateCmd(a *app) *cobra.Command {
 				if sum.Resources == nil {
 					sum.Resources = []terraform.Resource{}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(sum)
+				return sanitize.EncodeJSON(a.stdout, sum)
 			}
 			fmt.Fprintf(a.stdout, "stack %s (%s)\n", sanitize.Line(sum.Stack), sanitize.Line(sum.Dir))
 			if sum.Workspace != "" {
@@ -485,9 +482,7 @@ func runAction(ctx context.Context, a *app, s config.Settings, act actions.Actio
 		if out.Plan.Resources == nil {
 			out.Plan.Resources = []string{}
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := sanitize.EncodeJSON(a.stdout, out); err != nil {
 			return fmt.Errorf("write result: %w", err)
 		}
 	} else {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -44,9 +43,7 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 				if es == nil {
 					es = []actions.AuditEntry{}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(es); err != nil {
+				if err := sanitize.EncodeJSON(a.stdout, es); err != nil {
 					return fmt.Errorf("write audit: %w", err)
 				}
 				return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -33,9 +32,7 @@ func newInventoryCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(normalize(snap.Inv)); err != nil {
+				if err := sanitize.EncodeJSON(a.stdout, normalize(snap.Inv)); err != nil {
 					return fmt.Errorf("write inventory: %w", err)
 				}
 			} else {

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opsconsole/console/actions"
+)
+
+// TestAuditCLIReadsPastBadLinesAndEscapesJSON: `console audit` goes on
+// past lines it cannot parse (and says how many), and its --json output
+// carries no raw DEL, C1 or bidi control.
+func TestAuditCLIReadsPastBadLinesAndEscapesJSON(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "state", "console", "audit.jsonl")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	hostile := "evil\u202egnp.exe \u009b31m \x7f"
+	lines := []string{
+		`{"audit_id":"a1","result":"refused","action":"drain","error":` + mustJSON(t, hostile) + `}`,
+		`{not json`,
+		`{"audit_id":"x","error":"` + strings.Repeat("A", 5<<20) + `"}`,
+		`{"audit_id":"b2","result":"started","action":"apply"}`,
+		`{"audit_id":"b2","result":"cancelled","action":"apply"}`,
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "audit", "--json")
+	if code != 0 || !strings.Contains(errOut, "skipped 2 malformed lines") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, r := range out {
+		if r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) {
+			t.Errorf("raw %U in the JSON output", r)
+		}
+	}
+	var es []actions.AuditEntry
+	if err := json.Unmarshal([]byte(out), &es); err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].Error != hostile || es[1].Result != "cancelled" {
+		t.Errorf("entries %+v", es)
+	}
+	code, out, _ = cli(t, "audit")
+	if code != 0 || strings.ContainsRune(out, '\u202e') || !strings.Contains(out, "cancelled") {
+		t.Errorf("text output (exit %d): %q", code, out)
+	}
+}
+
+func mustJSON(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
