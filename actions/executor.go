@@ -133,11 +133,11 @@ func (e *Executor) ReadOnly() (bool, string) {
 	return true, e.opts.ReadOnlyReason
 }
 
-// Allowed reports whether an action with this effect may run at all
-// (the UI greys out the others, with the reason).
+// Allowed reports whether an action with this effect may run at all in
+// this mode (read-only refuses all but Safe ones), and if not why.
 func (e *Executor) Allowed(effect Effect) (bool, string) {
 	if effect != Safe && e.opts.ReadOnly {
-		return false, e.opts.ReadOnlyReason
+		return false, readOnlyPrefix + e.opts.ReadOnlyReason
 	}
 	return true, ""
 }
@@ -260,31 +260,17 @@ func (e *Executor) RecordRefusal(verb Verb, target Ref, reason error) error {
 	return reason
 }
 
-// preconditions checks what must hold before running: read-only, the
-// action's permission (Permitter), no other run on the same target, fresh
-// data, and the action's own Check.
+// preconditions checks what must hold before running: Availability
+// (read-only, the action's permission, no other run on the same target),
+// a writable audit log, fresh data, and the action's own Check.
 func (e *Executor) preconditions(ctx context.Context, a Action, s Spec, dataAt time.Time) (string, error) {
-	if ok, why := e.Allowed(s.Effect); !ok {
+	if why := e.unavailable(a, s); why != "" {
 		return why, nil
 	}
 	if e.audit != nil {
 		if err := e.audit.Check(); err != nil {
 			return fmt.Sprintf("every action is audited and the audit log cannot be written (%v)", err), nil
 		}
-	}
-	if p, ok := a.(Permitter); ok {
-		if allowed, why := p.Allowed(); !allowed {
-			if why == "" {
-				why = "not permitted"
-			}
-			return why, nil
-		}
-	}
-	e.mu.Lock()
-	other := e.active[keyOf(a, s)]
-	e.mu.Unlock()
-	if other != nil {
-		return fmt.Sprintf("%s is already running on %s (run %s)", other.spec.Name, s.Target, other.id), nil
 	}
 	if e.opts.MaxDataAge > 0 && !dataAt.IsZero() {
 		if age := time.Since(dataAt); age > e.opts.MaxDataAge {
@@ -418,8 +404,10 @@ func statusFor(ctx context.Context, err error) string {
 	return StatusFailed
 }
 
-// Cancel records that the user declined the pending action.
-func (e *Executor) Cancel(p *Pending) {
+// Decline records that the user declined the pending action (audited as
+// cancelled, "declined at confirmation"); a running run is stopped with
+// Run.Cancel instead.
+func (e *Executor) Decline(p *Pending) {
 	if !e.settle(p) {
 		return
 	}

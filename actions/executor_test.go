@@ -247,8 +247,8 @@ func TestDeclineIsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Cancel(p)
-	e.Cancel(p) // once only
+	e.Decline(p)
+	e.Decline(p) // once only
 	es := readAudit(t, path)
 	if len(es) != 1 || es[0].Result != StatusCancelled {
 		t.Fatalf("audit %+v", es)

@@ -77,29 +77,14 @@ func (f *actionFlow) open(m *Model) tea.Cmd {
 	m.reqID++
 	*f = actionFlow{req: m.reqID, target: sel.Refs[0].String(), loading: true}
 	m.mode = modeMenu
-	offerers := m.d.offerers
-	ro, why := m.readOnly()
+	offerers, exec := m.d.offerers, m.d.exec
 	refs, req := sel.Refs, f.req
 	return func() tea.Msg {
 		var out []offer
-		for _, o := range offerers() {
-			for _, r := range refs {
-				for _, a := range o.Offer(r) {
-					s := a.Spec()
-					of := offer{action: a, spec: s, allowed: true}
-					if ro && s.Effect != actions.Safe {
-						of.allowed, of.reason = false, "read-only: "+why
-					} else if p, ok := a.(actions.Permitter); ok {
-						if allowed, reason := p.Allowed(); !allowed {
-							if reason == "" {
-								reason = "not permitted"
-							}
-							of.allowed, of.reason = false, reason
-						}
-					}
-					out = append(out, of)
-				}
-			}
+		for _, a := range actions.Catalog(offerers()).Offer(refs...) {
+			of := offer{action: a, spec: a.Spec()}
+			of.allowed, of.reason = exec.Availability(a)
+			out = append(out, of)
 		}
 		return offersMsg{req: req, offers: out}
 	}

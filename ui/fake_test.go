@@ -92,6 +92,17 @@ type fakeExec struct {
 }
 
 func (e *fakeExec) ReadOnly() (bool, string) { return e.ro, "environment prod is read-only" }
+
+// Availability is the real executor's (no audit log, no runs), in the
+// fake's read-only mode.
+func (e *fakeExec) Availability(a actions.Action) (bool, string) {
+	ro, why := e.ReadOnly()
+	real, err := actions.NewExecutor(actions.Options{Env: "prod", ReadOnly: ro, ReadOnlyReason: why})
+	if err != nil {
+		return false, err.Error()
+	}
+	return real.Availability(a)
+}
 func (e *fakeExec) Prepare(_ context.Context, a actions.Action, _ time.Time) (common.Pending, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -62,17 +63,7 @@ func depsFrom(ctx context.Context, o Options) deps {
 		initial:   st.Snapshot(),
 		refresh:   st.Refresh,
 		offerers: func() []actions.Offerer {
-			var out []actions.Offerer
-			for _, p := range st.Providers() {
-				if of, ok := p.(actions.Offerer); ok {
-					out = append(out, of)
-				}
-			}
-			out = append(out, o.Offerers...)
-			if len(o.Stacks) > 0 {
-				out = append(out, o.Stacks)
-			}
-			return out
+			return actions.CatalogOf(st.Providers(), append(slices.Clone(o.Offerers), stacksOfferer(o.Stacks))...)
 		},
 		traces:   o.TraceSource,
 		env:      o.Settings.Env.Name,
@@ -94,11 +85,22 @@ func depsFrom(ctx context.Context, o Options) deps {
 	return d
 }
 
+// stacksOfferer is the stacks as an Offerer, nil when there are none.
+func stacksOfferer(ss terraform.Stacks) actions.Offerer {
+	if len(ss) == 0 {
+		return nil
+	}
+	return ss
+}
+
 // execAdapter adapts *actions.Executor to common.Executor.
 type execAdapter struct{ e *actions.Executor }
 
 // ReadOnly implements common.Executor.
 func (a execAdapter) ReadOnly() (bool, string) { return a.e.ReadOnly() }
+
+// Availability implements common.Executor.
+func (a execAdapter) Availability(act actions.Action) (bool, string) { return a.e.Availability(act) }
 
 // Prepare implements common.Executor.
 func (a execAdapter) Prepare(ctx context.Context, act actions.Action, at time.Time) (common.Pending, error) {
@@ -122,10 +124,10 @@ func (a execAdapter) Start(p common.Pending, confirmation string) (common.Run, e
 	return runAdapter{r}, nil
 }
 
-// Decline implements common.Executor (the executor's Cancel of a pending action).
+// Decline implements common.Executor.
 func (a execAdapter) Decline(p common.Pending) {
 	if ap, ok := p.(*actions.Pending); ok {
-		a.e.Cancel(ap)
+		a.e.Decline(ap)
 	}
 }
 

@@ -71,9 +71,6 @@ func identity(s config.Settings) string {
 	return who + " (" + strings.Join(extra, "; ") + ")"
 }
 
-// errNoAction marks a ref no source offers the action for.
-var errNoAction = fmt.Errorf("%w: no such action", actions.ErrRefused)
-
 // findOffered asks every provider of the settings that implements
 // actions.Offerer (the demo, kube, AWS, databases) for the actions it
 // offers on ref, and returns the one named verb.
@@ -85,11 +82,16 @@ func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb a
 	return auditedOffer(s, ps, ref, verb)
 }
 
-// auditedOffer is offeredBy, with a refusal (no source offers verb on ref)
-// recorded in the audit log like every other attempt.
+// auditedOffer finds the action named verb that one of ps offers on ref
+// (actions.Catalog.Find). A refusal (no source offers verb on ref) is
+// recorded in the audit log like every other attempt; an ambiguous ref is
+// bad usage.
 func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
-	a, err := offeredBy(ps, ref, verb)
-	if errors.Is(err, errNoAction) {
+	a, err := actions.CatalogOf(ps).Find(ref, verb)
+	switch {
+	case errors.Is(err, actions.ErrAmbiguous):
+		return nil, fmt.Errorf("%w: %w (name the cluster with --context)", errUsage, err)
+	case errors.Is(err, actions.ErrNotOffered):
 		e, eerr := newExecutor(s)
 		if eerr != nil {
 			return nil, eerr
@@ -97,36 +99,4 @@ func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, v
 		return nil, e.RecordRefusal(verb, ref, err)
 	}
 	return a, err
-}
-
-// offeredBy returns the action named verb that one of ps offers on ref.
-func offeredBy(ps []providers.Provider, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
-	var offered []string
-	var found []actions.Action
-	sources := 0
-	for _, p := range ps {
-		o, ok := p.(actions.Offerer)
-		if !ok {
-			continue
-		}
-		sources++
-		for _, a := range o.Offer(ref) {
-			offered = append(offered, string(a.Spec().Name))
-			if a.Spec().Name == verb {
-				found = append(found, a)
-			}
-		}
-	}
-	switch {
-	case len(found) == 1:
-		return found[0], nil
-	case len(found) > 1:
-		return nil, fmt.Errorf("%w: %s is ambiguous: %d sources offer %s on it (name the cluster with --context)", errUsage, ref, len(found), verb)
-	case sources == 0:
-		return nil, fmt.Errorf("%w: no source of this environment can act on %s", errNoAction, ref)
-	case len(offered) == 0:
-		return nil, fmt.Errorf("%w: %s not found, or it exists in several clusters (name one with --context), or it supports no action", errNoAction, ref)
-	default:
-		return nil, fmt.Errorf("%w: %s does not support %s (it supports: %s)", errNoAction, ref, verb, strings.Join(offered, ", "))
-	}
 }

@@ -135,7 +135,7 @@ func TestActionsThroughExecutor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex.Cancel(pend)
+		ex.Decline(pend)
 		if d := desiredOf(t, ctx, m, "us-east-1", "web"); d != 4 {
 			t.Errorf("declined action changed desired to %d", d)
 		}

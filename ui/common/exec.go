@@ -12,6 +12,9 @@ import (
 type Executor interface {
 	// ReadOnly reports whether mutating actions are refused, and why.
 	ReadOnly() (bool, string)
+	// Availability reports whether the action may run now, and if not
+	// why: the menu greys it out with this reason and refuses its key.
+	Availability(a actions.Action) (bool, string)
 	// Prepare runs the read-only steps (check, preview). Call from a tea.Cmd.
 	Prepare(ctx context.Context, a actions.Action, dataAt time.Time) (Pending, error)
 	// Start checks the confirmation and runs in the background. Call from a tea.Cmd.
