@@ -251,6 +251,10 @@ type Backup struct {
 	Time    time.Time `json:"time"`
 	Status  string    `json:"status"`
 	SizeMiB float64   `json:"size_mib"`
+	// Kind says how it was taken, e.g. "cluster-snapshot", "pg_basebackup", "rdb".
+	Kind string `json:"kind,omitempty"`
+	// Location says where it is stored, e.g. a directory or an ARN.
+	Location string `json:"location,omitempty"`
 }
 
 // Hidden says what a source could not show, e.g. namespaces the user may not list.

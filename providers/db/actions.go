@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -28,6 +29,9 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			var out []actions.Action
 			if b, ok := c.engine.(Backuper); ok {
 				out = append(out, &backup{c: c, b: b})
+			}
+			if r, ok := c.engine.(Restorer); ok {
+				out = append(out, &restore{c: c, r: r})
 			}
 			return out
 		}
@@ -131,8 +135,21 @@ func (a *backup) Run(ctx context.Context, plan actions.Plan, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	a.taken, err = a.b.Backup(ctx, pr, out)
-	return err
+	id, dir, err := a.c.cat.create(time.Now())
+	if err != nil {
+		return err
+	}
+	b, err := a.b.Backup(ctx, pr, dir, out)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return err
+	}
+	b.ID = id
+	if a.taken, err = a.c.cat.save(b); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backup %s: %.1f MiB in %s\n", id, a.taken.SizeMiB, a.taken.Location)
+	return nil
 }
 
 func (a *backup) Verify(ctx context.Context) (bool, string, error) {
@@ -141,4 +158,80 @@ func (a *backup) Verify(ctx context.Context) (bool, string, error) {
 		return true, fmt.Sprintf("backup %s of %s is listed (%s)", a.taken.ID, a.c.cfg.Name, a.taken.Time.UTC().Format(time.RFC3339)), nil
 	}
 	return false, fmt.Sprintf("backup %s of %s is not listed", a.taken.ID, a.c.cfg.Name), nil
+}
+
+// restore starts a new instance from a backup, alongside the live cluster
+// (never over it). Offer picks the newest backup; SetBackup another.
+type restore struct {
+	c        cluster
+	r        Restorer
+	backupID string
+	done     Restored
+}
+
+// Backup is the id of the chosen backup ("" for the newest).
+func (a *restore) Backup() string { return a.backupID }
+
+// SetBackup chooses the backup to restore.
+func (a *restore) SetBackup(id string) error {
+	if _, err := a.c.cat.find(id); err != nil {
+		return err
+	}
+	a.backupID = id
+	return nil
+}
+
+func (a *restore) Spec() actions.Spec {
+	which := "the newest backup"
+	if a.backupID != "" {
+		which = "backup " + a.backupID
+	}
+	return actions.Spec{Name: "restore", Target: actions.Ref{Kind: "database", Name: a.c.cfg.Name}, Runner: "db",
+		Effect: actions.Destructive, Timeout: 30 * time.Minute,
+		Description: fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)}
+}
+
+func (a *restore) Check(ctx context.Context) error {
+	if _, err := a.c.cat.find(a.backupID); err != nil {
+		return fmt.Errorf("%w: %w", actions.ErrRefused, err)
+	}
+	return nil
+}
+
+func (a *restore) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+	b, err := a.c.cat.find(a.backupID)
+	if err != nil {
+		return actions.Plan{}, fmt.Errorf("%w: %w", actions.ErrRefused, err)
+	}
+	return actions.Plan{
+		Summary:   fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into a new instance", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB),
+		Calls:     a.r.RestorePlan(b),
+		Text:      "The live cluster is not touched: the backup starts as a new standalone instance on a free port of 127.0.0.1.",
+		Add:       1,
+		Resources: []string{a.c.cfg.Name + "@" + b.ID},
+	}, nil
+}
+
+func (a *restore) Run(ctx context.Context, plan actions.Plan, out io.Writer) error {
+	b, err := a.c.cat.find(a.backupID)
+	if err != nil {
+		return err
+	}
+	dir, err := restoreDir(a.c.dir, a.c.cfg.Name, b.ID)
+	if err != nil {
+		return err
+	}
+	if a.done, err = a.r.Restore(ctx, b, dir, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restored backup %s into %s (data %s, pid %d)\n", b.ID, a.done.Address, a.done.Dir, a.done.PID)
+	return nil
+}
+
+func (a *restore) Verify(ctx context.Context) (bool, string, error) {
+	what, err := a.r.Describe(ctx, a.done.Address)
+	if err != nil {
+		return false, "", err
+	}
+	return true, fmt.Sprintf("restored instance ready at %s (%s)", a.done.Address, what), nil
 }

@@ -9,6 +9,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -28,6 +29,10 @@ type Provider struct {
 type cluster struct {
 	cfg    config.Database
 	engine Engine
+	// cat holds the backups the console took (Options.Dir/backups/NAME).
+	cat catalog
+	// dir is Options.Dir.
+	dir string
 }
 
 // New returns a provider for dbs. Zero options take their defaults.
@@ -38,15 +43,25 @@ func New(dbs []config.Database, o Options) *Provider {
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Second
 	}
+	if o.Dir == "" {
+		o.Dir = DefaultDir()
+	}
 	p := &Provider{opts: o, refresh: make(chan struct{}, 1)}
 	for _, d := range dbs {
-		c := cluster{cfg: d}
+		c := cluster{cfg: d, cat: newCatalog(o.Dir, d.Name), dir: o.Dir}
 		if f, ok := engines[d.Engine]; ok {
 			c.engine = f(d, o)
 		}
 		p.clusters = append(p.clusters, c)
 	}
 	return p
+}
+
+// DefaultDir is the directory the console owns for backups and restored
+// instances: "db" next to the default audit log
+// ($XDG_STATE_HOME/console/db, or ~/.local/state/console/db).
+func DefaultDir() string {
+	return filepath.Join(filepath.Dir(config.DefaultAuditLog()), "db")
 }
 
 // Name implements providers.Provider.
@@ -103,7 +118,18 @@ func (c cluster) probe(ctx context.Context) providers.Database {
 	if c.engine == nil {
 		return providers.Database{Name: c.cfg.Name, Engine: c.cfg.Engine, Status: fmt.Sprintf("unsupported engine %q", c.cfg.Engine)}
 	}
-	return c.engine.Probe(ctx)
+	db := c.engine.Probe(ctx)
+	bs, err := c.cat.list()
+	if err != nil {
+		db.Status = oneLine(err.Error())
+	}
+	db.Backups = append(db.Backups, bs...)
+	for _, b := range bs {
+		if b.Time.After(db.LastBackup) {
+			db.LastBackup = b.Time
+		}
+	}
+	return db
 }
 
 // rollupStatus names a cluster's state from its members.

@@ -60,7 +60,7 @@ func onlyAction(t *testing.T, p *Provider, ref actions.Ref) actions.Action {
 func TestRedisRolesPromoteAndBackup(t *testing.T) {
 	r := lab.Redis(t, 2, 1)
 	cfg := config.Database{Name: "cache", Engine: "redis", Members: append([]string{r.Primary}, r.Replicas...), Sentinels: r.Sentinels, Master: r.Master}
-	p := New([]config.Database{cfg}, Options{Interval: time.Second})
+	p := New([]config.Database{cfg}, Options{Interval: time.Second, Dir: t.TempDir()})
 
 	db := eventually(t, p, "replication up", func(db providers.Database) bool { return db.Status == "healthy" })
 	got := roles(db)
@@ -83,7 +83,7 @@ func TestRedisRolesPromoteAndBackup(t *testing.T) {
 		t.Fatalf("read-only promote: %+v", res)
 	}
 
-	res = e.Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: "database", Name: "cache"}), true, io.Discard)
+	res = e.Execute(context.Background(), offered(t, p, actions.Ref{Kind: "database", Name: "cache"}, "backup"), true, io.Discard)
 	if res.Status != "succeeded" || !res.Verified {
 		t.Fatalf("backup: %+v", res)
 	}
@@ -102,7 +102,7 @@ func TestRedisRolesPromoteAndBackup(t *testing.T) {
 func TestPostgresRolesAndPromote(t *testing.T) {
 	pg := lab.Postgres(t, 1)
 	cfg := config.Database{Name: "orders", Engine: "postgres", Members: []string{pg.Primary, pg.Replicas[0]}, DSN: pg.DSN}
-	p := New([]config.Database{cfg}, Options{Interval: time.Second})
+	p := New([]config.Database{cfg}, Options{Interval: time.Second, Dir: t.TempDir()})
 	db := eventually(t, p, "streaming", func(db providers.Database) bool { return db.Status == "healthy" })
 	got := roles(db)
 	if got[pg.Primary] != providers.RolePrimary || got[pg.Replicas[0]] != providers.RoleReplica {

@@ -31,13 +31,30 @@ type Engine interface {
 type Backuper interface {
 	// BackupPlan lists the calls Backup makes on primary.
 	BackupPlan(primary string) []string
-	// Backup takes one backup from primary now, reports progress to out and
-	// returns the backup as Probe will list it.
-	Backup(ctx context.Context, primary string, out io.Writer) (providers.Backup, error)
+	// Backup takes one backup from primary now into dir (a new directory
+	// the console owns, 0700), reports progress to out and returns its
+	// Time (the point it restores to) and Kind; the provider records it.
+	Backup(ctx context.Context, primary, dir string, out io.Writer) (providers.Backup, error)
+}
+
+// Restorer is implemented by engines that restore a backup into a new
+// instance started alongside the live cluster (never over it).
+type Restorer interface {
+	// RestorePlan lists the steps Restore takes for backup b.
+	RestorePlan(b providers.Backup) []string
+	// Restore starts a new instance in dir from backup b and returns once
+	// it accepts connections.
+	Restore(ctx context.Context, b providers.Backup, dir string, out io.Writer) (Restored, error)
+	// Describe reads the restored instance at addr and says what it holds
+	// (e.g. "3 keys"), or fails when it does not answer.
+	Describe(ctx context.Context, addr string) (string, error)
 }
 
 // Options configure every engine of a provider.
 type Options struct {
+	// Dir is the directory the console owns for backups (Dir/backups) and
+	// restored instances (Dir/restores); created 0700.
+	Dir string
 	// Interval is the polling interval (default 5s).
 	Interval time.Duration
 	// Timeout bounds one probe of one member (default 3s).

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -121,4 +124,132 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	m.Healthy = receiver == "streaming"
 	m.Status = "wal receiver " + receiver
 	return m
+}
+
+// pgBinDirs are where distributions install the programs of PostgreSQL
+// major version major (Debian, then the PGDG RPMs).
+func pgBinDirs(major string) []string {
+	if major == "" {
+		return nil
+	}
+	return []string{"/usr/lib/postgresql/" + major + "/bin", "/usr/pgsql-" + major + "/bin"}
+}
+
+// serverMajor reads the major version of the server at addr ("15").
+func (e *postgres) serverMajor(ctx context.Context, addr string) (string, error) {
+	conn, err := pgConnect(ctx, e.d, addr, 5*time.Second)
+	if err != nil {
+		return "", fmt.Errorf("connect %s: %w", addr, err)
+	}
+	defer conn.Close(context.Background())
+	var num int
+	if err := conn.QueryRow(ctx, "select current_setting('server_version_num')::int").Scan(&num); err != nil {
+		return "", fmt.Errorf("server version of %s: %w", addr, err)
+	}
+	return strconv.Itoa(num / 10000), nil
+}
+
+// BackupPlan implements Backuper.
+func (e *postgres) BackupPlan(primary string) []string {
+	return []string{"pg_basebackup -d " + memberDSN(e.d, primary) + " -D BACKUP_DIR/data -X stream -c fast -v"}
+}
+
+// Backup implements Backuper: pg_basebackup of the primary (plain format,
+// with the WAL needed to make it consistent) into dir/data.
+func (e *postgres) Backup(ctx context.Context, primary, dir string, out io.Writer) (providers.Backup, error) {
+	major, err := e.serverMajor(ctx, primary)
+	if err != nil {
+		return providers.Backup{}, err
+	}
+	bin, err := findProgram("pg_basebackup", pgBinDirs(major)...)
+	if err != nil {
+		return providers.Backup{}, err
+	}
+	args := []string{"-d", memberDSN(e.d, primary), "-D", filepath.Join(dir, "data"), "-X", "stream", "-c", "fast", "-v",
+		"-l", "console backup " + filepath.Base(dir)}
+	fmt.Fprintf(out, "%s %s\n", bin, strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		return providers.Backup{}, fmt.Errorf("pg_basebackup from %s: %w", primary, err)
+	}
+	return providers.Backup{Time: time.Now(), Status: "completed", Kind: "pg_basebackup"}, nil
+}
+
+// RestorePlan implements Restorer.
+func (e *postgres) RestorePlan(b providers.Backup) []string {
+	return []string{"copy " + filepath.Join(b.Location, "data") + " to NEW_DIR/data",
+		"postgres -D NEW_DIR/data -p FREE_PORT -k NEW_DIR/data -c listen_addresses=127.0.0.1 (a standalone primary)"}
+}
+
+// Restore implements Restorer: a copy of the base backup started as a
+// standalone server on a free port. PostgreSQL refuses to run as root: as
+// root the server runs as user postgres, which must be able to reach dir.
+func (e *postgres) Restore(ctx context.Context, b providers.Backup, dir string, out io.Writer) (Restored, error) {
+	src := filepath.Join(b.Location, "data")
+	major, err := os.ReadFile(filepath.Join(src, "PG_VERSION"))
+	if err != nil {
+		return Restored{}, fmt.Errorf("backup %s: %w", b.ID, err)
+	}
+	bin, err := findProgram("postgres", pgBinDirs(strings.TrimSpace(string(major)))...)
+	if err != nil {
+		return Restored{}, err
+	}
+	cred, err := runAs("postgres")
+	if err != nil {
+		return Restored{}, err
+	}
+	data := filepath.Join(dir, "data")
+	fmt.Fprintf(out, "copy %s to %s\n", src, data)
+	if err := os.CopyFS(data, os.DirFS(src)); err != nil {
+		return Restored{}, fmt.Errorf("copy the backup: %w", err)
+	}
+	for _, f := range []string{"standby.signal", "recovery.signal", "postmaster.pid"} {
+		_ = os.Remove(filepath.Join(data, f))
+	}
+	if err := os.Chmod(data, 0o700); err != nil {
+		return Restored{}, err
+	}
+	if err := chownTree(dir, cred); err != nil {
+		return Restored{}, fmt.Errorf("give %s to user postgres: %w", dir, err)
+	}
+	if cred != nil {
+		// The postgres user must traverse Dir and Dir/restores (0711: no listing).
+		for _, d := range []string{filepath.Dir(dir), filepath.Dir(filepath.Dir(dir))} {
+			if err := os.Chmod(d, 0o711); err != nil {
+				return Restored{}, err
+			}
+		}
+	}
+	fmt.Fprintf(out, "starting %s -D %s\n", bin, data)
+	return startServer(ctx, serverSpec{bin: bin, dir: dir, cred: cred,
+		args: func(port int) []string {
+			return []string{"-D", data, "-p", strconv.Itoa(port), "-k", data, "-c", "listen_addresses=127.0.0.1"}
+		},
+		ready: func(ctx context.Context, addr string) error {
+			conn, err := pgConnect(ctx, e.d, addr, time.Second)
+			if err != nil {
+				return err
+			}
+			return conn.Close(context.Background())
+		}})
+}
+
+// Describe implements Restorer: whether it runs as a primary and how many
+// databases it holds.
+func (e *postgres) Describe(ctx context.Context, addr string) (string, error) {
+	conn, err := pgConnect(ctx, e.d, addr, 5*time.Second)
+	if err != nil {
+		return "", fmt.Errorf("connect %s: %w", addr, err)
+	}
+	defer conn.Close(context.Background())
+	var recovery bool
+	var dbs int
+	if err := conn.QueryRow(ctx, "select pg_is_in_recovery(), (select count(*) from pg_database where not datistemplate)::int").Scan(&recovery, &dbs); err != nil {
+		return "", fmt.Errorf("query %s: %w", addr, err)
+	}
+	if recovery {
+		return "", fmt.Errorf("%s is still in recovery", addr)
+	}
+	return fmt.Sprintf("accepts writes, %d databases", dbs), nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -127,7 +128,6 @@ func (e *redisEngine) Probe(ctx context.Context) providers.Database {
 	}
 	if !lastSave.IsZero() {
 		db.LastBackup = lastSave
-		db.Backups = []providers.Backup{rdbBackup(lastSave)}
 	}
 	rollupStatus(&db)
 	return db
@@ -187,12 +187,14 @@ func (e *redisEngine) Promote(ctx context.Context, addr string, out io.Writer) e
 
 // BackupPlan implements Backuper.
 func (e *redisEngine) BackupPlan(primary string) []string {
-	return []string{primary + ": BGSAVE", primary + ": INFO persistence (until rdb_saves grows)"}
+	return []string{primary + ": BGSAVE", primary + ": INFO persistence (until rdb_saves grows)",
+		primary + ": CONFIG GET dir, dbfilename; copy that RDB file into the backup directory"}
 }
 
 // Backup implements Backuper: BGSAVE on the primary, waiting until the
-// save is recorded (rdb_saves grows and no save runs).
-func (e *redisEngine) Backup(ctx context.Context, primary string, out io.Writer) (providers.Backup, error) {
+// save is recorded (rdb_saves grows and no save runs), then a copy of the
+// RDB file (the primary must run on this machine) stamped with LASTSAVE.
+func (e *redisEngine) Backup(ctx context.Context, primary, dir string, out io.Writer) (providers.Backup, error) {
 	c := redisClient(primary, 5*time.Second)
 	defer c.Close()
 	before, _, err := rdbSaves(ctx, c)
@@ -224,12 +226,62 @@ func (e *redisEngine) Backup(ctx context.Context, primary string, out io.Writer)
 	if err != nil {
 		return providers.Backup{}, fmt.Errorf("LASTSAVE on %s: %w", primary, err)
 	}
-	return rdbBackup(time.Unix(last, 0)), nil
+	conf, err := c.ConfigGet(ctx, "dir").Result()
+	if err != nil {
+		return providers.Backup{}, fmt.Errorf("CONFIG GET dir on %s: %w", primary, err)
+	}
+	file, err := c.ConfigGet(ctx, "dbfilename").Result()
+	if err != nil {
+		return providers.Backup{}, fmt.Errorf("CONFIG GET dbfilename on %s: %w", primary, err)
+	}
+	src := filepath.Join(conf["dir"], file["dbfilename"])
+	fmt.Fprintf(out, "copy %s to %s\n", src, dir)
+	if err := copyFile(filepath.Join(dir, rdbFile), src); err != nil {
+		return providers.Backup{}, fmt.Errorf("copy the RDB of %s (it must run on this machine): %w", primary, err)
+	}
+	return providers.Backup{Time: time.Unix(last, 0), Status: "completed", Kind: "rdb"}, nil
 }
 
-// rdbBackup is the server's last RDB save as a backup.
-func rdbBackup(t time.Time) providers.Backup {
-	return providers.Backup{ID: fmt.Sprintf("rdb-%d", t.Unix()), Time: t, Status: "completed"}
+// rdbFile is the name of the RDB file in a backup and a restored instance.
+const rdbFile = "dump.rdb"
+
+// RestorePlan implements Restorer.
+func (e *redisEngine) RestorePlan(b providers.Backup) []string {
+	return []string{"copy " + filepath.Join(b.Location, rdbFile) + " into a new directory",
+		"redis-server --port FREE_PORT --bind 127.0.0.1 --dir NEW_DIR --dbfilename " + rdbFile + " (a standalone primary)"}
+}
+
+// Restore implements Restorer: a new redis-server loading the backup's RDB.
+func (e *redisEngine) Restore(ctx context.Context, b providers.Backup, dir string, out io.Writer) (Restored, error) {
+	bin, err := findProgram("redis-server")
+	if err != nil {
+		return Restored{}, err
+	}
+	if err := copyFile(filepath.Join(dir, rdbFile), filepath.Join(b.Location, rdbFile)); err != nil {
+		return Restored{}, fmt.Errorf("copy the backup: %w", err)
+	}
+	fmt.Fprintf(out, "starting redis-server in %s\n", dir)
+	return startServer(ctx, serverSpec{bin: bin, dir: dir,
+		args: func(port int) []string {
+			return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--dbfilename", rdbFile,
+				"--appendonly", "no", "--daemonize", "no", "--protected-mode", "no"}
+		},
+		ready: func(ctx context.Context, addr string) error {
+			c := redisClient(addr, time.Second)
+			defer c.Close()
+			return c.Ping(ctx).Err()
+		}})
+}
+
+// Describe implements Restorer: the number of keys (DBSIZE).
+func (e *redisEngine) Describe(ctx context.Context, addr string) (string, error) {
+	c := redisClient(addr, 5*time.Second)
+	defer c.Close()
+	n, err := c.DBSize(ctx).Result()
+	if err != nil {
+		return "", fmt.Errorf("DBSIZE on %s: %w", addr, err)
+	}
+	return fmt.Sprintf("%d keys", n), nil
 }
 
 // rdbSaves reads the number of RDB saves since start and whether one is running.
