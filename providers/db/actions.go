@@ -15,17 +15,17 @@ import (
 // Offer implements actions.Offerer: a member of a database can be promoted
 // (Destructive; refused by the precondition unless it is a replica); a
 // database whose engine takes backups can take one (Mutating).
-// Refs: {Kind: "member", Namespace: DB name, Name: member address} and
-// {Kind: "database", Name: DB name}.
+// Refs: {Kind: actions.KindMember, Namespace: DB name, Name: member address} and
+// {Kind: actions.KindDatabase, Name: DB name}.
 func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	for _, c := range p.clusters {
 		if c.engine == nil {
 			continue
 		}
 		switch {
-		case ref.Kind == "member" && ref.Namespace == c.cfg.Name && slices.Contains(c.cfg.Members, ref.Name):
+		case ref.Kind == actions.KindMember && ref.Namespace == c.cfg.Name && slices.Contains(c.cfg.Members, ref.Name):
 			return []actions.Action{&promote{c: c, member: ref.Name}}
-		case ref.Kind == "database" && ref.Name == c.cfg.Name:
+		case ref.Kind == actions.KindDatabase && ref.Name == c.cfg.Name:
 			var out []actions.Action
 			if b, ok := c.engine.(Backuper); ok {
 				out = append(out, &backup{c: c, b: b})
@@ -70,8 +70,8 @@ type promote struct {
 
 func (a *promote) Spec() actions.Spec {
 	return actions.Spec{
-		Name:        "promote",
-		Target:      actions.Ref{Kind: "member", Namespace: a.c.cfg.Name, Name: a.member},
+		Name:        actions.VerbPromote,
+		Target:      actions.Ref{Kind: actions.KindMember, Namespace: a.c.cfg.Name, Name: a.member},
 		Runner:      "db",
 		Effect:      actions.Destructive,
 		Timeout:     2 * time.Minute,
@@ -113,7 +113,7 @@ type backup struct {
 }
 
 func (a *backup) Spec() actions.Spec {
-	return actions.Spec{Name: "backup", Target: actions.Ref{Kind: "database", Name: a.c.cfg.Name}, Runner: "db",
+	return actions.Spec{Name: actions.VerbBackup, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
 		Effect: actions.Mutating, Timeout: 10 * time.Minute, Description: "take a backup of " + a.c.cfg.Name + " (" + a.c.cfg.Engine + ") from its primary"}
 }
 
@@ -186,7 +186,7 @@ func (a *restore) Spec() actions.Spec {
 	if a.backupID != "" {
 		which = "backup " + a.backupID
 	}
-	return actions.Spec{Name: "restore", Target: actions.Ref{Kind: "database", Name: a.c.cfg.Name}, Runner: "db",
+	return actions.Spec{Name: actions.VerbRestore, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
 		Effect: actions.Destructive, Timeout: 30 * time.Minute,
 		Description: fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)}
 }

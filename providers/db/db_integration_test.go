@@ -73,23 +73,23 @@ func TestRedisRolesPromoteAndBackup(t *testing.T) {
 
 	// Promoting the primary is refused by the precondition.
 	e := executor(t, false)
-	res := e.Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: "member", Namespace: "cache", Name: r.Primary}), true, io.Discard)
+	res := e.Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "cache", Name: r.Primary}), true, io.Discard)
 	if res.Status != "refused" || !strings.Contains(res.Error, "not a replica") {
 		t.Fatalf("promote primary: %+v", res)
 	}
 	// Read-only refuses a real promotion.
-	res = executor(t, true).Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: "member", Namespace: "cache", Name: r.Replicas[0]}), true, io.Discard)
+	res = executor(t, true).Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "cache", Name: r.Replicas[0]}), true, io.Discard)
 	if res.Status != "refused" {
 		t.Fatalf("read-only promote: %+v", res)
 	}
 
-	res = e.Execute(context.Background(), offered(t, p, actions.Ref{Kind: "database", Name: "cache"}, "backup"), true, io.Discard)
+	res = e.Execute(context.Background(), offered(t, p, actions.Ref{Kind: actions.KindDatabase, Name: "cache"}, actions.VerbBackup), true, io.Discard)
 	if res.Status != "succeeded" || !res.Verified {
 		t.Fatalf("backup: %+v", res)
 	}
 
 	target := r.Replicas[0]
-	res = e.Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: "member", Namespace: "cache", Name: target}), true, io.Discard)
+	res = e.Execute(context.Background(), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "cache", Name: target}), true, io.Discard)
 	if res.Status != "succeeded" || !res.Verified {
 		t.Fatalf("promote: %+v", res)
 	}
@@ -110,7 +110,7 @@ func TestPostgresRolesAndPromote(t *testing.T) {
 	}
 
 	e := executor(t, false)
-	a := onlyAction(t, p, actions.Ref{Kind: "member", Namespace: "orders", Name: pg.Replicas[0]})
+	a := onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: pg.Replicas[0]})
 	if a.Spec().Effect != actions.Destructive {
 		t.Fatalf("promote effect = %v, want destructive", a.Spec().Effect)
 	}

@@ -79,7 +79,7 @@ func TestEngineRegistry(t *testing.T) {
 		}
 		db := p.Probe(t.Context()).Databases[0]
 		if tc.want == "" {
-			if db.Status != `unsupported engine "oracle"` || len(p.Offer(actions.Ref{Kind: "database", Name: "x"})) != 0 {
+			if db.Status != `unsupported engine "oracle"` || len(p.Offer(actions.Ref{Kind: actions.KindDatabase, Name: "x"})) != 0 {
 				t.Errorf("unknown engine: status %q", db.Status)
 			}
 			continue

@@ -37,7 +37,7 @@ func consoleDir(t *testing.T) string {
 }
 
 // offered returns the action verb the provider offers on ref.
-func offered(t *testing.T, p *Provider, ref actions.Ref, verb string) actions.Action {
+func offered(t *testing.T, p *Provider, ref actions.Ref, verb actions.Verb) actions.Action {
 	t.Helper()
 	for _, a := range p.Offer(ref) {
 		if a.Spec().Name == verb {
@@ -110,13 +110,13 @@ func TestRedisBackupAndRestore(t *testing.T) {
 		}
 	}
 	e := executor(t, false)
-	dbRef := actions.Ref{Kind: "database", Name: "cache"}
+	dbRef := actions.Ref{Kind: actions.KindDatabase, Name: "cache"}
 
 	// No backup yet: restore is refused by its precondition.
-	if res := e.Execute(ctx, offered(t, p, dbRef, "restore"), true, io.Discard); res.Status != actions.StatusRefused {
+	if res := e.Execute(ctx, offered(t, p, dbRef, actions.VerbRestore), true, io.Discard); res.Status != actions.StatusRefused {
 		t.Fatalf("restore without a backup: %+v", res)
 	}
-	runOK(t, e, offered(t, p, dbRef, "backup"))
+	runOK(t, e, offered(t, p, dbRef, actions.VerbBackup))
 	b := checkListed(t, p, dir, "rdb")
 	for _, k := range []string{"k4", "k5"} {
 		if err := live.Set(ctx, k, "v-"+k, 0).Err(); err != nil {
@@ -124,7 +124,7 @@ func TestRedisBackupAndRestore(t *testing.T) {
 		}
 	}
 
-	a := offered(t, p, dbRef, "restore")
+	a := offered(t, p, dbRef, actions.VerbRestore)
 	if err := a.(*restore).SetBackup("nope"); err == nil {
 		t.Fatal("SetBackup of an unknown backup accepted")
 	}
@@ -187,17 +187,17 @@ func TestPostgresBackupAndRestore(t *testing.T) {
 	exec(live, "insert into items select generate_series(1, 3)")
 
 	e := executor(t, false)
-	dbRef := actions.Ref{Kind: "database", Name: "orders"}
-	runOK(t, e, offered(t, p, dbRef, "backup"))
+	dbRef := actions.Ref{Kind: actions.KindDatabase, Name: "orders"}
+	runOK(t, e, offered(t, p, dbRef, actions.VerbBackup))
 	checkListed(t, p, dir, "pg_basebackup")
 	exec(live, "insert into items select generate_series(4, 5)")
 
-	a := offered(t, p, dbRef, "restore")
+	a := offered(t, p, dbRef, actions.VerbRestore)
 	// Without --yes nothing starts.
 	if res := e.Execute(ctx, a, false, io.Discard); res.Status != actions.StatusPlanned {
 		t.Fatalf("plan only: %+v", res)
 	}
-	a = offered(t, p, dbRef, "restore")
+	a = offered(t, p, dbRef, actions.VerbRestore)
 	runOK(t, e, a)
 	srv := restoredServer(t, a, syscall.SIGINT)
 	if slices.Contains([]string{pg.Primary, pg.Replicas[0]}, srv.Address) {
