@@ -14,10 +14,26 @@ import (
 // no intermediate tree, so a 100,000-span file parses in a fraction of the
 // time encoding/json needs. Errors carry the byte offset.
 type scanner struct {
-	b      []byte
-	i      int
-	err    error
-	intern map[string]string
+	b        []byte
+	i        int
+	err      error
+	intern   map[string]string
+	depth    int // objects and arrays open
+	maxDepth int // 0: DefaultMaxDepth
+}
+
+// enter opens an object or array; false (and a failed scan) past maxDepth.
+func (s *scanner) enter() bool {
+	s.depth++
+	limit := s.maxDepth
+	if limit <= 0 {
+		limit = DefaultMaxDepth
+	}
+	if s.depth > limit {
+		s.fail("nested deeper than %d levels (the limit)", limit)
+		return false
+	}
+	return true
 }
 
 // scanError is a syntax or type error at an offset.
@@ -93,6 +109,10 @@ func (s *scanner) object(what string, fn func(key []byte)) {
 		s.fail("%s: expected an object, found %s", what, describe(s.peek()))
 		return
 	}
+	if !s.enter() {
+		return
+	}
+	defer func() { s.depth-- }()
 	s.i++
 	if s.peek() == '}' {
 		s.i++
@@ -133,6 +153,10 @@ func (s *scanner) array(what string, fn func()) {
 		s.fail("%s: expected an array, found %s", what, describe(s.peek()))
 		return
 	}
+	if !s.enter() {
+		return
+	}
+	defer func() { s.depth-- }()
 	s.i++
 	if s.peek() == ']' {
 		s.i++

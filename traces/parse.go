@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strings"
@@ -28,21 +29,111 @@ const (
 // ErrBadTraceFile marks input that is not a trace file this package reads.
 var ErrBadTraceFile = errors.New("bad trace file")
 
-// ParseFile reads and parses a trace file (see Parse).
-func ParseFile(path string) ([]*Trace, Format, error) {
-	b, err := os.ReadFile(path)
+// Limits bound what a trace document may cost (documented in
+// docs/traces.md). Zero fields take the defaults.
+type Limits struct {
+	// MaxBytes is the largest input read (DefaultMaxBytes).
+	MaxBytes int64
+	// MaxDepth is the deepest nesting of JSON objects and arrays
+	// (DefaultMaxDepth).
+	MaxDepth int
+	// MaxSpans is the most spans read, over all traces (DefaultMaxSpans).
+	MaxSpans int
+}
+
+// The default limits.
+const (
+	DefaultMaxBytes = 512 << 20
+	DefaultMaxDepth = 64
+	DefaultMaxSpans = 1_000_000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxSpans <= 0 {
+		l.MaxSpans = DefaultMaxSpans
+	}
+	return l
+}
+
+// ParseFile reads and parses a trace file (see Parse) within the default
+// limits.
+func ParseFile(path string) ([]*Trace, Format, error) { return ParseFileLimits(path, Limits{}) }
+
+// ParseFileLimits reads and parses a trace file within l. It reads the file
+// as a stream: input that does not start like JSON is refused after its
+// first bytes, and input longer than l.MaxBytes after that many (so
+// /dev/zero, /dev/urandom or a runaway pipe cost a bounded amount).
+func ParseFileLimits(path string, l Limits) ([]*Trace, Format, error) {
+	l = l.withDefaults()
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("read trace file: %w", err)
 	}
-	return Parse(b)
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	b, err := readLimited(f, l.MaxBytes, size)
+	if err != nil {
+		return nil, "", err
+	}
+	return ParseLimits(b, l)
+}
+
+// readLimited reads r (size bytes when known) up to max bytes, failing early on input that cannot
+// be JSON (its first non-space byte is not '{' or '[').
+func readLimited(r io.Reader, max, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= max {
+		buf.Grow(int(size) + 1)
+	}
+	chunk := make([]byte, 64<<10)
+	checked := false
+	for {
+		n, err := r.Read(chunk)
+		buf.Write(chunk[:n])
+		if !checked {
+			if t := bytes.TrimLeft(buf.Bytes(), " \t\r\n"); len(t) > 0 {
+				checked = true
+				if t[0] != '{' && t[0] != '[' {
+					return nil, fmt.Errorf("%w: not JSON (starts with %q); expected Jaeger JSON or OTLP JSON", ErrBadTraceFile, sanitizeSnippet(t, 12))
+				}
+			}
+		}
+		if int64(buf.Len()) > max {
+			return nil, fmt.Errorf("%w: larger than the %d MiB limit", ErrBadTraceFile, max>>20)
+		}
+		if err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read trace file: %w", err)
+		}
+	}
 }
 
 // Parse detects the format of a trace document (Jaeger JSON or OTLP JSON,
-// one document or several, one per line) and returns its traces. Errors
-// are one line, name the line and column, and wrap ErrBadTraceFile.
-func Parse(b []byte) ([]*Trace, Format, error) {
+// one document or several, one per line) and returns its traces, within
+// the default limits (see ParseLimits).
+func Parse(b []byte) ([]*Trace, Format, error) { return ParseLimits(b, Limits{}) }
+
+// ParseLimits is Parse within l: deeper nesting than l.MaxDepth or more
+// spans than l.MaxSpans is an error. Errors are one line, name the line and
+// column, and wrap ErrBadTraceFile.
+func ParseLimits(b []byte, l Limits) ([]*Trace, Format, error) {
+	l = l.withDefaults()
+	if int64(len(b)) > l.MaxBytes {
+		return nil, "", fmt.Errorf("%w: larger than the %d MiB limit", ErrBadTraceFile, l.MaxBytes>>20)
+	}
 	b = bytes.TrimRight(b, " \t\r\n")
-	s := &scanner{b: b, intern: map[string]string{}}
+	s := &scanner{b: b, intern: map[string]string{}, maxDepth: l.MaxDepth}
 	switch c := s.peek(); c {
 	case 0:
 		return nil, "", fmt.Errorf("%w: empty input", ErrBadTraceFile)
@@ -50,7 +141,7 @@ func Parse(b []byte) ([]*Trace, Format, error) {
 	default:
 		return nil, "", fmt.Errorf("%w: not JSON (starts with %q); expected Jaeger JSON or OTLP JSON", ErrBadTraceFile, sanitizeSnippet(b[s.i:], 12))
 	}
-	p := &parser{s: s, otlpByID: map[string]*Trace{}}
+	p := &parser{s: s, otlpByID: map[string]*Trace{}, maxSpans: l.MaxSpans}
 	// Jaeger spans go to one shared backing array, sized from a count of
 	// their operationName keys (each trace's spans are contiguous).
 	if hint := estimateCount(b, []byte(`"operationName"`)); hint > 0 {
@@ -108,6 +199,17 @@ type parser struct {
 	sawData, sawOTLP bool
 	all              []Span         // backing array of the Jaeger traces' spans
 	single           *jaegerBuilder // a top-level Jaeger trace object
+	spans, maxSpans  int            // spans read, and the limit
+}
+
+// countSpan counts one span read; false (and a failed scan) past the limit.
+func (p *parser) countSpan() bool {
+	p.spans++
+	if p.spans > p.maxSpans {
+		p.s.fail("more than %d spans (the limit; see --max-spans)", p.maxSpans)
+		return false
+	}
+	return true
 }
 
 // document reads one top-level object: Jaeger's {"data": [...]}, a single
@@ -356,6 +458,9 @@ func (jb *jaegerBuilder) span(s *scanner) {
 		sp.Service, sp.Resource = embedded.service, embedded.tags
 		procID = ""
 	}
+	if !jb.p.countSpan() {
+		return
+	}
 	jb.p.all = append(jb.p.all, sp)
 	jb.procIDs = append(jb.procIDs, procID)
 }
@@ -418,7 +523,9 @@ func (p *parser) resourceSpans() {
 				}
 				s.array("spans", func() {
 					sp, tid := otlpSpan(s)
-					spans, tids = append(spans, sp), append(tids, tid)
+					if s.err == nil && p.countSpan() {
+						spans, tids = append(spans, sp), append(tids, tid)
+					}
 				})
 			})
 		})

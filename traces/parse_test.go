@@ -109,6 +109,9 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// FuzzParse feeds the parsers arbitrary input: no panic, no hang, errors
+// one safe line wrapping ErrBadTraceFile, and whatever parses analyses and
+// reports. Its corpus is committed in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	for _, p := range []string{"testdata/jaeger.json", "testdata/otlp.json"} {
 		b, err := os.ReadFile(p)
@@ -121,7 +124,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`[{"traceID":"1","spans":[{"spanID":"a","startTime":-9223372036854775808,"duration":1}]}]`))
 	f.Add([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"1","spanId":"2","parentSpanId":"2","startTimeUnixNano":"9223372036854775807","endTimeUnixNano":"-1"}]}]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ts, _, err := Parse(b)
+		ts, _, err := ParseLimits(b, Limits{MaxSpans: 5000})
 		if err != nil {
 			if !errors.Is(err, ErrBadTraceFile) {
 				t.Fatalf("error does not wrap ErrBadTraceFile: %v", err)
@@ -131,10 +134,14 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		c := NewCorpus(ts)
 		for _, tr := range ts {
-			r := NewReport(tr, ts)
+			r := c.Report(tr)
 			if len(tr.Spans) > 0 && len(r.Analysis.Order) != len(tr.Spans) {
 				t.Fatalf("tree lost spans: %d of %d", len(r.Analysis.Order), len(tr.Spans))
+			}
+			if o := r.ErrorOrigin; o != nil && len(o.Chain) > maxIDs {
+				t.Fatalf("error origin chain of %d ids: not capped", len(o.Chain))
 			}
 			_ = Summary(tr)
 		}

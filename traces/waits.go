@@ -43,11 +43,16 @@ var resourceKeys = []string{"lock.name", "lock", "resource", "mutex", "db.sql.ta
 
 // eventText is what an event says: its name and its event/message fields.
 func eventText(ev Event) string {
-	parts := []string{ev.Name}
+	var parts []string
+	if ev.Name != "" {
+		parts = append(parts, ev.Name)
+	}
 	for _, f := range ev.Fields {
 		switch f.Key {
 		case "event", "message", "msg":
-			parts = append(parts, f.Value)
+			if f.Value != ev.Name { // Jaeger's parser names the event from its event field
+				parts = append(parts, f.Value)
+			}
 		}
 	}
 	return strings.Join(parts, " ")

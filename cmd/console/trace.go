@@ -264,15 +264,19 @@ func newTraceShowCmd(a *app) *cobra.Command {
 func newTraceAnalyzeCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var file, traceID string
+	var maxSpans int
 	cmd := &cobra.Command{
-		Use:   "analyze --file FILE [--trace ID] [--json]",
+		Use:   "analyze --file FILE [--trace ID] [--max-spans N] [--json]",
 		Short: "Analyse a trace file offline (Jaeger JSON from its HTTP API or UI download, or OTLP JSON)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
 				return usageErrorf("--file is required")
 			}
-			ts, _, err := traces.ParseFile(file)
+			if maxSpans < 0 {
+				return usageErrorf("--max-spans must not be negative")
+			}
+			ts, _, err := traces.ParseFileLimits(file, traces.Limits{MaxSpans: maxSpans})
 			if err != nil {
 				var pe *os.PathError
 				if errors.As(err, &pe) || errors.Is(err, traces.ErrBadTraceFile) {
@@ -310,6 +314,7 @@ func newTraceAnalyzeCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&file, "file", "", "trace file (Jaeger JSON or OTLP JSON)")
 	cmd.Flags().StringVar(&traceID, "trace", "", "analyse only this trace of the file")
+	cmd.Flags().IntVar(&maxSpans, "max-spans", traces.DefaultMaxSpans, "refuse files holding more spans than this (input is also limited to 512 MiB and 64 levels of nesting)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: the report, or an array of reports when the file holds several traces")
 	return cmd
 }

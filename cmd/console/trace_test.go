@@ -85,3 +85,36 @@ func TestTraceAnalyzeFile(t *testing.T) {
 		t.Errorf("bad tag: exit %d", code)
 	}
 }
+
+func TestTraceAnalyzeBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	jaeger := filepath.Join("..", "..", "traces", "testdata", "jaeger.json")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"2.5 MB of nested [", []string{"--file", write("nested.json", bytes.Repeat([]byte("["), 2_500_000))}, "bad trace file"},
+		{"nested [ in an ignored value", []string{"--file", write("skip.json", append([]byte(`{"x":`), bytes.Repeat([]byte("["), 2_500_000)...))}, "nested deeper than 64"},
+		{"nested objects in an attribute", []string{"--file", write("objs.json", []byte(`{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":`+strings.Repeat(`{"kvlistValue":`, 100000)))}, "nested deeper than 64"},
+		{"/dev/zero", []string{"--file", "/dev/zero"}, "not JSON"},
+		{"/dev/urandom", []string{"--file", "/dev/urandom"}, "bad trace file"},
+		{"more spans than --max-spans", []string{"--file", jaeger, "--max-spans", "2"}, "more than 2 spans"},
+		{"negative --max-spans", []string{"--file", jaeger, "--max-spans", "-1"}, "--max-spans"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runConsole(t, append([]string{"trace", "analyze"}, tc.args...)...)
+			if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and one line with %q", code, out, errs, exitUsage, tc.want)
+			}
+		})
+	}
+}
