@@ -13,7 +13,6 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
-	"github.com/opsconsole/console/ui/pages"
 )
 
 // probe wraps the model so a test can read its state on the program's
@@ -67,7 +66,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model)
 // of its own in flight).
 func built(view string) func(*Model) bool {
 	return func(m *Model) bool {
-		l, loads := m.byName[view].(pages.Loader)
+		l, loads := m.byName[view].(interface{ Loading() bool })
 		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && !(loads && l.Loading())
 	}
 }

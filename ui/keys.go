@@ -144,6 +144,7 @@ func (m *Model) back() tea.Cmd {
 	return nil
 }
 
+// quitCmd is the one way out: every quit key (q, ctrl+c) and :q come here.
 func (m *Model) quitCmd() tea.Cmd {
 	m.quit = true
 	return tea.Quit

@@ -122,11 +122,6 @@ type Ticker interface {
 	Tick(now time.Time)
 }
 
-// Loader is implemented by pages that can say whether a load is in flight.
-type Loader interface {
-	Loading() bool
-}
-
 // ShowMsg asks the shell to show another page (e.g. D in the Traces view
 // opens the Services view), remembering the current one for esc.
 type ShowMsg struct{ Page string }
