@@ -14,9 +14,9 @@ import (
 )
 
 // traceSourceFactory returns the trace source the settings call for (e.g.
-// the Jaeger client for --jaeger), nil when they name none. The traces
-// work sets it from its own file.
-var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Source, error)
+// the Jaeger client for --jaeger), nil when they name none
+// (wire_jaeger.go).
+var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Source, error) = jaegerTraceSource
 
 // runTUI opens the interactive console: settings → store → executor → UI.
 // Nothing heavy happens before the first frame: the store starts its

@@ -11,19 +11,34 @@ import (
 
 // providerFactory builds the providers of one source family (sim, kube,
 // aws, db, jaeger) from the settings; it returns none when the settings do
-// not name that family. Each family registers its factory in an init
-// function of its own wire_*.go file.
+// not name that family.
 type providerFactory func(ctx context.Context, s config.Settings) ([]providers.Provider, error)
 
-var providerFactories []providerFactory
+// providerFamily is one source family: its name and its factory (in its
+// own wire_NAME.go file).
+type providerFamily struct {
+	name  string
+	build providerFactory
+}
+
+// providerFamilies is the registry of source families, in the order their
+// providers are built, listed in the inventory and asked for actions.
+// Adding a source is its wire_NAME.go file and one line here.
+var providerFamilies = []providerFamily{
+	{"aws", newAWSProviders},
+	{"db", dbProviders},
+	{"jaeger", jaegerProviders},
+	{"kube", newKubeProviders},
+	{"sim", simProviders},
+}
 
 // buildProviders returns every provider the settings call for.
 func buildProviders(ctx context.Context, s config.Settings) ([]providers.Provider, error) {
 	var out []providers.Provider
-	for _, f := range providerFactories {
-		ps, err := f(ctx, s)
+	for _, f := range providerFamilies {
+		ps, err := f.build(ctx, s)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
 		out = append(out, ps...)
 	}

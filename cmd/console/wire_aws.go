@@ -9,8 +9,6 @@ import (
 	awsprov "github.com/opsconsole/console/providers/aws"
 )
 
-func init() { providerFactories = append(providerFactories, newAWSProviders) }
-
 // newAWSProviders builds the AWS provider when the environment names
 // regions (config `regions:` or --regions). Credentials, profile and
 // endpoint come from the standard AWS configuration, overridden by the

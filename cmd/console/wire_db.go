@@ -8,11 +8,11 @@ import (
 	"github.com/opsconsole/console/providers/db"
 )
 
-func init() {
-	providerFactories = append(providerFactories, func(_ context.Context, s config.Settings) ([]providers.Provider, error) {
-		if s.Demo || len(s.Env.Databases) == 0 {
-			return nil, nil
-		}
-		return []providers.Provider{db.New(s.Env.Databases, db.Options{})}, nil
-	})
+// dbProviders returns the database provider when the environment lists
+// databases (config `databases:`).
+func dbProviders(_ context.Context, s config.Settings) ([]providers.Provider, error) {
+	if s.Demo || len(s.Env.Databases) == 0 {
+		return nil, nil
+	}
+	return []providers.Provider{db.New(s.Env.Databases, db.Options{})}, nil
 }

@@ -12,14 +12,12 @@ import (
 	"github.com/opsconsole/console/traces/jaeger"
 )
 
-func init() {
-	providerFactories = append(providerFactories, jaegerProviders)
-	traceSourceFactory = func(_ context.Context, s config.Settings) (traces.Source, error) {
-		if s.Env.Jaeger == "" {
-			return nil, nil
-		}
-		return jaeger.Dial(s.Env.Jaeger)
+// jaegerTraceSource is the Jaeger client when an address is set.
+func jaegerTraceSource(_ context.Context, s config.Settings) (traces.Source, error) {
+	if s.Env.Jaeger == "" {
+		return nil, nil
 	}
+	return jaeger.Dial(s.Env.Jaeger)
 }
 
 // jaegerProviders returns the Jaeger trace lister when an address is set.

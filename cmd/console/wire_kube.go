@@ -12,8 +12,6 @@ import (
 	"github.com/opsconsole/console/providers/kube"
 )
 
-func init() { providerFactories = append(providerFactories, newKubeProviders) }
-
 // newKubeProviders builds one Kubernetes provider per kube entry of the
 // environment (config `kube:` or --kubeconfig/--context). Each loads its
 // kubeconfig with the standard rules (explicit path, else KUBECONFIG, else

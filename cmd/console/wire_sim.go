@@ -8,8 +8,6 @@ import (
 	"github.com/opsconsole/console/providers/sim"
 )
 
-func init() { providerFactories = append(providerFactories, simProviders) }
-
 // simProviders returns the built-in demo estate when the settings ask for
 // the demo. The seed is fixed so that screens are reproducible.
 func simProviders(_ context.Context, s config.Settings) ([]providers.Provider, error) {

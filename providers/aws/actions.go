@@ -63,14 +63,14 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	inRegion := func(r string) bool { return ref.Region == "" || ref.Region == r }
 	var out []actions.Action
 	switch ref.Kind {
-	case "instance":
+	case actions.KindInstance:
 		for _, in := range inv.Instances {
 			if in.ID == ref.Name && inRegion(in.Region) && in.ASG != "" && in.State != "shutting-down" {
 				out = append(out, p.TerminateInstance(in.Region, in.ID, false), p.TerminateInstance(in.Region, in.ID, true))
 				break
 			}
 		}
-	case "asg":
+	case actions.KindASG:
 		for _, g := range inv.AutoscalingGroups {
 			if g.Name == ref.Name && inRegion(g.Region) {
 				if g.Desired+1 <= g.Max {
@@ -82,7 +82,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				break
 			}
 		}
-	case "database":
+	case actions.KindDatabase:
 		for _, d := range inv.Databases {
 			if d.Name != ref.Name || !inRegion(d.Region) || !p.isCluster(d.Region, d.Name) {
 				continue
@@ -99,7 +99,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			}
 			break
 		}
-	case "member":
+	case actions.KindMember:
 		cluster := ref.Namespace
 		if cluster == "" {
 			cluster = ref.Cluster
@@ -130,11 +130,11 @@ func (p *Provider) offerUnread(ref actions.Ref) []actions.Action {
 		return nil
 	}
 	switch ref.Kind {
-	case "instance":
+	case actions.KindInstance:
 		return []actions.Action{p.TerminateInstance(region, ref.Name, false), p.TerminateInstance(region, ref.Name, true)}
-	case "database":
+	case actions.KindDatabase:
 		return []actions.Action{p.Failover(region, ref.Name, ""), p.Snapshot(region, ref.Name, "")}
-	case "member":
+	case actions.KindMember:
 		cluster := ref.Namespace
 		if cluster == "" {
 			cluster = ref.Cluster
@@ -173,16 +173,26 @@ func (p *Provider) client(region string) (*clients, error) {
 	return c, nil
 }
 
-// awsAction holds what every AWS action shares.
+// awsAction holds what every AWS action shares: the provider and the region.
 type awsAction struct {
 	p      *Provider
 	region string
-	spec   actions.Spec
 }
 
-func (a *awsAction) Spec() actions.Spec { return a.spec }
-
 func (a *awsAction) clients() (*clients, error) { return a.p.client(a.region) }
+
+// stepper is the state and steps of one AWS action; steps makes it an
+// actions.Steps, the one shape of every action.
+type stepper interface {
+	check(ctx context.Context) error
+	preview(ctx context.Context, out io.Writer) (actions.Plan, error)
+	run(ctx context.Context, plan actions.Plan, out io.Writer) error
+	verify(ctx context.Context) (bool, string, error)
+}
+
+func steps(spec actions.Spec, s stepper) *actions.Steps {
+	return &actions.Steps{Def: spec, DoCheck: s.check, DoPreview: s.preview, DoRun: s.run, DoVerify: s.verify}
+}
 
 // waitFor polls check until it reports done, ctx ends or wait passes.
 func waitFor(ctx context.Context, wait time.Duration, check func(context.Context) (bool, string, error)) (bool, string, error) {
@@ -221,13 +231,10 @@ func (p *Provider) TerminateInstance(region, instanceID string, decrement bool) 
 	if decrement {
 		name, desc = ActTerminateDecrement, "terminate "+instanceID+" in its autoscaling group and decrement its desired capacity"
 	}
-	return &terminateAction{
-		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
-			Name: name, Target: actions.Ref{Kind: "instance", Region: region, Name: instanceID}, Env: p.opts.Env,
-			Runner: runner, Effect: actions.Destructive, Timeout: 5 * time.Minute, Description: desc,
-		}},
-		instance: instanceID, decrement: decrement,
-	}
+	return steps(actions.Spec{
+		Name: name, Target: actions.Ref{Kind: actions.KindInstance, Region: region, Name: instanceID}, Env: p.opts.Env,
+		Runner: runner, Effect: actions.Destructive, Timeout: 5 * time.Minute, Description: desc,
+	}, &terminateAction{awsAction: awsAction{p: p, region: region}, instance: instanceID, decrement: decrement})
 }
 
 // asgState reads the instance's ASG membership and the group's sizes.
@@ -252,7 +259,7 @@ func (a *terminateAction) asgState(ctx context.Context) (asg, lifecycle string, 
 	return asg, lifecycle, int(sdkaws.ToInt32(g.DesiredCapacity)), int(sdkaws.ToInt32(g.MinSize)), nil
 }
 
-func (a *terminateAction) Check(ctx context.Context) error {
+func (a *terminateAction) check(ctx context.Context) error {
 	asg, lc, desired, min, err := a.asgState(ctx)
 	if err != nil {
 		return err
@@ -267,9 +274,9 @@ func (a *terminateAction) Check(ctx context.Context) error {
 	return nil
 }
 
-func (a *terminateAction) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+func (a *terminateAction) preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	if a.asg == "" {
-		if err := a.Check(ctx); err != nil {
+		if err := a.check(ctx); err != nil {
 			return actions.Plan{}, err
 		}
 	}
@@ -292,7 +299,7 @@ func (a *terminateAction) Preview(ctx context.Context, out io.Writer) (actions.P
 	}, nil
 }
 
-func (a *terminateAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *terminateAction) run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -309,7 +316,7 @@ func (a *terminateAction) Run(ctx context.Context, _ actions.Plan, out io.Writer
 	return nil
 }
 
-func (a *terminateAction) Verify(ctx context.Context) (bool, string, error) {
+func (a *terminateAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err
@@ -368,18 +375,41 @@ type capacityAction struct {
 
 // SetDesiredCapacity returns the action that sets the desired capacity of
 // an autoscaling group (SetDesiredCapacity, honouring cooldown). Mutating.
+// The action implements Count and SetCount (as the demo's does), so
+// `console action do set-desired-capacity asg/NAME --count N` sets any value.
 func (p *Provider) SetDesiredCapacity(region, asg string, desired int) actions.Action {
-	return &capacityAction{
-		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
-			Name: ActSetDesiredCapacity, Target: actions.Ref{Kind: "asg", Region: region, Name: asg}, Env: p.opts.Env,
-			Runner: runner, Effect: actions.Mutating, Timeout: 2 * time.Minute,
-			Description: fmt.Sprintf("set the desired capacity of %s to %d", asg, desired),
-		}},
-		asg: asg, desired: desired, current: -1,
-	}
+	a := &capacityAction{awsAction: awsAction{p: p, region: region}, asg: asg, desired: desired, current: -1}
+	return capacitySteps{steps(actions.Spec{
+		Name: ActSetDesiredCapacity, Target: actions.Ref{Kind: actions.KindASG, Region: region, Name: asg}, Env: p.opts.Env,
+		Runner: runner, Effect: actions.Mutating, Timeout: 2 * time.Minute, Description: a.describe(),
+	}, a), a}
 }
 
-func (a *capacityAction) Check(ctx context.Context) error {
+// capacitySteps is the set-desired-capacity action with its count.
+type capacitySteps struct {
+	*actions.Steps
+	a *capacityAction
+}
+
+// Count is the desired capacity the action sets.
+func (s capacitySteps) Count() int { return s.a.desired }
+
+// SetCount changes the desired capacity the action sets (before it is
+// prepared); Check verifies it is within the group's min…max.
+func (s capacitySteps) SetCount(n int) error {
+	if n < 0 {
+		return fmt.Errorf("desired capacity %d is negative", n)
+	}
+	s.a.desired, s.a.current = n, -1
+	s.Def.Description = s.a.describe()
+	return nil
+}
+
+func (a *capacityAction) describe() string {
+	return fmt.Sprintf("set the desired capacity of %s to %d", a.asg, a.desired)
+}
+
+func (a *capacityAction) check(ctx context.Context) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -400,9 +430,9 @@ func (a *capacityAction) call() string {
 	return fmt.Sprintf("autoscaling:SetDesiredCapacity AutoScalingGroupName=%s DesiredCapacity=%d HonorCooldown=false (region %s)", a.asg, a.desired, a.region)
 }
 
-func (a *capacityAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+func (a *capacityAction) preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
 	if a.current < 0 {
-		if err := a.Check(ctx); err != nil {
+		if err := a.check(ctx); err != nil {
 			return actions.Plan{}, err
 		}
 	}
@@ -421,7 +451,7 @@ func (a *capacityAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan
 	return plan, nil
 }
 
-func (a *capacityAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *capacityAction) run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -435,7 +465,7 @@ func (a *capacityAction) Run(ctx context.Context, _ actions.Plan, out io.Writer)
 	return nil
 }
 
-func (a *capacityAction) Verify(ctx context.Context) (bool, string, error) {
+func (a *capacityAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err
@@ -489,20 +519,17 @@ type failoverAction struct {
 // the reader RDS picks. Destructive.
 func (p *Provider) Failover(region, cluster, target string) actions.Action {
 	desc := "fail over DB cluster " + cluster + ": a reader becomes the writer"
-	ref := actions.Ref{Kind: "database", Region: region, Name: cluster}
+	ref := actions.Ref{Kind: actions.KindDatabase, Region: region, Name: cluster}
 	if target != "" {
 		desc = "fail over DB cluster " + cluster + " promoting reader " + target
 	}
-	return &failoverAction{
-		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
-			Name: ActFailover, Target: ref, Env: p.opts.Env, Runner: runner, Effect: actions.Destructive,
-			Timeout: 15 * time.Minute, Description: desc,
-		}},
-		cluster: cluster, target: target,
-	}
+	return steps(actions.Spec{
+		Name: ActFailover, Target: ref, Env: p.opts.Env, Runner: runner, Effect: actions.Destructive,
+		Timeout: 15 * time.Minute, Description: desc,
+	}, &failoverAction{awsAction: awsAction{p: p, region: region}, cluster: cluster, target: target})
 }
 
-func (a *failoverAction) Check(ctx context.Context) error {
+func (a *failoverAction) check(ctx context.Context) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -545,9 +572,9 @@ func (a *failoverAction) call() string {
 	return s + " (region " + a.region + ")"
 }
 
-func (a *failoverAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+func (a *failoverAction) preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
 	if a.writer == "" {
-		if err := a.Check(ctx); err != nil {
+		if err := a.check(ctx); err != nil {
 			return actions.Plan{}, err
 		}
 	}
@@ -564,7 +591,7 @@ func (a *failoverAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan
 	}, nil
 }
 
-func (a *failoverAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *failoverAction) run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -580,7 +607,7 @@ func (a *failoverAction) Run(ctx context.Context, _ actions.Plan, out io.Writer)
 	return nil
 }
 
-func (a *failoverAction) Verify(ctx context.Context) (bool, string, error) {
+func (a *failoverAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err
@@ -633,14 +660,11 @@ func (p *Provider) Snapshot(region, cluster, id string) actions.Action {
 	if id == "" {
 		id = identifier(cluster, "console-"+time.Now().UTC().Format("20060102-150405"), 255)
 	}
-	return &snapshotAction{
-		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
-			Name: ActSnapshot, Target: actions.Ref{Kind: "database", Region: region, Name: cluster}, Env: p.opts.Env,
-			Runner: runner, Effect: actions.Mutating, Timeout: 5 * time.Minute,
-			Description: "take snapshot " + id + " of DB cluster " + cluster,
-		}},
-		cluster: cluster, snapshot: id,
-	}
+	return steps(actions.Spec{
+		Name: ActSnapshot, Target: actions.Ref{Kind: actions.KindDatabase, Region: region, Name: cluster}, Env: p.opts.Env,
+		Runner: runner, Effect: actions.Mutating, Timeout: 5 * time.Minute,
+		Description: "take snapshot " + id + " of DB cluster " + cluster,
+	}, &snapshotAction{awsAction: awsAction{p: p, region: region}, cluster: cluster, snapshot: id})
 }
 
 func snapshotExists(ctx context.Context, c *clients, id string) (*rdstypes.DBClusterSnapshot, error) {
@@ -658,7 +682,7 @@ func snapshotExists(ctx context.Context, c *clients, id string) (*rdstypes.DBClu
 	return &out.DBClusterSnapshots[0], nil
 }
 
-func (a *snapshotAction) Check(ctx context.Context) error {
+func (a *snapshotAction) check(ctx context.Context) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -684,7 +708,7 @@ func (a *snapshotAction) call() string {
 	return fmt.Sprintf("rds:CreateDBClusterSnapshot DBClusterIdentifier=%s DBClusterSnapshotIdentifier=%s (region %s)", a.cluster, a.snapshot, a.region)
 }
 
-func (a *snapshotAction) Preview(context.Context, io.Writer) (actions.Plan, error) {
+func (a *snapshotAction) preview(context.Context, io.Writer) (actions.Plan, error) {
 	return actions.Plan{
 		Summary:   fmt.Sprintf("snapshot %s → %s", a.cluster, a.snapshot),
 		Text:      a.call() + "\na manual cluster snapshot is created (billed storage until deleted)",
@@ -694,7 +718,7 @@ func (a *snapshotAction) Preview(context.Context, io.Writer) (actions.Plan, erro
 	}, nil
 }
 
-func (a *snapshotAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *snapshotAction) run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -713,7 +737,7 @@ func (a *snapshotAction) Run(ctx context.Context, _ actions.Plan, out io.Writer)
 	return nil
 }
 
-func (a *snapshotAction) Verify(ctx context.Context) (bool, string, error) {
+func (a *snapshotAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err
@@ -745,17 +769,14 @@ func (p *Provider) Restore(region, snapshot, newCluster string) actions.Action {
 	if newCluster == "" {
 		newCluster = identifier(strings.TrimSuffix(snapshot, "-snapshot"), "restored-"+time.Now().UTC().Format("0102-1504"), maxClusterIdentifierLen)
 	}
-	return &restoreAction{
-		awsAction: awsAction{p: p, region: region, spec: actions.Spec{
-			Name: ActRestore, Target: actions.Ref{Kind: "database", Region: region, Name: newCluster}, Env: p.opts.Env,
-			Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute,
-			Description: "restore snapshot " + snapshot + " to a new DB cluster " + newCluster,
-		}},
-		snapshot: snapshot, newCluster: newCluster,
-	}
+	return steps(actions.Spec{
+		Name: ActRestore, Target: actions.Ref{Kind: actions.KindDatabase, Region: region, Name: newCluster}, Env: p.opts.Env,
+		Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute,
+		Description: "restore snapshot " + snapshot + " to a new DB cluster " + newCluster,
+	}, &restoreAction{awsAction: awsAction{p: p, region: region}, snapshot: snapshot, newCluster: newCluster})
 }
 
-func (a *restoreAction) Check(ctx context.Context) error {
+func (a *restoreAction) check(ctx context.Context) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -783,9 +804,9 @@ func (a *restoreAction) call() string {
 	return fmt.Sprintf("rds:RestoreDBClusterFromSnapshot SnapshotIdentifier=%s DBClusterIdentifier=%s Engine=%s (region %s)", a.snapshot, a.newCluster, a.engine, a.region)
 }
 
-func (a *restoreAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
+func (a *restoreAction) preview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
 	if a.engine == "" {
-		if err := a.Check(ctx); err != nil {
+		if err := a.check(ctx); err != nil {
 			return actions.Plan{}, err
 		}
 	}
@@ -799,7 +820,7 @@ func (a *restoreAction) Preview(ctx context.Context, _ io.Writer) (actions.Plan,
 	}, nil
 }
 
-func (a *restoreAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *restoreAction) run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	c, err := a.clients()
 	if err != nil {
 		return err
@@ -826,7 +847,7 @@ func (a *restoreAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) 
 	return nil
 }
 
-func (a *restoreAction) Verify(ctx context.Context) (bool, string, error) {
+func (a *restoreAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err

@@ -261,6 +261,21 @@ func TestNewAndOfferWithoutData(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not configured") {
 		t.Errorf("check in unknown region: %v", err)
 	}
+	// set-desired-capacity takes a count, as the demo's does.
+	sz, ok := p.SetDesiredCapacity("us-east-1", "web", 1).(interface {
+		actions.Action
+		Count() int
+		SetCount(int) error
+	})
+	if !ok {
+		t.Fatal("set-desired-capacity takes no count")
+	}
+	if err := sz.SetCount(-1); err == nil {
+		t.Error("SetCount(-1) accepted")
+	}
+	if err := sz.SetCount(4); err != nil || sz.Count() != 4 || !strings.HasSuffix(sz.Spec().Description, "web to 4") {
+		t.Errorf("SetCount(4): %v, count %d, description %q", err, sz.Count(), sz.Spec().Description)
+	}
 	p.Refresh()
 	p.Refresh() // never blocks
 }

@@ -228,7 +228,18 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 			out = append(out, s.rebuildGroup(ref), s.setDesired(ref))
 		}
 	case RefDatabase:
-		if _, err := st.findDB(ref); err == nil {
+		if d, err := st.findDB(ref); err == nil {
+			// promote on the database fails over to its first healthy
+			// replica, as an Aurora failover without a target does.
+			db := &st.inv.Databases[d]
+			for _, m := range db.Members {
+				if promotable(db.Engine) && m.Role == providers.RoleReplica && m.Healthy {
+					a := s.promote(actions.Ref{Kind: RefMember, Namespace: db.Name, Name: m.Name})
+					a.spec.Description = "fail database " + db.Name + " over: replica " + m.Name + " becomes primary"
+					out = append(out, a)
+					break
+				}
+			}
 			out = append(out, s.takeBackup(ref), s.restoreBackup(ref))
 		}
 	case RefMember:

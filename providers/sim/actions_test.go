@@ -97,7 +97,7 @@ func TestOffer(t *testing.T) {
 		{r.pod, "delete:destructive"},
 		{r.node, "cordon:mutating,drain:destructive,rebuild:destructive"},
 		{r.asg, "rebuild:destructive,set-desired-capacity:mutating"},
-		{r.database, "backup:mutating,restore:destructive"},
+		{r.database, "promote:destructive,backup:mutating,restore:destructive"},
 		{r.replica, "promote:destructive"},
 		{r.primary, ""},
 		{r.pilosa, ""},
