@@ -43,10 +43,11 @@ type BackupChooser interface {
 
 var _ actions.Offerer = (*Sim)(nil)
 
-// simAction is one demo action. Every callback runs with Sim.mu held.
+// simAction is one demo action: an actions.Steps whose steps take Sim.mu
+// and call the callbacks below (every callback runs with Sim.mu held).
 type simAction struct {
+	actions.Steps
 	s      *Sim
-	spec   actions.Spec
 	check  func(st *state) error
 	plan   func(st *state) actions.Plan
 	run    func(r *runner) error
@@ -62,11 +63,11 @@ type simAction struct {
 func (a *simAction) Spec() actions.Spec {
 	a.s.mu.Lock() // SetCount may change it
 	defer a.s.mu.Unlock()
-	return a.spec
+	return a.Def
 }
 
-// Check verifies that the target exists and is in the expected state.
-func (a *simAction) Check(ctx context.Context) error {
+// doCheck verifies that the target exists and is in the expected state.
+func (a *simAction) doCheck(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -75,8 +76,8 @@ func (a *simAction) Check(ctx context.Context) error {
 	return a.check(a.s.st)
 }
 
-// Preview lists the simulated API calls, changing nothing.
-func (a *simAction) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+// doPreview lists the simulated API calls, changing nothing.
+func (a *simAction) doPreview(ctx context.Context, _ io.Writer) (actions.Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return actions.Plan{}, err
 	}
@@ -97,22 +98,22 @@ func (a *simAction) Preview(ctx context.Context, out io.Writer) (actions.Plan, e
 	return p, nil
 }
 
-// Run performs the action step by step, streaming progress to out; it
+// doRun performs the action step by step, streaming progress to out; it
 // stops at the next step when ctx is done.
-func (a *simAction) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
+func (a *simAction) doRun(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	r := &runner{s: a.s, ctx: ctx, out: out}
 	if err := a.run(r); err != nil {
 		if ctx.Err() != nil {
 			r.say("cancelled: %v", ctx.Err())
-			return fmt.Errorf("%s %s: cancelled: %w", a.spec.Name, a.spec.Target, ctx.Err())
+			return fmt.Errorf("%s %s: cancelled: %w", a.Def.Name, a.Def.Target, ctx.Err())
 		}
-		return fmt.Errorf("%s %s: %w", a.spec.Name, a.spec.Target, err)
+		return fmt.Errorf("%s %s: %w", a.Def.Name, a.Def.Target, err)
 	}
 	return nil
 }
 
-// Verify re-reads the state and says whether the intended state was reached.
-func (a *simAction) Verify(ctx context.Context) (bool, string, error) {
+// doVerify re-reads the state and says whether the intended state was reached.
+func (a *simAction) doVerify(ctx context.Context) (bool, string, error) {
 	if err := ctx.Err(); err != nil {
 		return false, "", err
 	}
@@ -132,7 +133,7 @@ func (a *simAction) Count() int {
 // SetCount changes the count a "scale" or "set-desired-capacity" action sets.
 func (a *simAction) SetCount(n int) error {
 	if a.setCount == nil {
-		return fmt.Errorf("%s takes no count", a.spec.Name)
+		return fmt.Errorf("%s takes no count", a.Def.Name)
 	}
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
@@ -149,7 +150,7 @@ func (a *simAction) Backup() string {
 // SetBackup picks the backup a "restore" action restores.
 func (a *simAction) SetBackup(id string) error {
 	if a.setBack == nil {
-		return fmt.Errorf("%s takes no backup", a.spec.Name)
+		return fmt.Errorf("%s takes no backup", a.Def.Name)
 	}
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
@@ -235,7 +236,7 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 			for _, m := range db.Members {
 				if promotable(db.Engine) && m.Role == providers.RoleReplica && m.Healthy {
 					a := s.promote(actions.Ref{Kind: RefMember, Namespace: db.Name, Name: m.Name})
-					a.spec.Description = "fail database " + db.Name + " over: replica " + m.Name + " becomes primary"
+					a.Def.Description = "fail database " + db.Name + " over: replica " + m.Name + " becomes primary"
 					out = append(out, a)
 					break
 				}
@@ -595,7 +596,10 @@ func (r *runner) launchSteps(ci, z int, node *string) error {
 // --- the actions ---
 
 func (s *Sim) newAction(name actions.Verb, ref actions.Ref, effect actions.Effect, desc string) *simAction {
-	return &simAction{s: s, spec: actions.Spec{Name: name, Target: ref, Runner: runnerName, Effect: effect, Description: desc}}
+	a := &simAction{s: s}
+	a.Steps = actions.Steps{Def: actions.Spec{Name: name, Target: ref, Runner: runnerName, Effect: effect, Description: desc},
+		DoCheck: a.doCheck, DoPreview: a.doPreview, DoRun: a.doRun, DoVerify: a.doVerify}
+	return a
 }
 
 func kubectl(cluster, args string) string {

@@ -228,7 +228,7 @@ func (s *Sim) takeBackup(ref actions.Ref) *simAction {
 func (s *Sim) restoreBackup(ref actions.Ref) *simAction {
 	a := s.newAction(actions.VerbRestore, ref, actions.Destructive, "")
 	describe := func(a *simAction) {
-		a.spec.Description = "restore database " + ref.Name + " from backup " + a.backup + " (its current data is replaced)"
+		a.Def.Description = "restore database " + ref.Name + " from backup " + a.backup + " (its current data is replaced)"
 	}
 	if d, err := s.st.findDB(ref); err == nil {
 		a.backup = latestCompleted(s.st.inv.Databases[d])

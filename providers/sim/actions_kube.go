@@ -127,7 +127,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 func (s *Sim) scaleDeployment(ref actions.Ref) *simAction {
 	a := s.newAction(actions.VerbScale, ref, actions.Mutating, "")
 	describe := func(a *simAction) {
-		a.spec.Description = kubectl(ref.Cluster, "scale deployment/"+ref.Name+nsFlag(ref.Namespace)+" --replicas="+strconv.Itoa(a.count))
+		a.Def.Description = kubectl(ref.Cluster, "scale deployment/"+ref.Name+nsFlag(ref.Namespace)+" --replicas="+strconv.Itoa(a.count))
 	}
 	if w, err := s.st.findWorkload(kindDeployment, ref); err == nil {
 		a.count = s.st.inv.Workloads[w].Desired + 1

@@ -81,7 +81,7 @@ func (s *Sim) rebuildNode(ref actions.Ref) *simAction {
 // replaced, one at a time, launching the new one first.
 func (s *Sim) rebuildGroup(ref actions.Ref) *simAction {
 	a := s.newAction(actions.VerbRebuild, ref, actions.Destructive, "replace every instance of autoscaling group "+ref.Name+", one at a time")
-	a.spec.Timeout = time.Hour
+	a.Def.Timeout = time.Hour
 	var olds []string // instance ids at the start
 	a.check = func(st *state) error {
 		g, err := st.findASG(ref)
@@ -193,10 +193,10 @@ func (st *state) asgNodes(g providers.AutoscalingGroup) []providers.Node {
 func (s *Sim) setDesired(ref actions.Ref) *simAction {
 	a := s.newAction(actions.VerbSetDesiredCapacity, ref, actions.Mutating, "")
 	describe := func(st *state, a *simAction) {
-		a.spec.Description = "aws autoscaling set-desired-capacity --auto-scaling-group-name " + ref.Name + " --desired-capacity " + strconv.Itoa(a.count)
-		a.spec.Effect = actions.Mutating
+		a.Def.Description = "aws autoscaling set-desired-capacity --auto-scaling-group-name " + ref.Name + " --desired-capacity " + strconv.Itoa(a.count)
+		a.Def.Effect = actions.Mutating
 		if g, err := st.findASG(ref); err == nil && a.count < st.inv.AutoscalingGroups[g].Desired {
-			a.spec.Effect = actions.Destructive // scaling in terminates instances
+			a.Def.Effect = actions.Destructive // scaling in terminates instances
 		}
 	}
 	if g, err := s.st.findASG(ref); err == nil {
