@@ -467,7 +467,7 @@ func Summary(t *Trace) TraceSummary {
 		return ts
 	}
 	root := rootSpan(t)
-	ts.Service, ts.Operation = root.Service, root.Operation
+	ts.Service, ts.Operation, ts.RootFailed = root.Service, root.Operation, root.Error
 	start, end := t.Spans[0].Start, t.Spans[0].End()
 	seen := map[string]bool{}
 	for i := range t.Spans {

@@ -75,6 +75,9 @@ func TestErrorOriginOnlyWhenTheRootFailed(t *testing.T) {
 			if (find(r, KindErrorOrigin) != nil) != (tc.origin != "") {
 				t.Errorf("error_origin finding present = %v, want %v", find(r, KindErrorOrigin) != nil, tc.origin != "")
 			}
+			if s := Summary(tc.tr); s.RootFailed != (tc.origin != "") {
+				t.Errorf("summary root_failed %v, want %v", s.RootFailed, tc.origin != "")
+			}
 			n := 0
 			for _, h := range r.HandledErrors {
 				n += h.Count

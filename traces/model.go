@@ -73,5 +73,8 @@ type TraceSummary struct {
 	DurationMS float64       `json:"duration_ms"`
 	Spans      int           `json:"spans"`
 	Errors     int           `json:"errors"`
-	Services   []string      `json:"services"`
+	// RootFailed is whether the root span failed (the request failed);
+	// errors below a root that did not fail were handled.
+	RootFailed bool     `json:"root_failed"`
+	Services   []string `json:"services"`
 }

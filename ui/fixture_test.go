@@ -78,7 +78,7 @@ func fixtureSnapshot() *providers.Snapshot {
 	}
 	inv.Traces = []traces.TraceSummary{
 		{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Service: "frontend", Operation: "GET /checkout", Start: at(2 * time.Minute),
-			Duration: 812 * time.Millisecond, Spans: 42, Errors: 3, Services: []string{"frontend", "checkout", "payments"}},
+			Duration: 812 * time.Millisecond, Spans: 42, Errors: 3, RootFailed: true, Services: []string{"frontend", "checkout", "payments"}},
 		{TraceID: "00f067aa0ba902b7a3ce929d0e0e4736", Service: "frontend", Operation: "GET /cart", Start: at(5 * time.Minute),
 			Duration: 95 * time.Millisecond, Spans: 12, Services: []string{"frontend", "cart"}},
 	}

@@ -79,6 +79,7 @@ func newTraceFindCmd(a *app) *cobra.Command {
 		asJSON  bool
 		sortBy  string
 		timeout time.Duration
+		failed  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "find --service S [--operation O] [--tag k=v] [--min-duration D] [--lookback D] [--limit N] [--json]",
@@ -119,7 +120,9 @@ func newTraceFindCmd(a *app) *cobra.Command {
 			}
 			sums := make([]traces.TraceSummary, 0, len(ts))
 			for _, t := range ts {
-				sums = append(sums, traces.Summary(t))
+				if s := traces.Summary(t); s.RootFailed || !failed {
+					sums = append(sums, s)
+				}
 			}
 			sortSummaries(sums, sortBy)
 			if asJSON {
@@ -139,6 +142,7 @@ func newTraceFindCmd(a *app) *cobra.Command {
 	f.IntVar(&q.Limit, "limit", traces.DefaultLimit, "maximum number of traces")
 	f.StringVar(&sortBy, "sort", "start", "order: start (newest first), duration, spans or errors (largest first)")
 	f.BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
+	f.BoolVar(&failed, "failed", false, "only traces whose root failed (not those with handled errors only)")
 	f.DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the trace source")
 	return cmd
 }
@@ -207,10 +211,14 @@ func printSummaries(w io.Writer, sums []traces.TraceSummary) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSPANS\tERRORS\tROOT\tSERVICES")
+	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSPANS\tERRORS\tRESULT\tROOT\tSERVICES")
 	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", traces.Sanitize(s.TraceID), s.Start.Local().Format("15:04:05.000"), fmtDur(s.Duration),
-			s.Spans, s.Errors, traces.Sanitize(s.Service+" "+s.Operation), traces.Sanitize(strings.Join(s.Services, ",")))
+		result := "ok"
+		if s.RootFailed {
+			result = "failed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", traces.Sanitize(s.TraceID), s.Start.Local().Format("15:04:05.000"), fmtDur(s.Duration),
+			s.Spans, s.Errors, result, traces.Sanitize(s.Service+" "+s.Operation), traces.Sanitize(strings.Join(s.Services, ",")))
 	}
 	tw.Flush()
 	if h := histogram(sums, 24); h != "" {

@@ -326,7 +326,7 @@ func summarize(ts []*traces.Trace) []traces.TraceSummary {
 				last = sp.End()
 			}
 			if sp.ParentID == "" {
-				s.Service, s.Operation = sp.Service, sp.Operation
+				s.Service, s.Operation, s.RootFailed = sp.Service, sp.Operation, sp.Error
 			}
 		}
 		sort.Strings(s.Services)

@@ -55,8 +55,11 @@ func buildTraces(in *Input) *listData {
 	for i := range inv.Traces {
 		t := &inv.Traces[i]
 		h, errs := providers.HealthOK, "✓ 0"
-		if t.Errors > 0 {
+		switch {
+		case t.RootFailed:
 			h, errs = providers.HealthBad, "✗ "+itoa(t.Errors)
+		case t.Errors > 0: // handled below a root that succeeded
+			h, errs = providers.HealthWarn, "✓ "+itoa(t.Errors)
 		}
 		id := san(t.TraceID)
 		d.rows[i] = table.Row{
