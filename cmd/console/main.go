@@ -39,9 +39,6 @@ const (
 	exitCancelled = 4
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "dev"
-
 // errUsage marks bad usage or bad input (exit code 2).
 var errUsage = errors.New("bad usage")
 
@@ -233,15 +230,7 @@ func newRoot(a *app) *cobra.Command {
 	pf.StringVar(&a.flags.Jaeger, "jaeger", "", "Jaeger query gRPC address host:port")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 
-	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout, "console %s\n", version)
-			return nil
-		},
-	})
+	addVersionFlags(root, a)
 	for _, f := range subcommands {
 		root.AddCommand(f(a))
 	}
