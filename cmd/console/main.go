@@ -67,6 +67,10 @@ func (a *app) settings() (config.Settings, error) {
 // each owning one subcommand.
 var subcommands []func(*app) *cobra.Command
 
+// rootHooks are run on the root command once every subcommand is added
+// (--version, help topics, completions), by the files that own them.
+var rootHooks []func(*cobra.Command, *app)
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -230,9 +234,11 @@ func newRoot(a *app) *cobra.Command {
 	pf.StringVar(&a.flags.Jaeger, "jaeger", "", "Jaeger query gRPC address host:port")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 
-	addVersionFlags(root, a)
 	for _, f := range subcommands {
 		root.AddCommand(f(a))
+	}
+	for _, f := range rootHooks {
+		f(root, a)
 	}
 	return root
 }
