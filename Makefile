@@ -4,6 +4,9 @@
 #   make check-release  build the console for every release target that differs from this machine
 #   make lab            start the whole seeded lab in the foreground (ctrl+c stops it)
 #   make build          build the console binary (./console)
+#   make release-snapshot  build every release artefact in dist/ (goreleaser, snapshot)
+#   make release-check     goreleaser check (.goreleaser.yaml)
+#   make release-install-test  dpkg -i the snapshot's .deb, run it, remove it (root)
 # CI (.ci/run) runs test, lint and check-release.
 GO ?= go
 LINT ?= .cache/bin/golangci-lint
@@ -34,3 +37,21 @@ lab: setup
 build:
 	$(GO) build ./...
 	$(GO) build -o console ./cmd/console
+
+# --- release (goreleaser, pinned in hack/tools/release; built only here,
+# not by hack/setup.sh: it is heavy and the tests do not need it) ---------
+GORELEASER ?= .cache/bin/goreleaser
+
+.PHONY: release-snapshot release-check release-install-test
+
+$(GORELEASER): hack/tools/release/go.mod hack/tools/release/go.sum
+	cd hack/tools/release && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(abspath $(GORELEASER)) github.com/goreleaser/goreleaser/v2
+
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) release --snapshot --clean
+
+release-install-test:
+	hack/tools/release/install-test.sh
