@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -127,8 +128,8 @@ func TestCompletionFromDemo(t *testing.T) {
 		}
 	}
 	verbs := complete(t, "--demo", "action", "do", "")
-	for _, v := range []string{"promote", "backup", "set-desired", "delete"} {
-		if !slices.Contains(verbs, v) {
+	for _, v := range []actions.Verb{actions.VerbPromote, actions.VerbBackup, actions.VerbSetDesiredCapacity, actions.VerbDelete} {
+		if !slices.Contains(verbs, string(v)) {
 			t.Errorf("do: verbs %q lack %q", verbs, v)
 		}
 	}
