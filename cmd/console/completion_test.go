@@ -109,9 +109,11 @@ func TestCompletionFromDemo(t *testing.T) {
 		t.Errorf("-n pay: %q", ns)
 	}
 
-	// do promote: exactly the replicas of the databases that can promote.
+	// do promote: replicas (and databases, which fail over to one), never
+	// a primary.
 	replicas := map[string]bool{}
 	for _, d := range inv.Databases {
+		replicas["database/"+d.Name] = true
 		for _, m := range d.Members {
 			if m.Role == providers.RoleReplica {
 				replicas["member/"+m.Name] = true
@@ -119,12 +121,12 @@ func TestCompletionFromDemo(t *testing.T) {
 		}
 	}
 	got = complete(t, "--demo", "action", "do", "promote", "")
-	if len(got) == 0 {
-		t.Fatal("do promote: no completions")
+	if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, "member/") }) {
+		t.Fatalf("do promote: no member in %q", got)
 	}
 	for _, g := range got {
 		if !replicas[g] {
-			t.Errorf("do promote offers %q, not a replica", g)
+			t.Errorf("do promote offers %q, neither a replica nor a database", g)
 		}
 	}
 	verbs := complete(t, "--demo", "action", "do", "")
