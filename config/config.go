@@ -105,6 +105,9 @@ type Database struct {
 	// DSN is a PostgreSQL connection string template; the host and port of
 	// each member replace {host} and {port}.
 	DSN string `yaml:"dsn"`
+	// MaxLag is the most a replica may lag to be promoted (default 10s;
+	// docs/databases.md).
+	MaxLag Duration `yaml:"max_lag"`
 }
 
 // Duration is a time.Duration written as "30s", "5m".

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opsconsole/console/actions"
@@ -24,7 +25,8 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		}
 		switch {
 		case ref.Kind == actions.KindMember && ref.Namespace == c.cfg.Name && slices.Contains(c.cfg.Members, ref.Name):
-			return []actions.Action{&promote{c: c, member: ref.Name}}
+			seen, ok := p.lastSeen(c.cfg.Name)
+			return []actions.Action{&promote{c: c, member: ref.Name, seen: strings.Join(healthyPrimaries(seen), ", "), seenOK: ok}}
 		case ref.Kind == actions.KindDatabase && ref.Name == c.cfg.Name:
 			var out []actions.Action
 			if b, ok := c.engine.(Backuper); ok {
@@ -62,11 +64,41 @@ func primary(db providers.Database) (string, error) {
 	return found[0], nil
 }
 
-// promote makes a replica the primary through its engine.
+// defaultMaxLag is how much a replica may lag to be promoted when the
+// configuration sets no max_lag.
+const defaultMaxLag = 10 * time.Second
+
+// LockKey makes every action on one database one target for the
+// executor's one-run-per-target rule: no promote while a backup runs.
+func (c cluster) LockKey() string { return "db/" + c.cfg.Name }
+
+// healthyPrimaries lists the members that report primary and are healthy.
+func healthyPrimaries(db providers.Database) []string {
+	var out []string
+	for _, m := range db.Members {
+		if m.Role == providers.RolePrimary && m.Healthy {
+			out = append(out, m.Address)
+		}
+	}
+	return out
+}
+
+// promote makes a replica the primary through its engine, after
+// patronictl-grade checks: the primary it replaces is the one the view
+// showed, the candidate is connected and within the lag limit, and the
+// engine's own checks pass (Sentinel quorum).
 type promote struct {
 	c      cluster
 	member string
+	// seen is the primary the view showed when the action was offered
+	// ("" for none); seenOK is false when the view had not read the database.
+	seen   string
+	seenOK bool
+	// checked describes the last passed check, for the plan.
+	checked string
 }
+
+func (a *promote) LockKey() string { return a.c.LockKey() }
 
 func (a *promote) Spec() actions.Spec {
 	return actions.Spec{
@@ -80,16 +112,50 @@ func (a *promote) Spec() actions.Spec {
 }
 
 func (a *promote) Check(ctx context.Context) error {
-	m, _ := find(a.c.probe(ctx), a.member)
+	db := a.c.probe(ctx)
+	m, _ := find(db, a.member)
 	if m.Role != providers.RoleReplica {
 		return fmt.Errorf("%w: %s is %q, not a replica (%s)", actions.ErrRefused, a.member, m.Role, m.Status)
 	}
+	if !a.seenOK {
+		return fmt.Errorf("%w: the view has not read %s yet: refresh and choose again", actions.ErrRefused, a.c.cfg.Name)
+	}
+	now := healthyPrimaries(db)
+	current := strings.Join(now, ", ")
+	switch {
+	case len(now) > 1:
+		return fmt.Errorf("%w: %s has several primaries (%s): fence all but one first", actions.ErrRefused, a.c.cfg.Name, current)
+	case current != a.seen:
+		return fmt.Errorf("%w: the view is stale: it showed primary %q, %s's primary is now %q: refresh and choose again",
+			actions.ErrRefused, a.seen, a.c.cfg.Name, current)
+	}
+	if current != "" && !m.Healthy {
+		return fmt.Errorf("%w: %s is not connected to the primary %s (%s)", actions.ErrRefused, a.member, current, m.Status)
+	}
+	limit := a.c.cfg.MaxLag.Or(defaultMaxLag)
+	if lag := time.Duration(m.LagSeconds * float64(time.Second)); lag > limit {
+		return fmt.Errorf("%w: %s lags %s, over the limit %s (max_lag)", actions.ErrRefused, a.member, lag.Round(100*time.Millisecond), limit)
+	}
+	if pc, ok := a.c.engine.(PromoteChecker); ok {
+		if err := pc.PromoteCheck(ctx, db, a.member); err != nil {
+			return fmt.Errorf("%w: %w", actions.ErrRefused, err)
+		}
+	}
+	if current == "" {
+		current = "none (failover)"
+	}
+	a.checked = fmt.Sprintf("checked: primary %s as shown; %s %s, lag %.1fs within the limit %s",
+		current, a.member, m.Status, m.LagSeconds, limit)
 	return nil
 }
 
 func (a *promote) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	calls, note := a.c.engine.PromotePlan(a.member)
-	return actions.Plan{Summary: "promote " + a.member + " to primary", Calls: calls, Text: note,
+	text := a.checked
+	if note != "" {
+		text += "\n" + note
+	}
+	return actions.Plan{Summary: "promote " + a.member + " to primary", Calls: calls, Text: text,
 		Resources: []string{a.c.cfg.Name + "/" + a.member}, Change: 1}, nil
 }
 
@@ -97,12 +163,46 @@ func (a *promote) Run(ctx context.Context, plan actions.Plan, out io.Writer) err
 	return a.c.engine.Promote(ctx, a.member, out)
 }
 
+// Verify re-reads the cluster until the new topology is confirmed (the
+// candidate is the one primary, the other members replicas) or a deadline
+// passes, and says what it found either way.
 func (a *promote) Verify(ctx context.Context) (bool, string, error) {
-	m, _ := find(a.c.probe(ctx), a.member)
-	if m.Role == providers.RolePrimary {
-		return true, a.member + " is now primary", nil
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		db := a.c.probe(ctx)
+		m, _ := find(db, a.member)
+		var others []string
+		confirmed := m.Role == providers.RolePrimary && m.Healthy
+		for _, o := range db.Members {
+			if o.Address == a.member {
+				continue
+			}
+			if o.Role != providers.RoleReplica || !o.Healthy {
+				confirmed = false
+			}
+			role := o.Role
+			if role == "" {
+				role = "unreachable"
+			}
+			others = append(others, fmt.Sprintf("%s %s (%s)", o.Address, role, o.Status))
+		}
+		if confirmed {
+			return true, fmt.Sprintf("%s is the primary; %s", a.member, strings.Join(others, "; ")), nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, "", ctx.Err()
+		case <-deadline.C:
+			if m.Role == providers.RolePrimary {
+				return true, fmt.Sprintf("%s is primary, but the topology is not settled: %s", a.member, strings.Join(others, "; ")), nil
+			}
+			return false, fmt.Sprintf("%s is %q (%s); %s", a.member, m.Role, m.Status, strings.Join(others, "; ")), nil
+		case <-tick.C:
+		}
 	}
-	return false, fmt.Sprintf("%s is %q (%s)", a.member, m.Role, m.Status), nil
 }
 
 // backup takes a backup of the cluster's primary through its engine.
@@ -111,6 +211,8 @@ type backup struct {
 	b     Backuper
 	taken providers.Backup
 }
+
+func (a *backup) LockKey() string { return a.c.LockKey() }
 
 func (a *backup) Spec() actions.Spec {
 	return actions.Spec{Name: actions.VerbBackup, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",

@@ -22,6 +22,9 @@ type Provider struct {
 	clusters []cluster
 	opts     Options
 	refresh  chan struct{}
+
+	mu   sync.Mutex
+	seen map[string]providers.Database // the last probe sent, by name: what the user saw
 }
 
 // cluster is one configured database and its engine (nil when the
@@ -46,7 +49,7 @@ func New(dbs []config.Database, o Options) *Provider {
 	if o.Dir == "" {
 		o.Dir = DefaultDir()
 	}
-	p := &Provider{opts: o, refresh: make(chan struct{}, 1)}
+	p := &Provider{opts: o, refresh: make(chan struct{}, 1), seen: map[string]providers.Database{}}
 	for _, d := range dbs {
 		c := cluster{cfg: d, cat: newCatalog(o.Dir, d.Name), dir: o.Dir}
 		if f, ok := engines[d.Engine]; ok {
@@ -111,7 +114,20 @@ func (p *Provider) Probe(ctx context.Context) *providers.Inventory {
 		}()
 	}
 	wg.Wait()
+	p.mu.Lock()
+	for _, db := range inv.Databases {
+		p.seen[db.Name] = db
+	}
+	p.mu.Unlock()
 	return inv
+}
+
+// lastSeen returns the last probe of database name, as the views show it.
+func (p *Provider) lastSeen(name string) (providers.Database, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	db, ok := p.seen[name]
+	return db, ok
 }
 
 func (c cluster) probe(ctx context.Context) providers.Database {

@@ -37,6 +37,14 @@ type Backuper interface {
 	Backup(ctx context.Context, primary, dir string, out io.Writer) (providers.Backup, error)
 }
 
+// PromoteChecker is implemented by engines with promotion preconditions
+// of their own (e.g. Redis Sentinels must agree on the current primary).
+type PromoteChecker interface {
+	// PromoteCheck returns why promoting candidate in db (a fresh probe)
+	// must be refused, or nil.
+	PromoteCheck(ctx context.Context, db providers.Database, candidate string) error
+}
+
 // Restorer is implemented by engines that restore a backup into a new
 // instance started alongside the live cluster (never over it).
 type Restorer interface {

@@ -148,8 +148,61 @@ func sentinelMaster(ctx context.Context, d config.Database, timeout time.Duratio
 	return "", fmt.Errorf("no sentinel answered for %q: %w", d.Master, lastErr)
 }
 
+// sentinelAnswers asks every Sentinel for the primary's address; a
+// Sentinel that does not answer is reported by its error.
+func (e *redisEngine) sentinelAnswers(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	for _, s := range e.d.Sentinels {
+		c := redis.NewSentinelClient(&redis.Options{Addr: s, DialTimeout: e.o.Timeout, ReadTimeout: e.o.Timeout, MaxRetries: 0})
+		addr, err := c.GetMasterAddrByName(ctx, e.d.Master).Result()
+		c.Close()
+		switch {
+		case err != nil:
+			out[s] = "error: " + oneLine(err.Error())
+		case len(addr) == 2:
+			out[s] = net.JoinHostPort(addr[0], addr[1])
+		}
+	}
+	return out
+}
+
+func (e *redisEngine) sentinels() bool { return len(e.d.Sentinels) > 0 && e.d.Master != "" }
+
+// PromoteCheck implements PromoteChecker: with Sentinels, a majority of
+// them must name the primary the members report, so that a failover does
+// not act on a split view.
+func (e *redisEngine) PromoteCheck(ctx context.Context, db providers.Database, candidate string) error {
+	if !e.sentinels() {
+		return nil
+	}
+	current := strings.Join(healthyPrimaries(db), ", ")
+	answers := e.sentinelAnswers(ctx)
+	agree := 0
+	var said []string
+	for _, s := range e.d.Sentinels {
+		if answers[s] == current {
+			agree++
+		}
+		said = append(said, s+" says "+answers[s])
+	}
+	if need := len(e.d.Sentinels)/2 + 1; agree < need {
+		return fmt.Errorf("only %d of %d Sentinels name the primary %q (%d needed): %s", agree, len(e.d.Sentinels), current, need, strings.Join(said, "; "))
+	}
+	return nil
+}
+
 // PromotePlan implements Engine.
 func (e *redisEngine) PromotePlan(addr string) ([]string, string) {
+	if e.sentinels() {
+		var c []string
+		for _, o := range e.d.Members {
+			if o != addr {
+				c = append(c, o+": CONFIG SET replica-priority 0 (restored afterwards)")
+			}
+		}
+		return append(c, "SENTINEL FAILOVER "+e.d.Master+" (on the first Sentinel that answers)",
+			"SENTINEL get-master-addr-by-name "+e.d.Master+" until it names "+addr), ""
+	}
 	c := []string{addr + ": REPLICAOF NO ONE"}
 	host, port, _ := net.SplitHostPort(addr)
 	for _, o := range e.d.Members {
@@ -160,9 +213,15 @@ func (e *redisEngine) PromotePlan(addr string) ([]string, string) {
 	return c, ""
 }
 
-// Promote implements Engine: REPLICAOF NO ONE on the replica, then every
-// other member follows it (a member that does not is reported, not fatal).
+// Promote implements Engine. With Sentinels, the failover is theirs:
+// every other member's replica-priority is set to 0 so that the Sentinels
+// choose addr, SENTINEL FAILOVER starts it, and the priorities are restored.
+// Without, REPLICAOF NO ONE on the replica, then every other member follows
+// it (a member that does not is reported, not fatal).
 func (e *redisEngine) Promote(ctx context.Context, addr string, out io.Writer) error {
+	if e.sentinels() {
+		return e.sentinelFailover(ctx, addr, out)
+	}
 	c := redisClient(addr, 5*time.Second)
 	defer c.Close()
 	fmt.Fprintf(out, "%s: REPLICAOF NO ONE\n", addr)
@@ -183,6 +242,114 @@ func (e *redisEngine) Promote(ctx context.Context, addr string, out io.Writer) e
 		}
 	}
 	return nil
+}
+
+func (e *redisEngine) sentinelFailover(ctx context.Context, addr string, out io.Writer) error {
+	restore := map[string]string{}
+	defer func() {
+		for o, prio := range restore {
+			c := redisClient(o, 5*time.Second)
+			err := c.ConfigSet(context.WithoutCancel(ctx), "replica-priority", prio).Err()
+			c.Close()
+			fmt.Fprintf(out, "%s: CONFIG SET replica-priority %s (restored)", o, prio)
+			if err != nil {
+				fmt.Fprintf(out, ": %v", err)
+			}
+			fmt.Fprintln(out)
+		}
+	}()
+	for _, o := range e.d.Members {
+		if o == addr {
+			continue
+		}
+		c := redisClient(o, 5*time.Second)
+		prev, err := c.ConfigGet(ctx, "replica-priority").Result()
+		if err == nil {
+			err = c.ConfigSet(ctx, "replica-priority", "0").Err()
+		}
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("steer the failover: replica-priority on %s: %w", o, err)
+		}
+		restore[o] = prev["replica-priority"]
+		fmt.Fprintf(out, "%s: CONFIG SET replica-priority 0\n", o)
+	}
+	// Sentinels read a replica's priority from its INFO (every 10 s): wait
+	// until every Sentinel sees the others at 0, or it may choose one of them.
+	if err := e.waitPriorities(ctx, addr, out); err != nil {
+		return err
+	}
+	var lastErr error
+	started := false
+	for _, s := range e.d.Sentinels {
+		c := redis.NewSentinelClient(&redis.Options{Addr: s, DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second, MaxRetries: 0})
+		lastErr = c.Failover(ctx, e.d.Master).Err()
+		c.Close()
+		fmt.Fprintf(out, "%s: SENTINEL FAILOVER %s\n", s, e.d.Master)
+		if lastErr == nil {
+			started = true
+			break
+		}
+		fmt.Fprintf(out, "  %v\n", lastErr)
+	}
+	if !started {
+		return fmt.Errorf("no Sentinel started the failover: %w", lastErr)
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		answers := e.sentinelAnswers(ctx)
+		n := 0
+		for _, a := range answers {
+			if a == addr {
+				n++
+			}
+		}
+		if n > len(e.d.Sentinels)/2 {
+			fmt.Fprintf(out, "%d of %d Sentinels name %s the primary\n", n, len(e.d.Sentinels), addr)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("failover to %s not confirmed by the Sentinels: %w", addr, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// waitPriorities waits until every Sentinel reports every replica but
+// addr with priority 0.
+func (e *redisEngine) waitPriorities(ctx context.Context, addr string, out io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	fmt.Fprintf(out, "waiting until the Sentinels see the priorities (they read INFO every 10 s)\n")
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ready := true
+		for _, s := range e.d.Sentinels {
+			c := redis.NewSentinelClient(&redis.Options{Addr: s, DialTimeout: e.o.Timeout, ReadTimeout: e.o.Timeout, MaxRetries: 0})
+			reps, err := c.Replicas(ctx, e.d.Master).Result()
+			c.Close()
+			if err != nil {
+				ready = false
+				break
+			}
+			for _, r := range reps {
+				if a := net.JoinHostPort(r["ip"], r["port"]); a != addr && r["slave-priority"] != "0" {
+					ready = false
+				}
+			}
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the Sentinels did not see the replica priorities in time: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // BackupPlan implements Backuper.

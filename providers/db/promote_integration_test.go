@@ -1,0 +1,105 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/e2e/lab"
+	"github.com/opsconsole/console/providers"
+)
+
+// refused runs a confirmed and fails unless the executor refused it with
+// a reason containing want.
+func refused(t *testing.T, a actions.Action, want string) {
+	t.Helper()
+	res := executor(t, false).Execute(context.Background(), a, true, io.Discard)
+	if res.Status != actions.StatusRefused || !strings.Contains(res.Error, want) {
+		t.Fatalf("%s: %+v, want refused with %q", a.Spec().Name, res, want)
+	}
+}
+
+func TestPromoteRefusedWhenTheCandidateLags(t *testing.T) {
+	pg := lab.Postgres(t, 1)
+	cfg := config.Database{Name: "orders", Engine: "postgres", Members: []string{pg.Primary, pg.Replicas[0]}, DSN: pg.DSN,
+		MaxLag: config.Duration(time.Second)}
+	p := New([]config.Database{cfg}, Options{Dir: t.TempDir()})
+	eventually(t, p, "streaming", func(db providers.Database) bool { return db.Status == "healthy" })
+	ctx := context.Background()
+	// A first transaction replayed gives the replica a replay timestamp;
+	// then replay is paused and a second write is received, not replayed:
+	// its lag (the age of the last replayed transaction) grows past 1 s.
+	if _, err := pg.Query(ctx, pg.Primary, "CREATE TABLE lagging (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, p, "first write replayed", func(db providers.Database) bool {
+		out, err := pg.Query(ctx, pg.Replicas[0], "SELECT count(*) FROM pg_tables WHERE tablename = 'lagging'")
+		return err == nil && out == "1"
+	})
+	if _, err := pg.Query(ctx, pg.Replicas[0], "SELECT pg_wal_replay_pause()"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pg.Query(ctx, pg.Primary, "INSERT INTO lagging VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, p, "replica lags over 1s", func(db providers.Database) bool {
+		m, _ := find(db, pg.Replicas[0])
+		return m.LagSeconds > 1.5
+	})
+	refused(t, onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: pg.Replicas[0]}), "over the limit 1s (max_lag)")
+	if _, err := pg.Query(ctx, pg.Replicas[0], "SELECT pg_wal_replay_resume()"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPromoteRefusedWhenTheViewIsStale(t *testing.T) {
+	r := lab.Redis(t, 2, 0)
+	cfg := config.Database{Name: "cache", Engine: "redis", Members: append([]string{r.Primary}, r.Replicas...)}
+	p := New([]config.Database{cfg}, Options{Dir: t.TempDir()})
+	eventually(t, p, "replication up", func(db providers.Database) bool { return db.Status == "healthy" })
+	// The user chose replica 1 while the view showed the first primary.
+	a := onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "cache", Name: r.Replicas[0]})
+
+	// Behind the console's back, replica 2 becomes the primary.
+	ctx := context.Background()
+	other := r.Replicas[1]
+	host, port, _ := strings.Cut(other, ":")
+	if _, err := r.Do(ctx, other, "REPLICAOF", "NO", "ONE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{r.Primary, r.Replicas[0]} {
+		if _, err := r.Do(ctx, m, "REPLICAOF", host, port); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, p, "failed over behind the console's back", func(db providers.Database) bool {
+		m, _ := find(db, r.Replicas[0])
+		return db.Status == "healthy" && strings.Contains(m.Status, other)
+	})
+	refused(t, a, fmt.Sprintf("the view is stale: it showed primary %q", r.Primary))
+}
+
+func TestPromoteRefusedWhenSentinelsDisagree(t *testing.T) {
+	r := lab.Redis(t, 1, 3)
+	cfg := config.Database{Name: "cache", Engine: "redis", Members: []string{r.Primary, r.Replicas[0]}, Sentinels: r.Sentinels, Master: r.Master}
+	p := New([]config.Database{cfg}, Options{Dir: t.TempDir()})
+	eventually(t, p, "replication up", func(db providers.Database) bool { return db.Status == "healthy" })
+	a := onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "cache", Name: r.Replicas[0]})
+	// Two of the three Sentinels are made to watch the replica as the primary.
+	ctx := context.Background()
+	host, port, _ := strings.Cut(r.Replicas[0], ":")
+	for _, s := range r.Sentinels[1:] {
+		if _, err := r.Do(ctx, s, "SENTINEL", "REMOVE", r.Master); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Do(ctx, s, "SENTINEL", "MONITOR", r.Master, host, port, "2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused(t, a, "only 1 of 3 Sentinels name the primary")
+}
