@@ -1,5 +1,7 @@
 # Targets:
 #   make test           install/build what the tests need (hack/setup.sh), then run every test
+#                       under the race detector, then the fuzz targets (make fuzz)
+#   make fuzz           run each fuzz target for FUZZTIME (20s) on top of its committed corpus
 #   make lint           golangci-lint (.golangci.yml; built by hack/setup.sh from hack/tools/lint)
 #   make check-release  build the console for every release target that differs from this machine
 #   make lab            start the whole seeded lab in the foreground (ctrl+c stops it)
@@ -11,13 +13,25 @@
 GO ?= go
 LINT ?= .cache/bin/golangci-lint
 
-.PHONY: test lint lab build setup check-release cross
+.PHONY: test fuzz lint lab build setup check-release cross
 
 setup:
 	hack/setup.sh
 
 test: setup
-	$(GO) test -timeout 60m -p 2 ./...
+	$(GO) test -race -timeout 60m -p 2 ./...
+	$(MAKE) fuzz
+
+# fuzz runs every fuzz target for a bounded time (one package per run, as
+# go test -fuzz requires); the corpora are in each package's testdata/fuzz.
+FUZZTIME ?= 20s
+FUZZ_TARGETS = ./config:FuzzParse ./actions:FuzzParseAudit ./actions:FuzzRedact \
+	./internal/sanitize:FuzzLine ./internal/sanitize:FuzzEncodeJSON ./traces:FuzzParse
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 lint: setup
 	$(LINT) run ./...

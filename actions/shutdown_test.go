@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -260,4 +261,44 @@ func TestParseAuditReadsPastBadLines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseAudit: no audit file, however broken, makes ParseAudit fail or
+// panic; every entry it returns has an id and no id has two entries
+// unless an outcome followed a lone "started".
+func FuzzParseAudit(f *testing.F) {
+	f.Add([]byte(`{"audit_id":"a1","result":"started"}` + "\n" + `{"audit_id":"a1","result":"cancelled"}` + "\n"))
+	f.Add([]byte("{not json\n\n\r\n" + `{"audit_id":"","result":"x"}`))
+	f.Add([]byte(`{"audit_id":"a","time":"not a time","plan":{"resources":[1,2]}}`))
+	f.Add([]byte("\xff\xfe\x00{\"audit_id\":\"\u202e\"}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, limit := range []int{0, 1, 3} {
+			es, bad, err := ParseAudit(bytes.NewReader(b), limit)
+			if err != nil {
+				t.Fatalf("ParseAudit: %v", err)
+			}
+			if bad < 0 || (limit > 0 && len(es) > limit) {
+				t.Fatalf("%d entries (limit %d), %d bad", len(es), limit, bad)
+			}
+			for _, e := range es {
+				if e.AuditID == "" {
+					t.Fatalf("entry without an id: %+v", e)
+				}
+			}
+		}
+	})
+}
+
+// FuzzRedact: redaction never panics, and what it redacts stays redacted
+// (applying it twice changes nothing more).
+func FuzzRedact(f *testing.F) {
+	f.Add(`var.db_password is "Sup3rS3cret-pw"`)
+	f.Add(`{"password": "x\"y"} redis://:p@h --token abc`)
+	f.Add("AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	f.Fuzz(func(t *testing.T, s string) {
+		once := Redact(s)
+		if twice := Redact(once); twice != once {
+			t.Fatalf("Redact is not stable: %q → %q → %q", s, once, twice)
+		}
+	})
 }

@@ -421,6 +421,9 @@ func checkSafety(n *yaml.Node) error {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
 			if slices.Contains(safetyKeys, k.Value) && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
 				return fmt.Errorf("%w: line %d: %s has no value: say true or false (a safety setting never defaults to false)", ErrBadConfig, k.Line, k.Value)
 			}

@@ -40,3 +40,31 @@ func TestEncodeJSONEscapesWhatLineReplaces(t *testing.T) {
 		})
 	}
 }
+
+// FuzzEncodeJSON: the output always decodes to the input and never holds
+// a raw control that Line would replace.
+func FuzzEncodeJSON(f *testing.F) {
+	f.Add("evil\u202etxt \u009b \x7f \x1b[2J")
+	f.Add("\xff\xfe invalid")
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		if err := EncodeJSON(&b, []string{s}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range b.String() {
+			if jsonUnsafe(r) {
+				t.Fatalf("raw %U in %q", r, b.String())
+			}
+		}
+		var back []string
+		if err := json.Unmarshal([]byte(b.String()), &back); err != nil || len(back) != 1 {
+			t.Fatalf("not JSON: %v %q", err, b.String())
+		}
+		want, _ := json.Marshal(s) // invalid UTF-8 becomes U+FFFD in both
+		var w string
+		_ = json.Unmarshal(want, &w)
+		if back[0] != w {
+			t.Fatalf("decoded %q, want %q", back[0], w)
+		}
+	})
+}
