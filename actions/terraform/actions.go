@@ -15,20 +15,20 @@ import (
 	"github.com/opsconsole/console/actions"
 )
 
-// Kinds of Terraform action.
+// Kinds of Terraform action (the shared verbs).
 const (
-	KindPlan     = "plan"
-	KindApply    = "apply"
-	KindRebuild  = "rebuild"
-	KindTeardown = "teardown"
-	KindRecreate = "recreate"
-	KindUnlock   = "unlock"
+	KindPlan     = actions.VerbPlan
+	KindApply    = actions.VerbApply
+	KindRebuild  = actions.VerbRebuild
+	KindTeardown = actions.VerbTeardown
+	KindRecreate = actions.VerbRecreate
+	KindUnlock   = actions.VerbUnlock
 )
 
 // Action is one Terraform action on a stack. It implements actions.Action
 // and actions.Locker (all actions on one state are one target).
 type Action struct {
-	kind    string
+	kind    actions.Verb
 	stack   *Stack
 	address string // rebuild
 	ref     actions.Ref
@@ -61,8 +61,8 @@ func (s *Stack) Recreate() *Action { return s.newAction(KindRecreate, "", "") }
 // Unlock returns the explicit force-unlock of the lock with this ID.
 func (s *Stack) Unlock(lockID string) *Action { return s.newAction(KindUnlock, "", lockID) }
 
-func (s *Stack) newAction(kind, target, lockID string) *Action {
-	a := &Action{kind: kind, stack: s, lockID: lockID, ref: actions.Ref{Kind: "stack", Name: s.Name}}
+func (s *Stack) newAction(kind actions.Verb, target, lockID string) *Action {
+	a := &Action{kind: kind, stack: s, lockID: lockID, ref: actions.Ref{Kind: actions.KindStack, Name: s.Name}}
 	switch kind {
 	case KindPlan:
 		a.effect = actions.Safe
@@ -91,7 +91,7 @@ func (a *Action) Discard() {
 func (a *Action) Stack() *Stack { return a.stack }
 
 // Kind is plan, apply, rebuild, teardown, recreate or unlock.
-func (a *Action) Kind() string { return a.kind }
+func (a *Action) Kind() actions.Verb { return a.kind }
 
 // LockKey makes every action on one state a single target.
 func (a *Action) LockKey() string { return a.stack.lockKey() }
@@ -119,7 +119,7 @@ func (a *Action) Spec() actions.Spec {
 	case KindUnlock:
 		desc = fmt.Sprintf("terraform force-unlock %s in %s", a.lockID, dir)
 	}
-	return actions.Spec{Name: actions.Verb(a.kind), Target: a.ref, Runner: "terraform", Effect: effect,
+	return actions.Spec{Name: a.kind, Target: a.ref, Runner: "terraform", Effect: effect,
 		Timeout: a.stack.timeout(), Description: desc}
 }
 

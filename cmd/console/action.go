@@ -68,7 +68,7 @@ stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
 			return usageErrorf("name an action: plan, apply, rebuild, teardown, recreate, unlock, restart, scale, cordon, uncordon, drain, delete")
 		},
 	}
-	for _, k := range []string{terraform.KindPlan, terraform.KindApply, terraform.KindRebuild,
+	for _, k := range []actions.Verb{terraform.KindPlan, terraform.KindApply, terraform.KindRebuild,
 		terraform.KindTeardown, terraform.KindRecreate, terraform.KindUnlock} {
 		cmd.AddCommand(newTerraformActionCmd(a, k))
 	}
@@ -81,7 +81,7 @@ stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
 	return cmd
 }
 
-var terraformShort = map[string]string{
+var terraformShort = map[actions.Verb]string{
 	terraform.KindPlan:     "Plan a Terraform stack (safe; runs in read-only mode)",
 	terraform.KindApply:    "Plan a stack, then apply exactly that plan",
 	terraform.KindRebuild:  "Replace one resource of a stack (plan -replace, then apply that plan)",
@@ -90,11 +90,11 @@ var terraformShort = map[string]string{
 	terraform.KindUnlock:   "Force-unlock a stack's state lock held by a dead run (destructive)",
 }
 
-func newTerraformActionCmd(a *app, kind string) *cobra.Command {
+func newTerraformActionCmd(a *app, kind actions.Verb) *cobra.Command {
 	var o actionOpts
 	var stack, target, lockID string
 	cmd := &cobra.Command{
-		Use:   kind + " --stack STACK",
+		Use:   string(kind) + " --stack STACK",
 		Short: terraformShort[kind],
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -212,7 +212,10 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
 		Short: "Run an action a source offers on an object, e.g. do promote member/NAME -n DB, do set-desired-capacity asg/NAME --count 3",
-		Args:  cobra.ExactArgs(2),
+		Long: "Run an action a source offers on an object (AWS, databases, the demo): the same verbs on the demo and on the real estate.\n\n" +
+			"VERB is one of: " + joined(actions.Verbs) + " (also accepted: set-desired, failover, snapshot).\n" +
+			"KIND is one of: " + joined(actions.Kinds) + ".",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			verb, known := actions.ParseVerb(args[0])
 			if !known {
@@ -263,6 +266,15 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd
+}
+
+// joined is the names, comma-separated.
+func joined[T ~string](names []T) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = string(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 // resolveStack finds a stack by name in the environment, else takes the

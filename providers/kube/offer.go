@@ -69,7 +69,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		out = append(out, p.gate(a, ns, perms))
 	}
 	switch kind {
-	case "deployment", "statefulset":
+	case actions.KindDeployment, actions.KindStatefulSet:
 		res := string(kind) + "s"
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: res})
 		if desired, ok := p.desired(string(kind), ns, ref.Name); ok {
@@ -78,9 +78,9 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				add(kubectl.Scale(t, desired-1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
 			}
 		}
-	case "daemonset":
+	case actions.KindDaemonSet:
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: "daemonsets"})
-	case "node":
+	case actions.KindNode:
 		ns = ""
 		if p.unschedulable(ref.Name) {
 			add(kubectl.Uncordon(t), permission{verb: "patch", resource: "nodes"})
@@ -91,7 +91,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			permission{verb: "patch", resource: "nodes"},
 			permission{verb: "list", resource: "pods", allNamespaces: true},
 			permission{verb: "create", resource: "pods", sub: "eviction", allNamespaces: true})
-	case "pod":
+	case actions.KindPod:
 		add(kubectl.DeletePod(t), permission{verb: "delete", resource: "pods"})
 	}
 	return out

@@ -12,17 +12,6 @@ import (
 	"github.com/opsconsole/console/providers"
 )
 
-// Ref kinds the demo acts on.
-const (
-	RefDeployment  = actions.KindDeployment
-	RefStatefulSet = actions.KindStatefulSet
-	RefPod         = actions.KindPod
-	RefNode        = actions.KindNode
-	RefASG         = actions.KindASG
-	RefDatabase    = actions.KindDatabase
-	RefMember      = actions.KindMember // a database member; Ref.Namespace may name its database
-)
-
 // runnerName is Spec.Runner of every demo action.
 const runnerName = "sim"
 
@@ -203,19 +192,19 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 	st := s.st
 	var out []*simAction
 	switch ref.Kind {
-	case RefDeployment:
+	case actions.KindDeployment:
 		if _, err := st.findWorkload(kindDeployment, ref); err == nil {
 			out = append(out, s.restartWorkload(ref, kindDeployment), s.scaleDeployment(ref))
 		}
-	case RefStatefulSet:
+	case actions.KindStatefulSet:
 		if _, err := st.findWorkload(kindStatefulSet, ref); err == nil {
 			out = append(out, s.restartWorkload(ref, kindStatefulSet))
 		}
-	case RefPod:
+	case actions.KindPod:
 		if _, err := st.findPod(ref); err == nil {
 			out = append(out, s.deletePod(ref))
 		}
-	case RefNode:
+	case actions.KindNode:
 		if ni, err := st.findNode(ref); err == nil {
 			if st.inv.Nodes[ni].Unschedulable {
 				out = append(out, s.cordon(ref, false))
@@ -224,18 +213,18 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 			}
 			out = append(out, s.drain(ref), s.rebuildNode(ref))
 		}
-	case RefASG:
+	case actions.KindASG:
 		if _, err := st.findASG(ref); err == nil {
 			out = append(out, s.rebuildGroup(ref), s.setDesired(ref))
 		}
-	case RefDatabase:
+	case actions.KindDatabase:
 		if d, err := st.findDB(ref); err == nil {
 			// promote on the database fails over to its first healthy
 			// replica, as an Aurora failover without a target does.
 			db := &st.inv.Databases[d]
 			for _, m := range db.Members {
 				if promotable(db.Engine) && m.Role == providers.RoleReplica && m.Healthy {
-					a := s.promote(actions.Ref{Kind: RefMember, Namespace: db.Name, Name: m.Name})
+					a := s.promote(actions.Ref{Kind: actions.KindMember, Namespace: db.Name, Name: m.Name})
 					a.Def.Description = "fail database " + db.Name + " over: replica " + m.Name + " becomes primary"
 					out = append(out, a)
 					break
@@ -243,7 +232,7 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 			}
 			out = append(out, s.takeBackup(ref), s.restoreBackup(ref))
 		}
-	case RefMember:
+	case actions.KindMember:
 		if d, m, err := st.findMember(ref); err == nil {
 			db := &st.inv.Databases[d]
 			if promotable(db.Engine) && db.Members[m].Role == providers.RoleReplica {

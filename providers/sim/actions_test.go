@@ -13,7 +13,7 @@ import (
 )
 
 func nodeRef(n providers.Node) actions.Ref {
-	return actions.Ref{Kind: RefNode, Cluster: n.Cluster, Name: n.Name}
+	return actions.Ref{Kind: actions.KindNode, Cluster: n.Cluster, Name: n.Name}
 }
 
 func mustPreview(t *testing.T, a actions.Action) actions.Plan {
@@ -57,28 +57,28 @@ func pickRefs(t *testing.T, s *Sim) refs {
 	t.Helper()
 	inv := providers.Merge(s.Snapshot())
 	var r refs
-	r.deployment = actions.Ref{Kind: RefDeployment, Cluster: "demo-use1", Namespace: "shop", Name: "checkout"}
-	r.statefulset = actions.Ref{Kind: RefStatefulSet, Cluster: "demo-use1", Namespace: "data", Name: "orders-mongo"}
+	r.deployment = actions.Ref{Kind: actions.KindDeployment, Cluster: "demo-use1", Namespace: "shop", Name: "checkout"}
+	r.statefulset = actions.Ref{Kind: actions.KindStatefulSet, Cluster: "demo-use1", Namespace: "data", Name: "orders-mongo"}
 	for _, p := range inv.Pods {
 		if p.Owner == "Deployment/cart" && p.Phase == "Running" {
-			r.pod = actions.Ref{Kind: RefPod, Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}
+			r.pod = actions.Ref{Kind: actions.KindPod, Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}
 			break
 		}
 	}
 	n := inv.Nodes[len(inv.Nodes)-1]
 	r.node = nodeRef(n)
 	r.cordoned = nodeRef(inv.Nodes[0])
-	r.asg = actions.Ref{Kind: RefASG, Region: "eu-west-1", Name: "demo-euw1-workers"}
-	r.database = actions.Ref{Kind: RefDatabase, Name: "payments-aurora"}
+	r.asg = actions.Ref{Kind: actions.KindASG, Region: "eu-west-1", Name: "demo-euw1-workers"}
+	r.database = actions.Ref{Kind: actions.KindDatabase, Name: "payments-aurora"}
 	for _, db := range inv.Databases {
 		for _, m := range db.Members {
 			switch {
 			case db.Engine == "mongodb" && m.Role == providers.RoleReplica && r.replica.Name == "":
-				r.replica = actions.Ref{Kind: RefMember, Namespace: db.Name, Name: m.Name}
+				r.replica = actions.Ref{Kind: actions.KindMember, Namespace: db.Name, Name: m.Name}
 			case db.Engine == "mongodb" && m.Role == providers.RolePrimary:
-				r.primary = actions.Ref{Kind: RefMember, Namespace: db.Name, Name: m.Name}
+				r.primary = actions.Ref{Kind: actions.KindMember, Namespace: db.Name, Name: m.Name}
 			case db.Engine == "pilosa":
-				r.pilosa = actions.Ref{Kind: RefMember, Name: m.Name}
+				r.pilosa = actions.Ref{Kind: actions.KindMember, Name: m.Name}
 			}
 		}
 	}
@@ -101,8 +101,8 @@ func TestOffer(t *testing.T) {
 		{r.replica, "promote:destructive"},
 		{r.primary, ""},
 		{r.pilosa, ""},
-		{actions.Ref{Kind: RefDeployment, Namespace: "shop", Name: "no-such-service"}, ""},
-		{actions.Ref{Kind: RefNode, Name: "ip-10-9-9-9.ec2.internal"}, ""},
+		{actions.Ref{Kind: actions.KindDeployment, Namespace: "shop", Name: "no-such-service"}, ""},
+		{actions.Ref{Kind: actions.KindNode, Name: "ip-10-9-9-9.ec2.internal"}, ""},
 		{actions.Ref{Kind: "stack", Name: "network"}, ""},
 	}
 	for _, tt := range tests {
@@ -309,7 +309,7 @@ func TestCheckRefuses(t *testing.T) {
 	}
 	// An ambiguous name (the service runs in both clusters) is not
 	// offered, and refused if asked for.
-	amb := actions.Ref{Kind: RefDeployment, Namespace: "shop", Name: "checkout"}
+	amb := actions.Ref{Kind: actions.KindDeployment, Namespace: "shop", Name: "checkout"}
 	if a := offered(s, amb, "restart"); a != nil {
 		t.Error("ambiguous deployment: offered")
 	}
