@@ -67,7 +67,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model)
 func built(view string) func(*Model) bool {
 	return func(m *Model) bool {
 		l, loads := m.byName[view].(interface{ Loading() bool })
-		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && !(loads && l.Loading())
+		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && (!loads || !l.Loading())
 	}
 }
 
