@@ -208,6 +208,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	var o actionOpts
 	var namespace, region string
 	var count int
+	var backupID string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
@@ -257,12 +258,22 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 					return usageErrorf("%v", err)
 				}
 			}
+			if cmd.Flags().Changed("backup") {
+				bc, ok := act.(interface{ SetBackup(string) error })
+				if !ok {
+					return usageErrorf("%s takes no --backup", verb)
+				}
+				if err := bc.SetBackup(backupID); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
 			return runAction(ctx, a, s, act, o)
 		},
 	}
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (for a database member: its database)")
 	cmd.Flags().StringVar(&region, "region", "", "region of the object")
 	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired-capacity)")
+	cmd.Flags().StringVar(&backupID, "backup", "", "the backup a restore restores (default: the newest; see console db backups NAME)")
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd
