@@ -39,6 +39,7 @@ type interval struct {
 	tr               int32
 	span             int32
 	start, hold, end int64
+	resource         string // what its wait was for, when named
 }
 
 // NewCorpus analyses ts once (nil entries are skipped).
@@ -71,16 +72,20 @@ func NewCorpus(ts []*Trace) *Corpus {
 			base := a.Start.UnixNano()
 			sp := a.Trace.Spans
 			hold := slices.Clone(a.st)
+			res := map[int32]string{}
 			for _, w := range findWaits(a) {
 				hold[w.span] = max(hold[w.span], w.end) // a wait span holds nothing itself
+				if w.resource != "" {
+					res[w.span] = w.resource
+				}
 				if p := a.Parent[w.span]; !w.fromEvents && p >= 0 && w.holdEnd > w.end {
 					k := svcOp{sp[w.span].Service, sp[w.span].Operation}
-					c.spans[k] = append(c.spans[k], interval{int32(ti), w.span, base + w.end, base + w.end, base + w.holdEnd})
+					c.spans[k] = append(c.spans[k], interval{int32(ti), w.span, base + w.end, base + w.end, base + w.holdEnd, w.resource})
 				}
 			}
 			for i := range sp {
 				k := svcOp{sp[i].Service, sp[i].Operation}
-				c.spans[k] = append(c.spans[k], interval{int32(ti), int32(i), base + a.st[i], base + hold[i], base + a.en[i]})
+				c.spans[k] = append(c.spans[k], interval{int32(ti), int32(i), base + a.st[i], base + hold[i], base + a.en[i], res[int32(i)]})
 			}
 		}
 		for _, v := range c.spans {
@@ -132,12 +137,13 @@ func (c *Corpus) baselineOf(a *Analysis, self int) []int {
 // overlapping lists the intervals in other traces than tr (and than trace
 // id) that
 // overlap [s, e), at most one per trace and at most maxOverlapScan looked at.
-func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, holding bool) []interval {
+func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, holding bool, resource string) []interval {
 	j, _ := slices.BinarySearchFunc(iv, e, func(x interval, e int64) int { return cmp.Compare(x.start, e) })
 	var out []interval
 	seen := map[int32]bool{tr: true}
 	for k := j - 1; k >= 0 && j-k <= maxOverlapScan; k-- {
-		if x := iv[k]; x.end > s && (!holding || x.hold < e) && !seen[x.tr] && c.traces[x.tr].TraceID != id {
+		if x := iv[k]; x.end > s && (!holding || x.hold < e) && (resource == "" || x.resource == "" || x.resource == resource) &&
+			!seen[x.tr] && c.traces[x.tr].TraceID != id {
 			seen[x.tr] = true
 			out = append(out, x)
 		}
@@ -152,7 +158,8 @@ func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, hol
 //   - a wait of this trace (see findWaits) during which at least 2 other
 //     traces held the same service+operation (their span was running and
 //     past its own wait; for a wait span such as "lock stock", its parent
-//     after it): the waits line up in time;
+//     after it; the same resource when both name one): the waits line up
+//     in time;
 //   - without wait evidence, the trace's slowest critical-path span (at
 //     least 20% of the critical path) ran while at least 2 other traces ran
 //     the same service+operation, and they finished one after another
@@ -183,7 +190,7 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 			continue
 		}
 		n := name(w.span)
-		others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+w.start, base+w.end, true)
+		others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+w.start, base+w.end, true, w.resource)
 		if len(others) < 2 {
 			continue
 		}
@@ -193,9 +200,6 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 			ImpactMS: ms(onPath(a, w.span, w.start, w.end)),
 			Summary: fmt.Sprintf("the %s wait in %s %s lines up with %d other traces holding the same %s at the time (traces %s): contention for a shared resource across requests",
 				round(d), n.service, n.operation, len(others), cmp.Or(w.resource, "operation"), traceIDs(others))})
-	}
-	if len(out) > 0 {
-		return out
 	}
 	var cpTotal time.Duration
 	for _, s := range a.Segments {
@@ -207,34 +211,34 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 			best = int32(i)
 		}
 	}
-	if best < 0 || cpTotal <= 0 || float64(a.CPTime[best]) < 0.2*float64(cpTotal) {
-		return nil
+	if best < 0 || done[best] || cpTotal <= 0 || float64(a.CPTime[best]) < 0.2*float64(cpTotal) {
+		return out
 	}
 	n := name(best)
-	others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+a.st[best], base+a.en[best], false)
+	others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+a.st[best], base+a.en[best], false, "")
 	if len(others) < 2 {
-		return nil
+		return out
 	}
-	group := append(others, interval{self, best, base + a.st[best], base + a.st[best], base + a.en[best]})
+	group := append(others, interval{self, best, base + a.st[best], base + a.st[best], base + a.en[best], ""})
 	slices.SortFunc(group, func(x, y interval) int { return cmp.Or(cmp.Compare(x.end, y.end), cmp.Compare(x.tr, y.tr)) })
 	dmin := group[0].end - group[0].start
 	for _, x := range group {
 		dmin = min(dmin, x.end-x.start)
 	}
 	if dmin <= int64(WaitMin) {
-		return nil
+		return out
 	}
 	for j := 1; j < len(group); j++ {
 		if group[j].start >= group[j-1].end || float64(group[j].end-group[j-1].end) < 0.5*float64(dmin) {
-			return nil
+			return out
 		}
 	}
 	mine := a.en[best] - a.st[best]
 	if float64(mine) < 1.5*float64(dmin) {
-		return nil
+		return out
 	}
-	return []Finding{{Kind: KindLockContention, SpanIDs: []string{spans[best].SpanID}, Service: n.service, Operation: n.operation,
+	return append(out, Finding{Kind: KindLockContention, SpanIDs: []string{spans[best].SpanID}, Service: n.service, Operation: n.operation,
 		ImpactMS: ms(min(a.CPTime[best], time.Duration(mine-dmin))),
 		Summary: fmt.Sprintf("%s %s ran in %d concurrent traces that finished it one after another (%s to %s; this one %s, traces %s): queued on a shared resource across requests",
-			n.service, n.operation, len(group), round(time.Duration(dmin)), round(time.Duration(group[len(group)-1].end-group[len(group)-1].start)), round(time.Duration(mine)), traceIDs(others))}}
+			n.service, n.operation, len(group), round(time.Duration(dmin)), round(time.Duration(group[len(group)-1].end-group[len(group)-1].start)), round(time.Duration(mine)), traceIDs(others))})
 }

@@ -7,23 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/e2e/workload"
 	"github.com/opsconsole/console/traces"
-	"github.com/opsconsole/console/traces/jaeger"
 )
 
 // TestTraceCommandsAgainstJaeger: the subcommands, against a real Jaeger fed
 // by the workload, name the injected fault and where it ran.
 func TestTraceCommandsAgainstJaeger(t *testing.T) {
-	j := lab.Jaeger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: j.OTLPHTTP, Protocol: "http"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(context.Background())
+	w, c, j := workload.StartLab(ctx, t, "http")
 	slow, err := w.Request(ctx, workload.FaultSlow)
 	if err != nil {
 		t.Fatal(err)
@@ -34,11 +27,6 @@ func TestTraceCommandsAgainstJaeger(t *testing.T) {
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, err := jaeger.Dial(j.QueryGRPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	// Wait until Jaeger has every span of the slow trace.
 	if _, err := workload.WaitStored(ctx, c, slow.TraceID, workload.SpansPerRequest); err != nil {
 		t.Fatal(err)

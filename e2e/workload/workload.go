@@ -18,6 +18,24 @@
 //   - FaultSlow: db answers payment's query slowly.
 //   - FaultNPlusOne: inventory reads each item's attributes with one query
 //     each (N+1 queries), more calls than the baseline.
+//
+// Faults written the way other people's services record them (issue 12),
+// each with the report it must and must not produce:
+//
+//   - FaultRetry: payment's first INSERT times out (a client deadline of
+//     RetryTimeout), payment records a "retrying" event, backs off and
+//     succeeds: a handled error, the request succeeds, no error origin.
+//   - FaultLockEvents: inventory serialises Reserve on one lock and says so
+//     only in span events ("waiting for lock", "lock acquired").
+//   - FaultContention: db serialises INSERT payments of concurrent requests
+//     on one lock (ContentionHold each), with no event or span saying so:
+//     contention seen only across traces.
+//   - FaultPoolMixed: checkout looks items up through a pool of PoolSize
+//     while one call of the same operation name goes to payment, which is
+//     slow (SlowQuery): a pool of calls to inventory, not to payment.
+//   - FaultLogError: inventory fails GetItem of item 0 with an error status
+//     and no description; the message is only in an error log event
+//     (level=error, error=LogErrorMessage).
 package workload
 
 import (
@@ -30,6 +48,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -59,6 +78,23 @@ const (
 	FaultPool       Fault = "pool"
 	FaultSlow       Fault = "slow"
 	FaultNPlusOne   Fault = "nplus1"
+	FaultRetry      Fault = "retry"
+	FaultLockEvents Fault = "lockevents"
+	FaultContention Fault = "contention"
+	FaultPoolMixed  Fault = "poolmixed"
+	FaultLogError   Fault = "logerror"
+)
+
+// ReportFaults are the faults written in other services' conventions
+// (FaultContention needs concurrent requests and is not among them).
+var ReportFaults = []Fault{FaultRetry, FaultLockEvents, FaultPoolMixed, FaultLogError}
+
+// More timings of the report faults.
+const (
+	RetryTimeout    = 40 * time.Millisecond // payment's deadline for its first INSERT
+	RetryBackoff    = 5 * time.Millisecond
+	ContentionHold  = 25 * time.Millisecond // db's hold of the shared lock per INSERT
+	LogErrorMessage = "invalid customer ID"
 )
 
 // Faults lists every fault.
@@ -85,8 +121,17 @@ const SpansPerRequest = 2 + (3 + Lookups + Items) + 2*Lookups + 3*Items + 2 + (L
 
 // Spans is the number of spans an order with fault f makes.
 func Spans(f Fault) int {
-	if f == FaultNPlusOne {
+	switch f {
+	case FaultNPlusOne:
 		return SpansPerRequest + 2*Attributes*Lookups // a client and a db span per extra query
+	case FaultRetry:
+		return SpansPerRequest + 2 // the failed attempt's client and db spans
+	case FaultLockEvents:
+		return SpansPerRequest - Items // no "lock stock" spans
+	case FaultPoolMixed:
+		return SpansPerRequest + 2 // the call to payment and its server span
+	case FaultLogError:
+		return 2 + (2 + Lookups) + 2*Lookups + Lookups // the order stops after the lookups
 	}
 	return SpansPerRequest
 }
@@ -343,6 +388,8 @@ type call struct {
 	Fault  Fault  `json:"fault"`
 	Item   int    `json:"item"`
 	SQL    string `json:"sql,omitempty"`
+	// Attempt numbers the retries of FaultRetry (1: the first).
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // reply is a gRPC answer.
@@ -473,6 +520,7 @@ func (f *frontendServer) handle(ctx context.Context, r *http.Request) (int, stri
 type checkoutServer struct {
 	*service
 	inventory, payment *grpc.ClientConn
+	orders             atomic.Int64 // numbers the orders: concurrent orders reserve different items
 }
 
 func (c *checkoutServer) handle(ctx context.Context, r *http.Request) (int, string) {
@@ -483,14 +531,16 @@ func (c *checkoutServer) handle(ctx context.Context, r *http.Request) (int, stri
 		fail(span, err)
 		return http.StatusInternalServerError, err.Error()
 	}
-	// Reserve the items in parallel.
+	// Reserve the items in parallel (each order its own items, so
+	// concurrent orders do not contend on the per-item locks).
+	first := int(c.orders.Add(1)%16) * Items
 	var wg sync.WaitGroup
 	errs := make([]error, Items)
 	for i := 0; i < Items; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = grpcCall(ctx, c.service, c.inventory, "inventory", call{Method: "Reserve", Fault: fault, Item: i})
+			errs[i] = grpcCall(ctx, c.service, c.inventory, "inventory", call{Method: "Reserve", Fault: fault, Item: first + i})
 		}()
 	}
 	wg.Wait()
@@ -520,8 +570,16 @@ func (c *checkoutServer) lookup(ctx context.Context, fault Fault) error {
 		return nil
 	}
 	workers := Lookups
-	if fault == FaultPool {
+	if fault == FaultPool || fault == FaultPoolMixed {
 		workers = PoolSize
+	}
+	var slow chan error
+	if fault == FaultPoolMixed {
+		// The same client operation to another service, outside the pool.
+		slow = make(chan error, 1)
+		go func() {
+			slow <- grpcCall(ctx, c.service, c.payment, "payment", call{Method: "GetItem", Fault: fault})
+		}()
 	}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
@@ -536,6 +594,9 @@ func (c *checkoutServer) lookup(ctx context.Context, fault Fault) error {
 		}()
 	}
 	wg.Wait()
+	if slow != nil {
+		errs = append(errs, <-slow)
+	}
 	return errors.Join(errs...)
 }
 
@@ -554,6 +615,13 @@ func (s *inventoryServer) handle(ctx context.Context, c *call) error {
 		if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "SELECT item", Fault: c.Fault, Item: c.Item}); err != nil {
 			return fail(span, err)
 		}
+		if c.Fault == FaultLogError && c.Item == 0 {
+			// The error is told only by a log event; the status has no
+			// description.
+			span.AddEvent("log", trace.WithAttributes(attribute.String("level", "error"), attribute.String("error", LogErrorMessage)))
+			span.SetStatus(codes.Error, "")
+			return errors.New("internal error")
+		}
 		if c.Fault == FaultNPlusOne {
 			for a := 0; a < Attributes; a++ {
 				if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "SELECT attribute", Fault: c.Fault, Item: c.Item}); err != nil {
@@ -568,9 +636,16 @@ func (s *inventoryServer) handle(ctx context.Context, c *call) error {
 		if c.Fault == FaultLock {
 			mu, lockName = &s.stockLock, "stock"
 		}
-		_, wait := s.tracer.Start(ctx, "lock stock", trace.WithAttributes(attribute.String("lock.name", lockName)))
-		mu.Lock()
-		wait.End()
+		if c.Fault == FaultLockEvents {
+			mu = &s.stockLock
+			span.AddEvent("waiting for lock", trace.WithAttributes(attribute.String("lock.name", "stock")))
+			mu.Lock()
+			span.AddEvent("lock acquired", trace.WithAttributes(attribute.String("lock.name", "stock")))
+		} else {
+			_, wait := s.tracer.Start(ctx, "lock stock", trace.WithAttributes(attribute.String("lock.name", lockName)))
+			mu.Lock()
+			wait.End()
+		}
 		defer mu.Unlock()
 		if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "UPDATE stock", Fault: c.Fault, Item: c.Item}); err != nil {
 			return fail(span, err)
@@ -588,13 +663,33 @@ type paymentServer struct {
 func (s *paymentServer) handle(ctx context.Context, c *call) error {
 	ctx, span := serverSpan(ctx, s.service, c)
 	defer span.End()
-	if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "INSERT payments", Fault: c.Fault}); err != nil {
+	if c.Method == "GetItem" { // FaultPoolMixed: a slow answer under a shared operation name
+		return sleep(ctx, SlowQuery)
+	}
+	if c.Fault == FaultRetry {
+		first, cancel := context.WithTimeout(ctx, RetryTimeout)
+		err := grpcCall(first, s.service, s.db, "db", call{Method: "Query", SQL: "INSERT payments", Fault: c.Fault, Attempt: 1})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		span.AddEvent("retrying", trace.WithAttributes(attribute.Int("attempt", 2), attribute.String("error", err.Error()),
+			attribute.Int64("backoff_ms", RetryBackoff.Milliseconds())))
+		if err := sleep(ctx, RetryBackoff); err != nil {
+			return fail(span, err)
+		}
+		c = &call{Method: c.Method, Fault: c.Fault, Attempt: 2}
+	}
+	if err := grpcCall(ctx, s.service, s.db, "db", call{Method: "Query", SQL: "INSERT payments", Fault: c.Fault, Attempt: c.Attempt}); err != nil {
 		return fail(span, fmt.Errorf("payment declined: %w", err))
 	}
 	return nil
 }
 
-type dbServer struct{ *service }
+type dbServer struct {
+	*service
+	balance sync.Mutex // the shared resource of FaultContention
+}
 
 func (s *dbServer) handle(ctx context.Context, c *call) error {
 	ctx, span := serverSpan(ctx, s.service, c)
@@ -610,8 +705,13 @@ func (s *dbServer) handle(ctx context.Context, c *call) error {
 	case "UPDATE stock":
 		d = StockUpdate
 	case "INSERT payments":
-		if c.Fault == FaultSlow {
+		switch {
+		case c.Fault == FaultSlow, c.Fault == FaultRetry && c.Attempt == 1:
 			d = SlowQuery
+		case c.Fault == FaultContention:
+			s.balance.Lock() // no span or event says so
+			defer s.balance.Unlock()
+			d = ContentionHold
 		}
 	}
 	if err := sleep(ctx, d); err != nil {

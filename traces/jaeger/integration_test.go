@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/e2e/workload"
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/traces/jaeger"
@@ -47,19 +46,9 @@ func httpGet(ctx context.Context, t *testing.T, url string) []byte {
 }
 
 func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
-	j := lab.Jaeger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w, err := workload.Start(ctx, workload.Config{OTLPEndpoint: j.OTLPGRPC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close(context.Background())
-	c, err := jaeger.Dial(j.QueryGRPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	w, c, j := workload.StartLab(ctx, t, "grpc")
 
 	// Baseline: normal orders.
 	var baseline []*traces.Trace

@@ -18,7 +18,7 @@ import (
 func main() {
 	otlp := flag.String("otlp", "127.0.0.1:4317", "OTLP collector host:port")
 	proto := flag.String("protocol", "grpc", "OTLP protocol: grpc or http")
-	fault := flag.String("fault", "", "fault: error, lock, sequential, pool, slow, nplus1, all (empty: none)")
+	fault := flag.String("fault", "", "fault: error, lock, sequential, pool, slow, nplus1, retry, lockevents, contention, poolmixed, logerror, all (empty: none)")
 	n := flag.Int("requests", 1, "requests per fault")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -41,7 +41,7 @@ func run(ctx context.Context, otlp, proto, fault string, n int) error {
 	}()
 	faults := []workload.Fault{workload.Fault(fault)}
 	if fault == "all" {
-		faults = append([]workload.Fault{workload.FaultNone}, workload.Faults...)
+		faults = append(append([]workload.Fault{workload.FaultNone}, workload.Faults...), workload.ReportFaults...)
 	}
 	for _, f := range faults {
 		for i := 0; i < n; i++ {

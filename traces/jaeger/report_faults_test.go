@@ -1,0 +1,223 @@
+package jaeger_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/e2e/workload"
+	"github.com/opsconsole/console/traces"
+)
+
+// findingOf returns the finding of kind on service+operation (nil if none).
+func findingOf(r *traces.Report, kind, service, operation string) *traces.Finding {
+	for i := range r.Findings {
+		if f := &r.Findings[i]; f.Kind == kind && f.Service == service && f.Operation == operation {
+			return f
+		}
+	}
+	return nil
+}
+
+// noneOf fails when r has a finding of one of kinds.
+func noneOf(t *testing.T, r *traces.Report, kinds ...string) {
+	t.Helper()
+	for _, f := range r.Findings {
+		if slices.Contains(kinds, f.Kind) {
+			t.Errorf("unexpected %s finding: %s", f.Kind, f.Summary)
+		}
+	}
+}
+
+// concurrent sends n requests with fault f at once and returns their ids.
+func concurrent(ctx context.Context, t *testing.T, w *workload.Workload, f workload.Fault, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := w.Request(ctx, f)
+			ids[i], errs[i] = r.TraceID, err
+			if err == nil && r.Status != 200 {
+				errs[i] = fmt.Errorf("status %d", r.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("%s request: %v", f, err)
+		}
+	}
+	return ids
+}
+
+// TestReportFaultsAgainstJaeger runs the faults written in other services'
+// conventions through the real workload and a real Jaeger, and checks what
+// the report says and what it must not say (issue 12).
+func TestReportFaultsAgainstJaeger(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	w, c, _ := workload.StartLab(ctx, t, "grpc")
+
+	ids := map[workload.Fault]string{}
+	for _, f := range workload.ReportFaults {
+		r, err := w.Request(ctx, f)
+		if err != nil {
+			t.Fatalf("%s request: %v", f, err)
+		}
+		if want := map[bool]int{true: 500, false: 200}[f == workload.FaultLogError]; r.Status != want {
+			t.Errorf("%s request: status %d, want %d", f, r.Status, want)
+		}
+		ids[f] = r.TraceID
+	}
+	contended := concurrent(ctx, t, w, workload.FaultContention, 4)
+	parallel := concurrent(ctx, t, w, workload.FaultNone, 4)
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	get := func(id string, f workload.Fault) *traces.Trace { return waitTrace(ctx, t, c, id, workload.Spans(f)) }
+
+	t.Run("retried timeout is handled, not the origin", func(t *testing.T) {
+		r := traces.NewReport(get(ids[workload.FaultRetry], workload.FaultRetry), nil)
+		if r.ErrorOrigin != nil {
+			t.Fatalf("error origin %+v for a request that succeeded", r.ErrorOrigin)
+		}
+		noneOf(t, r, traces.KindErrorOrigin)
+		var h *traces.HandledError
+		for i := range r.HandledErrors {
+			if r.HandledErrors[i].Service == "payment" {
+				h = &r.HandledErrors[i]
+			}
+		}
+		// The message is the deepest error's: the db's view of the client's
+		// deadline (deadline exceeded, or the stream cancelled).
+		if h == nil || h.Operation != "workload.Service/Query" || h.HandledBy != "payment Charge" || h.Count != 1 || h.Retried != 1 || h.RetryEvents != 1 ||
+			!strings.Contains(h.Message, "deadline") && !strings.Contains(strings.ToLower(h.Message), "cancel") {
+			t.Fatalf("handled errors %+v", r.HandledErrors)
+		}
+		// The failed attempt cost about the client deadline.
+		if h.CostMS < float64(workload.RetryTimeout.Milliseconds())*0.9 {
+			t.Errorf("cost %.1f ms, want about %v", h.CostMS, workload.RetryTimeout)
+		}
+		for _, f := range r.Findings {
+			if strings.Contains(f.Summary, "propagated") {
+				t.Errorf("finding says propagated: %s", f.Summary)
+			}
+		}
+	})
+
+	t.Run("lock wait told only by span events", func(t *testing.T) {
+		r := traces.NewReport(get(ids[workload.FaultLockEvents], workload.FaultLockEvents), nil)
+		f := findingOf(r, traces.KindLockContention, "inventory", "Reserve")
+		if f == nil || !strings.Contains(f.Summary, "from span events") || !strings.Contains(f.Summary, "on stock") {
+			t.Fatalf("no lock finding from events on inventory Reserve: %+v", r.Findings)
+		}
+		if len(f.SpanIDs) < workload.Items-1 {
+			t.Errorf("lock finding names %d spans, want the %d that waited", len(f.SpanIDs), workload.Items-1)
+		}
+		noneOf(t, r, traces.KindErrorOrigin, traces.KindHandledErrors, traces.KindPoolSaturation, traces.KindSequentialCalls, traces.KindSlowDependency)
+	})
+
+	t.Run("pool of calls to one service while another is slow", func(t *testing.T) {
+		tr := get(ids[workload.FaultPoolMixed], workload.FaultPoolMixed)
+		r := traces.NewReport(tr, nil)
+		f := findingOf(r, traces.KindPoolSaturation, "checkout", "workload.Service/GetItem")
+		if f == nil || !strings.Contains(f.Summary, "→ inventory") {
+			t.Fatalf("no pool finding on the calls to inventory: %+v", r.Findings)
+		}
+		a := r.Analysis
+		peer := func(id string) string {
+			i, _ := a.Index(id)
+			v, _ := a.Span(i).Attr("peer.service")
+			return v
+		}
+		for _, id := range f.SpanIDs {
+			if p := peer(id); p != "inventory" {
+				t.Errorf("pool finding names span %s, a call to %q", id, p)
+			}
+		}
+		// Independent replay: the lookups were all queued at once, so with
+		// unlimited concurrency they end at the first start plus the
+		// longest call.
+		var first, realEnd, replayEnd time.Time
+		var longest time.Duration
+		n := 0
+		for i := range tr.Spans {
+			s := &tr.Spans[i]
+			if s.Service != "checkout" || s.Operation != "workload.Service/GetItem" || peer(s.SpanID) != "inventory" {
+				continue
+			}
+			n++
+			if first.IsZero() || s.Start.Before(first) {
+				first = s.Start
+			}
+			longest = max(longest, s.Duration)
+			if s.End().After(realEnd) {
+				realEnd = s.End()
+			}
+		}
+		replayEnd = first.Add(longest)
+		want := float64(realEnd.Sub(replayEnd)) / float64(time.Millisecond)
+		if n != workload.Lookups || f.ImpactMS < 0.75*want || f.ImpactMS > 1.25*want {
+			t.Errorf("pool cost %.1f ms, replayed %.1f ms (%d lookups): %s", f.ImpactMS, want, n, f.Summary)
+		}
+		noneOf(t, r, traces.KindErrorOrigin, traces.KindHandledErrors, traces.KindSequentialCalls)
+	})
+
+	t.Run("error message only in a log field", func(t *testing.T) {
+		r := traces.NewReport(get(ids[workload.FaultLogError], workload.FaultLogError), nil)
+		o := r.ErrorOrigin
+		if o == nil || o.Service != "inventory" || o.Operation != "GetItem" || o.Message != workload.LogErrorMessage || !o.Propagated {
+			t.Fatalf("error origin %+v, want inventory GetItem: %q", o, workload.LogErrorMessage)
+		}
+		noneOf(t, r, traces.KindHandledErrors)
+	})
+
+	t.Run("contention across concurrent requests", func(t *testing.T) {
+		var ts []*traces.Trace
+		for _, id := range contended {
+			ts = append(ts, get(id, workload.FaultContention))
+		}
+		// The request that queued longest on the shared lock.
+		longest := func(tr *traces.Trace) time.Duration {
+			for _, s := range tr.Spans {
+				if s.Service == "db" && s.Operation == "INSERT payments" {
+					return s.Duration
+				}
+			}
+			return 0
+		}
+		last := slices.MaxFunc(ts, func(x, y *traces.Trace) int { return int(longest(x) - longest(y)) })
+		corpus := traces.NewCorpus(ts)
+		r := corpus.Report(last)
+		f := findingOf(r, traces.KindLockContention, "db", "INSERT payments")
+		if f == nil || !strings.Contains(f.Summary, "across requests") {
+			t.Fatalf("no contention across traces on db INSERT payments: %+v", r.Findings)
+		}
+		// One trace alone cannot show it.
+		if f := findingOf(traces.NewReport(last, nil), traces.KindLockContention, "db", "INSERT payments"); f != nil {
+			t.Errorf("a single trace claims contention: %s", f.Summary)
+		}
+		// Concurrent requests that do not contend: nothing across traces.
+		var ps []*traces.Trace
+		for _, id := range parallel {
+			ps = append(ps, get(id, workload.FaultNone))
+		}
+		pc := traces.NewCorpus(ps)
+		for _, tr := range ps {
+			for _, f := range pc.Report(tr).Findings {
+				if strings.Contains(f.Summary, "across requests") {
+					t.Errorf("uncontended concurrent trace %s: %s", tr.TraceID, f.Summary)
+				}
+			}
+		}
+	})
+}
