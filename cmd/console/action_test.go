@@ -385,4 +385,19 @@ func TestActionDoOfferedCLI(t *testing.T) {
 	if last.Action != "explode" || last.Result != actions.StatusRefused || !strings.Contains(last.Error, "set-desired") {
 		t.Errorf("the refused attempt is not the last audit line: %+v", last)
 	}
+	// The older spellings are aliases of the one verb per meaning; the
+	// result carries the verb.
+	for _, tc := range []struct {
+		alias, ref string
+		want       actions.Verb
+	}{
+		{"failover", "database/payments-aurora", actions.VerbPromote},
+		{"snapshot", "database/payments-aurora", actions.VerbBackup},
+		{"set-desired", "asg/demo-use1-workers", actions.VerbSetDesiredCapacity},
+	} {
+		code, out, errOut := cli(t, "--demo", "action", "do", tc.alias, tc.ref, "--json")
+		if r := decodeResult(t, out); code != 0 || r.Status != actions.StatusPlanned || r.Action != tc.want {
+			t.Errorf("do %s %s: exit %d, %+v\n%s", tc.alias, tc.ref, code, r, errOut)
+		}
+	}
 }
