@@ -186,12 +186,9 @@ func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			if f.cursor < 0 || f.cursor >= len(f.offers) {
 				return nil
 			}
-			o := &f.offers[f.cursor]
-			if !o.allowed {
-				f.err = o.reason
-				return nil
-			}
-			return f.prepare(m, o)
+			// A greyed-out action goes to the executor too: it refuses it
+			// with the reason and audits the attempt, as the CLI does.
+			return f.prepare(m, &f.offers[f.cursor])
 		}
 	case modePreparing:
 		if key.Matches(k, keys.Back) {

@@ -93,6 +93,8 @@ type Model struct {
 	reqID  int
 	tracev traceViewer
 	quit   bool
+	// quitAsked: quitting with actions running waits for y (cancel them and quit).
+	quitAsked bool
 
 	filterByPage map[string]string
 	traceReq     int

@@ -216,11 +216,12 @@ func TestActionFlow(t *testing.T) {
 		t.Errorf("esc should decline (declined=%d)", ex.declined)
 	}
 
-	// read-only: mutating actions greyed with the reason
+	// read-only: mutating actions greyed with the reason; choosing one
+	// goes to the executor, which refuses (and audits) it
 	ex.ro = true
 	press(m, "a", "enter")
-	if !strings.Contains(screen(m), "read-only: environment prod is read-only") || len(ex.prepared) != 2 {
-		t.Errorf("read-only should refuse before preparing:\n%s", screen(m))
+	if !strings.Contains(screen(m), "read-only: environment prod is read-only") || len(ex.refused) != 1 || m.mode != modeMenu {
+		t.Errorf("read-only should be refused by the executor (refused %v):\n%s", ex.refused, screen(m))
 	}
 	press(m, "esc")
 

@@ -88,6 +88,7 @@ type fakeExec struct {
 	prepared  []string
 	started   []string
 	declined  int
+	refused   []string
 	prepareEr error
 }
 
@@ -103,10 +104,17 @@ func (e *fakeExec) Availability(a actions.Action) (bool, string) {
 	}
 	return real.Availability(a)
 }
+// Prepare records the attempt; like the real executor it refuses (and,
+// there, audits) an action Availability says no to, before any preview.
 func (e *fakeExec) Prepare(_ context.Context, a actions.Action, _ time.Time) (common.Pending, error) {
+	ok, why := e.Availability(a)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.prepared = append(e.prepared, string(a.Spec().Name))
+	if !ok {
+		e.refused = append(e.refused, string(a.Spec().Name))
+		return nil, fmt.Errorf("%w: %s", actions.ErrRefused, why)
+	}
 	if e.prepareEr != nil {
 		return nil, e.prepareEr
 	}

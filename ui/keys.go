@@ -1,18 +1,23 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
 )
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := m.ctx.Keys
+	if m.quitAsked {
+		return m.quitAnswer(k)
+	}
 	if k.String() == "ctrl+c" {
 		return m.quitCmd()
 	}
@@ -145,9 +150,42 @@ func (m *Model) back() tea.Cmd {
 }
 
 // quitCmd is the one way out: every quit key (q, ctrl+c) and :q come here.
+// With actions running it asks first: quitting cancels them (the console
+// then ends them through Executor.Shutdown: SIGINT to their process
+// group, grace period, audited "cancelled").
 func (m *Model) quitCmd() tea.Cmd {
+	if n := m.runningActions(); n > 0 {
+		m.quitAsked = true
+		m.setMsg(fmt.Sprintf("%d action(s) running: y cancels them (gracefully, audited) and quits; any other key keeps waiting", n), true)
+		return nil
+	}
 	m.quit = true
 	return tea.Quit
+}
+
+// quitAnswer takes the answer to quitCmd's question.
+func (m *Model) quitAnswer(k tea.KeyPressMsg) tea.Cmd {
+	m.quitAsked = false
+	if k.String() == "y" || k.String() == "Y" {
+		m.quit = true
+		return tea.Quit
+	}
+	m.setMsg("still running: nothing was cancelled", false)
+	return nil
+}
+
+// runningActions counts the executor's runs in progress.
+func (m *Model) runningActions() int {
+	if m.d.exec == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range m.d.exec.Runs() {
+		if r.Result().Status == actions.StatusRunning {
+			n++
+		}
+	}
+	return n
 }
 
 // filterText returns the active page's filter.

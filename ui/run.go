@@ -46,8 +46,15 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("ui: no store")
 	}
 	m := newModel(depsFrom(ctx, o))
-	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, o.ProgramOptions...)
+	// Signals are the caller's (cmd/console traps SIGHUP, SIGTERM, SIGINT
+	// and cancels ctx): the program then quits like q does, so the
+	// terminal is restored (alt screen, mouse reporting, cursor) when it
+	// is still there, and the caller cancels what still runs through
+	// Executor.Shutdown.
+	opts := append([]tea.ProgramOption{tea.WithoutSignalHandler()}, o.ProgramOptions...)
 	p := tea.NewProgram(m, opts...)
+	stop := context.AfterFunc(ctx, p.Quit)
+	defer stop()
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("ui: %w", err)
 	}

@@ -295,11 +295,11 @@ func TestDeniedActionsGreyed(t *testing.T) {
 		t.Errorf("the permitted action is marked refused:\n%s", out)
 	}
 	press(m, "down", "enter")
-	if m.mode != modeMenu || len(ex.prepared) != 0 || !strings.Contains(screen(m), "✗ not permitted by RBAC") {
-		t.Errorf("choosing a denied action must not prepare it (prepared %v):\n%s", ex.prepared, screen(m))
+	if m.mode != modeMenu || len(ex.refused) != 1 || !strings.Contains(screen(m), "not permitted by RBAC") {
+		t.Errorf("choosing a denied action must be refused by the executor (refused %v):\n%s", ex.refused, screen(m))
 	}
 	press(m, "up", "enter")
-	if m.mode != modeConfirm || len(ex.prepared) != 1 {
+	if m.mode != modeConfirm || len(ex.prepared) != 2 {
 		t.Errorf("the permitted action should preview (prepared %v)", ex.prepared)
 	}
 }

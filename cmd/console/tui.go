@@ -53,6 +53,9 @@ func runTUI(ctx context.Context, a *app) error {
 	}
 	// The UI ended by itself (the user quit): whatever still runs is
 	// cancelled the same way, never left to die with the console.
+	if n := len(exec.Active()); n > 0 {
+		fmt.Fprintf(a.stderr, "console: cancelling %d action(s): waiting for them to stop…\n", n)
+	}
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownWait)
 	defer scancel()
 	if n, serr := exec.Shutdown(sctx, "the console quit"); n > 0 {
