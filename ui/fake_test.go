@@ -104,6 +104,7 @@ func (e *fakeExec) Availability(a actions.Action) (bool, string) {
 	}
 	return real.Availability(a)
 }
+
 // Prepare records the attempt; like the real executor it refuses (and,
 // there, audits) an action Availability says no to, before any preview.
 func (e *fakeExec) Prepare(_ context.Context, a actions.Action, _ time.Time) (common.Pending, error) {
