@@ -112,7 +112,12 @@ func (s *scanner) object(what string, fn func(key []byte)) {
 	if !s.enter() {
 		return
 	}
-	defer func() { s.depth-- }()
+	s.objectBody(what, fn)
+	s.depth--
+}
+
+// objectBody reads an object's keys and values after its '{'.
+func (s *scanner) objectBody(what string, fn func(key []byte)) {
 	s.i++
 	if s.peek() == '}' {
 		s.i++
@@ -156,7 +161,12 @@ func (s *scanner) array(what string, fn func()) {
 	if !s.enter() {
 		return
 	}
-	defer func() { s.depth-- }()
+	s.arrayBody(what, fn)
+	s.depth--
+}
+
+// arrayBody reads an array's elements after its '['.
+func (s *scanner) arrayBody(what string, fn func()) {
 	s.i++
 	if s.peek() == ']' {
 		s.i++
