@@ -26,14 +26,18 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		switch {
 		case ref.Kind == actions.KindMember && ref.Namespace == c.cfg.Name && slices.Contains(c.cfg.Members, ref.Name):
 			seen, ok := p.lastSeen(c.cfg.Name)
-			return []actions.Action{&promote{c: c, member: ref.Name, seen: strings.Join(healthyPrimaries(seen), ", "), seenOK: ok}}
+			a := &promote{c: c, member: ref.Name, seen: strings.Join(healthyPrimaries(seen), ", "), seenOK: ok}
+			return []actions.Action{c.action(a.spec(), a)}
 		case ref.Kind == actions.KindDatabase && ref.Name == c.cfg.Name:
 			var out []actions.Action
 			if b, ok := c.engine.(Backuper); ok {
-				out = append(out, &backup{c: c, b: b})
+				a := &backup{c: c, b: b}
+				out = append(out, c.action(a.spec(), a))
 			}
 			if r, ok := c.engine.(Restorer); ok {
-				out = append(out, &restore{c: c, r: r})
+				a := &restore{c: c, r: r}
+				a.dbAction = c.action(a.spec(), a)
+				out = append(out, a)
 			}
 			return out
 		}
@@ -68,9 +72,29 @@ func primary(db providers.Database) (string, error) {
 // configuration sets no max_lag.
 const defaultMaxLag = 10 * time.Second
 
-// LockKey makes every action on one database one target for the
-// executor's one-run-per-target rule: no promote while a backup runs.
-func (c cluster) LockKey() string { return "db/" + c.cfg.Name }
+// steps are the steps of one database action.
+type steps interface {
+	check(ctx context.Context) error
+	preview(ctx context.Context, out io.Writer) (actions.Plan, error)
+	run(ctx context.Context, plan actions.Plan, out io.Writer) error
+	verify(ctx context.Context) (bool, string, error)
+}
+
+// dbAction is a database action: the shared actions.Steps, plus the lock
+// that makes every action on one database one target for the executor's
+// one-run-per-target rule (no promote while a backup runs).
+type dbAction struct {
+	*actions.Steps
+	lock string
+}
+
+// LockKey implements actions.Locker.
+func (a dbAction) LockKey() string { return a.lock }
+
+func (c cluster) action(spec actions.Spec, s steps) dbAction {
+	return dbAction{Steps: &actions.Steps{Def: spec, DoCheck: s.check, DoPreview: s.preview, DoRun: s.run, DoVerify: s.verify},
+		lock: "db/" + c.cfg.Name}
+}
 
 // healthyPrimaries lists the members that report primary and are healthy.
 func healthyPrimaries(db providers.Database) []string {
@@ -98,9 +122,7 @@ type promote struct {
 	checked string
 }
 
-func (a *promote) LockKey() string { return a.c.LockKey() }
-
-func (a *promote) Spec() actions.Spec {
+func (a *promote) spec() actions.Spec {
 	return actions.Spec{
 		Name:        actions.VerbPromote,
 		Target:      actions.Ref{Kind: actions.KindMember, Namespace: a.c.cfg.Name, Name: a.member},
@@ -111,7 +133,7 @@ func (a *promote) Spec() actions.Spec {
 	}
 }
 
-func (a *promote) Check(ctx context.Context) error {
+func (a *promote) check(ctx context.Context) error {
 	db := a.c.probe(ctx)
 	m, _ := find(db, a.member)
 	if m.Role != providers.RoleReplica {
@@ -149,7 +171,7 @@ func (a *promote) Check(ctx context.Context) error {
 	return nil
 }
 
-func (a *promote) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+func (a *promote) preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	calls, note := a.c.engine.PromotePlan(a.member)
 	text := a.checked
 	if note != "" {
@@ -159,14 +181,14 @@ func (a *promote) Preview(ctx context.Context, out io.Writer) (actions.Plan, err
 		Resources: []string{a.c.cfg.Name + "/" + a.member}, Change: 1}, nil
 }
 
-func (a *promote) Run(ctx context.Context, plan actions.Plan, out io.Writer) error {
+func (a *promote) run(ctx context.Context, plan actions.Plan, out io.Writer) error {
 	return a.c.engine.Promote(ctx, a.member, out)
 }
 
 // Verify re-reads the cluster until the new topology is confirmed (the
 // candidate is the one primary, the other members replicas) or a deadline
 // passes, and says what it found either way.
-func (a *promote) Verify(ctx context.Context) (bool, string, error) {
+func (a *promote) verify(ctx context.Context) (bool, string, error) {
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -212,19 +234,17 @@ type backup struct {
 	taken providers.Backup
 }
 
-func (a *backup) LockKey() string { return a.c.LockKey() }
-
-func (a *backup) Spec() actions.Spec {
+func (a *backup) spec() actions.Spec {
 	return actions.Spec{Name: actions.VerbBackup, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
 		Effect: actions.Mutating, Timeout: 10 * time.Minute, Description: "take a backup of " + a.c.cfg.Name + " (" + a.c.cfg.Engine + ") from its primary"}
 }
 
-func (a *backup) Check(ctx context.Context) error {
+func (a *backup) check(ctx context.Context) error {
 	_, err := primary(a.c.probe(ctx))
 	return err
 }
 
-func (a *backup) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+func (a *backup) preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	pr, err := primary(a.c.probe(ctx))
 	if err != nil {
 		return actions.Plan{}, err
@@ -232,7 +252,7 @@ func (a *backup) Preview(ctx context.Context, out io.Writer) (actions.Plan, erro
 	return actions.Plan{Summary: "back up " + a.c.cfg.Name + " from " + pr, Calls: a.b.BackupPlan(pr), Add: 1, Resources: []string{a.c.cfg.Name}}, nil
 }
 
-func (a *backup) Run(ctx context.Context, plan actions.Plan, out io.Writer) error {
+func (a *backup) run(ctx context.Context, plan actions.Plan, out io.Writer) error {
 	pr, err := primary(a.c.probe(ctx))
 	if err != nil {
 		return err
@@ -254,7 +274,7 @@ func (a *backup) Run(ctx context.Context, plan actions.Plan, out io.Writer) erro
 	return nil
 }
 
-func (a *backup) Verify(ctx context.Context) (bool, string, error) {
+func (a *backup) verify(ctx context.Context) (bool, string, error) {
 	db := a.c.probe(ctx)
 	if slices.ContainsFunc(db.Backups, func(b providers.Backup) bool { return b.ID == a.taken.ID }) {
 		return true, fmt.Sprintf("backup %s of %s is listed (%s)", a.taken.ID, a.c.cfg.Name, a.taken.Time.UTC().Format(time.RFC3339)), nil
@@ -265,6 +285,7 @@ func (a *backup) Verify(ctx context.Context) (bool, string, error) {
 // restore starts a new instance from a backup, alongside the live cluster
 // (never over it). Offer picks the newest backup; SetBackup another.
 type restore struct {
+	dbAction
 	c        cluster
 	r        Restorer
 	backupID string
@@ -280,10 +301,11 @@ func (a *restore) SetBackup(id string) error {
 		return err
 	}
 	a.backupID = id
+	a.Def = a.spec()
 	return nil
 }
 
-func (a *restore) Spec() actions.Spec {
+func (a *restore) spec() actions.Spec {
 	which := "the newest backup"
 	if a.backupID != "" {
 		which = "backup " + a.backupID
@@ -293,14 +315,14 @@ func (a *restore) Spec() actions.Spec {
 		Description: fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)}
 }
 
-func (a *restore) Check(ctx context.Context) error {
+func (a *restore) check(ctx context.Context) error {
 	if _, err := a.c.cat.find(a.backupID); err != nil {
 		return fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
 	return nil
 }
 
-func (a *restore) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
 	b, err := a.c.cat.find(a.backupID)
 	if err != nil {
 		return actions.Plan{}, fmt.Errorf("%w: %w", actions.ErrRefused, err)
@@ -314,7 +336,7 @@ func (a *restore) Preview(ctx context.Context, out io.Writer) (actions.Plan, err
 	}, nil
 }
 
-func (a *restore) Run(ctx context.Context, plan actions.Plan, out io.Writer) error {
+func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) error {
 	b, err := a.c.cat.find(a.backupID)
 	if err != nil {
 		return err
@@ -330,7 +352,7 @@ func (a *restore) Run(ctx context.Context, plan actions.Plan, out io.Writer) err
 	return nil
 }
 
-func (a *restore) Verify(ctx context.Context) (bool, string, error) {
+func (a *restore) verify(ctx context.Context) (bool, string, error) {
 	what, err := a.r.Describe(ctx, a.done.Address)
 	if err != nil {
 		return false, "", err

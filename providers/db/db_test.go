@@ -1,6 +1,7 @@
 package db
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/opsconsole/console/actions"
@@ -87,5 +88,22 @@ func TestEngineRegistry(t *testing.T) {
 		if db.Engine != tc.want || db.Name != "x" {
 			t.Errorf("engine %q: probe says %q/%q", tc.engine, db.Name, db.Engine)
 		}
+	}
+}
+
+// TestOneLockPerDatabase: promote, backup and restore of one database are
+// one target for the executor, so no promote runs while a backup does.
+func TestOneLockPerDatabase(t *testing.T) {
+	p := New([]config.Database{{Name: "x", Engine: "redis", Members: []string{"h:1"}}}, Options{Dir: t.TempDir()})
+	as := append(p.Offer(actions.Ref{Kind: actions.KindDatabase, Name: "x"}), p.Offer(actions.Ref{Kind: actions.KindMember, Namespace: "x", Name: "h:1"})...)
+	var verbs []actions.Verb
+	for _, a := range as {
+		verbs = append(verbs, a.Spec().Name)
+		if l, ok := a.(actions.Locker); !ok || l.LockKey() != "db/x" {
+			t.Errorf("%s: lock key %v", a.Spec().Name, a)
+		}
+	}
+	if want := []actions.Verb{actions.VerbBackup, actions.VerbRestore, actions.VerbPromote}; !slices.Equal(verbs, want) {
+		t.Errorf("offered %v, want %v", verbs, want)
 	}
 }
