@@ -202,11 +202,21 @@ func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			m.mode = modeNormal
 			m.setMsg("cancelled: nothing was changed", false)
 			return m.declineCmd(f.pending)
-		case "pgdown":
-			f.scroll += 5
+		case "pgdown", "down":
+			step := 1
+			if k.String() == "pgdown" {
+				_, h := f.panelSize(m)
+				step = max(1, h/2)
+			}
+			f.scroll = min(f.maxScroll(m), f.scroll+step)
 			return nil
-		case "pgup":
-			f.scroll = max(0, f.scroll-5)
+		case "pgup", "up":
+			step := 1
+			if k.String() == "pgup" {
+				_, h := f.panelSize(m)
+				step = max(1, h/2)
+			}
+			f.scroll = max(0, f.scroll-step)
 			return nil
 		case "enter":
 			return f.confirm(m, f.input.Value)
@@ -253,16 +263,38 @@ func (f *actionFlow) hints(m *Model) []key.Binding {
 	case modeMenu:
 		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithHelp("enter", "preview")), k.Back}
 	case modeConfirm:
-		return []key.Binding{key.NewBinding(key.WithHelp("enter", "confirm")), k.PageDown, key.NewBinding(key.WithHelp("esc", "cancel"))}
+		return []key.Binding{key.NewBinding(key.WithHelp("enter", "confirm")), key.NewBinding(key.WithHelp("pgup/pgdn ↑/↓", "scroll")), key.NewBinding(key.WithHelp("esc", "cancel"))}
 	}
 	return []key.Binding{key.NewBinding(key.WithHelp("esc", "abandon"))}
 }
 
-// view draws the flow's panel.
-func (f *actionFlow) view(m *Model, w, h int) string {
+// flowChrome is the panel's border and padding: two cells each side
+// horizontally, one line above and below.
+const flowChrome = 4
+
+// wrapTo wraps s (styled or not) to lines of at most w cells, breaking
+// words that do not fit: nothing the user must read is ever cut.
+func wrapTo(s string, w int) []string {
+	return strings.Split(ansi.Wrap(s, max(1, w), ""), "\n")
+}
+
+// panelSize is the room inside the flow's panel on the current screen.
+func (f *actionFlow) panelSize(m *Model) (int, int) {
+	w, h := m.bodySize()
+	return max(1, w-flowChrome), max(1, h-2)
+}
+
+// content is the flow's scrollable text, wrapped to w cells, the line
+// the cursor is on (menu), and the lines pinned under it (the prompt and
+// the error), wrapped too.
+func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, pinned []string) {
 	th := m.ctx.Theme
-	var lines []string
-	add := func(s string) { lines = append(lines, ansi.Truncate(s, max(1, w-4), "…")) }
+	add := func(s string) { lines = append(lines, wrapTo(s, w)...) }
+	addIndented := func(s string) {
+		for _, l := range wrapTo(s, w-2) {
+			lines = append(lines, "  "+l)
+		}
+	}
 	switch m.mode {
 	case modeMenu:
 		add(th.Title.Render("Actions for " + common.Sanitize(f.target)))
@@ -285,13 +317,22 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 				desc = o.reason + " — " + desc // the read-only reason is said once above
 			}
 			s := common.Sanitize(fmt.Sprintf("%s%-11s %-30s [%s] %s", mark, o.spec.Name, o.spec.Target.String(), o.spec.Effect, desc))
-			switch {
-			case i == f.cursor:
-				add(th.Selected.Render("▸ " + s))
-			case !o.allowed:
-				add(th.Disabled.Render("  " + s))
-			default:
-				add("  " + s)
+			if i == f.cursor {
+				cursorLine = len(lines)
+			}
+			for j, l := range wrapTo(s, w-2) {
+				lead := "  "
+				if i == f.cursor && j == 0 {
+					lead = "▸ "
+				}
+				switch {
+				case i == f.cursor:
+					lines = append(lines, th.Selected.Render(lead+l))
+				case !o.allowed:
+					lines = append(lines, th.Disabled.Render(lead+l))
+				default:
+					lines = append(lines, lead+l)
+				}
 			}
 		}
 	case modePreparing:
@@ -302,29 +343,64 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 		add(th.Title.Render(common.Sanitize(fmt.Sprintf("%s %s  [%s]", s.Name, s.Target, s.Effect))))
 		add(common.Sanitize(s.Description))
 		add(th.Header.Render("plan: ") + common.Sanitize(p.Summary))
-		body := strings.Split(p.Text, "\n")
-		for _, c := range p.Calls {
-			body = append(body, "$ "+c)
+		if p.Text != "" {
+			for _, l := range strings.Split(p.Text, "\n") {
+				addIndented(common.Sanitize(l))
+			}
 		}
-		room := max(1, h-2-len(lines)-3)
-		from := min(f.scroll, max(0, len(body)-room))
-		for _, l := range body[from:min(len(body), from+room)] {
-			add("  " + common.Sanitize(l))
+		for _, c := range p.Calls {
+			addIndented(common.Sanitize("$ " + c))
 		}
 		if f.starting {
-			add(m.spin.View() + " starting…")
+			pinned = append(pinned, wrapTo(m.spin.View()+" starting…", w)...)
 		} else {
-			add(f.input.View(th))
+			pinned = append(pinned, wrapTo(f.input.View(th), w)...)
 		}
 	}
 	if f.err != "" {
-		add(th.Error.Render("✗ " + f.err))
+		pinned = append(pinned, wrapTo(th.Error.Render("✗ "+f.err), w)...)
 	}
-	for len(lines) < h-2 {
-		lines = append(lines, "")
+	return lines, cursorLine, pinned
+}
+
+// maxScroll is the last useful scroll offset of the confirmation's text.
+func (f *actionFlow) maxScroll(m *Model) int {
+	w, h := f.panelSize(m)
+	lines, _, pinned := f.content(m, w)
+	room := h - len(pinned)
+	if len(lines) <= room {
+		return 0
 	}
-	if len(lines) > h-2 {
-		lines = lines[:max(0, h-2)]
+	return len(lines) - (room - 1) // one line says where the view is
+}
+
+// view draws the flow's panel: everything wrapped, never cut; when the
+// text is longer than the panel it scrolls (pgup/pgdn, ↑/↓) with a line
+// saying which part is shown, and the prompt stays in sight below it.
+func (f *actionFlow) view(m *Model, w, h int) string {
+	th := m.ctx.Theme
+	cw, ch := max(1, w-flowChrome), max(1, h-2)
+	lines, cursorLine, pinned := f.content(m, cw)
+	if len(pinned) > ch {
+		pinned = pinned[len(pinned)-ch:]
 	}
-	return th.Border.Width(w).Height(h).Render(strings.Join(lines, "\n"))
+	room := ch - len(pinned)
+	var shown []string
+	if len(lines) <= room {
+		shown = lines
+	} else if room > 1 {
+		n := room - 1
+		from := f.scroll
+		if m.mode == modeMenu {
+			from = max(0, cursorLine+1-n)
+		}
+		from = max(0, min(from, len(lines)-n))
+		shown = append(shown, lines[from:from+n]...)
+		shown = append(shown, th.Muted.Render(fmt.Sprintf("── lines %d–%d of %d · pgup/pgdn scroll ──", from+1, from+n, len(lines))))
+	}
+	shown = append(shown, pinned...)
+	for len(shown) < ch {
+		shown = append(shown, "")
+	}
+	return th.Border.Width(w).Height(h).Render(strings.Join(shown, "\n"))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +262,74 @@ func TestGoldenActionFlow(t *testing.T) {
 			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 			golden.RequireEqual(t, belowTabs(m, out))
 		})
+	}
+}
+
+// TestGoldenDemoConfirm opens the demo's destructive database actions
+// (restore, promote) through the real executor at 80x24 and 200x50: the
+// preview and the confirmation prompt are shown in full (wrapped, never
+// cut), the backup restored and "writes after it are lost" included, the
+// member to promote named in full.
+func TestGoldenDemoConfirm(t *testing.T) {
+	for _, verb := range []string{"restore", "promote"} {
+		for _, size := range [][2]int{{80, 24}, {200, 50}} {
+			name := fmt.Sprintf("%s_%dx%d", verb, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				snap, s := demoSnapshot(t, sim.Options{})
+				ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := newModel(deps{initial: snap, env: "demo", demo: true, now: func() time.Time { return frozen },
+					exec: execAdapter{ex}, offerers: func() []actions.Offerer { return []actions.Offerer{s} }})
+				tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(size[0], size[1]))
+				waitFor(t, tm, "topology", built("topology"))
+				tm.Type(":db")
+				tm.Send(enter())
+				waitFor(t, tm, "db", built("db"))
+				tm.Type("a")
+				var at int
+				waitFor(t, tm, "the offers", func(m *Model) bool {
+					if m.mode != modeMenu || m.flow.loading {
+						return false
+					}
+					at = slices.IndexFunc(m.flow.offers, func(o offer) bool { return string(o.spec.Name) == verb })
+					return true
+				})
+				if at < 0 {
+					t.Fatalf("the demo offers no %s on the first database", verb)
+				}
+				for range at {
+					tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+				}
+				tm.Send(enter())
+				var p actions.Plan
+				var prompt string
+				out := waitFor(t, tm, "the confirmation", func(m *Model) bool {
+					if m.mode != modeConfirm {
+						return false
+					}
+					p, prompt = m.flow.pending.Plan(), m.flow.pending.Prompt()
+					return true
+				})
+				if err := tm.Quit(); err != nil {
+					t.Fatal(err)
+				}
+				tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+				// Every character of the summary and of the prompt is on
+				// screen, in order (wrapped lines joined, borders and
+				// spaces dropped).
+				squeeze := func(s string) string {
+					return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), "")
+				}
+				screen := squeeze(string(belowTabs(m, out)))
+				for _, want := range []string{p.Summary, prompt} {
+					if !strings.Contains(screen, squeeze(want)) {
+						t.Errorf("%q is not shown in full:\n%s", want, out)
+					}
+				}
+				golden.RequireEqual(t, belowTabs(m, out))
+			})
+		}
 	}
 }

@@ -183,7 +183,7 @@ func TestStacksView(t *testing.T) {
 		t.Fatalf("cursor on %q", sel.Key)
 	}
 	press(m, "a")
-	if got := offerNames(m); got != "rebuild" || !strings.Contains(screen(m), "rebuild via terraform (stack workers, module.workers") ||
+	if got := offerNames(m); got != "rebuild" || !strings.Contains(screen(m), "rebuild via terraform (stack workers,") ||
 		!strings.Contains(m.flow.offers[0].spec.Description, "rebuild via terraform (stack workers, module.workers.aws_instance.node[0])") {
 		t.Errorf("resource offers %q:\n%s", got, screen(m))
 	}

@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers/sim"
+)
+
+// TestConfirmScrolls: a preview longer than the panel scrolls (pgdn, ↓,
+// pgup) with a line saying which part is shown, every line of it is
+// reachable, and the prompt stays in sight.
+func TestConfirmScrolls(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, snap, s, 80, 16, func(d *deps) {
+		d.exec = execAdapter{ex}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
+	})
+	typeText(m, ":db")
+	press(m, "enter", "a")
+	for i, o := range m.flow.offers {
+		if o.spec.Name == "restore" {
+			for range i {
+				press(m, "down")
+			}
+		}
+	}
+	press(m, "enter")
+	if m.mode != modeConfirm {
+		t.Fatalf("no confirmation:\n%s", screen(m))
+	}
+	w, _ := m.flow.panelSize(m)
+	all, _, _ := m.flow.content(m, w)
+	seen := map[string]bool{}
+	for range len(all) + 2 {
+		scr := screen(m)
+		if !strings.Contains(scr, m.flow.pending.Prompt()) {
+			t.Fatalf("the prompt is not in sight:\n%s", scr)
+		}
+		if !strings.Contains(scr, "pgup/pgdn scroll") {
+			t.Fatalf("no scroll indicator on a long preview:\n%s", scr)
+		}
+		for _, l := range strings.Split(scr, "\n") {
+			seen[strings.TrimSpace(strings.Trim(l, "│ "))] = true
+		}
+		press(m, "down")
+	}
+	for _, l := range all {
+		if l := strings.TrimSpace(ansi.Strip(l)); l != "" && !seen[l] {
+			t.Errorf("line never shown while scrolling: %q", l)
+		}
+	}
+	if m.flow.scroll != m.flow.maxScroll(m) {
+		t.Errorf("scroll %d, want it held at the end %d", m.flow.scroll, m.flow.maxScroll(m))
+	}
+	press(m, "pgup", "pgup", "pgup")
+	if m.flow.scroll != 0 || !strings.Contains(screen(m), "lines 1–") {
+		t.Errorf("pgup should go back to the top (scroll %d):\n%s", m.flow.scroll, screen(m))
+	}
+}
