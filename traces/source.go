@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -198,20 +199,58 @@ func (m *MemorySource) Dependencies(_ context.Context, lookback time.Duration) (
 	return Dependencies(in), nil
 }
 
+// BaselineOptions choose the traces a trace is compared with.
+type BaselineOptions struct {
+	// N is the most traces (0: none).
+	N int
+	// Lookback is the window's length (default DefaultLookback).
+	Lookback time.Duration
+	// Before ends the window this long before the trace's start, to leave
+	// out the burst the trace belongs to (0: the window ends at its start).
+	Before time.Duration
+	// IDs, when set, are the baseline traces (the window is not used).
+	IDs []string
+}
+
 // Baseline fetches up to n other traces of t's root service and operation
-// from src over the lookback, for the report's baseline comparison.
+// from the lookback window ending at t's start (see BaselineWith).
 func Baseline(ctx context.Context, src Source, t *Trace, n int, lookback time.Duration) ([]*Trace, error) {
+	return BaselineWith(ctx, src, t, BaselineOptions{N: n, Lookback: lookback})
+}
+
+// BaselineWith fetches the baseline of t: the traces named by o.IDs, or up
+// to o.N other traces of t's root service and operation that started in
+// the window of o.Lookback ending o.Before before t's start. Traces after
+// t are never in the default baseline: during an incident, the newest
+// traces are the incident.
+func BaselineWith(ctx context.Context, src Source, t *Trace, o BaselineOptions) ([]*Trace, error) {
 	root := rootSpan(t)
-	if root == nil || n <= 0 {
+	if root == nil {
 		return nil, nil
 	}
-	ts, err := src.Find(ctx, Query{Service: root.Service, Operation: root.Operation, Lookback: lookback, Limit: n + 1})
+	if len(o.IDs) > 0 {
+		var out []*Trace
+		for _, id := range o.IDs {
+			b, err := src.Get(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("baseline trace %s: %w", id, err)
+			}
+			out = append(out, b)
+		}
+		return out, nil
+	}
+	if o.N <= 0 {
+		return nil, nil
+	}
+	end := Summary(t).Start.Add(-o.Before)
+	lookback := cmp.Or(o.Lookback, DefaultLookback)
+	ts, err := src.Find(ctx, Query{Service: root.Service, Operation: root.Operation, Start: end.Add(-lookback), End: end, Limit: o.N + 1})
 	if err != nil {
 		return nil, fmt.Errorf("baseline traces: %w", err)
 	}
 	out := ts[:0:0]
 	for _, b := range ts {
-		if b.TraceID != t.TraceID && len(out) < n {
+		if b.TraceID != t.TraceID && len(out) < o.N {
 			out = append(out, b)
 		}
 	}

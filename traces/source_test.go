@@ -55,9 +55,33 @@ func TestMemorySource(t *testing.T) {
 	if _, err := m.Get(ctx, "zz"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("get unknown: %v", err)
 	}
-	base, err := Baseline(ctx, m, ts[1], 5, time.Hour)
-	if err != nil || len(base) != 2 || base[0].TraceID != "c" || base[1].TraceID != "a" {
-		t.Errorf("baseline of b: %v %d", err, len(base))
+	// The baseline never holds traces after the one compared.
+	baseIDs := func(tr *Trace, o BaselineOptions) []string {
+		base, err := BaselineWith(ctx, m, tr, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range base {
+			out = append(out, b.TraceID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		tr   *Trace
+		o    BaselineOptions
+		want []string
+	}{
+		{"before b", ts[1], BaselineOptions{N: 5, Lookback: time.Hour}, []string{"a"}},
+		{"before c, newest first", ts[2], BaselineOptions{N: 5}, []string{"b", "a"}},
+		{"leaving out the last 1.5 s", ts[2], BaselineOptions{N: 5, Before: 1500 * time.Millisecond}, []string{"a"}},
+		{"named traces", ts[0], BaselineOptions{IDs: []string{"c"}}, []string{"c"}},
+		{"none", ts[2], BaselineOptions{}, nil},
+	} {
+		if got := baseIDs(tc.tr, tc.o); !slices.Equal(got, tc.want) {
+			t.Errorf("baseline %s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 	svcs, _ := m.Services(ctx)
 	if !slices.Equal(svcs, []string{"cache", "db", "frontend"}) {

@@ -50,14 +50,10 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		if err != nil {
 			return traceMsg{req: req, id: id, err: err}
 		}
-		// compare with other traces of the same root operation, as
-		// `console trace show` does (none when the search fails)
-		var baseline []*traces.Trace
-		if len(t.Spans) > 0 {
-			root := traces.Summary(t)
-			baseline, _ = src.Find(cctx, traces.Query{Service: root.Service, Operation: root.Operation,
-				Lookback: traces.DefaultLookback, Limit: baselineTraces + 1})
-		}
+		// compare with other traces of the same root operation that
+		// started before it, as `console trace show` does (none when the
+		// search fails)
+		baseline, _ := traces.Baseline(cctx, src, t, baselineTraces, traces.DefaultLookback)
 		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, baseline)}
 	}
 }

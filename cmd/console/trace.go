@@ -48,7 +48,7 @@ func newTraceCmd(a *app) *cobra.Command {
 			"from the demo estate. JSON output is documented in docs/traces.md.",
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newTraceFindCmd(a), newTraceShowCmd(a), newTraceAnalyzeCmd(a), newTraceDepsCmd(a))
+	cmd.AddCommand(newTraceFindCmd(a), newTraceShowCmd(a), newTraceAnalyzeCmd(a), newTraceDiffCmd(a), newTraceDepsCmd(a))
 	return cmd
 }
 
@@ -228,10 +228,11 @@ func printSummaries(w io.Writer, sums []traces.TraceSummary) {
 
 func newTraceShowCmd(a *app) *cobra.Command {
 	var asJSON bool
-	var timeout, lookback time.Duration
+	var timeout, lookback, before time.Duration
 	var baselineN int
+	var baselineIDs []string
 	cmd := &cobra.Command{
-		Use:   "show TRACE_ID [--json]",
+		Use:   "show TRACE_ID [--baseline N] [--baseline-before D] [--baseline-traces ID,...] [--json]",
 		Short: "Print a trace's root-cause report: error origin, where the time went, findings, locations",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -250,7 +251,10 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return sourceErr(err)
 			}
-			baseline, err := traces.Baseline(ctx, src, t, baselineN, lookback)
+			if baselineN < 0 || before < 0 || lookback < 0 {
+				return usageErrorf("--baseline, --baseline-before and --baseline-lookback must not be negative")
+			}
+			baseline, err := traces.BaselineWith(ctx, src, t, traces.BaselineOptions{N: baselineN, Lookback: lookback, Before: before, IDs: baselineIDs})
 			if err != nil {
 				fmt.Fprintln(a.stderr, "console: no baseline: "+sanitize.Line(err.Error()))
 			}
@@ -266,7 +270,88 @@ func newTraceShowCmd(a *app) *cobra.Command {
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the trace source")
 	cmd.Flags().DurationVar(&lookback, "baseline-lookback", traces.DefaultLookback, "window for the baseline traces")
 	cmd.Flags().IntVar(&baselineN, "baseline", 20, "compare with up to N other traces of the same root operation (0: none)")
+	cmd.Flags().DurationVar(&before, "baseline-before", 0, "end the baseline window this long before the trace's start (leave out the incident's burst)")
+	cmd.Flags().StringSliceVar(&baselineIDs, "baseline-traces", nil, "compare with these traces instead of a window")
 	return cmd
+}
+
+func newTraceDiffCmd(a *app) *cobra.Command {
+	var asJSON bool
+	var file string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "diff TRACE_A TRACE_B [--file FILE] [--json]",
+		Short: "Compare two traces: call paths and time only in A, only in B, and different in both",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var src traces.Source
+			if file != "" {
+				ts, _, err := traces.ParseFile(file)
+				if err != nil {
+					return usageErrorf("%s: %v", file, err)
+				}
+				src = traces.NewMemorySource(ts)
+			} else {
+				s, err := a.settings()
+				if err != nil {
+					return err
+				}
+				var done func()
+				if src, done, err = cliTraceSource(s); err != nil {
+					return err
+				}
+				defer done()
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			var pair [2]*traces.Trace
+			for i, id := range args {
+				t, err := src.Get(ctx, id)
+				if err != nil {
+					if file != "" {
+						return usageErrorf("%s: %v", file, err)
+					}
+					return sourceErr(err)
+				}
+				pair[i] = t
+			}
+			d := traces.NewDiff(pair[0], pair[1])
+			if asJSON {
+				return writeJSON(a.stdout, d)
+			}
+			printDiff(a.stdout, d)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&file, "file", "", "read both traces from this file instead of the trace source")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the trace source")
+	return cmd
+}
+
+// printDiff prints a trace comparison for a terminal.
+func printDiff(w io.Writer, d *traces.Diff) {
+	S := traces.Sanitize
+	fmt.Fprintf(w, "A %s  %.1fms\nB %s  %.1fms\n", S(d.A), d.DurationAMS, S(d.B), d.DurationBMS)
+	section := func(title string, ps []traces.PathDiff) {
+		fmt.Fprintf(w, "\n%s\n", title)
+		if len(ps) == 0 {
+			fmt.Fprintln(w, "  none")
+			return
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  CALLS A\tCALLS B\tTIME A\tTIME B\tΔ TIME\tPATH")
+		for _, p := range ps {
+			fmt.Fprintf(tw, "  %d\t%d\t%.1fms\t%.1fms\t%+.1fms\t%s\n", p.CallsA, p.CallsB, p.TimeAMS, p.TimeBMS, p.DeltaMS, S(p.Path))
+		}
+		tw.Flush()
+	}
+	section("ONLY IN A", d.OnlyA)
+	section("ONLY IN B", d.OnlyB)
+	section("IN BOTH, DIFFERENT (calls, or time by ≥ 5% of the trace)", d.Changed)
+	if d.Omitted > 0 {
+		fmt.Fprintf(w, "\n(%d more paths left out)\n", d.Omitted)
+	}
 }
 
 func newTraceAnalyzeCmd(a *app) *cobra.Command {

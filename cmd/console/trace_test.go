@@ -118,3 +118,18 @@ func TestTraceAnalyzeBadInputs(t *testing.T) {
 		})
 	}
 }
+
+func TestTraceDiffFile(t *testing.T) {
+	file := filepath.Join("..", "..", "traces", "testdata", "otlp_exceptions.json")
+	code, out, errs := runConsole(t, "trace", "diff", "--file", file, "4bf92f3577b34da6a3ce929d0e0e4736", "5cf92f3577b34da6a3ce929d0e0e4737", "--json")
+	var d traces.Diff
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil {
+		t.Fatalf("diff: exit %d %s %s", code, out, errs)
+	}
+	if len(d.OnlyA) != 2 || len(d.OnlyB) != 2 || len(d.Changed) != 1 || d.Changed[0].DeltaMS != 100 {
+		t.Errorf("diff %+v", d)
+	}
+	if code, _, errs = runConsole(t, "trace", "diff", "--file", file, "4bf92f3577b34da6a3ce929d0e0e4736", "ffff"); code != exitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("unknown trace: exit %d %q", code, errs)
+	}
+}
