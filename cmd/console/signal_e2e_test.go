@@ -213,3 +213,80 @@ func sigName(s syscall.Signal) string {
 		return "SIGINT"
 	}
 }
+
+// TestTUISessionDropCancelsApply runs the TUI in tmux, starts an apply
+// of a stack blocked in a slow provisioner from the Stacks view, then
+// kills the tmux session (the SSH drop: the pty goes away and the console
+// gets SIGHUP). The console must cancel the run through the executor and
+// leave no process, lock or plan file, and one cancelled audit outcome.
+func TestTUISessionDropCancelsApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	lab.RequireProgram(t, "terraform")
+	lab.RequireProgram(t, "tmux")
+	work := t.TempDir()
+	bin, err := buildConsole(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := 32700 + os.Getpid()%1000
+	stack := filepath.Join(work, "stack")
+	if err := lab.WriteFiles(stack, map[string]string{"main.tf": slowProvisioned(marker)}); err != nil {
+		t.Fatal(err)
+	}
+	audit := filepath.Join(work, "audit.jsonl")
+	cfg := filepath.Join(work, "console.yaml")
+	// demo: the environment needs a source besides its stack.
+	conf := fmt.Sprintf("default_env: lab\naudit_log: %s\nenvironments:\n  lab:\n    demo: true\n    terraform:\n      - name: lab\n        dir: stack\n", audit)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(work, "run")
+	s, _ := startInTmux(t, bin, 160, 48, append(lab.TerraformEnv(), "XDG_RUNTIME_DIR="+runDir), "--config", cfg)
+	s.waitAll("the console", "Topology")
+	s.run("send-keys", "-t", "console", ":stacks", "Enter")
+	s.waitAll("the stack's summary", "WORKSPACE", "unknown")
+	s.run("send-keys", "-t", "console", "a")
+	s.waitAll("the offers", "Actions for stack/lab", "apply")
+	s.run("send-keys", "-t", "console", "Down", "Enter")
+	s.waitAll("the plan and the prompt", "press y to confirm")
+	s.run("send-keys", "-t", "console", "y")
+	sleep := fmt.Sprintf("sleep %d", marker)
+	deadline := time.Now().Add(3 * time.Minute)
+	for len(procsMatching(sleep, "\x00")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the provisioner never ran; screen:\n%s", s.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	consoles := procsMatching(bin+" --config", "\x00")
+	if len(consoles) == 0 {
+		t.Fatal("the console process is not found")
+	}
+
+	s.run("kill-session", "-t", "console") // the SSH session drops
+	deadline = time.Now().Add(2 * time.Minute)
+	for len(procsMatching(bin+" --config", "\x00")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the console is still running 2 minutes after the session closed: %v", procsMatching(bin, "\x00"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := procsMatching(sleep, stack); len(left) > 0 {
+		t.Errorf("processes left after the session closed: %v", left)
+	}
+	if files, _ := filepath.Glob(filepath.Join(runDir, "console", "*")); len(files) != 0 {
+		t.Errorf("files left in the private directory: %v", files)
+	}
+	if out, err := lab.TerraformRun(t.Context(), stack, "plan", "-input=false", "-no-color", "-lock-timeout=0s"); err != nil {
+		t.Errorf("plan after the drop (lock left?): %v\n%s", err, out)
+	}
+	es, bad, err := actions.ReadAudit(audit, 0)
+	if err != nil || bad != 0 {
+		t.Fatalf("audit: %v (%d bad lines)", err, bad)
+	}
+	if len(es) != 1 || es[0].Action != "apply" || es[0].Result != actions.StatusCancelled || !strings.Contains(es[0].Error, "SIGHUP") {
+		t.Errorf("audit entries %+v, want one apply cancelled by SIGHUP", es)
+	}
+}
