@@ -95,7 +95,7 @@ type Stack struct {
 // Database is one database cluster watched directly.
 type Database struct {
 	Name   string `yaml:"name"`
-	Engine string `yaml:"engine"` // redis, postgres
+	Engine string `yaml:"engine"` // redis, postgres, mongodb (docs/databases.md)
 	// Members are host:port addresses (Redis nodes, PostgreSQL servers).
 	Members []string `yaml:"members"`
 	// Sentinels are Redis Sentinel addresses.

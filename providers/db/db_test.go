@@ -69,6 +69,7 @@ func TestEngineRegistry(t *testing.T) {
 		{"redis", "redis"},
 		{"postgres", "postgres"},
 		{"postgresql", "postgres"},
+		{"mongodb", "mongodb"},
 		{"oracle", ""},
 	}
 	for _, tc := range tests {

@@ -78,4 +78,5 @@ var engines = map[string]newEngine{
 	"redis":      newRedis,
 	"postgres":   newPostgres,
 	"postgresql": newPostgres,
+	"mongodb":    newMongo,
 }

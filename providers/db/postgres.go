@@ -20,15 +20,20 @@ import (
 
 // memberDSN fills the {host} and {port} of the configured DSN template.
 func memberDSN(d config.Database, addr string) string {
+	return fillDSN(d.DSN, "postgres://postgres@{host}:{port}/postgres?sslmode=disable", "5432", addr)
+}
+
+// fillDSN replaces {host} and {port} in tmpl (def when empty) by addr's
+// host and port (defPort when addr has none).
+func fillDSN(tmpl, def, defPort, addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		host, port = addr, "5432"
+		host, port = addr, defPort
 	}
-	dsn := d.DSN
-	if dsn == "" {
-		dsn = "postgres://postgres@{host}:{port}/postgres?sslmode=disable"
+	if tmpl == "" {
+		tmpl = def
 	}
-	return strings.NewReplacer("{host}", host, "{port}", port).Replace(dsn)
+	return strings.NewReplacer("{host}", host, "{port}", port).Replace(tmpl)
 }
 
 func pgConnect(ctx context.Context, d config.Database, addr string, timeout time.Duration) (*pgx.Conn, error) {
