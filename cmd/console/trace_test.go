@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/traces"
 )
@@ -131,5 +133,42 @@ func TestTraceDiffFile(t *testing.T) {
 	}
 	if code, _, errs = runConsole(t, "trace", "diff", "--file", file, "4bf92f3577b34da6a3ce929d0e0e4736", "ffff"); code != exitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Errorf("unknown trace: exit %d %q", code, errs)
+	}
+}
+
+// stuckSource is a MemorySource whose search of one service waits until
+// its context ends (a service with one huge trace).
+type stuckSource struct {
+	*traces.MemorySource
+	stuck map[string]bool
+}
+
+func (s stuckSource) Find(ctx context.Context, q traces.Query) ([]*traces.Trace, error) {
+	if s.stuck[q.Service] {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.MemorySource.Find(ctx, q)
+}
+
+func TestTraceListDegradesPerService(t *testing.T) {
+	ts, _, err := traces.ParseFile(filepath.Join("..", "..", "traces", "testdata", "otlp_exceptions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := traces.NewMemorySource(ts)
+	mem.Now = func() time.Time { return time.Unix(0, 1764590000000000000).Add(time.Minute) }
+	l := newTraceLister(stuckSource{mem, map[string]bool{"driver": true}}, "jaeger:test")
+	l.Interval = 200 * time.Millisecond
+	sums, hidden, err := l.list(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 2 || len(hidden) != 1 || !strings.Contains(hidden[0].What, "driver") || !strings.Contains(hidden[0].Reason, "deadline") {
+		t.Errorf("listed %d traces, hidden %+v", len(sums), hidden)
+	}
+	l.src = stuckSource{traces.NewMemorySource(ts[:1]), map[string]bool{"frontend": true, "customer": true}}
+	if _, _, err := l.list(context.Background()); err == nil {
+		t.Error("every service failing is not an error")
 	}
 }

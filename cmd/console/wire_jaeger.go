@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/opsconsole/console/config"
@@ -76,7 +77,7 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 	t := time.NewTicker(l.Interval)
 	defer t.Stop()
 	for {
-		sums, err := l.list(ctx)
+		sums, hidden, err := l.list(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -84,7 +85,7 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 		if err != nil {
 			u.Err = err
 		} else {
-			u.Inventory = &providers.Inventory{Traces: sums}
+			u.Inventory = &providers.Inventory{Traces: sums, Hidden: hidden}
 		}
 		if !providers.Send(ctx, out, u) {
 			return nil
@@ -98,20 +99,41 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 	}
 }
 
-// list fetches the recent traces of every service, newest first.
-func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.Interval)
-	defer cancel()
-	svcs, err := l.src.Services(ctx)
+// list fetches the recent traces of every service, newest first. Each
+// service is searched on its own (at most 4 at once, each within
+// Interval): a service whose search fails or times out (one huge trace)
+// is left out and named in the inventory's Hidden list with the reason;
+// the listing fails only when every service does.
+func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, []providers.Hidden, error) {
+	sctx, cancel := context.WithTimeout(ctx, l.Interval)
+	svcs, err := l.src.Services(sctx)
+	cancel()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	found := make([][]*traces.Trace, len(svcs))
+	errs := make([]error, len(svcs))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, s := range svcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			qctx, cancel := context.WithTimeout(ctx, l.Interval)
+			defer cancel()
+			found[i], errs[i] = l.src.Find(qctx, traces.Query{Service: s, Lookback: l.Lookback, Limit: l.PerService})
+		}()
+	}
+	wg.Wait()
 	seen := map[string]bool{}
 	sums := []traces.TraceSummary{}
-	for _, s := range svcs {
-		ts, err := l.src.Find(ctx, traces.Query{Service: s, Lookback: l.Lookback, Limit: l.PerService})
-		if err != nil {
-			return nil, err
+	var hidden []providers.Hidden
+	for i, ts := range found {
+		if errs[i] != nil {
+			hidden = append(hidden, providers.Hidden{Source: l.name, What: "traces of service " + svcs[i], Reason: errs[i].Error()})
+			continue
 		}
 		for _, t := range ts {
 			if !seen[t.TraceID] {
@@ -120,9 +142,12 @@ func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, error) {
 			}
 		}
 	}
+	if len(svcs) > 0 && len(hidden) == len(svcs) {
+		return nil, nil, fmt.Errorf("every service's search failed: %w", errs[0])
+	}
 	slices.SortStableFunc(sums, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })
 	if len(sums) > l.Max {
 		sums = sums[:l.Max]
 	}
-	return sums, nil
+	return sums, hidden, nil
 }
