@@ -542,16 +542,12 @@ func (e *Executor) execute(ctx context.Context, cancel func(error), p *Pending, 
 		res.Error = err.Error()
 	}
 	if res.Status == StatusSucceeded {
-		vctx, vcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		vctx, vstop := e.withBase(context.Background())
+		vctx, vcancel := context.WithTimeout(vctx, 2*time.Minute)
 		ok, msg, verr := p.action.Verify(vctx)
 		vcancel()
-		res.Verified = ok && verr == nil
-		switch {
-		case verr != nil:
-			res.VerifyMessage = "verify failed: " + verr.Error()
-		default:
-			res.VerifyMessage = msg
-		}
+		vstop()
+		verdict(&res, ok, msg, verr)
 		r.appendLine("verify: " + res.VerifyMessage)
 	}
 	res.Duration = time.Since(p.prepared)
@@ -562,6 +558,30 @@ func (e *Executor) execute(ctx context.Context, cancel func(error), p *Pending, 
 	}
 	e.release(key, r)
 	r.finish(res)
+}
+
+// verdict applies Verify's answer to a run that succeeded. A verification
+// that found the intended state not reached fails the run: the result
+// says what is missing (Error, VerifyMessage) and is never "succeeded"
+// with verified false. A verification that could not read the target
+// leaves the run succeeded but not verified, saying why.
+func verdict(res *Result, ok bool, msg string, err error) {
+	switch {
+	case err != nil:
+		res.Verified = false
+		res.VerifyMessage = "could not verify: " + err.Error()
+	case !ok:
+		if strings.TrimSpace(msg) == "" {
+			msg = "the intended state was not reached"
+		}
+		res.Status = StatusFailed
+		res.Verified = false
+		res.VerifyMessage = msg
+		res.Error = "verification failed: " + msg
+	default:
+		res.Verified = true
+		res.VerifyMessage = msg
+	}
 }
 
 // runSafely calls a.Run, turning a panic into an error.

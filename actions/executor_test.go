@@ -16,13 +16,15 @@ import (
 
 // fakeAction records calls; its behaviour is set per test.
 type fakeAction struct {
-	spec     Spec
-	checkErr error
-	plan     Plan
-	runErr   error
-	block    bool // Run waits for ctx
-	started  chan struct{}
-	verifyOK bool
+	spec      Spec
+	checkErr  error
+	plan      Plan
+	runErr    error
+	block     bool // Run waits for ctx
+	started   chan struct{}
+	verifyOK  bool
+	verifyMsg string // default "target in the intended state"
+	verifyErr error
 
 	mu     sync.Mutex
 	checks int
@@ -56,7 +58,10 @@ func (f *fakeAction) Run(ctx context.Context, _ Plan, out io.Writer) error {
 	return f.runErr
 }
 func (f *fakeAction) Verify(context.Context) (bool, string, error) {
-	return f.verifyOK, "target in the intended state", nil
+	if f.verifyMsg == "" {
+		return f.verifyOK, "target in the intended state", f.verifyErr
+	}
+	return f.verifyOK, f.verifyMsg, f.verifyErr
 }
 
 func (f *fakeAction) counts() (int, int) {
@@ -393,5 +398,66 @@ func TestConcurrentAppendsStayWellFormed(t *testing.T) {
 	last, _, err := ReadAudit(path, 5)
 	if err != nil || len(last) != 5 || last[4].AuditID != es[n-1].AuditID {
 		t.Fatalf("limit: %d entries, err %v", len(last), err)
+	}
+}
+
+// TestVerificationDecidesTheOutcome: a run whose verification found the
+// intended state not reached is failed (saying what is missing) in the
+// result, the run's lines and the audit; one that could not be verified is
+// succeeded but not verified; only a passed verification is "verified".
+func TestVerificationDecidesTheOutcome(t *testing.T) {
+	tests := []struct {
+		name         string
+		ok           bool
+		msg          string
+		err          error
+		wantStatus   string
+		wantVerified bool
+		wantMessage  string
+		wantError    string
+	}{
+		{name: "reached", ok: true, msg: "3 of 3 pods ready", wantStatus: StatusSucceeded, wantVerified: true,
+			wantMessage: "3 of 3 pods ready"},
+		{name: "not reached fails the run", ok: false, msg: "2 of 3 updated replicas are available",
+			wantStatus: StatusFailed, wantMessage: "2 of 3 updated replicas are available",
+			wantError: "verification failed: 2 of 3 updated replicas are available"},
+		{name: "not reached without a message still fails", ok: false, msg: "", wantStatus: StatusFailed,
+			wantMessage: "the intended state was not reached", wantError: "verification failed: the intended state was not reached"},
+		{name: "ok with an error is not verified", ok: true, msg: "x", err: errors.New("connection refused"),
+			wantStatus: StatusSucceeded, wantMessage: "could not verify: connection refused"},
+		{name: "could not verify", ok: false, err: errors.New("connection refused"), wantStatus: StatusSucceeded,
+			wantMessage: "could not verify: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod", Identity: "alice"})
+			a := newFake(Mutating, "web")
+			a.verifyOK, a.verifyErr = tt.ok, tt.err
+			a.verifyMsg = tt.msg
+			if tt.msg == "" && tt.err == nil {
+				a.verifyMsg = " " // an empty message from Verify
+			}
+			var progress bytes.Buffer
+			res := e.Execute(context.Background(), a, true, &progress)
+			if res.Status != tt.wantStatus || res.Verified != tt.wantVerified || res.Error != tt.wantError {
+				t.Fatalf("result status %q verified %v error %q, want %q %v %q",
+					res.Status, res.Verified, res.Error, tt.wantStatus, tt.wantVerified, tt.wantError)
+			}
+			if strings.TrimSpace(res.VerifyMessage) != tt.wantMessage {
+				t.Errorf("verify message %q, want %q", res.VerifyMessage, tt.wantMessage)
+			}
+			if !strings.Contains(progress.String(), "verify: "+strings.TrimSpace(tt.wantMessage)) {
+				t.Errorf("the run's output does not say the verification: %q", progress.String())
+			}
+			es := readAudit(t, path)
+			if len(es) != 1 {
+				t.Fatalf("%d audit entries, want 1", len(es))
+			}
+			got := es[0]
+			if got.Result != tt.wantStatus || got.Verified != tt.wantVerified ||
+				strings.TrimSpace(got.Verify) != tt.wantMessage || got.Error != tt.wantError {
+				t.Errorf("audit entry result %q verified %v verify %q error %q", got.Result, got.Verified, got.Verify, got.Error)
+			}
+		})
 	}
 }
