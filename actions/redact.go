@@ -21,7 +21,7 @@ var secretRules = []struct {
 	// key=value, key: value, "key": "value", key = "value", and
 	// Terraform's diagnostics `var.db_password is "value"`.
 	{"key and value", regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*` + secretKey + `[A-Za-z0-9_.-]*"?)(\s*[=:]\s*|\s+is\s+)(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'}]+)[^\s,;&"'}]*`), "${1}${2}[REDACTED]"},
-	{"command-line flag", regexp.MustCompile(`(?i)(\s--?[A-Za-z0-9_-]*` + secretKey + `[A-Za-z0-9_-]*)(\s+)("[^"]*"|'[^']*'|[^\s-]\S*)`), "${1}${2}[REDACTED]"},
+	{"command-line flag", regexp.MustCompile(`(?i)(\s--?[A-Za-z0-9_-]*` + secretKey + `[A-Za-z0-9_-]*)(\s+)(?:"[^"]*"|'[^']*'|[^\s-])\S*`), "${1}${2}[REDACTED]"},
 	{"url-encoded key and value", regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*` + secretKey + `[A-Za-z0-9_.-]*%3D)[^&\s]+`), "${1}[REDACTED]"},
 	{"url password", regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@`), "${1}[REDACTED]@"},
 	{"aws access key id", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), "[REDACTED]"},

@@ -110,7 +110,9 @@ func Run(ctx context.Context, c Cmd) error {
 		return fmt.Errorf("start %s: %w", Quote(c.Argv[:1]), err)
 	}
 	pid := cmd.Process.Pid
+	guard := startGuard(pid, c.Grace)
 	err := cmd.Wait()
+	stopGuard(guard)
 	_ = outLines.Flush()
 	_ = errLines.Flush()
 	if ctx.Err() != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/proc"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/internal/sanitize"
 )
@@ -72,6 +73,11 @@ var subcommands []func(*app) *cobra.Command
 var rootHooks []func(*cobra.Command, *app)
 
 func main() {
+	// A console killed outright (SIGKILL) cannot cancel its runs: each
+	// child's process group gets a guard, this binary re-run, that stops
+	// the group when the console dies (actions/proc).
+	proc.RunGuardIfAsked()
+	_ = proc.EnableGuard() // without it, the child alone is killed
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
