@@ -112,12 +112,13 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	}
 	m.Role = providers.RoleReplica
 	// Lag: zero when everything received is replayed; else the age of the
-	// last replayed transaction.
+	// last replayed transaction, or, when none was replayed since the
+	// server started, the time since it started (the lag is at least that).
 	var caughtUp bool
 	var lag float64
 	var receiver string
 	err = conn.QueryRow(ctx, `select coalesce(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false),
-		coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8,
+		coalesce(extract(epoch from now() - coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())), 0)::float8,
 		coalesce((select status from pg_stat_wal_receiver limit 1), 'stopped')`).Scan(&caughtUp, &lag, &receiver)
 	if err != nil {
 		m.Status = "query failed: " + oneLine(err.Error())
