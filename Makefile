@@ -52,20 +52,16 @@ build:
 	$(GO) build ./...
 	$(GO) build -o console ./cmd/console
 
-# --- release (goreleaser, pinned in hack/tools/release; built only here,
-# not by hack/setup.sh: it is heavy and the tests do not need it) ---------
-GORELEASER ?= .cache/bin/goreleaser
-
+# --- release (goreleaser, pinned in hack/tools/release; built on first use
+# by hack/tools/release/goreleaser.sh, not by hack/setup.sh: it is heavy and
+# the tests do not need it) ---------------------------------------------------
 .PHONY: release-snapshot release-check release-install-test
 
-$(GORELEASER): hack/tools/release/go.mod hack/tools/release/go.sum
-	cd hack/tools/release && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(abspath $(GORELEASER)) github.com/goreleaser/goreleaser/v2
+release-check:
+	hack/tools/release/goreleaser.sh check
 
-release-check: $(GORELEASER)
-	$(GORELEASER) check
-
-release-snapshot: $(GORELEASER)
-	$(GORELEASER) release --snapshot --clean
+release-snapshot:
+	hack/tools/release/goreleaser.sh release --snapshot --clean
 
 release-install-test:
 	hack/tools/release/install-test.sh
