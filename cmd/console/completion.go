@@ -77,8 +77,23 @@ type completer struct {
 }
 
 func (c *completer) settings() (config.Settings, bool) {
+	// cobra's __complete parses the root's flags twice: a repeatable flag
+	// (--context, --regions) holds each value twice.
+	c.a.flags.Contexts = unique(c.a.flags.Contexts)
+	c.a.flags.Regions = unique(c.a.flags.Regions)
 	s, err := c.a.settings()
 	return s, err == nil
+}
+
+// unique returns xs without its repeated values, in order.
+func unique(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // matching returns the names that start with prefix, sorted, without
