@@ -290,3 +290,80 @@ func TestTUISessionDropCancelsApply(t *testing.T) {
 		t.Errorf("audit entries %+v, want one apply cancelled by SIGHUP", es)
 	}
 }
+
+// TestSIGKILLedConsoleLeavesNoProcess: a console killed outright cannot
+// cancel its run; the guard of the child's process group does (SIGINT,
+// grace, SIGKILL of the group). No process is left, the state is not
+// locked, the attempt's "started" line is its record, and the next
+// console removes the dead one's saved plan.
+func TestSIGKILLedConsoleLeavesNoProcess(t *testing.T) {
+	lab.RequireProgram(t, "terraform")
+	work := t.TempDir()
+	bin, err := buildConsole(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := 33700 + os.Getpid()%1000
+	stack := filepath.Join(work, "stack")
+	if err := lab.WriteFiles(stack, map[string]string{"main.tf": slowProvisioned(marker)}); err != nil {
+		t.Fatal(err)
+	}
+	audit := filepath.Join(work, "audit.jsonl")
+	runDir := filepath.Join(work, "run")
+	env := append(os.Environ(), append(lab.TerraformEnv(), "XDG_RUNTIME_DIR="+runDir, "XDG_STATE_HOME="+filepath.Join(work, "state"))...)
+	cfg := filepath.Join(work, "console.yaml")
+	conf := fmt.Sprintf("default_env: lab\naudit_log: %s\nenvironments:\n  lab:\n    terraform:\n      - name: lab\n        dir: stack\n", audit)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--config", cfg, "action", "apply", "--stack", "lab", "--yes")
+	cmd.Env = env
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sleep := fmt.Sprintf("sleep %d", marker)
+	deadline := time.Now().Add(3 * time.Minute)
+	for len(procsMatching(sleep, "\x00")) == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the provisioner never ran:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	deadline = time.Now().Add(time.Minute)
+	for {
+		left := procsMatching(sleep, stack)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes left after the console was SIGKILLed: %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out, err := lab.TerraformRun(t.Context(), stack, "plan", "-input=false", "-no-color", "-lock-timeout=0s"); err != nil {
+		t.Errorf("plan after SIGKILL (lock left?): %v\n%s", err, out)
+	}
+	es, _, err := actions.ReadAudit(audit, 0)
+	if err != nil || len(es) != 1 || es[0].Result != actions.StatusStarted {
+		t.Errorf("audit %+v (%v), want the lone started record", es, err)
+	}
+	// The next console that saves a plan removes the dead one's.
+	if files, _ := filepath.Glob(filepath.Join(runDir, "console", "*.tfplan")); len(files) != 1 {
+		t.Fatalf("saved plans after SIGKILL: %v, want the dead console's one", files)
+	}
+	next := exec.Command(bin, "--config", cfg, "action", "plan", "--stack", "lab")
+	next.Env = env
+	if out, err := next.CombinedOutput(); err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	if files, _ := filepath.Glob(filepath.Join(runDir, "console", "*")); len(files) != 0 {
+		t.Errorf("the dead console's plan was not removed: %v", files)
+	}
+}
