@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,15 +49,6 @@ func newTraceCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(newTraceFindCmd(a), newTraceShowCmd(a), newTraceAnalyzeCmd(a), newTraceDiffCmd(a), newTraceDepsCmd(a))
 	return cmd
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("write JSON: %w", err)
-	}
-	return nil
 }
 
 // sourceErr maps a source error to the exit codes: a bad query is usage.
@@ -126,7 +116,7 @@ func newTraceFindCmd(a *app) *cobra.Command {
 			}
 			sortSummaries(sums, sortBy)
 			if asJSON {
-				return writeJSON(a.stdout, sums)
+				return sanitize.EncodeJSON(a.stdout, sums)
 			}
 			printSummaries(a.stdout, sums)
 			return nil
@@ -260,7 +250,7 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			}
 			r := traces.NewReport(t, baseline)
 			if asJSON {
-				return writeJSON(a.stdout, r)
+				return sanitize.EncodeJSON(a.stdout, r)
 			}
 			printReport(a.stdout, r)
 			return nil
@@ -317,7 +307,7 @@ func newTraceDiffCmd(a *app) *cobra.Command {
 			}
 			d := traces.NewDiff(pair[0], pair[1])
 			if asJSON {
-				return writeJSON(a.stdout, d)
+				return sanitize.EncodeJSON(a.stdout, d)
 			}
 			printDiff(a.stdout, d)
 			return nil
@@ -392,9 +382,9 @@ func newTraceAnalyzeCmd(a *app) *cobra.Command {
 			}
 			if asJSON {
 				if len(reports) == 1 {
-					return writeJSON(a.stdout, reports[0])
+					return sanitize.EncodeJSON(a.stdout, reports[0])
 				}
-				return writeJSON(a.stdout, reports)
+				return sanitize.EncodeJSON(a.stdout, reports)
 			}
 			for i, r := range reports {
 				if i > 0 {
@@ -439,7 +429,7 @@ func newTraceDepsCmd(a *app) *cobra.Command {
 				deps = []traces.Dependency{}
 			}
 			if asJSON {
-				return writeJSON(a.stdout, deps)
+				return sanitize.EncodeJSON(a.stdout, deps)
 			}
 			printDeps(a.stdout, deps)
 			return nil

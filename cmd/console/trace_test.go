@@ -172,3 +172,16 @@ func TestTraceListDegradesPerService(t *testing.T) {
 		t.Error("every service failing is not an error")
 	}
 }
+
+func TestTraceJSONEscapesControls(t *testing.T) {
+	// A hostile operation name with a C1 control, DEL and a bidi override.
+	doc := `{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"a","operationName":"op\u0085\u007f\u202e","startTime":1,"duration":5,"processID":"p"}],"processes":{"p":{"serviceName":"s"}}}]}`
+	p := filepath.Join(t.TempDir(), "t.json")
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runConsole(t, "trace", "analyze", "--file", p, "--json")
+	if code != 0 || strings.ContainsAny(out, "\u0085\u007f\u202e") || !strings.Contains(out, `\u0085`) {
+		t.Errorf("exit %d %s: %q", code, errs, out)
+	}
+}
