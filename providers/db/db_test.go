@@ -108,3 +108,19 @@ func TestOneLockPerDatabase(t *testing.T) {
 		t.Errorf("offered %v, want %v", verbs, want)
 	}
 }
+
+func TestWithHostPort(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"user=postgres passfile='/root/.pgpass' host=127.0.0.1 port=5432 sslmode=prefer", "host=h port=1 user=postgres passfile='/root/.pgpass' sslmode=prefer"},
+		{"user=x", "host=h port=1 user=x"},
+		{"", "host=h port=1"},
+	}
+	for _, tc := range tests {
+		if got, err := withHostPort(tc.in, "h", "1"); err != nil || got != tc.want {
+			t.Errorf("withHostPort(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := withHostPort("password='a b' host=x", "h", "1"); err == nil {
+		t.Error("a quoted value with spaces was split")
+	}
+}

@@ -65,11 +65,19 @@ func (e *postgres) Probe(ctx context.Context) providers.Database {
 
 // PromotePlan implements Engine.
 func (e *postgres) PromotePlan(addr string) ([]string, string) {
-	return []string{addr + ": SELECT pg_promote(true, 60)"},
-		"The old primary keeps running as a primary: stop it or rebuild it as a replica (split brain otherwise)."
+	c := []string{addr + ": SELECT pg_promote(true, 60)"}
+	for _, o := range e.d.Members {
+		if o != addr {
+			c = append(c, o+": if a replica: ALTER SYSTEM SET primary_conninfo (host and port of "+addr+"); SELECT pg_reload_conf()")
+		}
+	}
+	return c, "The old primary keeps running as a primary: stop it or rebuild it as a replica (split brain otherwise)."
 }
 
-// Promote implements Engine: pg_promote() on the replica, waiting up to 60 s.
+// Promote implements Engine: pg_promote() on the replica, waiting up to
+// 60 s, then every other replica is re-pointed at it (primary_conninfo,
+// reloaded; recovery_target_timeline "latest" follows the new timeline).
+// A replica that cannot be re-pointed is reported, not fatal.
 func (e *postgres) Promote(ctx context.Context, addr string, out io.Writer) error {
 	conn, err := pgConnect(ctx, e.d, addr, 5*time.Second)
 	if err != nil {
@@ -84,8 +92,67 @@ func (e *postgres) Promote(ctx context.Context, addr string, out io.Writer) erro
 	if !ok {
 		return fmt.Errorf("pg_promote on %s returned false", addr)
 	}
+	for _, o := range e.d.Members {
+		if o == addr {
+			continue
+		}
+		if msg, err := e.repoint(ctx, o, addr); err != nil {
+			fmt.Fprintf(out, "warning: %s does not follow the new primary: %v\n", o, err)
+		} else {
+			fmt.Fprintf(out, "%s: %s\n", o, msg)
+		}
+	}
 	return nil
 }
+
+// repoint makes the replica at addr stream from primary.
+func (e *postgres) repoint(ctx context.Context, addr, primary string) (string, error) {
+	conn, err := pgConnect(ctx, e.d, addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.Background())
+	var inRecovery bool
+	var info string
+	if err := conn.QueryRow(ctx, "select pg_is_in_recovery(), current_setting('primary_conninfo')").Scan(&inRecovery, &info); err != nil {
+		return "", err
+	}
+	if !inRecovery {
+		return "a primary: left as it is", nil
+	}
+	host, port, _ := net.SplitHostPort(primary)
+	next, err := withHostPort(info, host, port)
+	if err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "alter system set primary_conninfo = "+quoteLiteral(next)); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "select pg_reload_conf()"); err != nil {
+		return "", err
+	}
+	return "ALTER SYSTEM SET primary_conninfo (host=" + host + " port=" + port + "); SELECT pg_reload_conf()", nil
+}
+
+// withHostPort returns the key=value connection string info with its
+// host and port replaced (added when missing). A quoted value with spaces
+// is refused rather than split.
+func withHostPort(info, host, port string) (string, error) {
+	var kept []string
+	for _, f := range strings.Fields(info) {
+		if strings.Count(f, "'")%2 != 0 {
+			return "", fmt.Errorf("primary_conninfo has a quoted value with spaces: re-point it by hand")
+		}
+		k, _, _ := strings.Cut(f, "=")
+		if k != "host" && k != "port" && k != "hostaddr" {
+			kept = append(kept, f)
+		}
+	}
+	return strings.Join(append([]string{"host=" + host, "port=" + port}, kept...), " "), nil
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func probePGMember(ctx context.Context, d config.Database, addr string, timeout time.Duration) providers.Member {
 	m := providers.Member{Name: addr, Address: addr}
@@ -119,7 +186,7 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	var receiver string
 	err = conn.QueryRow(ctx, `select coalesce(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false),
 		coalesce(extract(epoch from now() - coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())), 0)::float8,
-		coalesce((select status from pg_stat_wal_receiver limit 1), 'stopped')`).Scan(&caughtUp, &lag, &receiver)
+		coalesce((select status || coalesce(' from ' || sender_host || ':' || sender_port, '') from pg_stat_wal_receiver limit 1), 'stopped')`).Scan(&caughtUp, &lag, &receiver)
 	if err != nil {
 		m.Status = "query failed: " + oneLine(err.Error())
 		return m
@@ -127,7 +194,7 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	if !caughtUp {
 		m.LagSeconds = lag
 	}
-	m.Healthy = receiver == "streaming"
+	m.Healthy = strings.HasPrefix(receiver, "streaming")
 	m.Status = "wal receiver " + receiver
 	return m
 }

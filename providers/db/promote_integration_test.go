@@ -96,3 +96,26 @@ func TestPromoteRefusedWhenSentinelsDisagree(t *testing.T) {
 	}
 	refused(t, a, "only 1 of 3 Sentinels name the primary")
 }
+
+// TestPostgresPromoteRepointsReplicas: after pg_promote the other replica
+// streams from the new primary and receives what is written there.
+func TestPostgresPromoteRepointsReplicas(t *testing.T) {
+	pg := lab.Postgres(t, 2)
+	cfg := config.Database{Name: "orders", Engine: "postgres", Members: []string{pg.Primary, pg.Replicas[0], pg.Replicas[1]}, DSN: pg.DSN}
+	p := New([]config.Database{cfg}, Options{Dir: t.TempDir()})
+	eventually(t, p, "streaming", func(db providers.Database) bool { return db.Status == "healthy" })
+	next, other := pg.Replicas[0], pg.Replicas[1]
+	runOK(t, executor(t, false), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: next}))
+	eventually(t, p, "the other replica streams from the new primary", func(db providers.Database) bool {
+		m, _ := find(db, other)
+		return m.Healthy && strings.HasSuffix(m.Status, "from "+next)
+	})
+	ctx := context.Background()
+	if _, err := pg.Query(ctx, next, "CREATE TABLE after_promote (id int); INSERT INTO after_promote VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, p, "the write on the new primary reaches the other replica", func(providers.Database) bool {
+		out, err := pg.Query(ctx, other, "SELECT id FROM after_promote")
+		return err == nil && out == "7"
+	})
+}
