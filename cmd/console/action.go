@@ -62,7 +62,8 @@ func newActionCmd(a *app) *cobra.Command {
 confirmation, run, audit, verify. Without --yes the plan is printed and nothing
 changes (exit 0). --yes confirms, destructive actions included. Progress goes to
 stderr; the result to stdout (--json for JSON). Exit codes: 0 planned/succeeded,
-1 failed or cancelled, 2 bad usage, 3 refused. See docs/actions.md.`,
+1 failed or cancelled, 2 bad usage, 3 refused (audit log unwritable too),
+4 cancelled by SIGHUP/SIGTERM/SIGINT (audited). See docs/actions.md and docs/exit-codes.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageErrorf("name an action: plan, apply, rebuild, teardown, recreate, unlock, restart, scale, cordon, uncordon, drain, delete")

@@ -367,3 +367,39 @@ func TestSIGKILLedConsoleLeavesNoProcess(t *testing.T) {
 		t.Errorf("the dead console's plan was not removed: %v", files)
 	}
 }
+
+// TestTUIRestoresTheTerminalOnSIGHUP: SIGHUP sent by hand while the
+// terminal is still there: the TUI quits like q, so the alternate screen,
+// mouse reporting and the hidden cursor are all undone.
+func TestTUIRestoresTheTerminalOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	s, wait := startConsole(t, "--demo")
+	s.waitAll("the demo", "Topology")
+	modes := func() string {
+		return strings.TrimSpace(s.run("display-message", "-p", "-t", "console", "#{alternate_on} #{mouse_any_flag}#{mouse_button_flag}#{mouse_all_flag} #{cursor_flag}"))
+	}
+	if got := modes(); !strings.HasPrefix(got, "1 ") {
+		t.Fatalf("the TUI is not on the alternate screen: %q", got)
+	}
+	consoles := procsMatching("--demo", "\x00")
+	var pid int
+	for _, p := range consoles {
+		if f := strings.Fields(p); len(f) > 1 && strings.HasSuffix(f[1], "/console") {
+			pid, _ = strconv.Atoi(f[0])
+		}
+	}
+	if pid == 0 {
+		t.Fatalf("console process not found in %v", consoles)
+	}
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(); got != "EXIT=0" {
+		t.Errorf("exit %q, want EXIT=0 (nothing was running)", got)
+	}
+	if got := modes(); got != "0 000 1" {
+		t.Errorf("terminal modes after SIGHUP %q, want \"0 000 1\" (main screen, no mouse reporting, cursor shown)", got)
+	}
+}
