@@ -2,6 +2,7 @@ package traces
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -98,4 +99,101 @@ func SortDependencies(ds []Dependency) {
 		}
 		return cmp.Compare(x.Child, y.Child)
 	})
+}
+
+// OpEdge is one operation-level call in the deep dependency graph around
+// a focal service: the caller's service and operation to the callee's.
+type OpEdge struct {
+	FromService   string `json:"from_service"`
+	FromOperation string `json:"from_operation"`
+	ToService     string `json:"to_service"`
+	ToOperation   string `json:"to_operation"`
+	// Hops is the callee's distance from the focal service in service
+	// boundaries: positive downstream, negative upstream (the caller's).
+	Hops   int `json:"hops"`
+	Calls  int `json:"calls"`
+	Errors int `json:"errors"`
+}
+
+// DeepDependencies is the operation-level dependency graph around focal,
+// like Jaeger UI's deep dependency graph: the calls (parent and child spans
+// of different services) on the paths through a span of focal, up to hops
+// service boundaries upstream and downstream. Edges are ordered by hops,
+// then caller and callee. O(n) per trace after its tree.
+func DeepDependencies(ts []*Trace, focal string, hops int) []OpEdge {
+	type key struct {
+		from, to svcOp
+		hops     int
+	}
+	agg := map[key]*OpEdge{}
+	add := func(from, to *Span, h int) {
+		k := key{svcOp{from.Service, from.Operation}, svcOp{to.Service, to.Operation}, h}
+		e := agg[k]
+		if e == nil {
+			e = &OpEdge{FromService: from.Service, FromOperation: from.Operation, ToService: to.Service, ToOperation: to.Operation, Hops: h}
+			agg[k] = e
+		}
+		e.Calls++
+		if to.Error {
+			e.Errors++
+		}
+	}
+	const none = math.MaxInt32
+	for _, t := range ts {
+		if t == nil || len(t.Spans) == 0 {
+			continue
+		}
+		a := Analyze(t)
+		sp := t.Spans
+		down := make([]int32, len(sp)) // boundaries below the nearest focal ancestor (or self)
+		up := make([]int32, len(sp))   // boundaries above the nearest focal descendant (or self)
+		for _, i := range a.Order {
+			down[i] = none
+			if sp[i].Service == focal {
+				down[i] = 0
+			} else if p := a.Parent[i]; p >= 0 && down[p] != none {
+				down[i] = down[p]
+				if sp[p].Service != sp[i].Service {
+					down[i]++
+				}
+			}
+		}
+		for i := range up {
+			up[i] = none
+		}
+		for k := len(a.Order) - 1; k >= 0; k-- { // children before parents
+			i := a.Order[k]
+			if sp[i].Service == focal {
+				up[i] = 0
+			}
+			if p := a.Parent[i]; p >= 0 && up[i] != none {
+				d := up[i]
+				if sp[p].Service != sp[i].Service {
+					d++
+				}
+				up[p] = min(up[p], d)
+			}
+		}
+		for _, i := range a.Order {
+			p := a.Parent[i]
+			if p < 0 || sp[p].Service == sp[i].Service {
+				continue
+			}
+			switch {
+			case down[i] != none && down[i] <= int32(hops) && down[p] != none:
+				add(&sp[p], &sp[i], int(down[i]))
+			case up[p] != none && up[p] <= int32(hops) && up[i] != none:
+				add(&sp[p], &sp[i], -int(up[p]))
+			}
+		}
+	}
+	out := make([]OpEdge, 0, len(agg))
+	for _, e := range agg {
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(x, y OpEdge) int {
+		return cmp.Or(cmp.Compare(x.Hops, y.Hops), cmp.Compare(x.FromService, y.FromService), cmp.Compare(x.FromOperation, y.FromOperation),
+			cmp.Compare(x.ToService, y.ToService), cmp.Compare(x.ToOperation, y.ToOperation))
+	})
+	return out
 }

@@ -405,8 +405,10 @@ func newTraceAnalyzeCmd(a *app) *cobra.Command {
 func newTraceDepsCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var lookback, timeout time.Duration
+	var focus string
+	var hops, limit int
 	cmd := &cobra.Command{
-		Use:   "deps [--lookback D] [--json]",
+		Use:   "deps [--lookback D] [--focus SERVICE [--hops N] [--limit N]] [--json]",
 		Short: "Print the service dependency graph with call counts and error rates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -421,6 +423,21 @@ func newTraceDepsCmd(a *app) *cobra.Command {
 			defer done()
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if focus != "" {
+				if hops < 1 || limit < 1 {
+					return usageErrorf("--hops and --limit must be at least 1")
+				}
+				ts, err := src.Find(ctx, traces.Query{Service: focus, Lookback: lookback, Limit: limit})
+				if err != nil {
+					return sourceErr(err)
+				}
+				edges := traces.DeepDependencies(ts, focus, hops)
+				if asJSON {
+					return sanitize.EncodeJSON(a.stdout, edges)
+				}
+				printDeepDeps(a.stdout, focus, len(ts), edges)
+				return nil
+			}
 			deps, err := src.Dependencies(ctx, lookback)
 			if err != nil {
 				return sourceErr(err)
@@ -437,8 +454,28 @@ func newTraceDepsCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/traces.md)")
 	cmd.Flags().DurationVar(&lookback, "lookback", 24*time.Hour, "window of the graph")
+	cmd.Flags().StringVar(&focus, "focus", "", "operation-level paths through this service (deep dependency graph), from its recent traces")
+	cmd.Flags().IntVar(&hops, "hops", 2, "with --focus: service boundaries shown upstream and downstream")
+	cmd.Flags().IntVar(&limit, "limit", 100, "with --focus: traces of the service read")
 	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the trace source")
 	return cmd
+}
+
+// printDeepDeps prints the operation-level graph around a focal service,
+// upstream (negative hops) to downstream.
+func printDeepDeps(w io.Writer, focus string, n int, edges []traces.OpEdge) {
+	S := traces.Sanitize
+	fmt.Fprintf(w, "calls through %s in %d traces (hops: − upstream, + downstream)\n", S(focus), n)
+	if len(edges) == 0 {
+		fmt.Fprintln(w, "no calls found")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOPS\tCALLER\tCALLEE\tCALLS\tERRORS")
+	for _, e := range edges {
+		fmt.Fprintf(tw, "%+d\t%s %s\t%s %s\t%d\t%d\n", e.Hops, S(e.FromService), S(e.FromOperation), S(e.ToService), S(e.ToOperation), e.Calls, e.Errors)
+	}
+	tw.Flush()
 }
 
 // printDeps draws the graph as a tree from the services nobody calls, then

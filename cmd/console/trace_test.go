@@ -185,3 +185,19 @@ func TestTraceJSONEscapesControls(t *testing.T) {
 		t.Errorf("exit %d %s: %q", code, errs, out)
 	}
 }
+
+func TestTraceDeepDeps(t *testing.T) {
+	code, out, errs := runConsole(t, "--demo", "trace", "deps", "--focus", "checkout", "--hops", "1", "--json")
+	var edges []traces.OpEdge
+	if code != 0 || json.Unmarshal([]byte(out), &edges) != nil || len(edges) == 0 {
+		t.Fatalf("deps --focus: exit %d %s %s", code, out, errs)
+	}
+	for _, e := range edges {
+		if e.Hops < -1 || e.Hops > 1 || e.Hops == 0 || (e.Hops < 0) != (e.ToService == "checkout") {
+			t.Errorf("edge %+v outside one hop of checkout", e)
+		}
+	}
+	if code, _, _ = runConsole(t, "--demo", "trace", "deps", "--focus", "checkout", "--hops", "0"); code != exitUsage {
+		t.Errorf("--hops 0: exit %d", code)
+	}
+}
