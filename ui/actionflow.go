@@ -146,7 +146,7 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		if msg.done {
 			res := msg.run.Result()
 			m.setMsg(fmt.Sprintf("%s on %s: %s", msg.run.Spec().Name, msg.run.Spec().Target, res.Status), res.Status != "succeeded")
-			return cmd, true
+			return tea.Batch(cmd, m.countProblems()), true
 		}
 		return tea.Batch(cmd, listenRun(msg.run)), true
 	}

@@ -100,6 +100,11 @@ type Model struct {
 	traceReq     int
 	refreshing   bool
 	pendingJump  [][2]string
+	pendingPage  string // the page pendingJump is for
+	jumpNote     string // said once the jump is done
+
+	problems *pages.Problems // counted per snapshot (nil: not yet)
+	probReq  int
 }
 
 // newModel builds the shell around d.
@@ -161,7 +166,7 @@ type (
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.waitSnapshot()}
 	if m.snap != nil {
-		cmds = append(cmds, m.buildActive())
+		cmds = append(cmds, m.buildActive(), m.countProblems())
 	}
 	if m.d.tick > 0 {
 		cmds = append(cmds, m.tickCmd())
@@ -232,7 +237,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.refreshing {
 			m.refreshing, m.msg = false, ""
 		}
-		return m, tea.Batch(m.waitSnapshot(), m.buildActive())
+		return m, tea.Batch(m.waitSnapshot(), m.buildActive(), m.countProblems())
+	case problemsMsg:
+		if msg.req == m.probReq {
+			m.problems = &msg.p
+		}
+		return m, nil
 	case builtMsg:
 		st := m.state[msg.page]
 		st.building = false

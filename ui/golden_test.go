@@ -219,7 +219,7 @@ func TestTraceOverlay(t *testing.T) {
 	if len(lines) != 30 {
 		t.Errorf("frame has %d lines, want 30", len(lines))
 	}
-	if !strings.Contains(lines[0], "DEMO") || !strings.Contains(lines[2], "[Traces]") {
+	if !strings.Contains(lines[0], "DEMO") || !strings.Contains(lines[m.headerLines()-1], "[Traces]") {
 		t.Errorf("header and tabs missing:\n%s", out)
 	}
 	first := snap.Inv.Traces[0]

@@ -46,40 +46,58 @@ func (m *Model) jumpTo(j jump) tea.Cmd {
 		m.setMsg("the span names no pod, node, host or zone", true)
 		return nil
 	}
-	m.history = append(m.history, m.active)
-	m.active = jumpPage
-	m.pendingJump = nil
+	var targets [][2]string
 	for _, t := range ts {
-		m.pendingJump = append(m.pendingJump, [2]string{t.kind, t.name})
+		targets = append(targets, [2]string{t.kind, t.name})
 	}
-	m.layout()
-	if cmd := m.buildActive(); cmd != nil {
-		return cmd // focus once the topology is built (see applyJump)
-	}
-	m.applyJump(jumpPage)
-	return nil
+	return m.focusWhenBuilt(jumpPage, "", targets...)
 }
 
-// applyJump focuses the first jump target found in the topology, once
-// page (just built) is the topology.
+// focusWhenBuilt shows page with its filter cleared and the cursor on the
+// first of targets (kind, name) it has, once its rows are built for the
+// current snapshot; note (when not empty) is the message said then.
+func (m *Model) focusWhenBuilt(page, note string, targets ...[2]string) tea.Cmd {
+	p, ok := m.byName[page]
+	if !ok || len(targets) == 0 {
+		return nil
+	}
+	m.mode = modeNormal
+	m.tracev = nil
+	if page != m.active {
+		m.history = append(m.history, m.active)
+	}
+	m.active = page
+	m.filters()[page] = ""
+	p.SetFilter(common.Filter{})
+	m.pendingPage, m.pendingJump, m.jumpNote = page, targets, note
+	m.layout()
+	cmd := tea.Batch(m.buildActive(), m.refreshActive())
+	if _, builds := p.(pages.Builder); !builds || !m.state[page].building {
+		m.applyJump(page) // built already (or not built from the snapshot)
+	}
+	return cmd
+}
+
+// applyJump focuses the first pending jump target found, once page (just
+// built) is the page the jump opened.
 func (m *Model) applyJump(page string) {
-	if len(m.pendingJump) == 0 || page != jumpPage {
+	if len(m.pendingJump) == 0 || page != m.pendingPage {
 		return
 	}
-	targets := m.pendingJump
-	m.pendingJump = nil
-	m.filters()[jumpPage] = ""
-	topo := m.byName[jumpPage]
-	topo.SetFilter(common.Filter{})
-	f, ok := topo.(pages.Focuser)
+	targets, note := m.pendingJump, m.jumpNote
+	m.pendingJump, m.jumpNote = nil, ""
+	f, ok := m.byName[page].(pages.Focuser)
 	if !ok {
 		return
 	}
 	for _, t := range targets {
 		if f.Focus(t[0], t[1]) {
-			m.setMsg("jumped to "+t[0]+" "+t[1], false)
+			if note == "" {
+				note = "jumped to " + t[0] + " " + t[1]
+			}
+			m.setMsg(note, false)
 			return
 		}
 	}
-	m.setMsg("not in the topology: "+targets[0][0]+" "+targets[0][1], true)
+	m.setMsg("not in the "+m.byName[page].Title()+" view: "+targets[0][0]+" "+targets[0][1], true)
 }

@@ -112,6 +112,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(k, keys.Actions):
 		return m.flow.open(m)
+	case key.Matches(k, keys.Worst):
+		return m.jumpWorst()
 	case key.Matches(k, keys.Detail):
 		m.openDetail()
 		return nil
@@ -269,7 +271,7 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 		} else {
 			m.setMsg("showing region "+c.Arg, false)
 		}
-		return m.buildActive()
+		return tea.Batch(m.buildActive(), m.countProblems())
 	case "env":
 		if c.Arg == m.d.env {
 			m.setMsg("already in environment "+c.Arg, false)

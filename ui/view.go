@@ -20,12 +20,13 @@ const demoHint = "demo · run with --config/--kubeconfig/--regions for real syst
 // the table instead of over it.
 const detailSplitWidth = 120
 
-// headerLines is the number of header lines (header, demo hint, tabs).
+// headerLines is the number of header lines (header, problem strip,
+// demo hint, tabs).
 func (m *Model) headerLines() int {
 	if m.d.demo {
-		return 3
+		return 4
 	}
-	return 2
+	return 3
 }
 
 const footerLines = 2
@@ -69,7 +70,7 @@ func (m *Model) render() string {
 		return ""
 	}
 	w, h := m.bodySize()
-	parts := []string{m.header()}
+	parts := []string{m.header(), m.problemStrip()}
 	if m.d.demo {
 		parts = append(parts, m.ctx.Theme.Muted.Render(ansi.Truncate(demoHint, m.ctx.Width, "…")))
 	}
@@ -181,7 +182,7 @@ func (m *Model) hints() []key.Binding {
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Actions, k.Back}
 	}
 	out := append([]key.Binding{}, m.page().KeyHints()...)
-	return append(out, k.Filter, k.Palette, k.Help, k.Quit)
+	return append(out, k.Filter, k.Palette, k.Worst, k.Help, k.Quit)
 }
 
 func (m *Model) shortHelp() string {
@@ -237,7 +238,7 @@ func (m *Model) helpView(w, h int) string {
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.NextView, k.PrevView}},
 		{"this view: " + m.page().Title(), m.page().KeyHints()},
-		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit}},
+		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
 	for _, g := range groups {

@@ -8,7 +8,7 @@ type KeyMap struct {
 	Left, Right, Toggle, Enter, Back      key.Binding
 	Filter, Palette, Help, Quit, Refresh  key.Binding
 	Actions, Detail, Cancel, NextView     key.Binding
-	PrevView, Sort                        key.Binding
+	PrevView, Sort, Worst                 key.Binding
 }
 
 // DefaultKeyMap returns the console's keys.
@@ -39,5 +39,6 @@ func DefaultKeyMap() *KeyMap {
 		NextView: b("tab", "next view", "tab"),
 		PrevView: b("shift+tab", "previous view", "shift+tab"),
 		Sort:     b("s/S", "sort/reverse", "s", "S"),
+		Worst:    b("!", "worst problem", "!"),
 	}
 }

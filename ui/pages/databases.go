@@ -54,7 +54,7 @@ func memberHealth(m *providers.Member) int {
 	switch {
 	case !m.Healthy:
 		return providers.HealthBad
-	case m.LagSeconds > 30:
+	case m.LagSeconds > lagWarnSeconds:
 		return providers.HealthWarn
 	default:
 		return providers.HealthOK

@@ -1,0 +1,138 @@
+package pages
+
+import (
+	"github.com/opsconsole/console/providers"
+)
+
+// lagWarnSeconds is the replica lag from which a member warns and its
+// cluster counts as lagging.
+const lagWarnSeconds = 30
+
+// ProblemTarget names one object that is wrong: the page that lists it,
+// and the kind and name its Focuser takes.
+type ProblemTarget struct {
+	Page, Kind, Name string
+	// What says in words what is wrong with it.
+	What string
+}
+
+// Problems counts what is wrong now across the sources, and names the
+// worst object. The health rules are the views' own: providers.PodHealth,
+// providers.NodeStatus, a load balancer's target health, a database's
+// roles and replica lag.
+type Problems struct {
+	// Pods not ready (PodHealth bad) or crash-looping.
+	Pods int
+	// Nodes NotReady (NodeStatus bad).
+	Nodes int
+	// Targets unhealthy, over every load balancer.
+	Targets int
+	// DBs are the database clusters without exactly one healthy primary
+	// or with a replica lagging.
+	DBs int
+	// FailedRuns are the action runs that failed (the shell adds them).
+	FailedRuns int
+	// Worst is the worst object (zero when nothing is wrong).
+	Worst     ProblemTarget
+	worstRank int
+}
+
+// Problem ranks, worst highest: what loses the most service first.
+const (
+	rankFailedRun = 10 + iota*10
+	rankSomeTargets
+	rankLagging
+	rankPod
+	rankCrashLoop
+	rankNoTargets
+	rankNoPrimary
+	rankNode
+)
+
+// Total is the number of problems counted.
+func (p *Problems) Total() int { return p.Pods + p.Nodes + p.Targets + p.DBs + p.FailedRuns }
+
+// Consider makes t the worst object when rank is higher than the worst's
+// so far (the first of equal ranks stays).
+func (p *Problems) Consider(rank int, t ProblemTarget) {
+	if rank > p.worstRank {
+		p.worstRank, p.Worst = rank, t
+	}
+}
+
+// AddFailedRun counts a failed action run (id, its target in words).
+func (p *Problems) AddFailedRun(id, what string) {
+	p.FailedRuns++
+	p.Consider(rankFailedRun, ProblemTarget{Page: "actions", Kind: "run", Name: id, What: what})
+}
+
+// FindProblems counts what is wrong in inv. It walks the whole
+// inventory: call it off the UI goroutine, once per snapshot.
+func FindProblems(inv *providers.Inventory) Problems {
+	var p Problems
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		if st, h := providers.NodeStatus(n); h == providers.HealthBad {
+			p.Nodes++
+			p.Consider(rankNode, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + " " + st})
+		}
+	}
+	for i := range inv.Pods {
+		pod := &inv.Pods[i]
+		crash := pod.Reason == "CrashLoopBackOff"
+		if providers.PodHealth(pod) != providers.HealthBad && !crash {
+			continue
+		}
+		p.Pods++
+		rank, why := rankPod, "not ready"
+		if crash {
+			rank, why = rankCrashLoop, "CrashLoopBackOff"
+		}
+		p.Consider(rank, ProblemTarget{"pods", "pod", san(pod.Namespace) + "/" + san(pod.Name), "pod " + san(pod.Name) + " " + why})
+	}
+	for i := range inv.LoadBalancers {
+		lb := &inv.LoadBalancers[i]
+		bad := lb.TargetsTotal - lb.TargetsHealthy
+		if bad <= 0 {
+			continue
+		}
+		p.Targets += bad
+		rank := rankSomeTargets
+		if lb.TargetsHealthy == 0 {
+			rank = rankNoTargets
+		}
+		p.Consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + itoa(lb.TargetsHealthy) + "/" + itoa(lb.TargetsTotal) + " targets healthy"})
+	}
+	for i := range inv.Databases {
+		db := &inv.Databases[i]
+		primaries, roles, lagging := 0, false, false
+		for j := range db.Members {
+			m := &db.Members[j]
+			switch m.Role {
+			case providers.RolePrimary:
+				roles = true
+				if m.Healthy {
+					primaries++
+				}
+			case providers.RoleReplica:
+				roles = true
+				if m.LagSeconds > lagWarnSeconds {
+					lagging = true
+				}
+			}
+		}
+		t := ProblemTarget{"db", "database", san(db.Name), ""}
+		switch {
+		case roles && primaries != 1:
+			t.What = "database " + t.Name + ": " + itoa(primaries) + " healthy primaries"
+			p.Consider(rankNoPrimary, t)
+		case lagging:
+			t.What = "database " + t.Name + ": a replica lags"
+			p.Consider(rankLagging, t)
+		default:
+			continue
+		}
+		p.DBs++
+	}
+	return p
+}

@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/pages"
+)
+
+// problemsMsg carries the problems counted for request req.
+type problemsMsg struct {
+	req int
+	p   pages.Problems
+}
+
+// countProblems counts what is wrong in the current snapshot (in the
+// region shown) and the failed runs, off the UI goroutine; the answer of
+// an earlier request is dropped.
+func (m *Model) countProblems() tea.Cmd {
+	snap := m.snap
+	if snap == nil || !hasData(snap) {
+		return nil
+	}
+	m.probReq++
+	req, region, exec := m.probReq, m.region, m.d.exec
+	return func() tea.Msg {
+		p := pages.FindProblems(narrow(snap.Inv, region))
+		if exec != nil {
+			for _, r := range exec.Runs() {
+				if r.Result().Status == actions.StatusFailed {
+					s := r.Spec()
+					p.AddFailedRun(r.ID(), string(s.Name)+" on "+s.Target.String()+" failed")
+				}
+			}
+		}
+		return problemsMsg{req: req, p: p}
+	}
+}
+
+// problemStrip is the line under the header: what is wrong now, worst
+// kinds first, and the key that jumps to the worst object.
+func (m *Model) problemStrip() string {
+	th := m.ctx.Theme
+	p := m.problems
+	if p == nil {
+		return ""
+	}
+	if p.Total() == 0 {
+		return th.Muted.Render("✓ nothing wrong now")
+	}
+	type part struct {
+		n           int
+		long, short string
+	}
+	parts := []part{
+		{p.Nodes, "node%s NotReady", "node%s"},
+		{p.Pods, "pod%s not ready", "pod%s"},
+		{p.DBs, "DB%s without one primary or lagging", "DB%s"},
+		{p.Targets, "target%s unhealthy", "target%s"},
+		{p.FailedRuns, "action%s failed", "failed run%s"},
+	}
+	hint := "  " + m.ctx.Keys.Worst.Help().Key + " " + m.ctx.Keys.Worst.Help().Desc
+	line := func(short bool) string {
+		var segs []string
+		for _, x := range parts {
+			if x.n == 0 {
+				continue
+			}
+			f := x.long
+			if short {
+				f = x.short
+			}
+			plural := ""
+			if x.n != 1 {
+				plural = "s"
+			}
+			segs = append(segs, fmt.Sprintf("%d "+f, x.n, plural))
+		}
+		return "✗ " + strings.Join(segs, " · ")
+	}
+	s := line(false)
+	if ansi.StringWidth(s+hint) > m.ctx.Width {
+		s = line(true)
+	}
+	s = ansi.Truncate(s, max(1, m.ctx.Width-ansi.StringWidth(hint)), "…")
+	return th.Error.Render(s) + th.Muted.Render(hint)
+}
+
+// jumpWorst shows the worst object counted in the problem strip.
+func (m *Model) jumpWorst() tea.Cmd {
+	if m.problems == nil || m.problems.Total() == 0 {
+		m.setMsg("nothing wrong now", false)
+		return nil
+	}
+	w := m.problems.Worst
+	return m.focusWhenBuilt(w.Page, "worst: "+common.Sanitize(w.What), [2]string{w.Kind, w.Name})
+}

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+)
+
+// TestProblemStrip: the strip counts what is wrong in the fixture (a
+// NotReady node, a crash-looping pod, a lagging database, unhealthy
+// targets) on the first screen at 80x24, and ! jumps to the worst object
+// (the NotReady node) in its view, whatever the filter there.
+func TestProblemStrip(t *testing.T) {
+	m := newTestModel(t, fixtureSnapshot(), nil, 80, 24, func(d *deps) { d.demo = false; d.env = "prod" })
+	if s := screen(m); strings.Contains(s, "✗ 1 node") {
+		t.Fatalf("problems shown before they were counted:\n%s", s)
+	}
+	drain(m, m.countProblems())
+	lines := strings.Split(screen(m), "\n")
+	if want := "✗ 1 node · 1 pod · 1 DB · 3 targets  ! worst problem"; lines[1] != want {
+		t.Errorf("strip at 80x24:\n got %q\nwant %q", lines[1], want)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	if got := strings.Split(screen(m), "\n")[1]; !strings.HasPrefix(got, "✗ 1 node NotReady · 1 pod not ready · 1 DB without one primary or lagging · 3 targets unhealthy") {
+		t.Errorf("strip at 160 columns: %q", got)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+
+	typeText(m, ":nodes")
+	press(m, "enter")
+	typeText(m, "/us-east")
+	press(m, "enter")
+	typeText(m, ":pods")
+	press(m, "enter", "!")
+	if m.active != "nodes" {
+		t.Fatalf("! should open the Nodes view, on %s", m.active)
+	}
+	sel, ok := m.page().Selected()
+	if !ok || sel.Key != "node/node-eu-west-1b-1" {
+		t.Errorf("cursor on %q, want the NotReady node", sel.Key)
+	}
+	if m.filterText() != "" {
+		t.Errorf("the filter %q hides the worst object", m.filterText())
+	}
+	if !strings.Contains(screen(m), "worst: node node-eu-west-1b-1 NotReady") {
+		t.Errorf("the jump should say what is wrong:\n%s", screen(m))
+	}
+	press(m, "esc")
+	if m.active != "pods" {
+		t.Errorf("esc should go back to the view the jump left, on %s", m.active)
+	}
+}
+
+// TestProblemsRanks: each kind of problem is counted with the views'
+// rules, and the worst is ranked by what loses the most service; a
+// healthy estate says so, and ! says there is nothing to jump to.
+func TestProblemsRanks(t *testing.T) {
+	healthy := func() *providers.Snapshot {
+		s := fixtureSnapshot()
+		inv := s.Inv
+		for i := range inv.Nodes {
+			inv.Nodes[i].Ready = true
+		}
+		for i := range inv.Pods {
+			inv.Pods[i].Ready, inv.Pods[i].Reason = true, ""
+		}
+		for i := range inv.LoadBalancers {
+			inv.LoadBalancers[i].TargetsHealthy = inv.LoadBalancers[i].TargetsTotal
+		}
+		inv.Databases[0].Members[2].LagSeconds, inv.Databases[0].Members[2].Healthy = 1, true
+		return s
+	}
+	cases := []struct {
+		name  string
+		spoil func(inv *providers.Inventory)
+		strip string
+		worst string
+	}{
+		{"healthy", func(*providers.Inventory) {}, "✓ nothing wrong now", ""},
+		{"lagging replica", func(inv *providers.Inventory) { inv.Databases[1].Members[1].LagSeconds = 31 },
+			"✗ 1 DB without one primary or lagging", "db database/sessions"},
+		{"two primaries beat a lagging replica", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].LagSeconds = 31
+			inv.Databases[0].Members[1].Role = providers.RolePrimary
+		}, "✗ 2 DBs", "db database/orders-pg"},
+		{"cordoned node is not a problem", func(inv *providers.Inventory) { inv.Nodes[0].Unschedulable = true }, "✓ nothing wrong now", ""},
+		{"completed pod is not a problem", func(inv *providers.Inventory) { inv.Pods[0].Ready, inv.Pods[0].Phase = false, "Succeeded" }, "✓ nothing wrong now", ""},
+		{"crash loop beats a pod not ready", func(inv *providers.Inventory) {
+			inv.Pods[0].Ready = false
+			inv.Pods[1].Reason = "CrashLoopBackOff"
+		}, "✗ 2 pods not ready", "pods pod/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
+		{"no healthy target beats some", func(inv *providers.Inventory) {
+			inv.LoadBalancers[0].TargetsHealthy = 3
+			inv.LoadBalancers[2].TargetsHealthy = 0
+		}, "✗ 3 targets unhealthy", "lb lb/internal-api"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			snap := healthy()
+			c.spoil(snap.Inv)
+			m := newTestModel(t, snap, nil, 200, 30, func(d *deps) { d.demo = false })
+			drain(m, m.countProblems())
+			if got := strings.Split(screen(m), "\n")[1]; !strings.HasPrefix(got, c.strip) {
+				t.Errorf("strip %q, want it to start with %q", got, c.strip)
+			}
+			press(m, "!")
+			if c.worst == "" {
+				if m.active != "topology" || !strings.Contains(screen(m), "nothing wrong now") {
+					t.Errorf("! with nothing wrong: on %s\n%s", m.active, screen(m))
+				}
+				return
+			}
+			sel, _ := m.page().Selected()
+			if got := m.active + " " + sel.Key; got != c.worst {
+				t.Errorf("! went to %q, want %q", got, c.worst)
+			}
+		})
+	}
+}
+
+// TestProblemsFailedRuns: a failed action run is counted and, when
+// nothing else is wrong, ! opens it in the Actions view.
+func TestProblemsFailedRuns(t *testing.T) {
+	snap := fixtureSnapshot()
+	snap.Inv.Nodes, snap.Inv.Pods, snap.Inv.LoadBalancers, snap.Inv.Databases = nil, nil, nil, nil
+	ex := sampleRuns()
+	failed := &fakeRun{id: "run-9", spec: actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}},
+		started: frozen.Add(-time.Minute), updates: make(chan struct{}), done: make(chan struct{}),
+		res: common.RunResult{Status: actions.StatusFailed, Error: "boom"}}
+	ex.runs = append(ex.runs, failed)
+	m := newTestModel(t, snap, nil, 120, 30, func(d *deps) { d.demo = false; d.exec = ex })
+	drain(m, m.countProblems())
+	if got := strings.Split(screen(m), "\n")[1]; !strings.HasPrefix(got, "✗ 1 action failed") {
+		t.Errorf("strip %q", got)
+	}
+	press(m, "!")
+	sel, _ := m.page().Selected()
+	if m.active != "actions" || sel.Key != "run-9" {
+		t.Errorf("! went to %s %q, want the failed run", m.active, sel.Key)
+	}
+}
