@@ -99,6 +99,9 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 	}
 }
 
+// jaegerSelf are the service names Jaeger traces itself under.
+var jaegerSelf = []string{"jaeger", "jaeger-query", "jaeger-collector", "jaeger-all-in-one"}
+
 // list fetches the recent traces of every service, newest first. Each
 // service is searched on its own (at most 4 at once, each within
 // Interval): a service whose search fails or times out (one huge trace)
@@ -111,6 +114,9 @@ func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, []provid
 	if err != nil {
 		return nil, nil, err
 	}
+	// Jaeger's own traces (its query service answering the console) are
+	// not the estate's requests.
+	svcs = slices.DeleteFunc(slices.Clone(svcs), func(s string) bool { return slices.Contains(jaegerSelf, s) })
 	found := make([][]*traces.Trace, len(svcs))
 	errs := make([]error, len(svcs))
 	sem := make(chan struct{}, 4)

@@ -304,6 +304,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		case key.Matches(msg, k.Jump):
 			if s := m.Selected(); s != nil {
 				l := traces.LocationOf(s)
+				if l.Empty() {
+					// Nowhere to go: stay in the trace and say why.
+					m.status = "span " + traces.Sanitize(s.SpanID) + " names no pod, node, zone or host (no k8s.pod.name, k8s.node.name, cloud.availability_zone or host.name attribute)"
+					break
+				}
 				j := JumpMsg{Pod: traces.Sanitize(l.Pod), Node: traces.Sanitize(l.Node), Zone: traces.Sanitize(l.Zone), Host: traces.Sanitize(l.Host), Service: traces.Sanitize(s.Service)}
 				m.clamp()
 				return m, func() tea.Msg { return j }

@@ -184,3 +184,21 @@ func TestHandledErrorDoesNotOpenTheTrace(t *testing.T) {
 		t.Errorf("detail lacks the log's message:\n%s", v)
 	}
 }
+
+func TestJumpWithoutLocationStaysAndSaysWhy(t *testing.T) {
+	m := New(sample(), nil).SetSize(120, 30)
+	m, _ = press(m, "up", "up", "up", "up")
+	if s := m.Selected(); s == nil || s.SpanID != "1" {
+		t.Fatalf("selected %+v, want the root", s)
+	}
+	m, _ = press(m, "g") // the root names no place
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "names no pod, node, zone or host") {
+		t.Errorf("no reason shown:\n%s", v)
+	}
+	_, msgs := press(m, "g")
+	for _, msg := range msgs {
+		if _, ok := msg.(JumpMsg); ok {
+			t.Errorf("jumped to nowhere: %+v", msg)
+		}
+	}
+}
