@@ -15,13 +15,17 @@ import (
 // "PGID CHILD GRACE_NS PARENT".
 const guardEnv = "CONSOLE_PROC_GUARD"
 
+// guardSignal is the guard's death signal: ignored by default (never sent
+// to a process group that is not in the terminal's foreground).
+const guardSignal = syscall.SIGWINCH
+
 var guardExe atomic.Pointer[string]
 
 // EnableGuard makes Run start a guard beside each child, for a console
 // that is itself SIGKILLed (it cannot run Executor.Shutdown): the guard is
 // this executable re-run (main must call RunGuardIfAsked first), joins
 // the child's process group, and gets a signal when the console dies
-// (Pdeathsig, Linux); it then stops the whole group as Run would — SIGINT,
+// (Pdeathsig with SIGWINCH, Linux); it then stops the whole group as Run would — SIGINT,
 // the grace period, SIGKILL — so no provisioner child outlives the
 // console. Without it (or off Linux) the child itself gets SIGKILL when
 // the console dies, and the rest of its group may survive.
@@ -52,9 +56,12 @@ func RunGuardIfAsked() {
 	// The group's SIGINT is for the child; the guard waits for its own.
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP)
 	died := make(chan os.Signal, 1)
-	signal.Notify(died, syscall.SIGTERM)
-	if os.Getppid() != parent { // the console died before Pdeathsig was armed
-		died <- syscall.SIGTERM
+	signal.Notify(died, guardSignal)
+	// The death signal is one whose default action is to be ignored, so
+	// that one arriving before Notify cannot kill the guard; it is then
+	// lost, but the guard's parent is no longer the console.
+	if os.Getppid() != parent {
+		died <- guardSignal
 	}
 	<-died
 	_ = syscall.Kill(-pgid, syscall.SIGINT)

@@ -18,5 +18,5 @@ func sysProcAttr() *syscall.SysProcAttr {
 // guardProcAttr puts the guard in the child's group, signalled when the
 // console dies.
 func guardProcAttr(pgid int) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Pdeathsig: syscall.SIGTERM}
+	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Pdeathsig: guardSignal}
 }
