@@ -60,6 +60,8 @@ type Action struct {
 	t        Target
 	replicas int
 	timeout  time.Duration // drain
+	// rolloutWait bounds a restart's wait for its rollout (WaitRollout).
+	rolloutWait time.Duration
 
 	mu     sync.Mutex
 	before objectState
@@ -193,6 +195,8 @@ type objectState struct {
 	Replicas      *int64
 	Unschedulable bool
 	Deleting      bool
+	// Workload is the rollout's spec and status (deployment, statefulset, daemonset).
+	Workload workloadStatus
 }
 
 type object struct {
@@ -202,14 +206,22 @@ type object struct {
 		DeletionTimestamp *string `json:"deletionTimestamp"`
 	} `json:"metadata"`
 	Spec struct {
-		Replicas      *int64 `json:"replicas"`
-		Unschedulable bool   `json:"unschedulable"`
-		Template      struct {
+		Replicas       *int64                `json:"replicas"`
+		Unschedulable  bool                  `json:"unschedulable"`
+		Strategy       struct{ Type string } `json:"strategy"`
+		UpdateStrategy struct {
+			Type          string `json:"type"`
+			RollingUpdate *struct {
+				Partition *int64 `json:"partition"`
+			} `json:"rollingUpdate"`
+		} `json:"updateStrategy"`
+		Template struct {
 			Metadata struct {
 				Annotations map[string]string `json:"annotations"`
 			} `json:"metadata"`
 		} `json:"template"`
 	} `json:"spec"`
+	Status json.RawMessage `json:"status"`
 }
 
 // ErrNotFound is returned by Check when the target does not exist.
@@ -234,7 +246,20 @@ func (a *Action) get(ctx context.Context) (objectState, error) {
 	if err := json.Unmarshal(b, &o); err != nil {
 		return objectState{}, fmt.Errorf("kubectl get %s %s: parse: %w", a.t.Kind, a.displayName(), err)
 	}
+	w := workloadStatus{Strategy: o.Spec.Strategy.Type, Replicas: o.Spec.Replicas}
+	if o.Spec.UpdateStrategy.Type != "" {
+		w.Strategy = o.Spec.UpdateStrategy.Type
+	}
+	if ru := o.Spec.UpdateStrategy.RollingUpdate; ru != nil {
+		w.Partition = ru.Partition
+	}
+	if len(o.Status) > 0 && a.t.Kind != actions.KindNode && a.t.Kind != actions.KindPod {
+		if err := json.Unmarshal(o.Status, &w.Status); err != nil {
+			return objectState{}, fmt.Errorf("kubectl get %s %s: parse status: %w", a.t.Kind, a.displayName(), err)
+		}
+	}
 	return objectState{
+		Workload:      w,
 		UID:           o.Metadata.UID,
 		Generation:    o.Metadata.Generation,
 		RestartedAt:   o.Spec.Template.Metadata.Annotations[restartedAtAnnotation],
@@ -352,7 +377,9 @@ func (a *Action) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 }
 
 // Verify re-reads the target: restart → the restartedAt annotation
-// changed; scale → spec.replicas; cordon/drain → unschedulable (drain:
+// changed and the rollout completed (kubectl rollout status's rules:
+// the controller observed the new generation, every replica updated and
+// available, no old replica left), waiting for it; scale → spec.replicas; cordon/drain → unschedulable (drain:
 // and no evictable pod left); uncordon → schedulable; delete → gone,
 // terminating, or replaced by a new pod.
 func (a *Action) Verify(ctx context.Context) (bool, string, error) {
@@ -378,10 +405,10 @@ func (a *Action) Verify(ctx context.Context) (bool, string, error) {
 	}
 	switch a.verb {
 	case VerbRestart:
-		if st.RestartedAt != "" && st.RestartedAt != before.RestartedAt {
-			return true, fmt.Sprintf("%s/%s restarted at %s", a.t.Kind, a.t.Name, st.RestartedAt), nil
+		if st.RestartedAt == "" || st.RestartedAt == before.RestartedAt {
+			return false, "restartedAt annotation unchanged", nil
 		}
-		return false, "restartedAt annotation unchanged", nil
+		return a.verifyRollout(ctx, st)
 	case VerbScale:
 		if st.Replicas != nil && *st.Replicas == int64(a.replicas) {
 			return true, fmt.Sprintf("%s/%s scaled to %d", a.t.Kind, a.t.Name, a.replicas), nil

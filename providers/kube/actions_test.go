@@ -152,6 +152,14 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 	})
 	t.Run("restart", func(t *testing.T) {
 		a := offered(t, p.Offer(depRef), "restart", "")
+		// No controller runs in the lab: play the rollout the restart is verified by.
+		replicas := *deploy().Spec.Replicas
+		wrote := k.PlayRollout(t, "ops", "api", func(gen int64) appsv1.DeploymentStatus { return lab.RolledOut(gen, replicas) })
+		defer func() {
+			if err := <-wrote; err != nil {
+				t.Error(err)
+			}
+		}()
 		run(t, a, func() bool { return deploy().Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] == "" })
 		if deploy().Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] == "" {
 			t.Error("no restartedAt annotation after the restart")
