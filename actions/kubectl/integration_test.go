@@ -29,20 +29,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	one := int32(1)
-	labels := map[string]string{"app": "web"}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: &one,
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}},
-			},
-		},
-	}
-	if _, err := c.AppsV1().Deployments("shop").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+	if _, err := c.AppsV1().Deployments("shop").Create(ctx, testDeployment("web", 1), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, metav1.CreateOptions{}); err != nil {
@@ -173,23 +160,10 @@ func TestRestartVerifiesRollout(t *testing.T) {
 					Reason: "ProgressDeadlineExceeded", LastUpdateTime: metav1.Now(), LastTransitionTime: metav1.Now()}}}
 		}, actions.StatusFailed, "exceeded its progress deadline"},
 	}
-	three := int32(3)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("web-%d", i)
-			labels := map[string]string{"app": name}
-			dep := &appsv1.Deployment{
-				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"},
-				Spec: appsv1.DeploymentSpec{
-					Replicas: &three,
-					Selector: &metav1.LabelSelector{MatchLabels: labels},
-					Template: corev1.PodTemplateSpec{
-						ObjectMeta: metav1.ObjectMeta{Labels: labels},
-						Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}},
-					},
-				},
-			}
-			if _, err := c.AppsV1().Deployments("shop").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+			if _, err := c.AppsV1().Deployments("shop").Create(ctx, testDeployment(name, 3), metav1.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			wrote := k.PlayRollout(t, "shop", name, tt.status)
@@ -217,5 +191,21 @@ func TestRestartVerifiesRollout(t *testing.T) {
 				t.Errorf("audit entry of %s: %+v", res.AuditID, es)
 			}
 		})
+	}
+}
+
+// testDeployment is a deployment shop/NAME of replicas nginx pods.
+func testDeployment(name string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}},
+			},
+		},
 	}
 }
