@@ -41,6 +41,10 @@ type simAction struct {
 	plan   func(st *state) actions.Plan
 	run    func(r *runner) error
 	verify func(st *state) (bool, string)
+	// undo, when set, puts the target back into a state the views tell
+	// truthfully after a run that stopped midway (cancelled or failed),
+	// and says what it left and how to try again.
+	undo func(st *state) string
 
 	count    int
 	setCount func(st *state, a *simAction, n int) error
@@ -92,6 +96,15 @@ func (a *simAction) doPreview(ctx context.Context, _ io.Writer) (actions.Plan, e
 func (a *simAction) doRun(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	r := &runner{s: a.s, ctx: ctx, out: out}
 	if err := a.run(r); err != nil {
+		if a.undo != nil && r.steps > 0 {
+			a.s.mu.Lock()
+			msg := a.undo(a.s.st)
+			a.s.mu.Unlock()
+			a.s.notify()
+			if msg != "" {
+				r.say("%s", msg)
+			}
+		}
 		if ctx.Err() != nil {
 			r.say("cancelled: %v", ctx.Err())
 			return fmt.Errorf("%s %s: cancelled: %w", a.Def.Name, a.Def.Target, ctx.Err())

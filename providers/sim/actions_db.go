@@ -102,6 +102,19 @@ func (s *Sim) promote(ref actions.Ref) *simAction {
 			return fmt.Sprintf("%s is now a replica of %s; %s available", old, ref.Name, dbName), nil
 		})
 	}
+	a.undo = func(st *state) string {
+		d, _, err := st.findMember(ref)
+		if err != nil {
+			return ""
+		}
+		db := &st.inv.Databases[d]
+		if db.Status != "failing-over" {
+			return ""
+		}
+		// The roles switch in one step: they are consistent; only the status is left over.
+		db.Status = "available"
+		return fmt.Sprintf("failover of %s stopped: %s is the primary, %s available; promote again to retry", db.Name, primaryOf(*db), db.Name)
+	}
 	a.verify = func(st *state) (bool, string) {
 		d, m, err := st.findMember(ref)
 		if err != nil {
@@ -205,6 +218,20 @@ func (s *Sim) takeBackup(ref actions.Ref) *simAction {
 			}
 			return fmt.Sprintf("backup %s completed", id), nil
 		})
+	}
+	a.undo = func(st *state) string {
+		d, err := st.findDB(ref)
+		if err != nil {
+			return ""
+		}
+		db := &st.inv.Databases[d]
+		for i := range db.Backups {
+			if db.Backups[i].ID == id && db.Backups[i].Status == "creating" {
+				db.Backups[i].Status = "failed"
+				return fmt.Sprintf("backup %s stopped before it completed: marked failed (it cannot be restored); back up again to retry", id)
+			}
+		}
+		return ""
 	}
 	a.verify = func(st *state) (bool, string) {
 		d, err := st.findDB(ref)
@@ -310,6 +337,20 @@ func (s *Sim) restoreBackup(ref actions.Ref) *simAction {
 			st.restored[db.Name] = id
 			return fmt.Sprintf("%s restored from %s and available", db.Name, id), nil
 		})
+	}
+	a.undo = func(st *state) string {
+		d, err := st.findDB(ref)
+		if err != nil {
+			return ""
+		}
+		db := &st.inv.Databases[d]
+		if db.Status != "restoring" {
+			return ""
+		}
+		// The restored copy replaces the data only in the last step: a
+		// restore stopped before it leaves the data as it was.
+		db.Status = "available"
+		return fmt.Sprintf("restore of %s from %s stopped before it replaced the data: the partial copy is discarded, %s is available with its data unchanged; restore again to retry", db.Name, a.backup, db.Name)
 	}
 	a.verify = func(st *state) (bool, string) {
 		d, err := st.findDB(ref)

@@ -84,3 +84,108 @@ func TestStoreSeesActions(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledActionLeavesTruth cancels demo database actions midway
+// through the executor: the target is left in a state the views tell
+// truthfully (not "restoring" or "creating" for ever), the run says so and
+// how to retry, and the same action is offered again and runs.
+func TestCancelledActionLeavesTruth(t *testing.T) {
+	s := newTest(t, Options{StepDelay: time.Hour})
+	r := pickRefs(t, s)
+	ctx := context.Background()
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo", AuditPath: filepath.Join(t.TempDir(), "audit.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbOf := func(name string) providers.Database {
+		for _, db := range providers.Merge(s.Snapshot()).Databases {
+			if db.Name == name {
+				return db
+			}
+		}
+		t.Fatalf("no database %s", name)
+		return providers.Database{}
+	}
+	tests := []struct {
+		name  string
+		ref   actions.Ref
+		verb  actions.Verb
+		db    string
+		check func(t *testing.T, db providers.Database, before []providers.Backup)
+	}{
+		{name: "restore", ref: r.database, verb: actions.VerbRestore, db: r.database.Name,
+			check: func(t *testing.T, db providers.Database, _ []providers.Backup) {
+				if db.Status != "available" {
+					t.Errorf("status %q after a cancelled restore, want available", db.Status)
+				}
+			}},
+		{name: "backup", ref: r.database, verb: actions.VerbBackup, db: r.database.Name,
+			check: func(t *testing.T, db providers.Database, before []providers.Backup) {
+				if len(db.Backups) != len(before)+1 {
+					t.Fatalf("%d backups, want %d", len(db.Backups), len(before)+1)
+				}
+				last := db.Backups[len(db.Backups)-1]
+				if last.Status != "failed" {
+					t.Errorf("cancelled backup %s is %q, want failed", last.ID, last.Status)
+				}
+				if hasBackup(db, last.ID) || latestCompleted(db) == last.ID {
+					t.Errorf("the cancelled backup %s is offered for a restore", last.ID)
+				}
+				if db.LastBackup.Equal(last.Time) {
+					t.Errorf("the last backup is the cancelled one (%s)", db.LastBackup)
+				}
+			}},
+		{name: "promote", ref: r.replica, verb: actions.VerbPromote, db: r.replica.Namespace,
+			check: func(t *testing.T, db providers.Database, _ []providers.Backup) {
+				if db.Status != "available" {
+					t.Errorf("status %q after a cancelled failover, want available", db.Status)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.opts.StepDelay = time.Hour // no runner is active between runs
+			before := dbOf(tt.db).Backups
+			a := offered(s, tt.ref, tt.verb)
+			if a == nil {
+				t.Fatalf("%s not offered on %s", tt.verb, tt.ref)
+			}
+			p, err := ex.Prepare(ctx, a, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			confirm := "y"
+			if p.Spec().Effect == actions.Destructive {
+				confirm = p.Spec().Target.Name
+			}
+			run, err := ex.Start(p, confirm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for len(run.Lines()) == 0 { // the first step ran; the next waits an hour
+				<-run.Updates()
+			}
+			run.Cancel()
+			<-run.Done()
+			res := run.Result()
+			if res.Status != actions.StatusCancelled {
+				t.Fatalf("result %+v", res)
+			}
+			out := strings.Join(run.Lines(), "\n")
+			if !strings.Contains(out, "to retry") {
+				t.Errorf("the run does not say what it left and how to retry:\n%s", out)
+			}
+			tt.check(t, dbOf(tt.db), before)
+
+			// The way back: the same action is offered again and runs.
+			s.opts.StepDelay = time.Millisecond
+			again := offered(s, tt.ref, tt.verb)
+			if again == nil {
+				t.Fatalf("%s no longer offered after a cancelled run", tt.verb)
+			}
+			if res := ex.Execute(ctx, again, true, &lines{}); res.Status != actions.StatusSucceeded || !res.Verified {
+				t.Fatalf("retry: %+v", res)
+			}
+		})
+	}
+}
