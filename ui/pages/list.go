@@ -124,10 +124,12 @@ func (p *listPage) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 			}
 			p.desc = false
 			p.resort()
+			p.tbl.Home() // a new order is read from its top
 			return true, nil
 		case "S":
 			p.desc = !p.desc
 			p.resort()
+			p.tbl.Home()
 			return true, nil
 		}
 	}
@@ -144,12 +146,16 @@ func (p *listPage) resort() {
 		for i := range p.order {
 			p.order[i] = i
 		}
+		byHealth := healthColumn(cols[c].Title)
 		sort.SliceStable(p.order, func(a, b int) bool {
-			x, y := cell(rows[p.order[a]], c), cell(rows[p.order[b]], c)
+			ra, rb := rows[p.order[a]], rows[p.order[b]]
 			if p.desc {
-				return NaturalLess(y, x)
+				ra, rb = rb, ra
 			}
-			return NaturalLess(x, y)
+			if byHealth && ra.Health != rb.Health {
+				return ra.Health > rb.Health // worst first: bad, warn, ok
+			}
+			return NaturalLess(cell(ra, c), cell(rb, c))
 		})
 		mark := " ▲"
 		if p.desc {
@@ -159,6 +165,17 @@ func (p *listPage) resort() {
 	}
 	p.tbl.SetColumns(cols)
 	p.refilter(nil)
+}
+
+// healthColumn reports whether a column titled title says a row's status
+// or health: sorting by it orders the rows by health, worst first (bad,
+// then warn, then ok), then by its text.
+func healthColumn(title string) bool {
+	switch title {
+	case "STATUS", "HEALTH", "STATE", "TARGETS":
+		return true
+	}
+	return false
 }
 
 func cell(r table.Row, c int) string {
