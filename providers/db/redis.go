@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -279,6 +280,7 @@ func (e *redisEngine) sentinelFailover(ctx context.Context, addr string, out io.
 	if err := e.waitPriorities(ctx, addr, out); err != nil {
 		return err
 	}
+	before := healthyPrimaries(e.Probe(ctx))
 	var lastErr error
 	started := false
 	for _, s := range e.d.Sentinels {
@@ -298,16 +300,21 @@ func (e *redisEngine) sentinelFailover(ctx context.Context, addr string, out io.
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		answers := e.sentinelAnswers(ctx)
-		n := 0
-		for _, a := range answers {
-			if a == addr {
-				n++
-			}
+		votes := map[string]int{}
+		for _, a := range e.sentinelAnswers(ctx) {
+			votes[a]++
 		}
-		if n > len(e.d.Sentinels)/2 {
-			fmt.Fprintf(out, "%d of %d Sentinels name %s the primary\n", n, len(e.d.Sentinels), addr)
-			return nil
+		for a, n := range votes {
+			if n <= len(e.d.Sentinels)/2 {
+				continue
+			}
+			switch {
+			case a == addr:
+				fmt.Fprintf(out, "%d of %d Sentinels name %s the primary\n", n, len(e.d.Sentinels), addr)
+				return nil
+			case slices.Contains(e.d.Members, a) && !slices.Contains(before, a):
+				return fmt.Errorf("the Sentinels promoted %s, not %s", a, addr)
+			}
 		}
 		select {
 		case <-ctx.Done():
