@@ -346,6 +346,17 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 		return err
 	}
 	if a.done, err = a.r.Restore(ctx, b, dir, out); err != nil {
+		if ctx.Err() != nil {
+			// Cancelled midway: the partial instance (its server was
+			// stopped) is removed, so nothing half-restored is left.
+			if rerr := os.RemoveAll(dir); rerr != nil {
+				fmt.Fprintf(out, "restore cancelled: the partial instance in %s could not be removed (%v): remove it to clean up\n", dir, rerr)
+				return err
+			}
+			fmt.Fprintf(out, "restore cancelled: the partial instance in %s was stopped and removed; the live cluster was not touched; restore again to retry\n", dir)
+			return err
+		}
+		fmt.Fprintf(out, "restore failed: the partial instance's files are kept in %s for diagnosis (server.log); remove the directory to clean up\n", dir)
 		return err
 	}
 	fmt.Fprintf(out, "restored backup %s into %s (data %s, pid %d)\n", b.ID, a.done.Address, a.done.Dir, a.done.PID)

@@ -221,3 +221,42 @@ func TestPostgresBackupAndRestore(t *testing.T) {
 		t.Fatalf("live rows after restore = %q, want 1..5", got)
 	}
 }
+
+// TestCancelledRestoreLeavesNothing: a restore cancelled midway (the backup
+// copied, the new server started but not ready) stops the server and
+// removes the partial instance; the restore is offered again and runs.
+func TestCancelledRestoreLeavesNothing(t *testing.T) {
+	r := lab.Redis(t, 0, 0)
+	dir := consoleDir(t)
+	p := New([]config.Database{{Name: "cache", Engine: "redis", Members: []string{r.Primary}}}, Options{Dir: dir})
+	e := executor(t, false)
+	dbRef := actions.Ref{Kind: actions.KindDatabase, Name: "cache"}
+	runOK(t, e, offered(t, p, dbRef, actions.VerbBackup))
+
+	a := offered(t, p, dbRef, actions.VerbRestore)
+	ctx := context.Background()
+	if err := a.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := a.Preview(ctx, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel() // the copy is made, the server started, then the wait for it sees the cancellation
+	var out strings.Builder
+	if err := a.Run(cancelled, plan, &out); err == nil {
+		t.Fatal("a cancelled restore succeeded")
+	}
+	if !strings.Contains(out.String(), "stopped and removed") {
+		t.Errorf("the run does not say what it left:\n%s", out.String())
+	}
+	left, err := os.ReadDir(filepath.Join(dir, "restores"))
+	if err != nil || len(left) != 0 {
+		t.Fatalf("left in restores/: %v (%v)", left, err)
+	}
+
+	again := offered(t, p, dbRef, actions.VerbRestore)
+	runOK(t, e, again)
+	restoredServer(t, again, syscall.SIGTERM)
+}

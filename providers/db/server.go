@@ -86,6 +86,7 @@ func startOnce(ctx context.Context, s serverSpec) (Restored, bool, error) {
 		select {
 		case <-ctx.Done():
 			_ = cmd.Process.Kill()
+			<-exited // stopped before its files are removed
 			return Restored{}, false, fmt.Errorf("%s on %s not ready: %w (log %s)", filepath.Base(s.bin), r.Address, ctx.Err(), logPath)
 		case <-exited:
 			tail := logTail(logPath, 5)
