@@ -97,6 +97,7 @@ type Model struct {
 	quitAsked bool
 
 	filterByPage map[string]string
+	filterErr    string // why the filter being typed is not a regex
 	traceReq     int
 	refreshing   bool
 	pendingJump  [][2]string

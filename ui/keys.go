@@ -202,7 +202,9 @@ func (m *Model) filters() map[string]string {
 
 func (m *Model) setFilter(s string) {
 	m.filters()[m.active] = s
-	m.page().SetFilter(common.ParseFilter(s))
+	f := common.ParseFilter(s)
+	m.filterErr = f.Err
+	m.page().SetFilter(f)
 }
 
 func (m *Model) filterKey(k tea.KeyPressMsg) tea.Cmd {

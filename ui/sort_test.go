@@ -66,3 +66,22 @@ func TestSortWorstFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterCursorOnFirstMatch: typing a filter puts the cursor on the
+// first match (exact matches first); a bad regex says so in the footer.
+func TestFilterCursorOnFirstMatch(t *testing.T) {
+	m := newTestModel(t, fixtureSnapshot(), nil, 120, 30)
+	typeText(m, ":pods")
+	press(m, "enter", "G")
+	typeText(m, "/shop/cart-010")
+	tbl := m.page().(interface{ Table() *table.Model }).Table()
+	rows := tbl.Rows()
+	if tbl.Cursor() != 0 || len(rows) != 1 || rows[0].Key != "pod/shop/cart-010" {
+		t.Errorf("cursor %d on %d rows %v, want the one match first", tbl.Cursor(), len(rows), rows)
+	}
+	press(m, "esc")
+	typeText(m, "/~cart-(")
+	if !strings.Contains(screen(m), "✗ not a regular expression") {
+		t.Errorf("a bad regex should be said:\n%s", screen(m))
+	}
+}

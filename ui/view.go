@@ -154,7 +154,11 @@ func (m *Model) footer() string {
 	case m.mode == modeFilter || m.mode == modePalette:
 		line1 = m.input.View(th)
 		if m.mode == modeFilter {
-			line1 += th.Muted.Render("  (enter keep · esc clear · !x inverts)")
+			if m.filterErr != "" {
+				line1 += th.Error.Render("  ✗ " + m.filterErr)
+			} else {
+				line1 += th.Muted.Render("  (enter keep · esc clear · !x inverts · ~regex · %fuzzy)")
+			}
 		}
 	case m.msg != "" && m.msgErr:
 		line1 = th.Error.Render("✗ " + m.msg)

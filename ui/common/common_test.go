@@ -15,7 +15,13 @@ func TestFilter(t *testing.T) {
 	}{
 		{"", []int{0, 1, 2, 3}},
 		{"web", []int{0, 2}},
-		{"wb1", []int{0}}, // fuzzy: letters in order, not adjacent
+		{"wb1", []int{}},   // substring by default
+		{"%wb1", []int{0}}, // fuzzy: letters in order, not adjacent
+		{"!%wb1", []int{1, 2, 3}},
+		{"~^(shop|db)/[a-z]+-[01] ", []int{0, 1, 3}}, // regex
+		{"!~web", []int{1, 3}},
+		{"~web(", []int{0, 1, 2, 3}}, // not a regex: keeps every row (the error is shown)
+		{"WEB", []int{0, 2}},         // case-insensitive
 		{"!web", []int{1, 3}},
 		{"! web", []int{1, 3}},
 		{"crash", []int{1}},
@@ -25,7 +31,11 @@ func TestFilter(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got := ParseFilter(c.in).Apply(texts, nil)
+			folded := make([]string, len(texts))
+			for i, s := range texts {
+				folded[i] = Fold(s)
+			}
+			got := ParseFilter(c.in).Apply(folded, nil)
 			if len(got) == 0 && len(c.want) == 0 {
 				return
 			}
@@ -33,6 +43,32 @@ func TestFilter(t *testing.T) {
 				t.Errorf("filter %q = %v, want %v", c.in, got, c.want)
 			}
 		})
+	}
+}
+
+// TestFilterExactFirst: the rows where the pattern is a whole word come
+// first, each group in its order; a regex or an inverted filter keeps the
+// order.
+func TestFilterExactFirst(t *testing.T) {
+	texts := []string{"shop/web-10 node-a", "shop/web-1 node-b", "ops/webhooks node-a", "shop/web node-c", "x/web-1"}
+	cases := []struct {
+		in         string
+		kept, show []int
+	}{
+		{"web-1", []int{0, 1, 4}, []int{1, 4, 0}},
+		{"web", []int{0, 1, 2, 3, 4}, []int{3, 0, 1, 2, 4}},
+		{"node-a", []int{0, 2}, []int{0, 2}},
+		{"~web-1", []int{0, 1, 4}, []int{0, 1, 4}},
+		{"!webhooks", []int{0, 1, 3, 4}, []int{0, 1, 3, 4}},
+	}
+	for _, c := range cases {
+		kept, shown := ParseFilter(c.in).ApplyExactFirst(texts, nil)
+		if !reflect.DeepEqual(kept, c.kept) || !reflect.DeepEqual(shown, c.show) {
+			t.Errorf("filter %q: kept %v shown %v, want %v %v", c.in, kept, shown, c.kept, c.show)
+		}
+	}
+	if f := ParseFilter("~web("); f.Err == "" || !f.Empty() {
+		t.Errorf("a bad regex should say so and keep every row: %+v", f)
 	}
 }
 

@@ -35,7 +35,7 @@ func TestFilterMatchesSahilmFuzzy(t *testing.T) {
 		for _, m := range fuzzy.FindNoSort(pattern, texts) {
 			want = append(want, m.Index)
 		}
-		got := ParseFilter(pattern).Apply(folded, nil)
+		got := ParseFilter("%"+pattern).Apply(folded, nil)
 		if len(got) == 0 && len(want) == 0 {
 			continue
 		}

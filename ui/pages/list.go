@@ -33,7 +33,8 @@ type listPage struct {
 	cols    []table.Column
 	data    *listData
 	filter  common.Filter
-	visible []int
+	visible []int // shown: exact matches first
+	matched []int // kept by the filter, in order (what a narrower filter searches)
 
 	// sorting: sortCol -1 keeps the sources' order; order is the rows'
 	// permutation, computed when the data or the sort changes (not per
@@ -65,18 +66,19 @@ func (p *listPage) SetFilter(f common.Filter) { p.setFilter(f) }
 
 func (p *listPage) setFilter(f common.Filter) {
 	var within []int
-	if f.Narrows(p.filter) && p.visible != nil {
-		within = p.visible
+	if f.Narrows(p.filter) && p.matched != nil {
+		within = p.matched
 	}
 	p.filter = f
 	p.refilter(within)
+	p.tbl.Home() // the cursor on the first match
 }
 
 func (p *listPage) refilter(within []int) {
 	if within == nil {
 		within = p.order
 	}
-	p.visible = p.filter.Apply(p.data.texts, within)
+	p.matched, p.visible = p.filter.ApplyExactFirst(p.data.texts, within)
 	rows := make([]table.Row, len(p.visible))
 	for i, j := range p.visible {
 		rows[i] = p.data.rows[j]
