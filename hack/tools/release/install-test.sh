@@ -3,11 +3,12 @@
 # `make release-snapshot` built for this machine with dpkg -i, check what
 # it installed and run it, then remove it (KEEP=1 keeps it installed).
 # Needs root (or sudo -n) and dpkg; it changes the machine, so no test
-# runs it implicitly: `make release-install-test`.
+# runs it implicitly: `make release-install-test` (DIST=dir: another dist).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 arch="$(dpkg --print-architecture)"
-deb="$(ls "$root"/dist/console_*_"$arch".deb 2>/dev/null | head -n1 || true)"
+dist="${DIST:-$root/dist}"
+deb="$(ls "$dist"/console_*_"$arch".deb 2>/dev/null | head -n1 || true)"
 if [ -z "$deb" ]; then
 	echo "install-test: no dist/console_*_$arch.deb: run make release-snapshot first" >&2
 	exit 1
