@@ -501,6 +501,13 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		discard(p.action)
 		return nil, fmt.Errorf("%w: %s %s: the audit record could not be written, so the action does not run: %v", ErrRefused, p.spec.Name, p.spec.Target, err)
 	}
+	if e.audit != nil {
+		if f, err := openOutput(e.audit.Path(), p.id); err != nil {
+			r.appendLine(fmt.Sprintf("(%v: %v)", errNoOutput, err))
+		} else {
+			r.keep = f
+		}
+	}
 	e.mu.Lock()
 	e.runs = append(e.runs, r)
 	e.mu.Unlock()
@@ -550,6 +557,7 @@ func (e *Executor) execute(ctx context.Context, cancel func(error), p *Pending, 
 		verdict(&res, ok, msg, verr)
 		r.appendLine("verify: " + res.VerifyMessage)
 	}
+	r.closeKeep()
 	res.Duration = time.Since(p.prepared)
 	if r.claimAudit() {
 		if aerr := e.record(p.id, p.spec, p.plan, res); aerr != nil {
@@ -842,6 +850,7 @@ type Run struct {
 	progress io.Writer
 
 	mu        sync.Mutex
+	keep      *os.File // the output kept in full (redacted) with the audit id
 	lines     []string
 	dropped   int
 	result    Result
@@ -933,12 +942,28 @@ func (r *Run) appendLine(l string) {
 		r.lines = append([]string(nil), r.lines[n:]...)
 		r.dropped += n
 	}
+	if r.keep != nil {
+		if _, err := r.keep.WriteString(Redact(l) + "\n"); err != nil {
+			r.keep.Close()
+			r.keep = nil
+		}
+	}
 	p := r.progress
 	r.mu.Unlock()
 	if p != nil {
 		fmt.Fprintln(p, l)
 	}
 	r.signal()
+}
+
+// closeKeep closes the file keeping the run's output.
+func (r *Run) closeKeep() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keep != nil {
+		r.keep.Close()
+		r.keep = nil
+	}
 }
 
 func (r *Run) finish(res Result) {

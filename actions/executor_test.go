@@ -461,3 +461,49 @@ func TestVerificationDecidesTheOutcome(t *testing.T) {
 		})
 	}
 }
+
+// secretAction prints a secret in its output.
+type secretAction struct{ *fakeAction }
+
+func (s secretAction) Run(ctx context.Context, _ Plan, out io.Writer) error {
+	for i := range maxLines + 10 {
+		fmt.Fprintf(out, "line %d\n", i)
+	}
+	fmt.Fprintln(out, "connecting with password=hunter2 to the primary")
+	return nil
+}
+
+// TestRunOutputKeptInFull: the whole output of a run (more than the lines
+// kept in memory) is saved with its audit id, 0600, redacted.
+func TestRunOutputKeptInFull(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod", Identity: "alice"})
+	res := e.Execute(context.Background(), secretAction{newFake(Mutating, "web")}, true, io.Discard)
+	if res.Status != StatusSucceeded {
+		t.Fatalf("result %+v", res)
+	}
+	p, err := OutputPath(path, res.AuditID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("kept output %s: %v %v, want 0600", p, fi, err)
+	}
+	b, err := ReadOutput(path, res.AuditID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	if !strings.HasPrefix(out, "line 0\n") || !strings.Contains(out, fmt.Sprintf("line %d\n", maxLines+9)) {
+		t.Errorf("output not kept in full (%d bytes, starts %q)", len(out), out[:min(len(out), 20)])
+	}
+	if strings.Contains(out, "hunter2") || !strings.Contains(out, "password=") {
+		t.Errorf("secret not redacted: %q", out[max(0, len(out)-200):])
+	}
+	if !strings.Contains(out, "verify: target in the intended state") {
+		t.Errorf("the verification is not in the kept output")
+	}
+	if _, err := ReadOutput(path, "../audit"); err == nil {
+		t.Error("a path outside the output directory was read")
+	}
+}

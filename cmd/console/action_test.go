@@ -401,3 +401,31 @@ func TestActionDoOfferedCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditShowPrintsKeptOutput: a run's full output is kept with its audit
+// id (0600, next to the audit log) and `audit show` prints it, by the id or
+// a unique prefix of it; an unknown id is bad input (exit 2).
+func TestAuditShowPrintsKeptOutput(t *testing.T) {
+	dir := isolate(t)
+	code, out, errOut := cli(t, "--demo", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	r := decodeResult(t, out)
+	fi, err := os.Stat(filepath.Join(dir, "state", "console", "output", r.AuditID+".log"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("kept output: %v %v, want 0600", fi, err)
+	}
+	code, out, errOut = cli(t, "--demo", "audit", "show", r.AuditID[:8])
+	if code != 0 {
+		t.Fatalf("audit show: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"restart", "succeeded", r.AuditID, "output:", "verify: " + r.VerifyMessage} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit show lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errOut = cli(t, "--demo", "audit", "show", "ffffffffffffffff"); code != 2 || !strings.Contains(errOut, "no audit entry") {
+		t.Errorf("unknown id: exit %d: %s", code, errOut)
+	}
+}

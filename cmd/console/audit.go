@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -69,7 +71,68 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as a JSON array")
 	cmd.Flags().IntVar(&limit, "limit", 50, "show the last N entries (0 = all)")
+	cmd.AddCommand(newAuditShowCmd(a))
 	return cmd
+}
+
+func newAuditShowCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Print one audited attempt and the full output of its run",
+		Long: `Print one entry of the audit log and the full output of its run, kept (redacted)
+next to the audit log as output/ID.log. ID is an audit id or a prefix of one
+that names exactly one entry.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			es, _, err := actions.ReadAudit(s.AuditLog, 0)
+			if err != nil {
+				return err
+			}
+			want := strings.ToLower(strings.TrimSpace(args[0]))
+			var found []actions.AuditEntry
+			for _, e := range es {
+				if want != "" && strings.HasPrefix(e.AuditID, want) {
+					found = append(found, e)
+				}
+			}
+			switch {
+			case len(found) == 0:
+				return usageErrorf("no audit entry %q in %s", sanitize.Line(args[0]), s.AuditLog)
+			case len(found) > 1:
+				return usageErrorf("audit id %q is ambiguous: %d entries start with it; type more of it", sanitize.Line(args[0]), len(found))
+			}
+			e := found[0]
+			fmt.Fprintf(a.stdout, "%s %s: %s", cell(e.Action), cell(e.Target), cell(e.Result))
+			if e.Plan.Summary != "" {
+				fmt.Fprintf(a.stdout, " (%s)", sanitize.Line(e.Plan.Summary))
+			}
+			fmt.Fprintf(a.stdout, "\naudit %s, %s by %s in %s, %s\n", e.AuditID, e.Time.Local().Format("2006-01-02 15:04:05"),
+				sanitize.Line(e.Who), cell(e.Env), time.Duration(e.DurationMS)*time.Millisecond)
+			if e.Error != "" {
+				fmt.Fprintf(a.stdout, "error: %s\n", sanitize.Line(e.Error))
+			}
+			if e.Verify != "" {
+				fmt.Fprintf(a.stdout, "verified: %t — %s\n", e.Verified, sanitize.Line(e.Verify))
+			}
+			out, err := actions.ReadOutput(s.AuditLog, e.AuditID)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				fmt.Fprintln(a.stdout, "no output kept (the attempt did not run)")
+				return nil
+			case err != nil:
+				return err
+			}
+			fmt.Fprintln(a.stdout, "output:")
+			for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+				fmt.Fprintln(a.stdout, sanitize.Output(l))
+			}
+			return nil
+		},
+	}
 }
 
 // cell makes one table cell safe: one line, no escapes, no tabs.
