@@ -82,11 +82,12 @@ type Model struct {
 	region  string
 	palette *palette.Palette
 
-	mode   mode
-	input  common.Input
-	msg    string
-	msgErr bool
-	detail detail.Model
+	mode     mode
+	helpFrom mode // what the help was opened over
+	input    common.Input
+	msg      string
+	msgErr   bool
+	detail   detail.Model
 
 	flow   actionFlow
 	spin   spinner.Model

@@ -28,20 +28,27 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.paletteKey(k)
 	case modeHelp:
 		if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
-			m.mode = modeNormal
+			m.mode = m.helpFrom // back to the overlay the help was opened from
+			m.layout()
 		}
 		return nil
 	case modeMenu, modePreparing, modeConfirm:
+		if k.String() == "?" { // never part of a name typed to confirm
+			m.openHelp()
+			return nil
+		}
 		return m.flow.key(m, k)
 	case modeTrace:
 		searching := false
 		if s, ok := m.tracev.(interface{ Searching() bool }); ok {
 			searching = s.Searching()
 		}
-		if !searching && key.Matches(k, keys.Quit) {
-			return m.quitCmd()
+		if !searching && key.Matches(k, keys.Help) {
+			m.openHelp()
+			return nil
 		}
-		if !searching && key.Matches(k, keys.Back) {
+		// q closes the trace view like esc (ctrl+c quits the app)
+		if !searching && (key.Matches(k, keys.Back) || k.String() == "q") {
 			m.mode = modeNormal
 			m.tracev = nil
 			return nil
@@ -54,7 +61,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case modeDetail:
 		switch {
-		case key.Matches(k, keys.Back), key.Matches(k, keys.Detail):
+		case key.Matches(k, keys.Help):
+			m.openHelp()
+			return nil
+		case key.Matches(k, keys.Back), key.Matches(k, keys.Detail), k.String() == "q":
 			m.mode = modeNormal
 			m.layout()
 			return nil
@@ -77,7 +87,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Quit):
 		return m.quitCmd()
 	case key.Matches(k, keys.Help):
-		m.mode = modeHelp
+		m.openHelp()
 		return nil
 	case key.Matches(k, keys.Filter):
 		m.mode = modeFilter
@@ -132,6 +142,15 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.openDetail()
 	}
 	return nil
+}
+
+// openHelp shows the full help over what is open; closing it goes back
+// there.
+func (m *Model) openHelp() {
+	if m.mode != modeHelp {
+		m.helpFrom = m.mode
+	}
+	m.mode = modeHelp
 }
 
 // back closes the innermost thing open: filter, detail, then the view.
@@ -259,7 +278,7 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 	case "quit":
 		return m.quitCmd()
 	case "help":
-		m.mode = modeHelp
+		m.openHelp()
 	case "refresh":
 		return m.handleKey(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 	case "region":

@@ -236,12 +236,16 @@ func (m *Model) shortHelp() string {
 func (m *Model) helpView(w, h int) string {
 	th := m.ctx.Theme
 	k := m.ctx.Keys
+	here, hereKeys := "this view: "+m.page().Title(), m.page().KeyHints()
+	if m.helpFrom == modeTrace && m.tracev != nil {
+		here, hereKeys = "this view: trace", m.tracev.KeyHints()
+	}
 	groups := []struct {
 		title string
 		keys  []key.Binding
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.NextView, k.PrevView}},
-		{"this view: " + m.page().Title(), m.page().KeyHints()},
+		{here, hereKeys},
 		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
