@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/go-logr/logr"
 	"k8s.io/klog/v2"
@@ -11,6 +12,8 @@ import (
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/kube"
 )
+
+var quietKlog sync.Once
 
 // newKubeProviders builds one Kubernetes provider per kube entry of the
 // environment (config `kube:` or --kubeconfig/--context). Each loads its
@@ -22,7 +25,8 @@ func newKubeProviders(_ context.Context, s config.Settings) ([]providers.Provide
 	}
 	// client-go logs connection errors through klog to stderr, which would
 	// draw over the TUI: the provider reports them as source errors instead.
-	klog.SetLogger(logr.Discard())
+	// Once per process: client-go's goroutines read the logger.
+	quietKlog.Do(func() { klog.SetLogger(logr.Discard()) })
 	var out []providers.Provider
 	seen := map[string]bool{}
 	for _, k := range s.Env.Kube {

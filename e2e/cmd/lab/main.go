@@ -107,13 +107,27 @@ func main() {
 	}
 }
 
-// logf prints a progress line to o.out.
+// logf prints a progress line to o.out (components log from their own
+// goroutines: run makes o.out safe for that).
 func (o options) logf(format string, args ...any) {
 	fmt.Fprintf(o.out, "lab: "+format+"\n", args...)
 }
 
+// lockedWriter serialises writes from the goroutines that start components.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func run(ctx context.Context, o options) error {
 	began := time.Now()
+	o.out = &lockedWriter{w: o.out}
 	root, labDir := o.root, o.dir
 	if err := os.MkdirAll(labDir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", labDir, err)
