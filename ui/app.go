@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
@@ -56,6 +57,7 @@ type deps struct {
 	roReason  string
 	now       func() time.Time
 	tick      time.Duration // 0: no ticks (tests)
+	startView string        // the view shown first (a registry name or alias; "" the first)
 }
 
 // pageState tracks the build of one page's data.
@@ -73,6 +75,8 @@ type Model struct {
 	snap  *providers.Snapshot
 	now   time.Time
 	ready bool // a snapshot with data has been applied to the page shown
+	// early are the keys typed before the first frame, applied once ready.
+	early []tea.KeyPressMsg
 
 	pages   []pages.Page // in tab order
 	byName  map[string]pages.Page
@@ -133,6 +137,9 @@ func newModel(d deps) *Model {
 	}
 	m.palette = palette.New(cmds)
 	m.active = m.pages[0].Name()
+	if name, ok := ViewName(d.startView); ok {
+		m.active = name
+	}
 	m.detail = detail.New(ctx)
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.snap = d.initial
@@ -140,6 +147,45 @@ func newModel(d deps) *Model {
 }
 
 func (m *Model) page() pages.Page { return m.byName[m.active] }
+
+// ViewName resolves a view's name or palette alias (as --view takes it)
+// to the registry's name.
+func ViewName(s string) (string, bool) {
+	for _, v := range pages.Views() {
+		if v.Name == s || slices.Contains(v.Aliases, s) {
+			return v.Name, true
+		}
+	}
+	return "", false
+}
+
+// ViewNames are the views' names, in tab order.
+func ViewNames() []string {
+	var out []string
+	for _, v := range pages.Views() {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+// maxEarlyKeys bounds the keys kept before the first frame.
+const maxEarlyKeys = 256
+
+// becomeReady marks the shell ready once the page shown can be drawn from
+// data, and applies the keys typed before (in order).
+func (m *Model) becomeReady() tea.Cmd {
+	if m.ready || !hasData(m.snap) || !m.pageReady(m.active) {
+		return nil
+	}
+	m.ready = true
+	keys := m.early
+	m.early = nil
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		cmds = append(cmds, m.handleKey(k))
+	}
+	return tea.Sequence(cmds...)
+}
 
 // readOnly reports the executor's mode (or the settings' when there is none).
 func (m *Model) readOnly() (bool, string) {
@@ -166,9 +212,9 @@ type (
 
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.waitSnapshot()}
+	cmds := []tea.Cmd{m.waitSnapshot(), m.refreshActive()}
 	if m.snap != nil {
-		cmds = append(cmds, m.buildActive(), m.countProblems())
+		cmds = append(cmds, m.buildActive(), m.countProblems(), m.becomeReady())
 	}
 	if m.d.tick > 0 {
 		cmds = append(cmds, m.tickCmd())
@@ -239,7 +285,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.refreshing {
 			m.refreshing, m.msg = false, ""
 		}
-		return m, tea.Batch(m.waitSnapshot(), m.buildActive(), m.countProblems())
+		return m, tea.Batch(m.waitSnapshot(), m.buildActive(), m.countProblems(), m.becomeReady())
 	case problemsMsg:
 		if msg.req == m.probReq {
 			m.problems = &msg.p
@@ -251,12 +297,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.region == m.region && (!st.applied || msg.version > st.built || msg.region != st.region) {
 			m.byName[msg.page].(pages.Builder).Apply(msg.data)
 			st.built, st.region, st.applied = msg.version, msg.region, true
-			if msg.page == m.active {
-				m.ready = true
-			}
 			m.applyJump(msg.page)
 		}
-		return m, m.buildActive() // a newer snapshot may have arrived meanwhile
+		return m, tea.Batch(m.buildActive(), m.becomeReady()) // a newer snapshot may have arrived meanwhile
 	case tickMsg:
 		m.now = m.ctx.Now()
 		if t, ok := m.page().(pages.Ticker); ok {

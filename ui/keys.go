@@ -78,8 +78,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		// other keys act on the page behind; the pane follows the cursor
 	}
 	if !m.ready {
-		if key.Matches(k, keys.Quit) {
-			return m.quitCmd()
+		// typed before the first frame: applied once the view is ready
+		if len(m.early) < maxEarlyKeys {
+			m.early = append(m.early, k)
 		}
 		return nil
 	}

@@ -35,6 +35,9 @@ type Options struct {
 	// Offerers are extra sources of actions besides the providers that
 	// are Offerers themselves (and Stacks).
 	Offerers []actions.Offerer
+	// StartView is the view shown first (a name or palette alias, as
+	// --view takes it; "" the first view).
+	StartView string
 	// ProgramOptions are extra bubbletea options (tests: input/output).
 	ProgramOptions []tea.ProgramOption
 }
@@ -72,12 +75,13 @@ func depsFrom(ctx context.Context, o Options) deps {
 		offerers: func() []actions.Offerer {
 			return actions.CatalogOf(st.Providers(), append(slices.Clone(o.Offerers), stacksOfferer(o.Stacks))...)
 		},
-		traces:   o.TraceSource,
-		env:      o.Settings.Env.Name,
-		demo:     o.Settings.Demo,
-		readOnly: o.Settings.Env.ReadOnly,
-		roReason: "environment " + o.Settings.Env.Name + " is read-only",
-		tick:     time.Second,
+		traces:    o.TraceSource,
+		env:       o.Settings.Env.Name,
+		startView: o.StartView,
+		demo:      o.Settings.Demo,
+		readOnly:  o.Settings.Env.ReadOnly,
+		roReason:  "environment " + o.Settings.Env.Name + " is read-only",
+		tick:      time.Second,
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)

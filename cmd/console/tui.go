@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
@@ -17,6 +20,26 @@ import (
 // the Jaeger client for --jaeger), nil when they name none
 // (wire_jaeger.go).
 var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Source, error) = jaegerTraceSource
+
+func init() { rootHooks = append(rootHooks, addViewFlag) }
+
+// startViewKey carries --view to runTUI in the command's context.
+type startViewKey struct{}
+
+// addViewFlag adds --view (the view the console opens in, as k9s's -c).
+func addViewFlag(root *cobra.Command, _ *app) {
+	view := root.Flags().String("view", "", "view to start in: "+strings.Join(ui.ViewNames(), ", ")+" (or a palette alias)")
+	run := root.RunE
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if *view != "" {
+			if _, ok := ui.ViewName(*view); !ok {
+				return fmt.Errorf("%w: --view %s: no such view (one of %s)", errUsage, *view, strings.Join(ui.ViewNames(), ", "))
+			}
+			cmd.SetContext(context.WithValue(cmd.Context(), startViewKey{}, *view))
+		}
+		return run(cmd, args)
+	}
+}
 
 // runTUI opens the interactive console: settings → store → executor → UI.
 // Nothing heavy happens before the first frame: the store starts its
@@ -44,7 +67,8 @@ func runTUI(ctx context.Context, a *app) error {
 	// ctx: the UI ends and every action in progress is cancelled through
 	// the executor's one shutdown path, audited, before the console exits.
 	wait := shutdownOnDone(ctx, exec)
-	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s)})
+	view, _ := ctx.Value(startViewKey{}).(string)
+	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s), StartView: view})
 	if ce := wait(); ce != nil {
 		if ce.n > 0 {
 			return ce
