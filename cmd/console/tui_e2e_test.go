@@ -179,3 +179,49 @@ func TestTUIKubeEndToEnd(t *testing.T) {
 		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
 	}
 }
+
+// TestTUIProblemsAndSort runs the real binary in tmux at 80x24 on the
+// demo, started in the Pods view (--view pods): the problem strip is on
+// the first screen, sorting by STATUS puts the worst pods at the top, and
+// ! jumps to the worst object.
+func TestTUIProblemsAndSort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	lab.RequireProgram(t, "tmux")
+	bin, err := buildConsole(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, wait := startInTmux(t, bin, 80, 24, nil, "--demo", "--view", "pods")
+	scr := s.waitScreen("the Pods view", "[Pods]", "NAMESPACE", "demo ")
+	lines := strings.Split(scr, "\n")
+	strip := lines[1]
+	if !strings.HasPrefix(strip, "✗ ") && !strings.HasPrefix(strip, "✓ nothing wrong now") {
+		t.Fatalf("no problem strip on the first screen at 80x24:\n%s", scr)
+	}
+	for range 3 { // NAMESPACE, NAME, STATUS
+		s.run("send-keys", "-t", "console", "s")
+	}
+	scr = s.waitScreen("the sort by status", "STATUS ▲")
+	if strings.Contains(strip, " pod") {
+		var first string
+		for i, l := range strings.Split(scr, "\n") {
+			if strings.Contains(l, "NAMESPACE") {
+				first = strings.Split(scr, "\n")[i+1]
+				break
+			}
+		}
+		if !strings.HasPrefix(first, "▸") || !strings.Contains(first, "✗") {
+			t.Errorf("the strip counts bad pods but the first row after the sort is %q:\n%s", first, scr)
+		}
+	}
+	if strings.HasPrefix(strip, "✗ ") {
+		s.run("send-keys", "-t", "console", "!")
+		s.waitScreen("the jump to the worst", "worst: ")
+	}
+	s.run("send-keys", "-t", "console", "q")
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
+	}
+}
