@@ -326,8 +326,8 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 	defer stop()
 	why, err := e.preconditions(ctx, a, s, dataAt)
 	if err != nil {
-		e.record(id, s, Plan{}, Result{Status: statusFor(ctx, err), Error: err.Error(), Duration: time.Since(start)})
-		return nil, id, fmt.Errorf("%s %s: %w", s.Name, s.Target, err)
+		aerr := e.record(id, s, Plan{}, Result{Status: statusFor(ctx, err), Error: err.Error(), Duration: time.Since(start)})
+		return nil, id, withAudit(fmt.Errorf("%s %s: %w", s.Name, s.Target, err), aerr)
 	}
 	if why != "" {
 		return nil, id, e.refuse(id, s, Plan{}, start, "%s %s: %s", s.Name, s.Target, why)
@@ -345,11 +345,11 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 	}
 	if err != nil {
 		if errors.Is(err, ErrRefused) {
-			e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
-			return nil, id, err
+			aerr := e.record(id, s, plan, Result{Status: StatusRefused, Error: err.Error(), Duration: time.Since(start)})
+			return nil, id, withAudit(err, aerr)
 		}
-		e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + cancelMessage(ctx, err), Duration: time.Since(start)})
-		return nil, id, fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err)
+		aerr := e.record(id, s, plan, Result{Status: statusFor(ctx, err), Error: "preview: " + cancelMessage(ctx, err), Duration: time.Since(start)})
+		return nil, id, withAudit(fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err), aerr)
 	}
 	p := &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}
 	e.mu.Lock()
@@ -362,8 +362,8 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 		p.done = true
 		discard(a)
 		err := fmt.Errorf("%s %s: %w", s.Name, s.Target, closeWhy)
-		e.record(id, s, plan, Result{Status: StatusCancelled, Error: "cancelled before confirmation: " + closeWhy.Error(), Duration: time.Since(start)})
-		return nil, id, err
+		aerr := e.record(id, s, plan, Result{Status: StatusCancelled, Error: "cancelled before confirmation: " + closeWhy.Error(), Duration: time.Since(start)})
+		return nil, id, withAudit(err, aerr)
 	}
 	return p, id, nil
 }
@@ -412,7 +412,9 @@ func (e *Executor) Decline(p *Pending) {
 		return
 	}
 	discard(p.action)
-	e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
+	// Nothing changed and Decline has no caller to tell; an audit log that
+	// cannot be written refuses the next Prepare with the reason.
+	_ = e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
 }
 
 // Start checks the confirmation, re-checks the preconditions and runs the
@@ -449,8 +451,8 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		discard(p.action)
 	}
 	if err != nil {
-		e.record(p.id, p.spec, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
-		return nil, fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, err)
+		aerr := e.record(p.id, p.spec, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
+		return nil, withAudit(fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, err), aerr)
 	}
 	if why != "" {
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s", p.spec.Name, p.spec.Target, why)
@@ -486,8 +488,8 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	case closed:
 		cancel(nil)
 		discard(p.action)
-		e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled before it started: " + closeWhy.Error(), Duration: time.Since(p.prepared)})
-		return nil, fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, closeWhy)
+		aerr := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled before it started: " + closeWhy.Error(), Duration: time.Since(p.prepared)})
+		return nil, withAudit(fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, closeWhy), aerr)
 	case other != nil:
 		cancel(nil)
 		discard(p.action)
@@ -982,4 +984,14 @@ type runLines struct{ run *Run }
 func (w runLines) Write(p []byte) (int, error) {
 	w.run.appendLine(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
+}
+
+// withAudit adds a failed audit write to err: the attempt was refused or
+// cancelled (nothing changed), but its audit line is missing, and the
+// caller must say so.
+func withAudit(err, auditErr error) error {
+	if auditErr == nil {
+		return err
+	}
+	return errors.Join(err, fmt.Errorf("audit: %w", auditErr))
 }

@@ -115,7 +115,7 @@ func (c *Corpus) baselineOf(a *Analysis, self int) []int {
 	var out []int
 	lo, hi := at-1, at
 	for len(out) < MaxBaseline && (lo >= 0 || hi < len(idx)) {
-		pick := -1
+		var pick int
 		switch {
 		case lo < 0:
 			pick, hi = idx[hi], hi+1
@@ -219,7 +219,7 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 	if len(others) < 2 {
 		return out
 	}
-	group := append(others, interval{self, best, base + a.st[best], base + a.st[best], base + a.en[best], ""})
+	group := append(slices.Clone(others), interval{self, best, base + a.st[best], base + a.st[best], base + a.en[best], ""})
 	slices.SortFunc(group, func(x, y interval) int { return cmp.Or(cmp.Compare(x.end, y.end), cmp.Compare(x.tr, y.tr)) })
 	dmin := group[0].end - group[0].start
 	for _, x := range group {

@@ -48,7 +48,7 @@ func TestGuardStopsTheGroupWhenTheConsoleIsKilled(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			parent.Process.Kill()
+			_ = parent.Process.Kill()
 			t.Fatal("the child never started")
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -254,24 +254,6 @@ resource "terraform_data" "slow" {
 }
 `
 
-// syncBuffer is a goroutine-safe buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startSlowApply starts an apply that blocks in a local-exec sleep while
 // holding the state lock, and waits until the sleep runs.
 func startSlowApply(t *testing.T, s *Stack) *actions.Run {
@@ -529,7 +511,7 @@ func (h *httpStateServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		w.Write(h.state)
+		_, _ = w.Write(h.state)
 	case http.MethodPost:
 		h.state = body
 	case http.MethodDelete:
@@ -537,7 +519,7 @@ func (h *httpStateServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "LOCK":
 		if h.lock != nil {
 			w.WriteHeader(http.StatusLocked)
-			w.Write(h.lock)
+			_, _ = w.Write(h.lock)
 			return
 		}
 		h.lock = body

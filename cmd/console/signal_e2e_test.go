@@ -109,7 +109,7 @@ func TestSignalsCancelRealApply(t *testing.T) {
 				case <-time.After(50 * time.Millisecond):
 				}
 				if time.Now().After(deadline) {
-					cmd.Process.Kill()
+					_ = cmd.Process.Kill()
 					t.Fatalf("the provisioner never ran:\n%s", stderr.String())
 				}
 			}
@@ -129,7 +129,7 @@ func TestSignalsCancelRealApply(t *testing.T) {
 			select {
 			case werr = <-exited:
 			case <-time.After(2 * time.Minute):
-				cmd.Process.Kill()
+				_ = cmd.Process.Kill()
 				t.Fatalf("console still running 2 minutes after %s:\n%s", sig, stderr.String())
 			}
 			took := time.Since(sent)
@@ -169,7 +169,11 @@ func TestSignalsCancelRealApply(t *testing.T) {
 					} `json:"root_module"`
 				} `json:"values"`
 			}
-			if err := json.Unmarshal([]byte(show[strings.Index(show, "{"):]), &state); err != nil {
+			brace := strings.IndexByte(show, '{')
+			if brace < 0 {
+				t.Fatalf("terraform show -json printed no JSON:\n%s", show)
+			}
+			if err := json.Unmarshal([]byte(show[brace:]), &state); err != nil {
 				t.Fatalf("terraform show -json: %v\n%s", err, show)
 			}
 			for _, r := range state.Values.RootModule.Resources {
@@ -327,7 +331,7 @@ func TestSIGKILLedConsoleLeavesNoProcess(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for len(procsMatching(sleep, "\x00")) == 0 {
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			t.Fatalf("the provisioner never ran:\n%s", stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)

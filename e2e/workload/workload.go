@@ -528,8 +528,7 @@ func (c *checkoutServer) handle(ctx context.Context, r *http.Request) (int, stri
 	ctx, span := c.tracer.Start(ctx, "PlaceOrder")
 	defer span.End()
 	if err := c.lookup(ctx, fault); err != nil {
-		fail(span, err)
-		return http.StatusInternalServerError, err.Error()
+		return http.StatusInternalServerError, fail(span, err).Error()
 	}
 	// Reserve the items in parallel (each order its own items, so
 	// concurrent orders do not contend on the per-item locks).
@@ -545,12 +544,10 @@ func (c *checkoutServer) handle(ctx context.Context, r *http.Request) (int, stri
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		fail(span, err)
-		return http.StatusInternalServerError, err.Error()
+		return http.StatusInternalServerError, fail(span, err).Error()
 	}
 	if err := grpcCall(ctx, c.service, c.payment, "payment", call{Method: "Charge", Fault: fault}); err != nil {
-		fail(span, fmt.Errorf("charge: %w", err))
-		return http.StatusInternalServerError, "charge: " + err.Error()
+		return http.StatusInternalServerError, fail(span, fmt.Errorf("charge: %w", err)).Error()
 	}
 	return http.StatusOK, "ok"
 }

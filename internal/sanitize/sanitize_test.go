@@ -71,8 +71,8 @@ func FuzzLine(f *testing.F) {
 func TestLineWriter(t *testing.T) {
 	var b strings.Builder
 	w := NewLineWriter(&b)
-	w.Write([]byte("\x1b[32mone\x1b[0m\ntw"))
-	w.Write([]byte("o\npartial"))
+	_, _ = w.Write([]byte("\x1b[32mone\x1b[0m\ntw"))
+	_, _ = w.Write([]byte("o\npartial"))
 	if b.String() != "one\ntwo\n" {
 		t.Fatalf("before flush: %q", b.String())
 	}

@@ -508,7 +508,7 @@ func TestRunAndRefresh(t *testing.T) {
 	out := make(chan providers.Update)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go p.Run(rctx, out)
+	go func() { _ = p.Run(rctx, out) }()
 	next := func() providers.Update {
 		select {
 		case u := <-out:

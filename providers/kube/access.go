@@ -41,8 +41,6 @@ type scope struct {
 	namespaces  []string // when not cluster-wide
 }
 
-func (s scope) visible() bool { return s.clusterWide || len(s.namespaces) > 0 }
-
 // access is the result of the RBAC discovery.
 type access struct {
 	scopes map[string]scope // by resource name

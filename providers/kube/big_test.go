@@ -66,7 +66,6 @@ func BenchmarkBigCluster(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d pods on %d nodes in %s", bigPods, bigNodes, time.Since(start).Round(time.Second))
-	seeder = nil
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)

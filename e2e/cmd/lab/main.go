@@ -99,10 +99,10 @@ func main() {
 	flag.StringVar(&o.dir, "dir", filepath.Join(root, ".lab"), "directory for console.yaml, env and the components' data")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
+	err := run(ctx, o)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
-		stop()
 		os.Exit(1)
 	}
 }

@@ -22,8 +22,9 @@ func main() {
 	n := flag.Int("requests", 1, "requests per fault")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *otlp, *proto, *fault, *n); err != nil {
+	err := run(ctx, *otlp, *proto, *fault, *n)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "workload:", err)
 		os.Exit(1)
 	}
