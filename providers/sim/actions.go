@@ -96,9 +96,13 @@ func (a *simAction) doPreview(ctx context.Context, _ io.Writer) (actions.Plan, e
 func (a *simAction) doRun(ctx context.Context, _ actions.Plan, out io.Writer) error {
 	r := &runner{s: a.s, ctx: ctx, out: out}
 	if err := a.run(r); err != nil {
+		undo := slices.Clone(r.stops)
 		if a.undo != nil && r.steps > 0 {
+			undo = append(undo, a.undo)
+		}
+		for _, f := range slices.Backward(undo) {
 			a.s.mu.Lock()
-			msg := a.undo(a.s.st)
+			msg := f(a.s.st)
 			a.s.mu.Unlock()
 			a.s.notify()
 			if msg != "" {
@@ -165,6 +169,9 @@ type runner struct {
 	ctx   context.Context
 	out   io.Writer
 	steps int
+	// stops put back what the steps so far left half done, when the run
+	// stops midway (see simAction.undo).
+	stops []func(st *state) string
 }
 
 func (r *runner) say(format string, args ...any) {
@@ -483,6 +490,14 @@ func (r *runner) evictSteps(node string) error {
 			return "", fmt.Errorf("no other schedulable node in cluster %s to take the pods of %s", st.inv.Nodes[ni].Cluster, node)
 		}
 		st.inv.Nodes[ni].Draining = true
+		r.stops = append(r.stops, func(st *state) string {
+			ni := st.nodeIndex(node)
+			if ni < 0 || !st.inv.Nodes[ni].Draining {
+				return ""
+			}
+			st.inv.Nodes[ni].Draining = false // nothing drains it any more
+			return ""
+		})
 		return fmt.Sprintf("evicting %d pods from %s (DaemonSet pods stay)", len(pods), node), nil
 	}); err != nil {
 		return err

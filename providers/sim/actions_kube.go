@@ -396,6 +396,14 @@ func (s *Sim) drain(ref actions.Ref) *simAction {
 		}
 		return r.evictSteps(ref.Name)
 	}
+	a.undo = func(st *state) string {
+		ni, err := st.findNode(ref)
+		if err != nil || !st.inv.Nodes[ni].Unschedulable {
+			return ""
+		}
+		return fmt.Sprintf("drain of node %s stopped: it stays cordoned with %d pods left on it; drain again to retry, or uncordon",
+			ref.Name, len(st.podsOn(st.inv.Nodes[ni].Name, true)))
+	}
 	a.verify = func(st *state) (bool, string) {
 		ni, err := st.findNode(ref)
 		if err != nil {

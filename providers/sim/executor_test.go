@@ -189,3 +189,46 @@ func TestCancelledActionLeavesTruth(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelledDrainLeavesTruth: a drain cancelled midway leaves the node
+// cordoned (true) but no longer "draining" (nothing drains it), says so,
+// and the drain is offered again.
+func TestCancelledDrainLeavesTruth(t *testing.T) {
+	s := newTest(t, Options{StepDelay: time.Hour})
+	r := pickRefs(t, s)
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo", AuditPath: filepath.Join(t.TempDir(), "audit.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ex.Prepare(context.Background(), offered(s, r.node, actions.VerbDrain), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ex.Start(p, r.node.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(run.Lines()) == 0 {
+		<-run.Updates()
+	}
+	run.Cancel()
+	<-run.Done()
+	if res := run.Result(); res.Status != actions.StatusCancelled {
+		t.Fatalf("result %+v", res)
+	}
+	var node providers.Node
+	for _, n := range providers.Merge(s.Snapshot()).Nodes {
+		if n.Name == r.node.Name {
+			node = n
+		}
+	}
+	if node.Draining || !node.Unschedulable {
+		t.Errorf("node after a cancelled drain: draining %v, unschedulable %v", node.Draining, node.Unschedulable)
+	}
+	if out := strings.Join(run.Lines(), "\n"); !strings.Contains(out, "drain again to retry") {
+		t.Errorf("the run does not say what it left:\n%s", out)
+	}
+	if offered(s, r.node, actions.VerbDrain) == nil {
+		t.Error("drain not offered again")
+	}
+}
