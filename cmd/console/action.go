@@ -19,8 +19,6 @@ import (
 	"github.com/opsconsole/console/providers"
 )
 
-func init() { subcommands = append(subcommands, newActionCmd) }
-
 // actionJSON is what `console action ... --json` prints (docs/actions.md).
 type actionJSON struct {
 	Action        actions.Verb   `json:"action"`

@@ -14,8 +14,6 @@ import (
 	"github.com/opsconsole/console/internal/sanitize"
 )
 
-func init() { subcommands = append(subcommands, newAuditCmd) }
-
 func newAuditCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var limit int

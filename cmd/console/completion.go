@@ -16,8 +16,6 @@ import (
 	"github.com/opsconsole/console/ui/pages"
 )
 
-func init() { rootHooks = append(rootHooks, registerCompletions) }
-
 // completionTimeout caps how long one completion may wait for the estate's
 // sources (kube API, AWS, databases, Jaeger): the shell is waiting. What
 // answered by then is offered; a slow source offers nothing.

@@ -14,8 +14,6 @@ import (
 	"github.com/opsconsole/console/providers"
 )
 
-func init() { subcommands = append(subcommands, newDBCmd) }
-
 // newDBCmd is `console db`: the databases of every source (watched
 // directly, Aurora/RDS, the demo) with their roles, lag and backups.
 func newDBCmd(a *app) *cobra.Command {

@@ -13,8 +13,6 @@ import (
 	"github.com/opsconsole/console/traces"
 )
 
-func init() { subcommands = append(subcommands, newInventoryCmd) }
-
 func newInventoryCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var timeout time.Duration

@@ -64,13 +64,27 @@ func (a *app) settings() (config.Settings, error) {
 	return config.Load(a.flags)
 }
 
-// subcommands are added by the files of this package (init functions),
-// each owning one subcommand.
-var subcommands []func(*app) *cobra.Command
+// subcommands is the registry of the console's subcommands, each built by
+// the file that owns it. Adding a subcommand is its file and one entry here.
+var subcommands = []func(*app) *cobra.Command{
+	newActionCmd,    // action.go
+	newAuditCmd,     // audit.go
+	newDBCmd,        // db.go
+	newInventoryCmd, // inventory.go
+	newManCmd,       // man.go (hidden)
+	newTraceCmd,     // trace.go
+	newVersionCmd,   // version.go
+}
 
-// rootHooks are run on the root command once every subcommand is added
-// (--version, help topics, completions), by the files that own them.
-var rootHooks []func(*cobra.Command, *app)
+// rootHooks are run, in this order, on the root command once every
+// subcommand is added: flags and help topics first, then completions
+// (which may complete any of them).
+var rootHooks = []func(*cobra.Command, *app){
+	addVersionFlags,     // version.go: --version
+	addViewFlag,         // tui.go: --view
+	addKeysHelpTopic,    // man.go: console help keys
+	registerCompletions, // completion.go
+}
 
 func main() {
 	// A console killed outright (SIGKILL) cannot cancel its runs: each

@@ -17,11 +17,6 @@ import (
 	"github.com/opsconsole/console/ui"
 )
 
-func init() {
-	subcommands = append(subcommands, newManCmd)
-	rootHooks = append(rootHooks, addKeysHelpTopic)
-}
-
 // newManCmd writes the man pages (console.1, one per subcommand, and
 // console-keys.1) generated from the command definitions and the key
 // maps. It is hidden: the release build (.goreleaser.yaml) runs it.

@@ -21,8 +21,6 @@ import (
 	"github.com/opsconsole/console/traces/jaeger"
 )
 
-func init() { subcommands = append(subcommands, newTraceCmd) }
-
 // cliTraceSource returns the trace source of the settings: Jaeger when an
 // address is set, else the demo's traces in demo mode.
 func cliTraceSource(s config.Settings) (traces.Source, func(), error) {

@@ -21,8 +21,6 @@ import (
 // (wire_jaeger.go).
 var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Source, error) = jaegerTraceSource
 
-func init() { rootHooks = append(rootHooks, addViewFlag) }
-
 // startViewKey carries --view to runTUI in the command's context.
 type startViewKey struct{}
 

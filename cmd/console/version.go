@@ -10,11 +10,6 @@ import (
 	"github.com/opsconsole/console/internal/version"
 )
 
-func init() {
-	subcommands = append(subcommands, newVersionCmd)
-	rootHooks = append(rootHooks, addVersionFlags)
-}
-
 func newVersionCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
