@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -101,22 +100,7 @@ func TestSignalsCancelRealDrain(t *testing.T) {
 				}
 			}
 
-			sent := time.Now()
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			var werr error
-			select {
-			case werr = <-exited:
-			case <-time.After(2 * time.Minute):
-				_ = cmd.Process.Kill()
-				t.Fatalf("console still running 2 minutes after %s:\n%s", sig, stderr.String())
-			}
-			t.Logf("%s: console exited %v after %s", sig, werr, time.Since(sent).Round(time.Millisecond))
-			var ee *exec.ExitError
-			if !errors.As(werr, &ee) || ee.ExitCode() != exitCancelled {
-				t.Errorf("exit %v, want status %d; stderr:\n%s", werr, exitCancelled, stderr.String())
-			}
+			signalCancels(t, cmd, exited, sig, &stderr)
 			if left := procsMatching("drain "+node, "\x00"); len(left) > 0 {
 				t.Errorf("processes left after %s: %v", sig, left)
 			}

@@ -121,23 +121,7 @@ func TestSignalsCancelRealApply(t *testing.T) {
 				t.Errorf("private directory: %v, %v", fi, err)
 			}
 
-			sent := time.Now()
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			var werr error
-			select {
-			case werr = <-exited:
-			case <-time.After(2 * time.Minute):
-				_ = cmd.Process.Kill()
-				t.Fatalf("console still running 2 minutes after %s:\n%s", sig, stderr.String())
-			}
-			took := time.Since(sent)
-			var ee *exec.ExitError
-			if !errors.As(werr, &ee) || ee.ExitCode() != exitCancelled {
-				t.Errorf("exit %v, want status %d; stderr:\n%s", werr, exitCancelled, stderr.String())
-			}
-			t.Logf("%s: console exited %v after %s", sig, werr, took.Round(time.Millisecond))
+			signalCancels(t, cmd, exited, sig, &stderr)
 
 			// No process left: terraform, its provider, sh, sleep.
 			if left := procsMatching(sleep, stack); len(left) > 0 {
@@ -204,6 +188,28 @@ func TestSignalsCancelRealApply(t *testing.T) {
 				t.Errorf("result on stdout: %v %s", err, stdout.String())
 			}
 		})
+	}
+}
+
+// signalCancels sends sig to the running console and checks it exits
+// with the cancelled status within two minutes.
+func signalCancels(t *testing.T, cmd *exec.Cmd, exited <-chan error, sig syscall.Signal, stderr *lockedBuffer) {
+	t.Helper()
+	sent := time.Now()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	var werr error
+	select {
+	case werr = <-exited:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("console still running 2 minutes after %s:\n%s", sig, stderr.String())
+	}
+	t.Logf("%s: console exited %v after %s", sig, werr, time.Since(sent).Round(time.Millisecond))
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) || ee.ExitCode() != exitCancelled {
+		t.Errorf("exit %v, want status %d; stderr:\n%s", werr, exitCancelled, stderr.String())
 	}
 }
 
