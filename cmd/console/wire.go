@@ -42,7 +42,9 @@ func buildProviders(ctx context.Context, s config.Settings) ([]providers.Provide
 		}
 		out = append(out, ps...)
 	}
-	if len(out) == 0 {
+	// Terraform stacks are not providers (the Stacks view and the stack
+	// actions read them): an environment of stacks alone still opens.
+	if len(out) == 0 && len(s.Env.Terraform) == 0 {
 		return nil, fmt.Errorf("%w: nothing to show: environment %q names no source", config.ErrBadConfig, s.Env.Name)
 	}
 	return out, nil
