@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -185,7 +186,7 @@ func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, erro
 	default:
 		plan.Calls = []string{"terraform init -input=false", "terraform plan" + flags + " -out=PLAN", "terraform apply PLAN"}
 	}
-	if a.kind == KindRebuild && (plan.Replace != 1 || !contains(plan.Resources, a.address)) {
+	if a.kind == KindRebuild && (plan.Replace != 1 || !slices.Contains(plan.Resources, a.address)) {
 		// -replace of a module or a resource with dependents may touch more;
 		// the plan shows it, the user confirms it.
 		plan.Text += fmt.Sprintf("\nnote: the plan replaces %d resource(s), not only %s\n", plan.Replace, a.address)
@@ -208,15 +209,6 @@ func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, erro
 func hasAddress(rs []Resource, addr string) bool {
 	for _, r := range rs {
 		if r.Address == addr || strings.HasPrefix(r.Address, addr+".") || strings.HasPrefix(r.Address, addr+"[") {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
 			return true
 		}
 	}

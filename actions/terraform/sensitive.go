@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ func (s *secrets) add(vs []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range vs {
-		if !contains(s.values, v) {
+		if !slices.Contains(s.values, v) {
 			s.values = append(s.values, v)
 		}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -155,8 +156,8 @@ func TestActions(t *testing.T) {
 			}
 		}},
 		{"delete pod", func(r refs) actions.Ref { return r.pod }, "delete", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
-			if slices := podNames(a, "Deployment/cart", "demo-use1"); contains(slices, r.pod.Name) || len(slices) != len(podNames(b, "Deployment/cart", "demo-use1")) {
-				t.Errorf("cart pods after delete: %v", slices)
+			if names := podNames(a, "Deployment/cart", "demo-use1"); slices.Contains(names, r.pod.Name) || len(names) != len(podNames(b, "Deployment/cart", "demo-use1")) {
+				t.Errorf("cart pods after delete: %v", names)
 			}
 		}},
 		{"cordon node", func(r refs) actions.Ref { return r.cordoned }, "cordon", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
@@ -374,16 +375,7 @@ func groupInstances(inv *providers.Inventory, asg string) []string {
 
 func overlap(a, b []string) bool {
 	for _, x := range a {
-		if contains(b, x) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
+		if slices.Contains(b, x) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opsconsole/console/traces"
@@ -132,19 +133,11 @@ func (b *traceBuilder) child(parent, svc string, res []traces.KeyValue, k call, 
 }
 
 func httpRoot(op string, dur time.Duration, status int, err string, kids ...call) call {
+	method, route, _ := strings.Cut(op, " ")
 	return call{svc: "frontend", op: op, dur: dur, err: err, kids: kids, tags: []traces.KeyValue{
-		{Key: "http.method", Value: op[:indexByte(op, ' ')]}, {Key: "http.route", Value: op[min(len(op), indexByte(op, ' ')+1):]},
+		{Key: "http.method", Value: method}, {Key: "http.route", Value: route},
 		{Key: "http.status_code", Value: strconv.Itoa(status)},
 	}}
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return len(s)
 }
 
 // --- the request types ---
@@ -206,7 +199,8 @@ func login(contended bool) call {
 	}
 	var kids []call
 	for i, stmt := range writes {
-		c := call{op: stmt[:indexByte(stmt, ' ')] + " " + table(stmt), at: 2 * ms, dur: 7 * ms, db: auroraDB("identity", stmt),
+		verb, _, _ := strings.Cut(stmt, " ")
+		c := call{op: verb + " " + table(stmt), at: 2 * ms, dur: 7 * ms, db: auroraDB("identity", stmt),
 			tags: []traces.KeyValue{{Key: "db.lock.resource", Value: "users:id=48213"}}}
 		if contended {
 			wait := time.Duration(i+1) * 310 * ms
@@ -234,11 +228,9 @@ func login(contended bool) call {
 
 func table(stmt string) string {
 	for _, kw := range []string{" INTO ", " FROM ", "UPDATE "} {
-		for i := 0; i+len(kw) <= len(stmt); i++ {
-			if stmt[i:i+len(kw)] == kw {
-				rest := stmt[i+len(kw):]
-				return rest[:indexByte(rest, ' ')]
-			}
+		if _, rest, ok := strings.Cut(stmt, kw); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			return name
 		}
 	}
 	return ""

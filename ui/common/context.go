@@ -4,7 +4,10 @@
 // against.
 package common
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Context is shared by the shell and every component.
 type Context struct {
@@ -29,37 +32,12 @@ func Age(d time.Duration) string {
 	case d < 0:
 		return "0s"
 	case d < time.Minute:
-		return itoa(int(d/time.Second)) + "s"
+		return strconv.Itoa(int(d/time.Second)) + "s"
 	case d < time.Hour:
-		return itoa(int(d/time.Minute)) + "m"
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	case d < 48*time.Hour:
-		return itoa(int(d/time.Hour)) + "h"
+		return strconv.Itoa(int(d/time.Hour)) + "h"
 	default:
-		return itoa(int(d/(24*time.Hour))) + "d"
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	}
-}
-
-// Itoa formats an int (allocation-light, used in hot render paths).
-func Itoa(n int) string { return itoa(n) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,7 +220,7 @@ func (a *Actions) View() string {
 	rest := a.height - len(strings.Split(strings.Join(out, "\n"), "\n"))
 	if r := a.selectedRun(); r != nil && rest > 1 {
 		lines := r.Lines()
-		title := "output of " + san(r.ID()) + " (" + itoa(len(lines)) + " lines)"
+		title := "output of " + san(r.ID()) + " (" + strconv.Itoa(len(lines)) + " lines)"
 		out = append(out, th.Title.Render(ansi.Truncate(title, a.width, "…")))
 		rest--
 		if len(lines) > rest {

@@ -251,10 +251,10 @@ func (p *Deps) setDeps(ds []traces.Dependency) {
 		r, h := rate(e)
 		errs := "-"
 		if e.SampledCalls > 0 {
-			errs = itoa(e.Errors) + "/" + itoa(e.SampledCalls)
+			errs = strconv.Itoa(e.Errors) + "/" + strconv.Itoa(e.SampledCalls)
 		}
 		d.rows[i] = table.Row{Key: "edge/" + caller + "/" + callee,
-			Cells: []string{caller, "→ " + callee, itoa(e.Calls), errs, r}, Health: h}
+			Cells: []string{caller, "→ " + callee, strconv.Itoa(e.Calls), errs, r}, Health: h}
 		d.texts[i] = common.Fold(caller + " " + callee)
 	}
 	d.sel = func(i int) Selection {
@@ -263,7 +263,7 @@ func (p *Deps) setDeps(ds []traces.Dependency) {
 		f.add("kind", "Dependency")
 		f.add("caller", e.Parent)
 		f.add("callee", e.Child)
-		f.add("calls", itoa(e.Calls))
+		f.add("calls", strconv.Itoa(e.Calls))
 		if e.SampledCalls > 0 {
 			r, _ := rate(e)
 			f.add("errors", fmt.Sprintf("%d of %d sampled calls", e.Errors, e.SampledCalls))
@@ -348,7 +348,7 @@ func (p *Deps) diagramLines() int {
 
 // callee renders one edge of the diagram: "checkout (120, ✗ 12% err)".
 func callee(e traces.Dependency) string {
-	s := san(e.Child) + " (" + itoa(e.Calls)
+	s := san(e.Child) + " (" + strconv.Itoa(e.Calls)
 	if e.Errors > 0 {
 		mark := "! "
 		if e.ErrorRate >= HighErrorRate {
@@ -381,11 +381,11 @@ func (p *Deps) diagramView(n, w int) []string {
 			}
 			more := 0 // room for ", +N" when more callees follow
 			if j < len(es)-1 {
-				more = 4 + len(itoa(len(es)-j-1))
+				more = 4 + len(strconv.Itoa(len(es)-j-1))
 			}
 			pw := ansi.StringWidth(part)
 			if j > 0 && width+pw+more > w {
-				line += ", +" + itoa(len(es)-j)
+				line += ", +" + strconv.Itoa(len(es)-j)
 				break
 			}
 			line += part

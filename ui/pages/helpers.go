@@ -3,7 +3,6 @@ package pages
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,8 +54,6 @@ func (f *fields) addIf(k, v string) {
 		f.add(k, v)
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func yesno(b bool) string {
 	if b {

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -48,7 +49,7 @@ func buildASGs(in *Input) *listData {
 		d.rows[i] = table.Row{
 			Key: "asg/" + name,
 			Cells: []string{name, san(g.Region), common.Health(h), fmt.Sprintf("%d/%d/%d", g.Desired, g.Min, g.Max),
-				itoa(g.InService), itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate)},
+				strconv.Itoa(g.InService), strconv.Itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate)},
 			Health: h,
 		}
 		d.texts[i] = common.Fold(name + " " + san(g.Region))
@@ -63,13 +64,13 @@ func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingG
 	f.add("name", g.Name)
 	f.add("region", g.Region)
 	f.add("health", common.Health(asgHealth(g)))
-	f.add("desired", itoa(g.Desired))
-	f.add("min", itoa(g.Min))
-	f.add("max", itoa(g.Max))
-	f.add("in_service", itoa(g.InService))
-	f.add("pending", itoa(g.Pending))
-	f.add("terminating", itoa(g.Terminating))
-	f.add("ready_nodes", itoa(g.ReadyNodes))
+	f.add("desired", strconv.Itoa(g.Desired))
+	f.add("min", strconv.Itoa(g.Min))
+	f.add("max", strconv.Itoa(g.Max))
+	f.add("in_service", strconv.Itoa(g.InService))
+	f.add("pending", strconv.Itoa(g.Pending))
+	f.add("terminating", strconv.Itoa(g.Terminating))
+	f.add("ready_nodes", strconv.Itoa(g.ReadyNodes))
 	f.add("launch_template", g.LaunchTemplate)
 	f.add("zones", strings.Join(g.Zones, ", "))
 	f.add("instances", "")

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"sort"
+	"strconv"
 
 	"charm.land/bubbles/v2/key"
 
@@ -34,7 +35,7 @@ func buildNodes(in *Input) *listData {
 		name := san(n.Name)
 		d.rows[i] = table.Row{
 			Key: "node/" + name,
-			Cells: []string{name, glyph(h) + " " + st, san(n.Zone), itoa(n.Pods), san(n.ASG),
+			Cells: []string{name, glyph(h) + " " + st, san(n.Zone), strconv.Itoa(n.Pods), san(n.ASG),
 				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created)},
 			Health: h,
 		}
@@ -57,7 +58,7 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 	f.add("instance_type", n.InstanceType)
 	f.add("asg", n.ASG)
 	f.add("subnet", n.Subnet)
-	f.add("pods", itoa(n.Pods))
+	f.add("pods", strconv.Itoa(n.Pods))
 	f.add("created", stamp(n.Created))
 	if len(n.Labels) > 0 {
 		f.add("labels", "")

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"charm.land/bubbles/v2/key"
+	"strconv"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
@@ -36,7 +37,7 @@ func buildPods(in *Input) *listData {
 		ns, name, node := san(p.Namespace), san(p.Name), san(p.Node)
 		d.rows[i] = table.Row{
 			Key:    "pod/" + ns + "/" + name,
-			Cells:  []string{ns, name, glyph(h) + " " + san(status), itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
+			Cells:  []string{ns, name, glyph(h) + " " + san(status), strconv.Itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
 			Health: h,
 		}
 		d.texts[i] = common.Fold(ns + "/" + name + " " + node + " " + status)
@@ -54,7 +55,7 @@ func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selecti
 	f.add("phase", p.Phase)
 	f.add("ready", yesno(p.Ready))
 	f.addIf("reason", p.Reason)
-	f.add("restarts", itoa(p.Restarts))
+	f.add("restarts", strconv.Itoa(p.Restarts))
 	f.add("node", p.Node)
 	f.addIf("ip", p.IP)
 	f.add("owner", p.Owner)

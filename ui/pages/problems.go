@@ -2,6 +2,7 @@ package pages
 
 import (
 	"github.com/opsconsole/console/providers"
+	"strconv"
 )
 
 // lagWarnSeconds is the replica lag from which a member warns and its
@@ -101,7 +102,7 @@ func FindProblems(inv *providers.Inventory) Problems {
 		if lb.TargetsHealthy == 0 {
 			rank = rankNoTargets
 		}
-		p.Consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + itoa(lb.TargetsHealthy) + "/" + itoa(lb.TargetsTotal) + " targets healthy"})
+		p.Consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + strconv.Itoa(lb.TargetsHealthy) + "/" + strconv.Itoa(lb.TargetsTotal) + " targets healthy"})
 	}
 	for i := range inv.Databases {
 		db := &inv.Databases[i]
@@ -124,7 +125,7 @@ func FindProblems(inv *providers.Inventory) Problems {
 		t := ProblemTarget{"db", "database", san(db.Name), ""}
 		switch {
 		case roles && primaries != 1:
-			t.What = "database " + t.Name + ": " + itoa(primaries) + " healthy primaries"
+			t.What = "database " + t.Name + ": " + strconv.Itoa(primaries) + " healthy primaries"
 			p.Consider(rankNoPrimary, t)
 		case lagging:
 			t.What = "database " + t.Name + ": a replica lags"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -316,7 +317,7 @@ func (p *Stacks) cells(s *stackState) ([]string, int) {
 	h := table.NoHealth
 	switch {
 	case s.sum != nil:
-		res = itoa(len(s.sum.Resources))
+		res = strconv.Itoa(len(s.sum.Resources))
 		if !s.sum.LastApply.IsZero() {
 			last = age(p.now, s.sum.LastApply) + " ago"
 		}
@@ -333,7 +334,7 @@ func (p *Stacks) cells(s *stackState) ([]string, int) {
 	case s.sum != nil && s.sum.DriftChecked && len(s.sum.Drift) == 0:
 		drift = "✓ none"
 	case s.sum != nil && s.sum.DriftChecked:
-		drift = "! " + itoa(len(s.sum.Drift)) + " drifted"
+		drift = "! " + strconv.Itoa(len(s.sum.Drift)) + " drifted"
 		if h == table.NoHealth {
 			h = providers.HealthWarn
 		}
@@ -533,7 +534,7 @@ func (p *Stacks) stackSelection(s *stackState) Selection {
 		f.sub("-", d)
 	}
 	if s.sum != nil {
-		f.add("resources", itoa(len(s.sum.Resources)))
+		f.add("resources", strconv.Itoa(len(s.sum.Resources)))
 		for _, r := range s.sum.Resources {
 			v := r.ID
 			if v == "" {
@@ -545,7 +546,7 @@ func (p *Stacks) stackSelection(s *stackState) Selection {
 			f.sub(r.Address, v)
 		}
 	}
-	f.add("targets", itoa(len(st.Targets)))
+	f.add("targets", strconv.Itoa(len(st.Targets)))
 	for _, t := range sortedKeys(st.Targets) {
 		f.sub(t, st.Targets[t])
 	}
@@ -564,7 +565,7 @@ func (p *Stacks) driftText(s *stackState) string {
 	case len(s.sum.Drift) == 0:
 		return "none"
 	default:
-		return itoa(len(s.sum.Drift)) + " drifted"
+		return strconv.Itoa(len(s.sum.Drift)) + " drifted"
 	}
 }
 

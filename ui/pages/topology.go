@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -84,12 +85,12 @@ func (t *Topology) Build(in *Input) any {
 		if n.Kind != providers.KindPod && n.Kind != providers.KindGroup {
 			name = n.Kind + " " + name
 		}
-		nodes, pods, bad := "", itoa(n.Pods), ""
+		nodes, pods, bad := "", strconv.Itoa(n.Pods), ""
 		if n.Kind != providers.KindPod {
-			nodes = itoa(n.Nodes)
+			nodes = strconv.Itoa(n.Nodes)
 		}
 		if n.BadPods > 0 {
-			bad = itoa(n.BadPods)
+			bad = strconv.Itoa(n.BadPods)
 		}
 		d.all = append(d.all, tnode{n: n, depth: depth, parent: parent,
 			cells: []string{name, common.Health(n.Health), nodes, pods, bad, san(n.Detail)}})

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,15 +58,15 @@ func buildTraces(in *Input) *listData {
 		h, errs := providers.HealthOK, "✓ 0"
 		switch {
 		case t.RootFailed:
-			h, errs = providers.HealthBad, "✗ "+itoa(t.Errors)
+			h, errs = providers.HealthBad, "✗ "+strconv.Itoa(t.Errors)
 		case t.Errors > 0: // handled below a root that succeeded
-			h, errs = providers.HealthWarn, "✓ "+itoa(t.Errors)
+			h, errs = providers.HealthWarn, "✓ "+strconv.Itoa(t.Errors)
 		}
 		id := san(t.TraceID)
 		d.rows[i] = table.Row{
 			Key: "trace/" + id,
 			Cells: []string{shortID(id), san(t.Service), san(t.Operation), duration(t).Round(time.Millisecond / 10).String(),
-				itoa(t.Spans), errs, age(in.Now, t.Start), san(strings.Join(t.Services, ","))},
+				strconv.Itoa(t.Spans), errs, age(in.Now, t.Start), san(strings.Join(t.Services, ","))},
 			Health: h,
 		}
 		d.texts[i] = common.Fold(id + " " + san(t.Service) + " " + san(t.Operation))
@@ -78,7 +79,7 @@ func buildTraces(in *Input) *listData {
 		f.add("root", t.Service+" "+t.Operation)
 		f.add("start", stamp(t.Start))
 		f.add("duration", duration(t).String())
-		f.add("spans", itoa(t.Spans))
+		f.add("spans", strconv.Itoa(t.Spans))
 		f.add("errors", fmt.Sprint(t.Errors))
 		f.add("services", strings.Join(t.Services, ", "))
 		return Selection{Key: "trace/" + san(t.TraceID), Trace: t.TraceID,

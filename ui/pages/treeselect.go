@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/opsconsole/console/actions"
@@ -72,9 +73,9 @@ func treeSelection(in *Input, n *providers.TreeNode) Selection {
 
 func rollup(f *fields, n *providers.TreeNode) {
 	f.add("health", common.Health(n.Health))
-	f.add("nodes", itoa(n.Nodes))
-	f.add("pods", itoa(n.Pods))
-	f.add("pods_not_ready", itoa(n.BadPods))
+	f.add("nodes", strconv.Itoa(n.Nodes))
+	f.add("pods", strconv.Itoa(n.Pods))
+	f.add("pods_not_ready", strconv.Itoa(n.BadPods))
 }
 
 func instanceSelection(inv *providers.Inventory, in *providers.Instance) Selection {

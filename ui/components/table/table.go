@@ -4,6 +4,7 @@
 package table
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -323,7 +324,5 @@ func (m *Model) Position() string {
 	if len(m.rows) == 0 {
 		return "0/0"
 	}
-	return itoa(m.cursor+1) + "/" + itoa(len(m.rows))
+	return strconv.Itoa(m.cursor+1) + "/" + strconv.Itoa(len(m.rows))
 }
-
-func itoa(n int) string { return common.Itoa(n) }

@@ -1,6 +1,7 @@
 package table
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestVirtualisedView(t *testing.T) {
 	m.SetSize(40, 6)
 	rows := make([]Row, 10000)
 	for i := range rows {
-		rows[i] = Row{Key: common.Itoa(i), Cells: []string{"row-" + common.Itoa(i), common.Itoa(i % 7)}}
+		rows[i] = Row{Key: strconv.Itoa(i), Cells: []string{"row-" + strconv.Itoa(i), strconv.Itoa(i % 7)}}
 	}
 	m.SetRows(rows)
 	if got := strings.Count(m.View(), "\n") + 1; got != 6 {
