@@ -421,12 +421,15 @@ func checkSafety(n *yaml.Node) error {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			val := v // an alias's value, for the null check only
 			if v.Kind == yaml.AliasNode && v.Alias != nil {
-				v = v.Alias
+				val = v.Alias
 			}
-			if slices.Contains(safetyKeys, k.Value) && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			if slices.Contains(safetyKeys, k.Value) && val.Kind == yaml.ScalarNode && val.ShortTag() == "!!null" {
 				return fmt.Errorf("%w: line %d: %s has no value: say true or false (a safety setting never defaults to false)", ErrBadConfig, k.Line, k.Value)
 			}
+			// Not into an alias's target: it is checked where it is defined,
+			// and an alias may point at its own ancestor (a cycle).
 			if err := checkSafety(v); err != nil {
 				return err
 			}

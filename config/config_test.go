@@ -132,6 +132,8 @@ func TestBadFilesRefused(t *testing.T) {
 		{"readonly null", "environments:\n  prod:\n    readonly: null\n", "readonly has no value"},
 		{"readonly tilde", "environments:\n  prod:\n    readonly: ~\n", "readonly has no value"},
 		{"readonly alias of null", "x: &n null\nenvironments:\n  prod:\n    readonly: *n\n", "readonly has no value"},
+		// Found by FuzzParse: an alias to its own ancestor overflowed the stack.
+		{"alias to an ancestor", "&n\nenvironments:\n  prod:\n    readonly: *n\n", "cannot unmarshal"},
 		{"second document", "environments:\n  prod:\n    readonly: true\n---\nenvironments:\n  prod:\n    readonly: false\n", "more than one YAML document"},
 		{"huge value", "environments:\n  prod:\n    readonly: " + huge + "\n", "cannot unmarshal"},
 		{"huge env name", "default_env: " + huge + "\nenvironments:\n  dev: {}\n", "…"},
