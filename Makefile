@@ -11,7 +11,8 @@
 #   make release-install-test  dpkg -i the snapshot's .deb, run it, remove it (root)
 # CI (.ci/run) runs test, lint and check-release.
 GO ?= go
-LINT ?= .cache/bin/golangci-lint
+# Not ?=: a LINT variable in the environment must not replace the pinned binary.
+GOLANGCI_LINT = $(CURDIR)/.cache/bin/golangci-lint
 
 .PHONY: test fuzz lint lab build setup check-release cross
 
@@ -34,7 +35,7 @@ fuzz:
 	done
 
 lint: setup
-	$(LINT) run ./...
+	$(GOLANGCI_LINT) run ./...
 
 # check-release builds the console for the release targets that differ
 # from this machine (.goreleaser.yaml builds linux and darwin, amd64 and
