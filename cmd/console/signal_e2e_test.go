@@ -169,18 +169,8 @@ func TestSignalsCancelRealApply(t *testing.T) {
 
 			// Exactly one outcome per attempt, cancelled with the signal,
 			// after a "started" record written before the apply.
-			es, bad, err := actions.ReadAudit(audit, 0)
-			if err != nil || bad != 0 {
-				t.Fatalf("audit: %v (%d bad lines)", err, bad)
-			}
-			if len(es) != 1 || es[0].Result != actions.StatusCancelled || !strings.Contains(es[0].Error, sigName(sig)) {
-				t.Errorf("audit entries %+v, want one cancelled naming %s", es, sigName(sig))
-			}
-			raw, _ := os.ReadFile(audit)
-			if n := strings.Count(string(raw), "\n"); n != 2 || !strings.Contains(string(raw), `"result":"started"`) {
-				t.Errorf("raw audit (want started + cancelled):\n%s", raw)
-			}
-			if strings.Contains(string(raw), "Sup3rS3cret-pw") {
+			raw := auditCancelledOnce(t, audit, sig)
+			if strings.Contains(raw, "Sup3rS3cret-pw") {
 				t.Error("the sensitive variable's value reached the audit log")
 			}
 			var res actionJSON
@@ -211,6 +201,25 @@ func signalCancels(t *testing.T, cmd *exec.Cmd, exited <-chan error, sig syscall
 	if !errors.As(werr, &ee) || ee.ExitCode() != exitCancelled {
 		t.Errorf("exit %v, want status %d; stderr:\n%s", werr, exitCancelled, stderr.String())
 	}
+}
+
+// auditCancelledOnce checks the audit log holds one attempt, cancelled
+// naming sig, written as a "started" line then its outcome; it returns
+// the raw log.
+func auditCancelledOnce(t *testing.T, audit string, sig syscall.Signal) string {
+	t.Helper()
+	es, bad, err := actions.ReadAudit(audit, 0)
+	if err != nil || bad != 0 {
+		t.Fatalf("audit: %v (%d bad lines)", err, bad)
+	}
+	if len(es) != 1 || es[0].Result != actions.StatusCancelled || !strings.Contains(es[0].Error, sigName(sig)) {
+		t.Errorf("audit entries %+v, want one cancelled naming %s", es, sigName(sig))
+	}
+	raw, _ := os.ReadFile(audit)
+	if n := strings.Count(string(raw), "\n"); n != 2 || !strings.Contains(string(raw), `"result":"started"`) {
+		t.Errorf("raw audit (want started + cancelled):\n%s", raw)
+	}
+	return string(raw)
 }
 
 func sigName(s syscall.Signal) string {
