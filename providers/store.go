@@ -2,9 +2,12 @@ package providers
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/opsconsole/console/traces"
 )
 
 // Snapshot is an immutable merged view of every source, with a version that
@@ -231,6 +234,8 @@ func Merge(views ...*Inventory) *Inventory {
 		out.Traces = append(out.Traces, v.Traces...)
 		out.Hidden = append(out.Hidden, v.Hidden...)
 	}
+	// Traces newest first, as `console trace find` lists them.
+	slices.SortStableFunc(out.Traces, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })
 	Join(out)
 	return out
 }

@@ -3,8 +3,11 @@ package providers
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/opsconsole/console/traces"
 )
 
 // scripted is a provider that sends the updates it is given.
@@ -132,5 +135,25 @@ func TestMergeDoesNotModifyInputs(t *testing.T) {
 	Merge(a, b)
 	if a.Nodes[0].ASG != "" || b.Instances[0].Node != "" {
 		t.Fatal("Merge modified its inputs")
+	}
+}
+
+// TestMergeListsTracesNewestFirst: the Traces view lists the traces in the
+// order `console trace find` prints them, newest first, whatever order the
+// sources sent them in.
+func TestMergeListsTracesNewestFirst(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := &Inventory{Traces: []traces.TraceSummary{{TraceID: "old", Start: t0}, {TraceID: "new", Start: t0.Add(time.Minute)}}}
+	b := &Inventory{Traces: []traces.TraceSummary{{TraceID: "mid", Start: t0.Add(30 * time.Second)}}}
+	inv := Merge(a, b)
+	var got []string
+	for _, s := range inv.Traces {
+		got = append(got, s.TraceID)
+	}
+	if want := []string{"new", "mid", "old"}; !slices.Equal(got, want) {
+		t.Errorf("traces %v, want %v", got, want)
+	}
+	if a.Traces[0].TraceID != "old" {
+		t.Error("Merge reordered its input")
 	}
 }

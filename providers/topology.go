@@ -2,6 +2,8 @@ package providers
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -69,27 +71,35 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 		subnetsByZone[sn.Zone] = append(subnetsByZone[sn.Zone], sn)
 	}
 
-	nodeRow := func(n *Node) *TreeNode {
-		st, h := NodeStatus(n)
-		row := &TreeNode{Kind: KindNode, ID: "node/" + n.Cluster + "/" + n.Name, Name: n.Name, Detail: st, Health: h, Nodes: 1}
-		pods := podsByNode[n.Cluster+"/"+n.Name]
+	podRows := func(pods []*Pod) []*TreeNode {
 		sort.Slice(pods, func(i, j int) bool {
 			if pods[i].Namespace != pods[j].Namespace {
 				return pods[i].Namespace < pods[j].Namespace
 			}
 			return pods[i].Name < pods[j].Name
 		})
+		rows := make([]*TreeNode, 0, len(pods))
 		for _, p := range pods {
 			ph := PodHealth(p)
 			detail := p.Phase
 			if p.Reason != "" {
 				detail = p.Reason
 			}
-			row.Children = append(row.Children, &TreeNode{Kind: KindPod, ID: "pod/" + p.Cluster + "/" + p.Namespace + "/" + p.Name,
+			rows = append(rows, &TreeNode{Kind: KindPod, ID: "pod/" + p.Cluster + "/" + p.Namespace + "/" + p.Name,
 				Name: p.Namespace + "/" + p.Name, Detail: fmt.Sprintf("%s restarts=%d", detail, p.Restarts), Health: ph, Pods: 1, BadPods: b2i(ph == HealthBad)})
 		}
+		return rows
+	}
+	nodeRow := func(n *Node) *TreeNode {
+		st, h := NodeStatus(n)
+		row := &TreeNode{Kind: KindNode, ID: "node/" + n.Cluster + "/" + n.Name, Name: n.Name, Detail: st, Health: h, Nodes: 1}
+		row.Children = podRows(podsByNode[n.Cluster+"/"+n.Name])
 		return row
 	}
+	// Pods on no listed node (Pending, unschedulable: no node yet; or a
+	// node the source cannot see) sit in one group per cluster under the
+	// region of the cluster's nodes, so every count includes them.
+	unplaced := unplacedGroups(inv, podsByNode, podRows)
 
 	var roots []*TreeNode
 	for _, r := range inv.Regions {
@@ -149,7 +159,12 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 			}
 			region.Children = append(region.Children, zone)
 		}
+		region.Children = append(region.Children, unplaced[r.Name]...)
+		delete(unplaced, r.Name)
 		roots = append(roots, region)
+	}
+	for _, region := range slices.Sorted(maps.Keys(unplaced)) { // clusters of no known region
+		roots = append(roots, unplaced[region]...)
 	}
 	if ns := nodesByZone[""]; len(ns) > 0 {
 		g := &TreeNode{Kind: KindGroup, ID: "k8s/nozone", Name: "nodes without a zone"}
@@ -162,6 +177,73 @@ func BuildTopology(inv *Inventory) []*TreeNode {
 		rollup(r)
 	}
 	return roots
+}
+
+// unplacedGroups returns, by region, the groups of pods that no listed
+// node holds: one "unscheduled" group per cluster (pods with no node:
+// Pending, unschedulable) and one "on unlisted nodes" group (pods whose
+// node the source does not list). A cluster's region is the one most of its
+// nodes are in ("" when none is known).
+func unplacedGroups(inv *Inventory, podsByNode map[string][]*Pod, podRows func([]*Pod) []*TreeNode) map[string][]*TreeNode {
+	listed := make(map[string]bool, len(inv.Nodes))
+	regionVotes := map[string]map[string]int{}
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		listed[n.Cluster+"/"+n.Name] = true
+		if n.Region != "" {
+			if regionVotes[n.Cluster] == nil {
+				regionVotes[n.Cluster] = map[string]int{}
+			}
+			regionVotes[n.Cluster][n.Region]++
+		}
+	}
+	regionOf := func(cluster string) string {
+		best, votes := "", 0
+		for _, r := range slices.Sorted(maps.Keys(regionVotes[cluster])) {
+			if v := regionVotes[cluster][r]; v > votes {
+				best, votes = r, v
+			}
+		}
+		return best
+	}
+	type group struct {
+		cluster  string
+		unlisted bool
+		pods     []*Pod
+	}
+	byKey := map[string]*group{}
+	for key, pods := range podsByNode {
+		if listed[key] {
+			continue
+		}
+		cluster, node, _ := strings.Cut(key, "/")
+		gk := "unscheduled/" + cluster
+		if node != "" {
+			gk = "unlisted/" + cluster
+		}
+		g := byKey[gk]
+		if g == nil {
+			g = &group{cluster: cluster, unlisted: node != ""}
+			byKey[gk] = g
+		}
+		g.pods = append(g.pods, pods...)
+	}
+	out := map[string][]*TreeNode{}
+	for _, gk := range slices.Sorted(maps.Keys(byKey)) {
+		g := byKey[gk]
+		in := ""
+		if g.cluster != "" {
+			in = " in " + g.cluster
+		}
+		row := &TreeNode{Kind: KindGroup, ID: gk, Name: "unscheduled" + in, Detail: "pods with no node (Pending)"}
+		if g.unlisted {
+			row.Name, row.Detail = "pods on unlisted nodes"+in, "their node is not listed by the source"
+		}
+		row.Children = podRows(g.pods)
+		r := regionOf(g.cluster)
+		out[r] = append(out[r], row)
+	}
+	return out
 }
 
 // PodHealth is the health of a pod: bad when it is not ready (unless it

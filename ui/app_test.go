@@ -9,6 +9,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui/components/table"
 	"github.com/opsconsole/console/ui/pages"
 	"github.com/opsconsole/console/ui/traceview"
@@ -243,7 +244,7 @@ func TestOpenTraceAndJump(t *testing.T) {
 		t.Fatalf("enter on a trace should open it:\n%s", screen(m))
 	}
 	pod := snap.Inv.Pods[5]
-	_, cmd := m.Update(traceview.JumpMsg{Pod: pod.Name, Service: "x"}) // g on a span
+	_, cmd := m.Update(traceview.JumpMsg{Pod: pod.Name, Service: "x"}) // o on a span
 	drain(m, cmd)
 	if m.active != "topology" || m.mode != modeNormal {
 		t.Fatalf("jump should open the topology, got %s", m.active)
@@ -330,4 +331,30 @@ func lineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// TestTraceCommandTakesTheShortID: `:trace` accepts the 16-character id
+// the Traces view shows (and any unique prefix of a listed id); a prefix
+// of several listed ids is refused with a message, opening nothing.
+func TestTraceCommandTakesTheShortID(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	want := snap.Inv.Traces[3].TraceID
+	m := newTestModel(t, snap, s, 120, 40)
+	press(m, ":")
+	typeText(m, "trace "+traces.ShortID(want))
+	press(m, "enter")
+	if m.mode != modeTrace || !strings.Contains(screen(m), want) {
+		t.Fatalf(":trace with the short id should open trace %s:\n%s", want, screen(m))
+	}
+
+	// a second listed trace sharing the short id makes it ambiguous
+	twin := traces.ShortID(want) + strings.Repeat("0", 16)
+	snap.Inv.Traces = append(snap.Inv.Traces, traces.TraceSummary{TraceID: twin})
+	m = newTestModel(t, snap, s, 120, 40)
+	press(m, ":")
+	typeText(m, "trace "+traces.ShortID(want))
+	press(m, "enter")
+	if m.mode == modeTrace || !strings.Contains(screen(m), "ambiguous trace id: 2 traces start with") {
+		t.Errorf("an ambiguous prefix should be refused with a message:\n%s", screen(m))
+	}
 }

@@ -39,6 +39,11 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		m.setMsg("no trace source configured (--jaeger)", true)
 		return nil
 	}
+	id, err := traces.ResolveID(m.listedTraceIDs(), id)
+	if err != nil {
+		m.setMsg(err.Error(), true)
+		return nil
+	}
 	m.reqID++
 	req, src, ctx := m.reqID, m.d.traces, m.d.ctx
 	m.traceReq = req
@@ -56,6 +61,19 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		baseline, _ := traces.Baseline(cctx, src, t, baselineTraces, traces.DefaultLookback)
 		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, baseline)}
 	}
+}
+
+// listedTraceIDs are the ids of the traces the Traces view lists, the
+// ones a short id typed in `:trace` is resolved against.
+func (m *Model) listedTraceIDs() []string {
+	if m.snap == nil {
+		return nil
+	}
+	ids := make([]string, len(m.snap.Inv.Traces))
+	for i := range m.snap.Inv.Traces {
+		ids[i] = m.snap.Inv.Traces[i].TraceID
+	}
+	return ids
 }
 
 // handleTraceMsg opens a fetched trace; stale answers are dropped.

@@ -28,7 +28,7 @@ func newTraceViewer(t *traces.Trace, r *traces.Report) traceViewer {
 	return &traceviewAdapter{m: traceview.New(t, r)}
 }
 
-// toJump converts the trace view's JumpMsg (g on a span).
+// toJump converts the trace view's JumpMsg (o on a span).
 func toJump(msg tea.Msg) (jump, bool) {
 	j, ok := msg.(traceview.JumpMsg)
 	if !ok {

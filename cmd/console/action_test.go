@@ -381,7 +381,7 @@ func TestActionDoOfferedCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &es); err != nil {
 		t.Fatalf("audit: %v\n%s", err, out)
 	}
-	last := es[len(es)-1]
+	last := es[0] // newest first
 	if last.Action != "explode" || last.Result != actions.StatusRefused || !strings.Contains(last.Error, "set-desired") {
 		t.Errorf("the refused attempt is not the last audit line: %+v", last)
 	}

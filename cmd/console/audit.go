@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +20,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Print the audit log of actions (newest last)",
+		Short: "Print the audit log of actions (newest first)",
 		Long: `Print the audit log: one entry per action attempt (planned, succeeded, failed,
 refused, cancelled), with who, environment, target, plan summary and result.
 The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the config.`,
@@ -39,6 +40,7 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 			if bad > 0 {
 				fmt.Fprintf(a.stderr, "console: audit log %s: skipped %d malformed lines\n", s.AuditLog, bad)
 			}
+			slices.Reverse(es) // newest first, as the TUI's Actions view lists runs
 			if asJSON {
 				if es == nil {
 					es = []actions.AuditEntry{}
@@ -68,7 +70,7 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as a JSON array")
-	cmd.Flags().IntVar(&limit, "limit", 50, "show the last N entries (0 = all)")
+	cmd.Flags().IntVar(&limit, "limit", 50, "show the newest N entries (0 = all)")
 	cmd.AddCommand(newAuditShowCmd(a))
 	return cmd
 }

@@ -43,7 +43,7 @@ func TestAuditCLIReadsPastBadLinesAndEscapesJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &es); err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 2 || es[0].Error != hostile || es[1].Result != "cancelled" {
+	if len(es) != 2 || es[1].Error != hostile || es[0].Result != "cancelled" { // newest first
 		t.Errorf("entries %+v", es)
 	}
 	code, out, _ = cli(t, "audit")

@@ -235,7 +235,7 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			defer done()
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			t, err := src.Get(ctx, args[0])
+			t, err := getTrace(ctx, src, args[0])
 			if err != nil {
 				return sourceErr(err)
 			}
@@ -261,6 +261,34 @@ func newTraceShowCmd(a *app) *cobra.Command {
 	cmd.Flags().DurationVar(&before, "baseline-before", 0, "end the baseline window this long before the trace's start (leave out the incident's burst)")
 	cmd.Flags().StringSliceVar(&baselineIDs, "baseline-traces", nil, "compare with these traces instead of a window")
 	return cmd
+}
+
+// getTrace fetches the trace typed: a full id, or the 16-character id the
+// TUI's Traces view shows (any unique prefix of a recent trace's id), as
+// `:trace` accepts. A prefix is resolved against the same listing the
+// Traces view shows (recent traces of every service), only when the source
+// does not know the id as typed; one that names several traces is bad usage.
+func getTrace(ctx context.Context, src traces.Source, typed string) (*traces.Trace, error) {
+	t, err := src.Get(ctx, typed)
+	if err == nil || !errors.Is(err, traces.ErrNotFound) {
+		return t, err
+	}
+	sums, _, lerr := newTraceLister(src, "").list(ctx)
+	if lerr != nil {
+		return nil, err
+	}
+	ids := make([]string, len(sums))
+	for i := range sums {
+		ids[i] = sums[i].TraceID
+	}
+	id, rerr := traces.ResolveID(ids, typed)
+	switch {
+	case rerr != nil:
+		return nil, usageErrorf("%v", rerr)
+	case id == strings.TrimSpace(typed):
+		return nil, err
+	}
+	return src.Get(ctx, id)
 }
 
 func newTraceDiffCmd(a *app) *cobra.Command {

@@ -50,6 +50,12 @@ func TestTraceDemo(t *testing.T) {
 	if root := r["root"].(map[string]any); root["service"] != sums[0].Service {
 		t.Errorf("root %v, listed as %s", root, sums[0].Service)
 	}
+	// The 16-character id the TUI's list shows names the same trace.
+	code, out, errs = runConsole(t, "--demo", "trace", "show", traces.ShortID(sums[0].TraceID), "--json")
+	var short map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &short) != nil || short["trace_id"] != sums[0].TraceID {
+		t.Errorf("show by short id: exit %d, trace %v, want %s; %s", code, short["trace_id"], sums[0].TraceID, errs)
+	}
 	code, out, _ = runConsole(t, "--demo", "trace", "deps", "--json")
 	var deps []traces.Dependency
 	if code != 0 || json.Unmarshal([]byte(out), &deps) != nil || len(deps) == 0 {

@@ -501,8 +501,8 @@ func TestTUILabEndToEnd(t *testing.T) {
 		t.Errorf("the origin span's detail does not name the seeded pod %s on node %s:\n%s", e.originPod, e.originNode, scr)
 	}
 
-	// g: the topology opens on the pod that ran it, selected.
-	s.keys("g")
+	// o: the topology opens on the pod that ran it, selected.
+	s.keys("o")
 	scr = s.waitUntil("the topology focused on the origin's pod", func(scr string) bool {
 		return strings.Contains(scr, "[Topology]") && strings.Contains(selectedLine(scr), e.originPod)
 	})

@@ -36,13 +36,6 @@ func NewTraces(ctx *common.Context, _ *Backends) Page {
 	return p
 }
 
-func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:16]
-	}
-	return id
-}
-
 func duration(t *traces.TraceSummary) time.Duration {
 	if t.Duration > 0 {
 		return t.Duration
@@ -65,7 +58,7 @@ func buildTraces(in *Input) *listData {
 		id := san(t.TraceID)
 		d.rows[i] = table.Row{
 			Key: "trace/" + id,
-			Cells: []string{shortID(id), san(t.Service), san(t.Operation), duration(t).Round(time.Millisecond / 10).String(),
+			Cells: []string{traces.ShortID(id), san(t.Service), san(t.Operation), duration(t).Round(time.Millisecond / 10).String(),
 				strconv.Itoa(t.Spans), errs, age(in.Now, t.Start), san(strings.Join(t.Services, ","))},
 			Health: h,
 		}

@@ -4,7 +4,7 @@
 // time) and a detail pane for the selected span. It renders only the
 // visible rows, so it stays responsive on traces of 100,000 spans.
 //
-// Pressing g on a span emits a JumpMsg naming where the span ran, for the
+// Pressing o on a span emits a JumpMsg naming where the span ran, for the
 // shell to open the topology there.
 package traceview
 
@@ -51,13 +51,13 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up: b("↑/k", "up", "up", "k"), Down: b("↓/j", "down", "down", "j"),
 		PageUp: b("pgup", "page up", "pgup", "ctrl+b"), PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
-		Top: b("home", "top", "home"), Bottom: b("end", "bottom", "end", "G"),
+		Top: b("g/home", "top", "g", "home"), Bottom: b("end", "bottom", "end", "G"),
 		Toggle: b("enter", "fold/unfold", "enter"), Expand: b("→/l", "expand", "right", "l"), Collapse: b("←/h", "collapse/parent", "left", "h"),
 		ExpandAll: b("e", "expand all", "e"),
 		NextError: b("n", "next error", "n"), PrevError: b("N", "prev error", "N"),
 		NextFinding: b("f", "next finding", "f"), PrevFinding: b("F", "prev finding", "F"),
 		Search: b("/", "search", "/"), NextMatch: b("]", "next match", "]"), PrevMatch: b("[", "prev match", "["),
-		Detail: b("d", "details", "d"), Jump: b("g", "go to pod/node", "g"),
+		Detail: b("d", "details", "d"), Jump: b("o", "open where it ran", "o"),
 	}
 }
 

@@ -2,6 +2,7 @@ package traceview
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,8 @@ func TestOpensOnErrorOriginAndJumps(t *testing.T) {
 			t.Errorf("line wider than 120 (%d): %q", w, ansi.Strip(l))
 		}
 	}
-	// g on the origin: the pod and zone of db.
-	m, msgs := press(m, "g")
+	// o on the origin: the pod and zone of db.
+	m, msgs := press(m, "o")
 	if len(msgs) != 1 || msgs[0] != (JumpMsg{Pod: "db-0", Zone: "us-east-1c", Service: "db"}) {
 		t.Errorf("jump %+v", msgs)
 	}
@@ -157,7 +158,7 @@ func TestFindingsNavigation(t *testing.T) {
 	if m.Selected().SpanID != "3" || !strings.Contains(ansi.Strip(m.View()), "▶ slow_dependency") {
 		t.Fatalf("f selected %s:\n%s", m.Selected().SpanID, ansi.Strip(m.View()))
 	}
-	_, msgs := press(m, "g")
+	_, msgs := press(m, "o")
 	if len(msgs) != 1 || msgs[0].(JumpMsg).Pod != "db-0" {
 		t.Errorf("jump %+v", msgs)
 	}
@@ -191,14 +192,40 @@ func TestJumpWithoutLocationStaysAndSaysWhy(t *testing.T) {
 	if s := m.Selected(); s == nil || s.SpanID != "1" {
 		t.Fatalf("selected %+v, want the root", s)
 	}
-	m, _ = press(m, "g") // the root names no place
+	m, _ = press(m, "o") // the root names no place
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "names no pod, node, zone or host") {
 		t.Errorf("no reason shown:\n%s", v)
 	}
-	_, msgs := press(m, "g")
+	_, msgs := press(m, "o")
 	for _, msg := range msgs {
 		if _, ok := msg.(JumpMsg); ok {
 			t.Errorf("jumped to nowhere: %+v", msg)
 		}
+	}
+}
+
+// TestTopKeyIsNotTheJump: g goes to the top as in every other view; the
+// jump to where a span ran is o, so the two never clash.
+func TestTopKeyIsNotTheJump(t *testing.T) {
+	m := New(sample(), nil).SetSize(120, 30)
+	m, _ = press(m, "G")
+	if s := m.Selected(); s == nil || s.SpanID == "1" {
+		t.Fatalf("G should leave the root, selected %+v", s)
+	}
+	m, msgs := press(m, "g")
+	if s := m.Selected(); s == nil || s.SpanID != "1" {
+		t.Errorf("g should select the root (top), selected %+v", s)
+	}
+	for _, msg := range msgs {
+		if _, ok := msg.(JumpMsg); ok {
+			t.Errorf("g jumped: %+v", msg)
+		}
+	}
+	var hints []string
+	for _, b := range m.KeyHints() {
+		hints = append(hints, b.Help().Key+" "+b.Help().Desc)
+	}
+	if !slices.Contains(hints, "o open where it ran") {
+		t.Errorf("footer lacks the jump key: %v", hints)
 	}
 }
