@@ -5,7 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsconsole/console/providers"
@@ -78,37 +77,94 @@ func (m *Model) render() string {
 	return strings.Join(parts, "\n")
 }
 
+// tabs draws the tab bar with, on the right, what the view shows: the
+// filter, the sort and the cursor position ("filter web · sort NAME ▲ ·
+// 12/399"). That status always shows whole; when the tabs do not fit
+// beside it they lose their padding, then only the tabs around the
+// active one show (‹ › say more are there).
 func (m *Model) tabs() string {
 	th := m.ctx.Theme
 	status := m.page().Status()
 	if f := m.filterText(); f != "" {
-		status = "filter " + f + " · " + status
+		status = "filter " + ansi.Truncate(f, maxStatusFilter, "…") + " · " + status
 	}
-	tabLine := func(pad string) string {
+	status = ansi.Truncate(status, m.ctx.Width, "…")
+	sw := ansi.StringWidth(status)
+	room := m.ctx.Width - sw - 2 // a space before the status, one after
+	titles := make([]string, len(m.pages))
+	active := 0
+	for i, p := range m.pages {
+		titles[i] = p.Title()
+		if p.Name() == m.active {
+			active = i
+		}
+	}
+	render := func(from, to int, pad string) (string, int) {
 		var b strings.Builder
-		for i, p := range m.pages {
-			if i > 0 {
+		w := 0
+		if from > 0 {
+			b.WriteString(th.Tab.Render("‹ "))
+			w += 2
+		}
+		for i := from; i < to; i++ {
+			if i > from {
 				b.WriteString(" ")
+				w++
 			}
-			t := p.Title()
-			if p.Name() == m.active {
-				b.WriteString(th.TabActive.Render("[" + t + "]"))
+			if i == active {
+				b.WriteString(th.TabActive.Render("[" + titles[i] + "]"))
 			} else {
-				b.WriteString(th.Tab.Render(pad + t + pad))
+				b.WriteString(th.Tab.Render(pad + titles[i] + pad))
+			}
+			w += ansi.StringWidth(titles[i]) + 2*len(pad)
+			if i == active {
+				w += 2 - 2*len(pad)
 			}
 		}
-		return b.String()
+		if to < len(titles) {
+			b.WriteString(th.Tab.Render(" ›"))
+			w += 2
+		}
+		return b.String(), w
 	}
-	line := tabLine(" ")
-	if lipgloss.Width(line)+len(status)+1 > m.ctx.Width {
-		line = tabLine("") // narrow terminal: tabs without their padding
+	line, w := render(0, len(titles), " ")
+	if w > room {
+		line, w = render(0, len(titles), "")
 	}
-	gap := m.ctx.Width - lipgloss.Width(line) - len(status) - 1
-	if gap >= 1 {
+	if w > room {
+		// a window around the active tab: grow it right, then left
+		from, to := active, active+1
+		for {
+			grown := false
+			if to < len(titles) {
+				if _, ww := render(from, to+1, ""); ww <= room {
+					to++
+					grown = true
+				}
+			}
+			if from > 0 {
+				if _, ww := render(from-1, to, ""); ww <= room {
+					from--
+					grown = true
+				}
+			}
+			if !grown {
+				break
+			}
+		}
+		line, w = render(from, to, "")
+	}
+	if gap := m.ctx.Width - w - sw - 1; gap >= 1 {
 		line += strings.Repeat(" ", gap) + th.Muted.Render(status)
+	} else {
+		line = th.Muted.Render(status) // not even the active tab fits
 	}
 	return ansi.Truncate(line, m.ctx.Width, "…")
 }
+
+// maxStatusFilter is the most of the filter the status shows (the footer
+// shows all of it while it is typed).
+const maxStatusFilter = 24
 
 // body draws the page and whatever is open over it.
 func (m *Model) body(w, h int) string {
@@ -244,7 +300,7 @@ func (m *Model) helpView(w, h int) string {
 		title string
 		keys  []key.Binding
 	}{
-		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.NextView, k.PrevView}},
+		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.ColsLeft, k.ColsRight, k.FullRow, k.NextView, k.PrevView}},
 		{here, hereKeys},
 		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
 	}

@@ -9,6 +9,9 @@ type KeyMap struct {
 	Filter, Palette, Help, Quit, Refresh  key.Binding
 	Actions, Detail, Cancel, NextView     key.Binding
 	PrevView, Sort, Worst                 key.Binding
+	// ColsLeft/ColsRight scroll a table's columns (the identifying
+	// column stays); FullRow shows the selected row in full.
+	ColsLeft, ColsRight, FullRow key.Binding
 }
 
 // DefaultKeyMap returns the console's keys.
@@ -17,28 +20,31 @@ func DefaultKeyMap() *KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return &KeyMap{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
-		Home:     b("g", "top", "g", "home"),
-		End:      b("G", "bottom", "G", "end"),
-		Left:     b("←/h", "collapse", "left", "h"),
-		Right:    b("→/l", "expand", "right", "l"),
-		Toggle:   b("space", "toggle", "space"),
-		Enter:    b("enter", "open", "enter"),
-		Back:     b("esc", "back", "esc"),
-		Filter:   b("/", "filter (!x inverts)", "/"),
-		Palette:  b(":", "command", ":"),
-		Help:     b("?", "help", "?"),
-		Quit:     b("q", "quit", "q", "ctrl+c"),
-		Refresh:  b("ctrl+r", "refresh", "ctrl+r"),
-		Actions:  b("a", "actions", "a"),
-		Detail:   b("d", "detail", "d"),
-		Cancel:   b("x", "cancel run", "x"),
-		NextView: b("tab", "next view", "tab"),
-		PrevView: b("shift+tab", "previous view", "shift+tab"),
-		Sort:     b("s/S", "sort/reverse", "s", "S"),
-		Worst:    b("!", "worst problem", "!"),
+		Up:        b("↑/k", "up", "up", "k"),
+		Down:      b("↓/j", "down", "down", "j"),
+		PageUp:    b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:      b("g", "top", "g", "home"),
+		End:       b("G", "bottom", "G", "end"),
+		Left:      b("←/h", "collapse", "left", "h"),
+		Right:     b("→/l", "expand", "right", "l"),
+		Toggle:    b("space", "toggle", "space"),
+		Enter:     b("enter", "open", "enter"),
+		Back:      b("esc", "back", "esc"),
+		Filter:    b("/", "filter (!x inverts)", "/"),
+		Palette:   b(":", "command", ":"),
+		Help:      b("?", "help", "?"),
+		Quit:      b("q", "quit", "q", "ctrl+c"),
+		Refresh:   b("ctrl+r", "refresh", "ctrl+r"),
+		Actions:   b("a", "actions", "a"),
+		Detail:    b("d", "detail", "d"),
+		Cancel:    b("x", "cancel run", "x"),
+		NextView:  b("tab", "next view", "tab"),
+		PrevView:  b("shift+tab", "previous view", "shift+tab"),
+		Sort:      b("s/S", "sort/reverse", "s", "S"),
+		Worst:     b("!", "worst problem", "!"),
+		ColsLeft:  b("<", "columns back", "<", "shift+left"),
+		ColsRight: b(">", "more columns", ">", "shift+right"),
+		FullRow:   b("w", "whole row", "w"),
 	}
 }

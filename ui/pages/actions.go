@@ -34,10 +34,10 @@ type Actions struct {
 // are refused, when they are).
 func NewActions(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
-		{Title: "RUN", Width: 8}, {Title: "ACTION", Width: 10},
-		{Title: "TARGET", Width: 20, Grow: true, Max: 56}, {Title: "STATUS", Width: 12},
-		{Title: "ELAPSED", Width: 7, Right: true}, {Title: "RUNNER", Width: 9},
-		{Title: "PLAN", Width: 16, Grow: true, Max: 80},
+		{Title: "RUN", Width: 8, Priority: 7}, {Title: "ACTION", Width: 10, Priority: 8},
+		{Title: "TARGET", Width: 20, Grow: true, Max: 56, Priority: 10, Middle: true}, {Title: "STATUS", Width: 12, Priority: 9},
+		{Title: "ELAPSED", Width: 7, Right: true, Priority: 5}, {Title: "RUNNER", Width: 9, Priority: 3},
+		{Title: "PLAN", Width: 16, Grow: true, Max: 80, Priority: 4},
 	}
 	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols)}
 	if b.ReadOnly != "" {

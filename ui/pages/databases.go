@@ -16,10 +16,10 @@ import (
 // with their role, health and lag.
 func NewDatabases(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 22, Grow: true, Max: 40}, {Title: "ROLE/ENGINE", Width: 17},
-		{Title: "HEALTH", Width: 7}, {Title: "LAG", Width: 6, Right: true},
-		{Title: "ZONE/REGION", Width: 11}, {Title: "LAST BACKUP", Width: 11},
-		{Title: "STATUS", Width: 10, Grow: true, Max: 40},
+		{Title: "NAME", Width: 22, Grow: true, Max: 40, Priority: 10, Middle: true}, {Title: "ROLE/ENGINE", Width: 17, Priority: 8},
+		{Title: "HEALTH", Width: 7, Priority: 9}, {Title: "LAG", Width: 6, Right: true, Priority: 7},
+		{Title: "ZONE/REGION", Width: 11, Priority: 4}, {Title: "LAST BACKUP", Width: 11, Priority: 5},
+		{Title: "STATUS", Width: 10, Grow: true, Max: 40, Priority: 6},
 	}
 	p := newListPage(ctx, "db", "DBs", cols, buildDatabases)
 	p.sortable = false // members stay under their cluster

@@ -78,9 +78,9 @@ type Deps struct {
 // NewDeps returns the Services view of b's trace source.
 func NewDeps(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
-		{Title: "CALLER", Width: 12, Grow: true, Max: 40}, {Title: "→ CALLEE", Width: 14, Grow: true, Max: 42},
-		{Title: "CALLS", Width: 7, Right: true}, {Title: "ERRORS", Width: 9, Right: true},
-		{Title: "ERROR RATE", Width: 13},
+		{Title: "CALLER", Width: 12, Grow: true, Max: 40, Priority: 10, Middle: true}, {Title: "→ CALLEE", Width: 14, Grow: true, Max: 42, Priority: 9, Middle: true},
+		{Title: "CALLS", Width: 7, Right: true, Priority: 6}, {Title: "ERRORS", Width: 9, Right: true, Priority: 7},
+		{Title: "ERROR RATE", Width: 13, Priority: 8},
 	}
 	p := &Deps{list: newListPage(ctx, "deps", "Services", cols, nil), b: b}
 	p.list.hints = []key.Binding{ctx.Keys.Detail, ctx.Keys.Sort, ctx.Keys.Refresh}

@@ -17,10 +17,10 @@ import (
 // NewASGs returns the autoscaling groups view.
 func NewASGs(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
-		{Title: "HEALTH", Width: 7}, {Title: "DES/MIN/MAX", Width: 11},
-		{Title: "IN SVC", Width: 6, Right: true}, {Title: "READY", Width: 5, Right: true},
-		{Title: "ZONES", Width: 14, Grow: true, Max: 40}, {Title: "TEMPLATE", Width: 12},
+		{Title: "NAME", Width: 18, Grow: true, Max: 48, Priority: 10, Middle: true}, {Title: "REGION", Width: 9, Priority: 4},
+		{Title: "HEALTH", Width: 7, Priority: 9}, {Title: "DES/MIN/MAX", Width: 11, Priority: 8},
+		{Title: "IN SVC", Width: 6, Right: true, Priority: 6}, {Title: "READY", Width: 5, Right: true, Priority: 7},
+		{Title: "ZONES", Width: 14, Grow: true, Max: 40, Priority: 3}, {Title: "TEMPLATE", Width: 12, Priority: 2, Middle: true},
 	}
 	p := newListPage(ctx, "asg", "ASGs", cols, buildASGs)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
@@ -88,10 +88,10 @@ func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingG
 // NewLBs returns the load balancers view.
 func NewLBs(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 18, Grow: true, Max: 48}, {Title: "REGION", Width: 9},
-		{Title: "TARGETS", Width: 12}, {Title: "TYPE", Width: 11},
-		{Title: "SCHEME", Width: 15}, {Title: "SSL", Width: 3},
-		{Title: "DNS", Width: 20, Grow: true, Max: 64},
+		{Title: "NAME", Width: 18, Grow: true, Max: 48, Priority: 10, Middle: true}, {Title: "REGION", Width: 9, Priority: 4},
+		{Title: "TARGETS", Width: 12, Priority: 9}, {Title: "TYPE", Width: 11, Priority: 6},
+		{Title: "SCHEME", Width: 15, Priority: 5}, {Title: "SSL", Width: 3, Priority: 3},
+		{Title: "DNS", Width: 20, Grow: true, Max: 64, Priority: 2, Middle: true},
 	}
 	p := newListPage(ctx, "lb", "LBs", cols, buildLBs)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}

@@ -17,6 +17,10 @@ type listData struct {
 	texts []string // what the filter matches, one per row
 	// sel returns the selection of row i (computed only when needed).
 	sel func(i int) Selection
+	// natural is the widest cell of each column over every row (measured
+	// by Build, off the UI goroutine): the columns do not change width
+	// with the filter.
+	natural []int
 }
 
 // listPage is a table page: pods, nodes, ASGs, load balancers, databases, traces.
@@ -52,16 +56,24 @@ func newListPage(ctx *common.Context, name, title string, cols []table.Column, b
 
 // The Page methods of a list page.
 
-func (p *listPage) Name() string              { return p.name }
-func (p *listPage) Title() string             { return p.title }
-func (p *listPage) Build(in *Input) any       { return p.build(in) }
-func (p *listPage) SetSize(w, h int)          { p.tbl.SetSize(w, h) }
-func (p *listPage) Scroll(delta int)          { p.tbl.Scroll(delta) }
-func (p *listPage) View() string              { return p.tbl.View() }
-func (p *listPage) KeyHints() []key.Binding   { return p.hints }
-func (p *listPage) Status() string            { return p.tbl.Position() }
-func (p *listPage) Table() *table.Model       { return &p.tbl }
-func (p *listPage) Apply(data any)            { p.data = data.(*listData); p.resort() }
+func (p *listPage) Name() string  { return p.name }
+func (p *listPage) Title() string { return p.title }
+func (p *listPage) Build(in *Input) any {
+	d := p.build(in)
+	d.natural = table.Measure(d.rows, len(p.cols))
+	return d
+}
+func (p *listPage) SetSize(w, h int)        { p.tbl.SetSize(w, h) }
+func (p *listPage) Scroll(delta int)        { p.tbl.Scroll(delta) }
+func (p *listPage) View() string            { return p.tbl.View() }
+func (p *listPage) KeyHints() []key.Binding { return p.hints }
+func (p *listPage) Status() string          { return p.tbl.Position() }
+func (p *listPage) Table() *table.Model     { return &p.tbl }
+func (p *listPage) Apply(data any) {
+	p.data = data.(*listData)
+	p.tbl.SetNatural(p.data.natural)
+	p.resort()
+}
 func (p *listPage) SetFilter(f common.Filter) { p.setFilter(f) }
 
 func (p *listPage) setFilter(f common.Filter) {
@@ -234,6 +246,12 @@ func navigate(keys *common.KeyMap, t *table.Model, k tea.KeyPressMsg) bool {
 		t.Home()
 	case key.Matches(k, keys.End):
 		t.End()
+	case key.Matches(k, keys.ColsLeft):
+		t.ScrollLeft()
+	case key.Matches(k, keys.ColsRight):
+		t.ScrollRight()
+	case key.Matches(k, keys.FullRow):
+		t.ToggleFullRow()
 	default:
 		return false
 	}

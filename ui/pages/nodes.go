@@ -16,10 +16,10 @@ import (
 // NewNodes returns the Nodes view.
 func NewNodes(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 20, Grow: true, Max: 48}, {Title: "STATUS", Width: 16, Grow: true, Max: 28},
-		{Title: "ZONE", Width: 11}, {Title: "PODS", Width: 5, Right: true},
-		{Title: "ASG", Width: 12, Grow: true, Max: 40}, {Title: "INSTANCE", Width: 12},
-		{Title: "TYPE", Width: 10}, {Title: "AGE", Width: 4, Right: true},
+		{Title: "NAME", Width: 20, Grow: true, Max: 48, Priority: 10, Middle: true}, {Title: "STATUS", Width: 16, Grow: true, Max: 28, Priority: 9},
+		{Title: "ZONE", Width: 11, Priority: 6}, {Title: "PODS", Width: 5, Right: true, Priority: 5},
+		{Title: "ASG", Width: 12, Grow: true, Max: 40, Priority: 4, Middle: true}, {Title: "INSTANCE", Width: 12, Priority: 7},
+		{Title: "TYPE", Width: 10, Priority: 3}, {Title: "AGE", Width: 4, Right: true, Priority: 2},
 	}
 	p := newListPage(ctx, "nodes", "Nodes", cols, buildNodes)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}

@@ -79,10 +79,10 @@ type rowKey struct {
 // NewStacks returns the Stacks view of b's Terraform stacks.
 func NewStacks(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 14, Grow: true, Max: 64}, {Title: "RES", Width: 4, Right: true},
-		{Title: "LAST APPLY", Width: 10}, {Title: "DRIFT", Width: 11},
-		{Title: "LOCK", Width: 10, Grow: true, Max: 44}, {Title: "WORKSPACE", Width: 9},
-		{Title: "DIR / ID", Width: 10, Grow: true, Max: 48},
+		{Title: "NAME", Width: 14, Grow: true, Max: 64, Priority: 10, Middle: true}, {Title: "RES", Width: 4, Right: true, Priority: 7},
+		{Title: "LAST APPLY", Width: 10, Priority: 5}, {Title: "DRIFT", Width: 11, Priority: 8},
+		{Title: "LOCK", Width: 10, Grow: true, Max: 44, Priority: 6}, {Title: "WORKSPACE", Width: 9, Priority: 3},
+		{Title: "DIR / ID", Width: 10, Grow: true, Max: 48, Priority: 4, Middle: true},
 	}
 	return &Stacks{ctx: ctx, b: b, tbl: table.New(ctx, cols), expanded: map[string]bool{}, driftReq: map[string]int{}}
 }

@@ -43,9 +43,9 @@ type Topology struct {
 // NewTopology returns the topology view.
 func NewTopology(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "NAME", Width: 30, Grow: true, Max: 90}, {Title: "HEALTH", Width: 7},
-		{Title: "NODES", Width: 5, Right: true}, {Title: "PODS", Width: 6, Right: true},
-		{Title: "BAD", Width: 4, Right: true}, {Title: "DETAIL", Width: 16, Grow: true, Max: 60},
+		{Title: "NAME", Width: 30, Grow: true, Max: 90, Priority: 10, Middle: true}, {Title: "HEALTH", Width: 7, Priority: 9},
+		{Title: "NODES", Width: 5, Right: true, Priority: 5}, {Title: "PODS", Width: 6, Right: true, Priority: 6},
+		{Title: "BAD", Width: 4, Right: true, Priority: 7}, {Title: "DETAIL", Width: 16, Grow: true, Max: 60, Priority: 4},
 	}
 	return &Topology{ctx: ctx, tbl: table.New(ctx, cols), data: &treeData{}, expanded: map[string]bool{}}
 }

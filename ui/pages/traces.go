@@ -20,10 +20,10 @@ import (
 // Services view.
 func NewTraces(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
-		{Title: "TRACE", Width: 16}, {Title: "SERVICE", Width: 12},
-		{Title: "OPERATION", Width: 18, Grow: true, Max: 48}, {Title: "DURATION", Width: 9, Right: true},
-		{Title: "SPANS", Width: 5, Right: true}, {Title: "ERRORS", Width: 7},
-		{Title: "AGE", Width: 4, Right: true}, {Title: "SERVICES", Width: 16, Grow: true, Max: 64},
+		{Title: "TRACE", Width: 16, Priority: 10}, {Title: "SERVICE", Width: 12, Priority: 8},
+		{Title: "OPERATION", Width: 18, Grow: true, Max: 48, Priority: 7, Middle: true}, {Title: "DURATION", Width: 9, Right: true, Priority: 9},
+		{Title: "SPANS", Width: 5, Right: true, Priority: 4}, {Title: "ERRORS", Width: 7, Priority: 6},
+		{Title: "AGE", Width: 4, Right: true, Priority: 5}, {Title: "SERVICES", Width: 16, Grow: true, Max: 64, Priority: 3},
 	}
 	p := newListPage(ctx, "traces", "Traces", cols, buildTraces)
 	p.hints = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open trace")), DepsKey, ctx.Keys.Sort}

@@ -16,16 +16,26 @@ import (
 // NoHealth marks a row without a health value.
 const NoHealth = -1
 
-// Column describes one column. Width is the minimum width; Grow columns
-// share the space left over.
+// Column describes one column of a view: its spec for Layout.
 type Column struct {
 	Title string
+	// Width is the minimum width the column needs to be shown (less when
+	// its widest cell is narrower).
 	Width int
+	// Grow columns share the space left once every column shows its
+	// content in full.
 	Grow  bool
 	Right bool
-	// Max caps a Grow column (0: no cap), so that wide terminals do not
-	// stretch one column across the screen.
+	// Max caps a column's growth while other columns still want room,
+	// and a Grow column's padding (0: no cap).
 	Max int
+	// Priority orders the columns when space is short: the highest (the
+	// identifying column) grows first and is dropped last; the lowest is
+	// dropped first (equal priorities: the rightmost first).
+	Priority int
+	// Middle cuts a cell in its middle ("payments-aur…instance-3"), for
+	// names that differ at their end; other cells are cut at their end.
+	Middle bool
 }
 
 // Row is one prepared row. Cells are already sanitised.
@@ -49,6 +59,21 @@ type Model struct {
 	offset int
 	width  int
 	height int
+
+	// natural is the widest cell of each column, measured by SetRows or
+	// given by SetNatural (then given is set and SetRows does not measure).
+	natural []int
+	given   bool
+	// hscroll is the number of columns scrolled off to the left (the
+	// identifying column stays); hidden marks them.
+	hscroll int
+	hidden  []bool
+	// more is set when columns are dropped or cut (the header ends with ›).
+	more bool
+	// fullRow shows the selected row in full, wrapped, under the rows;
+	// strip is its lines (for the selected row, updated by clamp).
+	fullRow bool
+	strip   []string
 }
 
 // New returns a table with the given columns.
@@ -69,11 +94,24 @@ func (m *Model) SetSize(w, h int) {
 	m.clamp()
 }
 
+// SetNatural gives the natural widths of the columns (Measure over every
+// row of the data, computed off the UI goroutine), so that SetRows does
+// not measure and the widths do not change with the filter; nil goes
+// back to measuring the rows set.
+func (m *Model) SetNatural(w []int) {
+	m.natural, m.given = w, w != nil
+	m.layout()
+}
+
 // SetRows replaces the rows, keeping the cursor on the same key when it is
-// still there.
+// still there; the columns are sized from their content.
 func (m *Model) SetRows(rows []Row) {
 	key := m.SelectedKey()
 	m.rows = rows
+	if !m.given {
+		m.natural = Measure(rows, len(m.cols))
+		m.layout()
+	}
 	if key != "" {
 		// look near the old position first (cheap when rows barely change)
 		if m.cursor < len(rows) && rows[m.cursor].Key == key {
@@ -145,7 +183,96 @@ func (m *Model) Scroll(delta int) {
 	m.clamp()
 }
 
-func (m *Model) bodyHeight() int { return max(0, m.height-1) }
+func (m *Model) bodyHeight() int { return max(0, m.height-1-len(m.strip)) }
+
+// fullRowLines renders the full-row strip of the selected row: a rule,
+// then every column's title and cell, wrapped to the width, in at most
+// half the table (the last line cut when it does not fit); nil when the
+// strip is off.
+func (m *Model) fullRowLines() []string {
+	if !m.fullRow || m.height < 4 || m.width <= 0 {
+		return nil
+	}
+	out := []string{"── full row (w hides) " + strings.Repeat("─", max(0, m.width-22))}
+	out[0] = ansi.Truncate(out[0], m.width, "")
+	if c := m.Cursor(); c >= 0 {
+		titles := make([]string, len(m.cols))
+		for i, col := range m.cols {
+			titles[i] = col.Title
+		}
+		out = append(out, wrapCells(titles, m.rows[c].Cells, m.width)...)
+	}
+	if room := max(2, (m.height-1)/2); len(out) > room {
+		out = out[:room]
+		out[room-1] = ansi.Truncate(out[room-1], max(0, m.width-1), "") + "…"
+	}
+	return out
+}
+
+// ToggleFullRow shows or hides the selected row in full (every column,
+// wrapped) under the rows.
+func (m *Model) ToggleFullRow() {
+	m.fullRow = !m.fullRow
+	m.clamp()
+}
+
+// FullRow reports whether the full-row strip is shown.
+func (m *Model) FullRow() bool { return m.fullRow }
+
+// ScrollRight scrolls the columns left by one (the identifying column
+// stays), showing the columns dropped or cut for lack of room; it
+// reports whether it moved.
+func (m *Model) ScrollRight() bool {
+	if !m.more || m.scrolledOff(m.hscroll+1) == nil {
+		return false
+	}
+	m.hscroll++
+	m.layout()
+	return true
+}
+
+// ScrollLeft undoes one ScrollRight; it reports whether it moved.
+func (m *Model) ScrollLeft() bool {
+	if m.hscroll == 0 {
+		return false
+	}
+	m.hscroll--
+	m.layout()
+	return true
+}
+
+// cut reports whether a column not scrolled off is dropped or narrower
+// than its content.
+func (m *Model) cut() bool {
+	for i, w := range m.widths {
+		if i < len(m.hidden) && m.hidden[i] {
+			continue
+		}
+		t := ansi.StringWidth(m.cols[i].Title)
+		if w == 0 || w < max(t, natAt(m.natural, i)) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrolledOff marks the first k columns other than the identifying one
+// (the highest Priority, the leftmost of equals); nil when k is 0 or
+// would leave only that column.
+func (m *Model) scrolledOff(k int) []bool {
+	if k <= 0 || k >= len(m.cols) {
+		return nil
+	}
+	pin := Pinned(m.cols)
+	off := make([]bool, len(m.cols))
+	for i := 0; i < len(m.cols) && k > 0; i++ {
+		if i != pin {
+			off[i] = true
+			k--
+		}
+	}
+	return off
+}
 
 func (m *Model) clamp() {
 	n := len(m.rows)
@@ -155,6 +282,7 @@ func (m *Model) clamp() {
 	if m.cursor < 0 {
 		m.cursor = 0
 	}
+	m.strip = m.fullRowLines()
 	h := m.bodyHeight()
 	if m.cursor < m.offset {
 		m.offset = m.cursor
@@ -170,57 +298,22 @@ func (m *Model) clamp() {
 	}
 }
 
-// layout computes the column widths for the current width: minimum widths
-// first, then Grow columns share what is left; columns that do not fit are
-// dropped from the right.
+// layout computes the column widths for the current width and
+// horizontal scroll (see Layout).
 func (m *Model) layout() {
-	m.widths = make([]int, len(m.cols))
-	avail := m.width - 2 // cursor marker
-	used := 0
-	grow := 0
-	for i, c := range m.cols {
-		need := c.Width
-		if i > 0 {
-			need++ // separator
-		}
-		if used+need > avail {
-			m.widths[i] = 0
-			continue
-		}
-		m.widths[i] = c.Width
-		used += need
-		if c.Grow {
-			grow++
-		}
+	cols, nat := m.cols, m.natural
+	if len(nat) != len(cols) {
+		nat = make([]int, len(cols))
+		copy(nat, m.natural)
 	}
-	if grow == 0 || used >= avail {
-		return
-	}
-	// share the extra space; a capped column gives back what it cannot take
-	extra := avail - used
-	for extra > 0 && grow > 0 {
-		given := 0
-		share := max(1, extra/grow)
-		open := 0
-		for i, c := range m.cols {
-			if !c.Grow || m.widths[i] == 0 || (c.Max > 0 && m.widths[i] >= c.Max) {
-				continue
-			}
-			add := min(share, extra-given)
-			if c.Max > 0 {
-				add = min(add, c.Max-m.widths[i])
-			}
-			m.widths[i] += add
-			given += add
-			if c.Max == 0 || m.widths[i] < c.Max {
-				open++
-			}
-		}
-		if given == 0 {
-			break
-		}
-		extra -= given
-		grow = open
+	m.hidden = m.scrolledOff(m.hscroll)
+	avail := m.width - 2 // the cursor marker
+	m.widths = Layout(cols, nat, m.hidden, avail)
+	m.more = false
+	if m.cut() {
+		// one cell for the › that says > shows more
+		m.widths = Layout(cols, nat, m.hidden, avail-1)
+		m.more = true
 	}
 }
 
@@ -257,6 +350,13 @@ func isASCII(s string) bool {
 	return true
 }
 
+func (m *Model) fitCell(c *Column, s string, w int) string {
+	if c.Middle {
+		return fitMiddle(s, w, c.Right)
+	}
+	return fit(s, w, c.Right)
+}
+
 func (m *Model) line(cells []string, prefix string, title bool) string {
 	var b strings.Builder
 	first := true
@@ -268,16 +368,24 @@ func (m *Model) line(cells []string, prefix string, title bool) string {
 			b.WriteByte(' ')
 		}
 		first = false
-		var s string
-		if title {
-			s = m.cols[i].Title
-		} else if i < len(cells) {
-			s = cells[i]
-			if i == 0 && prefix != "" {
-				s = prefix + s
+		c := &m.cols[i]
+		switch {
+		case title:
+			b.WriteString(fit(c.Title, w, c.Right))
+		case i >= len(cells):
+			b.WriteString(fit("", w, c.Right))
+		case i == 0 && prefix != "":
+			// the tree's indent and marker stay whole; the name is cut
+			pw := cellWidth(prefix)
+			if pw >= w {
+				b.WriteString(fit(prefix, w, false))
+			} else {
+				b.WriteString(prefix)
+				b.WriteString(m.fitCell(c, cells[i], w-pw))
 			}
+		default:
+			b.WriteString(m.fitCell(c, cells[i], w))
 		}
-		b.WriteString(fit(s, w, m.cols[i].Right))
 	}
 	return b.String()
 }
@@ -289,7 +397,14 @@ func (m *Model) View() string {
 	}
 	th := m.ctx.Theme
 	lines := make([]string, 0, m.height)
-	lines = append(lines, th.ColumnTitle.Render("  "+m.line(nil, "", true)))
+	head := "  " + m.line(nil, "", true)
+	if m.hscroll > 0 {
+		head = "‹ " + head[2:] // columns scrolled off to the left
+	}
+	if m.more {
+		head += "›" // columns dropped or cut: > shows them
+	}
+	lines = append(lines, th.ColumnTitle.Render(head))
 	h := m.bodyHeight()
 	end := min(len(m.rows), m.offset+h)
 	for i := m.offset; i < end; i++ {
@@ -313,8 +428,11 @@ func (m *Model) View() string {
 	if len(m.rows) == 0 {
 		lines = append(lines, th.Muted.Render("  (nothing to show)"))
 	}
-	for len(lines) < m.height {
+	for len(lines) < m.height-len(m.strip) {
 		lines = append(lines, "")
+	}
+	for _, l := range m.strip {
+		lines = append(lines, th.Muted.Render(l))
 	}
 	return strings.Join(lines, "\n")
 }
