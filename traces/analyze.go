@@ -460,35 +460,79 @@ func locations(a *Analysis, r *Report) []Location {
 	return out
 }
 
-// Summary is the one-line listing of a trace in the Traces view.
+// Summary summarises a trace for a list (see SummaryBuilder).
 func Summary(t *Trace) TraceSummary {
-	ts := TraceSummary{TraceID: t.TraceID, Spans: len(t.Spans), Services: []string{}}
-	if len(t.Spans) == 0 {
+	var b SummaryBuilder
+	for i := range t.Spans {
+		b.Add(&t.Spans[i])
+	}
+	return b.Summary(t.TraceID)
+}
+
+// SummaryBuilder summarises a trace span by span without keeping its
+// spans, so a trace streamed from a backend is listed in constant memory.
+// The root is chosen as rootSpan does (the longest span without a parent,
+// else the longest span); errors count spans in error.
+type SummaryBuilder struct {
+	n, looked, errors int
+	root              struct {
+		set, parentless bool
+		service, op     string
+		err             bool
+		dur             time.Duration
+	}
+	start, end time.Time
+	services   map[string]bool
+}
+
+// Add summarises one span.
+func (b *SummaryBuilder) Add(s *Span) {
+	if b.looked == 0 {
+		b.start, b.end = s.Start, s.End()
+		b.services = map[string]bool{}
+	}
+	b.n++
+	b.looked++
+	parentless := s.ParentID == ""
+	if r := &b.root; !r.set || (parentless && !r.parentless) || (parentless == r.parentless && s.Duration > r.dur) {
+		r.set, r.parentless, r.service, r.op, r.err, r.dur = true, parentless, s.Service, s.Operation, s.Error, s.Duration
+	}
+	if s.Start.Before(b.start) {
+		b.start = s.Start
+	}
+	if e := s.End(); e.After(b.end) {
+		b.end = e
+	}
+	if s.Error {
+		b.errors++
+	}
+	b.services[s.Service] = true
+}
+
+// Skip counts a span that was not looked at (over a span cap): the
+// summary is then marked Truncated.
+func (b *SummaryBuilder) Skip() { b.n++ }
+
+// Spans is the number of spans added or skipped so far.
+func (b *SummaryBuilder) Spans() int { return b.n }
+
+// Summary returns the summary of the spans so far.
+func (b *SummaryBuilder) Summary(traceID string) TraceSummary {
+	ts := TraceSummary{TraceID: traceID, Spans: b.n, Services: []string{}, Truncated: b.looked < b.n}
+	if b.looked == 0 {
 		return ts
 	}
-	root := rootSpan(t)
-	ts.Service, ts.Operation, ts.RootFailed = root.Service, root.Operation, root.Error
-	start, end := t.Spans[0].Start, t.Spans[0].End()
-	seen := map[string]bool{}
-	for i := range t.Spans {
-		s := &t.Spans[i]
-		if s.Start.Before(start) {
-			start = s.Start
-		}
-		if e := s.End(); e.After(end) {
-			end = e
-		}
-		if s.Error {
-			ts.Errors++
-		}
-		if !seen[s.Service] {
-			seen[s.Service] = true
-			ts.Services = append(ts.Services, s.Service)
-		}
+	ts.Service, ts.Operation, ts.RootFailed = b.root.service, b.root.op, b.root.err
+	for s := range b.services {
+		ts.Services = append(ts.Services, s)
 	}
 	slices.Sort(ts.Services)
-	ts.Start = start
-	ts.Duration = end.Sub(start)
+	ts.Errors = b.errors
+	ts.Start = b.start
+	ts.Duration = b.end.Sub(b.start)
 	ts.DurationMS = ms(ts.Duration)
+	if ts.Truncated {
+		ts.Summarised = b.looked
+	}
 	return ts
 }

@@ -77,4 +77,9 @@ type TraceSummary struct {
 	// errors below a root that did not fail were handled.
 	RootFailed bool     `json:"root_failed"`
 	Services   []string `json:"services"`
+	// Truncated is set when only the first Summarised spans of the trace
+	// were looked at (a span cap of the listing): Spans is exact, while
+	// Errors, Services and the timing count those spans (and the root).
+	Truncated  bool `json:"truncated,omitempty"`
+	Summarised int  `json:"summarised_spans,omitempty"`
 }

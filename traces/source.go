@@ -68,6 +68,50 @@ type Source interface {
 	Dependencies(ctx context.Context, lookback time.Duration) ([]Dependency, error)
 }
 
+// Summarizer is a Source that can list traces without keeping their
+// spans (the Jaeger client: a huge trace costs a summary, not its spans).
+type Summarizer interface {
+	// FindSummaries returns the summaries of the traces matching q,
+	// newest first.
+	FindSummaries(ctx context.Context, q Query) ([]TraceSummary, error)
+}
+
+// ProgressGetter is a Source that streams a trace: progress is called
+// with the spans received so far while it arrives.
+type ProgressGetter interface {
+	GetProgress(ctx context.Context, traceID string, progress func(spans int)) (*Trace, error)
+}
+
+// FindSummaries lists the summaries of the traces of src matching q,
+// through Summarizer when src is one, else by summarising Find's traces.
+func FindSummaries(ctx context.Context, src Source, q Query) ([]TraceSummary, error) {
+	if s, ok := src.(Summarizer); ok {
+		return s.FindSummaries(ctx, q)
+	}
+	ts, err := src.Find(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TraceSummary, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, Summary(t))
+	}
+	return out, nil
+}
+
+// GetProgress fetches a trace through ProgressGetter when src is one,
+// else with Get (progress is then called once, at the end).
+func GetProgress(ctx context.Context, src Source, traceID string, progress func(spans int)) (*Trace, error) {
+	if g, ok := src.(ProgressGetter); ok {
+		return g.GetProgress(ctx, traceID, progress)
+	}
+	t, err := src.Get(ctx, traceID)
+	if err == nil && progress != nil {
+		progress(len(t.Spans))
+	}
+	return t, err
+}
+
 // MemorySource is a Source over traces held in memory.
 type MemorySource struct {
 	traces []*Trace

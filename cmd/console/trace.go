@@ -102,13 +102,24 @@ func newTraceFindCmd(a *app) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			ts, err := src.Find(ctx, q)
+			var all []traces.TraceSummary
+			_, byErr := q.Tags["error"]
+			if _, ok := q.Tags["otel.status_code"]; ok || byErr {
+				// not searchable in Jaeger v2: whole traces, filtered
+				ts, ferr := src.Find(ctx, q)
+				for _, t := range ts {
+					all = append(all, traces.Summary(t))
+				}
+				err = ferr
+			} else {
+				all, err = traces.FindSummaries(ctx, src, q)
+			}
 			if err != nil {
 				return sourceErr(err)
 			}
-			sums := make([]traces.TraceSummary, 0, len(ts))
-			for _, t := range ts {
-				if s := traces.Summary(t); s.RootFailed || !failed {
+			sums := make([]traces.TraceSummary, 0, len(all))
+			for _, s := range all {
+				if s.RootFailed || !failed {
 					sums = append(sums, s)
 				}
 			}
@@ -205,8 +216,12 @@ func printSummaries(w io.Writer, sums []traces.TraceSummary) {
 		if s.RootFailed {
 			result = "failed"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", traces.Sanitize(s.TraceID), s.Start.Local().Format("15:04:05.000"), fmtDur(s.Duration),
-			s.Spans, s.Errors, result, traces.Sanitize(s.Service+" "+s.Operation), traces.Sanitize(strings.Join(s.Services, ",")))
+		errs := fmt.Sprint(s.Errors)
+		if s.Truncated { // of the spans summarised: a lower bound
+			errs += "+"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", traces.Sanitize(s.TraceID), s.Start.Local().Format("15:04:05.000"), fmtDur(s.Duration),
+			s.Spans, errs, result, traces.Sanitize(s.Service+" "+s.Operation), traces.Sanitize(strings.Join(s.Services, ",")))
 	}
 	tw.Flush()
 	if h := histogram(sums, 24); h != "" {

@@ -102,7 +102,8 @@ func (l *traceLister) Run(ctx context.Context, out chan<- providers.Update) erro
 // jaegerSelf are the service names Jaeger traces itself under.
 var jaegerSelf = []string{"jaeger", "jaeger-query", "jaeger-collector", "jaeger-all-in-one"}
 
-// list fetches the recent traces of every service, newest first. Each
+// list fetches the summaries of the recent traces of every service (never
+// their spans: traces.FindSummaries), newest first. Each
 // service is searched on its own (at most 4 at once, each within
 // Interval): a service whose search fails or times out (one huge trace)
 // is left out and named in the inventory's Hidden list with the reason;
@@ -117,7 +118,7 @@ func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, []provid
 	// Jaeger's own traces (its query service answering the console) are
 	// not the estate's requests.
 	svcs = slices.DeleteFunc(slices.Clone(svcs), func(s string) bool { return slices.Contains(jaegerSelf, s) })
-	found := make([][]*traces.Trace, len(svcs))
+	found := make([][]traces.TraceSummary, len(svcs))
 	errs := make([]error, len(svcs))
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
@@ -129,7 +130,7 @@ func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, []provid
 			defer func() { <-sem }()
 			qctx, cancel := context.WithTimeout(ctx, l.Interval)
 			defer cancel()
-			found[i], errs[i] = l.src.Find(qctx, traces.Query{Service: s, Lookback: l.Lookback, Limit: l.PerService})
+			found[i], errs[i] = traces.FindSummaries(qctx, l.src, traces.Query{Service: s, Lookback: l.Lookback, Limit: l.PerService})
 		}()
 	}
 	wg.Wait()
@@ -144,7 +145,7 @@ func (l *traceLister) list(ctx context.Context) ([]traces.TraceSummary, []provid
 		for _, t := range ts {
 			if !seen[t.TraceID] {
 				seen[t.TraceID] = true
-				sums = append(sums, traces.Summary(t))
+				sums = append(sums, t)
 			}
 		}
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
 )
 
 func TestTraceListerListsEveryService(t *testing.T) {
@@ -40,5 +43,53 @@ func TestTraceListerListsEveryService(t *testing.T) {
 	}
 	if len(ids) != 2 || ids[0] != "b" || ids[1] != "a" {
 		t.Errorf("listed %v, want [b a] (newest first, within the lookback)", ids)
+	}
+}
+
+// TestTraceListerBigTraceAgainstJaeger: with a 100,000-span trace in the
+// window of a real Jaeger, the Traces list still holds every trace, the big
+// one as a truncated summary, and no service is hidden.
+func TestTraceListerBigTraceAgainstJaeger(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	j := lab.Jaeger(t)
+	shop, _, err := lab.SeedTraces(ctx, j.OTLPHTTP, lab.TraceSeedOptions{Now: time.Now().Add(-10 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := lab.SeedBigTrace(ctx, j.OTLPHTTP, lab.BigTraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := jaeger.Dial(j.QueryGRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newTraceLister(c, "jaeger:lab")
+	for {
+		sums, hidden, err := l.list(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == big })
+		if i >= 0 && sums[i].Spans == 100_000 {
+			if len(hidden) > 0 {
+				t.Errorf("hidden: %+v", hidden)
+			}
+			if !sums[i].Truncated || sums[i].Service != "frontend" || sums[i].Operation != "GET /export" {
+				t.Errorf("big trace summary %+v", sums[i])
+			}
+			for _, id := range shop {
+				if !slices.ContainsFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == id }) {
+					t.Errorf("shop trace %s not listed", id)
+				}
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("big trace never listed whole: %d traces", len(sums))
+		case <-time.After(300 * time.Millisecond):
+		}
 	}
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -46,6 +48,14 @@ func SeedTraces(ctx context.Context, otlpHTTP string, o TraceSeedOptions) (ids [
 			byService[svc] = append(byService[svc], spans...)
 		}
 	}
+	if err := postOTLP(ctx, otlpHTTP, byService); err != nil {
+		return nil, nil, err
+	}
+	return ids, failed, nil
+}
+
+// postOTLP sends spans grouped by service to an OTLP/HTTP receiver (JSON).
+func postOTLP(ctx context.Context, otlpHTTP string, byService map[string][]otlpSpan) error {
 	var rs []map[string]any
 	for svc, spans := range byService {
 		rs = append(rs, map[string]any{
@@ -55,23 +65,78 @@ func SeedTraces(ctx context.Context, otlpHTTP string, o TraceSeedOptions) (ids [
 	}
 	body, err := json.Marshal(map[string]any{"resourceSpans": rs})
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode traces: %w", err)
+		return fmt.Errorf("encode traces: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+otlpHTTP+"/v1/traces", bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("send traces: %w", err)
+		return fmt.Errorf("send traces: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
-		return nil, nil, fmt.Errorf("send traces: %s: %s", resp.Status, firstLine(string(msg)))
+		return fmt.Errorf("send traces: %s: %s", resp.Status, firstLine(string(msg)))
 	}
-	return ids, failed, nil
+	return nil
+}
+
+// BigTraceOptions shape the trace SeedBigTrace sends.
+type BigTraceOptions struct {
+	// Spans in the trace (default 100,000).
+	Spans int
+	// End is the end of the trace (default time.Now()).
+	End time.Time
+	// Duration of the trace (default 5 s).
+	Duration time.Duration
+}
+
+// SeedBigTrace sends one large trace of the shop's services to an
+// OTLP/HTTP receiver, in batches of 5,000 spans: frontend GET /export →
+// orders ExportOrders → Spans-2 evenly spaced orders "SELECT orders page"
+// calls to PostgreSQL (a dense fan-out, no pool). It returns the trace id.
+func SeedBigTrace(ctx context.Context, otlpHTTP string, o BigTraceOptions) (string, error) {
+	o.Spans = cmp.Or(o.Spans, 100_000)
+	o.Duration = cmp.Or(o.Duration, 5*time.Second)
+	if o.End.IsZero() {
+		o.End = time.Now()
+	}
+	if o.Spans < 3 {
+		return "", fmt.Errorf("seed big trace: %d spans: want at least 3", o.Spans)
+	}
+	tid := randomHex(16)
+	begin := o.End.Add(-o.Duration)
+	nano := func(d time.Duration) string { return strconv.FormatInt(begin.Add(d).UnixNano(), 10) }
+	rootID, exportID := randomHex(8), randomHex(8)
+	batch := map[string][]otlpSpan{
+		"frontend": {{"traceId": tid, "spanId": rootID, "name": "GET /export", "kind": 2,
+			"startTimeUnixNano": nano(0), "endTimeUnixNano": nano(o.Duration),
+			"attributes": []any{attr("http.request.method", "GET"), attr("http.route", "/export"), attr("http.response.status_code", 200)}}},
+		"orders": {{"traceId": tid, "spanId": exportID, "parentSpanId": rootID, "name": "ExportOrders", "kind": 2,
+			"startTimeUnixNano": nano(time.Millisecond), "endTimeUnixNano": nano(o.Duration - time.Millisecond),
+			"attributes": []any{attr("rpc.system", "grpc"), attr("rpc.service", "OrderService")}}},
+	}
+	calls := o.Spans - 2
+	step := (o.Duration - 4*time.Millisecond) / time.Duration(calls)
+	sent := 0
+	for i := range calls {
+		st := 2*time.Millisecond + time.Duration(i)*step
+		batch["orders"] = append(batch["orders"], otlpSpan{"traceId": tid, "spanId": randomHex(8), "parentSpanId": exportID,
+			"name": "SELECT orders page", "kind": 3,
+			"startTimeUnixNano": nano(st), "endTimeUnixNano": nano(st + max(step, time.Microsecond)),
+			"attributes": []any{attr("db.system", "postgresql"), attr("server.address", "orders-pg"), attr("db.query.text", "SELECT * FROM orders LIMIT 100 OFFSET $1")}})
+		if n := sent + len(batch["frontend"]) + len(batch["orders"]); n-sent >= 5000 || i == calls-1 {
+			if err := postOTLP(ctx, otlpHTTP, batch); err != nil {
+				return "", fmt.Errorf("seed big trace: %w", err)
+			}
+			sent = n
+			batch = map[string][]otlpSpan{}
+		}
+	}
+	return tid, nil
 }
 
 type otlpSpan = map[string]any

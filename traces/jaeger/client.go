@@ -63,6 +63,9 @@ type Client struct {
 	api  api.QueryServiceClient
 	// Now is the clock for lookback windows (default time.Now).
 	Now func() time.Time
+	// SummarySpans is how many spans of a trace FindSummaries decodes
+	// (default DefaultSummarySpans).
+	SummarySpans int
 }
 
 var _ traces.Source = (*Client)(nil)
@@ -144,7 +147,7 @@ func (c *Client) Find(ctx context.Context, q traces.Query) ([]*traces.Trace, err
 		ServiceName: q.Service, OperationName: q.Operation, Tags: tags,
 		StartTimeMin: start, StartTimeMax: end,
 		DurationMin: q.MinDuration, DurationMax: q.MaxDuration,
-		SearchDepth: int32(min(depth, 1<<20)),
+		SearchDepth: int32(min(depth, 1<<20)), RawTraces: true,
 	}}
 	stream, err := c.api.FindTraces(ctx, req)
 	if err != nil {
@@ -205,24 +208,9 @@ func recvTraces(stream chunkStream) ([]*traces.Trace, error) {
 	}
 }
 
-// Get implements traces.Source (GetTrace).
+// Get implements traces.Source (GetTrace, see GetProgress).
 func (c *Client) Get(ctx context.Context, traceID string) (*traces.Trace, error) {
-	id, err := model.TraceIDFromString(strings.TrimSpace(traceID))
-	if err != nil {
-		return nil, fmt.Errorf("jaeger: bad trace id %q: %w", traces.Sanitize(traceID), err)
-	}
-	stream, err := c.api.GetTrace(ctx, &api.GetTraceRequest{TraceID: id})
-	if err != nil {
-		return nil, c.wrap("get trace", err)
-	}
-	ts, err := recvTraces(stream)
-	if err != nil {
-		return nil, c.wrap("get trace "+id.String(), err)
-	}
-	if len(ts) == 0 {
-		return nil, fmt.Errorf("jaeger %s: %w: %s", c.addr, traces.ErrNotFound, id)
-	}
-	return ts[0], nil
+	return c.GetProgress(ctx, traceID, nil)
 }
 
 // Services implements traces.Source (GetServices).

@@ -133,3 +133,42 @@ func TestClientUnreachable(t *testing.T) {
 		t.Fatal("empty address accepted")
 	}
 }
+
+// TestFindSummariesSpanCap: over the per-trace cap, spans are counted and
+// not decoded, except a root arriving last (as SDKs export it); another
+// trace in the same stream is summarised whole.
+func TestFindSummariesSpanCap(t *testing.T) {
+	big, small := model.NewTraceID(1, 1), model.NewTraceID(2, 2)
+	start := time.Now().Add(-time.Minute).UTC().Truncate(time.Microsecond)
+	fe, db := &model.Process{ServiceName: "frontend"}, &model.Process{ServiceName: "db"}
+	var spans []model.Span
+	for i := range 50 {
+		sp := model.Span{TraceID: big, SpanID: model.SpanID(i + 2), OperationName: "SELECT", StartTime: start.Add(time.Duration(i) * time.Millisecond),
+			Duration: time.Millisecond, Process: db, References: []model.SpanRef{{TraceID: big, SpanID: 1, RefType: model.SpanRefType_CHILD_OF}}}
+		if i == 40 { // past the cap: not seen
+			sp.Tags = []model.KeyValue{model.Bool("error", true)}
+		}
+		spans = append(spans, sp)
+	}
+	spans = append(spans,
+		model.Span{TraceID: big, SpanID: 1, OperationName: "GET /export", StartTime: start, Duration: time.Second, Process: fe},
+		model.Span{TraceID: small, SpanID: 100, OperationName: "GET /", StartTime: start.Add(time.Second), Duration: time.Millisecond, Process: fe,
+			Tags: []model.KeyValue{model.Bool("error", true)}})
+	c := startStub(t, &stubQuery{spans: spans})
+	c.SummarySpans = 10
+	sums, err := c.FindSummaries(context.Background(), traces.Query{Service: "frontend"})
+	if err != nil || len(sums) != 2 {
+		t.Fatalf("find summaries: %v %+v", err, sums)
+	}
+	b, s := sums[1], sums[0] // newest first
+	if b.TraceID != big.String() || b.Spans != 51 || !b.Truncated || b.Summarised != 11 || b.Service != "frontend" || b.Operation != "GET /export" ||
+		b.Errors != 0 || b.Duration != time.Second || len(b.Services) != 2 {
+		t.Errorf("big trace summary %+v", b)
+	}
+	if s.TraceID != small.String() || s.Truncated || s.Spans != 1 || !s.RootFailed || s.Errors != 1 {
+		t.Errorf("small trace summary %+v", s)
+	}
+	if _, err := c.FindSummaries(context.Background(), traces.Query{Service: "frontend", Tags: map[string]string{"error": "true"}}); err == nil {
+		t.Error("an error tag was searched")
+	}
+}

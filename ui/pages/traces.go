@@ -55,6 +55,9 @@ func buildTraces(in *Input) *listData {
 		case t.Errors > 0: // handled below a root that succeeded
 			h, errs = providers.HealthWarn, "✓ "+strconv.Itoa(t.Errors)
 		}
+		if t.Truncated { // errors of the spans summarised: a lower bound
+			errs += "+"
+		}
 		id := san(t.TraceID)
 		d.rows[i] = table.Row{
 			Key: "trace/" + id,
@@ -74,6 +77,9 @@ func buildTraces(in *Input) *listData {
 		f.add("duration", duration(t).String())
 		f.add("spans", strconv.Itoa(t.Spans))
 		f.add("errors", fmt.Sprint(t.Errors))
+		if t.Truncated {
+			f.add("summarised", fmt.Sprintf("first %d of %d spans (a span cap of the list; open the trace for all)", t.Summarised, t.Spans))
+		}
 		f.add("services", strings.Join(t.Services, ", "))
 		return Selection{Key: "trace/" + san(t.TraceID), Trace: t.TraceID,
 			Detail: detail.Content{Title: "trace " + t.TraceID, Fields: f}}
