@@ -8,6 +8,7 @@
 package providers
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/opsconsole/console/traces"
@@ -232,7 +233,94 @@ type Database struct {
 	Members    []Member  `json:"members"`
 	Backups    []Backup  `json:"backups"`
 	LastBackup time.Time `json:"last_backup"`
+	// Volumes is storage the cluster's members share (an Aurora cluster
+	// volume); each member's own volumes are in Member.Volumes.
+	Volumes []Volume `json:"volumes,omitempty"`
+	// RestoreWindow is the range of times the cluster can be restored to
+	// (RDS point-in-time restore, a PostgreSQL WAL archive); nil when it
+	// keeps no logs to replay.
+	RestoreWindow *TimeWindow `json:"restore_window,omitempty"`
+	// RestoredFrom names the backup an instance the console restored was
+	// started from ("orders@20260101T000000.000Z"); "" for a live cluster.
+	RestoredFrom string `json:"restored_from,omitempty"`
 }
+
+// TimeWindow is a closed range of times, and where it comes from.
+type TimeWindow struct {
+	Earliest time.Time `json:"earliest"`
+	Latest   time.Time `json:"latest"`
+	// Source says what keeps the logs, e.g. "rds automated backups",
+	// "wal archive /var/lib/console/db/wal/orders".
+	Source string `json:"source,omitempty"`
+}
+
+// Contains reports whether t lies within the window.
+func (w TimeWindow) Contains(t time.Time) bool {
+	return !t.Before(w.Earliest) && !t.After(w.Latest)
+}
+
+// Volume is one volume of a database member (or a cluster's shared
+// storage): where the engine keeps its data (/data), journal (/journal,
+// PostgreSQL's pg_wal when separate) or logs (/logs).
+type Volume struct {
+	// Mount is the role of the volume: "/data", "/journal" or "/logs".
+	Mount string `json:"mount"`
+	// Path is where it is: a directory on the member's host, a
+	// PersistentVolumeClaim (namespace/name), an RDS instance.
+	Path string `json:"path,omitempty"`
+	// Class is the storage class: a PVC's storageClassName, the RDS
+	// StorageType (gp2, gp3, io1, aurora, aurora-iopt1), or the local
+	// filesystem's type (ext4, xfs, overlay).
+	Class string `json:"class,omitempty"`
+	// SizeGiB is the volume's size (0 when unknown).
+	SizeGiB float64 `json:"size_gib"`
+	// UsedGiB is how much of it is used; meaningful only when UsageKnown.
+	UsedGiB float64 `json:"used_gib"`
+	// UsageKnown is false when the source does not report usage (RDS
+	// reports it only through CloudWatch; a PVC's capacity is not its use).
+	UsageKnown bool `json:"usage_known"`
+	// IOPS is the provisioned IOPS (RDS io1/io2/gp3), 0 when none.
+	IOPS int `json:"iops,omitempty"`
+}
+
+// String is the volume on one line: "/data ext4 12.0/50.0 GiB (24%)
+// /var/lib/pg", the usage "?" when unknown.
+func (v Volume) String() string {
+	s := v.Mount
+	if v.Class != "" {
+		s += " " + v.Class
+	}
+	if v.UsageKnown {
+		s += fmt.Sprintf(" %.1f/%.1f GiB", v.UsedGiB, v.SizeGiB)
+		if p := v.UsedPercent(); p >= 0 {
+			s += fmt.Sprintf(" (%.0f%%)", p)
+		}
+	} else {
+		s += fmt.Sprintf(" ?/%.1f GiB", v.SizeGiB)
+	}
+	if v.IOPS > 0 {
+		s += fmt.Sprintf(" %d iops", v.IOPS)
+	}
+	if v.Path != "" {
+		s += " " + v.Path
+	}
+	return s
+}
+
+// VolumeFullPercent is the usage from which a volume is a problem.
+const VolumeFullPercent = 80
+
+// UsedPercent is the volume's usage in percent, or -1 when unknown.
+func (v Volume) UsedPercent() float64 {
+	if !v.UsageKnown || v.SizeGiB <= 0 {
+		return -1
+	}
+	return 100 * v.UsedGiB / v.SizeGiB
+}
+
+// Full reports whether the volume is over VolumeFullPercent used. A volume
+// whose usage is unknown is never full.
+func (v Volume) Full() bool { return v.UsedPercent() > VolumeFullPercent }
 
 // Member is one member of a database cluster.
 type Member struct {
@@ -243,6 +331,8 @@ type Member struct {
 	Zone       string  `json:"zone"`
 	Address    string  `json:"address,omitempty"`
 	Status     string  `json:"status"`
+	// Volumes are the member's volumes (data, journal, logs).
+	Volumes []Volume `json:"volumes,omitempty"`
 }
 
 // Backup is one backup or snapshot of a database cluster.

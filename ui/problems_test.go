@@ -89,6 +89,26 @@ func TestProblemsRanks(t *testing.T) {
 			inv.Databases[1].Members[1].LagSeconds = 31
 			inv.Databases[0].Members[1].Role = providers.RolePrimary
 		}, "✗ 2 DBs", "db database/orders-pg"},
+		{"a member volume over 80% full", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", SizeGiB: 100, UsedGiB: 81, UsageKnown: true}}
+		}, "✗ 1 volume over 80% full", "db database/sessions"},
+		{"a full shared volume and a full member volume", func(inv *providers.Inventory) {
+			inv.Databases[0].Volumes = []providers.Volume{{Mount: "/data", SizeGiB: 10, UsedGiB: 9.5, UsageKnown: true}}
+			inv.Databases[1].Members[0].Volumes = []providers.Volume{{Mount: "/logs", SizeGiB: 1, UsedGiB: 0.99, UsageKnown: true}}
+		}, "✗ 2 volumes over 80% full", "db database/orders-pg"},
+		{"a volume exactly 80% full is not a problem", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", SizeGiB: 100, UsedGiB: 80, UsageKnown: true}}
+		}, "✓ nothing wrong now", ""},
+		{"a volume of unknown usage is not a problem", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", Class: "gp3", SizeGiB: 100, UsedGiB: 99}}
+		}, "✓ nothing wrong now", ""},
+		{"a volume of unknown size is not a problem", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", UsedGiB: 5, UsageKnown: true}}
+		}, "✓ nothing wrong now", ""},
+		{"no primary beats a full volume", func(inv *providers.Inventory) {
+			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", SizeGiB: 100, UsedGiB: 90, UsageKnown: true}}
+			inv.Databases[0].Members[1].Role = providers.RolePrimary
+		}, "✗ 1 DB", "db database/orders-pg"},
 		{"cordoned node is not a problem", func(inv *providers.Inventory) { inv.Nodes[0].Unschedulable = true }, "✓ nothing wrong now", ""},
 		{"completed pod is not a problem", func(inv *providers.Inventory) { inv.Pods[0].Ready, inv.Pods[0].Phase = false, "Succeeded" }, "✓ nothing wrong now", ""},
 		{"crash loop beats a pod not ready", func(inv *providers.Inventory) {

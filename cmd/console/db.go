@@ -109,12 +109,24 @@ func printDatabases(w io.Writer, dbs []providers.Database) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d backups, last %s\t%s\n", sanitize.Line(d.Name), sanitize.Line(d.Engine),
 			sanitize.Line(d.Status), len(d.Backups), last, sanitize.Line(d.Endpoint))
+		if d.RestoredFrom != "" {
+			fmt.Fprintf(tw, "  restored from %s\t\t\t\t\n", sanitize.Line(d.RestoredFrom))
+		}
+		if w := d.RestoreWindow; w != nil {
+			fmt.Fprintf(tw, "  restorable %s → %s\t\t\t\t%s\n", w.Earliest.UTC().Format(time.RFC3339), w.Latest.UTC().Format(time.RFC3339), sanitize.Line(w.Source))
+		}
+		for _, v := range d.Volumes {
+			fmt.Fprintf(tw, "  volume %s\t\t\t\t\n", sanitize.Line(v.String()))
+		}
 		for _, m := range d.Members {
 			health := "healthy"
 			if !m.Healthy {
 				health = "unhealthy"
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\tlag %.1fs\t%s\n", sanitize.Line(m.Name), sanitize.Line(m.Role), health, m.LagSeconds, sanitize.Line(m.Status))
+			for _, v := range m.Volumes {
+				fmt.Fprintf(tw, "    volume %s\t\t\t\t\n", sanitize.Line(v.String()))
+			}
 		}
 	}
 	tw.Flush()

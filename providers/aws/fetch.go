@@ -554,6 +554,10 @@ func memberFromInstance(in rdstypes.DBInstance, role string) providers.Member {
 		Status: sdkaws.ToString(in.DBInstanceStatus), Zone: sdkaws.ToString(in.AvailabilityZone),
 	}
 	m.Healthy = m.Status == "available"
+	if sdkaws.ToString(in.DBClusterIdentifier) == "" {
+		// An instance of a cluster uses the cluster's storage (Database.Volumes).
+		m.Volumes = rdsVolume(sdkaws.ToString(in.Engine), sdkaws.ToString(in.StorageType), in.AllocatedStorage, in.Iops, "instance "+m.Name)
+	}
 	if in.Endpoint != nil && sdkaws.ToString(in.Endpoint.Address) != "" {
 		m.Address = fmt.Sprintf("%s:%d", sdkaws.ToString(in.Endpoint.Address), sdkaws.ToInt32(in.Endpoint.Port))
 	}
@@ -574,6 +578,11 @@ func buildDatabases(region string, clusters []rdstypes.DBCluster, insts []rdstyp
 		if s.SnapshotCreateTime != nil {
 			b.Time = *s.SnapshotCreateTime
 		}
+		b.Kind = "cluster-snapshot"
+		if t := sdkaws.ToString(s.SnapshotType); t != "" {
+			b.Kind = t + " cluster-snapshot"
+		}
+		b.Location = sdkaws.ToString(s.DBClusterSnapshotArn)
 		id := sdkaws.ToString(s.DBClusterIdentifier)
 		snapsOf[id] = append(snapsOf[id], b)
 	}
@@ -586,6 +595,11 @@ func buildDatabases(region string, clusters []rdstypes.DBCluster, insts []rdstyp
 		}
 		if d.Endpoint != "" && cl.Port != nil {
 			d.Endpoint = fmt.Sprintf("%s:%d", d.Endpoint, *cl.Port)
+		}
+		d.Volumes = rdsVolume(d.Engine, sdkaws.ToString(cl.StorageType), cl.AllocatedStorage, cl.Iops, "cluster "+id)
+		if cl.EarliestRestorableTime != nil && cl.LatestRestorableTime != nil {
+			d.RestoreWindow = &providers.TimeWindow{Earliest: *cl.EarliestRestorableTime, Latest: *cl.LatestRestorableTime,
+				Source: "rds automated backups (point-in-time restore)"}
 		}
 		for _, m := range cl.DBClusterMembers {
 			mid := sdkaws.ToString(m.DBInstanceIdentifier)
@@ -640,6 +654,24 @@ func buildDatabases(region string, clusters []rdstypes.DBCluster, insts []rdstyp
 		out = append(out, *standalone[id])
 	}
 	return out
+}
+
+// rdsVolume is the storage of an RDS instance or cluster: its StorageType,
+// AllocatedStorage (GiB) and provisioned Iops. Usage is not in the RDS
+// API (CloudWatch FreeStorageSpace): it is reported unknown. Aurora's
+// cluster volume grows by itself (its AllocatedStorage is always 1): its
+// size is unknown too.
+func rdsVolume(engine, storageType string, allocated, iops *int32, path string) []providers.Volume {
+	if storageType == "" && allocated == nil {
+		return nil
+	}
+	v := providers.Volume{Mount: "/data", Path: path, Class: storageType, IOPS: int(sdkaws.ToInt32(iops))}
+	if strings.HasPrefix(engine, "aurora") {
+		v.Path += " (aurora cluster volume, grows by itself)"
+	} else {
+		v.SizeGiB = float64(sdkaws.ToInt32(allocated))
+	}
+	return []providers.Volume{v}
 }
 
 // sortMembers puts the primary first, then the replicas by name.

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -130,6 +131,8 @@ func TestBuildDatabases(t *testing.T) {
 	clusters := []rdstypes.DBCluster{{
 		DBClusterIdentifier: sdkaws.String("orders"), Engine: sdkaws.String("aurora-postgresql"), Status: sdkaws.String("available"),
 		Endpoint: sdkaws.String("orders.cluster"), Port: sdkaws.Int32(5432),
+		StorageType: sdkaws.String("aurora-iopt1"), AllocatedStorage: sdkaws.Int32(1),
+		EarliestRestorableTime: &t0, LatestRestorableTime: sdkaws.Time(t0.Add(72 * time.Hour)),
 		DBClusterMembers: []rdstypes.DBClusterMember{
 			{DBInstanceIdentifier: sdkaws.String("orders-b"), IsClusterWriter: sdkaws.Bool(false)},
 			{DBInstanceIdentifier: sdkaws.String("orders-a"), IsClusterWriter: sdkaws.Bool(true)},
@@ -142,9 +145,13 @@ func TestBuildDatabases(t *testing.T) {
 			AvailabilityZone: sdkaws.String(az), Engine: sdkaws.String("postgres"),
 			Endpoint: &rdstypes.Endpoint{Address: sdkaws.String(id + ".host"), Port: sdkaws.Int32(5432)}}
 	}
+	withStorage := func(in rdstypes.DBInstance) rdstypes.DBInstance {
+		in.StorageType, in.AllocatedStorage, in.Iops = sdkaws.String("gp3"), sdkaws.Int32(400), sdkaws.Int32(12000)
+		return in
+	}
 	insts := []rdstypes.DBInstance{
 		inst("orders-a", "orders", "", "available", "z1"), inst("orders-b", "orders", "", "rebooting", "z2"),
-		inst("legacy", "", "", "available", "z1"), inst("legacy-replica", "", "arn:aws:rds:r:1:db:legacy", "available", "z3"),
+		withStorage(inst("legacy", "", "", "available", "z1")), inst("legacy-replica", "", "arn:aws:rds:r:1:db:legacy", "available", "z3"),
 	}
 	snaps := []rdstypes.DBClusterSnapshot{
 		{DBClusterSnapshotIdentifier: sdkaws.String("old"), DBClusterIdentifier: sdkaws.String("orders"), Status: sdkaws.String("available"), SnapshotCreateTime: &t0},
@@ -165,7 +172,7 @@ func TestBuildDatabases(t *testing.T) {
 		{Name: "orders-gone", Role: providers.RoleReplica, Status: "unknown"},
 	}
 	for i := range want {
-		if o.Members[i] != want[i] {
+		if !reflect.DeepEqual(o.Members[i], want[i]) {
 			t.Errorf("member %d = %+v, want %+v", i, o.Members[i], want[i])
 		}
 	}
@@ -177,8 +184,22 @@ func TestBuildDatabases(t *testing.T) {
 		t.Errorf("backups %v last %v", o.Backups, o.LastBackup)
 	}
 	l := dbs[1]
+	// Aurora's cluster volume has no fixed size: its type only; the
+	// window is the cluster's restorable times.
+	if len(o.Volumes) != 1 || o.Volumes[0].Class != "aurora-iopt1" || o.Volumes[0].SizeGiB != 0 || o.Volumes[0].UsageKnown || o.Volumes[0].Full() {
+		t.Errorf("orders volumes %+v", o.Volumes)
+	}
+	if w := o.RestoreWindow; w == nil || !w.Earliest.Equal(t0) || !w.Latest.Equal(t0.Add(72*time.Hour)) || !w.Contains(t0.Add(time.Hour)) || w.Contains(t0.Add(-time.Second)) {
+		t.Errorf("orders restore window %+v", w)
+	}
+	if o.Backups[0].Kind != "cluster-snapshot" {
+		t.Errorf("snapshot kind %q", o.Backups[0].Kind)
+	}
 	if l.Name != "legacy" || len(l.Members) != 2 || l.Members[0].Role != providers.RolePrimary || l.Members[1].Name != "legacy-replica" || l.Members[1].Role != providers.RoleReplica {
 		t.Errorf("legacy %+v", l)
+	}
+	if v := l.Members[0].Volumes; len(v) != 1 || v[0] != (providers.Volume{Mount: "/data", Path: "instance legacy", Class: "gp3", SizeGiB: 400, IOPS: 12000}) {
+		t.Errorf("legacy volumes %+v", v)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,30 @@ func eventually(t *testing.T, p *Provider, what string, cond func(providers.Data
 	}
 }
 
+// checkDataVolumes checks every member of a lab cluster (on this machine)
+// reports its data directory's filesystem as its /data volume, as statfs
+// of that directory says.
+func checkDataVolumes(t *testing.T, db providers.Database) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	for _, m := range db.Members {
+		if len(m.Volumes) == 0 || m.Volumes[0].Mount != "/data" {
+			t.Errorf("%s volumes %+v, want its /data", m.Address, m.Volumes)
+			continue
+		}
+		v := m.Volumes[0]
+		fs, err := statFS(v.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Class != fs.class || v.SizeGiB != gib(fs.size) || !v.UsageKnown || v.UsedGiB <= 0 {
+			t.Errorf("%s /data %+v, statfs says %+v", m.Address, v, fs)
+		}
+	}
+}
+
 func onlyAction(t *testing.T, p *Provider, ref actions.Ref) actions.Action {
 	t.Helper()
 	as := p.Offer(ref)
@@ -70,6 +95,7 @@ func TestRedisRolesPromoteAndBackup(t *testing.T) {
 	if db.Endpoint != r.Primary {
 		t.Fatalf("sentinel endpoint = %q, want %q", db.Endpoint, r.Primary)
 	}
+	checkDataVolumes(t, db)
 
 	// Promoting the primary is refused by the precondition.
 	e := executor(t, false)
@@ -108,6 +134,7 @@ func TestPostgresRolesAndPromote(t *testing.T) {
 	if got[pg.Primary] != providers.RolePrimary || got[pg.Replicas[0]] != providers.RoleReplica {
 		t.Fatalf("roles = %v", got)
 	}
+	checkDataVolumes(t, db)
 
 	e := executor(t, false)
 	a := onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: pg.Replicas[0]})

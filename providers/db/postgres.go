@@ -169,6 +169,7 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 		m.Status = "query failed: " + oneLine(err.Error())
 		return m
 	}
+	m.Volumes = pgVolumes(ctx, conn, addr)
 	if !inRecovery {
 		m.Role = providers.RolePrimary
 		m.Healthy = true
@@ -197,6 +198,28 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	m.Healthy = strings.HasPrefix(receiver, "streaming")
 	m.Status = "wal receiver " + receiver
 	return m
+}
+
+// pgVolumes reads the volumes of the member at addr when it runs on this
+// machine: its data_directory (/data), pg_wal (/journal) and, with the
+// logging collector on, its log_directory (/logs), the last two only when
+// on filesystems of their own. Reading the settings needs a superuser or
+// pg_read_all_settings; without, no volume is reported.
+func pgVolumes(ctx context.Context, conn *pgx.Conn, addr string) []providers.Volume {
+	var data, collector, logDir string
+	if err := conn.QueryRow(ctx, `select current_setting('data_directory'), current_setting('logging_collector'),
+		current_setting('log_directory')`).Scan(&data, &collector, &logDir); err != nil {
+		return nil
+	}
+	dirs := []dirVolume{{"/data", data}, {"/journal", filepath.Join(data, "pg_wal")}}
+	if collector == "on" {
+		if !filepath.IsAbs(logDir) {
+			logDir = filepath.Join(data, logDir)
+		}
+		dirs = append(dirs, dirVolume{"/logs", logDir})
+	}
+	vs, _ := localVolumes(ctx, addr, dirs)
+	return vs
 }
 
 // pgBinDirs are where distributions install the programs of PostgreSQL

@@ -85,6 +85,7 @@ func (e *redisEngine) Probe(ctx context.Context) providers.Database {
 			continue
 		}
 		kv := parseInfo(info)
+		m.Volumes = redisVolumes(ctx, c, addr)
 		switch kv["role"] {
 		case "master":
 			m.Role = providers.RolePrimary
@@ -456,6 +457,23 @@ func (e *redisEngine) Describe(ctx context.Context, addr string) (string, error)
 		return "", fmt.Errorf("DBSIZE on %s: %w", addr, err)
 	}
 	return fmt.Sprintf("%d keys", n), nil
+}
+
+// redisVolumes reads the volumes of the member at addr when it runs on
+// this machine: its working directory (CONFIG GET dir: the RDB and AOF
+// files, /data) and the directory of its logfile (/logs) when that is on a
+// filesystem of its own.
+func redisVolumes(ctx context.Context, c *redis.Client, addr string) []providers.Volume {
+	conf, err := c.ConfigGet(ctx, "dir").Result()
+	if err != nil || conf["dir"] == "" {
+		return nil
+	}
+	dirs := []dirVolume{{"/data", conf["dir"]}}
+	if lf, err := c.ConfigGet(ctx, "logfile").Result(); err == nil && filepath.IsAbs(lf["logfile"]) {
+		dirs = append(dirs, dirVolume{"/logs", filepath.Dir(lf["logfile"])})
+	}
+	vs, _ := localVolumes(ctx, addr, dirs)
+	return vs
 }
 
 // rdbSaves reads the number of RDB saves since start and whether one is running.

@@ -115,6 +115,7 @@ func buildDatabases(in *Input) *listData {
 		f.add("zone", m.Zone)
 		f.addIf("address", m.Address)
 		f.addIf("status", m.Status)
+		addVolumes(&f, m.Volumes)
 		return Selection{
 			Key: "member/" + san(db.Name) + "/" + san(m.Name),
 			Refs: []actions.Ref{{Kind: "member", Region: db.Region, Namespace: db.Name, Name: m.Name},
@@ -140,6 +141,11 @@ func dbSelection(inv *providers.Inventory, in *Input, db *providers.Database) Se
 		m := &db.Members[i]
 		f.sub(m.Name, fmt.Sprintf("%s, %s, lag %s, %s", common.Role(m.Role), common.Health(memberHealth(m)), lag(m), m.Zone))
 	}
+	f.addIf("restored_from", db.RestoredFrom)
+	addVolumes(&f, db.Volumes)
+	if w := db.RestoreWindow; w != nil {
+		f.add("restorable", stamp(w.Earliest)+" → "+stamp(w.Latest)+" ("+w.Source+")")
+	}
 	f.add("last_backup", stamp(db.LastBackup)+" ("+age(in.Now, db.LastBackup)+" ago)")
 	f.add("backups", "")
 	for _, b := range db.Backups {
@@ -150,5 +156,16 @@ func dbSelection(inv *providers.Inventory, in *Input, db *providers.Database) Se
 		Refs:   []actions.Ref{{Kind: "database", Region: db.Region, Name: db.Name}},
 		Detail: detail.Content{Title: "database " + db.Name, Fields: f},
 		Events: eventsFor(inv, in.Now, "Database", "", db.Name),
+	}
+}
+
+// addVolumes lists volumes under a "volumes" field, when there are some.
+func addVolumes(f *fields, vs []providers.Volume) {
+	if len(vs) == 0 {
+		return
+	}
+	f.add("volumes", "")
+	for _, v := range vs {
+		f.sub(v.Mount, v.String())
 	}
 }

@@ -31,6 +31,9 @@ type Problems struct {
 	// DBs are the database clusters without exactly one healthy primary
 	// or with a replica lagging.
 	DBs int
+	// Volumes of database members (or clusters) over
+	// providers.VolumeFullPercent used.
+	Volumes int
 	// FailedRuns are the action runs that failed (the shell adds them).
 	FailedRuns int
 	// Worst is the worst object (zero when nothing is wrong).
@@ -43,6 +46,7 @@ const (
 	rankFailedRun = 10 + iota*10
 	rankSomeTargets
 	rankLagging
+	rankVolumeFull
 	rankPod
 	rankCrashLoop
 	rankNoTargets
@@ -51,7 +55,9 @@ const (
 )
 
 // Total is the number of problems counted.
-func (p *Problems) Total() int { return p.Pods + p.Nodes + p.Targets + p.DBs + p.FailedRuns }
+func (p *Problems) Total() int {
+	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns
+}
 
 // Consider makes t the worst object when rank is higher than the worst's
 // so far (the first of equal ranks stays).
@@ -123,6 +129,7 @@ func FindProblems(inv *providers.Inventory) Problems {
 			}
 		}
 		t := ProblemTarget{"db", "database", san(db.Name), ""}
+		fullVolumes(&p, db, t)
 		switch {
 		case roles && primaries != 1:
 			t.What = "database " + t.Name + ": " + strconv.Itoa(primaries) + " healthy primaries"
@@ -136,4 +143,24 @@ func FindProblems(inv *providers.Inventory) Problems {
 		p.DBs++
 	}
 	return p
+}
+
+// fullVolumes counts the volumes of db (shared and per member) over
+// providers.VolumeFullPercent used; a volume whose usage is unknown is
+// never counted.
+func fullVolumes(p *Problems, db *providers.Database, t ProblemTarget) {
+	consider := func(owner string, vs []providers.Volume) {
+		for _, v := range vs {
+			if !v.Full() {
+				continue
+			}
+			p.Volumes++
+			t.What = "database " + t.Name + ": " + san(owner) + " " + san(v.Mount) + " " + strconv.Itoa(int(v.UsedPercent())) + "% full"
+			p.Consider(rankVolumeFull, t)
+		}
+	}
+	consider(db.Name, db.Volumes)
+	for j := range db.Members {
+		consider(db.Members[j].Name, db.Members[j].Volumes)
+	}
 }
