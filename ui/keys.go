@@ -11,6 +11,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
@@ -83,6 +84,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.early = append(m.early, k)
 		}
 		return nil
+	}
+	if c, ok := m.page().(pages.Capturer); ok && c.Capturing() {
+		if handled, cmd := m.page().HandleKey(k); handled {
+			return cmd
+		}
 	}
 	switch {
 	case key.Matches(k, keys.Quit):

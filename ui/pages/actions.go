@@ -12,11 +12,13 @@ import (
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/logview"
 	"github.com/opsconsole/console/ui/components/table"
 )
 
 // Actions is the view of running and past action runs, with the selected
-// run's streamed output.
+// run's streamed output under them; enter opens that output whole (a
+// log view: scroll, search) until esc.
 type Actions struct {
 	ctx    *common.Context
 	exec   common.Executor // nil: no executor, no runs
@@ -28,7 +30,16 @@ type Actions struct {
 	width  int
 	height int
 	note   string // e.g. the read-only reason
+
+	// log is the selected run's output (logRun's); open when it takes
+	// the whole view and the keyboard.
+	log    logview.Model
+	logRun string
+	open   bool
 }
+
+// OutputKey opens the selected run's output whole.
+var OutputKey = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "whole output (scroll, / search)"))
 
 // NewActions returns the Actions view of b's executor (with why actions
 // are refused, when they are).
@@ -39,7 +50,7 @@ func NewActions(ctx *common.Context, b *Backends) Page {
 		{Title: "ELAPSED", Width: 7, Right: true, Priority: 5}, {Title: "RUNNER", Width: 9, Priority: 3},
 		{Title: "PLAN", Width: 16, Grow: true, Max: 80, Priority: 4},
 	}
-	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols)}
+	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols), log: logview.New(ctx)}
 	if b.ReadOnly != "" {
 		a.note = "READ-ONLY: " + b.ReadOnly
 	}
@@ -72,17 +83,53 @@ func (a *Actions) Update(msg tea.Msg) (bool, tea.Cmd) {
 }
 
 // Scroll implements Page.
-func (a *Actions) Scroll(d int) { a.tbl.Scroll(d) }
+func (a *Actions) Scroll(d int) {
+	if a.open {
+		a.log.Scroll(d)
+		return
+	}
+	a.tbl.Scroll(d)
+	a.syncLog()
+}
 
 // Status implements Page.
 func (a *Actions) Status() string { return a.tbl.Position() }
 
-// KeyHints implements Page.
-func (a *Actions) KeyHints() []key.Binding { return []key.Binding{a.ctx.Keys.Cancel} }
+// KeyHints implements Page: the log's keys while it is open.
+func (a *Actions) KeyHints() []key.Binding {
+	k := a.ctx.Keys
+	if a.open {
+		return []key.Binding{k.Back, k.Up, k.Down, k.PageDown, logview.SearchKey, logview.NextKey, k.End, k.Cancel}
+	}
+	return []key.Binding{OutputKey, k.Cancel}
+}
 
-// HandleKey implements Page: navigation, and x cancels the selected run
-// while it runs (through the run, that is through the executor).
+// Capturing implements Capturer: the open log takes the keyboard.
+func (a *Actions) Capturing() bool { return a.open }
+
+// HandleKey implements Page: navigation, enter opens the selected run's
+// output (esc or q closes it), and x cancels the selected run while it
+// runs (through the run, that is through the executor).
 func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
+	if a.open {
+		if a.log.Searching() {
+			return a.log.HandleKey(k), nil
+		}
+		if key.Matches(k, a.ctx.Keys.Back) || k.String() == "q" {
+			a.open = false
+			a.SetSize(a.width, a.height)
+			return true, nil
+		}
+		if a.log.HandleKey(k) {
+			return true, nil
+		}
+	} else if key.Matches(k, OutputKey) {
+		if a.selectedRun() != nil {
+			a.open = true
+			a.SetSize(a.width, a.height)
+		}
+		return true, nil
+	}
 	if key.Matches(k, a.ctx.Keys.Cancel) {
 		if r := a.selectedRun(); r != nil && r.Result().Status == "running" {
 			r.Cancel()
@@ -90,10 +137,16 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		}
 		return true, nil
 	}
-	return navigate(a.ctx.Keys, &a.tbl, k), nil
+	if a.open {
+		return false, nil
+	}
+	ok := navigate(a.ctx.Keys, &a.tbl, k)
+	a.syncLog()
+	return ok, nil
 }
 
-// SetSize implements Page: the runs table takes the top, the output the rest.
+// SetSize implements Page: the runs table takes the top, the output the
+// rest (its title line excluded); an open output the whole view.
 func (a *Actions) SetSize(w, h int) {
 	a.width, a.height = w, h
 	th := max(3, min(h/3, len(a.runs)+1))
@@ -101,6 +154,33 @@ func (a *Actions) SetSize(w, h int) {
 		th = max(3, th-1)
 	}
 	a.tbl.SetSize(w, th)
+	lh := h - th - 1
+	if a.note != "" {
+		lh--
+	}
+	hint := "enter: all of it, / search"
+	if a.open {
+		lh, hint = h-1, ""
+	}
+	a.log.SetSize(w, max(2, lh))
+	a.log.SetKeysHint(hint)
+}
+
+// syncLog shows the selected run's output in the log view (all of it,
+// wrapped once; only new lines are added while the run writes).
+func (a *Actions) syncLog() {
+	r := a.selectedRun()
+	if r == nil {
+		a.logRun, a.open = "", false
+		a.log.SetLines(nil)
+		return
+	}
+	if r.ID() != a.logRun {
+		a.logRun = r.ID()
+		a.log = logview.New(a.ctx)
+		a.SetSize(a.width, a.height)
+	}
+	a.log.SetLines(r.Lines())
 }
 
 // StatusText renders a run status with a glyph.
@@ -131,10 +211,11 @@ func (a *Actions) setRuns(runs []common.Run, now time.Time) {
 	}
 	a.refilter(now)
 	a.SetSize(a.width, a.height)
+	a.syncLog()
 }
 
 // SetFilter implements Page.
-func (a *Actions) SetFilter(f common.Filter) { a.filter = f; a.refilter(a.ctx.Now()) }
+func (a *Actions) SetFilter(f common.Filter) { a.filter = f; a.refilter(a.ctx.Now()); a.syncLog() }
 
 func (a *Actions) refilter(now time.Time) {
 	a.shown = a.filter.Apply(a.texts, nil)
@@ -172,7 +253,9 @@ func (a *Actions) selectedRun() common.Run {
 
 // Focus implements Focuser: kind "run", name its id.
 func (a *Actions) Focus(kind, name string) bool {
-	return kind == "run" && a.tbl.Select(san(name))
+	ok := kind == "run" && a.tbl.Select(san(name))
+	a.syncLog()
+	return ok
 }
 
 // Selected implements Page.
@@ -202,38 +285,47 @@ func (a *Actions) Selected() (Selection, bool) {
 	return Selection{Key: r.ID(), Detail: detail.Content{Title: "run " + r.ID(), Fields: f}}, true
 }
 
-// View implements Page.
+// View implements Page: the note, the runs, then the selected run's
+// output (its end while it runs); an open output takes the whole view.
 func (a *Actions) View() string {
 	th := a.ctx.Theme
 	var out []string
+	r := a.selectedRun()
+	if a.open && r != nil {
+		out = append(out, th.Title.Render(ansi.Truncate(a.outputTitle(r), a.width, "…")), a.log.View())
+		return fillLines(strings.Join(out, "\n"), a.height)
+	}
 	if a.note != "" {
 		out = append(out, th.Warn.Render(ansi.Truncate(a.note, a.width, "…")))
 	}
 	if len(a.runs) == 0 {
 		out = append(out, th.Muted.Render("No actions yet: select an object in any view and press a."))
-		for len(out) < a.height {
-			out = append(out, "")
-		}
-		return strings.Join(out, "\n")
+		return fillLines(strings.Join(out, "\n"), a.height)
 	}
 	out = append(out, a.tbl.View())
-	rest := a.height - len(strings.Split(strings.Join(out, "\n"), "\n"))
-	if r := a.selectedRun(); r != nil && rest > 1 {
-		lines := r.Lines()
-		title := "output of " + san(r.ID()) + " (" + strconv.Itoa(len(lines)) + " lines)"
-		out = append(out, th.Title.Render(ansi.Truncate(title, a.width, "…")))
-		rest--
-		if len(lines) > rest {
-			lines = lines[len(lines)-rest:]
-		}
-		for _, l := range lines {
-			out = append(out, ansi.Truncate(san(l), a.width, "…"))
-		}
+	if r != nil {
+		title := "output of " + san(r.ID()) + " (" + strconv.Itoa(a.log.Len()) + " lines)"
+		out = append(out, th.Title.Render(ansi.Truncate(title, a.width, "…")), a.log.View())
 	}
-	s := strings.Join(out, "\n")
-	n := len(strings.Split(s, "\n"))
-	for ; n < a.height; n++ {
-		s += "\n"
+	return fillLines(strings.Join(out, "\n"), a.height)
+}
+
+// outputTitle names the run whose output is shown.
+func (a *Actions) outputTitle(r common.Run) string {
+	s := r.Spec()
+	st, _ := StatusText(r.Result().Status)
+	return "output of " + san(r.ID()) + " · " + san(string(s.Name)) + " " + san(s.Target.String()) + " · " + st +
+		" (" + strconv.Itoa(a.log.Len()) + " lines)"
+}
+
+// fillLines pads s to h lines (and cuts it there).
+func fillLines(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
 	}
-	return s
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
 }

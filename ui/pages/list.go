@@ -67,13 +67,26 @@ func (p *listPage) SetSize(w, h int)        { p.tbl.SetSize(w, h) }
 func (p *listPage) Scroll(delta int)        { p.tbl.Scroll(delta) }
 func (p *listPage) View() string            { return p.tbl.View() }
 func (p *listPage) KeyHints() []key.Binding { return p.hints }
-func (p *listPage) Status() string          { return p.tbl.Position() }
 func (p *listPage) Table() *table.Model     { return &p.tbl }
 func (p *listPage) Apply(data any) {
 	p.data = data.(*listData)
 	p.tbl.SetNatural(p.data.natural)
 	p.resort()
 }
+
+// Status implements Page: the sort (column and direction) and the
+// cursor position.
+func (p *listPage) Status() string {
+	if p.sortCol >= 0 && p.sortCol < len(p.cols) {
+		mark := " ▲"
+		if p.desc {
+			mark = " ▼"
+		}
+		return "sort " + p.cols[p.sortCol].Title + mark + " · " + p.tbl.Position()
+	}
+	return p.tbl.Position()
+}
+
 func (p *listPage) SetFilter(f common.Filter) { p.setFilter(f) }
 
 func (p *listPage) setFilter(f common.Filter) {

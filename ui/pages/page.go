@@ -134,3 +134,11 @@ func show(page string) tea.Cmd { return func() tea.Msg { return ShowMsg{Page: pa
 type Focuser interface {
 	Focus(kind, name string) bool
 }
+
+// Capturer is implemented by pages that can take the keyboard (the
+// Actions view's open output): while Capturing, every key goes to the
+// page's HandleKey first; the keys it does not use go on as usual
+// (ctrl+c always quits).
+type Capturer interface {
+	Capturing() bool
+}
