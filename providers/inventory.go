@@ -41,6 +41,8 @@ type Inventory struct {
 	Databases         []Database            `json:"databases"`
 	Traces            []traces.TraceSummary `json:"traces"`
 	Hidden            []Hidden              `json:"hidden"`
+	// The rest of the estate (see estate.go).
+	Alarms []Alarm `json:"alarms"`
 }
 
 // SourceStatus is the health and freshness of one data source.

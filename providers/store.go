@@ -233,6 +233,7 @@ func Merge(views ...*Inventory) *Inventory {
 		out.Databases = append(out.Databases, v.Databases...)
 		out.Traces = append(out.Traces, v.Traces...)
 		out.Hidden = append(out.Hidden, v.Hidden...)
+		out.Alarms = append(out.Alarms, v.Alarms...)
 	}
 	// Traces newest first, as `console trace find` lists them.
 	slices.SortStableFunc(out.Traces, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })

@@ -86,6 +86,14 @@ func fixtureSnapshot() *providers.Snapshot {
 		{Time: at(40 * time.Second), Type: "Warning", Reason: "BackOff", Object: "Pod/shop/checkout-0100", Message: "Back-off restarting failed container", Cluster: "prod-us-east-1", Namespace: "shop"},
 		{Time: at(3 * time.Minute), Type: "Warning", Reason: "NodeNotReady", Object: "Node//node-eu-west-1b-1", Message: "Node is not ready"},
 	}
+	inv.Alarms = []providers.Alarm{
+		{Name: "api-5xx", Region: "us-east-1", State: providers.AlarmOK, Namespace: "AWS/NetworkELB", Metric: "HTTPCode_Target_5XX_Count",
+			Dimensions: []providers.Dimension{{Name: "LoadBalancer", Value: "net/internal-api/50dc6c495c0c9188"}}, Since: at(2 * time.Hour),
+			ObjectKind: providers.ObjectLoadBalancer, Object: "internal-api"},
+		{Name: "workers-cpu", Region: "eu-west-1", State: providers.AlarmInsufficientData, Namespace: "AWS/EC2", Metric: "CPUUtilization",
+			Dimensions: []providers.Dimension{{Name: "AutoScalingGroupName", Value: "workers-2"}}, Since: at(10 * time.Minute),
+			ObjectKind: providers.ObjectASG, Object: "workers-2"},
+	}
 	providers.Join(inv)
 	inv.Sources = []providers.SourceStatus{
 		{Name: "kube:prod", Kind: "kube", Status: providers.StatusOK, UpdatedAt: at(2 * time.Second)},

@@ -145,6 +145,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(k, keys.Enter) {
 		if sel, ok := m.page().Selected(); ok && sel.Trace != "" {
 			return m.openTrace(sel.Trace)
+		} else if ok && sel.Jump != nil {
+			j := sel.Jump
+			return m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.Name})
 		}
 		m.openDetail()
 	}

@@ -58,6 +58,7 @@ func (m *Model) problemStrip() string {
 		long, short string
 	}
 	parts := []part{
+		{p.Alarms, "alarm%s firing", "alarm%s"},
 		{p.Nodes, "node%s NotReady", "node%s"},
 		{p.Pods, "pod%s not ready", "pod%s"},
 		{p.DBs, "DB%s without one primary or lagging", "DB%s"},

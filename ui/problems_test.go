@@ -119,6 +119,15 @@ func TestProblemsRanks(t *testing.T) {
 			inv.LoadBalancers[0].TargetsHealthy = 3
 			inv.LoadBalancers[2].TargetsHealthy = 0
 		}, "✗ 3 targets unhealthy", "lb lb/internal-api"},
+		{"an alarm in ALARM leads to what it watches", func(inv *providers.Inventory) { inv.Alarms[0].State = providers.AlarmFiring },
+			"✗ 1 alarm firing", "lb lb/internal-api"},
+		{"an alarm on an instance leads to its node", func(inv *providers.Inventory) {
+			inv.Alarms[1].State, inv.Alarms[1].ObjectKind, inv.Alarms[1].Object = providers.AlarmFiring, providers.ObjectInstance, inv.Nodes[2].InstanceID
+		}, "✗ 1 alarm firing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Name},
+		{"a crash loop beats an alarm", func(inv *providers.Inventory) {
+			inv.Alarms[1].State = providers.AlarmFiring
+			inv.Pods[1].Reason = "CrashLoopBackOff"
+		}, "✗ 1 alarm firing · 1 pod not ready", "pods pod/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,6 +150,24 @@ func TestProblemsRanks(t *testing.T) {
 				t.Errorf("! went to %q, want %q", got, c.worst)
 			}
 		})
+	}
+}
+
+// TestAlarmEnter: enter on an alarm in the Alarms view opens the object
+// it watches (the ASG), and esc comes back.
+func TestAlarmEnter(t *testing.T) {
+	m := newTestModel(t, fixtureSnapshot(), nil, 120, 30, func(d *deps) { d.demo = false })
+	typeText(m, ":alarms")
+	press(m, "enter")
+	typeText(m, "/workers")
+	press(m, "enter", "enter")
+	sel, _ := m.page().Selected()
+	if m.active != "asg" || sel.Key != "asg/workers-2" {
+		t.Fatalf("enter on the alarm went to %s %q, want the ASG workers-2", m.active, sel.Key)
+	}
+	press(m, "esc")
+	if m.active != "alarms" {
+		t.Errorf("esc should go back to the alarms, on %s", m.active)
 	}
 }
 

@@ -98,6 +98,9 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.Hidden == nil {
 		c.Hidden = []providers.Hidden{}
 	}
+	if c.Alarms == nil {
+		c.Alarms = []providers.Alarm{}
+	}
 	return &c
 }
 
@@ -151,5 +154,8 @@ func printTree(w io.Writer, inv *providers.Inventory) {
 			}
 			fmt.Fprintln(w, sanitize.Line(fmt.Sprintf("  %s %s %s lag=%.1fs", m.Name, m.Role, h, m.LagSeconds)))
 		}
+	}
+	for _, a := range inv.Alarms {
+		fmt.Fprintln(w, sanitize.Line(fmt.Sprintf("alarm %s %s %s watches=%s/%s", a.Region, a.Name, a.State, a.ObjectKind, a.Object)))
 	}
 }

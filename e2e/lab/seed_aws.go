@@ -25,6 +25,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -100,6 +102,9 @@ type AWSRegionEstate struct {
 	DBCluster   string
 	DBInstances []string
 	DBSnapshot  string
+	// AlarmFiring is a CloudWatch alarm on the ALB's 5xx count set to
+	// ALARM; AlarmOK watches the ASG's CPU and AlarmDB the writer, both OK.
+	AlarmFiring, AlarmOK, AlarmDB string
 }
 
 // SeededInstance is one EC2 instance that a Kubernetes node stands for.
@@ -366,7 +371,40 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 	if err := seedAurora(ctx, cfg, r, azs, name); err != nil {
 		return nil, err
 	}
+	if err := seedAlarms(ctx, cfg, r, name); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// seedAlarms creates three CloudWatch alarms: the ALB's 5xx count (set to
+// ALARM with SetAlarmState, as CloudWatch would when 5xx rise), the ASG's
+// CPU and the Aurora writer's CPU (both set to OK).
+func seedAlarms(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, name func(string) string) error {
+	cw := cloudwatch.NewFromConfig(cfg)
+	lbDim := r.LoadBalancer[strings.Index(r.LoadBalancer, "loadbalancer/")+len("loadbalancer/"):] // app/NAME/ID
+	r.AlarmFiring, r.AlarmOK, r.AlarmDB = name("web-5xx"), name("web-cpu"), name("orders-writer-cpu")
+	alarms := []struct {
+		name, ns, metric, dim, val string
+		state                      cwtypes.StateValue
+	}{
+		{r.AlarmFiring, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", lbDim, cwtypes.StateValueAlarm},
+		{r.AlarmOK, "AWS/EC2", "CPUUtilization", "AutoScalingGroupName", r.ASG, cwtypes.StateValueOk},
+		{r.AlarmDB, "AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", r.DBInstances[0], cwtypes.StateValueOk},
+	}
+	for _, a := range alarms {
+		if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(a.name), Namespace: aws.String(a.ns),
+			MetricName: aws.String(a.metric), Statistic: cwtypes.StatisticAverage, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(3),
+			Threshold: aws.Float64(80), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
+			Dimensions: []cwtypes.Dimension{{Name: aws.String(a.dim), Value: aws.String(a.val)}}}); err != nil {
+			return fmt.Errorf("create alarm %s: %w", a.name, err)
+		}
+		if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String(a.name), StateValue: a.state,
+			StateReason: aws.String("lab: " + string(a.state))}); err != nil {
+			return fmt.Errorf("set alarm %s to %s: %w", a.name, a.state, err)
+		}
+	}
+	return nil
 }
 
 func targets(ids []string) []elbtypes.TargetDescription {

@@ -11,6 +11,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -51,6 +52,7 @@ type regionView struct {
 	lbs       []providers.LoadBalancer
 	dbs       []providers.Database
 	clusters  map[string]bool // names of the databases that are RDS clusters
+	alarms    []providers.Alarm
 }
 
 // failed reports whether nothing at all could be read in the region.
@@ -65,6 +67,7 @@ func (v *regionView) addTo(inv *providers.Inventory, source string) {
 	inv.Instances = append(inv.Instances, v.instances...)
 	inv.LoadBalancers = append(inv.LoadBalancers, v.lbs...)
 	inv.Databases = append(inv.Databases, v.dbs...)
+	inv.Alarms = append(inv.Alarms, v.alarms...)
 }
 
 // tasks runs named functions concurrently and collects their errors.
@@ -110,7 +113,8 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 	v := &regionView{region: c.region, at: time.Now()}
 	var raw ec2Raw
 	var groups []asgtypes.AutoScalingGroup
-	var ec2OK, asgOK bool
+	var alarms []cwtypes.MetricAlarm
+	var ec2OK, asgOK, cwOK bool
 	var t tasks
 	// Each part is one service; its calls run concurrently inside.
 	t.go_("ec2", func() error {
@@ -134,6 +138,12 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 		v.dbs, v.clusters, err = p.readRDS(ctx, c)
 		return err
 	})
+	t.go_("cloudwatch", func() error {
+		var err error
+		alarms, err = p.readAlarms(ctx, c)
+		cwOK = err == nil
+		return err
+	})
 	errs := t.wait()
 	v.parts, v.failedN = t.n, len(errs)
 	if len(errs) > 0 {
@@ -144,6 +154,9 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 	}
 	if asgOK {
 		assembleASGs(v, groups)
+	}
+	if cwOK {
+		assembleAlarms(v, alarms) // after RDS: alarms on a DB instance name its cluster
 	}
 	return v
 }

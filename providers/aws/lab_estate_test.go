@@ -86,5 +86,25 @@ func TestLabEstate(t *testing.T) {
 		if replicas != len(r.DBInstances)-1 {
 			t.Errorf("%s replicas = %d, want %d", r.Region, replicas, len(r.DBInstances)-1)
 		}
+		// The alarms, linked to what they watch by their dimensions.
+		for _, w := range []struct{ alarm, state, kind, object string }{
+			{r.AlarmFiring, providers.AlarmFiring, providers.ObjectLoadBalancer, lb.Name},
+			{r.AlarmOK, providers.AlarmOK, providers.ObjectASG, r.ASG},
+			{r.AlarmDB, providers.AlarmOK, providers.ObjectDatabase, r.DBCluster},
+		} {
+			a := findAlarm(inv, r.Region, w.alarm)
+			if a == nil || a.State != w.state || a.ObjectKind != w.kind || a.Object != w.object || a.Since.IsZero() || len(a.Dimensions) != 1 {
+				t.Errorf("%s alarm %s: %+v, want %s watching %s %s", r.Region, w.alarm, a, w.state, w.kind, w.object)
+			}
+		}
 	}
+}
+
+func findAlarm(inv *providers.Inventory, region, name string) *providers.Alarm {
+	for i := range inv.Alarms {
+		if a := &inv.Alarms[i]; a.Region == region && a.Name == name {
+			return a
+		}
+	}
+	return nil
 }

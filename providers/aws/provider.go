@@ -1,7 +1,8 @@
 // Package aws is the console's AWS source: for every configured region it
 // reads availability zones, VPCs, subnets (public or private), autoscaling
 // groups, EC2 instances, ELBv2 load balancers with target health, and
-// RDS/Aurora clusters with their members and snapshots, using the standard
+// RDS/Aurora clusters with their members and snapshots, and CloudWatch
+// alarms linked to the objects they watch, using the standard
 // AWS configuration (profiles, SSO, assume-role, AWS_* environment variables,
 // AWS_ENDPOINT_URL). It also offers the AWS actions (terminate an instance in
 // its ASG, set desired capacity, RDS failover/snapshot/restore), which run
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -78,6 +80,7 @@ type clients struct {
 	asg    *autoscaling.Client
 	elb    *elbv2.Client
 	rds    *rds.Client
+	cw     *cloudwatch.Client
 }
 
 // Provider reads the AWS estate of several regions. It implements
@@ -159,6 +162,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 			asg:    autoscaling.NewFromConfig(cfg),
 			elb:    elbv2.NewFromConfig(cfg),
 			rds:    rds.NewFromConfig(cfg),
+			cw:     cloudwatch.NewFromConfig(cfg),
 		}
 	}
 	if len(p.regions) == 0 {
@@ -324,4 +328,5 @@ func sortInventory(inv *providers.Inventory) {
 		a, b := inv.Databases[i], inv.Databases[j]
 		return a.Region+"/"+a.Name < b.Region+"/"+b.Name
 	})
+	sortAlarms(inv.Alarms)
 }

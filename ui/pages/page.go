@@ -47,6 +47,9 @@ type Selection struct {
 	Events []string
 	// Trace is set when the selection is a trace (enter opens it).
 	Trace string
+	// Jump, when set, is where enter goes: the object the selection is
+	// about (an alarm's load balancer, ASG, database or node).
+	Jump *ProblemTarget
 }
 
 // Backends are the systems beyond the snapshot that pages read, given to

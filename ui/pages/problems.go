@@ -36,6 +36,8 @@ type Problems struct {
 	Volumes int
 	// FailedRuns are the action runs that failed (the shell adds them).
 	FailedRuns int
+	// Alarms are the CloudWatch alarms in ALARM.
+	Alarms int
 	// Worst is the worst object (zero when nothing is wrong).
 	Worst     ProblemTarget
 	worstRank int
@@ -47,6 +49,7 @@ const (
 	rankSomeTargets
 	rankLagging
 	rankVolumeFull
+	rankAlarm
 	rankPod
 	rankCrashLoop
 	rankNoTargets
@@ -56,7 +59,7 @@ const (
 
 // Total is the number of problems counted.
 func (p *Problems) Total() int {
-	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns
+	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns + p.Alarms
 }
 
 // Consider makes t the worst object when rank is higher than the worst's
@@ -141,6 +144,14 @@ func FindProblems(inv *providers.Inventory) Problems {
 			continue
 		}
 		p.DBs++
+	}
+	for i := range inv.Alarms {
+		a := &inv.Alarms[i]
+		if a.State != providers.AlarmFiring {
+			continue
+		}
+		p.Alarms++
+		p.Consider(rankAlarm, AlarmTarget(inv, a))
 	}
 	return p
 }

@@ -25,6 +25,7 @@ func Views() []View {
 		{"asg", []string{"asgs", "autoscaling"}, "autoscaling groups", NewASGs},
 		{"lb", []string{"lbs", "loadbalancers"}, "load balancers and target health", NewLBs},
 		{"db", []string{"dbs", "databases"}, "database clusters and members", NewDatabases},
+		{"alarms", []string{"alarm", "cloudwatch"}, "CloudWatch alarms: state and the object each watches (enter opens it)", NewAlarms},
 		{"traces", nil, "recent traces", NewTraces},
 		{"deps", []string{"services", "graph"}, "service dependency graph: calls, errors, error rate", NewDeps},
 		{"stacks", []string{"stack", "tf", "terraform"}, "Terraform stacks: resources, last apply, drift, lock", NewStacks},
