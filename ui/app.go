@@ -104,6 +104,7 @@ type Model struct {
 	filterByPage map[string]string
 	filterErr    string // why the filter being typed is not a regex
 	traceReq     int
+	traceLoad    *traceLoad // the trace being fetched (nil: none)
 	refreshing   bool
 	pendingJump  [][2]string
 	pendingPage  string // the page pendingJump is for

@@ -125,6 +125,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			}
 		}
 		return nil
+	case key.Matches(k, keys.Back) && m.traceLoad != nil:
+		id := m.traceLoad.id
+		m.cancelTraceLoad()
+		m.setMsg("stopped loading trace "+id, false)
+		return nil
 	case key.Matches(k, keys.Back):
 		return m.back()
 	case key.Matches(k, keys.Actions):

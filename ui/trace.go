@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -33,7 +35,30 @@ type traceMsg struct {
 	err    error
 }
 
-// openTrace fetches the trace id in a tea.Cmd and opens it.
+// traceLoad is a trace being fetched: its spans arrive in a stream
+// (traces.GetProgress), counted in spans; phase says what is being done.
+type traceLoad struct {
+	req    int
+	id     string
+	spans  atomic.Int64
+	phase  atomic.Int32 // loadReceiving, loadBaseline, loadAnalysing
+	cancel context.CancelFunc
+}
+
+const (
+	loadReceiving = iota
+	loadBaseline
+	loadAnalysing
+)
+
+// traceProgressEvery is how often the progress of a fetch is shown.
+const traceProgressEvery = 200 * time.Millisecond
+
+// traceProgressMsg asks to show the progress of fetch req.
+type traceProgressMsg struct{ req int }
+
+// openTrace fetches the trace id in a tea.Cmd and opens it; while it
+// arrives the footer says how many spans were received, and esc cancels.
 func (m *Model) openTrace(id string) tea.Cmd {
 	if m.d.traces == nil {
 		m.setMsg("no trace source configured (--jaeger)", true)
@@ -44,23 +69,71 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		m.setMsg(err.Error(), true)
 		return nil
 	}
+	m.cancelTraceLoad()
 	m.reqID++
-	req, src, ctx := m.reqID, m.d.traces, m.d.ctx
-	m.traceReq = req
-	m.setMsg("loading trace "+id+"…", false)
-	return func() tea.Msg {
-		cctx, cancel := context.WithTimeout(ctx, traceTimeout)
+	req, src := m.reqID, m.d.traces
+	cctx, cancel := context.WithTimeout(m.d.ctx, traceTimeout)
+	load := &traceLoad{req: req, id: id, cancel: cancel}
+	m.traceReq, m.traceLoad = req, load
+	m.setMsg("loading trace "+id+"… (esc cancels)", false)
+	fetch := func() tea.Msg {
 		defer cancel()
-		t, err := src.Get(cctx, id)
+		t, err := traces.GetProgress(cctx, src, id, func(n int) { load.spans.Store(int64(n)) })
 		if err != nil {
 			return traceMsg{req: req, id: id, err: err}
 		}
 		// compare with other traces of the same root operation that
 		// started before it, as `console trace show` does (none when the
 		// search fails)
+		load.phase.Store(loadBaseline)
 		baseline, _ := traces.Baseline(cctx, src, t, baselineTraces, traces.DefaultLookback)
+		load.phase.Store(loadAnalysing)
 		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, baseline)}
 	}
+	return tea.Batch(fetch, traceProgressTick(req))
+}
+
+func traceProgressTick(req int) tea.Cmd {
+	return tea.Tick(traceProgressEvery, func(time.Time) tea.Msg { return traceProgressMsg{req: req} })
+}
+
+// showTraceProgress updates the footer while a trace arrives.
+func (m *Model) showTraceProgress(req int) tea.Cmd {
+	l := m.traceLoad
+	if l == nil || l.req != req {
+		return nil
+	}
+	n := groupDigits(l.spans.Load())
+	switch l.phase.Load() {
+	case loadBaseline:
+		m.setMsg("trace "+l.id+": "+n+" spans received; fetching its baseline… (esc cancels)", false)
+	case loadAnalysing:
+		m.setMsg("trace "+l.id+": analysing "+n+" spans…", false)
+	default:
+		m.setMsg("trace "+l.id+": receiving "+n+" spans… (esc cancels)", false)
+	}
+	return traceProgressTick(req)
+}
+
+// cancelTraceLoad stops the fetch under way, if any; its answer is dropped.
+func (m *Model) cancelTraceLoad() bool {
+	l := m.traceLoad
+	if l == nil {
+		return false
+	}
+	l.cancel()
+	m.traceLoad = nil
+	m.traceReq = -1
+	return true
+}
+
+// groupDigits writes n with thousands separators (43,000).
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // listedTraceIDs are the ids of the traces the Traces view lists, the
@@ -78,6 +151,9 @@ func (m *Model) listedTraceIDs() []string {
 
 // handleTraceMsg opens a fetched trace; stale answers are dropped.
 func (m *Model) handleTraceMsg(msg tea.Msg) (tea.Cmd, bool) {
+	if pm, ok := msg.(traceProgressMsg); ok {
+		return m.showTraceProgress(pm.req), true
+	}
 	tm, ok := msg.(traceMsg)
 	if !ok {
 		return m.handleJump(msg)
@@ -85,6 +161,7 @@ func (m *Model) handleTraceMsg(msg tea.Msg) (tea.Cmd, bool) {
 	if tm.req != m.traceReq {
 		return nil, true
 	}
+	m.traceLoad = nil
 	if tm.err != nil {
 		m.setMsg("trace "+tm.id+": "+tm.err.Error(), true)
 		return nil, true
