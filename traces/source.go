@@ -286,7 +286,9 @@ func BaselineWith(ctx context.Context, src Source, t *Trace, o BaselineOptions) 
 	if o.N <= 0 {
 		return nil, nil
 	}
-	end := Summary(t).Start.Add(-o.Before)
+	// the window ends just before t (a search's end is inclusive: the
+	// trace itself, however big, would come back with the baseline)
+	end := Summary(t).Start.Add(-o.Before - time.Microsecond)
 	lookback := cmp.Or(o.Lookback, DefaultLookback)
 	ts, err := src.Find(ctx, Query{Service: root.Service, Operation: root.Operation, Start: end.Add(-lookback), End: end, Limit: o.N + 1})
 	if err != nil {
