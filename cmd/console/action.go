@@ -207,7 +207,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	var o actionOpts
 	var namespace, region string
 	var count int
-	var backupID string
+	var backupID, at, newTarget string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
@@ -266,6 +266,28 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 					return usageErrorf("%v", err)
 				}
 			}
+			if cmd.Flags().Changed("at") {
+				pc, ok := act.(interface{ SetPointInTime(time.Time) error })
+				if !ok {
+					return usageErrorf("%s on %s takes no --at (no point-in-time restore)", verb, ref)
+				}
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageErrorf("--at wants an RFC 3339 time such as 2026-12-01T20:30:00Z: %v", err)
+				}
+				if err := pc.SetPointInTime(t); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			if cmd.Flags().Changed("target") {
+				tc, ok := act.(interface{ SetTarget(string) error })
+				if !ok {
+					return usageErrorf("%s takes no --target", verb)
+				}
+				if err := tc.SetTarget(newTarget); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
 			return runAction(ctx, a, s, act, o)
 		},
 	}
@@ -273,6 +295,8 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&region, "region", "", "region of the object")
 	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired-capacity)")
 	cmd.Flags().StringVar(&backupID, "backup", "", "the backup a restore restores (default: the newest; see console db backups NAME)")
+	cmd.Flags().StringVar(&at, "at", "", "restore to this point in time (RFC 3339), within the restorable window console db list shows")
+	cmd.Flags().StringVar(&newTarget, "target", "", "the name of the new cluster a restore creates")
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd

@@ -91,11 +91,18 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				out = append(out, p.Failover(d.Region, d.Name, ""))
 			}
 			out = append(out, p.Snapshot(d.Region, d.Name, ""))
+			// Restore the newest available snapshot by default; another
+			// snapshot (SetBackup) or a point in time (SetPointInTime)
+			// can be chosen.
+			newest := ""
 			for _, b := range d.Backups {
 				if b.Status == "available" {
-					out = append(out, p.Restore(d.Region, b.ID, ""))
+					newest = b.ID
 					break
 				}
+			}
+			if newest != "" || d.RestoreWindow != nil {
+				out = append(out, p.restore(d.Region, d.Name, newest, ""))
 			}
 			break
 		}
@@ -754,10 +761,29 @@ func (a *snapshotAction) verify(ctx context.Context) (bool, string, error) {
 
 type restoreAction struct {
 	awsAction
-	snapshot   string
+	// snapshot is the cluster snapshot restored; "" with at set: a
+	// point-in-time restore of source.
+	snapshot string
+	// at is the point in time restored to (zero: a snapshot restore).
+	at         time.Time
 	newCluster string
 	engine     string
-	source     string
+	// source is the cluster restored from: given when offered on a
+	// database (a chosen snapshot must be one of its), else read from the
+	// snapshot.
+	source string
+	// window is the source's restorable window, read by Check for a
+	// point-in-time restore.
+	window providers.TimeWindow
+}
+
+// RestoreCluster is the restore of an RDS cluster into a new cluster,
+// from a snapshot (RestoreDBClusterFromSnapshot) or to a point in time
+// (RestoreDBClusterToPointInTime). The snapshot, the time and the new
+// cluster's name can be chosen before it is prepared.
+type RestoreCluster struct {
+	*actions.Steps
+	a *restoreAction
 }
 
 // Restore returns the action that restores a cluster snapshot to a NEW
@@ -766,14 +792,84 @@ type restoreAction struct {
 // time>". The restored cluster has no instances until some are added.
 // Destructive (it creates a second copy of production data).
 func (p *Provider) Restore(region, snapshot, newCluster string) actions.Action {
+	return p.restore(region, "", snapshot, newCluster)
+}
+
+// restore builds the restore action of cluster (may be "") from snapshot
+// (may be "": a point in time must then be chosen).
+func (p *Provider) restore(region, cluster, snapshot, newCluster string) *RestoreCluster {
 	if newCluster == "" {
-		newCluster = identifier(strings.TrimSuffix(snapshot, "-snapshot"), "restored-"+time.Now().UTC().Format("0102-1504"), maxClusterIdentifierLen)
+		base := cluster
+		if base == "" {
+			base = strings.TrimSuffix(snapshot, "-snapshot")
+		}
+		newCluster = identifier(base, "restored-"+time.Now().UTC().Format("0102-1504"), maxClusterIdentifierLen)
 	}
-	return steps(actions.Spec{
-		Name: ActRestore, Target: actions.Ref{Kind: actions.KindDatabase, Region: region, Name: newCluster}, Env: p.opts.Env,
-		Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute,
-		Description: "restore snapshot " + snapshot + " to a new DB cluster " + newCluster,
-	}, &restoreAction{awsAction: awsAction{p: p, region: region}, snapshot: snapshot, newCluster: newCluster})
+	a := &restoreAction{awsAction: awsAction{p: p, region: region}, snapshot: snapshot, newCluster: newCluster, source: cluster}
+	r := &RestoreCluster{Steps: steps(actions.Spec{}, a), a: a}
+	r.Def = a.spec()
+	return r
+}
+
+func (a *restoreAction) spec() actions.Spec {
+	desc := "restore snapshot " + a.snapshot + " to a new DB cluster " + a.newCluster
+	switch {
+	case !a.at.IsZero():
+		desc = "restore DB cluster " + a.source + " as of " + a.at.UTC().Format(time.RFC3339) + " (point in time) to a new DB cluster " + a.newCluster
+	case a.snapshot == "":
+		desc = "restore DB cluster " + a.source + " to a new DB cluster " + a.newCluster + " (choose a snapshot or a point in time)"
+	}
+	return actions.Spec{
+		Name: ActRestore, Target: actions.Ref{Kind: actions.KindDatabase, Region: a.region, Name: a.newCluster}, Env: a.p.opts.Env,
+		Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute, Description: desc,
+	}
+}
+
+// Backup is the chosen snapshot ("" for a point-in-time restore).
+func (r *RestoreCluster) Backup() string { return r.a.snapshot }
+
+// SetBackup chooses the snapshot to restore (its identifier, as listed in
+// the database's backups); it replaces a chosen point in time. Check
+// verifies it exists, is available and is a snapshot of the cluster.
+func (r *RestoreCluster) SetBackup(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return errors.New("empty snapshot identifier")
+	}
+	r.a.snapshot, r.a.at = id, time.Time{}
+	r.Def = r.a.spec()
+	return nil
+}
+
+// PointInTime is the chosen time (zero for a snapshot restore).
+func (r *RestoreCluster) PointInTime() time.Time { return r.a.at }
+
+// SetPointInTime chooses a point-in-time restore of the cluster to t; it
+// replaces a chosen snapshot. Check verifies t lies in the cluster's
+// restorable window.
+func (r *RestoreCluster) SetPointInTime(t time.Time) error {
+	if r.a.source == "" {
+		return errors.New("a point-in-time restore needs the source cluster: offer it on the database")
+	}
+	if t.IsZero() {
+		return errors.New("no time given")
+	}
+	r.a.at, r.a.snapshot = t, ""
+	r.Def = r.a.spec()
+	return nil
+}
+
+// clusterID is a valid DB cluster identifier: a letter, then letters,
+// digits and single hyphens, not ending with a hyphen.
+var clusterID = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
+
+// SetTarget names the new cluster.
+func (r *RestoreCluster) SetTarget(name string) error {
+	if len(name) > maxClusterIdentifierLen || !clusterID.MatchString(name) {
+		return fmt.Errorf("%q is not a valid DB cluster identifier (letters, digits and single hyphens, starting with a letter)", name)
+	}
+	r.a.newCluster = name
+	r.Def = r.a.spec()
+	return nil
 }
 
 func (a *restoreAction) check(ctx context.Context) error {
@@ -781,17 +877,40 @@ func (a *restoreAction) check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := snapshotExists(ctx, c, a.snapshot)
-	if err != nil {
-		return err
+	if a.at.IsZero() {
+		if a.snapshot == "" {
+			return fmt.Errorf("%w: no available snapshot of %s: choose a snapshot (--backup) or a point in time (--at)", actions.ErrRefused, a.source)
+		}
+		s, err := snapshotExists(ctx, c, a.snapshot)
+		if err != nil {
+			return err
+		}
+		if s == nil {
+			return fmt.Errorf("snapshot %s in %s: %w", a.snapshot, a.region, errNotFound)
+		}
+		if st := sdkaws.ToString(s.Status); st != "available" {
+			return fmt.Errorf("snapshot %s is %s, not available", a.snapshot, st)
+		}
+		of := sdkaws.ToString(s.DBClusterIdentifier)
+		if a.source != "" && of != a.source {
+			return fmt.Errorf("%w: snapshot %s is of cluster %s, not %s", actions.ErrRefused, a.snapshot, of, a.source)
+		}
+		a.engine, a.source = sdkaws.ToString(s.Engine), of
+	} else {
+		src, err := describeCluster(ctx, c, a.source)
+		if err != nil {
+			return err
+		}
+		if src.EarliestRestorableTime == nil || src.LatestRestorableTime == nil {
+			return fmt.Errorf("%w: DB cluster %s reports no restorable window (automated backups off?)", actions.ErrRefused, a.source)
+		}
+		a.window = providers.TimeWindow{Earliest: *src.EarliestRestorableTime, Latest: *src.LatestRestorableTime}
+		if !a.window.Contains(a.at) {
+			return fmt.Errorf("%w: %s is outside the restorable window of %s (%s → %s)", actions.ErrRefused,
+				a.at.UTC().Format(time.RFC3339), a.source, a.window.Earliest.UTC().Format(time.RFC3339), a.window.Latest.UTC().Format(time.RFC3339))
+		}
+		a.engine = sdkaws.ToString(src.Engine)
 	}
-	if s == nil {
-		return fmt.Errorf("snapshot %s in %s: %w", a.snapshot, a.region, errNotFound)
-	}
-	if st := sdkaws.ToString(s.Status); st != "available" {
-		return fmt.Errorf("snapshot %s is %s, not available", a.snapshot, st)
-	}
-	a.engine, a.source = sdkaws.ToString(s.Engine), sdkaws.ToString(s.DBClusterIdentifier)
 	if _, err := describeCluster(ctx, c, a.newCluster); err == nil {
 		return fmt.Errorf("DB cluster %s already exists", a.newCluster)
 	} else if !errors.Is(err, errNotFound) {
@@ -801,6 +920,10 @@ func (a *restoreAction) check(ctx context.Context) error {
 }
 
 func (a *restoreAction) call() string {
+	if !a.at.IsZero() {
+		return fmt.Sprintf("rds:RestoreDBClusterToPointInTime SourceDBClusterIdentifier=%s RestoreToTime=%s DBClusterIdentifier=%s (region %s)",
+			a.source, a.at.UTC().Format(time.RFC3339), a.newCluster, a.region)
+	}
 	return fmt.Sprintf("rds:RestoreDBClusterFromSnapshot SnapshotIdentifier=%s DBClusterIdentifier=%s Engine=%s (region %s)", a.snapshot, a.newCluster, a.engine, a.region)
 }
 
@@ -810,10 +933,16 @@ func (a *restoreAction) preview(ctx context.Context, _ io.Writer) (actions.Plan,
 			return actions.Plan{}, err
 		}
 	}
+	what, text := a.snapshot, fmt.Sprintf("snapshot %s of %s", a.snapshot, a.source)
+	if !a.at.IsZero() {
+		what = a.source + " as of " + a.at.UTC().Format(time.RFC3339)
+		text = fmt.Sprintf("%s as of %s (restorable window %s → %s)", a.source, a.at.UTC().Format(time.RFC3339),
+			a.window.Earliest.UTC().Format(time.RFC3339), a.window.Latest.UTC().Format(time.RFC3339))
+	}
 	return actions.Plan{
-		Summary: fmt.Sprintf("restore %s → new cluster %s", a.snapshot, a.newCluster),
-		Text: a.call() + fmt.Sprintf("\nsnapshot %s of %s is restored into a new cluster %s (%s); %s is not changed",
-			a.snapshot, a.source, a.newCluster, a.engine, a.source),
+		Summary: fmt.Sprintf("restore %s → new cluster %s", what, a.newCluster),
+		Text: a.call() + fmt.Sprintf("\n%s is restored into a new cluster %s (%s); %s is not changed",
+			text, a.newCluster, a.engine, a.source),
 		Add:       1,
 		Resources: []string{"database/" + a.newCluster},
 		Calls:     []string{a.call()},
@@ -825,25 +954,44 @@ func (a *restoreAction) run(ctx context.Context, _ actions.Plan, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	in := &rds.RestoreDBClusterFromSnapshotInput{
-		SnapshotIdentifier: sdkaws.String(a.snapshot), DBClusterIdentifier: sdkaws.String(a.newCluster), Engine: sdkaws.String(a.engine),
-	}
 	// Keep the network placement of the source cluster when it still exists.
+	var subnets *string
+	var sgs []string
 	if src, err := describeCluster(ctx, c, a.source); err == nil {
-		in.DBSubnetGroupName = src.DBSubnetGroup
+		subnets = src.DBSubnetGroup
 		for _, sg := range src.VpcSecurityGroups {
-			in.VpcSecurityGroupIds = append(in.VpcSecurityGroupIds, sdkaws.ToString(sg.VpcSecurityGroupId))
+			sgs = append(sgs, sdkaws.ToString(sg.VpcSecurityGroupId))
 		}
 	}
-	res, err := c.rds.RestoreDBClusterFromSnapshot(ctx, in)
-	if err != nil {
-		return fmt.Errorf("RestoreDBClusterFromSnapshot %s: %w", a.snapshot, err)
+	var cl *rdstypes.DBCluster
+	if !a.at.IsZero() {
+		res, err := c.rds.RestoreDBClusterToPointInTime(ctx, &rds.RestoreDBClusterToPointInTimeInput{
+			SourceDBClusterIdentifier: sdkaws.String(a.source), DBClusterIdentifier: sdkaws.String(a.newCluster),
+			RestoreToTime: sdkaws.Time(a.at), RestoreType: sdkaws.String("full-copy"), DBSubnetGroupName: subnets, VpcSecurityGroupIds: sgs,
+		})
+		if err != nil {
+			return fmt.Errorf("RestoreDBClusterToPointInTime %s: %w", a.source, err)
+		}
+		cl = res.DBCluster
+	} else {
+		res, err := c.rds.RestoreDBClusterFromSnapshot(ctx, &rds.RestoreDBClusterFromSnapshotInput{
+			SnapshotIdentifier: sdkaws.String(a.snapshot), DBClusterIdentifier: sdkaws.String(a.newCluster), Engine: sdkaws.String(a.engine),
+			DBSubnetGroupName: subnets, VpcSecurityGroupIds: sgs,
+		})
+		if err != nil {
+			return fmt.Errorf("RestoreDBClusterFromSnapshot %s: %w", a.snapshot, err)
+		}
+		cl = res.DBCluster
 	}
 	st := ""
-	if res.DBCluster != nil {
-		st = sdkaws.ToString(res.DBCluster.Status)
+	if cl != nil {
+		st = sdkaws.ToString(cl.Status)
 	}
-	fmt.Fprintf(out, "DB cluster %s restored from %s: %s\n", a.newCluster, a.snapshot, st)
+	from := a.snapshot
+	if !a.at.IsZero() {
+		from = a.source + " as of " + a.at.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "DB cluster %s restored from %s: %s\n", a.newCluster, from, st)
 	return nil
 }
 

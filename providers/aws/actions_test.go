@@ -241,6 +241,92 @@ func TestActionsThroughExecutor(t *testing.T) {
 		if err != nil || len(out.DBClusters) != 1 || *out.DBClusters[0].Engine != "aurora-postgresql" {
 			t.Errorf("restored cluster: %v %+v", err, out)
 		}
+
+		// A second snapshot; the restore offered on the database takes the
+		// newest by default, and the older one can be chosen.
+		if res := ex.Execute(ctx, p.Snapshot("us-east-1", "orders", "orders-manual-2"), true, nil); res.Status != actions.StatusSucceeded {
+			t.Fatalf("second snapshot %+v", res)
+		}
+		inv, _, err := p.Fetch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := findDB(inv, "us-east-1", "orders")
+		if d == nil || len(d.Backups) < 2 || d.Backups[0].Kind == "" || !strings.HasPrefix(d.Backups[0].Location, "arn:") {
+			t.Fatalf("orders backups: %+v", d)
+		}
+		// The storage type and the restorable window, as moto reports them.
+		desc, err := rds.NewFromConfig(m.Config(ctx, "us-east-1")).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders")})
+		if err != nil || len(desc.DBClusters) != 1 {
+			t.Fatal(err)
+		}
+		cl := desc.DBClusters[0]
+		if len(d.Volumes) != 1 || d.Volumes[0].Class != sdkaws.ToString(cl.StorageType) || d.Volumes[0].Class == "" {
+			t.Errorf("orders volumes %+v, moto says StorageType %q", d.Volumes, sdkaws.ToString(cl.StorageType))
+		}
+		w := d.RestoreWindow
+		if w == nil || !w.Earliest.Equal(*cl.EarliestRestorableTime) || w.Latest.Before(w.Earliest) {
+			t.Fatalf("orders restore window %+v", w)
+		}
+		pick := func() *RestoreCluster {
+			t.Helper()
+			if _, _, err := p.Fetch(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r, ok := offered(p.Offer(actions.Ref{Kind: "database", Region: "us-east-1", Name: "orders"}), ActRestore).(*RestoreCluster)
+			if !ok {
+				t.Fatal("no restore offered on orders")
+			}
+			return r
+		}
+		r := pick()
+		if r.Backup() != "orders-manual-2" {
+			t.Errorf("default snapshot %q, want the newest", r.Backup())
+		}
+		if err := r.SetTarget("bad--name"); err == nil {
+			t.Error("SetTarget accepted an invalid identifier")
+		}
+		if err := errors.Join(r.SetBackup("orders-manual-1"), r.SetTarget("orders-from-1")); err != nil {
+			t.Fatal(err)
+		}
+		res = ex.Execute(ctx, r, true, nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Calls[0], "SnapshotIdentifier=orders-manual-1 DBClusterIdentifier=orders-from-1") {
+			t.Fatalf("restore of the chosen snapshot %+v", res)
+		}
+		// A snapshot of another cluster is refused.
+		r = pick()
+		if err := r.SetBackup("orders-manual-1"); err != nil {
+			t.Fatal(err)
+		}
+		r.a.source = "billing"
+		if res := ex.Execute(ctx, r, true, nil); res.Status != actions.StatusRefused || !strings.Contains(res.Error, "not billing") {
+			t.Errorf("snapshot of another cluster: %+v", res)
+		}
+
+		// Point in time: outside the window refused (before it, after it),
+		// inside restored with RestoreDBClusterToPointInTime.
+		for _, at := range []time.Time{w.Earliest.Add(-time.Hour), time.Now().Add(time.Hour)} {
+			r = pick()
+			if err := r.SetPointInTime(at); err != nil {
+				t.Fatal(err)
+			}
+			if res := ex.Execute(ctx, r, true, nil); res.Status != actions.StatusRefused || !strings.Contains(res.Error, "outside the restorable window") {
+				t.Errorf("restore to %v: %+v", at, res)
+			}
+		}
+		r = pick()
+		at := w.Earliest.Add(w.Latest.Sub(w.Earliest) / 2)
+		if err := errors.Join(r.SetPointInTime(at), r.SetTarget("orders-pitr")); err != nil {
+			t.Fatal(err)
+		}
+		res = ex.Execute(ctx, r, true, nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Calls[0], "RestoreDBClusterToPointInTime SourceDBClusterIdentifier=orders RestoreToTime="+at.UTC().Format(time.RFC3339)) {
+			t.Fatalf("point-in-time restore %+v", res)
+		}
+		out, err = rds.NewFromConfig(m.Config(ctx, "us-east-1")).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders-pitr")})
+		if err != nil || len(out.DBClusters) != 1 || sdkaws.ToString(out.DBClusters[0].Engine) != sdkaws.ToString(cl.Engine) {
+			t.Errorf("point-in-time cluster: %v %+v", err, out)
+		}
 	})
 
 	t.Run("read-only refuses", func(t *testing.T) {
