@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -150,6 +151,48 @@ func (a execAdapter) Runs() []common.Run {
 		out[i] = runAdapter{r}
 	}
 	return out
+}
+
+// PastRuns implements common.History: the audit log's attempts that ran
+// or were cancelled, newest first.
+func (a execAdapter) PastRuns(ctx context.Context, limit int) ([]common.PastRun, error) {
+	path := a.e.Options().AuditPath
+	if path == "" {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	es, _, err := actions.ReadAudit(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []common.PastRun
+	for i := len(es) - 1; i >= 0 && len(out) < limit; i-- {
+		e := es[i]
+		switch e.Result {
+		case actions.StatusSucceeded, actions.StatusFailed, actions.StatusCancelled, actions.StatusStarted:
+		default:
+			continue // planned, refused: nothing ran
+		}
+		out = append(out, common.PastRun{ID: e.AuditID, At: e.Time, Who: e.Who, Action: e.Action, Target: e.Target,
+			Runner: e.Runner, Plan: e.Plan.Summary, Finished: e.Result != actions.StatusStarted,
+			Result: common.RunResult{Status: e.Result, Error: e.Error, Verified: e.Verified, Verify: e.Verify,
+				Duration: time.Duration(e.DurationMS) * time.Millisecond}})
+	}
+	return out, nil
+}
+
+// Output implements common.History: the output kept with the audit id.
+func (a execAdapter) Output(ctx context.Context, id string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, err := actions.ReadOutput(a.e.Options().AuditPath, id)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"), nil
 }
 
 // runAdapter adapts *actions.Run to common.Run.

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -167,5 +169,72 @@ func TestGoldenActionLog(t *testing.T) {
 				t.Errorf("esc should close the output back to the runs:\n%s", scr)
 			}
 		})
+	}
+}
+
+// TestActionsPastRuns: the Actions view lists the runs of an earlier
+// session from the audit log (after this session's) and opens the output
+// kept with their audit id, whole and searchable; an attempt that did not
+// run says so.
+func TestActionsPastRuns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.jsonl")
+	log, err := actions.OpenAuditLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, declined := "00aa11bb22cc33dd", "44ee55ff66aa77bb"
+	for _, e := range []actions.AuditEntry{
+		{Time: frozen.Add(-2 * time.Hour), Who: "alice", Env: "demo", Action: "restart", Runner: "sim", Target: "deployment/shop/payments",
+			Result: actions.StatusFailed, Error: "2 of 3 pods ready", DurationMS: 61000, AuditID: ran},
+		{Time: frozen.Add(-time.Hour), Who: "alice", Env: "demo", Action: "restore", Runner: "sim", Target: "database/orders",
+			Result: actions.StatusCancelled, Error: "declined at confirmation", AuditID: declined},
+		{Time: frozen.Add(-time.Hour), Who: "alice", Env: "demo", Action: "scale", Runner: "sim", Target: "asg/workers",
+			Result: actions.StatusRefused, Error: "read-only", AuditID: "8899aabbccddeeff"},
+	} {
+		if err := log.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := actions.OutputPath(path, ran)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for i := 1; i <= 40; i++ {
+		kept = append(kept, fmt.Sprintf("pod payments-%d: waiting for ready", i))
+	}
+	kept = append(kept, "verify: 2 of 3 pods ready: payments-3 not ready")
+	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, []byte(strings.Join(kept, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo", AuditPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 80, 24, func(d *deps) { d.exec = execAdapter{ex} })
+	typeText(m, ":actions")
+	press(m, "enter")
+	scr := screen(m)
+	if !strings.Contains(scr, "deployment/shop/payments") || !strings.Contains(scr, "database/orders") || strings.Contains(scr, "asg/workers") {
+		t.Fatalf("the earlier runs (not the refused attempt) should be listed:\n%s", scr)
+	}
+	press(m, "j", "enter") // newest first: the declined attempt, then the run
+	scr = screen(m)
+	if !strings.Contains(scr, "output of "+ran) || !strings.Contains(scr, "payments-3 not ready") || !strings.Contains(scr, "of 41") {
+		t.Fatalf("enter should open the kept output whole (41 lines, its end shown):\n%s", scr)
+	}
+	typeText(m, "/payments-7")
+	press(m, "enter")
+	if scr = screen(m); !strings.Contains(scr, "/payments-7 1/1") {
+		t.Errorf("the kept output should be searchable:\n%s", scr)
+	}
+	press(m, "esc", "k")
+	if scr = screen(m); !strings.Contains(scr, "no output kept") {
+		t.Errorf("a declined attempt has no output, and says so:\n%s", scr)
 	}
 }

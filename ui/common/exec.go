@@ -55,3 +55,29 @@ type Run interface {
 	// Result is the outcome; Status is "running" until Done is closed.
 	Result() RunResult
 }
+
+// History is implemented by executors whose runs outlive the session:
+// the audited attempts of earlier sessions and the output kept with
+// their audit id. The Actions view lists them after the session's runs.
+type History interface {
+	// PastRuns lists the audited attempts that ran or were cancelled,
+	// newest first, at most limit. Call from a tea.Cmd.
+	PastRuns(ctx context.Context, limit int) ([]PastRun, error)
+	// Output returns the output kept for the attempt audited as id, one
+	// entry per line (fs.ErrNotExist when none was kept). Call from a
+	// tea.Cmd.
+	Output(ctx context.Context, id string) ([]string, error)
+}
+
+// PastRun is an audited attempt (see History).
+type PastRun struct {
+	ID       string // the audit id
+	At       time.Time
+	Who      string
+	Action   string
+	Target   string
+	Runner   string
+	Plan     string
+	Result   RunResult
+	Finished bool // false: the console stopped while it ran ("started" only)
+}

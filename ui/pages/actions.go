@@ -1,6 +1,9 @@
 package pages
 
 import (
+	"context"
+	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +39,33 @@ type Actions struct {
 	log    logview.Model
 	logRun string
 	open   bool
+
+	// past are the audited runs of earlier sessions (common.History),
+	// listed after the session's runs; their kept output is read when
+	// one is selected (outputs, by audit id).
+	base     context.Context // the parent of the reads
+	history  common.History
+	past     []common.PastRun
+	pastReq  int
+	pastErr  string
+	outputs  map[string][]string
+	required map[string]bool // outputs asked for
+}
+
+// pastLimit is the number of earlier runs listed.
+const pastLimit = 200
+
+// pastRunsMsg answers Refresh's read of the audit log.
+type pastRunsMsg struct {
+	req  int
+	runs []common.PastRun
+	err  error
+}
+
+// outputMsg answers the read of a past run's kept output.
+type outputMsg struct {
+	id    string
+	lines []string
 }
 
 // OutputKey opens the selected run's output whole.
@@ -50,7 +80,13 @@ func NewActions(ctx *common.Context, b *Backends) Page {
 		{Title: "ELAPSED", Width: 7, Right: true, Priority: 5}, {Title: "RUNNER", Width: 9, Priority: 3},
 		{Title: "PLAN", Width: 16, Grow: true, Max: 80, Priority: 4},
 	}
-	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols), log: logview.New(ctx)}
+	a := &Actions{ctx: ctx, exec: b.Exec, tbl: table.New(ctx, cols), log: logview.New(ctx),
+		outputs: map[string][]string{}, required: map[string]bool{}}
+	a.history, _ = b.Exec.(common.History)
+	a.base = b.Ctx
+	if a.base == nil {
+		a.base = context.Background()
+	}
 	if b.ReadOnly != "" {
 		a.note = "READ-ONLY: " + b.ReadOnly
 	}
@@ -63,23 +99,57 @@ func (a *Actions) Name() string { return "actions" }
 // Title implements Page.
 func (a *Actions) Title() string { return "Actions" }
 
-// Refresh implements Refresher: the executor's runs (in memory, no I/O).
+// Refresh implements Refresher: the executor's runs (in memory), and the
+// earlier sessions' runs read from the audit log in a tea.Cmd.
 func (a *Actions) Refresh() tea.Cmd {
+	a.reload()
+	if a.history == nil {
+		return nil
+	}
+	a.pastReq++
+	req, h, ctx := a.pastReq, a.history, a.base
+	return func() tea.Msg {
+		runs, err := h.PastRuns(ctx, pastLimit)
+		return pastRunsMsg{req: req, runs: runs, err: err}
+	}
+}
+
+// reload takes the executor's runs again (in memory, no I/O).
+func (a *Actions) reload() {
 	if a.exec != nil {
 		a.setRuns(a.exec.Runs(), a.ctx.Now())
 	}
-	return nil
 }
 
 // Tick implements Ticker: elapsed times move.
-func (a *Actions) Tick(time.Time) { a.Refresh() }
+func (a *Actions) Tick(time.Time) { a.reload() }
 
-// Update implements Updater: a run's new output or end.
+// Update implements Updater: a run's new output or end, the audit log's
+// runs, a past run's output.
 func (a *Actions) Update(msg tea.Msg) (bool, tea.Cmd) {
-	if _, ok := msg.(common.RunChangedMsg); !ok {
-		return false, nil
+	switch msg := msg.(type) {
+	case common.RunChangedMsg:
+		a.reload()
+		return true, nil
+	case pastRunsMsg:
+		if msg.req != a.pastReq {
+			return false, nil
+		}
+		a.past, a.pastErr = msg.runs, ""
+		if msg.err != nil {
+			a.pastErr = "earlier runs: " + msg.err.Error()
+		}
+		a.reload()
+		return true, a.readOutput()
+	case outputMsg:
+		a.outputs[msg.id] = msg.lines
+		if a.logRun == msg.id {
+			a.logRun = "" // shown again, whole
+			a.syncLog()
+		}
+		return true, nil
 	}
-	return true, a.Refresh()
+	return false, nil
 }
 
 // Scroll implements Page.
@@ -89,7 +159,7 @@ func (a *Actions) Scroll(d int) {
 		return
 	}
 	a.tbl.Scroll(d)
-	a.syncLog()
+	a.syncLog() // a past run's output is read on the next key
 }
 
 // Status implements Page.
@@ -124,11 +194,12 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 			return true, nil
 		}
 	} else if key.Matches(k, OutputKey) {
-		if a.selectedRun() != nil {
+		if a.selectedRun() != nil || a.selectedPast() != nil {
 			a.open = true
 			a.SetSize(a.width, a.height)
 		}
-		return true, nil
+		a.syncLog()
+		return true, a.readOutput()
 	}
 	if key.Matches(k, a.ctx.Keys.Cancel) {
 		if r := a.selectedRun(); r != nil && r.Result().Status == "running" {
@@ -142,14 +213,14 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	}
 	ok := navigate(a.ctx.Keys, &a.tbl, k)
 	a.syncLog()
-	return ok, nil
+	return ok, a.readOutput()
 }
 
 // SetSize implements Page: the runs table takes the top, the output the
 // rest (its title line excluded); an open output the whole view.
 func (a *Actions) SetSize(w, h int) {
 	a.width, a.height = w, h
-	th := max(3, min(h/3, len(a.runs)+1))
+	th := max(3, min(h/3, len(a.runs)+len(a.past)+1))
 	if a.note != "" {
 		th = max(3, th-1)
 	}
@@ -167,20 +238,50 @@ func (a *Actions) SetSize(w, h int) {
 }
 
 // syncLog shows the selected run's output in the log view (all of it,
-// wrapped once; only new lines are added while the run writes).
+// wrapped once; only new lines are added while the run writes); for a
+// run of an earlier session, its kept output once read (readOutput).
 func (a *Actions) syncLog() {
-	r := a.selectedRun()
-	if r == nil {
+	id, lines := "", []string(nil)
+	if r := a.selectedRun(); r != nil {
+		id, lines = r.ID(), r.Lines()
+	} else if p := a.selectedPast(); p != nil {
+		id = p.ID
+		var ok bool
+		if lines, ok = a.outputs[id]; !ok {
+			lines = []string{"(reading the output kept with audit id " + san(id) + "…)"}
+		}
+	} else {
 		a.logRun, a.open = "", false
 		a.log.SetLines(nil)
 		return
 	}
-	if r.ID() != a.logRun {
-		a.logRun = r.ID()
+	if id != a.logRun {
+		a.logRun = id
 		a.log = logview.New(a.ctx)
 		a.SetSize(a.width, a.height)
 	}
-	a.log.SetLines(r.Lines())
+	a.log.SetLines(lines)
+}
+
+// readOutput returns the read of the selected earlier run's kept output
+// (in a tea.Cmd), nil when it is read or asked for already.
+func (a *Actions) readOutput() tea.Cmd {
+	p := a.selectedPast()
+	if p == nil || a.required[p.ID] {
+		return nil
+	}
+	id, h, ctx := p.ID, a.history, a.base
+	a.required[id] = true
+	return func() tea.Msg {
+		out, err := h.Output(ctx, id)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			out = []string{"(no output kept: the attempt did not run)"}
+		case err != nil:
+			out = []string{"✗ " + err.Error()}
+		}
+		return outputMsg{id: id, lines: out}
+	}
 }
 
 // StatusText renders a run status with a glyph.
@@ -201,13 +302,17 @@ func StatusText(status string) (string, int) {
 	}
 }
 
-// setRuns replaces the runs (newest first) and re-renders their rows.
+// setRuns replaces the runs (newest first) and re-renders their rows,
+// the earlier sessions' after them.
 func (a *Actions) setRuns(runs []common.Run, now time.Time) {
 	a.runs = runs
 	a.texts = a.texts[:0]
 	for _, r := range runs {
 		s := r.Spec()
 		a.texts = append(a.texts, common.Fold(san(string(s.Name)+" "+s.Target.String()+" "+r.Result().Status)))
+	}
+	for _, p := range a.past {
+		a.texts = append(a.texts, common.Fold(san(p.Action+" "+p.Target+" "+p.Result.Status)))
 	}
 	a.refilter(now)
 	a.SetSize(a.width, a.height)
@@ -220,7 +325,26 @@ func (a *Actions) SetFilter(f common.Filter) { a.filter = f; a.refilter(a.ctx.No
 func (a *Actions) refilter(now time.Time) {
 	a.shown = a.filter.Apply(a.texts, nil)
 	rows := make([]table.Row, 0, len(a.shown))
+	session := make(map[string]bool, len(a.runs))
+	for _, r := range a.runs {
+		session[r.ID()] = true
+	}
 	for _, i := range a.shown {
+		if i >= len(a.runs) {
+			p := a.past[i-len(a.runs)]
+			if session[p.ID] {
+				continue // this session's run, listed above
+			}
+			status := p.Result.Status
+			if !p.Finished {
+				status = "interrupted" // the console stopped while it ran
+			}
+			st, h := StatusText(status)
+			id := san(p.ID)
+			rows = append(rows, table.Row{Key: id, Health: h, Faint: true, Cells: []string{
+				shortRun(id), san(p.Action), san(p.Target), st, p.Result.Duration.Round(100 * time.Millisecond).String(), san(p.Runner), san(p.Plan)}})
+			continue
+		}
 		r := a.runs[i]
 		s, res := r.Spec(), r.Result()
 		st, h := StatusText(res.Status)
@@ -242,13 +366,40 @@ func shortRun(id string) string {
 	return id
 }
 
-// selectedRun returns the run under the cursor.
+// selectedRun returns the session's run under the cursor.
 func (a *Actions) selectedRun() common.Run {
-	c := a.tbl.Cursor()
-	if c < 0 || c >= len(a.shown) {
-		return nil
+	if i := a.selectedIndex(); i >= 0 && i < len(a.runs) {
+		return a.runs[i]
 	}
-	return a.runs[a.shown[c]]
+	return nil
+}
+
+// selectedPast returns the earlier session's run under the cursor.
+func (a *Actions) selectedPast() *common.PastRun {
+	if i := a.selectedIndex() - len(a.runs); i >= 0 && i < len(a.past) {
+		return &a.past[i]
+	}
+	return nil
+}
+
+// selectedIndex is the index (in runs, then past) of the row under the
+// cursor, -1 when none.
+func (a *Actions) selectedIndex() int {
+	key := a.tbl.SelectedKey()
+	if key == "" {
+		return -1
+	}
+	for i, r := range a.runs {
+		if san(r.ID()) == key {
+			return i
+		}
+	}
+	for i, p := range a.past {
+		if san(p.ID) == key {
+			return len(a.runs) + i
+		}
+	}
+	return -1
 }
 
 // Focus implements Focuser: kind "run", name its id.
@@ -261,6 +412,23 @@ func (a *Actions) Focus(kind, name string) bool {
 // Selected implements Page.
 func (a *Actions) Selected() (Selection, bool) {
 	r := a.selectedRun()
+	if p := a.selectedPast(); r == nil && p != nil {
+		var f fields
+		f.add("run", p.ID)
+		f.add("action", p.Action)
+		f.add("target", p.Target)
+		f.add("runner", p.Runner)
+		f.add("by", p.Who)
+		f.add("status", p.Result.Status)
+		f.addIf("error", p.Result.Error)
+		if p.Result.Verify != "" {
+			f.add("verified", yesno(p.Result.Verified)+" — "+p.Result.Verify)
+		}
+		f.add("recorded", stamp(p.At))
+		f.add("plan", p.Plan)
+		f.add("output", "console audit show "+p.ID)
+		return Selection{Key: p.ID, Detail: detail.Content{Title: "run " + p.ID + " (an earlier session)", Fields: f}}, true
+	}
 	if r == nil {
 		return Selection{}, false
 	}
@@ -290,31 +458,41 @@ func (a *Actions) Selected() (Selection, bool) {
 func (a *Actions) View() string {
 	th := a.ctx.Theme
 	var out []string
-	r := a.selectedRun()
-	if a.open && r != nil {
-		out = append(out, th.Title.Render(ansi.Truncate(a.outputTitle(r), a.width, "…")), a.log.View())
+	r, p := a.selectedRun(), a.selectedPast()
+	if a.open && (r != nil || p != nil) {
+		out = append(out, th.Title.Render(ansi.Truncate(a.outputTitle(r, p), a.width, "…")), a.log.View())
 		return fillLines(strings.Join(out, "\n"), a.height)
 	}
 	if a.note != "" {
 		out = append(out, th.Warn.Render(ansi.Truncate(a.note, a.width, "…")))
 	}
-	if len(a.runs) == 0 {
+	if a.pastErr != "" {
+		out = append(out, th.Error.Render(ansi.Truncate("✗ "+san(a.pastErr), a.width, "…")))
+	}
+	if len(a.runs) == 0 && len(a.past) == 0 {
 		out = append(out, th.Muted.Render("No actions yet: select an object in any view and press a."))
 		return fillLines(strings.Join(out, "\n"), a.height)
 	}
 	out = append(out, a.tbl.View())
-	if r != nil {
-		title := "output of " + san(r.ID()) + " (" + strconv.Itoa(a.log.Len()) + " lines)"
+	if r != nil || p != nil {
+		title := "output of " + san(a.logRun) + " (" + strconv.Itoa(a.log.Len()) + " lines)"
 		out = append(out, th.Title.Render(ansi.Truncate(title, a.width, "…")), a.log.View())
 	}
 	return fillLines(strings.Join(out, "\n"), a.height)
 }
 
-// outputTitle names the run whose output is shown.
-func (a *Actions) outputTitle(r common.Run) string {
-	s := r.Spec()
-	st, _ := StatusText(r.Result().Status)
-	return "output of " + san(r.ID()) + " · " + san(string(s.Name)) + " " + san(s.Target.String()) + " · " + st +
+// outputTitle names the run whose output is shown (r, or p of an
+// earlier session).
+func (a *Actions) outputTitle(r common.Run, p *common.PastRun) string {
+	var name, target, status, when string
+	if r != nil {
+		s := r.Spec()
+		name, target, status = string(s.Name), s.Target.String(), r.Result().Status
+	} else {
+		name, target, status, when = p.Action, p.Target, p.Result.Status, " · "+stamp(p.At)
+	}
+	st, _ := StatusText(status)
+	return "output of " + san(a.logRun) + " · " + san(name) + " " + san(target) + " · " + st + san(when) +
 		" (" + strconv.Itoa(a.log.Len()) + " lines)"
 }
 
