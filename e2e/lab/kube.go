@@ -40,8 +40,9 @@ const KubeContext = "lab"
 const UsersNamespace = "lab-users"
 
 // KubeCluster is etcd + kube-apiserver with token authentication and RBAC.
-// There is no scheduler, controller-manager or kubelet: objects are what the
-// test (or the seeder) writes.
+// There is no scheduler or controller-manager: objects are what the test
+// (or the seeder) writes. A kubelet (lab-kubelet) runs only when started
+// with StartKubelet, for the nodes it names.
 type KubeCluster struct {
 	// Kubeconfig is the admin kubeconfig (context "lab", group system:masters).
 	Kubeconfig string
@@ -58,10 +59,11 @@ type KubeCluster struct {
 	args    []string
 	apiPath string
 
-	mu     sync.Mutex
-	etcd   *process
-	api    *process
-	client kubernetes.Interface
+	mu       sync.Mutex
+	etcd     *process
+	api      *process
+	client   kubernetes.Interface
+	kubelets []*Kubelet
 }
 
 // Kube starts etcd + kube-apiserver for a test; they stop at t.Cleanup.
@@ -163,6 +165,33 @@ func (k *KubeCluster) writeCredentials() error {
 		return fmt.Errorf("create serving certificate: %w", err)
 	}
 	k.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	// The kubelet's serving certificate (the API server checks it with
+	// --kubelet-certificate-authority) and the API server's client
+	// certificate for the kubelet API (the kubelet checks it against the CA).
+	kubeletCert, kubeletKey, err := issueCert(caCert, caKey, &x509.Certificate{
+		SerialNumber: big.NewInt(3),
+		Subject:      pkix.Name{CommonName: "lab-kubelet"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+	})
+	if err != nil {
+		return fmt.Errorf("kubelet serving certificate: %w", err)
+	}
+	clientCert, clientKey, err := issueCert(caCert, caKey, &x509.Certificate{
+		SerialNumber: big.NewInt(4),
+		Subject:      pkix.Name{CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return fmt.Errorf("kubelet client certificate: %w", err)
+	}
 	srvKeyDER, err := x509.MarshalECPrivateKey(srvKey)
 	if err != nil {
 		return fmt.Errorf("encode serving key: %w", err)
@@ -182,12 +211,16 @@ func (k *KubeCluster) writeCredentials() error {
 	}
 	k.AdminToken = hex.EncodeToString(tok)
 	files := map[string][]byte{
-		"ca.crt":     k.caPEM,
-		"server.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}),
-		"server.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: srvKeyDER}),
-		"sa.key":     pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
-		"sa.pub":     pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
-		"tokens.csv": fmt.Appendf(nil, "%s,admin,admin,\"system:masters\"\n", k.AdminToken),
+		"ca.crt":             k.caPEM,
+		"server.crt":         pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}),
+		"server.key":         pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: srvKeyDER}),
+		"sa.key":             pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
+		"sa.pub":             pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
+		"tokens.csv":         fmt.Appendf(nil, "%s,admin,admin,\"system:masters\"\n", k.AdminToken),
+		"kubelet.crt":        kubeletCert,
+		"kubelet.key":        kubeletKey,
+		"kubelet-client.crt": clientCert,
+		"kubelet-client.key": clientKey,
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(certs, name), data, 0o600); err != nil {
@@ -259,6 +292,13 @@ func (k *KubeCluster) apiserverArgs(port int) []string {
 		"--profiling=false",
 		"--max-requests-inflight=2000",
 		"--max-mutating-requests-inflight=1000",
+		// The kubelet API (lab-kubelet, KubeCluster.StartKubelet): nodes
+		// advertise 127.0.0.1 as their InternalIP and their kubelet port.
+		"--kubelet-client-certificate=" + pki("kubelet-client.crt"),
+		"--kubelet-client-key=" + pki("kubelet-client.key"),
+		"--kubelet-certificate-authority=" + pki("ca.crt"),
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
+		"--kubelet-timeout=5s",
 		"--cert-dir=" + filepath.Join(k.Dir, "pki"),
 		"--v=1",
 	}
@@ -493,10 +533,35 @@ func (k *KubeCluster) Close() {
 	if k == nil {
 		return
 	}
+	k.mu.Lock()
+	kls := k.kubelets
+	k.kubelets = nil
+	k.mu.Unlock()
+	for _, kl := range kls {
+		kl.Close()
+	}
 	k.Stop()
 	k.mu.Lock()
 	e := k.etcd
 	k.etcd = nil
 	k.mu.Unlock()
 	e.stop(syscall.SIGTERM, 3*time.Second)
+}
+
+// issueCert signs a certificate for tmpl with the CA and returns the
+// certificate and its (new) key in PEM.
+func issueCert(ca *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate key: %w", err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
