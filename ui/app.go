@@ -22,6 +22,7 @@ import (
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
 	"github.com/opsconsole/console/ui/components/palette"
+	"github.com/opsconsole/console/ui/components/textview"
 	"github.com/opsconsole/console/ui/pages"
 )
 
@@ -38,6 +39,7 @@ const (
 	modePreparing
 	modeConfirm
 	modeTrace
+	modeText // describe or YAML of a Kubernetes object
 )
 
 // deps are the model's collaborators; tests fill them with fakes.
@@ -58,6 +60,8 @@ type deps struct {
 	now       func() time.Time
 	tick      time.Duration // 0: no ticks (tests)
 	startView string        // the view shown first (a registry name or alias; "" the first)
+	// kube returns the Kubernetes sources' on-demand readers (nil: none).
+	kube func() []providers.KubeReader
 }
 
 // pageState tracks the build of one page's data.
@@ -92,6 +96,9 @@ type Model struct {
 	msg      string
 	msgErr   bool
 	detail   detail.Model
+	text     textview.Model // describe / YAML viewer
+	textFrom mode           // what the viewer was opened over
+	textReq  int
 
 	flow   actionFlow
 	spin   spinner.Model
@@ -124,7 +131,7 @@ func newModel(d deps) *Model {
 		d.ctx = context.Background()
 	}
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
-	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec}
+	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube}
 	if ro, why := m.readOnly(); ro {
 		b.ReadOnly = why
 	}
@@ -142,6 +149,7 @@ func newModel(d deps) *Model {
 		m.active = name
 	}
 	m.detail = detail.New(ctx)
+	m.text = textview.New(ctx)
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.snap = d.initial
 	return m
@@ -330,6 +338,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.handleTraceMsg(msg); ok {
 		return m, cmd
 	}
+	if m.handleTextMsg(msg) {
+		return m, nil
+	}
 	cmd := m.toPages(msg)
 	if m.mode == modeTrace && m.tracev != nil {
 		var tc tea.Cmd
@@ -368,6 +379,8 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	switch m.mode {
 	case modeDetail:
 		m.detail.Scroll(d)
+	case modeText:
+		m.text.Scroll(d)
 	case modeTrace:
 		if m.tracev != nil {
 			var cmd tea.Cmd

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
+	"github.com/opsconsole/console/ui/components/textview"
 	"github.com/opsconsole/console/ui/pages"
 	"github.com/opsconsole/console/ui/traceview"
 )
@@ -35,7 +36,7 @@ func KeyReference() []KeyGroup {
 	k := ctx.Keys
 	groups := []KeyGroup{
 		keyGroup("navigate", k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Left, k.Right, k.Toggle, k.NextView, k.PrevView, k.Sort),
-		keyGroup("everywhere", k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit),
+		keyGroup("everywhere", k.Enter, k.Detail, k.Describe, k.YAML, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit),
 	}
 	b := &pages.Backends{Ctx: context.Background()}
 	for _, v := range pages.Views() {
@@ -43,9 +44,11 @@ func KeyReference() []KeyGroup {
 			groups = append(groups, keyGroup("view "+v.Name, hints...))
 		}
 	}
+	tv := textview.New(ctx)
 	groups = append(groups,
 		keyGroup("trace view", append([]key.Binding{k.Back}, traceview.New(nil, nil).KeyHints()...)...),
-		keyGroup("detail pane", k.Up, k.Down, k.PageUp, k.PageDown, k.Actions, k.Back),
+		keyGroup("detail pane", k.Up, k.Down, k.PageUp, k.PageDown, k.Describe, k.YAML, k.Actions, k.Back),
+		keyGroup("describe / YAML", tv.KeyHints(k)...),
 		KeyGroup{Title: "commands (" + k.Palette.Help().Key + " opens the palette)", Keys: paletteCommands()})
 	return groups
 }

@@ -60,12 +60,25 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 		return nil
+	case modeText:
+		return m.textKey(k)
 	case modeDetail:
 		switch {
 		case key.Matches(k, keys.Help):
 			m.openHelp()
 			return nil
-		case key.Matches(k, keys.Back), key.Matches(k, keys.Detail), k.String() == "q":
+		case key.Matches(k, keys.Detail), key.Matches(k, keys.YAML):
+			// on a Kubernetes object: describe or YAML over the pane
+			if ok, cmd := m.openKubeText(key.Matches(k, keys.YAML)); ok {
+				return cmd
+			}
+			if key.Matches(k, keys.YAML) {
+				return nil
+			}
+			m.mode = modeNormal
+			m.layout()
+			return nil
+		case key.Matches(k, keys.Back), k.String() == "q":
 			m.mode = modeNormal
 			m.layout()
 			return nil
@@ -137,7 +150,16 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Worst):
 		return m.jumpWorst()
 	case key.Matches(k, keys.Detail):
+		if ok, cmd := m.openKubeText(false); ok {
+			return cmd
+		}
 		m.openDetail()
+		return nil
+	case key.Matches(k, keys.YAML):
+		if ok, cmd := m.openKubeText(true); ok {
+			return cmd
+		}
+		m.setMsg("y shows the YAML of a Kubernetes object", false)
 		return nil
 	}
 	handled, cmd := m.page().HandleKey(k)

@@ -83,6 +83,7 @@ func depsFrom(ctx context.Context, o Options) deps {
 		readOnly:  o.Settings.Env.ReadOnly,
 		roReason:  "environment " + o.Settings.Env.Name + " is read-only",
 		tick:      time.Second,
+		kube:      func() []providers.KubeReader { return kubeReaders(st.Providers()) },
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)
@@ -95,6 +96,17 @@ func depsFrom(ctx context.Context, o Options) deps {
 		d.stacks = common.TerraformStacks(o.Stacks)
 	}
 	return d
+}
+
+// kubeReaders are the sources that read Kubernetes objects on demand.
+func kubeReaders(ps []providers.Provider) []providers.KubeReader {
+	var out []providers.KubeReader
+	for _, p := range ps {
+		if r, ok := p.(providers.KubeReader); ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // stacksOfferer is the stacks as an Offerer, nil when there are none.

@@ -52,6 +52,7 @@ func (m *Model) layout() {
 	if m.tracev != nil {
 		m.tracev.SetSize(w, h)
 	}
+	m.text.SetSize(w, h)
 }
 
 // View implements tea.Model.
@@ -181,6 +182,8 @@ func (m *Model) body(w, h int) string {
 		if m.tracev != nil {
 			return fill(m.tracev.View(), w, h)
 		}
+	case modeText:
+		return fill(m.text.View(), w, h)
 	case modeDetail:
 		if w >= detailSplitWidth {
 			dw := w * 2 / 5
@@ -238,6 +241,8 @@ func (m *Model) hints() []key.Binding {
 		if m.tracev != nil {
 			return append([]key.Binding{k.Back}, m.tracev.KeyHints()...)
 		}
+	case modeText:
+		return m.text.KeyHints(k)
 	case modeDetail:
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Actions, k.Back}
 	}
@@ -296,13 +301,16 @@ func (m *Model) helpView(w, h int) string {
 	if m.helpFrom == modeTrace && m.tracev != nil {
 		here, hereKeys = "this view: trace", m.tracev.KeyHints()
 	}
+	if m.helpFrom == modeText {
+		here, hereKeys = "this view: describe / YAML", m.text.KeyHints(k)
+	}
 	groups := []struct {
 		title string
 		keys  []key.Binding
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.ColsLeft, k.ColsRight, k.FullRow, k.NextView, k.PrevView}},
 		{here, hereKeys},
-		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
+		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
 	for _, g := range groups {

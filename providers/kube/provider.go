@@ -84,6 +84,8 @@ type Provider struct {
 
 	mu   sync.Mutex
 	view *view
+
+	insp inspector // on-demand reads (describe, YAML, tables), made on first use
 }
 
 // New loads the kubeconfig (explicit path, else KUBECONFIG or

@@ -12,6 +12,9 @@ type KeyMap struct {
 	// ColsLeft/ColsRight scroll a table's columns (the identifying
 	// column stays); FullRow shows the selected row in full.
 	ColsLeft, ColsRight, FullRow key.Binding
+	// YAML shows a Kubernetes object's YAML; Describe is d on one
+	// (Detail's key), listed apart in the help.
+	YAML, Describe key.Binding
 }
 
 // DefaultKeyMap returns the console's keys.
@@ -38,6 +41,8 @@ func DefaultKeyMap() *KeyMap {
 		Refresh:   b("ctrl+r", "refresh", "ctrl+r"),
 		Actions:   b("a", "actions", "a"),
 		Detail:    b("d", "detail", "d"),
+		Describe:  b("d", "describe (kube object)", "d"),
+		YAML:      b("y", "YAML (kube object)", "y"),
 		Cancel:    b("x", "cancel run", "x"),
 		NextView:  b("tab", "next view", "tab"),
 		PrevView:  b("shift+tab", "previous view", "shift+tab"),

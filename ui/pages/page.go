@@ -50,6 +50,26 @@ type Selection struct {
 	// Jump, when set, is where enter goes: the object the selection is
 	// about (an alarm's load balancer, ASG, database or node).
 	Jump *ProblemTarget
+	// Kube names the Kubernetes object selected when it is not one of
+	// Refs' kinds (a kind of the generic table, an event's object).
+	Kube *providers.KubeObject
+}
+
+// kubeKinds are the action kinds that are Kubernetes objects.
+var kubeKinds = map[actions.Kind]bool{actions.KindPod: true, actions.KindNode: true,
+	actions.KindDeployment: true, actions.KindStatefulSet: true, actions.KindDaemonSet: true}
+
+// KubeObject returns the Kubernetes object selected, if it is one from a
+// kube source (what d describes and y shows as YAML).
+func (s Selection) KubeObject() (providers.KubeObject, bool) {
+	if s.Kube != nil {
+		return *s.Kube, true
+	}
+	if len(s.Refs) == 0 || !kubeKinds[s.Refs[0].Kind] || s.Refs[0].Cluster == "" {
+		return providers.KubeObject{}, false
+	}
+	r := s.Refs[0]
+	return providers.KubeObject{Cluster: r.Cluster, Resource: string(r.Kind), Namespace: r.Namespace, Name: r.Name}, true
 }
 
 // Backends are the systems beyond the snapshot that pages read, given to
@@ -66,6 +86,23 @@ type Backends struct {
 	Exec common.Executor
 	// ReadOnly says why mutating actions are refused ("" when they are not).
 	ReadOnly string
+	// Kube returns the Kubernetes sources' on-demand readers (events,
+	// server-side tables), one per context.
+	Kube func() []providers.KubeReader
+}
+
+// KubeReader returns the reader of context cluster ("" the first), nil
+// when there is none.
+func (b *Backends) KubeReader(cluster string) providers.KubeReader {
+	if b == nil || b.Kube == nil {
+		return nil
+	}
+	for _, r := range b.Kube() {
+		if cluster == "" || r.Context() == cluster {
+			return r
+		}
+	}
+	return nil
 }
 
 // Page is one view.

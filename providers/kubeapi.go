@@ -1,0 +1,91 @@
+package providers
+
+import (
+	"context"
+	"time"
+)
+
+// KubeObject names one Kubernetes object for a read made on demand.
+type KubeObject struct {
+	// Cluster is the kube context (the source's Cluster field).
+	Cluster string
+	// Resource is a kind, plural, singular or short name as kubectl takes
+	// it ("pod", "deployments", "deploy", "crontabs.stable.example.com").
+	Resource  string
+	Namespace string // "" for a cluster-scoped object
+	Name      string
+}
+
+// KubeResource is one kind the API server serves (from discovery).
+type KubeResource struct {
+	Group, Version, Kind string
+	// Plural is the resource name ("deployments"); Singular its singular.
+	Plural, Singular string
+	ShortNames       []string
+	Namespaced       bool
+	Verbs            []string
+}
+
+// Name is plural[.group], the unambiguous name kubectl takes.
+func (r KubeResource) Name() string {
+	if r.Group == "" {
+		return r.Plural
+	}
+	return r.Plural + "." + r.Group
+}
+
+// KubeColumn is one column of a server-side table.
+type KubeColumn struct {
+	Name string
+	// Priority 0 is shown by `kubectl get`; higher only with -o wide.
+	Priority int
+}
+
+// KubeRow is one object of a server-side table.
+type KubeRow struct {
+	Namespace, Name string
+	// Cells are the printed cells, one per column.
+	Cells []string
+}
+
+// KubeTable is a kind's objects as the API server prints them
+// (server-side printing, as `kubectl get` shows them).
+type KubeTable struct {
+	Resource KubeResource
+	Columns  []KubeColumn
+	Rows     []KubeRow
+	// Truncated is set when the list was cut at the reader's bound.
+	Truncated bool
+}
+
+// KubeEvent is one event of any type, as read on demand.
+type KubeEvent struct {
+	Namespace string
+	// Kind and Name are the involved object's.
+	Kind, Name   string
+	Type, Reason string
+	Message      string
+	Source       string
+	Count        int
+	First, Last  time.Time
+}
+
+// KubeReader is implemented by the Kubernetes source: reads made on
+// demand, outside its informers' small records (a GET per object, a LIST
+// per view opened or refreshed).
+type KubeReader interface {
+	// Context is the kube context read.
+	Context() string
+	// Describe returns what `kubectl describe` prints for the object.
+	Describe(ctx context.Context, o KubeObject) (string, error)
+	// YAML returns the object as YAML without its managedFields; a
+	// Secret's values are never returned.
+	YAML(ctx context.Context, o KubeObject) (string, error)
+	// Events lists the events of every type in namespace ("" all).
+	Events(ctx context.Context, namespace string) ([]KubeEvent, error)
+	// Resources lists the kinds the API server serves that can be listed.
+	Resources(ctx context.Context) ([]KubeResource, error)
+	// Table lists a kind's objects in namespace ("" all) as the server
+	// prints them.
+	Table(ctx context.Context, resource, namespace string) (*KubeTable, error)
+}
