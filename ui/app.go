@@ -92,6 +92,7 @@ type Model struct {
 
 	mode     mode
 	helpFrom mode // what the help was opened over
+	helpOff  int  // first line of the help shown, when it is taller than the screen
 	input    common.Input
 	msg      string
 	msgErr   bool

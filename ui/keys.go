@@ -28,9 +28,18 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case modePalette:
 		return m.paletteKey(k)
 	case modeHelp:
-		if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
+		switch {
+		case key.Matches(k, keys.Back, keys.Help, keys.Quit):
 			m.mode = m.helpFrom // back to the overlay the help was opened from
 			m.layout()
+		case key.Matches(k, keys.Down):
+			m.helpOff++
+		case key.Matches(k, keys.Up):
+			m.helpOff = max(0, m.helpOff-1)
+		case key.Matches(k, keys.PageDown):
+			m.helpOff += 10
+		case key.Matches(k, keys.PageUp):
+			m.helpOff = max(0, m.helpOff-10)
 		}
 		return nil
 	case modeMenu, modePreparing, modeConfirm:
@@ -186,6 +195,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) openHelp() {
 	if m.mode != modeHelp {
 		m.helpFrom = m.mode
+		m.helpOff = 0
 	}
 	m.mode = modeHelp
 }

@@ -110,3 +110,22 @@ func TestDescribeYAML(t *testing.T) {
 		t.Errorf("y on an ASG:\n%s", screen(m))
 	}
 }
+
+// TestHelpScrolls: a help taller than the screen says so and scrolls, so
+// no key or command is cut off at 80x24.
+func TestHelpScrolls(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 80, 24)
+	press(m, "?")
+	if sc := screen(m); !strings.Contains(sc, "↑/↓ pgup/pgdn scroll") || strings.Contains(sc, ":refresh  :help  :q") {
+		t.Fatalf("the help at 80x24 should be cut and say it scrolls:\n%s", sc)
+	}
+	press(m, "pgdown")
+	if sc := screen(m); !strings.Contains(sc, ":refresh  :help  :q") {
+		t.Fatalf("pgdn should show the end of the help:\n%s", sc)
+	}
+	press(m, "esc")
+	if m.mode != modeNormal {
+		t.Errorf("esc should close the help, mode %v", m.mode)
+	}
+}

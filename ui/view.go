@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -349,7 +350,16 @@ func (m *Model) helpView(w, h int) string {
 			out = joinColumns(col, cw, out, rows)
 		}
 	}
-	return out
+	if rows <= h || h < 2 {
+		m.helpOff = 0
+		return out
+	}
+	// taller than the screen: a window on it, scrolled with ↑/↓ pgup/pgdn
+	all := strings.Split(out, "\n")
+	m.helpOff = max(0, min(m.helpOff, len(all)-(h-1)))
+	end := min(len(all), m.helpOff+h-1)
+	more := th.Muted.Render(fmt.Sprintf("lines %d-%d of %d · ↑/↓ pgup/pgdn scroll", m.helpOff+1, end, len(all)))
+	return strings.Join(append(all[m.helpOff:end:end], more), "\n")
 }
 
 // viewCommandsWidth is the width the views' commands are wrapped to in
