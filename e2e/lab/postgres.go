@@ -46,6 +46,20 @@ func Postgres(t testing.TB, replicas int) *PGCluster {
 	return c
 }
 
+// PostgresArchiving starts a primary and replicas like Postgres, the
+// primary archiving its WAL into archive (archive_mode on, archive_command
+// copying each finished segment there, never overwriting): the directory
+// the console owns for the cluster's WAL archive. The directory is created
+// and, as root, given to user postgres; its parents must be traversable by
+// that user.
+func PostgresArchiving(t testing.TB, replicas int, archive string) *PGCluster {
+	t.Helper()
+	c, err := StartPostgresArchiving(testContext(t), t.TempDir(), replicas, archive)
+	Require(t, "postgres", err)
+	t.Cleanup(c.Close)
+	return c
+}
+
 // pgBinDir finds PostgreSQL's server programs, preferring version 15.
 func pgBinDir() (string, error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
@@ -70,6 +84,12 @@ func pgBinDir() (string, error) {
 // root the servers run as user postgres with their data in a directory it
 // owns (removed at Close).
 func StartPostgres(ctx context.Context, dir string, replicas int) (*PGCluster, error) {
+	return StartPostgresArchiving(ctx, dir, replicas, "")
+}
+
+// StartPostgresArchiving is StartPostgres with the primary archiving its
+// WAL into archive ("" for no archiving), see PostgresArchiving.
+func StartPostgresArchiving(ctx context.Context, dir string, replicas int, archive string) (*PGCluster, error) {
 	binDir, err := pgBinDir()
 	if err != nil {
 		return nil, &StartError{Component: "postgres", Err: err}
@@ -103,6 +123,25 @@ func StartPostgres(ctx context.Context, dir string, replicas int) (*PGCluster, e
 	conf := "\n# lab\nwal_level = replica\nmax_wal_senders = 16\nmax_replication_slots = 16\nhot_standby = on\n" +
 		"wal_keep_size = 128MB\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" +
 		"shared_buffers = 32MB\nmax_connections = 60\nlogging_collector = off\nwal_receiver_status_interval = 1s\n"
+	if archive != "" {
+		// The parents only traversable (0711), the archive the server's.
+		if err := os.MkdirAll(filepath.Dir(archive), 0o711); err != nil {
+			c.Close()
+			return nil, &StartError{Component: "postgres", Err: err}
+		}
+		if err := os.Mkdir(archive, 0o700); err != nil && !os.IsExist(err) {
+			c.Close()
+			return nil, &StartError{Component: "postgres", Err: err}
+		}
+		if c.cred != nil {
+			if err := os.Chown(archive, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+				c.Close()
+				return nil, &StartError{Component: "postgres", Err: err}
+			}
+		}
+		q := strings.ReplaceAll(archive, "'", "''")
+		conf += "archive_mode = on\narchive_command = 'test ! -f " + q + "/%f && cp %p " + q + "/%f'\n"
+	}
 	if err := appendFile(filepath.Join(primaryData, "postgresql.conf"), conf); err != nil {
 		c.Close()
 		return nil, &StartError{Component: "postgres", Err: err}

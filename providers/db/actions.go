@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -202,7 +203,8 @@ func (a *promote) verify(ctx context.Context) (bool, string, error) {
 			if o.Address == a.member {
 				continue
 			}
-			if o.Role != providers.RoleReplica || !o.Healthy {
+			fenced := o.Role == providers.RolePrimary && strings.HasPrefix(o.Status, fencedStatus)
+			if (o.Role != providers.RoleReplica || !o.Healthy) && !fenced {
 				confirmed = false
 			}
 			role := o.Role
@@ -283,16 +285,20 @@ func (a *backup) verify(ctx context.Context) (bool, string, error) {
 }
 
 // restore starts a new instance from a backup, alongside the live cluster
-// (never over it). Offer picks the newest backup; SetBackup another.
+// (never over it). Offer picks the newest backup; SetBackup another;
+// SetPointInTime replays the engine's logs up to a time.
 type restore struct {
 	dbAction
 	c        cluster
 	r        Restorer
 	backupID string
-	done     Restored
+	// at is the point in time to restore to (zero: the backup itself).
+	at   time.Time
+	done Restored
 }
 
-// Backup is the id of the chosen backup ("" for the newest).
+// Backup is the id of the chosen backup ("" for the newest, or for a
+// point in time, the newest taken before it).
 func (a *restore) Backup() string { return a.backupID }
 
 // SetBackup chooses the backup to restore.
@@ -305,39 +311,103 @@ func (a *restore) SetBackup(id string) error {
 	return nil
 }
 
+// PointInTime is the chosen time (zero for none).
+func (a *restore) PointInTime() time.Time { return a.at }
+
+// SetPointInTime chooses a point-in-time restore to t: a base backup taken
+// before t, replayed up to t. Only engines that keep logs to replay
+// (PointInTimeRestorer) take one; Check verifies t is in the window.
+func (a *restore) SetPointInTime(t time.Time) error {
+	if _, ok := a.r.(PointInTimeRestorer); !ok {
+		return fmt.Errorf("%s (%s) keeps no logs to replay: no point-in-time restore", a.c.cfg.Name, a.c.cfg.Engine)
+	}
+	if t.IsZero() {
+		return errors.New("no time given")
+	}
+	a.at = t
+	a.Def = a.spec()
+	return nil
+}
+
 func (a *restore) spec() actions.Spec {
 	which := "the newest backup"
 	if a.backupID != "" {
 		which = "backup " + a.backupID
+	}
+	if !a.at.IsZero() {
+		which = "the state as of " + a.at.UTC().Format(time.RFC3339Nano)
+		if a.backupID != "" {
+			which += " (from backup " + a.backupID + ")"
+		}
 	}
 	return actions.Spec{Name: actions.VerbRestore, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
 		Effect: actions.Destructive, Timeout: 30 * time.Minute,
 		Description: fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)}
 }
 
+// base returns the backup to restore: the chosen one, else the newest;
+// for a point in time, the chosen one if taken before it, else the newest
+// taken before it from which the logs replay; the time must lie in the
+// window the engine reports.
+func (a *restore) base(ctx context.Context) (providers.Backup, error) {
+	if a.at.IsZero() {
+		return a.c.cat.find(a.backupID)
+	}
+	db := a.c.probe(ctx)
+	w := db.RestoreWindow
+	if w == nil {
+		return providers.Backup{}, fmt.Errorf("%s has no restorable window (no log archive, or no backup it can replay from)", a.c.cfg.Name)
+	}
+	if !w.Contains(a.at) {
+		return providers.Backup{}, fmt.Errorf("%s is outside the restorable window of %s (%s → %s, %s)", a.at.UTC().Format(time.RFC3339Nano),
+			a.c.cfg.Name, w.Earliest.UTC().Format(time.RFC3339Nano), w.Latest.UTC().Format(time.RFC3339Nano), w.Source)
+	}
+	if a.backupID != "" {
+		b, err := a.c.cat.find(a.backupID)
+		if err == nil && b.Time.After(a.at) {
+			return b, fmt.Errorf("backup %s ends at %s, after %s: choose an earlier backup", b.ID, b.Time.UTC().Format(time.RFC3339Nano), a.at.UTC().Format(time.RFC3339Nano))
+		}
+		return b, err
+	}
+	bs, err := a.c.cat.list()
+	if err != nil {
+		return providers.Backup{}, err
+	}
+	for _, b := range bs { // newest first
+		if !b.Time.After(a.at) && !b.Time.Before(w.Earliest) {
+			return b, nil
+		}
+	}
+	return providers.Backup{}, fmt.Errorf("no backup of %s ends before %s", a.c.cfg.Name, a.at.UTC().Format(time.RFC3339Nano))
+}
+
 func (a *restore) check(ctx context.Context) error {
-	if _, err := a.c.cat.find(a.backupID); err != nil {
+	if _, err := a.base(ctx); err != nil {
 		return fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
 	return nil
 }
 
 func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
-	b, err := a.c.cat.find(a.backupID)
+	b, err := a.base(ctx)
 	if err != nil {
 		return actions.Plan{}, fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
-	return actions.Plan{
-		Summary:   fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into a new instance", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB),
-		Calls:     a.r.RestorePlan(b),
-		Text:      "The live cluster is not touched: the backup starts as a new standalone instance on a free port of 127.0.0.1.",
-		Add:       1,
-		Resources: []string{a.c.cfg.Name + "@" + b.ID},
-	}, nil
+	summary := fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into a new instance", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB)
+	calls := a.r.RestorePlan(b)
+	text := "The live cluster is not touched: the backup starts as a new standalone instance on a free port of 127.0.0.1."
+	if !a.at.IsZero() {
+		summary = fmt.Sprintf("restore %s as of %s (base backup %s, then its logs replayed) into a new instance", a.c.cfg.Name, a.at.UTC().Format(time.RFC3339Nano), b.ID)
+		calls = a.r.(PointInTimeRestorer).RestoreToTimePlan(b, a.at)
+		if w := a.c.probe(ctx).RestoreWindow; w != nil {
+			text += fmt.Sprintf("\nRestorable window: %s → %s (%s).", w.Earliest.UTC().Format(time.RFC3339), w.Latest.UTC().Format(time.RFC3339), w.Source)
+		}
+	}
+	return actions.Plan{Summary: summary, Calls: calls, Text: text, Add: 1, Resources: []string{a.c.cfg.Name + "@" + b.ID}}, nil
 }
 
 func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) error {
-	b, err := a.c.cat.find(a.backupID)
+	b, err := a.base(ctx)
 	if err != nil {
 		return err
 	}
@@ -345,7 +415,12 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	if a.done, err = a.r.Restore(ctx, b, dir, out); err != nil {
+	if a.at.IsZero() {
+		a.done, err = a.r.Restore(ctx, b, dir, out)
+	} else {
+		a.done, err = a.r.(PointInTimeRestorer).RestoreToTime(ctx, b, a.at, dir, out)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			// Cancelled midway: the partial instance (its server was
 			// stopped) is removed, so nothing half-restored is left.

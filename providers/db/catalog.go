@@ -105,6 +105,13 @@ func (c catalog) find(id string) (providers.Backup, error) {
 	return bs[i], nil
 }
 
+// walArchiveDir is the directory the console owns for the WAL archive of
+// database name (PostgreSQL archive_command copies segments there):
+// DIR/wal/NAME.
+func walArchiveDir(root, name string) string {
+	return filepath.Join(root, "wal", name)
+}
+
 // restoreDir makes a new directory for an instance restored from backup
 // id: DIR/restores/NAME-ID-UNIXNANO.
 func restoreDir(root, name, id string) (string, error) {

@@ -58,6 +58,18 @@ type Restorer interface {
 	Describe(ctx context.Context, addr string) (string, error)
 }
 
+// PointInTimeRestorer is implemented by engines that keep logs to replay
+// (a PostgreSQL WAL archive): a base backup restored into a new instance
+// and replayed up to a point in time. The window of times it can reach is
+// the Database's RestoreWindow, as Probe reports it.
+type PointInTimeRestorer interface {
+	// RestoreToTimePlan lists the steps RestoreToTime takes.
+	RestoreToTimePlan(b providers.Backup, at time.Time) []string
+	// RestoreToTime starts a new instance in dir from base backup b,
+	// replays the logs up to at and returns once it accepts writes.
+	RestoreToTime(ctx context.Context, b providers.Backup, at time.Time, dir string, out io.Writer) (Restored, error)
+}
+
 // Options configure every engine of a provider.
 type Options struct {
 	// Dir is the directory the console owns for backups (Dir/backups) and

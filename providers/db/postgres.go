@@ -2,12 +2,14 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,19 +61,116 @@ func (e *postgres) Probe(ctx context.Context) providers.Database {
 	for _, addr := range e.d.Members {
 		db.Members = append(db.Members, probePGMember(ctx, e.d, addr, e.o.Timeout))
 	}
+	for i := range db.Members {
+		if m := &db.Members[i]; m.Role == providers.RolePrimary && m.Healthy {
+			on, what := e.archiving(ctx, m.Address)
+			m.Status += "; " + what
+			if on {
+				db.RestoreWindow = e.window()
+			}
+		}
+	}
 	rollupStatus(&db)
 	return db
 }
+
+// archiveDir is the console's WAL archive of this cluster.
+func (e *postgres) archiveDir() string { return walArchiveDir(e.o.Dir, e.d.Name) }
+
+// archiving reports whether the primary at addr archives its WAL into the
+// console's archive (archive_mode on or always, and an archive_command
+// naming the archive directory), and says so in words.
+func (e *postgres) archiving(ctx context.Context, addr string) (bool, string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*e.o.Timeout)
+	defer cancel()
+	conn, err := pgConnect(ctx, e.d, addr, e.o.Timeout)
+	if err != nil {
+		return false, "wal archiving unknown: " + oneLine(err.Error())
+	}
+	defer conn.Close(context.Background())
+	var mode, command string
+	var failed int64
+	if err := conn.QueryRow(ctx, `select current_setting('archive_mode'), current_setting('archive_command'),
+		(select failed_count from pg_stat_archiver)`).Scan(&mode, &command, &failed); err != nil {
+		return false, "wal archiving unknown: " + oneLine(err.Error())
+	}
+	switch {
+	case mode == "off":
+		return false, "wal archiving off"
+	case !strings.Contains(command, e.archiveDir()):
+		return false, "wal archived elsewhere (not into " + e.archiveDir() + ")"
+	case failed > 0:
+		return true, fmt.Sprintf("wal archiving into %s (%d failures)", e.archiveDir(), failed)
+	}
+	return true, "wal archiving into " + e.archiveDir()
+}
+
+// walSegment matches the name of a WAL segment file (timeline, log, segment).
+var walSegment = regexp.MustCompile(`^[0-9A-F]{24}$`)
+
+// window is the range of times the archive can restore to: from the end of
+// the oldest console backup whose first WAL segment is archived, to the
+// time the newest segment was archived (the archive reaches that far only
+// once a segment is finished: archive_timeout bounds the gap). nil when no
+// backup can start a replay.
+func (e *postgres) window() *providers.TimeWindow {
+	bs, err := newCatalog(e.o.Dir, e.d.Name).list()
+	if err != nil {
+		return nil
+	}
+	var earliest time.Time
+	for _, b := range bs {
+		if e.replayable(b) && (earliest.IsZero() || b.Time.Before(earliest)) {
+			earliest = b.Time
+		}
+	}
+	entries, err := os.ReadDir(e.archiveDir())
+	if err != nil || earliest.IsZero() {
+		return nil
+	}
+	var latest time.Time
+	for _, en := range entries {
+		if !walSegment.MatchString(en.Name()) {
+			continue
+		}
+		if fi, err := en.Info(); err == nil && fi.ModTime().After(latest) {
+			latest = fi.ModTime()
+		}
+	}
+	if latest.Before(earliest) {
+		return nil
+	}
+	return &providers.TimeWindow{Earliest: earliest, Latest: latest, Source: "wal archive " + e.archiveDir()}
+}
+
+// replayable reports whether the WAL archive holds the first segment of
+// base backup b (named in its backup_label), so a replay can start from it.
+func (e *postgres) replayable(b providers.Backup) bool {
+	label, err := os.ReadFile(filepath.Join(b.Location, "data", "backup_label"))
+	if err != nil {
+		return false
+	}
+	m := startSegment.FindSubmatch(label)
+	if m == nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(e.archiveDir(), string(m[1])))
+	return err == nil
+}
+
+// startSegment finds the first WAL segment in a backup_label.
+var startSegment = regexp.MustCompile(`START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)`)
 
 // PromotePlan implements Engine.
 func (e *postgres) PromotePlan(addr string) ([]string, string) {
 	c := []string{addr + ": SELECT pg_promote(true, 60)"}
 	for _, o := range e.d.Members {
 		if o != addr {
-			c = append(c, o+": if a replica: ALTER SYSTEM SET primary_conninfo (host and port of "+addr+"); SELECT pg_reload_conf()")
+			c = append(c, o+": if a replica: ALTER SYSTEM SET primary_conninfo (host and port of "+addr+"); SELECT pg_reload_conf()",
+				o+": if the old primary: fence it: ALTER SYSTEM SET default_transaction_read_only = on; SELECT pg_reload_conf(); pg_terminate_backend of its client sessions")
 		}
 	}
-	return c, "The old primary keeps running as a primary: stop it or rebuild it as a replica (split brain otherwise)."
+	return c, "The old primary is fenced read-only (new transactions cannot write), not stopped: stop it or rebuild it as a replica; if it cannot be reached it is reported and must be fenced by hand."
 }
 
 // Promote implements Engine: pg_promote() on the replica, waiting up to
@@ -118,7 +217,7 @@ func (e *postgres) repoint(ctx context.Context, addr, primary string) (string, e
 		return "", err
 	}
 	if !inRecovery {
-		return "a primary: left as it is", nil
+		return e.fence(ctx, conn)
 	}
 	host, port, _ := net.SplitHostPort(primary)
 	next, err := withHostPort(info, host, port)
@@ -132,6 +231,28 @@ func (e *postgres) repoint(ctx context.Context, addr, primary string) (string, e
 		return "", err
 	}
 	return "ALTER SYSTEM SET primary_conninfo (host=" + host + " port=" + port + "); SELECT pg_reload_conf()", nil
+}
+
+// fencedStatus starts the status of a primary the console fenced.
+const fencedStatus = "fenced: read-only"
+
+// fence makes the old primary on conn refuse writes: every new transaction
+// read-only (ALTER SYSTEM SET default_transaction_read_only, reloaded) and
+// every other client session ended, so none keeps writing in a session
+// that began before. A client can still SET default_transaction_read_only
+// off in its own session: stop the old primary, or rebuild it as a replica.
+func (e *postgres) fence(ctx context.Context, conn *pgx.Conn) (string, error) {
+	for _, q := range []string{"alter system set default_transaction_read_only = on", "select pg_reload_conf()"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return "", fmt.Errorf("old primary not fenced (%s: %w): stop it by hand", q, err)
+		}
+	}
+	var ended int
+	if err := conn.QueryRow(ctx, `select count(pg_terminate_backend(pid)) from pg_stat_activity
+		where backend_type = 'client backend' and pid <> pg_backend_pid()`).Scan(&ended); err != nil {
+		return "", fmt.Errorf("old primary read-only, but its sessions not ended (%w): stop it by hand", err)
+	}
+	return fmt.Sprintf("the old primary: fenced (ALTER SYSTEM SET default_transaction_read_only = on; SELECT pg_reload_conf(); %d client sessions ended by pg_terminate_backend)", ended), nil
 }
 
 // withHostPort returns the key=value connection string info with its
@@ -172,6 +293,12 @@ func probePGMember(ctx context.Context, d config.Database, addr string, timeout 
 	m.Volumes = pgVolumes(ctx, conn, addr)
 	if !inRecovery {
 		m.Role = providers.RolePrimary
+		var readOnly string
+		if err := conn.QueryRow(ctx, "select current_setting('default_transaction_read_only')").Scan(&readOnly); err == nil && readOnly == "on" {
+			// Fenced (after a promotion): not a primary that takes writes.
+			m.Status = fencedStatus + " (default_transaction_read_only on)"
+			return m
+		}
 		m.Healthy = true
 		var n int
 		_ = conn.QueryRow(ctx, "select count(*) from pg_stat_replication where state = 'streaming'").Scan(&n)
@@ -275,13 +402,55 @@ func (e *postgres) Backup(ctx context.Context, primary, dir string, out io.Write
 // RestorePlan implements Restorer.
 func (e *postgres) RestorePlan(b providers.Backup) []string {
 	return []string{"copy " + filepath.Join(b.Location, "data") + " to NEW_DIR/data",
-		"postgres -D NEW_DIR/data -p FREE_PORT -k NEW_DIR/data -c listen_addresses=127.0.0.1 (a standalone primary)"}
+		"postgres -D NEW_DIR/data -p FREE_PORT -k NEW_DIR/data -c listen_addresses=127.0.0.1 -c archive_mode=off (a standalone primary)"}
 }
 
 // Restore implements Restorer: a copy of the base backup started as a
 // standalone server on a free port. PostgreSQL refuses to run as root: as
 // root the server runs as user postgres, which must be able to reach dir.
 func (e *postgres) Restore(ctx context.Context, b providers.Backup, dir string, out io.Writer) (Restored, error) {
+	return e.restore(ctx, b, dir, nil, out)
+}
+
+// RestoreToTimePlan implements PointInTimeRestorer.
+func (e *postgres) RestoreToTimePlan(b providers.Backup, at time.Time) []string {
+	return []string{"copy " + filepath.Join(b.Location, "data") + " (base backup " + b.ID + ") to NEW_DIR/data",
+		"NEW_DIR/data/recovery.signal; postgresql.auto.conf: restore_command = 'cp " + e.archiveDir() + "/%f %p', recovery_target_time = '" +
+			at.UTC().Format(pgTime) + "', recovery_target_action = 'promote'",
+		"postgres -D NEW_DIR/data -p FREE_PORT -k NEW_DIR/data -c listen_addresses=127.0.0.1 -c archive_mode=off (replays the archive up to that time, then a standalone primary)"}
+}
+
+// pgTime is how a recovery_target_time is written.
+const pgTime = "2006-01-02 15:04:05.999999-07:00"
+
+// RestoreToTime implements PointInTimeRestorer: the base backup b copied
+// into dir, with recovery.signal and a recovery target so that the server
+// replays the console's WAL archive up to at, then promotes itself.
+func (e *postgres) RestoreToTime(ctx context.Context, b providers.Backup, at time.Time, dir string, out io.Writer) (Restored, error) {
+	return e.restore(ctx, b, dir, func(data string) error {
+		conf := fmt.Sprintf("\n# console point-in-time restore\nrestore_command = %s\nrecovery_target_time = %s\nrecovery_target_action = 'promote'\n",
+			quoteLiteral("cp "+e.archiveDir()+"/%f %p"), quoteLiteral(at.UTC().Format(pgTime)))
+		fmt.Fprintf(out, "recovery to %s from %s\n", at.UTC().Format(time.RFC3339Nano), e.archiveDir())
+		f, err := os.OpenFile(filepath.Join(data, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString(conf); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(data, "recovery.signal"), nil, 0o600)
+	}, out)
+}
+
+// restore copies base backup b into dir/data, lets recover prepare it
+// (nil: none) and starts it as a standalone server, never archiving (its
+// WAL must not reach the live cluster's archive), ready once it accepts
+// writes (a recovery has ended).
+func (e *postgres) restore(ctx context.Context, b providers.Backup, dir string, recover func(data string) error, out io.Writer) (Restored, error) {
 	src := filepath.Join(b.Location, "data")
 	major, err := os.ReadFile(filepath.Join(src, "PG_VERSION"))
 	if err != nil {
@@ -303,6 +472,11 @@ func (e *postgres) Restore(ctx context.Context, b providers.Backup, dir string, 
 	for _, f := range []string{"standby.signal", "recovery.signal", "postmaster.pid"} {
 		_ = os.Remove(filepath.Join(data, f))
 	}
+	if recover != nil {
+		if err := recover(data); err != nil {
+			return Restored{}, fmt.Errorf("recovery settings: %w", err)
+		}
+	}
 	if err := os.Chmod(data, 0o700); err != nil {
 		return Restored{}, err
 	}
@@ -320,14 +494,22 @@ func (e *postgres) Restore(ctx context.Context, b providers.Backup, dir string, 
 	fmt.Fprintf(out, "starting %s -D %s\n", bin, data)
 	return startServer(ctx, serverSpec{bin: bin, dir: dir, cred: cred,
 		args: func(port int) []string {
-			return []string{"-D", data, "-p", strconv.Itoa(port), "-k", data, "-c", "listen_addresses=127.0.0.1"}
+			return []string{"-D", data, "-p", strconv.Itoa(port), "-k", data, "-c", "listen_addresses=127.0.0.1", "-c", "archive_mode=off"}
 		},
 		ready: func(ctx context.Context, addr string) error {
 			conn, err := pgConnect(ctx, e.d, addr, time.Second)
 			if err != nil {
 				return err
 			}
-			return conn.Close(context.Background())
+			defer conn.Close(context.Background())
+			var recovering bool
+			if err := conn.QueryRow(ctx, "select pg_is_in_recovery()").Scan(&recovering); err != nil {
+				return err
+			}
+			if recovering {
+				return errors.New("still replaying")
+			}
+			return nil
 		}})
 }
 

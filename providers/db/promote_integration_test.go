@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/e2e/lab"
@@ -98,19 +100,43 @@ func TestPromoteRefusedWhenSentinelsDisagree(t *testing.T) {
 }
 
 // TestPostgresPromoteRepointsReplicas: after pg_promote the other replica
-// streams from the new primary and receives what is written there.
+// streams from the new primary and receives what is written there; the
+// old primary is fenced: a session open before the promotion is ended,
+// and writes to it fail.
 func TestPostgresPromoteRepointsReplicas(t *testing.T) {
 	pg := lab.Postgres(t, 2)
 	cfg := config.Database{Name: "orders", Engine: "postgres", Members: []string{pg.Primary, pg.Replicas[0], pg.Replicas[1]}, DSN: pg.DSN}
 	p := New([]config.Database{cfg}, Options{Dir: t.TempDir()})
 	eventually(t, p, "streaming", func(db providers.Database) bool { return db.Status == "healthy" })
+	ctx := context.Background()
+	old, err := pgx.Connect(ctx, pg.ConnString(pg.Primary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close(ctx)
+	if _, err := old.Exec(ctx, "create table before_promote (id int); insert into before_promote values (1)"); err != nil {
+		t.Fatal(err)
+	}
 	next, other := pg.Replicas[0], pg.Replicas[1]
-	runOK(t, executor(t, false), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: next}))
+	res := runOK(t, executor(t, false), onlyAction(t, p, actions.Ref{Kind: actions.KindMember, Namespace: "orders", Name: next}))
+	if !strings.Contains(res.VerifyMessage, pg.Primary+" primary ("+fencedStatus) {
+		t.Errorf("verification does not report the old primary fenced: %q", res.VerifyMessage)
+	}
+	// The session opened before the promotion was ended; a new one
+	// cannot write.
+	if _, err := old.Exec(ctx, "insert into before_promote values (2)"); err == nil {
+		t.Fatal("a session on the old primary still writes after fencing")
+	}
+	if _, err := pg.Query(ctx, pg.Primary, "insert into before_promote values (3)"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("write to the fenced old primary: %v, want a read-only transaction error", err)
+	}
+	if out, err := pg.Query(ctx, pg.Primary, "select count(*) from before_promote"); err != nil || out != "1" {
+		t.Fatalf("old primary rows %q %v, want 1 (reads still work)", out, err)
+	}
 	eventually(t, p, "the other replica streams from the new primary", func(db providers.Database) bool {
 		m, _ := find(db, other)
 		return m.Healthy && strings.HasSuffix(m.Status, "from "+next)
 	})
-	ctx := context.Background()
 	if _, err := pg.Query(ctx, next, "CREATE TABLE after_promote (id int); INSERT INTO after_promote VALUES (7)"); err != nil {
 		t.Fatal(err)
 	}
