@@ -169,20 +169,8 @@ func TestPostgresBackupAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close(ctx)
-	exec := func(c *pgx.Conn, sql string) {
-		t.Helper()
-		if _, err := c.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	ids := func(c *pgx.Conn) string {
-		t.Helper()
-		var s string
-		if err := c.QueryRow(ctx, "select coalesce(string_agg(id::text, ',' order by id), '') from items").Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	exec := func(c *pgx.Conn, sql string) { t.Helper(); pgExec(t, c, sql) }
+	ids := func(c *pgx.Conn) string { t.Helper(); return pgIDs(t, c) }
 	exec(live, "create table items (id int primary key)")
 	exec(live, "insert into items select generate_series(1, 3)")
 
@@ -282,20 +270,8 @@ func TestPostgresPointInTimeRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close(ctx)
-	exec := func(c *pgx.Conn, sql string) {
-		t.Helper()
-		if _, err := c.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	ids := func(c *pgx.Conn) string {
-		t.Helper()
-		var s string
-		if err := c.QueryRow(ctx, "select coalesce(string_agg(id::text, ',' order by id), '') from items").Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	exec := func(c *pgx.Conn, sql string) { t.Helper(); pgExec(t, c, sql) }
+	ids := func(c *pgx.Conn) string { t.Helper(); return pgIDs(t, c) }
 	exec(live, "create table items (id int primary key)")
 	exec(live, "insert into items select generate_series(1, 3)")
 	e := executor(t, false)
@@ -351,4 +327,22 @@ func TestPostgresPointInTimeRestore(t *testing.T) {
 	if got := ids(live); got != "1,2,3,4,5,6,7" {
 		t.Fatalf("live rows after the restore = %q, want 1..7", got)
 	}
+}
+
+// pgExec runs sql on c or fails the test.
+func pgExec(t *testing.T, c *pgx.Conn, sql string) {
+	t.Helper()
+	if _, err := c.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// pgIDs lists the ids of table items on c, in order, comma-separated.
+func pgIDs(t *testing.T, c *pgx.Conn) string {
+	t.Helper()
+	var s string
+	if err := c.QueryRow(context.Background(), "select coalesce(string_agg(id::text, ',' order by id), '') from items").Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
