@@ -22,7 +22,8 @@ var (
 	PrevKey   = key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match"))
 )
 
-// row is one screen row: a piece of line src.
+// row is one screen row: a piece of line src (counted from the first
+// line ever set: see Model.base).
 type row struct {
 	src  int
 	text string
@@ -32,7 +33,11 @@ type row struct {
 type Model struct {
 	ctx   *common.Context
 	lines []string // sanitised, one per line of output
-	rows  []row    // the lines wrapped to width
+	// base is the number of lines dropped from the start (a bounded log
+	// drops its oldest lines): lines[i] is line base+i, as rows and
+	// matches count.
+	base  int
+	rows  []row // the lines wrapped to width
 	width int
 	// height is the number of rows shown (the status line excluded).
 	height int
@@ -67,24 +72,68 @@ func (m *Model) SetKeysHint(s string) {
 	m.keys = s
 }
 
+// maxShift is how many dropped lines SetLines looks for at the start of
+// a bounded log before wrapping it all again.
+const maxShift = 256
+
 // SetLines sets the log's lines (raw: they are sanitised here). Lines
-// added at the end since the last call are the only ones wrapped; when
-// the start changed (a log kept bounded drops its oldest lines) the
-// whole log is wrapped again.
+// added at the end since the last call are the only ones wrapped (and
+// searched); when a bounded log dropped some of its oldest lines (up to
+// maxShift) their rows are dropped; any other change wraps the whole log
+// again.
 func (m *Model) SetLines(lines []string) {
-	n := len(m.lines)
-	same := n <= len(lines) && (n == 0 || common.Sanitize(lines[0]) == m.lines[0] && common.Sanitize(lines[n-1]) == m.lines[n-1])
-	if !same {
-		m.lines, m.rows, n = m.lines[:0], m.rows[:0], 0
+	k := m.shift(lines)
+	if k < 0 {
+		m.lines, m.rows, m.matches, m.base = m.lines[:0], m.rows[:0], m.matches[:0], 0
+		k = 0
+	} else if k > 0 {
+		m.drop(k)
 	}
+	n := len(m.lines)
 	for _, l := range lines[n:] {
 		m.lines = append(m.lines, common.Sanitize(l))
 		m.wrap(len(m.lines) - 1)
 	}
-	if m.query != "" && len(lines) != n {
-		m.research()
+	if m.query != "" {
+		m.search(n)
 	}
 	m.clamp()
+}
+
+// shift returns how many lines the log dropped from its start since the
+// last call (0: none), -1 when lines is not the old log, shifted, with
+// lines added at its end.
+func (m *Model) shift(lines []string) int {
+	n := len(m.lines)
+	if n == 0 {
+		return 0
+	}
+	for k := 0; k <= min(maxShift, n-1); k++ {
+		if n-k <= len(lines) && common.Sanitize(lines[0]) == m.lines[k] && common.Sanitize(lines[n-k-1]) == m.lines[n-1] {
+			return k
+		}
+	}
+	return -1
+}
+
+// drop forgets the first k lines, their rows and matches.
+func (m *Model) drop(k int) {
+	m.lines = m.lines[k:]
+	m.base += k
+	r := 0
+	for r < len(m.rows) && m.rows[r].src < m.base {
+		r++
+	}
+	m.rows = m.rows[r:]
+	m.offset = max(0, m.offset-r)
+	j := 0
+	for j < len(m.matches) && m.matches[j] < m.base {
+		j++
+	}
+	m.matches = m.matches[j:]
+	if m.match >= 0 {
+		m.match = max(0, m.match-j)
+	}
 }
 
 // Len returns the number of lines.
@@ -103,15 +152,15 @@ func (m *Model) SetSize(w, h int) {
 	m.clamp()
 }
 
-// wrap appends the rows of line i.
+// wrap appends the rows of line i (of lines).
 func (m *Model) wrap(i int) {
 	l, w := m.lines[i], max(1, m.width)
 	if len(l) <= w || ansi.StringWidth(l) <= w {
-		m.rows = append(m.rows, row{i, l})
+		m.rows = append(m.rows, row{m.base + i, l})
 		return
 	}
 	for _, part := range strings.Split(ansi.Wrap(l, w, ""), "\n") {
-		m.rows = append(m.rows, row{i, part})
+		m.rows = append(m.rows, row{m.base + i, part})
 	}
 }
 
@@ -135,7 +184,8 @@ func (m *Model) HandleKey(k tea.KeyPressMsg) bool {
 		case "enter":
 			m.searching = false
 			m.query = common.Fold(m.input.Value)
-			m.research()
+			m.matches = m.matches[:0]
+			m.search(0)
 			m.match = -1
 			m.next(1)
 		case "esc":
@@ -186,20 +236,25 @@ func (m *Model) scroll(delta int) {
 	}
 }
 
-// research finds the lines matching the query.
-func (m *Model) research() {
-	m.matches = m.matches[:0]
+// search adds the lines from lines[from] on that match the query.
+func (m *Model) search(from int) {
 	if m.query == "" {
 		return
 	}
-	for i, l := range m.lines {
-		if strings.Contains(common.Fold(l), m.query) {
-			m.matches = append(m.matches, i)
+	for i, l := range m.lines[from:] {
+		if matches(l, m.query) {
+			m.matches = append(m.matches, m.base+from+i)
 		}
 	}
-	if m.match >= len(m.matches) {
-		m.match = len(m.matches) - 1
+}
+
+// matches reports whether line l holds the folded query q, folding only
+// when l is not plain lower-case ASCII.
+func matches(l, q string) bool {
+	if strings.Contains(l, q) {
+		return true
 	}
+	return strings.Contains(common.Fold(l), q)
 }
 
 // next moves to the next (dir 1) or previous (-1) match, wrapping around,
@@ -210,7 +265,7 @@ func (m *Model) next(dir int) {
 	}
 	if m.match < 0 {
 		// the first match at or after the top of the view
-		top := 0
+		top := m.base
 		if m.offset < len(m.rows) {
 			top = m.rows[m.offset].src
 		}
@@ -253,7 +308,7 @@ func (m *Model) View() string {
 		switch {
 		case rw.src == cur:
 			out = append(out, th.Selected.Render(rw.text))
-		case m.query != "" && strings.Contains(common.Fold(m.lines[rw.src]), m.query):
+		case m.query != "" && matches(m.lines[rw.src-m.base], m.query):
 			out = append(out, th.Key.Render(rw.text))
 		default:
 			out = append(out, rw.text)
@@ -277,7 +332,10 @@ func (m *Model) status() string {
 	var parts []string
 	if len(m.rows) > 0 {
 		first, last := m.rows[m.offset].src+1, m.rows[min(len(m.rows), m.offset+m.height)-1].src+1
-		parts = append(parts, "lines "+strconv.Itoa(first)+"–"+strconv.Itoa(last)+" of "+strconv.Itoa(len(m.lines)))
+		parts = append(parts, "lines "+strconv.Itoa(first)+"–"+strconv.Itoa(last)+" of "+strconv.Itoa(m.base+len(m.lines)))
+		if m.base > 0 {
+			parts = append(parts, "the first "+strconv.Itoa(m.base)+" only on disk (console audit show)")
+		}
 	}
 	if m.follow {
 		parts = append(parts, "following")

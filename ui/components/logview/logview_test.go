@@ -51,10 +51,15 @@ func TestLogView(t *testing.T) {
 	}
 	// a bounded log that dropped its oldest lines is wrapped again
 	m.SetLines(lines(11, 70))
-	if m.Len() != 60 || m.lines[0] != "line 11" {
-		t.Errorf("after the start moved: %d lines from %q", m.Len(), m.lines[0])
+	if m.Len() != 60 || m.lines[0] != "line 11" || len(m.rows) != 60 {
+		t.Errorf("after the start moved: %d lines from %q, %d rows", m.Len(), m.lines[0], len(m.rows))
+	}
+	m.SetSize(100, 6)
+	if v = ansi.Strip(m.View()); !strings.Contains(v, "of 70") || !strings.Contains(v, "first 10 only on disk") || len(m.matches) != 15 || m.matches[0] != 14 {
+		t.Errorf("lines keep their numbers and the matches drop with their lines (5 goes, 65 comes: 15, got %d):\n%s", len(m.matches), v)
 	}
 	// long lines wrap at the width, none is cut
+	m.SetSize(40, 6)
 	m.SetLines([]string{strings.Repeat("word ", 20)})
 	if len(m.rows) < 3 {
 		t.Errorf("a 100-cell line at 40 columns should wrap into 3 rows, got %d", len(m.rows))
