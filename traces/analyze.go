@@ -54,6 +54,9 @@ type Report struct {
 	// Baseline is the number of other traces of the same root operation
 	// the trace was compared with.
 	Baseline int `json:"baseline_traces"`
+	// BaselineInfo says which traces the baseline is (nil when the
+	// caller did not say, e.g. trace analyze: the other traces of a file).
+	BaselineInfo *BaselineInfo `json:"baseline,omitempty"`
 	// Analysis is the analysed trace the report rests on.
 	Analysis *Analysis `json:"-"`
 }

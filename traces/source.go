@@ -254,6 +254,9 @@ type BaselineOptions struct {
 	Before time.Duration
 	// IDs, when set, are the baseline traces (the window is not used).
 	IDs []string
+	// Mode is one of BaselineAuto, BaselineBeforeTrace, BaselineWindow,
+	// BaselineTraces for BaselineFor ("": chosen from the fields).
+	Mode string
 }
 
 // Baseline fetches up to n other traces of t's root service and operation

@@ -113,10 +113,13 @@ type Model struct {
 	filterErr    string // why the filter being typed is not a regex
 	traceReq     int
 	traceLoad    *traceLoad // the trace being fetched (nil: none)
-	refreshing   bool
-	pendingJump  [][2]string
-	pendingPage  string // the page pendingJump is for
-	jumpNote     string // said once the jump is done
+	// openTraceData is the trace shown in the trace view (for b: its
+	// report with the other baseline).
+	openTraceData *traces.Trace
+	refreshing    bool
+	pendingJump   [][2]string
+	pendingPage   string // the page pendingJump is for
+	jumpNote      string // said once the jump is done
 
 	problems *pages.Problems // counted per snapshot (nil: not yet)
 	probReq  int

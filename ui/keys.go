@@ -60,7 +60,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		// q closes the trace view like esc (ctrl+c quits the app)
 		if !searching && (key.Matches(k, keys.Back) || k.String() == "q") {
 			m.mode = modeNormal
-			m.tracev = nil
+			m.tracev, m.openTraceData = nil, nil
 			return nil
 		}
 		if m.tracev != nil {

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/traceview"
 )
 
 // traceTimeout bounds fetching one trace.
@@ -33,6 +34,9 @@ type traceMsg struct {
 	trace  *traces.Trace
 	report *traces.Report
 	err    error
+	// reopen: the open trace with another baseline (dropped when the
+	// view was closed meanwhile)
+	reopen bool
 }
 
 // traceLoad is a trace being fetched: its spans arrive in a stream
@@ -86,11 +90,46 @@ func (m *Model) openTrace(id string) tea.Cmd {
 		// started before it, as `console trace show` does (none when the
 		// search fails)
 		load.phase.Store(loadBaseline)
-		baseline, _ := traces.Baseline(cctx, src, t, baselineTraces, traces.DefaultLookback)
-		load.phase.Store(loadAnalysing)
-		return traceMsg{req: req, id: id, trace: t, report: traces.NewReport(t, baseline)}
+		return traceMsg{req: req, id: id, trace: t, report: reportWith(cctx, src, t, traces.BaselineAuto, load)}
 	}
 	return tea.Batch(fetch, traceProgressTick(req))
+}
+
+// reportWith compares t with its baseline of the given mode, as `console
+// trace show` does (no baseline when the search fails: the report says
+// so).
+func reportWith(ctx context.Context, src traces.Source, t *traces.Trace, mode string, load *traceLoad) *traces.Report {
+	baseline, info, err := traces.BaselineFor(ctx, src, t, traces.BaselineOptions{N: baselineTraces, Lookback: traces.DefaultLookback, Mode: mode})
+	if err != nil {
+		info.Weak, info.Note = true, "no baseline: "+err.Error()
+	}
+	if load != nil {
+		load.phase.Store(loadAnalysing)
+	}
+	r := traces.NewReport(t, baseline)
+	r.BaselineInfo = info
+	return r
+}
+
+// switchBaseline recomputes the open trace's report with its other
+// baseline (traceview's b): auto ⇄ before-trace.
+func (m *Model) switchBaseline(bm traceview.BaselineMsg) tea.Cmd {
+	if m.openTraceData == nil || m.openTraceData.TraceID != bm.TraceID {
+		return nil
+	}
+	mode := traces.BaselineBeforeTrace
+	if bm.Mode != traces.BaselineAuto {
+		mode = traces.BaselineAuto
+	}
+	m.reqID++
+	req, src, t := m.reqID, m.d.traces, m.openTraceData
+	m.traceReq = req
+	ctx := m.d.ctx
+	return func() tea.Msg {
+		cctx, cancel := context.WithTimeout(ctx, traceTimeout)
+		defer cancel()
+		return traceMsg{req: req, id: t.TraceID, trace: t, report: reportWith(cctx, src, t, mode, nil), reopen: true}
+	}
 }
 
 func traceProgressTick(req int) tea.Cmd {
@@ -151,14 +190,17 @@ func (m *Model) listedTraceIDs() []string {
 
 // handleTraceMsg opens a fetched trace; stale answers are dropped.
 func (m *Model) handleTraceMsg(msg tea.Msg) (tea.Cmd, bool) {
-	if pm, ok := msg.(traceProgressMsg); ok {
-		return m.showTraceProgress(pm.req), true
+	switch msg := msg.(type) {
+	case traceProgressMsg:
+		return m.showTraceProgress(msg.req), true
+	case traceview.BaselineMsg:
+		return m.switchBaseline(msg), true
 	}
 	tm, ok := msg.(traceMsg)
 	if !ok {
 		return m.handleJump(msg)
 	}
-	if tm.req != m.traceReq {
+	if tm.req != m.traceReq || (tm.reopen && m.mode != modeTrace) {
 		return nil, true
 	}
 	m.traceLoad = nil
@@ -167,6 +209,7 @@ func (m *Model) handleTraceMsg(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	m.msg = ""
+	m.openTraceData = tm.trace
 	m.tracev = newTraceViewer(tm.trace, tm.report)
 	m.mode = modeTrace
 	m.layout()

@@ -234,8 +234,9 @@ func newTraceShowCmd(a *app) *cobra.Command {
 	var timeout, lookback, before time.Duration
 	var baselineN int
 	var baselineIDs []string
+	var mode string
 	cmd := &cobra.Command{
-		Use:   "show TRACE_ID [--baseline N] [--baseline-before D] [--baseline-traces ID,...] [--json]",
+		Use:   "show TRACE_ID [--baseline N] [--baseline-mode auto|before-trace] [--baseline-before D] [--baseline-traces ID,...] [--json]",
 		Short: "Print a trace's root-cause report: error origin, where the time went, findings, locations",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -257,11 +258,15 @@ func newTraceShowCmd(a *app) *cobra.Command {
 			if baselineN < 0 || before < 0 || lookback < 0 {
 				return usageErrorf("--baseline, --baseline-before and --baseline-lookback must not be negative")
 			}
-			baseline, err := traces.BaselineWith(ctx, src, t, traces.BaselineOptions{N: baselineN, Lookback: lookback, Before: before, IDs: baselineIDs})
+			if mode != "" && mode != traces.BaselineAuto && mode != traces.BaselineBeforeTrace {
+				return usageErrorf("--baseline-mode %q: want auto or before-trace", mode)
+			}
+			baseline, info, err := traces.BaselineFor(ctx, src, t, traces.BaselineOptions{N: baselineN, Lookback: lookback, Before: before, IDs: baselineIDs, Mode: mode})
 			if err != nil {
 				fmt.Fprintln(a.stderr, "console: no baseline: "+sanitize.Line(err.Error()))
 			}
 			r := traces.NewReport(t, baseline)
+			r.BaselineInfo = info
 			if asJSON {
 				return sanitize.EncodeJSON(a.stdout, r)
 			}
@@ -275,6 +280,7 @@ func newTraceShowCmd(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&baselineN, "baseline", 20, "compare with up to N other traces of the same root operation (0: none)")
 	cmd.Flags().DurationVar(&before, "baseline-before", 0, "end the baseline window this long before the trace's start (leave out the incident's burst)")
 	cmd.Flags().StringSliceVar(&baselineIDs, "baseline-traces", nil, "compare with these traces instead of a window")
+	cmd.Flags().StringVar(&mode, "baseline-mode", "", "auto (default: the window before the burst the trace belongs to) or before-trace (the window ending at the trace's start)")
 	return cmd
 }
 
@@ -629,6 +635,9 @@ func printReport(w io.Writer, r *traces.Report) {
 			fmt.Fprintf(w, "  %d× %s %s: %s\n      handled by %s%s; cost %.1fms (%.1fms on the critical path)\n",
 				h.Count, S(h.Service), S(h.Operation), S(cmp.Or(h.Message, "(no message)")), S(h.HandledBy), retry, h.CostMS, h.OnPathMS)
 		}
+	}
+	if d := r.BaselineInfo.Describe(); d != "" {
+		fmt.Fprintf(w, "\nBASELINE  %s\n", S(d))
 	}
 	fmt.Fprintln(w, "\nWHERE THE TIME WENT (critical-path self time)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

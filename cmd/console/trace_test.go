@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
@@ -205,5 +206,37 @@ func TestTraceDeepDeps(t *testing.T) {
 	}
 	if code, _, _ = runConsole(t, "--demo", "trace", "deps", "--focus", "checkout", "--hops", "0"); code != exitUsage {
 		t.Errorf("--hops 0: exit %d", code)
+	}
+}
+
+// TestTraceShowBaselineInfo: the report says which traces its baseline is,
+// in JSON and text; a bad mode is a usage error.
+func TestTraceShowBaselineInfo(t *testing.T) {
+	code, out, errs := runConsole(t, "--demo", "trace", "find", "--json", "--limit", "1")
+	var sums []traces.TraceSummary
+	if code != 0 || json.Unmarshal([]byte(out), &sums) != nil || len(sums) != 1 {
+		t.Fatalf("find: %d %s %s", code, out, errs)
+	}
+	id := sums[0].TraceID
+	for _, mode := range []string{"", "auto", "before-trace"} {
+		args := []string{"--demo", "trace", "show", id, "--json"}
+		if mode != "" {
+			args = append(args, "--baseline-mode", mode)
+		}
+		code, out, errs = runConsole(t, args...)
+		var r traces.Report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.BaselineInfo == nil {
+			t.Fatalf("show %s: %d %s", mode, code, errs)
+		}
+		want := cmp.Or(mode, traces.BaselineAuto)
+		if b := r.BaselineInfo; b.Mode != want || len(b.TraceIDs) != r.Baseline || b.End.IsZero() || b.Weak != (r.Baseline < traces.WeakBaseline) {
+			t.Errorf("mode %q: baseline %+v (%d traces)", mode, b, r.Baseline)
+		}
+	}
+	if code, out, _ = runConsole(t, "--demo", "trace", "show", id); code != 0 || !strings.Contains(out, "\nBASELINE  ") {
+		t.Errorf("text report without its baseline: %d\n%s", code, out)
+	}
+	if code, _, errs = runConsole(t, "--demo", "trace", "show", id, "--baseline-mode", "newest"); code != exitUsage || !strings.Contains(errs, "--baseline-mode") {
+		t.Errorf("bad mode: exit %d %s", code, errs)
 	}
 }

@@ -29,6 +29,15 @@ type JumpMsg struct {
 	Pod, Node, Zone, Host, Service string
 }
 
+// BaselineMsg asks the shell to compare the trace with its other baseline
+// (b: the automatic window before the burst ⇄ the window ending at the
+// trace's start).
+type BaselineMsg struct {
+	TraceID string
+	// Mode is the baseline mode of the report shown.
+	Mode string
+}
+
 // CollapseOver is the subtree size above which a span (other than the
 // root) starts collapsed.
 const CollapseOver = 200
@@ -40,7 +49,7 @@ type KeyMap struct {
 	NextError, PrevError                    key.Binding
 	NextFinding, PrevFinding                key.Binding
 	Search, NextMatch, PrevMatch            key.Binding
-	Detail, Jump                            key.Binding
+	Detail, Jump, Baseline                  key.Binding
 }
 
 // DefaultKeyMap returns the default keys.
@@ -58,6 +67,7 @@ func DefaultKeyMap() KeyMap {
 		NextFinding: b("f", "next finding", "f"), PrevFinding: b("F", "prev finding", "F"),
 		Search: b("/", "search", "/"), NextMatch: b("]", "next match", "]"), PrevMatch: b("[", "prev match", "["),
 		Detail: b("d", "details", "d"), Jump: b("o", "open where it ran", "o"),
+		Baseline: b("b", "baseline: before the burst / before the trace", "b"),
 	}
 }
 
@@ -162,7 +172,7 @@ func (m Model) Searching() bool { return m.searching }
 // KeyHints lists the keys to show in the help bar.
 func (m Model) KeyHints() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.NextFinding, k.Search, k.Detail, k.Jump, k.ExpandAll}
+	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.NextFinding, k.Search, k.Detail, k.Jump, k.ExpandAll, k.Baseline}
 }
 
 // reveal expands every ancestor of span i.
@@ -301,6 +311,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.findMatch(false)
 		case key.Matches(msg, k.Detail):
 			m.detail = !m.detail
+		case key.Matches(msg, k.Baseline):
+			if b := m.r.BaselineInfo; b != nil {
+				bm := BaselineMsg{TraceID: m.t.TraceID, Mode: b.Mode}
+				m.status = "comparing with the other baseline…"
+				m.clamp()
+				return m, func() tea.Msg { return bm }
+			}
+			m.status = "this report has no baseline to switch"
 		case key.Matches(msg, k.Jump):
 			if s := m.Selected(); s != nil {
 				l := traces.LocationOf(s)
@@ -497,6 +515,13 @@ func (m *Model) buildReport() []string {
 	}
 	if len(parts) > 0 {
 		out = append(out, stCP.Render("◆ time went to: ")+strings.Join(parts, " · "))
+	}
+	if b := r.BaselineInfo; b != nil {
+		st := stMuted
+		if b.Weak {
+			st = stWarn
+		}
+		out = append(out, st.Render("≈ baseline: "+S(b.Describe())+" (b: switch)"))
 	}
 	shown := 0
 	for k, f := range r.Findings {
