@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,11 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		if c.engine == nil {
 			continue
 		}
+		if ref.Kind == actions.KindDatabase && strings.HasPrefix(ref.Name, c.cfg.Name+"-restore-") {
+			if a := c.offerRestored(ref.Name); a != nil {
+				return []actions.Action{a}
+			}
+		}
 		switch {
 		case ref.Kind == actions.KindMember && ref.Namespace == c.cfg.Name && slices.Contains(c.cfg.Members, ref.Name):
 			seen, ok := p.lastSeen(c.cfg.Name)
@@ -41,6 +47,25 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				out = append(out, a)
 			}
 			return out
+		}
+	}
+	return nil
+}
+
+// offerRestored returns the action that stops and removes the restored
+// instance name, or nil when the cluster has none of that name.
+func (c cluster) offerRestored(name string) actions.Action {
+	d, ok := c.engine.(Restorer)
+	if !ok {
+		return nil
+	}
+	rs, _ := listRestored(c.dir, c.cfg.Name)
+	for _, r := range rs {
+		if r.name() == name {
+			a := &removeRestored{c: c, r: r, d: d}
+			da := c.action(a.spec(), a)
+			da.lock = "db/" + name
+			return da
 		}
 	}
 	return nil
@@ -411,7 +436,7 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	dir, err := restoreDir(a.c.dir, a.c.cfg.Name, b.ID)
+	dir, err := restoreDir(a.c.dir, a.c.cfg.Name)
 	if err != nil {
 		return err
 	}
@@ -434,7 +459,14 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 		fmt.Fprintf(out, "restore failed: the partial instance's files are kept in %s for diagnosis (server.log); remove the directory to clean up\n", dir)
 		return err
 	}
-	fmt.Fprintf(out, "restored backup %s into %s (data %s, pid %d)\n", b.ID, a.done.Address, a.done.Dir, a.done.PID)
+	from := a.c.cfg.Name + "@" + b.ID
+	if !a.at.IsZero() {
+		from += " as of " + a.at.UTC().Format(time.RFC3339Nano)
+	}
+	if err := saveRestored(a.done, from); err != nil {
+		fmt.Fprintf(out, "warning: the restored instance is not recorded (%v): the console will not list it\n", err)
+	}
+	fmt.Fprintf(out, "restored %s into %s as %s (data %s, pid %d)\n", from, a.done.Address, filepath.Base(a.done.Dir), a.done.Dir, a.done.PID)
 	return nil
 }
 

@@ -112,18 +112,28 @@ func walArchiveDir(root, name string) string {
 	return filepath.Join(root, "wal", name)
 }
 
-// restoreDir makes a new directory for an instance restored from backup
-// id: DIR/restores/NAME-ID-UNIXNANO.
-func restoreDir(root, name, id string) (string, error) {
+// restoreDir makes a new directory for an instance of database name
+// restored now: DIR/restores/NAME-restore-YYYYMMDDTHHMMSS (-2, -3... when
+// taken). Its base name is the restored instance's name.
+func restoreDir(root, name string) (string, error) {
 	base := filepath.Join(root, "restores")
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", fmt.Errorf("restore directory: %w", err)
 	}
-	path := filepath.Join(base, fmt.Sprintf("%s-%s-%d", name, id, time.Now().UnixNano()))
-	if err := os.Mkdir(path, 0o700); err != nil {
-		return "", fmt.Errorf("restore directory: %w", err)
+	stem := filepath.Join(base, name+"-restore-"+time.Now().UTC().Format("20060102T150405"))
+	for n := 1; ; n++ {
+		path := stem
+		if n > 1 {
+			path = fmt.Sprintf("%s-%d", stem, n)
+		}
+		err := os.Mkdir(path, 0o700)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || n >= 100 {
+			return "", fmt.Errorf("restore directory: %w", err)
+		}
 	}
-	return path, nil
 }
 
 func dirSize(path string) (int64, error) {

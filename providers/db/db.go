@@ -105,15 +105,22 @@ func (p *Provider) Run(ctx context.Context, out chan<- providers.Update) error {
 // in Status, never dropped.
 func (p *Provider) Probe(ctx context.Context) *providers.Inventory {
 	inv := &providers.Inventory{Databases: make([]providers.Database, len(p.clusters))}
+	restored := make([][]providers.Database, len(p.clusters))
 	var wg sync.WaitGroup
 	for i, c := range p.clusters {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			inv.Databases[i] = c.probe(ctx)
+			if c.engine != nil {
+				restored[i] = c.probeRestored(ctx, p.opts.Timeout)
+			}
 		}()
 	}
 	wg.Wait()
+	for _, r := range restored {
+		inv.Databases = append(inv.Databases, r...)
+	}
 	p.mu.Lock()
 	for _, db := range inv.Databases {
 		p.seen[db.Name] = db

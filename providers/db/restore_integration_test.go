@@ -156,6 +156,35 @@ func TestRedisBackupAndRestore(t *testing.T) {
 	if err != nil || len(liveKeys) != 5 {
 		t.Fatalf("live keys after restore = %v, %v; want 5", liveKeys, err)
 	}
+
+	// The restored instance is listed with its address and origin, and
+	// the console stops and removes it (audited like every action).
+	name := filepath.Base(srv.Dir)
+	inv := p.Probe(ctx)
+	i := slices.IndexFunc(inv.Databases, func(d providers.Database) bool { return d.Name == name })
+	if i < 0 {
+		t.Fatalf("restored instance %s not listed: %+v", name, inv.Databases)
+	}
+	if d := inv.Databases[i]; d.RestoredFrom != "cache@"+b.ID || d.Endpoint != srv.Address || len(d.Members) != 1 || !d.Members[0].Healthy || d.Members[0].Status != "3 keys" {
+		t.Fatalf("restored instance listed as %+v", d)
+	}
+	del := offered(t, p, actions.Ref{Kind: actions.KindDatabase, Name: name}, actions.VerbDelete)
+	if del.Spec().Effect != actions.Destructive {
+		t.Fatalf("delete effect %v", del.Spec().Effect)
+	}
+	runOK(t, e, del)
+	if syscall.Kill(srv.PID, 0) == nil {
+		t.Errorf("pid %d of the restored instance still runs", srv.PID)
+	}
+	if _, err := os.Stat(srv.Dir); err == nil {
+		t.Errorf("%s still exists", srv.Dir)
+	}
+	if slices.ContainsFunc(p.Probe(ctx).Databases, func(d providers.Database) bool { return d.Name == name }) {
+		t.Error("a removed instance is still listed")
+	}
+	if as := p.Offer(actions.Ref{Kind: actions.KindDatabase, Name: name}); len(as) != 0 {
+		t.Errorf("a removed instance still offers %d actions", len(as))
+	}
 }
 
 func TestPostgresBackupAndRestore(t *testing.T) {
