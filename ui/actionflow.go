@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,10 +25,14 @@ type offer struct {
 	spec    actions.Spec
 	allowed bool
 	reason  string
+	// params are the parameters the action declares, read off the UI
+	// goroutine with the offers (a source may read its backups to list them)
+	params []actions.Param
 }
 
 // actionFlow is the guarded path from `a` to a running action: offers →
-// prepare (preview, with a spinner) → plan and confirmation → start.
+// parameters (a form, when the action declares any) → prepare (preview,
+// with a spinner) → plan and confirmation → start.
 type actionFlow struct {
 	req      int
 	target   string
@@ -36,6 +41,7 @@ type actionFlow struct {
 	cursor   int
 	err      string
 	chosen   *offer
+	form     *paramForm // the chosen action's parameters (nil: it takes none)
 	pending  common.Pending
 	input    common.Input
 	scroll   int
@@ -84,6 +90,9 @@ func (f *actionFlow) open(m *Model) tea.Cmd {
 		for _, a := range actions.Catalog(offerers()).Offer(refs...) {
 			of := offer{action: a, spec: a.Spec()}
 			of.allowed, of.reason = exec.Availability(a)
+			if of.allowed {
+				of.params = actions.ParamsOf(a)
+			}
 			out = append(out, of)
 		}
 		return offersMsg{req: req, offers: out}
@@ -122,6 +131,9 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			f.err = common.Sanitize(msg.err.Error())
 			m.mode = modeMenu
+			if f.form != nil && errors.Is(msg.err, actions.ErrBadParam) {
+				m.mode = modeParams // the action refused a value: choose again
+			}
 			return nil, true
 		}
 		f.pending, f.scroll = msg.pending, 0
@@ -186,9 +198,27 @@ func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			if f.cursor < 0 || f.cursor >= len(f.offers) {
 				return nil
 			}
+			o := &f.offers[f.cursor]
+			f.form = nil
+			if len(o.params) > 0 {
+				// the parameters are chosen, not implied: the form first
+				f.chosen, f.err, f.form = o, "", newParamForm(o.params)
+				m.mode = modeParams
+				return nil
+			}
 			// A greyed-out action goes to the executor too: it refuses it
 			// with the reason and audits the attempt, as the CLI does.
-			return f.prepare(m, &f.offers[f.cursor])
+			return f.prepare(m, o)
+		}
+	case modeParams:
+		switch k.String() {
+		case "esc", "q":
+			m.mode, f.err = modeMenu, ""
+			return nil
+		}
+		f.err = ""
+		if f.form.key(k) {
+			return f.prepare(m, f.chosen)
 		}
 	case modePreparing:
 		if key.Matches(k, keys.Back) {
@@ -236,7 +266,16 @@ func (f *actionFlow) prepare(m *Model, o *offer) tea.Cmd {
 	f.req = m.reqID
 	exec, req, a, at := m.d.exec, f.req, o.action, m.dataAt()
 	ctx := m.d.ctx
+	var values [][2]string
+	if f.form != nil {
+		values = f.form.values()
+	}
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		for _, v := range values { // the action's own check, then the executor's
+			if err := actions.SetParam(a, v[0], v[1]); err != nil {
+				return preparedMsg{req: req, err: err}
+			}
+		}
 		cctx, cancel := context.WithTimeout(ctx, prepareTimeout)
 		defer cancel()
 		p, err := exec.Prepare(cctx, a, at)
@@ -262,6 +301,9 @@ func (f *actionFlow) hints(m *Model) []key.Binding {
 	switch m.mode {
 	case modeMenu:
 		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithHelp("enter", "preview")), k.Back}
+	case modeParams:
+		return []key.Binding{key.NewBinding(key.WithHelp("↑/↓", "choose")), key.NewBinding(key.WithHelp("tab", "next field")),
+			key.NewBinding(key.WithHelp("enter", "preview")), key.NewBinding(key.WithHelp("esc", "back"))}
 	case modeConfirm:
 		return []key.Binding{key.NewBinding(key.WithHelp("enter", "confirm")), key.NewBinding(key.WithHelp("pgup/pgdn ↑/↓", "scroll")), key.NewBinding(key.WithHelp("esc", "cancel"))}
 	}
@@ -335,6 +377,11 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 				}
 			}
 		}
+	case modeParams:
+		s := f.chosen.spec // its target may be a default the form changes: name the object chosen
+		add(th.Title.Render(common.Sanitize(fmt.Sprintf("%s %s  [%s]", s.Name, f.target, s.Effect))))
+		add(th.Muted.Render("choose the parameters; each is checked before the preview"))
+		cursorLine = f.form.render(th, w, &lines)
 	case modePreparing:
 		add(th.Title.Render("Previewing " + common.Sanitize(string(f.chosen.spec.Name)+" "+f.chosen.spec.Target.String())))
 		add(m.spin.View() + " checking preconditions and computing the plan… (esc abandons)")
@@ -342,6 +389,13 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 		s, p := f.pending.Spec(), f.pending.Plan()
 		add(th.Title.Render(common.Sanitize(fmt.Sprintf("%s %s  [%s]", s.Name, s.Target, s.Effect))))
 		add(common.Sanitize(s.Description))
+		if f.form != nil {
+			var with []string
+			for _, v := range f.form.values() {
+				with = append(with, v[0]+"="+v[1])
+			}
+			add(th.Header.Render("with: ") + common.Sanitize(strings.Join(with, ", ")))
+		}
 		add(th.Header.Render("plan: ") + common.Sanitize(p.Summary))
 		if p.Text != "" {
 			for _, l := range strings.Split(p.Text, "\n") {
@@ -391,7 +445,7 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 	} else if room > 1 {
 		n := room - 1
 		from := f.scroll
-		if m.mode == modeMenu {
+		if m.mode == modeMenu || m.mode == modeParams {
 			from = max(0, cursorLine+1-n)
 		}
 		from = max(0, min(from, len(lines)-n))

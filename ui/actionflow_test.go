@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,15 +15,7 @@ import (
 // pgup) with a line saying which part is shown, every line of it is
 // reachable, and the prompt stays in sight.
 func TestConfirmScrolls(t *testing.T) {
-	snap, s := demoSnapshot(t, sim.Options{})
-	ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newTestModel(t, snap, s, 80, 16, func(d *deps) {
-		d.exec = execAdapter{ex}
-		d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
-	})
+	m := demoModel(t, 80, 16)
 	typeText(m, ":db")
 	press(m, "enter", "a")
 	for i, o := range m.flow.offers {
@@ -33,6 +26,10 @@ func TestConfirmScrolls(t *testing.T) {
 		}
 	}
 	press(m, "enter")
+	if m.mode != modeParams {
+		t.Fatalf("no form for the backup:\n%s", screen(m))
+	}
+	press(m, "enter") // the newest backup
 	if m.mode != modeConfirm {
 		t.Fatalf("no confirmation:\n%s", screen(m))
 	}
@@ -64,4 +61,49 @@ func TestConfirmScrolls(t *testing.T) {
 	if m.flow.scroll != 0 || !strings.Contains(screen(m), "lines 1–") {
 		t.Errorf("pgup should go back to the top (scroll %d):\n%s", m.flow.scroll, screen(m))
 	}
+}
+
+// TestParamFormInTheFlow: an action that declares parameters opens the
+// form before the preview; esc goes back to the menu; the preview shows
+// the value chosen.
+func TestParamFormInTheFlow(t *testing.T) {
+	m := demoModel(t, 80, 24)
+	typeText(m, ":db")
+	press(m, "enter", "a")
+	at := slices.IndexFunc(m.flow.offers, func(o offer) bool { return o.spec.Name == actions.VerbPromote })
+	if at < 0 {
+		t.Fatal("no promote offered")
+	}
+	for range at {
+		press(m, "down")
+	}
+	press(m, "enter")
+	if m.mode != modeParams || !strings.Contains(screen(m), "Replica to promote") {
+		t.Fatalf("no form:\n%s", screen(m))
+	}
+	press(m, "esc")
+	if m.mode != modeMenu {
+		t.Fatalf("esc should go back to the menu, mode %v", m.mode)
+	}
+	press(m, "enter", "down")
+	second := m.flow.form.fields[0].p.Choices[1].Value
+	press(m, "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "with: member="+second) || m.flow.pending.Spec().Target.Name != second {
+		t.Fatalf("the confirmation should promote %s:\n%s", second, screen(m))
+	}
+	press(m, "esc")
+}
+
+// demoModel is the demo at w×h with the real executor and the sim's offers.
+func demoModel(t *testing.T, w, h int) *Model {
+	t.Helper()
+	snap, s := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newTestModel(t, snap, s, w, h, func(d *deps) {
+		d.exec = execAdapter{ex}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
+	})
 }

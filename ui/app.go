@@ -36,6 +36,7 @@ const (
 	modeHelp
 	modeDetail
 	modeMenu
+	modeParams
 	modePreparing
 	modeConfirm
 	modeTrace

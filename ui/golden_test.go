@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -275,33 +276,10 @@ func TestGoldenDemoConfirm(t *testing.T) {
 		for _, size := range [][2]int{{80, 24}, {200, 50}} {
 			name := fmt.Sprintf("%s_%dx%d", verb, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
-				snap, s := demoSnapshot(t, sim.Options{})
-				ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				m := newModel(deps{initial: snap, env: "demo", demo: true, now: func() time.Time { return frozen },
-					exec: execAdapter{ex}, offerers: func() []actions.Offerer { return []actions.Offerer{s} }})
-				tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(size[0], size[1]))
-				waitFor(t, tm, "topology", built("topology"))
-				tm.Type(":db")
+				m, tm := demoMenu(t, size[0], size[1], "db", verb)
 				tm.Send(enter())
-				waitFor(t, tm, "db", built("db"))
-				tm.Type("a")
-				var at int
-				waitFor(t, tm, "the offers", func(m *Model) bool {
-					if m.mode != modeMenu || m.flow.loading {
-						return false
-					}
-					at = slices.IndexFunc(m.flow.offers, func(o offer) bool { return string(o.spec.Name) == verb })
-					return true
-				})
-				if at < 0 {
-					t.Fatalf("the demo offers no %s on the first database", verb)
-				}
-				for range at {
-					tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
-				}
+				// the form (the backup, the replica) with its default choice
+				waitFor(t, tm, "the parameters", func(m *Model) bool { return m.mode == modeParams })
 				tm.Send(enter())
 				var p actions.Plan
 				var prompt string
@@ -332,4 +310,94 @@ func TestGoldenDemoConfirm(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGoldenDemoForms opens the demo's parameter forms at 80x24 through the
+// real executor — which backup to restore (time and size, newest first),
+// which replica to promote (role, lag, health), the replica count of a
+// scale and the desired capacity of a group (now and bounds) — then picks
+// a value other than the default and checks that the preview says it.
+func TestGoldenDemoForms(t *testing.T) {
+	cases := []struct {
+		view, verb string
+		keys       []tea.KeyPressMsg // change the default
+		want       func(p actions.Param) string
+	}{
+		{"db", "restore", []tea.KeyPressMsg{{Code: tea.KeyDown}}, func(p actions.Param) string { return "backup " + p.Choices[1].Value }},
+		{"db", "promote", []tea.KeyPressMsg{{Code: tea.KeyDown}}, func(p actions.Param) string { return p.Choices[1].Value + " becomes primary" }},
+		{"pods", "scale", []tea.KeyPressMsg{{Code: 'u', Mod: tea.ModCtrl}, {Code: '7', Text: "7"}}, func(actions.Param) string { return "to 7 replicas" }},
+		{"asg", "set-desired-capacity", []tea.KeyPressMsg{{Code: tea.KeyDown}, {Code: tea.KeyDown}}, func(p actions.Param) string {
+			n, _ := strconv.Atoi(p.Value)
+			return "to " + strconv.Itoa(n-2)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.verb+"_80x24", func(t *testing.T) {
+			m, tm := demoMenu(t, 80, 24, c.view, c.verb)
+			tm.Send(enter())
+			var param actions.Param
+			out := waitFor(t, tm, "the form", func(m *Model) bool {
+				if m.mode != modeParams {
+					return false
+				}
+				param = m.flow.form.fields[0].p
+				return true
+			})
+			form := belowTabs(m, out)
+			for _, k := range c.keys {
+				tm.Send(k)
+			}
+			tm.Send(enter())
+			var p actions.Plan
+			waitFor(t, tm, "the confirmation", func(m *Model) bool {
+				if m.mode != modeConfirm {
+					return false
+				}
+				p = m.flow.pending.Plan()
+				return true
+			})
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+			if want := c.want(param); !strings.Contains(p.Summary, want) {
+				t.Errorf("the preview %q does not say the value chosen (%q)", p.Summary, want)
+			}
+			golden.RequireEqual(t, form)
+		})
+	}
+}
+
+// demoMenu starts the demo (real executor, sim offerer) at w×h, opens view
+// and its action menu, and moves the cursor to verb.
+func demoMenu(t *testing.T, w, h int, view, verb string) (*Model, *teatest.TestModel) {
+	t.Helper()
+	snap, s := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(deps{initial: snap, env: "demo", demo: true, now: func() time.Time { return frozen },
+		exec: execAdapter{ex}, offerers: func() []actions.Offerer { return []actions.Offerer{s} }})
+	tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(w, h))
+	waitFor(t, tm, "topology", built("topology"))
+	tm.Type(":" + view)
+	tm.Send(enter())
+	waitFor(t, tm, view, built(view))
+	tm.Type("a")
+	var at int
+	waitFor(t, tm, "the offers", func(m *Model) bool {
+		if m.mode != modeMenu || m.flow.loading {
+			return false
+		}
+		at = slices.IndexFunc(m.flow.offers, func(o offer) bool { return string(o.spec.Name) == verb })
+		return true
+	})
+	if at < 0 {
+		t.Fatalf("the demo offers no %s on the first row of %s", verb, view)
+	}
+	for range at {
+		tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+	return m, tm
 }

@@ -42,7 +42,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.helpOff = max(0, m.helpOff-10)
 		}
 		return nil
-	case modeMenu, modePreparing, modeConfirm:
+	case modeMenu, modeParams, modePreparing, modeConfirm:
 		if k.String() == "?" { // never part of a name typed to confirm
 			m.openHelp()
 			return nil

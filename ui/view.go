@@ -177,7 +177,7 @@ func (m *Model) body(w, h int) string {
 	switch m.mode {
 	case modeHelp:
 		return fill(m.helpView(w, h), w, h)
-	case modeMenu, modePreparing, modeConfirm:
+	case modeMenu, modeParams, modePreparing, modeConfirm:
 		return fill(m.flow.view(m, w, h), w, h)
 	case modeTrace:
 		if m.tracev != nil {
@@ -236,7 +236,7 @@ func (m *Model) hints() []key.Binding {
 	switch m.mode {
 	case modeHelp:
 		return []key.Binding{k.Back}
-	case modeMenu, modePreparing, modeConfirm:
+	case modeMenu, modeParams, modePreparing, modeConfirm:
 		return m.flow.hints(m)
 	case modeTrace:
 		if m.tracev != nil {

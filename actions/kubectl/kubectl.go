@@ -59,6 +59,7 @@ type Action struct {
 	verb     actions.Verb
 	t        Target
 	replicas int
+	current  int           // scale: the desired replicas when offered (-1 unknown)
 	timeout  time.Duration // drain
 	// rolloutWait bounds a restart's wait for its rollout (WaitRollout).
 	rolloutWait time.Duration
@@ -71,7 +72,42 @@ type Action struct {
 func Restart(t Target) *Action { return &Action{verb: VerbRestart, t: t} }
 
 // Scale is `kubectl scale KIND/NAME --replicas=N`. Scaling to zero is destructive.
-func Scale(t Target, replicas int) *Action { return &Action{verb: VerbScale, t: t, replicas: replicas} }
+func Scale(t Target, replicas int) *Action {
+	return &Action{verb: VerbScale, t: t, replicas: replicas, current: -1}
+}
+
+// ScaleFrom is Scale of a workload whose desired replicas are now current:
+// its "replicas" parameter (actions.Parameterized) shows it.
+func ScaleFrom(t Target, current, replicas int) *Action {
+	a := Scale(t, replicas)
+	a.current = current
+	return a
+}
+
+// Params implements actions.Parameterized: a scale takes "replicas"
+// (0 or more; to 0 is destructive); the other verbs take none.
+func (a *Action) Params() []actions.Param {
+	if a.verb != VerbScale {
+		return nil
+	}
+	p := actions.CountParam("replicas", "Replicas", a.current, a.replicas, 0, -1)
+	if a.current < 0 {
+		p.Current, p.Help = "", "0 or more (0 stops every pod: destructive)"
+	} else {
+		p.Help += " (0 stops every pod: destructive)"
+	}
+	return []actions.Param{p}
+}
+
+// SetParam implements actions.Parameterized.
+func (a *Action) SetParam(name, v string) error {
+	n, err := strconv.Atoi(v)
+	if a.verb != VerbScale || name != "replicas" || err != nil {
+		return fmt.Errorf("%s takes no %s %q", a.verb, name, v)
+	}
+	a.replicas = n
+	return nil
+}
 
 // Cordon is `kubectl cordon NODE`.
 func Cordon(t Target) *Action { t.Kind = actions.KindNode; return &Action{verb: VerbCordon, t: t} }

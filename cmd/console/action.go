@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,15 +207,19 @@ func newStackStateCmd(a *app) *cobra.Command {
 func newOfferedActionCmd(a *app) *cobra.Command {
 	var o actionOpts
 	var namespace, region string
-	var count int
-	var backupID, at, newTarget string
+	var at, newTarget string
+	params := map[string]*string{}
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
-		Short: "Run an action a source offers on an object, e.g. do promote member/NAME -n DB, do set-desired-capacity asg/NAME --count 3",
+		Short: "Run an action a source offers on an object, e.g. do promote database/DB --member M, do set-desired-capacity asg/NAME --desired 3",
 		Long: "Run an action a source offers on an object (AWS, databases, the demo): the same verbs on the demo and on the real estate.\n\n" +
 			"VERB is one of: " + joined(actions.Verbs) + " (also accepted: set-desired, failover, snapshot).\n" +
-			"KIND is one of: " + joined(actions.Kinds) + ".",
+			"KIND is one of: " + joined(actions.Kinds) + ".\n\n" +
+			"Parameters are the ones the action declares (the TUI's form asks for the same, with the same checks):\n" +
+			"--replicas N (scale), --desired N (set-desired-capacity, within the group's min and max), --backup ID\n" +
+			"(restore; default the newest restorable), --member M (promote on a database: the replica to promote);\n" +
+			"--count N is --replicas or --desired, whichever the action takes.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			verb, known := actions.ParseVerb(args[0])
@@ -248,23 +253,8 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("count") {
-				sz, ok := act.(interface{ SetCount(int) error })
-				if !ok {
-					return usageErrorf("%s takes no --count", verb)
-				}
-				if err := sz.SetCount(count); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
-			if cmd.Flags().Changed("backup") {
-				bc, ok := act.(interface{ SetBackup(string) error })
-				if !ok {
-					return usageErrorf("%s takes no --backup", verb)
-				}
-				if err := bc.SetBackup(backupID); err != nil {
-					return usageErrorf("%v", err)
-				}
+			if err := setParams(cmd, act, params); err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("at") {
 				pc, ok := act.(interface{ SetPointInTime(time.Time) error })
@@ -293,13 +283,52 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (for a database member: its database)")
 	cmd.Flags().StringVar(&region, "region", "", "region of the object")
-	cmd.Flags().IntVar(&count, "count", 0, "the count for actions that take one (scale, set-desired-capacity)")
-	cmd.Flags().StringVar(&backupID, "backup", "", "the backup a restore restores (default: the newest; see console db backups NAME)")
+	registerParams(cmd, params)
 	cmd.Flags().StringVar(&at, "at", "", "restore to this point in time (RFC 3339), within the restorable window console db list shows")
 	cmd.Flags().StringVar(&newTarget, "target", "", "the name of the new cluster a restore creates")
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd
+}
+
+// paramFlags are the command-line flags of the action parameters
+// (actions.Param.Name), with their help.
+var paramFlags = []struct{ name, help string }{
+	{"replicas", "scale: the new replica count"},
+	{"desired", "set-desired-capacity: the new desired capacity (within the group's min and max)"},
+	{"backup", "restore: the backup to restore (default: the newest restorable; see console db backups NAME)"},
+	{"member", "promote on a database: the replica to promote (default: the healthiest, least lagging)"},
+	{"count", "the count of an action that takes one: --replicas or --desired"},
+}
+
+// registerParams adds the parameter flags to cmd, their values in params.
+func registerParams(cmd *cobra.Command, params map[string]*string) {
+	for _, f := range paramFlags {
+		params[f.name] = cmd.Flags().String(f.name, "", f.help)
+	}
+}
+
+// setParams sets the parameters given as flags through the action's own
+// declaration (actions.SetParam: the same check as the TUI's form); a
+// flag the action does not take, or a value it refuses, is bad usage.
+func setParams(cmd *cobra.Command, act actions.Action, params map[string]*string) error {
+	for _, f := range paramFlags {
+		if !cmd.Flags().Changed(f.name) {
+			continue
+		}
+		name := f.name
+		if name == "count" { // the older spelling: whichever count the action takes
+			for _, p := range actions.ParamsOf(act) {
+				if p.Kind == actions.ParamCount {
+					name = p.Name
+				}
+			}
+		}
+		if err := actions.SetParam(act, name, *params[f.name]); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	return nil
 }
 
 // joined is the names, comma-separated.
@@ -387,8 +416,8 @@ func newKubeActionCmd(a *app, verb actions.Verb) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if sz, ok := act.(interface{ SetCount(int) error }); ok && verb == kubectl.VerbScale {
-					if err := sz.SetCount(replicas); err != nil {
+				if verb == kubectl.VerbScale {
+					if err := actions.SetParam(act, "replicas", strconv.Itoa(replicas)); err != nil {
 						return usageErrorf("%v", err)
 					}
 				}

@@ -69,7 +69,7 @@ func newDBCmd(a *app) *cobra.Command {
 	}
 	backups := &cobra.Command{
 		Use:   "backups NAME",
-		Short: "The backups of one database: time, size, kind and where it is stored",
+		Short: "The backups of one database, newest first: time, size, kind and where it is stored",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dbs, err := databases(cmd)
@@ -84,10 +84,12 @@ func newDBCmd(a *app) *cobra.Command {
 				}
 				return usageErrorf("no database %q (have: %s)", sanitize.Truncate(sanitize.Line(args[0]), 80), strings.Join(names, ", "))
 			}
+			// newest first, as the restore form lists them
+			bs := slices.SortedStableFunc(slices.Values(dbs[i].Backups), func(x, y providers.Backup) int { return y.Time.Compare(x.Time) })
 			if asJSON {
-				return sanitize.EncodeJSON(a.stdout, dbs[i].Backups)
+				return sanitize.EncodeJSON(a.stdout, bs)
 			}
-			printBackups(a.stdout, dbs[i].Backups)
+			printBackups(a.stdout, bs)
 			return nil
 		},
 	}

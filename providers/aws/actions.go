@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,11 +74,16 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	case actions.KindASG:
 		for _, g := range inv.AutoscalingGroups {
 			if g.Name == ref.Name && inRegion(g.Region) {
-				if g.Desired+1 <= g.Max {
-					out = append(out, p.SetDesiredCapacity(g.Region, g.Name, g.Desired+1))
+				// one action; its "desired" parameter (the form, --desired)
+				// is bounded by the group's min and max
+				next := g.Desired + 1
+				if next > g.Max {
+					next = max(g.Min, g.Desired-1)
 				}
-				if g.Desired-1 >= g.Min {
-					out = append(out, p.SetDesiredCapacity(g.Region, g.Name, g.Desired-1))
+				if g.Max > g.Min || g.Desired != next {
+					a := p.SetDesiredCapacity(g.Region, g.Name, next).(capacitySteps)
+					a.a.now, a.a.min, a.a.max = g.Desired, g.Min, g.Max
+					out = append(out, a)
 				}
 				break
 			}
@@ -88,21 +94,17 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				continue
 			}
 			if hasReplica(d) {
-				out = append(out, p.Failover(d.Region, d.Name, ""))
+				out = append(out, p.failoverChoosing(d))
 			}
 			out = append(out, p.Snapshot(d.Region, d.Name, ""))
 			// Restore the newest available snapshot by default; another
 			// snapshot (SetBackup) or a point in time (SetPointInTime)
 			// can be chosen.
-			newest := ""
-			for _, b := range d.Backups {
-				if b.Status == "available" {
-					newest = b.ID
-					break
-				}
-			}
+			newest := providers.BackupParam(d, snapshotUsable, "").Value
 			if newest != "" || d.RestoreWindow != nil {
-				out = append(out, p.restore(d.Region, d.Name, newest, ""))
+				r := p.restore(d.Region, d.Name, newest, "")
+				r.db = &d // its snapshots: the "backup" parameter's choices
+				out = append(out, r)
 			}
 			break
 		}
@@ -371,6 +373,40 @@ func describeGroup(ctx context.Context, c *clients, name string) (*asgtypes.Auto
 	return &out.AutoScalingGroups[0], nil
 }
 
+// ---- parameters ----
+
+// paramSteps is an action with parameters: params lists them, set sets
+// one (its value validated by actions.SetParam).
+type paramSteps struct {
+	*actions.Steps
+	params func() []actions.Param
+	set    func(name, value string) error
+}
+
+// Params implements actions.Parameterized.
+func (s paramSteps) Params() []actions.Param { return s.params() }
+
+// SetParam implements actions.Parameterized.
+func (s paramSteps) SetParam(name, value string) error { return s.set(name, value) }
+
+// snapshotUsable: only an available cluster snapshot can be restored.
+func snapshotUsable(b providers.Backup) bool { return b.Status == "available" }
+
+// failoverChoosing is the failover of cluster d with its "member"
+// parameter: the cluster's readers (role, lag, health), the healthiest
+// least lagging one until another is chosen.
+func (p *Provider) failoverChoosing(d providers.Database) actions.Action {
+	name := func(m providers.Member) string { return m.Name }
+	st, fa := p.failover(d.Region, d.Name, providers.MemberParam(d, name, "").Value)
+	return paramSteps{Steps: st,
+		params: func() []actions.Param { return []actions.Param{providers.MemberParam(d, name, fa.target)} },
+		set: func(_, v string) error {
+			fa.target = v
+			st.Def.Description = failoverDescription(d.Name, v)
+			return nil
+		}}
+}
+
 // ---- set desired capacity ----
 
 type capacityAction struct {
@@ -378,6 +414,9 @@ type capacityAction struct {
 	asg     string
 	desired int
 	current int
+	// now, min and max are the group's desired capacity and bounds when
+	// the action was offered (max -1: not known, Check reads them)
+	now, min, max int
 }
 
 // SetDesiredCapacity returns the action that sets the desired capacity of
@@ -385,7 +424,7 @@ type capacityAction struct {
 // The action implements Count and SetCount (as the demo's does), so
 // `console action do set-desired-capacity asg/NAME --count N` sets any value.
 func (p *Provider) SetDesiredCapacity(region, asg string, desired int) actions.Action {
-	a := &capacityAction{awsAction: awsAction{p: p, region: region}, asg: asg, desired: desired, current: -1}
+	a := &capacityAction{awsAction: awsAction{p: p, region: region}, asg: asg, desired: desired, current: -1, max: -1}
 	return capacitySteps{steps(actions.Spec{
 		Name: ActSetDesiredCapacity, Target: actions.Ref{Kind: actions.KindASG, Region: region, Name: asg}, Env: p.opts.Env,
 		Runner: runner, Effect: actions.Mutating, Timeout: 2 * time.Minute, Description: a.describe(),
@@ -400,6 +439,24 @@ type capacitySteps struct {
 
 // Count is the desired capacity the action sets.
 func (s capacitySteps) Count() int { return s.a.desired }
+
+// Params implements actions.Parameterized: "desired", bounded by the
+// group's min and max when the action was offered from the inventory.
+func (s capacitySteps) Params() []actions.Param {
+	if s.a.max < 0 {
+		return []actions.Param{actions.CountParam("desired", "Desired capacity", s.a.desired, s.a.desired, 0, -1)}
+	}
+	return []actions.Param{actions.CountParam("desired", "Desired capacity", s.a.now, s.a.desired, s.a.min, s.a.max)}
+}
+
+// SetParam implements actions.Parameterized.
+func (s capacitySteps) SetParam(_, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return err
+	}
+	return s.SetCount(n)
+}
 
 // SetCount changes the desired capacity the action sets (before it is
 // prepared); Check verifies it is within the group's min…max.
@@ -525,15 +582,24 @@ type failoverAction struct {
 // (FailoverDBCluster), promoting target (a reader) or, when target is "",
 // the reader RDS picks. Destructive.
 func (p *Provider) Failover(region, cluster, target string) actions.Action {
-	desc := "fail over DB cluster " + cluster + ": a reader becomes the writer"
+	st, _ := p.failover(region, cluster, target)
+	return st
+}
+
+func (p *Provider) failover(region, cluster, target string) (*actions.Steps, *failoverAction) {
 	ref := actions.Ref{Kind: actions.KindDatabase, Region: region, Name: cluster}
-	if target != "" {
-		desc = "fail over DB cluster " + cluster + " promoting reader " + target
-	}
+	fa := &failoverAction{awsAction: awsAction{p: p, region: region}, cluster: cluster, target: target}
 	return steps(actions.Spec{
 		Name: ActFailover, Target: ref, Env: p.opts.Env, Runner: runner, Effect: actions.Destructive,
-		Timeout: 15 * time.Minute, Description: desc,
-	}, &failoverAction{awsAction: awsAction{p: p, region: region}, cluster: cluster, target: target})
+		Timeout: 15 * time.Minute, Description: failoverDescription(cluster, target),
+	}, fa), fa
+}
+
+func failoverDescription(cluster, target string) string {
+	if target == "" {
+		return "fail over DB cluster " + cluster + ": a reader becomes the writer"
+	}
+	return "fail over DB cluster " + cluster + " promoting reader " + target
 }
 
 func (a *failoverAction) check(ctx context.Context) error {
@@ -784,7 +850,28 @@ type restoreAction struct {
 type RestoreCluster struct {
 	*actions.Steps
 	a *restoreAction
+	// db is the cluster as listed when the action was offered: its
+	// available snapshots are the "backup" parameter's choices
+	db *providers.Database
 }
+
+// Params implements actions.Parameterized: "backup", the cluster's
+// available snapshots, newest first, with time and size (none when it was
+// not offered from the inventory, or the cluster has no snapshot: a
+// point-in-time restore is chosen with SetPointInTime).
+func (r *RestoreCluster) Params() []actions.Param {
+	if r.db == nil {
+		return nil
+	}
+	p := providers.BackupParam(*r.db, snapshotUsable, r.a.snapshot)
+	if len(p.Choices) == 0 {
+		return nil
+	}
+	return []actions.Param{p}
+}
+
+// SetParam implements actions.Parameterized.
+func (r *RestoreCluster) SetParam(_, id string) error { return r.SetBackup(id) }
 
 // Restore returns the action that restores a cluster snapshot to a NEW
 // cluster (RestoreDBClusterFromSnapshot); the source cluster is not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,25 @@ func TestActionsThroughExecutor(t *testing.T) {
 				t.Errorf("database offers lack %s", n)
 			}
 		}
+		// the failover asks which reader becomes the writer: the readers, not the writer
+		if fo := offered(as, ActFailover); fo != nil {
+			ps := actions.ParamsOf(fo)
+			var got []string
+			for _, c := range ps[0].Choices {
+				got = append(got, c.Value)
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(s.Readers))
+			if len(ps) != 1 || ps[0].Name != "member" || !slices.Equal(got, want) || !slices.Contains(want, ps[0].Value) {
+				t.Errorf("failover parameters %+v, want the readers %v", ps, want)
+			}
+			if err := actions.SetParam(fo, "member", s.Writer); !errors.Is(err, actions.ErrBadParam) {
+				t.Errorf("the writer was accepted as the failover's target: %v", err)
+			}
+			if err := actions.SetParam(fo, "member", s.Readers[0]); err != nil || !strings.HasSuffix(fo.Spec().Description, "promoting reader "+s.Readers[0]) {
+				t.Errorf("choosing reader %s: %v, %q", s.Readers[0], err, fo.Spec().Description)
+			}
+		}
 		if as := p.Offer(actions.Ref{Kind: "member", Namespace: "orders", Name: s.Writer}); len(as) != 0 {
 			t.Errorf("the writer offered %d actions", len(as))
 		}
@@ -104,8 +124,15 @@ func TestActionsThroughExecutor(t *testing.T) {
 
 	t.Run("set desired capacity: preview, y, verify, audit", func(t *testing.T) {
 		as := p.Offer(actions.Ref{Kind: "asg", Region: "us-east-1", Name: "web"})
-		if len(as) != 2 {
+		if len(as) != 1 {
 			t.Fatalf("asg offers %d actions", len(as))
+		}
+		ps := actions.ParamsOf(as[0])
+		if len(ps) != 1 || ps[0].Name != "desired" || ps[0].Current != "3" || ps[0].Value != "4" || ps[0].Min != 1 || ps[0].Max != 6 {
+			t.Errorf("the desired capacity parameter: %+v", ps)
+		}
+		if err := actions.SetParam(as[0], "desired", "99"); !errors.Is(err, actions.ErrBadParam) {
+			t.Errorf("a desired capacity above the group's max was accepted: %v", err)
 		}
 		a := as[0] // desired+1
 		pend, err := ex.Prepare(ctx, a, time.Now())
@@ -282,6 +309,13 @@ func TestActionsThroughExecutor(t *testing.T) {
 		r := pick()
 		if r.Backup() != "orders-manual-2" {
 			t.Errorf("default snapshot %q, want the newest", r.Backup())
+		}
+		// the form's and --backup's choices: the available snapshots, newest first
+		if ps := actions.ParamsOf(r); len(ps) != 1 || len(ps[0].Choices) != 2 || ps[0].Choices[0].Value != "orders-manual-2" || ps[0].Value != "orders-manual-2" {
+			t.Errorf("the backup parameter %+v", ps)
+		}
+		if err := actions.SetParam(r, "backup", "orders-manual-9"); !errors.Is(err, actions.ErrBadParam) {
+			t.Errorf("an unlisted snapshot was accepted: %v", err)
 		}
 		if err := r.SetTarget("bad--name"); err == nil {
 			t.Error("SetTarget accepted an invalid identifier")

@@ -326,6 +326,18 @@ type restore struct {
 // point in time, the newest taken before it).
 func (a *restore) Backup() string { return a.backupID }
 
+// Params implements actions.Parameterized: "backup", the backups of the
+// console's catalog for this database, newest first (an interrupted backup
+// is not in the catalog, so it is never offered).
+func (a *restore) Params() []actions.Param {
+	bs, _ := a.c.cat.list()
+	return []actions.Param{providers.BackupParam(providers.Database{Name: a.c.cfg.Name, Backups: bs},
+		func(providers.Backup) bool { return true }, a.backupID)}
+}
+
+// SetParam implements actions.Parameterized.
+func (a *restore) SetParam(_, id string) error { return a.SetBackup(id) }
+
 // SetBackup chooses the backup to restore.
 func (a *restore) SetBackup(id string) error {
 	if _, err := a.c.cat.find(id); err != nil {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -125,10 +126,13 @@ func TestRedisBackupAndRestore(t *testing.T) {
 	}
 
 	a := offered(t, p, dbRef, actions.VerbRestore)
-	if err := a.(*restore).SetBackup("nope"); err == nil {
-		t.Fatal("SetBackup of an unknown backup accepted")
+	if err := actions.SetParam(a, "backup", "nope"); !errors.Is(err, actions.ErrBadParam) {
+		t.Fatalf("an unknown backup accepted: %v", err)
 	}
-	if err := a.(*restore).SetBackup(b.ID); err != nil {
+	if ps := actions.ParamsOf(a); len(ps) != 1 || len(ps[0].Choices) != 1 || ps[0].Choices[0].Value != b.ID || ps[0].Value != b.ID {
+		t.Fatalf("the backup parameter %+v, want the one backup %s", ps, b.ID)
+	}
+	if err := actions.SetParam(a, "backup", b.ID); err != nil {
 		t.Fatal(err)
 	}
 	if a.Spec().Effect != actions.Destructive {

@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -167,15 +168,23 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 	})
 	t.Run("scale", func(t *testing.T) {
 		a := offered(t, p.Offer(depRef), "scale", "--replicas=4")
-		offered(t, p.Offer(depRef), "scale", "--replicas=2")
+		if ps := actions.ParamsOf(a); len(ps) != 1 || ps[0].Name != "replicas" || ps[0].Current != "3" || ps[0].Value != "4" {
+			t.Errorf("scale parameters %+v, want replicas now 3, 4 chosen", ps)
+		}
+		if err := actions.SetParam(a, "replicas", "-1"); !errors.Is(err, actions.ErrBadParam) {
+			t.Errorf("negative replicas accepted: %v", err)
+		}
+		if err := actions.SetParam(a, "replicas", "2"); err != nil || !strings.Contains(a.Spec().Description, "--replicas=2") {
+			t.Fatalf("replicas 2: %v, %q", err, a.Spec().Description)
+		}
 		run(t, a, func() bool { return *deploy().Spec.Replicas == 3 })
-		if r := *deploy().Spec.Replicas; r != 4 {
-			t.Errorf("replicas = %d, want 4", r)
+		if r := *deploy().Spec.Replicas; r != 2 {
+			t.Errorf("replicas = %d, want 2", r)
 		}
 		waitUpdate(t, updates, 10*time.Second, "the new desired count", func(u providers.Update) bool {
 			for _, w := range u.Inventory.Workloads {
 				if w.Namespace == "ops" && w.Name == "api" {
-					return w.Desired == 4
+					return w.Desired == 2
 				}
 			}
 			return false

@@ -50,7 +50,7 @@ type permission struct {
 }
 
 // Offer returns the kubectl actions the object supports: rollout restart
-// and scale (±1) for deployments and statefulsets, restart for daemonsets,
+// and scale (a "replicas" parameter, current+1 until set) for deployments and statefulsets, restart for daemonsets,
 // cordon or uncordon and drain for nodes, delete for pods. Each action the
 // user may not run is wrapped in Denied (asked with SelfSubjectAccessReview,
 // cached for a minute). Offer makes API calls: call it off the UI goroutine.
@@ -73,10 +73,8 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		res := string(kind) + "s"
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: res})
 		if desired, ok := p.desired(string(kind), ns, ref.Name); ok {
-			add(kubectl.Scale(t, desired+1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
-			if desired > 0 {
-				add(kubectl.Scale(t, desired-1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
-			}
+			// one scale; its "replicas" parameter (the form, --replicas) picks the count
+			add(kubectl.ScaleFrom(t, desired, desired+1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
 		}
 	case actions.KindDaemonSet:
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: "daemonsets"})

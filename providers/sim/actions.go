@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,49 @@ type simAction struct {
 	setCount func(st *state, a *simAction, n int) error
 	backup   string
 	setBack  func(st *state, a *simAction, id string) error
+	// params declares the action's parameters (actions.Parameterized);
+	// setParam sets one (the value has passed Param.Validate).
+	params   func(st *state, a *simAction) []actions.Param
+	setParam func(st *state, a *simAction, name, value string) error
+	// retarget points a promote at another member (its "member" parameter).
+	retarget func(r actions.Ref)
+}
+
+var _ actions.Parameterized = (*simAction)(nil)
+
+// Params implements actions.Parameterized.
+func (a *simAction) Params() []actions.Param {
+	if a.params == nil {
+		return nil
+	}
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	return a.params(a.s.st, a)
+}
+
+// SetParam implements actions.Parameterized.
+func (a *simAction) SetParam(name, value string) error {
+	if a.setParam == nil {
+		return fmt.Errorf("%s takes no %s", a.Def.Name, name)
+	}
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	return a.setParam(a.s.st, a, name, value)
+}
+
+// countParam declares a count parameter set through setCount.
+func (a *simAction) countParam(name, title string, bounds func(st *state) (current, lo, hi int)) {
+	a.params = func(st *state, a *simAction) []actions.Param {
+		cur, lo, hi := bounds(st)
+		return []actions.Param{actions.CountParam(name, title, cur, a.count, lo, hi)}
+	}
+	a.setParam = func(st *state, a *simAction, _, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		return a.setCount(st, a, n)
+	}
 }
 
 // Spec describes the action.
@@ -241,13 +285,9 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 		if d, err := st.findDB(ref); err == nil {
 			// promote on the database fails over to its first healthy
 			// replica, as an Aurora failover without a target does.
-			db := &st.inv.Databases[d]
-			for _, m := range db.Members {
-				if promotable(db.Engine) && m.Role == providers.RoleReplica && m.Healthy {
-					a := s.promote(actions.Ref{Kind: actions.KindMember, Namespace: db.Name, Name: m.Name})
-					a.Def.Description = "fail database " + db.Name + " over: replica " + m.Name + " becomes primary"
+			if db := &st.inv.Databases[d]; promotable(db.Engine) {
+				if a, ok := s.failover(ref, db); ok {
 					out = append(out, a)
-					break
 				}
 			}
 			out = append(out, s.takeBackup(ref), s.restoreBackup(ref))

@@ -15,6 +15,7 @@ import (
 // primary a replica.
 func (s *Sim) promote(ref actions.Ref) *simAction {
 	a := s.newAction(actions.VerbPromote, ref, actions.Destructive, "promote replica "+ref.Name+" to primary (failover)")
+	a.retarget = func(r actions.Ref) { ref, a.Def.Target = r, r }
 	a.check = func(st *state) error {
 		d, m, err := st.findMember(ref)
 		if err != nil {
@@ -132,6 +133,36 @@ func (s *Sim) promote(ref actions.Ref) *simAction {
 			fmt.Sprintf("%s is %s of %s (%d primary)", ref.Name, role, db.Name, primaries)
 	}
 	return a
+}
+
+// failover is "promote" on a database: the replica chosen (its "member"
+// parameter; the healthiest, least lagging one until chosen) becomes the
+// primary, as an Aurora failover to a target does. ok is false when the
+// database has no healthy replica.
+func (s *Sim) failover(dbRef actions.Ref, db *providers.Database) (*simAction, bool) {
+	name := func(m providers.Member) string { return m.Name }
+	first := providers.MemberParam(*db, name, "").Value
+	if first == "" {
+		return nil, false
+	}
+	a := s.promote(actions.Ref{Kind: actions.KindMember, Namespace: db.Name, Name: first})
+	describe := func(a *simAction) {
+		a.Def.Description = "fail database " + db.Name + " over: replica " + a.Def.Target.Name + " becomes primary"
+	}
+	describe(a)
+	a.params = func(st *state, a *simAction) []actions.Param {
+		d, err := st.findDB(dbRef)
+		if err != nil {
+			return nil
+		}
+		return []actions.Param{providers.MemberParam(st.inv.Databases[d], name, a.Def.Target.Name)}
+	}
+	a.setParam = func(st *state, a *simAction, _, member string) error {
+		a.retarget(actions.Ref{Kind: actions.KindMember, Namespace: a.Def.Target.Namespace, Name: member})
+		describe(a)
+		return nil
+	}
+	return a, true
 }
 
 func primaryOf(db providers.Database) string {
@@ -273,6 +304,14 @@ func (s *Sim) restoreBackup(ref actions.Ref) *simAction {
 		describe(a)
 		return nil
 	}
+	a.params = func(st *state, a *simAction) []actions.Param {
+		d, err := st.findDB(ref)
+		if err != nil {
+			return nil
+		}
+		return []actions.Param{providers.BackupParam(st.inv.Databases[d], func(b providers.Backup) bool { return b.Status == "completed" }, a.backup)}
+	}
+	a.setParam = func(st *state, a *simAction, _, id string) error { return a.setBack(st, a, id) }
 	a.check = func(st *state) error {
 		d, err := st.findDB(ref)
 		if err != nil {

@@ -141,6 +141,13 @@ func (s *Sim) scaleDeployment(ref actions.Ref) *simAction {
 		describe(a)
 		return nil
 	}
+	a.countParam("replicas", "Replicas", func(st *state) (int, int, int) {
+		cur := 0
+		if w, err := st.findWorkload(kindDeployment, ref); err == nil {
+			cur = st.inv.Workloads[w].Desired
+		}
+		return cur, 0, 1000
+	})
 	a.check = func(st *state) error {
 		_, err := st.findWorkload(kindDeployment, ref)
 		return err

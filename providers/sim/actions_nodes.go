@@ -216,6 +216,13 @@ func (s *Sim) setDesired(ref actions.Ref) *simAction {
 		describe(st, a)
 		return nil
 	}
+	a.countParam("desired", "Desired capacity", func(st *state) (int, int, int) {
+		if g, err := st.findASG(ref); err == nil {
+			asg := st.inv.AutoscalingGroups[g]
+			return asg.Desired, asg.Min, asg.Max
+		}
+		return 0, 0, -1
+	})
 	a.check = func(st *state) error {
 		g, err := st.findASG(ref)
 		if err != nil {
