@@ -53,7 +53,7 @@ func TestTUIParameterForms(t *testing.T) {
 
 	// scale: 7 replicas of a deployment, from the Pods view
 	s.keys(":pods", "Enter")
-	s.waitScreen("the Pods view", "[Pods]", "RESTARTS")
+	s.waitScreen("the Pods view", "[Pods]", "NAMESPACE")
 	s.keys("/frontend", "Enter")
 	s.waitUntil("the filter kept", func(scr string) bool {
 		return !strings.Contains(scr, "/frontend█") && strings.Contains(selectedLine(scr), "frontend-")
