@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/e2e/workload"
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/traces/jaeger"
 )
 
 // TestTraceCommandsAgainstJaeger: the subcommands, against a real Jaeger fed
@@ -69,5 +71,61 @@ func TestTraceCommandsAgainstJaeger(t *testing.T) {
 	}
 	if code, _, _ = runConsole(t, "--jaeger", j.QueryGRPC, "trace", "show", "00000000000000000000000000000bad"); code != exitFailed {
 		t.Errorf("unknown trace: exit %d", code)
+	}
+}
+
+// TestTraceShowBaselineBurstAgainstJaeger: in a real Jaeger holding 24
+// normal checkouts then a burst of 6 slow ones, the report of the newest
+// is compared with traces from before the burst (named in the JSON); the
+// report of a normal trace before it finds no burst.
+func TestTraceShowBaselineBurstAgainstJaeger(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	j := lab.Jaeger(t)
+	ids, _, err := lab.SeedTraces(ctx, j.OTLPHTTP, lab.TraceSeedOptions{Traces: 30, SlowFrom: 24, NoFailures: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := jaeger.Dial(j.QueryGRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for {
+		sums, err := c.FindSummaries(ctx, traces.Query{Service: "frontend", Limit: 50})
+		if err == nil && len(sums) == len(ids) {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("seeded traces not stored: %d %v", len(sums), err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	show := func(id string, extra ...string) traces.Report {
+		t.Helper()
+		code, out, errs := runConsole(t, append([]string{"--jaeger", j.QueryGRPC, "trace", "show", id, "--json"}, extra...)...)
+		var r traces.Report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.BaselineInfo == nil {
+			t.Fatalf("show %s: exit %d %s", id, code, errs)
+		}
+		return r
+	}
+	r := show(ids[29])
+	b := r.BaselineInfo
+	if b.Mode != traces.BaselineAuto || b.Burst == nil || b.Burst.Traces != 6 || b.Burst.Slow != 6 || b.Weak || len(b.TraceIDs) != 20 {
+		t.Fatalf("baseline %+v burst %+v", b, b.Burst)
+	}
+	for _, id := range b.TraceIDs {
+		if !slices.Contains(ids[:24], id) {
+			t.Errorf("baseline trace %s is not from before the burst", id)
+		}
+	}
+	r = show(ids[29], "--baseline-mode", "before-trace")
+	if b := r.BaselineInfo; b.Burst != nil || !slices.Contains(b.TraceIDs, ids[28]) {
+		t.Errorf("before-trace baseline %+v", b)
+	}
+	r = show(ids[20])
+	if b := r.BaselineInfo; b.Burst != nil || b.Weak || len(b.TraceIDs) != 20 || b.Candidates != 20 {
+		t.Errorf("steady series: baseline %+v burst %+v", b, b.Burst)
 	}
 }

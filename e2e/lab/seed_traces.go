@@ -20,6 +20,11 @@ type TraceSeedOptions struct {
 	Traces int
 	// Now is the end of the newest trace (default time.Now()).
 	Now time.Time
+	// SlowFrom, when > 0, makes the traces from this index on (oldest
+	// first) an incident's burst: bank-gateway answers in 1.5 s (no error).
+	SlowFrom int
+	// NoFailures sends no failing traces.
+	NoFailures bool
 }
 
 // SeedTraces sends traces of a small multi-service shop (frontend →
@@ -38,13 +43,13 @@ func SeedTraces(ctx context.Context, otlpHTTP string, o TraceSeedOptions) (ids [
 	byService := map[string][]otlpSpan{}
 	for i := range o.Traces {
 		end := o.Now.Add(-time.Duration(o.Traces-i) * 3 * time.Second)
-		fail := i%5 == 4
+		fail := i%5 == 4 && !o.NoFailures
 		tid := randomHex(16)
 		ids = append(ids, tid)
 		if fail {
 			failed[tid] = true
 		}
-		for svc, spans := range shopTrace(tid, end, fail) {
+		for svc, spans := range shopTrace(tid, end, fail, o.SlowFrom > 0 && i >= o.SlowFrom) {
 			byService[svc] = append(byService[svc], spans...)
 		}
 	}
@@ -157,7 +162,7 @@ func randomHex(n int) string {
 }
 
 // shopTrace builds one checkout trace ending at end, grouped by service.
-func shopTrace(tid string, end time.Time, fail bool) map[string][]otlpSpan {
+func shopTrace(tid string, end time.Time, fail, slow bool) map[string][]otlpSpan {
 	out := map[string][]otlpSpan{}
 	type node struct {
 		svc, name, parent string
@@ -167,8 +172,11 @@ func shopTrace(tid string, end time.Time, fail bool) map[string][]otlpSpan {
 		err               string
 	}
 	total := 180 * time.Millisecond
+	gateway := 70 * time.Millisecond
 	if fail {
 		total = 2100 * time.Millisecond
+	} else if slow {
+		total, gateway = 1610*time.Millisecond, 1500*time.Millisecond
 	}
 	begin := end.Add(-total)
 	ids := map[string]string{}
@@ -180,13 +188,13 @@ func shopTrace(tid string, end time.Time, fail bool) map[string][]otlpSpan {
 		{svc: "cart", name: "GetCart", parent: "PlaceOrder", start: 10 * time.Millisecond, dur: 20 * time.Millisecond, kind: 2},
 		{svc: "cart", name: "HGETALL", parent: "GetCart", start: 12 * time.Millisecond, dur: 3 * time.Millisecond, kind: 3,
 			attrs: []any{attr("db.system", "redis"), attr("db.statement", "HGETALL cart:{id}"), attr("server.address", "sessions")}},
-		{svc: "payments", name: "Charge", parent: "PlaceOrder", start: 35 * time.Millisecond, dur: map[bool]time.Duration{false: 90 * time.Millisecond, true: 2030 * time.Millisecond}[fail], kind: 2,
+		{svc: "payments", name: "Charge", parent: "PlaceOrder", start: 35 * time.Millisecond, dur: map[bool]time.Duration{false: gateway + 20*time.Millisecond, true: 2030 * time.Millisecond}[fail], kind: 2,
 			attrs: []any{attr("rpc.system", "grpc"), attr("rpc.service", "PaymentService")}},
-		{svc: "payments", name: "POST bank-gateway/authorize", parent: "Charge", start: 40 * time.Millisecond, dur: map[bool]time.Duration{false: 70 * time.Millisecond, true: 2000 * time.Millisecond}[fail], kind: 3,
+		{svc: "payments", name: "POST bank-gateway/authorize", parent: "Charge", start: 40 * time.Millisecond, dur: map[bool]time.Duration{false: gateway, true: 2000 * time.Millisecond}[fail], kind: 3,
 			attrs: []any{attr("http.request.method", "POST"), attr("server.address", "bank-gateway")}},
 	}
 	if !fail {
-		nodes = append(nodes, node{svc: "orders", name: "INSERT orders", parent: "PlaceOrder", start: 130 * time.Millisecond, dur: 25 * time.Millisecond, kind: 3,
+		nodes = append(nodes, node{svc: "orders", name: "INSERT orders", parent: "PlaceOrder", start: gateway + 60*time.Millisecond, dur: 25 * time.Millisecond, kind: 3,
 			attrs: []any{attr("db.system", "postgresql"), attr("db.statement", "INSERT INTO orders VALUES ($1, $2)"), attr("server.address", "orders-pg")}})
 	} else {
 		nodes[5].err = "context deadline exceeded: bank-gateway did not answer in 2s"
