@@ -62,7 +62,10 @@ type deps struct {
 	tick      time.Duration // 0: no ticks (tests)
 	startView string        // the view shown first (a registry name or alias; "" the first)
 	// kube returns the Kubernetes sources' on-demand readers (nil: none).
-	kube func() []providers.KubeReader
+	kube  func() []providers.KubeReader
+	audit pages.AuditReader // nil: no audit log
+	// snapshotDir is where the snapshot key writes ("" none).
+	snapshotDir string
 }
 
 // pageState tracks the build of one page's data.
@@ -136,7 +139,7 @@ func newModel(d deps) *Model {
 		d.ctx = context.Background()
 	}
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
-	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube}
+	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube, Audit: d.audit}
 	if ro, why := m.readOnly(); ro {
 		b.ReadOnly = why
 	}
@@ -325,6 +328,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case pages.ShowMsg:
 		return m, m.switchTo(msg.Page)
+	case snapshotWrittenMsg:
+		m.snapshotWritten(msg)
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseWheelMsg:

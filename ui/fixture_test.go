@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 )
@@ -100,4 +103,15 @@ func fixtureSnapshot() *providers.Snapshot {
 		{Name: "aws", Kind: "aws", Status: providers.StatusStale, Error: "throttled", UpdatedAt: at(45 * time.Second)},
 	}
 	return &providers.Snapshot{Version: 1, At: frozen, Inv: inv}
+}
+
+// fixtureAudit is the goldens' audit log: two attempts of the last 24
+// hours (and one older, which the views leave out).
+func fixtureAudit(_ context.Context, since time.Time) ([]actions.AuditEntry, error) {
+	all := []actions.AuditEntry{
+		{Time: frozen.Add(-30 * time.Hour), Who: "carol", Action: "restart", Target: "pod/shop/old", Result: actions.StatusSucceeded, AuditID: "a0"},
+		{Time: frozen.Add(-3 * time.Hour), Who: "alice (key SHA256:abc)", Action: "drain", Target: "node/ip-10-0-1-5", Result: actions.StatusSucceeded, AuditID: "a1"},
+		{Time: frozen.Add(-40 * time.Minute), Who: "bob", Action: "failover", Target: "database/orders", Result: actions.StatusCancelled, AuditID: "a2"},
+	}
+	return slices.DeleteFunc(all, func(e actions.AuditEntry) bool { return e.Time.Before(since) }), nil
 }

@@ -79,7 +79,7 @@ func built(view string) func(*Model) bool {
 func goldenModel(t *testing.T, opts ...func(*deps)) *Model {
 	d := deps{initial: fixtureSnapshot(), env: "prod", now: func() time.Time { return frozen },
 		exec: sampleRuns(), offerers: func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} },
-		traces: &fakeTraceSource{deps: fixtureDeps()}}
+		traces: &fakeTraceSource{deps: fixtureDeps()}, audit: fixtureAudit}
 	for _, o := range opts {
 		o(&d)
 	}

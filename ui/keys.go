@@ -158,6 +158,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.flow.open(m)
 	case key.Matches(k, keys.Worst):
 		return m.jumpWorst()
+	case key.Matches(k, keys.Snapshot):
+		return m.writeSnapshot()
 	case key.Matches(k, keys.Detail):
 		if ok, cmd := m.openKubeText(false); ok {
 			return cmd

@@ -16,6 +16,7 @@ import (
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // Options are what the interactive console runs with.
@@ -65,14 +66,23 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
-// depsFrom wires the options into the model's collaborators.
+// depsFrom wires the options into the model's collaborators, subscribed
+// to the store's snapshots.
 func depsFrom(ctx context.Context, o Options) deps {
+	d := staticDeps(ctx, o)
+	d.snapshots = o.Store.Subscribe()
+	d.initial = o.Store.Snapshot()
+	d.tick = time.Second
+	return d
+}
+
+// staticDeps wires the options into the model's collaborators, without
+// the store's live snapshots or the clock's ticks (a snapshot export).
+func staticDeps(ctx context.Context, o Options) deps {
 	st := o.Store
 	d := deps{
-		ctx:       ctx,
-		snapshots: st.Subscribe(),
-		initial:   st.Snapshot(),
-		refresh:   st.Refresh,
+		ctx:     ctx,
+		refresh: st.Refresh,
 		offerers: func() []actions.Offerer {
 			return actions.CatalogOf(st.Providers(), append(slices.Clone(o.Offerers), stacksOfferer(o.Stacks))...)
 		},
@@ -82,8 +92,10 @@ func depsFrom(ctx context.Context, o Options) deps {
 		demo:      o.Settings.Demo,
 		readOnly:  o.Settings.Env.ReadOnly,
 		roReason:  "environment " + o.Settings.Env.Name + " is read-only",
-		tick:      time.Second,
 		kube:      func() []providers.KubeReader { return kubeReaders(st.Providers()) },
+		audit:     AuditFile(o.Settings.AuditLog),
+
+		snapshotDir: snapshotDirFor(o.Settings.AuditLog),
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)
@@ -107,6 +119,21 @@ func kubeReaders(ps []providers.Provider) []providers.KubeReader {
 		}
 	}
 	return out
+}
+
+// AuditFile reads the audit log at path for the views (nil when path is
+// empty: no audit log configured).
+func AuditFile(path string) pages.AuditReader {
+	if path == "" {
+		return nil
+	}
+	return func(_ context.Context, since time.Time) ([]actions.AuditEntry, error) {
+		es, _, err := actions.ReadAudit(path, 0)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(es, func(e actions.AuditEntry) bool { return e.Time.Before(since) }), nil
+	}
 }
 
 // stacksOfferer is the stacks as an Offerer, nil when there are none.

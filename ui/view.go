@@ -311,7 +311,7 @@ func (m *Model) helpView(w, h int) string {
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.ColsLeft, k.ColsRight, k.FullRow, k.NextView, k.PrevView}},
 		{here, hereKeys},
-		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Actions, k.Filter, k.Palette, k.Worst, k.Refresh, k.Back, k.Help, k.Quit}},
+		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Actions, k.Filter, k.Palette, k.Worst, k.Snapshot, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
 	for _, g := range groups {

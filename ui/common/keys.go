@@ -8,7 +8,7 @@ type KeyMap struct {
 	Left, Right, Toggle, Enter, Back      key.Binding
 	Filter, Palette, Help, Quit, Refresh  key.Binding
 	Actions, Detail, Cancel, NextView     key.Binding
-	PrevView, Sort, Worst                 key.Binding
+	PrevView, Sort, Worst, Snapshot       key.Binding
 	// ColsLeft/ColsRight scroll a table's columns (the identifying
 	// column stays); FullRow shows the selected row in full.
 	ColsLeft, ColsRight, FullRow key.Binding
@@ -51,5 +51,6 @@ func DefaultKeyMap() *KeyMap {
 		ColsLeft:  b("<", "columns back", "<", "shift+left"),
 		ColsRight: b(">", "more columns", ">", "shift+right"),
 		FullRow:   b("w", "whole row", "w"),
+		Snapshot:  b("P", "snapshot to a file", "P"),
 	}
 }

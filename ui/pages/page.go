@@ -86,6 +86,8 @@ type Backends struct {
 	Exec common.Executor
 	// ReadOnly says why mutating actions are refused ("" when they are not).
 	ReadOnly string
+	// Audit reads the audit log (nil: none configured).
+	Audit AuditReader
 	// Kube returns the Kubernetes sources' on-demand readers (events,
 	// server-side tables), one per context.
 	Kube func() []providers.KubeReader

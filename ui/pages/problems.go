@@ -1,8 +1,10 @@
 package pages
 
 import (
-	"github.com/opsconsole/console/providers"
+	"slices"
 	"strconv"
+
+	"github.com/opsconsole/console/providers"
 )
 
 // lagWarnSeconds is the replica lag from which a member warns and its
@@ -80,11 +82,44 @@ func (p *Problems) AddFailedRun(id, what string) {
 // inventory: call it off the UI goroutine, once per snapshot.
 func FindProblems(inv *providers.Inventory) Problems {
 	var p Problems
+	p.walk(inv, nil)
+	return p
+}
+
+// RankedProblem is one object that is wrong and how bad it is (higher
+// Rank: more service lost).
+type RankedProblem struct {
+	Rank int
+	ProblemTarget
+}
+
+// ListProblems counts what is wrong in inv (as FindProblems) and lists
+// every object counted, worst first (objects of one rank in the
+// inventory's order). Call it off the UI goroutine.
+func ListProblems(inv *providers.Inventory) (Problems, []RankedProblem) {
+	var (
+		p   Problems
+		out []RankedProblem
+	)
+	p.walk(inv, func(rank int, t ProblemTarget) { out = append(out, RankedProblem{rank, t}) })
+	slices.SortStableFunc(out, func(a, b RankedProblem) int { return b.Rank - a.Rank })
+	return p, out
+}
+
+// walk counts the problems of inv into p, calling visit (when not nil)
+// with each object counted.
+func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t ProblemTarget)) {
+	consider := func(rank int, t ProblemTarget) {
+		p.Consider(rank, t)
+		if visit != nil {
+			visit(rank, t)
+		}
+	}
 	for i := range inv.Nodes {
 		n := &inv.Nodes[i]
 		if st, h := providers.NodeStatus(n); h == providers.HealthBad {
 			p.Nodes++
-			p.Consider(rankNode, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + " " + st})
+			consider(rankNode, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + " " + st})
 		}
 	}
 	for i := range inv.Pods {
@@ -98,7 +133,7 @@ func FindProblems(inv *providers.Inventory) Problems {
 		if crash {
 			rank, why = rankCrashLoop, "CrashLoopBackOff"
 		}
-		p.Consider(rank, ProblemTarget{"pods", "pod", san(pod.Namespace) + "/" + san(pod.Name), "pod " + san(pod.Name) + " " + why})
+		consider(rank, ProblemTarget{"pods", "pod", san(pod.Namespace) + "/" + san(pod.Name), "pod " + san(pod.Name) + " " + why})
 	}
 	for i := range inv.LoadBalancers {
 		lb := &inv.LoadBalancers[i]
@@ -111,7 +146,7 @@ func FindProblems(inv *providers.Inventory) Problems {
 		if lb.TargetsHealthy == 0 {
 			rank = rankNoTargets
 		}
-		p.Consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + strconv.Itoa(lb.TargetsHealthy) + "/" + strconv.Itoa(lb.TargetsTotal) + " targets healthy"})
+		consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + strconv.Itoa(lb.TargetsHealthy) + "/" + strconv.Itoa(lb.TargetsTotal) + " targets healthy"})
 	}
 	for i := range inv.Databases {
 		db := &inv.Databases[i]
@@ -132,14 +167,14 @@ func FindProblems(inv *providers.Inventory) Problems {
 			}
 		}
 		t := ProblemTarget{"db", "database", san(db.Name), ""}
-		fullVolumes(&p, db, t)
+		fullVolumes(p, db, t, consider)
 		switch {
 		case roles && primaries != 1:
 			t.What = "database " + t.Name + ": " + strconv.Itoa(primaries) + " healthy primaries"
-			p.Consider(rankNoPrimary, t)
+			consider(rankNoPrimary, t)
 		case lagging:
 			t.What = "database " + t.Name + ": a replica lags"
-			p.Consider(rankLagging, t)
+			consider(rankLagging, t)
 		default:
 			continue
 		}
@@ -151,15 +186,14 @@ func FindProblems(inv *providers.Inventory) Problems {
 			continue
 		}
 		p.Alarms++
-		p.Consider(rankAlarm, AlarmTarget(inv, a))
+		consider(rankAlarm, AlarmTarget(inv, a))
 	}
-	return p
 }
 
 // fullVolumes counts the volumes of db (shared and per member) over
 // providers.VolumeFullPercent used; a volume whose usage is unknown is
 // never counted.
-func fullVolumes(p *Problems, db *providers.Database, t ProblemTarget) {
+func fullVolumes(p *Problems, db *providers.Database, t ProblemTarget, note func(int, ProblemTarget)) {
 	consider := func(owner string, vs []providers.Volume) {
 		for _, v := range vs {
 			if !v.Full() {
@@ -167,7 +201,7 @@ func fullVolumes(p *Problems, db *providers.Database, t ProblemTarget) {
 			}
 			p.Volumes++
 			t.What = "database " + t.Name + ": " + san(owner) + " " + san(v.Mount) + " " + strconv.Itoa(int(v.UsedPercent())) + "% full"
-			p.Consider(rankVolumeFull, t)
+			note(rankVolumeFull, t)
 		}
 	}
 	consider(db.Name, db.Volumes)

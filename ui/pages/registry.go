@@ -29,6 +29,8 @@ func Views() []View {
 		{"traces", nil, "recent traces", NewTraces},
 		{"deps", []string{"services", "graph"}, "service dependency graph: calls, errors, error rate", NewDeps},
 		{"stacks", []string{"stack", "tf", "terraform"}, "Terraform stacks: resources, last apply, drift, lock", NewStacks},
+		{"problems", []string{"problem", "wrong"}, "everything wrong now, worst first", NewProblems},
+		{"summary", []string{"standup", "overview"}, "one screen for the stand-up: regions, ASGs, databases, problems, actions run", NewSummary},
 		{"actions", []string{"runs"}, "running and past actions", NewActions},
 	}
 }
