@@ -82,11 +82,10 @@ const maxShift = 256
 // maxShift) their rows are dropped; any other change wraps the whole log
 // again.
 func (m *Model) SetLines(lines []string) {
-	k := m.shift(lines)
-	if k < 0 {
+	switch k := m.shift(lines); {
+	case k < 0:
 		m.lines, m.rows, m.matches, m.base = m.lines[:0], m.rows[:0], m.matches[:0], 0
-		k = 0
-	} else if k > 0 {
+	case k > 0:
 		m.drop(k)
 	}
 	n := len(m.lines)
