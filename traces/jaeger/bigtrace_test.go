@@ -117,6 +117,14 @@ func TestBigTraceAgainstJaeger(t *testing.T) {
 		}
 	}
 
+	// the service graph (trace deps) reads whole traces of every service
+	start = time.Now()
+	deps, err := c.Dependencies(ctx, time.Hour)
+	if err != nil || !slices.ContainsFunc(deps, func(d traces.Dependency) bool { return d.Parent == "frontend" && d.Child == "orders" }) {
+		t.Errorf("dependencies with the big trace: %v %+v", err, deps)
+	}
+	t.Logf("dependencies: %d edges in %s", len(deps), time.Since(start))
+
 	// cancelling the context stops the transfer
 	cctx, ccancel := context.WithCancel(ctx)
 	_, err = c.GetProgress(cctx, id, func(n int) {
