@@ -322,7 +322,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if t, ok := m.page().(pages.Ticker); ok {
 			t.Tick(m.now)
 		}
-		return m, m.tickCmd()
+		cmds := []tea.Cmd{m.tickCmd()}
+		if p, ok := m.page().(pages.Poller); ok && m.ready {
+			cmds = append(cmds, p.Poll(m.now))
+		}
+		return m, tea.Batch(cmds...)
 	case common.NoticeMsg:
 		m.setMsg(msg.Text, msg.Err)
 		return m, nil
@@ -331,6 +335,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case snapshotWrittenMsg:
 		m.snapshotWritten(msg)
 		return m, nil
+	case pages.OpenMsg:
+		cmd, _ := m.openArg(msg.Arg)
+		return m, cmd
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseWheelMsg:

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 )
 
@@ -154,4 +156,72 @@ func sampleRuns() *fakeExec {
 		mk("a1b2c3d4e5", "restart", "checkout", "running", 4*time.Second, "rolling out checkout", "1 of 4 pods replaced"),
 		mk("f6e5d4c3b2", "restart", "cart", "succeeded", 42*time.Second, "rolling out cart", "4 of 4 pods replaced", "verified: 4/4 ready"),
 	}}
+}
+
+// fakeKube is a KubeReader answering fixed text; it records what was read.
+type fakeKube struct {
+	cluster string
+	read    []string // "describe pod ns/name", "yaml ..."
+}
+
+func (f *fakeKube) Context() string { return f.cluster }
+
+func (f *fakeKube) Describe(_ context.Context, o providers.KubeObject) (string, error) {
+	f.read = append(f.read, "describe "+o.Resource+" "+o.Namespace+"/"+o.Name)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Name:         %s\nNamespace:    %s\nContainers:\n  app:\n    Image:   nginx\n", o.Name, o.Namespace)
+	for i := range 40 {
+		fmt.Fprintf(&b, "    Env%02d:   value\n", i)
+	}
+	b.WriteString("Events:\n  Type     Reason   Age  From     Message\n  Warning  BackOff  1m   kubelet  Back-off restarting failed container app\n")
+	return b.String(), nil
+}
+
+func (f *fakeKube) YAML(_ context.Context, o providers.KubeObject) (string, error) {
+	f.read = append(f.read, "yaml "+o.Resource+" "+o.Namespace+"/"+o.Name)
+	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + o.Name + "\n", nil
+}
+
+func (f *fakeKube) Events(context.Context, string) ([]providers.KubeEvent, error) {
+	f.read = append(f.read, "events")
+	at := func(m int) time.Time { return frozen.Add(-time.Duration(m) * time.Minute) }
+	return []providers.KubeEvent{
+		{Namespace: "shop", Kind: "Pod", Name: "web-7d9f-abcde", Type: "Normal", Reason: "Pulled", Message: "Container image \"nginx\" already present on machine", Source: "kubelet", Count: 1, First: at(30), Last: at(30)},
+		{Namespace: "shop", Kind: "Pod", Name: "web-7d9f-abcde", Type: "Warning", Reason: "BackOff", Message: "Back-off restarting failed container app in pod web-7d9f-abcde", Source: "kubelet", Count: 12, First: at(29), Last: at(1)},
+		{Namespace: "shop", Kind: "Deployment", Name: "web", Type: "Normal", Reason: "ScalingReplicaSet", Message: "Scaled up replica set web-7d9f to 3", Source: "deployment-controller", Count: 1, First: at(31), Last: at(31)},
+		{Namespace: "", Kind: "Node", Name: "ip-10-0-1-10", Type: "Warning", Reason: "NodeNotReady", Message: "Node ip-10-0-1-10 status is now: NodeNotReady", Source: "node-controller", Count: 1, First: at(5), Last: at(5)},
+		{Namespace: "billing", Kind: "Pod", Name: "invoice-0", Type: "Normal", Reason: "Started", Message: "Started container app", Source: "kubelet", Count: 1, First: at(2), Last: at(2)},
+	}, nil
+}
+
+func (f *fakeKube) Resources(context.Context) ([]providers.KubeResource, error) {
+	f.read = append(f.read, "resources")
+	return []providers.KubeResource{
+		{Group: "apps", Version: "v1", Kind: "Deployment", Plural: "deployments", Singular: "deployment", ShortNames: []string{"deploy"}, Namespaced: true, Verbs: []string{"get", "list", "watch"}},
+		{Version: "v1", Kind: "PersistentVolumeClaim", Plural: "persistentvolumeclaims", Singular: "persistentvolumeclaim", ShortNames: []string{"pvc"}, Namespaced: true, Verbs: []string{"get", "list"}},
+		{Version: "v1", Kind: "Service", Plural: "services", Singular: "service", ShortNames: []string{"svc"}, Namespaced: true, Verbs: []string{"get", "list"}},
+		{Group: "stable.example.com", Version: "v1", Kind: "CronTab", Plural: "crontabs", Singular: "crontab", ShortNames: []string{"ct"}, Namespaced: true, Verbs: []string{"get", "list"}},
+	}, nil
+}
+
+func (f *fakeKube) Table(_ context.Context, res, _ string) (*providers.KubeTable, error) {
+	f.read = append(f.read, "table "+res)
+	switch res {
+	case "deploy", "deployments", "deployment":
+		return &providers.KubeTable{
+			Resource: providers.KubeResource{Group: "apps", Version: "v1", Kind: "Deployment", Plural: "deployments", Namespaced: true},
+			Columns:  []providers.KubeColumn{{Name: "Name"}, {Name: "Ready"}, {Name: "Up-to-date"}, {Name: "Available"}, {Name: "Age"}, {Name: "Containers", Priority: 1}},
+			Rows: []providers.KubeRow{
+				{Namespace: "shop", Name: "web", Cells: []string{"web", "2/3", "3", "2", "31m", "app"}},
+				{Namespace: "billing", Name: "invoice", Cells: []string{"invoice", "1/1", "1", "1", "4d", "app"}},
+			},
+		}, nil
+	case "pvc", "persistentvolumeclaims":
+		return &providers.KubeTable{
+			Resource: providers.KubeResource{Version: "v1", Kind: "PersistentVolumeClaim", Plural: "persistentvolumeclaims", Namespaced: true},
+			Columns:  []providers.KubeColumn{{Name: "Name"}, {Name: "Status"}, {Name: "Volume"}, {Name: "Capacity"}, {Name: "Access Modes"}, {Name: "StorageClass"}, {Name: "Age"}},
+			Rows:     []providers.KubeRow{{Namespace: "billing", Name: "data-invoice-0", Cells: []string{"data-invoice-0", "Bound", "pvc-3f1c", "10Gi", "RWO", "gp3", "4d"}}},
+		}, nil
+	}
+	return nil, fmt.Errorf("resource %q: the server doesn't have a resource type %q", res, res)
 }

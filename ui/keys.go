@@ -311,6 +311,9 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 		c, err := m.palette.Parse(m.input.Value)
 		if err != nil {
+			if cmd, ok := m.openArg(m.input.Value); ok {
+				return cmd
+			}
 			m.setMsg(err.Error(), true)
 			return nil
 		}
@@ -318,6 +321,28 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	m.input.HandleKey(k)
 	return nil
+}
+
+// openArg offers a palette word no command knows (one word, no
+// argument) to the pages that take one (pages.Opener: `:deploy` shows the
+// Kinds view of deployments) and shows the first that does.
+func (m *Model) openArg(input string) (tea.Cmd, bool) {
+	f := strings.Fields(input)
+	if len(f) != 1 {
+		return nil, false
+	}
+	for _, p := range m.pages {
+		if o, ok := p.(pages.Opener); ok && o.Open(f[0]) {
+			// another argument: the filter typed for the previous one goes
+			delete(m.filters(), p.Name())
+			p.SetFilter(common.ParseFilter(""))
+			if p.Name() == m.active {
+				return m.refreshActive(), true
+			}
+			return m.switchTo(p.Name()), true
+		}
+	}
+	return nil, false
 }
 
 // runCommand executes a palette command.
@@ -355,6 +380,12 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 	case "trace":
 		return m.openTrace(c.Arg)
 	default:
+		if o, ok := m.byName[c.Name].(pages.Opener); ok {
+			o.Open(c.Name) // its own name: the page's default (the Kinds view: the list of kinds)
+			if c.Name == m.active {
+				return m.refreshActive()
+			}
+		}
 		return m.switchTo(c.Name)
 	}
 	return nil

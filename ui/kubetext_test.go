@@ -1,46 +1,14 @@
 package ui
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/ui/pages"
 )
-
-// fakeKube is a KubeReader answering fixed text; it records what was read.
-type fakeKube struct {
-	cluster string
-	read    []string // "describe pod ns/name", "yaml ..."
-}
-
-func (f *fakeKube) Context() string { return f.cluster }
-
-func (f *fakeKube) Describe(_ context.Context, o providers.KubeObject) (string, error) {
-	f.read = append(f.read, "describe "+o.Resource+" "+o.Namespace+"/"+o.Name)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Name:         %s\nNamespace:    %s\nContainers:\n  app:\n    Image:   nginx\n", o.Name, o.Namespace)
-	for i := range 40 {
-		fmt.Fprintf(&b, "    Env%02d:   value\n", i)
-	}
-	b.WriteString("Events:\n  Type     Reason   Age  From     Message\n  Warning  BackOff  1m   kubelet  Back-off restarting failed container app\n")
-	return b.String(), nil
-}
-
-func (f *fakeKube) YAML(_ context.Context, o providers.KubeObject) (string, error) {
-	f.read = append(f.read, "yaml "+o.Resource+" "+o.Namespace+"/"+o.Name)
-	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + o.Name + "\n", nil
-}
-
-func (f *fakeKube) Events(context.Context, string) ([]providers.KubeEvent, error) { return nil, nil }
-
-func (f *fakeKube) Resources(context.Context) ([]providers.KubeResource, error) { return nil, nil }
-
-func (f *fakeKube) Table(context.Context, string, string) (*providers.KubeTable, error) {
-	return &providers.KubeTable{}, nil
-}
 
 // TestDescribeYAML: d on a pod of a kube source opens its describe
 // output (read through the KubeReader in a tea.Cmd), searchable with /
@@ -127,5 +95,86 @@ func TestHelpScrolls(t *testing.T) {
 	press(m, "esc")
 	if m.mode != modeNormal {
 		t.Errorf("esc should close the help, mode %v", m.mode)
+	}
+}
+
+// TestKindsAndEvents: :deploy shows the Kinds view with the server's
+// columns (priority 0 only, NAMESPACE first); :kinds lists the kinds and
+// enter opens one; an unknown word says so; :events groups by object,
+// warnings first; d on an event's object describes it; the page reloads
+// while shown, not while hidden.
+func TestKindsAndEvents(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	fk := &fakeKube{cluster: "prod"}
+	m := newTestModel(t, snap, s, 120, 30, func(d *deps) {
+		d.kube = func() []providers.KubeReader { return []providers.KubeReader{fk} }
+	})
+	typeText(m, ":deploy")
+	press(m, "enter")
+	sc := screen(m)
+	if m.active != "kinds" || !strings.Contains(sc, "NAMESPACE") || !strings.Contains(sc, "UP-TO-DATE") || strings.Contains(sc, "CONTAINERS") ||
+		!strings.Contains(sc, "2/3") || !strings.Contains(sc, "[deploy]") || !strings.Contains(sc, "2 deployments.apps · kube:prod") {
+		t.Fatalf(":deploy should show the deployments' table (active %s):\n%s", m.active, sc)
+	}
+	press(m, "y")
+	if m.mode != modeText || fk.read[len(fk.read)-1] != "yaml deployments.apps shop/web" {
+		t.Fatalf("y on a deployment row: mode %v, reads %v", m.mode, fk.read)
+	}
+	press(m, "esc")
+	if sel, _ := m.page().Selected(); len(sel.Refs) != 1 || sel.Refs[0].Kind != "deployment" || sel.Refs[0].Cluster != "prod" {
+		t.Errorf("a deployment row should offer the deployment's actions: %+v", sel.Refs)
+	}
+
+	typeText(m, ":kinds")
+	press(m, "enter")
+	if sc := screen(m); !strings.Contains(sc, "crontabs.stable.example.com") || !strings.Contains(sc, "4 kinds") {
+		t.Fatalf(":kinds should list the kinds:\n%s", sc)
+	}
+	typeText(m, "/pvc")
+	press(m, "enter", "enter")
+	if sc := screen(m); !strings.Contains(sc, "data-invoice-0") || !strings.Contains(sc, "STORAGECLASS") || !strings.Contains(sc, "gp3") {
+		t.Fatalf("enter on pvc should show the claims:\n%s", sc)
+	}
+
+	typeText(m, ":nosuchkind")
+	press(m, "enter")
+	if sc := screen(m); !strings.Contains(sc, `doesn't have a resource type "nosuchkind"`) {
+		t.Errorf("an unknown kind should say so:\n%s", sc)
+	}
+
+	typeText(m, ":events")
+	press(m, "enter")
+	sc = screen(m)
+	warn, normal := strings.Index(sc, "Pod/web-7d9f-abcde"), strings.Index(sc, "Deployment/web")
+	if m.active != "events" || warn < 0 || normal < 0 || warn > normal || !strings.Contains(sc, "BackOff,Pulled") {
+		t.Fatalf(":events should group by object, warnings first:\n%s", sc)
+	}
+	press(m, "enter")
+	if sc := screen(m); m.mode != modeDetail || !strings.Contains(sc, "(x12 since 29m") || !strings.Contains(sc, "ago) from kubelet: Back-off restarting") {
+		t.Errorf("the detail of an object's events should list them in full:\n%s", sc)
+	}
+	press(m, "d")
+	if m.mode != modeText || fk.read[len(fk.read)-1] != "describe pod shop/web-7d9f-abcde" {
+		t.Errorf("d on an event's object should describe it: mode %v, reads %v", m.mode, fk.read)
+	}
+	press(m, "esc", "esc")
+
+	// reloads while shown, every period; never while hidden
+	n := len(fk.read)
+	m.Update(tickMsg(frozen.Add(time.Second)))
+	if cmd := m.page().(pages.Poller).Poll(frozen.Add(time.Second)); cmd != nil {
+		t.Errorf("a reload 1s after the last one")
+	}
+	drain(m, m.page().(pages.Poller).Poll(frozen.Add(10*time.Second)))
+	if len(fk.read) != n+1 || fk.read[n] != "events" {
+		t.Errorf("the events should be read again after the period: %v", fk.read[n:])
+	}
+	typeText(m, ":pods")
+	press(m, "enter")
+	n = len(fk.read)
+	_, cmd := m.Update(tickMsg(frozen.Add(time.Hour)))
+	_ = cmd // the tick's commands: the next tick only (the Pods view does not poll)
+	if _, ok := m.page().(pages.Poller); ok || len(fk.read) != n {
+		t.Errorf("nothing should be read while the Kubernetes views are hidden")
 	}
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,6 +22,9 @@ type listData struct {
 	// by Build, off the UI goroutine): the columns do not change width
 	// with the filter.
 	natural []int
+	// cols, when set, replace the page's columns (a table whose columns
+	// come with its data: a Kubernetes kind's server-side table).
+	cols []table.Column
 }
 
 // listPage is a table page: pods, nodes, ASGs, load balancers, databases, traces.
@@ -70,6 +74,9 @@ func (p *listPage) KeyHints() []key.Binding { return p.hints }
 func (p *listPage) Table() *table.Model     { return &p.tbl }
 func (p *listPage) Apply(data any) {
 	p.data = data.(*listData)
+	if c := p.data.cols; c != nil && !slices.EqualFunc(c, p.cols, func(a, b table.Column) bool { return a.Title == b.Title }) {
+		p.cols, p.sortCol, p.desc = c, -1, false
+	}
 	p.tbl.SetNatural(p.data.natural)
 	p.resort()
 }

@@ -14,6 +14,7 @@ package pages
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -58,6 +59,16 @@ type Selection struct {
 // kubeKinds are the action kinds that are Kubernetes objects.
 var kubeKinds = map[actions.Kind]bool{actions.KindPod: true, actions.KindNode: true,
 	actions.KindDeployment: true, actions.KindStatefulSet: true, actions.KindDaemonSet: true}
+
+// actionKind is the action kind of a Kubernetes kind ("Deployment" →
+// deployment), "" when actions do not target it.
+func actionKind(kind string) actions.Kind {
+	k := actions.Kind(strings.ToLower(kind))
+	if kubeKinds[k] {
+		return k
+	}
+	return ""
+}
 
 // KubeObject returns the Kubernetes object selected, if it is one from a
 // kube source (what d describes and y shows as YAML).

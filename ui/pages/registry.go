@@ -22,6 +22,8 @@ func Views() []View {
 		{"topology", []string{"top", "tree"}, "the estate as a tree", NewTopology},
 		{"pods", []string{"pod", "po"}, "pods", NewPods},
 		{"nodes", []string{"node", "no"}, "Kubernetes nodes", NewNodes},
+		{"events", []string{"event", "ev"}, "Kubernetes events of every type by object, warnings first", NewEvents},
+		{"kinds", []string{"api-resources"}, "any Kubernetes kind, CRDs too: :KIND (:deploy :svc :pvc :ct…) with the server's columns", NewKinds},
 		{"asg", []string{"asgs", "autoscaling"}, "autoscaling groups", NewASGs},
 		{"lb", []string{"lbs", "loadbalancers"}, "load balancers and target health", NewLBs},
 		{"db", []string{"dbs", "databases"}, "database clusters and members", NewDatabases},

@@ -29,6 +29,8 @@ type Model struct {
 	ctx    *common.Context
 	title  string
 	lines  []string
+	events int      // lines[events:] are the events (wrapped, never cut)
+	rows   []string // lines as drawn at the width set
 	offset int
 	width  int
 	height int
@@ -50,6 +52,7 @@ func (m *Model) SetContent(c Content) {
 		m.lines = append(m.lines, pad+common.Sanitize(f.Key)+": "+common.Sanitize(f.Value))
 	}
 	m.lines = append(m.lines, "events:")
+	m.events = len(m.lines)
 	if len(c.Events) == 0 {
 		m.lines = append(m.lines, "  (none)")
 	}
@@ -57,15 +60,45 @@ func (m *Model) SetContent(c Content) {
 		m.lines = append(m.lines, "  - "+common.Sanitize(e))
 	}
 	m.offset = 0
+	m.wrap()
+}
+
+// wrap lays the lines out at the width: fields are cut, events wrapped
+// in full (continuation lines indented under their dash).
+func (m *Model) wrap() {
+	w := max(1, m.width-4)
+	m.rows = m.rows[:0]
+	for i, l := range m.lines {
+		if i < m.events || ansi.StringWidth(l) <= w || w < 12 {
+			m.rows = append(m.rows, ansi.Truncate(l, w, "…"))
+			continue
+		}
+		first := true
+		for _, part := range strings.Split(ansi.Wrap(strings.TrimPrefix(l, "  - "), w-4, " "), "\n") {
+			if first {
+				m.rows = append(m.rows, "  - "+part)
+				first = false
+				continue
+			}
+			m.rows = append(m.rows, "    "+part)
+		}
+	}
 }
 
 // SetSize sets the pane size (border included).
-func (m *Model) SetSize(w, h int) { m.width, m.height = w, h; m.Scroll(0) }
+func (m *Model) SetSize(w, h int) {
+	if w != m.width {
+		m.width = w
+		m.wrap()
+	}
+	m.height = h
+	m.Scroll(0)
+}
 
 // Scroll moves the content by delta lines.
 func (m *Model) Scroll(delta int) {
 	m.offset += delta
-	if lim := len(m.lines) - m.inner(); m.offset > lim {
+	if lim := len(m.rows) - m.inner(); m.offset > lim {
 		m.offset = lim
 	}
 	if m.offset < 0 {
@@ -83,10 +116,8 @@ func (m *Model) View() string {
 	th := m.ctx.Theme
 	w := m.width - 4
 	out := []string{th.Title.Render(ansi.Truncate(m.title, w, "…"))}
-	end := min(len(m.lines), m.offset+m.inner())
-	for _, l := range m.lines[m.offset:end] {
-		out = append(out, ansi.Truncate(l, w, "…"))
-	}
+	end := min(len(m.rows), m.offset+m.inner())
+	out = append(out, m.rows[m.offset:end]...)
 	for len(out) < m.height-2 {
 		out = append(out, "")
 	}
