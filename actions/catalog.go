@@ -3,6 +3,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +16,14 @@ var (
 	// object (e.g. a workload of the same name in two clusters).
 	ErrAmbiguous = errors.New("ambiguous")
 )
+
+// Explainer is implemented by offerers that can say why they offer
+// nothing on a ref ("" when they have no reason to give): the object is
+// not theirs, or its name is in several clusters (name one with
+// --context). Catalog.Find puts their reasons in its refusal.
+type Explainer interface {
+	Explain(ref Ref) string
+}
 
 // Catalog is every source of actions of one console: the providers that
 // are Offerers, the Terraform stacks and any extra Offerer. The TUI's action
@@ -71,7 +80,18 @@ func (c Catalog) Find(ref Ref, verb Verb) (Action, error) {
 	case len(c) == 0:
 		return nil, fmt.Errorf("%w: no source of this environment can act on %s", ErrNotOffered, ref)
 	case len(offered) == 0:
-		return nil, fmt.Errorf("%w: %s not found, or it exists in several clusters, or it supports no action", ErrNotOffered, ref)
+		var why []string
+		for _, o := range c {
+			if e, ok := o.(Explainer); ok {
+				if r := e.Explain(ref); r != "" && !slices.Contains(why, r) {
+					why = append(why, r)
+				}
+			}
+		}
+		if len(why) > 0 {
+			return nil, fmt.Errorf("%w: %s", ErrNotOffered, strings.Join(why, "; "))
+		}
+		return nil, fmt.Errorf("%w: %s not found, or it exists in several clusters (name one with --context), or it supports no action", ErrNotOffered, ref)
 	default:
 		return nil, fmt.Errorf("%w: %s does not support %s (it supports: %s)", ErrNotOffered, ref, verb, strings.Join(offered, ", "))
 	}

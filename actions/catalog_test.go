@@ -29,6 +29,12 @@ func offering(name string, verbs ...Verb) Offerer {
 	})
 }
 
+// explaining is an offerer that offers nothing and says why.
+type explaining string
+
+func (explaining) Offer(Ref) []Action   { return nil }
+func (e explaining) Explain(Ref) string { return string(e) }
+
 func TestCatalogFind(t *testing.T) {
 	web := Ref{Kind: KindDeployment, Namespace: "shop", Name: "web"}
 	tests := []struct {
@@ -46,6 +52,8 @@ func TestCatalogFind(t *testing.T) {
 			wantErr: ErrNotOffered, wantMsg: "does not support drain (it supports: restart, scale)"},
 		{name: "unknown object", catalog: Catalog{offering("db", VerbRestart)}, ref: web, verb: VerbRestart,
 			wantErr: ErrNotOffered, wantMsg: "not found"},
+		{name: "the sources say why", catalog: Catalog{offering("db", VerbRestart), explaining("web is ambiguous: it exists in a and b; name the cluster")}, ref: web, verb: VerbRestart,
+			wantErr: ErrNotOffered, wantMsg: "web is ambiguous: it exists in a and b; name the cluster"},
 		{name: "no source", ref: web, verb: VerbRestart, wantErr: ErrNotOffered, wantMsg: "no source of this environment"},
 	}
 	for _, tt := range tests {

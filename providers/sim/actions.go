@@ -328,7 +328,38 @@ func (st *state) clusterRegion(name string) string {
 
 // ambiguous reports a name found in several clusters.
 func ambiguous(ref actions.Ref, where []string) error {
-	return fmt.Errorf("%s is ambiguous: it exists in %s; name the cluster", ref, strings.Join(where, " and "))
+	return fmt.Errorf("%s is ambiguous: it exists in %s; name the cluster (--context %s)", ref, strings.Join(where, " and "), where[0])
+}
+
+var _ actions.Explainer = (*Sim)(nil)
+
+// Explain implements actions.Explainer: why the demo offers nothing on
+// ref (no such object, or a name in several clusters).
+func (s *Sim) Explain(ref actions.Ref) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	var err error
+	switch ref.Kind {
+	case actions.KindDeployment:
+		_, err = st.findWorkload(kindDeployment, ref)
+	case actions.KindStatefulSet:
+		_, err = st.findWorkload(kindStatefulSet, ref)
+	case actions.KindPod:
+		_, err = st.findPod(ref)
+	case actions.KindNode:
+		_, err = st.findNode(ref)
+	case actions.KindASG:
+		_, err = st.findASG(ref)
+	case actions.KindDatabase:
+		_, err = st.findDB(ref)
+	case actions.KindMember:
+		_, _, err = st.findMember(ref)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func (st *state) findWorkload(kind string, ref actions.Ref) (int, error) {
