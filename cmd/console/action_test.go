@@ -180,7 +180,7 @@ func TestActionDemoCLI(t *testing.T) {
 		t.Errorf("plan only: exit %d: %s", code, out)
 	}
 	code, _, errOut = cli(t, "--demo", "--context", "demo-use1", "action", "cordon", "node/nope")
-	if code != 3 || !strings.Contains(errOut, "not found") {
+	if code != 3 || !strings.Contains(errOut, "no node nope in the demo estate") {
 		t.Errorf("unknown node: exit %d: %s", code, errOut)
 	}
 	code, _, errOut = cli(t, "--demo", "--readonly", "--context", "demo-use1", "action", "restart", "deployment/checkout", "-n", "shop", "--yes")
