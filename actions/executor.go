@@ -152,6 +152,16 @@ type Pending struct {
 	dataAt   time.Time
 	prepared time.Time
 	done     bool // started or cancelled
+	// second is the phrase of the second typed confirmation ("" for none).
+	second string
+}
+
+// SecondConfirmer is implemented by actions that need a second typed
+// confirmation after the target's name, for what cannot be undone and is
+// not the default (a restore over the live cluster: "overwrite NAME").
+// The phrase is read when the action is prepared; "" needs none.
+type SecondConfirmer interface {
+	SecondConfirmation() string
 }
 
 // ID returns the audit id this attempt will be recorded under.
@@ -172,6 +182,40 @@ func (p *Pending) Prompt() string {
 		return fmt.Sprintf("type %s to confirm", p.spec.Target.Name)
 	}
 	return "press y to confirm"
+}
+
+// Prompts tells the user what to type at each step of the confirmation:
+// one step, or two for an action with a second confirmation (the target's
+// name, then the phrase).
+func (p *Pending) Prompts() []string {
+	if p.second == "" {
+		return []string{p.Prompt()}
+	}
+	return []string{p.Prompt(), fmt.Sprintf("type %s to confirm again", p.second)}
+}
+
+// MatchesStep reports whether input confirms step i of Prompts.
+func (p *Pending) MatchesStep(i int, input string) bool {
+	switch {
+	case i == 0:
+		return p.Matches(input)
+	case i == 1 && p.second != "":
+		return strings.TrimRight(input, "\r\n") == p.second
+	}
+	return false
+}
+
+// confirmed reports whether the answers confirm every step.
+func (p *Pending) confirmed(answers []string) bool {
+	if len(answers) != len(p.Prompts()) {
+		return false
+	}
+	for i, a := range answers {
+		if !p.MatchesStep(i, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // Matches reports whether input confirms the action: the target's name
@@ -352,6 +396,9 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 		return nil, id, withAudit(fmt.Errorf("%s %s: preview: %w", s.Name, s.Target, err), aerr)
 	}
 	p := &Pending{id: id, action: a, spec: s, plan: plan, dataAt: dataAt, prepared: start}
+	if sc, ok := a.(SecondConfirmer); ok && s.Effect == Destructive {
+		p.second = sc.SecondConfirmation()
+	}
 	e.mu.Lock()
 	closed, closeWhy = e.closed, e.closeWhy
 	if !closed {
@@ -417,16 +464,17 @@ func (e *Executor) Decline(p *Pending) {
 	_ = e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "declined at confirmation", Duration: time.Since(p.prepared)})
 }
 
-// Start checks the confirmation, re-checks the preconditions and runs the
-// action in the background. It never blocks on the run itself.
-func (e *Executor) Start(p *Pending, confirmation string) (*Run, error) {
+// Start checks the confirmation (the answer to each of Prompts: more
+// holds the answers after the first), re-checks the preconditions and
+// runs the action in the background. It never blocks on the run itself.
+func (e *Executor) Start(p *Pending, confirmation string, more ...string) (*Run, error) {
 	if p == nil {
 		return nil, errors.New("start: no pending action")
 	}
-	if !p.Matches(confirmation) {
+	if !p.confirmed(append([]string{confirmation}, more...)) {
 		e.settle(p)
 		discard(p.action)
-		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, p.Prompt())
+		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, strings.Join(p.Prompts(), ", then "))
 	}
 	return e.start(e.base, p, nil)
 }
@@ -609,6 +657,18 @@ func runSafely(ctx context.Context, a Action, plan Plan, out io.Writer) (err err
 // nothing. With yes the confirmation is given by the caller's flag. Output
 // streams to progress; cancelling ctx cancels the run.
 func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.Writer) Result {
+	return e.executeWith(ctx, a, yes, "", progress)
+}
+
+// ExecuteConfirmed is Execute with yes, and second the answer to the
+// second confirmation of an action that needs one (SecondConfirmer): such
+// an action is refused (audited) by Execute, and here unless second is its
+// phrase exactly.
+func (e *Executor) ExecuteConfirmed(ctx context.Context, a Action, second string, progress io.Writer) Result {
+	return e.executeWith(ctx, a, true, second, progress)
+}
+
+func (e *Executor) executeWith(ctx context.Context, a Action, yes bool, second string, progress io.Writer) Result {
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -643,6 +703,13 @@ func (e *Executor) Execute(ctx context.Context, a Action, yes bool, progress io.
 		}
 		return base
 	}
+	if p.second != "" && !p.MatchesStep(1, second) {
+		e.settle(p)
+		discard(p.action)
+		err := e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed: this action needs the second confirmation %q", p.spec.Name, p.spec.Target, p.second)
+		base.Status, base.Error = StatusRefused, err.Error()
+		return base
+	}
 	r, err := e.start(ctx, p, progress)
 	if err != nil {
 		base.Error = err.Error()
@@ -670,6 +737,9 @@ func writePlan(w io.Writer, p *Pending) {
 	}
 	for _, c := range p.plan.Calls {
 		fmt.Fprintf(w, "  will run: %s\n", c)
+	}
+	if p.second != "" {
+		fmt.Fprintf(w, "  confirm: %s\n", strings.Join(p.Prompts(), ", then "))
 	}
 	if p.plan.Text != "" {
 		for _, l := range strings.Split(strings.TrimRight(p.plan.Text, "\n"), "\n") {

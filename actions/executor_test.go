@@ -210,15 +210,7 @@ func TestInteractiveFlow(t *testing.T) {
 			}
 			r, err := e.Start(p, tt.input)
 			if tt.wantErr {
-				if !errors.Is(err, ErrRefused) {
-					t.Fatalf("want ErrRefused, got %v", err)
-				}
-				if _, runs := a.counts(); runs != 0 {
-					t.Error("ran without confirmation")
-				}
-				if es := readAudit(t, path); len(es) != 1 || es[0].Result != StatusRefused {
-					t.Errorf("audit %+v", es)
-				}
+				refusedUnrun(t, err, a, path)
 				return
 			}
 			if err != nil {
@@ -506,4 +498,90 @@ func TestRunOutputKeptInFull(t *testing.T) {
 	if _, err := ReadOutput(path, "../audit"); err == nil {
 		t.Error("a path outside the output directory was read")
 	}
+}
+
+// refusedUnrun checks an unconfirmed Start: refused, nothing ran, one
+// refusal audited.
+func refusedUnrun(t *testing.T, err error, a *fakeAction, path string) {
+	t.Helper()
+	if !errors.Is(err, ErrRefused) {
+		t.Fatalf("want ErrRefused, got %v", err)
+	}
+	if _, runs := a.counts(); runs != 0 {
+		t.Error("ran without confirmation")
+	}
+	if es := readAudit(t, path); len(es) != 1 || es[0].Result != StatusRefused {
+		t.Errorf("audit %+v", es)
+	}
+}
+
+// twoStep is a destructive action that needs a second typed confirmation.
+type twoStep struct{ *fakeAction }
+
+func (twoStep) SecondConfirmation() string { return "overwrite web" }
+
+// TestSecondConfirmation: an action with a second confirmation runs only
+// when both answers match, in order (interactive and Execute); every
+// other answer is refused, audited, and nothing runs.
+func TestSecondConfirmation(t *testing.T) {
+	tests := []struct {
+		name    string
+		answers []string
+		ok      bool
+	}{
+		{"name then phrase", []string{"web", "overwrite web"}, true},
+		{"name only", []string{"web"}, false},
+		{"phrase only", []string{"overwrite web"}, false},
+		{"swapped", []string{"overwrite web", "web"}, false},
+		{"wrong phrase", []string{"web", "overwrite"}, false},
+		{"extra answer", []string{"web", "overwrite web", "y"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod"})
+			a := twoStep{newFake(Destructive, "web")}
+			p, err := e.Prepare(context.Background(), a, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(p.Prompts(), " | "); got != "type web to confirm | type overwrite web to confirm again" {
+				t.Errorf("prompts %q", got)
+			}
+			if p.MatchesStep(1, "web") || !p.MatchesStep(1, "overwrite web") || p.MatchesStep(2, "overwrite web") {
+				t.Error("MatchesStep")
+			}
+			r, err := e.Start(p, tt.answers[0], tt.answers[1:]...)
+			if !tt.ok {
+				refusedUnrun(t, err, a.fakeAction, path)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-r.Done()
+			if res := r.Result(); res.Status != StatusSucceeded {
+				t.Fatalf("result %+v", res)
+			}
+		})
+	}
+	t.Run("execute", func(t *testing.T) {
+		e, path := newTestExecutor(t, Options{Env: "prod"})
+		a := twoStep{newFake(Destructive, "web")}
+		var out strings.Builder
+		if res := e.Execute(context.Background(), a, true, &out); res.Status != StatusRefused || !strings.Contains(res.Error, `"overwrite web"`) {
+			t.Errorf("--yes alone: %+v", res)
+		}
+		if res := e.ExecuteConfirmed(context.Background(), a, "overwrite", io.Discard); res.Status != StatusRefused {
+			t.Errorf("a wrong phrase: %+v", res)
+		}
+		if _, runs := a.counts(); runs != 0 {
+			t.Fatal("ran without the second confirmation")
+		}
+		if res := e.ExecuteConfirmed(context.Background(), a, "overwrite web", io.Discard); res.Status != StatusSucceeded {
+			t.Errorf("both confirmations: %+v", res)
+		}
+		if es := readAudit(t, path); len(es) != 3 || es[0].Result != StatusRefused || es[1].Result != StatusRefused || es[2].Result != StatusSucceeded {
+			t.Errorf("audit %+v", es)
+		}
+	})
 }

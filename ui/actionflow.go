@@ -34,16 +34,19 @@ type offer struct {
 // parameters (a form, when the action declares any) → prepare (preview,
 // with a spinner) → plan and confirmation → start.
 type actionFlow struct {
-	req      int
-	target   string
-	loading  bool
-	offers   []offer
-	cursor   int
-	err      string
-	chosen   *offer
-	form     *paramForm // the chosen action's parameters (nil: it takes none)
-	pending  common.Pending
-	input    common.Input
+	req     int
+	target  string
+	loading bool
+	offers  []offer
+	cursor  int
+	err     string
+	chosen  *offer
+	form    *paramForm // the chosen action's parameters (nil: it takes none)
+	pending common.Pending
+	input   common.Input
+	// answers are the confirmation steps typed so far (an action with a
+	// second confirmation asks twice).
+	answers  []string
 	scroll   int
 	starting bool
 }
@@ -138,6 +141,7 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		}
 		f.pending, f.scroll = msg.pending, 0
 		f.input = common.Input{Prompt: msg.pending.Prompt() + ": "}
+		f.answers = nil
 		m.mode = modeConfirm
 		return nil, true
 	case startedMsg:
@@ -251,7 +255,7 @@ func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		case "enter":
 			return f.confirm(m, f.input.Value)
 		}
-		if f.input.Value == "" && k.String() == "y" && f.pending.Matches("y") {
+		if f.input.Value == "" && k.String() == "y" && len(f.answers) == 0 && f.pending.Matches("y") {
 			return f.confirm(m, "y")
 		}
 		f.input.HandleKey(k)
@@ -284,14 +288,22 @@ func (f *actionFlow) prepare(m *Model, o *offer) tea.Cmd {
 }
 
 func (f *actionFlow) confirm(m *Model, input string) tea.Cmd {
-	if !f.pending.Matches(input) {
-		f.err = "confirmation does not match: " + f.pending.Prompt()
+	prompts, step := f.pending.Prompts(), len(f.answers)
+	if !f.pending.MatchesStep(step, input) {
+		f.err = "confirmation does not match: " + prompts[min(step, len(prompts)-1)]
+		return nil
+	}
+	f.answers = append(f.answers, input)
+	if len(f.answers) < len(prompts) {
+		// The next step: a second typed confirmation.
+		f.err = ""
+		f.input = common.Input{Prompt: prompts[len(f.answers)] + ": "}
 		return nil
 	}
 	f.err, f.starting = "", true
-	exec, p, req := m.d.exec, f.pending, f.req
+	exec, p, req, answers := m.d.exec, f.pending, f.req, f.answers
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		r, err := exec.Start(p, input)
+		r, err := exec.Start(p, answers[0], answers[1:]...)
 		return startedMsg{req: req, run: r, err: err}
 	})
 }

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
+	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
@@ -106,4 +109,73 @@ func demoModel(t *testing.T, w, h int) *Model {
 		d.exec = execAdapter{ex}
 		d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
 	})
+}
+
+// overwriteAction is a destructive action with a second confirmation.
+type overwriteAction struct{ *actions.Steps }
+
+func (a overwriteAction) SecondConfirmation() string { return "overwrite " + a.Def.Target.Name }
+
+type overwriteOfferer struct{ ran *atomic.Int32 }
+
+func (o overwriteOfferer) Offer(ref actions.Ref) []actions.Action {
+	if ref.Kind != actions.KindDatabase {
+		return nil
+	}
+	return []actions.Action{overwriteAction{&actions.Steps{
+		Def: actions.Spec{Name: actions.VerbRestore, Target: ref, Runner: "test", Effect: actions.Destructive, Description: "restore over the live cluster"},
+		DoPreview: func(context.Context, io.Writer) (actions.Plan, error) {
+			return actions.Plan{Summary: "overwrite " + ref.Name}, nil
+		},
+		DoRun: func(context.Context, actions.Plan, io.Writer) error { o.ran.Add(1); return nil },
+	}}}
+}
+
+// TestSecondConfirmationFlow: an action that needs a second typed
+// confirmation asks for the target's name, then for the phrase; a wrong
+// phrase is refused in place and nothing runs until both match.
+func TestSecondConfirmationFlow(t *testing.T) {
+	snap, _ := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran atomic.Int32
+	m := newTestModel(t, snap, nil, 120, 30, func(d *deps) {
+		d.exec = execAdapter{ex}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{overwriteOfferer{&ran}} }
+	})
+	typeText(m, ":db")
+	press(m, "enter")
+	sel, ok := m.page().Selected()
+	name, isDB := strings.CutPrefix(sel.Key, "database/")
+	if !ok || !isDB {
+		t.Fatalf("the cursor is on %q, not a database", sel.Key)
+	}
+	press(m, "a", "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "type "+name+" to confirm") {
+		t.Fatalf("no first confirmation:\n%s", screen(m))
+	}
+	typeText(m, name)
+	press(m, "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "type overwrite "+name+" to confirm again") {
+		t.Fatalf("no second confirmation after the name:\n%s", screen(m))
+	}
+	typeText(m, name)
+	press(m, "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "confirmation does not match") || ran.Load() != 0 {
+		t.Fatalf("a wrong second answer:\n%s", screen(m))
+	}
+	press(m, "esc")
+	press(m, "a", "enter")
+	typeText(m, name)
+	press(m, "enter")
+	typeText(m, "overwrite "+name)
+	press(m, "enter")
+	for _, r := range ex.Runs() {
+		<-r.Done()
+	}
+	if ran.Load() != 1 {
+		t.Fatalf("ran %d times after both confirmations\n%s", ran.Load(), screen(m))
+	}
 }

@@ -59,6 +59,26 @@ func (p *fakePending) Matches(in string) bool {
 	return in == "y"
 }
 
+// second is the phrase of a second confirmation ("" for none).
+func (p *fakePending) second() string {
+	if sc, ok := p.a.(actions.SecondConfirmer); ok {
+		return sc.SecondConfirmation()
+	}
+	return ""
+}
+func (p *fakePending) Prompts() []string {
+	if s := p.second(); s != "" {
+		return []string{p.Prompt(), "type " + s + " to confirm again"}
+	}
+	return []string{p.Prompt()}
+}
+func (p *fakePending) MatchesStep(i int, in string) bool {
+	if i == 1 {
+		return p.second() != "" && in == p.second()
+	}
+	return i == 0 && p.Matches(in)
+}
+
 // fakeRun is a run with fixed output.
 type fakeRun struct {
 	id      string
@@ -123,11 +143,17 @@ func (e *fakeExec) Prepare(_ context.Context, a actions.Action, _ time.Time) (co
 	}
 	return &fakePending{a}, nil
 }
-func (e *fakeExec) Start(p common.Pending, c string) (common.Run, error) {
+func (e *fakeExec) Start(p common.Pending, c string, more ...string) (common.Run, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !p.Matches(c) {
+	answers := append([]string{c}, more...)
+	if len(answers) != len(p.Prompts()) {
 		return nil, fmt.Errorf("%w: confirmation", actions.ErrRefused)
+	}
+	for i, a := range answers {
+		if !p.MatchesStep(i, a) {
+			return nil, fmt.Errorf("%w: confirmation", actions.ErrRefused)
+		}
 	}
 	e.started = append(e.started, string(p.Spec().Name))
 	r := &fakeRun{id: fmt.Sprintf("run%05d", len(e.runs)+1), spec: p.Spec(), started: frozen,

@@ -163,12 +163,12 @@ func (a execAdapter) Prepare(ctx context.Context, act actions.Action, at time.Ti
 }
 
 // Start implements common.Executor.
-func (a execAdapter) Start(p common.Pending, confirmation string) (common.Run, error) {
+func (a execAdapter) Start(p common.Pending, confirmation string, more ...string) (common.Run, error) {
 	ap, ok := p.(*actions.Pending)
 	if !ok {
 		return nil, fmt.Errorf("ui: foreign pending action %T", p)
 	}
-	r, err := a.e.Start(ap, confirmation)
+	r, err := a.e.Start(ap, confirmation, more...)
 	if err != nil || r == nil {
 		return nil, err
 	}

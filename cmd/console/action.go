@@ -46,11 +46,14 @@ type actionPlanJSON struct {
 type actionOpts struct {
 	yes    bool
 	asJSON bool
+	// confirm is the answer to a second confirmation ("overwrite NAME").
+	confirm string
 }
 
 func (o *actionOpts) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.yes, "yes", false, "run it (without --yes: print the plan and change nothing); also confirms destructive actions")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
+	cmd.Flags().StringVar(&o.confirm, "confirm", "", `with --yes, the second confirmation an action asks for, typed exactly (e.g. "overwrite NAME" for a restore --in-place)`)
 }
 
 func newActionCmd(a *app) *cobra.Command {
@@ -209,6 +212,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	var namespace, region string
 	var at, newTarget string
 	params := map[string]*string{}
+	var inPlace bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do VERB KIND/NAME",
@@ -269,6 +273,15 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 					return usageErrorf("%v", err)
 				}
 			}
+			if inPlace {
+				ic, ok := act.(interface{ SetInPlace(bool) error })
+				if !ok {
+					return usageErrorf("%s on %s takes no --in-place", verb, ref)
+				}
+				if err := ic.SetInPlace(true); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
 			if cmd.Flags().Changed("target") {
 				tc, ok := act.(interface{ SetTarget(string) error })
 				if !ok {
@@ -286,6 +299,7 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 	registerParams(cmd, params)
 	cmd.Flags().StringVar(&at, "at", "", "restore to this point in time (RFC 3339), within the restorable window console db list shows")
 	cmd.Flags().StringVar(&newTarget, "target", "", "the name of the new cluster a restore creates")
+	cmd.Flags().BoolVar(&inPlace, "in-place", false, `restore over the live instance instead of into a new one (asks for a second confirmation: --confirm "overwrite NAME")`)
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
 	return cmd
@@ -547,7 +561,12 @@ func runAction(ctx context.Context, a *app, s config.Settings, act actions.Actio
 	// A signal ends the attempt through the executor's one shutdown path,
 	// not by cancelling Execute's context.
 	wait := shutdownOnDone(ctx, e)
-	res := e.Execute(context.WithoutCancel(ctx), act, o.yes, a.stderr)
+	var res actions.Result
+	if o.yes && o.confirm != "" {
+		res = e.ExecuteConfirmed(context.WithoutCancel(ctx), act, o.confirm, a.stderr)
+	} else {
+		res = e.Execute(context.WithoutCancel(ctx), act, o.yes, a.stderr)
+	}
 	ce := wait()
 	if o.asJSON {
 		out := actionJSON{Action: res.Action, Target: res.Target, Status: res.Status, AuditID: res.AuditID,

@@ -17,8 +17,10 @@ type Executor interface {
 	Availability(a actions.Action) (bool, string)
 	// Prepare runs the read-only steps (check, preview). Call from a tea.Cmd.
 	Prepare(ctx context.Context, a actions.Action, dataAt time.Time) (Pending, error)
-	// Start checks the confirmation and runs in the background. Call from a tea.Cmd.
-	Start(p Pending, confirmation string) (Run, error)
+	// Start checks the confirmation (the answer to each of the pending
+	// action's Prompts, more after the first) and runs in the background.
+	// Call from a tea.Cmd.
+	Start(p Pending, confirmation string, more ...string) (Run, error)
 	// Decline records that the user declined a prepared action.
 	Decline(p Pending)
 	// Runs lists running and past runs, newest first.
@@ -31,6 +33,11 @@ type Pending interface {
 	Plan() actions.Plan
 	Prompt() string
 	Matches(input string) bool
+	// Prompts are the steps of the confirmation: one, or two for an
+	// action that needs a second typed confirmation ("overwrite NAME").
+	Prompts() []string
+	// MatchesStep reports whether input confirms step i of Prompts.
+	MatchesStep(i int, input string) bool
 }
 
 // RunResult is the outcome of a finished run.
