@@ -43,3 +43,72 @@ type Dimension struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
+
+// SecurityGroup is an EC2 security group with its rules, one rule per
+// peer (a CIDR or another group, resolved to its name where known).
+type SecurityGroup struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Region      string   `json:"region"`
+	VPC         string   `json:"vpc"`
+	Description string   `json:"description"`
+	Inbound     []SGRule `json:"inbound"`
+	Outbound    []SGRule `json:"outbound"`
+}
+
+// SGRule is one permission of a security group for one peer. Protocol is
+// "tcp", "udp", "icmp" or "all"; the ports are 0–65535 for all.
+type SGRule struct {
+	Protocol string `json:"protocol"`
+	FromPort int    `json:"from_port"`
+	ToPort   int    `json:"to_port"`
+	// CIDR or Group (a group id, GroupName its name) is the peer.
+	CIDR        string `json:"cidr,omitempty"`
+	Group       string `json:"group,omitempty"`
+	GroupName   string `json:"group_name,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// NetworkACL is a subnet network ACL: ordered, stateless rules.
+type NetworkACL struct {
+	ID      string     `json:"id"`
+	Name    string     `json:"name"`
+	Region  string     `json:"region"`
+	VPC     string     `json:"vpc"`
+	Default bool       `json:"default"`
+	Subnets []string   `json:"subnets"`
+	Entries []ACLEntry `json:"entries"`
+}
+
+// ACLEntry is one numbered rule of a network ACL; rules are evaluated in
+// ascending order and the first that matches decides (32767, "*", denies
+// what none matched).
+type ACLEntry struct {
+	RuleNumber int    `json:"rule_number"`
+	Egress     bool   `json:"egress"`
+	Protocol   string `json:"protocol"` // tcp, udp, icmp, all
+	FromPort   int    `json:"from_port"`
+	ToPort     int    `json:"to_port"`
+	CIDR       string `json:"cidr"`
+	Action     string `json:"action"` // allow, deny
+}
+
+// RouteTable is a VPC route table with the subnets associated with it
+// (Main: the VPC's main table, used by subnets without an association).
+type RouteTable struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Region  string   `json:"region"`
+	VPC     string   `json:"vpc"`
+	Main    bool     `json:"main"`
+	Subnets []string `json:"subnets"`
+	Routes  []Route  `json:"routes"`
+}
+
+// Route is one route: destination CIDR (or prefix list) → target
+// (local, igw-…, nat-…, pcx-…, tgw-…, eni-…), state active/blackhole.
+type Route struct {
+	Destination string `json:"destination"`
+	Target      string `json:"target"`
+	State       string `json:"state"`
+}

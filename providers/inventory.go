@@ -42,7 +42,10 @@ type Inventory struct {
 	Traces            []traces.TraceSummary `json:"traces"`
 	Hidden            []Hidden              `json:"hidden"`
 	// The rest of the estate (see estate.go).
-	Alarms []Alarm `json:"alarms"`
+	Alarms         []Alarm         `json:"alarms"`
+	SecurityGroups []SecurityGroup `json:"security_groups"`
+	NetworkACLs    []NetworkACL    `json:"network_acls"`
+	RouteTables    []RouteTable    `json:"route_tables"`
 }
 
 // SourceStatus is the health and freshness of one data source.
@@ -118,6 +121,8 @@ type Instance struct {
 	PublicIP  string `json:"public_ip,omitempty"`
 	Bastion   bool   `json:"bastion"`
 	Node      string `json:"node,omitempty"` // filled by the join: the Kubernetes node on it
+	// SecurityGroups are the ids of its groups (omitted when unknown).
+	SecurityGroups []string `json:"security_groups,omitempty"`
 }
 
 // Node is a Kubernetes node.
@@ -193,6 +198,10 @@ type LoadBalancer struct {
 	TargetsTotal   int           `json:"targets_total"`
 	// RPS is the request rate, when the source knows it (the demo does).
 	RPS float64 `json:"rps,omitempty"`
+	// SecurityGroups and Subnets place it in the network (omitted when
+	// unknown, e.g. a network load balancer without groups).
+	SecurityGroups []string `json:"security_groups,omitempty"`
+	Subnets        []string `json:"subnets,omitempty"`
 }
 
 // Listener is a load balancer listener.
@@ -333,6 +342,10 @@ type Member struct {
 	Zone       string  `json:"zone"`
 	Address    string  `json:"address,omitempty"`
 	Status     string  `json:"status"`
+	// Subnet and SecurityGroups place an RDS member in the network (its
+	// DB subnet group's subnet in its AZ; omitted when unknown).
+	Subnet         string   `json:"subnet,omitempty"`
+	SecurityGroups []string `json:"security_groups,omitempty"`
 	// Volumes are the member's volumes (data, journal, logs).
 	Volumes []Volume `json:"volumes,omitempty"`
 }

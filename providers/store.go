@@ -234,6 +234,9 @@ func Merge(views ...*Inventory) *Inventory {
 		out.Traces = append(out.Traces, v.Traces...)
 		out.Hidden = append(out.Hidden, v.Hidden...)
 		out.Alarms = append(out.Alarms, v.Alarms...)
+		out.SecurityGroups = append(out.SecurityGroups, v.SecurityGroups...)
+		out.NetworkACLs = append(out.NetworkACLs, v.NetworkACLs...)
+		out.RouteTables = append(out.RouteTables, v.RouteTables...)
 	}
 	// Traces newest first, as `console trace find` lists them.
 	slices.SortStableFunc(out.Traces, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })

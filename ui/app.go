@@ -303,6 +303,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.refreshing, m.msg = false, ""
 		}
 		return m, tea.Batch(m.waitSnapshot(), m.buildActive(), m.countProblems(), m.becomeReady())
+	case reachMsg:
+		m.showReach(msg)
+		return m, nil
 	case problemsMsg:
 		if msg.req == m.probReq {
 			m.problems = &msg.p

@@ -379,6 +379,8 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 		m.setMsg("switching environment needs a restart: run console --env "+c.Arg, true)
 	case "trace":
 		return m.openTrace(c.Arg)
+	case "reach":
+		return m.askReach(c.Args)
 	default:
 		if o, ok := m.byName[c.Name].(pages.Opener); ok {
 			o.Open(c.Name) // its own name: the page's default (the Kinds view: the list of kinds)

@@ -326,6 +326,7 @@ func (m *Model) helpView(w, h int) string {
 		"  :region NAME|all  one region",
 		"  :env NAME   switch environment",
 		"  :trace ID   open a trace",
+		"  :reach FROM TO PORT  can FROM reach TO?",
 		"  :refresh  :help  :q")
 	cols := max(1, min(3, w/40))
 	rows := (len(lines) + cols - 1) / cols

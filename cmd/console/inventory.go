@@ -101,6 +101,15 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.Alarms == nil {
 		c.Alarms = []providers.Alarm{}
 	}
+	if c.SecurityGroups == nil {
+		c.SecurityGroups = []providers.SecurityGroup{}
+	}
+	if c.NetworkACLs == nil {
+		c.NetworkACLs = []providers.NetworkACL{}
+	}
+	if c.RouteTables == nil {
+		c.RouteTables = []providers.RouteTable{}
+	}
 	return &c
 }
 

@@ -72,6 +72,7 @@ var subcommands = []func(*app) *cobra.Command{
 	newDBCmd,        // db.go
 	newInventoryCmd, // inventory.go
 	newManCmd,       // man.go (hidden)
+	newReachCmd,     // reach.go
 	newSnapshotCmd,  // snapshot.go
 	newTraceCmd,     // trace.go
 	newVersionCmd,   // version.go

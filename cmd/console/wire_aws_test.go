@@ -46,6 +46,20 @@ func seedASG(ctx context.Context, t *testing.T, cfg aws.Config) {
 	}
 }
 
+// motoEnv points the AWS SDK at endpoint with dummy credentials, ignoring
+// the user's AWS files and console configuration.
+func motoEnv(t *testing.T, dir, endpoint string) {
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg"))
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
+}
+
 // TestInventoryJSONFromMoto runs `console inventory --json --regions ...`
 // against moto, the endpoint given by AWS_ENDPOINT_URL or by the config
 // file's aws.endpoint_url.
@@ -72,15 +86,7 @@ func TestInventoryJSONFromMoto(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg"))
-			t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-			t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
-			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
-			t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-			t.Setenv("AWS_PROFILE", "")
-			t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-			t.Setenv("AWS_ENDPOINT_URL", tc.endpoint)
+			motoEnv(t, dir, tc.endpoint)
 			var out, errb bytes.Buffer
 			if code := run(tc.args, strings.NewReader(""), &out, &errb); code != exitOK {
 				t.Fatalf("exit %d: %s", code, errb.String())

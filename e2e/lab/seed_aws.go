@@ -82,9 +82,19 @@ type AWSRegionEstate struct {
 	NATGateway      string
 	PublicRoutes    string
 	PrivateRoutes   string
-	SecurityGroup   string
-	LaunchTemplate  string
-	ASG             string
+	// SecurityGroup is the nodes' group (8080 from the ALB's group, 22
+	// from the bastion's); ALBGroup allows 80/443 from anywhere,
+	// BastionGroup 22 from anywhere, DBGroup 5432 from the nodes and the
+	// bastion.
+	SecurityGroup                   string
+	ALBGroup, BastionGroup, DBGroup string
+	// PrivateACL is the private subnets' network ACL: rule 90 denies
+	// tcp/5432 from the public subnets (10.N.0.0/20), so the bastion may
+	// not reach the database although its group allows it; rule 100
+	// allows the VPC, 200 the return traffic from anywhere.
+	PrivateACL     string
+	LaunchTemplate string
+	ASG            string
 	// Instances maps an AZ to the ASG's instances there (in private subnets).
 	Instances map[string][]SeededInstance
 	// Bastion is the bastion instance (public subnet, tags Name=bastion, Role=bastion).
@@ -302,6 +312,9 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 		return nil, fmt.Errorf("create security group: %w", err)
 	}
 	r.SecurityGroup = aws.ToString(sg.GroupId)
+	if err := seedNetwork(ctx, e2, r, second, name); err != nil {
+		return nil, err
+	}
 
 	ami := labAMI
 	lt, err := e2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(name("web")),
@@ -361,7 +374,7 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 	}
 
 	bastion, err := e2.RunInstances(ctx, &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: aws.String(ami),
-		InstanceType: ec2types.InstanceTypeT3Micro, SubnetId: aws.String(r.PublicSubnets[azs[0]]),
+		InstanceType: ec2types.InstanceTypeT3Micro, SubnetId: aws.String(r.PublicSubnets[azs[0]]), SecurityGroupIds: []string{r.BastionGroup},
 		TagSpecifications: tags(ec2types.ResourceTypeInstance, "Name", "bastion", "Role", "bastion")})
 	if err != nil {
 		return nil, fmt.Errorf("launch bastion: %w", err)
@@ -375,6 +388,92 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 		return nil, err
 	}
 	return r, nil
+}
+
+// seedNetwork creates the security groups of the ALB, the bastion and the
+// database, opens the nodes' group to the ALB and the bastion, and gives
+// the private subnets their own network ACL with a deny (see
+// AWSRegionEstate.PrivateACL).
+func seedNetwork(ctx context.Context, e2 *ec2.Client, r *AWSRegionEstate, second int, name func(string) string) error {
+	group := func(n, desc string) (string, error) {
+		out, err := e2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name(n)), Description: aws.String(desc), VpcId: &r.VPC})
+		if err != nil {
+			return "", fmt.Errorf("create security group %s: %w", n, err)
+		}
+		return aws.ToString(out.GroupId), nil
+	}
+	var err error
+	if r.ALBGroup, err = group("alb", "lab load balancer"); err != nil {
+		return err
+	}
+	if r.BastionGroup, err = group("bastion", "lab bastion"); err != nil {
+		return err
+	}
+	if r.DBGroup, err = group("db", "lab databases"); err != nil {
+		return err
+	}
+	fromCIDR := func(port int32, cidr string) ec2types.IpPermission {
+		return ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String(cidr)}}}
+	}
+	fromGroup := func(port int32, g, desc string) ec2types.IpPermission {
+		return ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(g), Description: aws.String(desc)}}}
+	}
+	for g, perms := range map[string][]ec2types.IpPermission{
+		r.ALBGroup:      {fromCIDR(443, "0.0.0.0/0"), fromCIDR(80, "0.0.0.0/0")},
+		r.BastionGroup:  {fromCIDR(22, "0.0.0.0/0")},
+		r.SecurityGroup: {fromGroup(8080, r.ALBGroup, "from the ALB"), fromGroup(22, r.BastionGroup, "ssh from the bastion")},
+		r.DBGroup:       {fromGroup(5432, r.SecurityGroup, "from the nodes"), fromGroup(5432, r.BastionGroup, "admins through the bastion")},
+	} {
+		if _, err := e2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(g), IpPermissions: perms}); err != nil {
+			return fmt.Errorf("authorize ingress on %s: %w", g, err)
+		}
+	}
+	acl, err := e2.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: &r.VPC, TagSpecifications: tags(ec2types.ResourceTypeNetworkAcl, "Name", name("private"))})
+	if err != nil {
+		return fmt.Errorf("create network ACL: %w", err)
+	}
+	r.PrivateACL = aws.ToString(acl.NetworkAcl.NetworkAclId)
+	vpc := fmt.Sprintf("10.%d.0.0/16", second)
+	for _, e := range []ec2.CreateNetworkAclEntryInput{
+		{RuleNumber: aws.Int32(90), Protocol: aws.String("6"), RuleAction: ec2types.RuleActionDeny, CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/20", second)),
+			PortRange: &ec2types.PortRange{From: aws.Int32(5432), To: aws.Int32(5432)}},
+		{RuleNumber: aws.Int32(100), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String(vpc)},
+		{RuleNumber: aws.Int32(200), Protocol: aws.String("6"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0"),
+			PortRange: &ec2types.PortRange{From: aws.Int32(1024), To: aws.Int32(65535)}},
+		{RuleNumber: aws.Int32(100), Protocol: aws.String("-1"), RuleAction: ec2types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0"), Egress: aws.Bool(true)},
+	} {
+		e.NetworkAclId = &r.PrivateACL
+		if e.Egress == nil {
+			e.Egress = aws.Bool(false)
+		}
+		if _, err := e2.CreateNetworkAclEntry(ctx, &e); err != nil {
+			return fmt.Errorf("network ACL rule %d: %w", aws.ToInt32(e.RuleNumber), err)
+		}
+	}
+	for _, sn := range r.PrivateSubnets {
+		cur, err := e2.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []ec2types.Filter{
+			{Name: aws.String("association.subnet-id"), Values: []string{sn}}}})
+		if err != nil {
+			return fmt.Errorf("network ACL of %s: %w", sn, err)
+		}
+		assoc := ""
+		for _, a := range cur.NetworkAcls {
+			for _, as := range a.Associations {
+				if aws.ToString(as.SubnetId) == sn {
+					assoc = aws.ToString(as.NetworkAclAssociationId)
+				}
+			}
+		}
+		if assoc == "" {
+			return fmt.Errorf("subnet %s has no network ACL association", sn)
+		}
+		if _, err := e2.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{AssociationId: &assoc, NetworkAclId: &r.PrivateACL}); err != nil {
+			return fmt.Errorf("associate network ACL with %s: %w", sn, err)
+		}
+	}
+	return nil
 }
 
 // seedAlarms creates three CloudWatch alarms: the ALB's 5xx count (set to
@@ -426,7 +525,7 @@ func seedLoadBalancer(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, a
 		pub = append(pub, r.PublicSubnets[az])
 	}
 	out, err := lb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(name("web")), Subnets: pub,
-		SecurityGroups: []string{r.SecurityGroup}, Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
+		SecurityGroups: []string{r.ALBGroup}, Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
 		Tags: []elbtypes.Tag{{Key: aws.String("Name"), Value: aws.String(name("web"))}}})
 	if err != nil {
 		return fmt.Errorf("create load balancer: %w", err)
@@ -536,13 +635,14 @@ func seedAurora(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, azs []s
 	r.DBCluster = name("orders")
 	if _, err := db.CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: &r.DBCluster, Engine: aws.String("aurora-postgresql"),
 		EngineVersion: aws.String("15.4"), MasterUsername: aws.String("orders"), MasterUserPassword: aws.String("lab-password-1"),
-		DBSubnetGroupName: &group, DatabaseName: aws.String("orders"), AvailabilityZones: azs}); err != nil {
+		DBSubnetGroupName: &group, DatabaseName: aws.String("orders"), AvailabilityZones: azs, VpcSecurityGroupIds: []string{r.DBGroup}}); err != nil {
 		return fmt.Errorf("create Aurora cluster: %w", err)
 	}
 	for i := range 3 {
 		id := fmt.Sprintf("%s-%d", r.DBCluster, i+1)
 		if _, err := db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: &id, DBClusterIdentifier: &r.DBCluster,
-			Engine: aws.String("aurora-postgresql"), DBInstanceClass: aws.String("db.r6g.large"), AvailabilityZone: aws.String(azs[i%len(azs)])}); err != nil {
+			Engine: aws.String("aurora-postgresql"), DBInstanceClass: aws.String("db.r6g.large"), AvailabilityZone: aws.String(azs[i%len(azs)]),
+			DBSubnetGroupName: &group, VpcSecurityGroupIds: []string{r.DBGroup}}); err != nil {
 			return fmt.Errorf("create Aurora instance %s: %w", id, err)
 		}
 		r.DBInstances = append(r.DBInstances, id)

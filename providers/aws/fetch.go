@@ -53,6 +53,9 @@ type regionView struct {
 	dbs       []providers.Database
 	clusters  map[string]bool // names of the databases that are RDS clusters
 	alarms    []providers.Alarm
+	groups    []providers.SecurityGroup
+	acls      []providers.NetworkACL
+	routes    []providers.RouteTable
 }
 
 // failed reports whether nothing at all could be read in the region.
@@ -68,6 +71,9 @@ func (v *regionView) addTo(inv *providers.Inventory, source string) {
 	inv.LoadBalancers = append(inv.LoadBalancers, v.lbs...)
 	inv.Databases = append(inv.Databases, v.dbs...)
 	inv.Alarms = append(inv.Alarms, v.alarms...)
+	inv.SecurityGroups = append(inv.SecurityGroups, v.groups...)
+	inv.NetworkACLs = append(inv.NetworkACLs, v.acls...)
+	inv.RouteTables = append(inv.RouteTables, v.routes...)
 }
 
 // tasks runs named functions concurrently and collects their errors.
@@ -104,6 +110,8 @@ type ec2Raw struct {
 	subnets   []ec2types.Subnet
 	routes    []ec2types.RouteTable
 	instances []ec2types.Instance
+	groups    []ec2types.SecurityGroup
+	acls      []ec2types.NetworkAcl
 }
 
 // fetchRegion reads one region. The four services are read concurrently;
@@ -209,6 +217,7 @@ func (p *Provider) readEC2(ctx context.Context, c *clients, raw *ec2Raw) error {
 		}
 		return err
 	})
+	p.readNetwork(ctx, c, raw, &t)
 	if errs := t.wait(); len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
@@ -319,9 +328,10 @@ func assembleEC2(v *regionView, raw *ec2Raw) {
 			ID: sdkaws.ToString(in.InstanceId), Name: tag(in.Tags, "Name"), Region: v.region, Zone: zone,
 			State: state, Type: string(in.InstanceType), ASG: tag(in.Tags, asgTagName), Subnet: subnet,
 			PrivateIP: sdkaws.ToString(in.PrivateIpAddress), PublicIP: sdkaws.ToString(in.PublicIpAddress),
-			Bastion: public[subnet] && isBastion(in.Tags),
+			Bastion: public[subnet] && isBastion(in.Tags), SecurityGroups: instanceGroups(in),
 		})
 	}
+	assembleNetwork(v, raw)
 }
 
 func (p *Provider) readASGs(ctx context.Context, c *clients) ([]asgtypes.AutoScalingGroup, error) {
@@ -464,12 +474,16 @@ func (p *Provider) readLBs(ctx context.Context, c *clients) ([]providers.LoadBal
 		l := &out[i]
 		*l = providers.LoadBalancer{
 			Name: sdkaws.ToString(lb.LoadBalancerName), Region: c.region, Type: string(lb.Type),
-			Scheme: string(lb.Scheme), DNSName: sdkaws.ToString(lb.DNSName),
+			Scheme: string(lb.Scheme), DNSName: sdkaws.ToString(lb.DNSName), SecurityGroups: lb.SecurityGroups,
 		}
 		for _, z := range lb.AvailabilityZones {
 			l.Zones = append(l.Zones, sdkaws.ToString(z.ZoneName))
+			if s := sdkaws.ToString(z.SubnetId); s != "" {
+				l.Subnets = append(l.Subnets, s)
+			}
 		}
 		sort.Strings(l.Zones)
+		sort.Strings(l.Subnets)
 		for _, ls := range listeners[i] {
 			l.Listeners = append(l.Listeners, providers.Listener{Protocol: string(ls.Protocol), Port: int(sdkaws.ToInt32(ls.Port))})
 			if ls.Protocol == elbtypes.ProtocolEnumHttps || ls.Protocol == elbtypes.ProtocolEnumTls {
@@ -574,6 +588,7 @@ func memberFromInstance(in rdstypes.DBInstance, role string) providers.Member {
 	if in.Endpoint != nil && sdkaws.ToString(in.Endpoint.Address) != "" {
 		m.Address = fmt.Sprintf("%s:%d", sdkaws.ToString(in.Endpoint.Address), sdkaws.ToInt32(in.Endpoint.Port))
 	}
+	memberNetwork(&m, in)
 	return m
 }
 

@@ -329,4 +329,12 @@ func sortInventory(inv *providers.Inventory) {
 		return a.Region+"/"+a.Name < b.Region+"/"+b.Name
 	})
 	sortAlarms(inv.Alarms)
+	sortByKey(inv.SecurityGroups, func(g *providers.SecurityGroup) string { return g.Region + "/" + g.ID })
+	sortByKey(inv.NetworkACLs, func(a *providers.NetworkACL) string { return a.Region + "/" + a.ID })
+	sortByKey(inv.RouteTables, func(t *providers.RouteTable) string { return t.Region + "/" + t.ID })
+}
+
+// sortByKey sorts xs by the key of each item.
+func sortByKey[T any](xs []T, key func(*T) string) {
+	sort.Slice(xs, func(i, j int) bool { return key(&xs[i]) < key(&xs[j]) })
 }

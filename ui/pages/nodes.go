@@ -71,6 +71,15 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 			f.sub(k, n.Labels[k])
 		}
 	}
+	if n.Subnet != "" {
+		var groups []string
+		for i := range inv.Instances {
+			if inv.Instances[i].ID == n.InstanceID {
+				groups = inv.Instances[i].SecurityGroups
+			}
+		}
+		addNetwork(&f, inv, n.Subnet, groups)
+	}
 	refs := []actions.Ref{{Kind: "node", Cluster: n.Cluster, Region: n.Region, Name: n.Name}}
 	if n.ASG != "" {
 		refs = append(refs, actions.Ref{Kind: "asg", Region: n.Region, Name: n.ASG})

@@ -55,6 +55,7 @@ func treeSelection(in *Input, n *providers.TreeNode) Selection {
 				f.add("cidr", sn.CIDR)
 				f.add("public", yesno(sn.Public))
 				rollup(&f, n)
+				addNetwork(&f, inv, sn.ID, nil)
 				return Selection{Key: n.ID, Detail: detail.Content{Title: "subnet " + sn.ID, Fields: f}}
 			}
 		}
@@ -93,6 +94,7 @@ func instanceSelection(inv *providers.Inventory, in *providers.Instance) Selecti
 	f.addIf("public_ip", in.PublicIP)
 	f.add("bastion", yesno(in.Bastion))
 	f.addIf("node", in.Node)
+	addNetwork(&f, inv, in.Subnet, in.SecurityGroups)
 	return Selection{
 		Key:    "instance/" + san(in.ID),
 		Refs:   []actions.Ref{{Kind: "instance", Region: in.Region, Name: in.ID}},

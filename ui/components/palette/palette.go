@@ -11,10 +11,12 @@ import (
 // Command is one parsed palette command.
 type Command struct {
 	// Name is the canonical command: a view's name, or one of the
-	// built-ins: region, env, trace, refresh, help, quit.
+	// built-ins: region, env, trace, reach, refresh, help, quit.
 	Name string
 	// Arg is the argument of region, env and trace.
 	Arg string
+	// Args are the arguments of a command that takes several (reach).
+	Args []string
 }
 
 // Spec describes one command for parsing and for the help list.
@@ -23,8 +25,8 @@ type Spec struct {
 	Name string
 	// Aliases are the other words for it.
 	Aliases []string
-	// Arg names the argument ("" when the command takes none; a "?"
-	// prefix makes it optional).
+	// Arg names the arguments ("" when the command takes none; a "?"
+	// prefix makes a single one optional).
 	Arg string
 	// Help is the one-line help.
 	Help string
@@ -35,6 +37,7 @@ var builtins = []Spec{
 	{"region", nil, "?NAME", "show one region (no name or 'all': every region)"},
 	{"env", nil, "NAME", "switch environment"},
 	{"trace", nil, "ID", "open a trace by id"},
+	{"reach", nil, "FROM TO PORT", "can FROM reach TO on a TCP port? (the rule that allows or blocks it)"},
 	{"refresh", nil, "", "refresh every source now"},
 	{"help", nil, "", "show all keys"},
 	{"quit", []string{"q", "q!", "quit!", "exit"}, "", "quit"},
@@ -65,10 +68,13 @@ func (p *Palette) Parse(input string) (Command, error) {
 		case s.Arg == "" && len(args) > 0:
 			return Command{}, fmt.Errorf(":%s takes no argument", s.Name)
 		case strings.HasPrefix(s.Arg, "?") && len(args) > 1,
-			s.Arg != "" && !strings.HasPrefix(s.Arg, "?") && len(args) != 1:
+			s.Arg != "" && !strings.HasPrefix(s.Arg, "?") && len(args) != len(strings.Fields(s.Arg)):
 			return Command{}, fmt.Errorf("usage: :%s %s", s.Name, strings.TrimPrefix(s.Arg, "?"))
 		}
 		c := Command{Name: s.Name}
+		if len(strings.Fields(s.Arg)) > 1 {
+			c.Args = args
+		}
 		if len(args) == 1 {
 			c.Arg = args[0]
 		}

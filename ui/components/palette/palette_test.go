@@ -1,6 +1,7 @@
 package palette
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,8 @@ func TestParse(t *testing.T) {
 		{"env", Command{}, "usage: :env NAME"},
 		{"trace a b", Command{}, "usage: :trace ID"},
 		{"region a b", Command{}, "usage: :region NAME"},
+		{"reach bastion orders-1 5432", Command{Name: "reach", Args: []string{"bastion", "orders-1", "5432"}}, ""},
+		{"reach bastion orders-1", Command{}, "usage: :reach FROM TO PORT"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -59,7 +62,7 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != c.want {
+			if err != nil || got.Name != c.want.Name || got.Arg != c.want.Arg || !slices.Equal(got.Args, c.want.Args) {
 				t.Fatalf("Parse(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
 			}
 		})
