@@ -149,6 +149,10 @@ func (m *Model) showTraceProgress(req int) tea.Cmd {
 	case loadAnalysing:
 		m.setMsg("trace "+l.id+": analysing "+n+" spans…", false)
 	default:
+		if n == "0" {
+			m.setMsg("trace "+l.id+": waiting for the first spans… (esc cancels)", false)
+			break
+		}
 		m.setMsg("trace "+l.id+": receiving "+n+" spans… (esc cancels)", false)
 	}
 	return traceProgressTick(req)
