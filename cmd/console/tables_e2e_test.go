@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsconsole/console/e2e/lab"
 )
@@ -75,5 +78,74 @@ func TestTUITablesAt80x24(t *testing.T) {
 	keys("q")
 	if got := wait(); got != "EXIT=0" {
 		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
+	}
+}
+
+// TestTUIActionOutputKept runs a demo backup in the real binary, quits,
+// starts it again (same audit log) and opens that run's output from the
+// Actions view: it is listed as an earlier session's run, and enter shows
+// its whole output, read from the file kept with its audit id.
+func TestTUIActionOutputKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	lab.RequireProgram(t, "tmux")
+	bin, err := buildConsole(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, wait := startInTmux(t, bin, 80, 24, nil, "--demo", "--view", "db")
+	s.waitScreen("the DBs view", "[DBs]", "ROLE/ENGINE")
+	keys := func(s *tmuxSession, k ...string) { s.run(append([]string{"send-keys", "-t", "console"}, k...)...) }
+	keys(s, "a")
+	scr := s.waitScreen("the actions", "take a backup")
+	onBackup := func(scr string) bool {
+		for _, l := range strings.Split(scr, "\n") {
+			if strings.Contains(l, "▸") {
+				return strings.Contains(l, " backup ")
+			}
+		}
+		return false
+	}
+	for i := 0; !onBackup(scr); i++ {
+		if i == 6 {
+			t.Fatalf("no backup in the demo's database actions:\n%s", scr)
+		}
+		before := scr
+		keys(s, "j")
+		for deadline := time.Now().Add(10 * time.Second); scr == before && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+			scr = s.capture()
+		}
+	}
+	keys(s, "Enter")
+	s.waitScreen("the backup's confirmation", "backup")
+	keys(s, "y")
+	scr = s.waitScreen("the backup's end", "✓ succeeded", "completed")
+	m := regexp.MustCompile(`output of ([0-9a-f]{16})`).FindStringSubmatch(scr)
+	if m == nil {
+		t.Fatalf("no run id on the screen:\n%s", scr)
+	}
+	keys(s, "q")
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
+	}
+
+	dir := filepath.Dir(bin)
+	if err := os.Remove(filepath.Join(dir, "exit")); err != nil {
+		t.Fatal(err)
+	}
+	s2, wait2 := startInTmux(t, bin, 80, 24, nil, "--demo", "--view", "actions")
+	s2.waitScreen("the earlier run", "[Actions]", m[1][:8])
+	keys(s2, "Enter")
+	scr = s2.waitScreen("its kept output", "output of "+m[1], "completed", "lines 1–")
+	if strings.Contains(scr, "no output kept") {
+		t.Errorf("the kept output should be read back:\n%s", scr)
+	}
+	keys(s2, "q") // closes the output
+	s2.waitScreen("the runs again", "RUN ", "enter: all of it")
+	keys(s2, "q")
+	if got := wait2(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s2.capture())
 	}
 }
