@@ -318,8 +318,35 @@ type restore struct {
 	r        Restorer
 	backupID string
 	// at is the point in time to restore to (zero: the backup itself).
-	at   time.Time
-	done Restored
+	at time.Time
+	// inPlace restores over the live instance (explicitly asked; a second
+	// typed confirmation) instead of into a new one.
+	inPlace bool
+	// member is the live instance restored over (in place), read by Check.
+	member string
+	done   Restored
+	kept   string
+}
+
+// SetInPlace chooses a restore over the live instance (true) or into a new
+// one (false, the default). Only engines that implement InPlaceRestorer
+// take it; it excludes a point in time.
+func (a *restore) SetInPlace(on bool) error {
+	if _, ok := a.r.(InPlaceRestorer); on && !ok {
+		return fmt.Errorf("%s (%s) cannot be restored in place: restore into a new instance", a.c.cfg.Name, a.c.cfg.Engine)
+	}
+	a.inPlace = on
+	a.Def = a.spec()
+	return nil
+}
+
+// SecondConfirmation implements actions.SecondConfirmer: a restore over
+// the live instance asks for "overwrite NAME" after the name.
+func (a *restore) SecondConfirmation() string {
+	if a.inPlace {
+		return "overwrite " + a.c.cfg.Name
+	}
+	return ""
 }
 
 // Backup is the id of the chosen backup ("" for the newest, or for a
@@ -331,12 +358,35 @@ func (a *restore) Backup() string { return a.backupID }
 // is not in the catalog, so it is never offered).
 func (a *restore) Params() []actions.Param {
 	bs, _ := a.c.cat.list()
-	return []actions.Param{providers.BackupParam(providers.Database{Name: a.c.cfg.Name, Backups: bs},
+	ps := []actions.Param{providers.BackupParam(providers.Database{Name: a.c.cfg.Name, Backups: bs},
 		func(providers.Backup) bool { return true }, a.backupID)}
+	if _, ok := a.r.(InPlaceRestorer); ok {
+		into := intoNew
+		if a.inPlace {
+			into = intoInPlace
+		}
+		ps = append(ps, actions.Param{Name: "into", Title: "Restore into", Kind: actions.ParamChoice, Value: into,
+			Help: "in place asks for a second confirmation (overwrite " + a.c.cfg.Name + ")",
+			Choices: []actions.Choice{{Value: intoNew, Label: "a new instance alongside (the live cluster is not touched)"},
+				{Value: intoInPlace, Label: "OVER the live instance: stopped, its data replaced, restarted"}}})
+	}
+	return ps
 }
 
-// SetParam implements actions.Parameterized.
-func (a *restore) SetParam(_, id string) error { return a.SetBackup(id) }
+// The values of the restore's "into" parameter.
+const (
+	intoNew     = "new"
+	intoInPlace = "in-place"
+)
+
+// SetParam implements actions.Parameterized: "backup", or "into" (new,
+// in-place) for engines that restore in place.
+func (a *restore) SetParam(name, v string) error {
+	if name == "into" {
+		return a.SetInPlace(v == intoInPlace)
+	}
+	return a.SetBackup(v)
+}
 
 // SetBackup chooses the backup to restore.
 func (a *restore) SetBackup(id string) error {
@@ -377,9 +427,12 @@ func (a *restore) spec() actions.Spec {
 			which += " (from backup " + a.backupID + ")"
 		}
 	}
+	desc := fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)
+	if a.inPlace {
+		desc = fmt.Sprintf("restore %s of %s IN PLACE: the live instance is stopped and its data replaced", which, a.c.cfg.Name)
+	}
 	return actions.Spec{Name: actions.VerbRestore, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
-		Effect: actions.Destructive, Timeout: 30 * time.Minute,
-		Description: fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)}
+		Effect: actions.Destructive, Timeout: 30 * time.Minute, Description: desc}
 }
 
 // base returns the backup to restore: the chosen one, else the newest;
@@ -422,6 +475,21 @@ func (a *restore) check(ctx context.Context) error {
 	if _, err := a.base(ctx); err != nil {
 		return fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
+	if !a.inPlace {
+		return nil
+	}
+	if !a.at.IsZero() {
+		return fmt.Errorf("%w: a point in time is restored into a new instance only", actions.ErrRefused)
+	}
+	db := a.c.probe(ctx)
+	pr, err := primary(db)
+	if err != nil {
+		return err
+	}
+	if len(db.Members) != 1 {
+		return fmt.Errorf("%w: %s has %d members: in place, only a single instance is restored (its replicas would not follow); restore into a new instance", actions.ErrRefused, a.c.cfg.Name, len(db.Members))
+	}
+	a.member = pr
 	return nil
 }
 
@@ -433,6 +501,13 @@ func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, err
 	summary := fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into a new instance", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB)
 	calls := a.r.RestorePlan(b)
 	text := "The live cluster is not touched: the backup starts as a new standalone instance on a free port of 127.0.0.1."
+	if a.inPlace {
+		return actions.Plan{Summary: fmt.Sprintf("restore backup %s (%s) OVER the live instance %s", b.ID, b.Time.UTC().Format(time.RFC3339), a.member),
+			Calls: a.r.(InPlaceRestorer).RestoreInPlacePlan(b, a.member),
+			Text: "THE LIVE INSTANCE IS STOPPED and its data replaced by the backup's: everything written after " + b.Time.UTC().Format(time.RFC3339) +
+				" is no longer served (the old data directory is kept aside). Clients lose their connections while it restarts.",
+			Replace: 1, Resources: []string{a.c.cfg.Name + "/" + a.member}}, nil
+	}
 	if !a.at.IsZero() {
 		summary = fmt.Sprintf("restore %s as of %s (base backup %s, then its logs replayed) into a new instance", a.c.cfg.Name, a.at.UTC().Format(time.RFC3339Nano), b.ID)
 		calls = a.r.(PointInTimeRestorer).RestoreToTimePlan(b, a.at)
@@ -446,6 +521,10 @@ func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, err
 func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) error {
 	b, err := a.base(ctx)
 	if err != nil {
+		return err
+	}
+	if a.inPlace {
+		a.kept, err = a.r.(InPlaceRestorer).RestoreInPlace(ctx, b, a.member, out)
 		return err
 	}
 	dir, err := restoreDir(a.c.dir, a.c.cfg.Name)
@@ -483,6 +562,13 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 }
 
 func (a *restore) verify(ctx context.Context) (bool, string, error) {
+	if a.inPlace {
+		what, err := a.r.Describe(ctx, a.member)
+		if err != nil {
+			return false, "", err
+		}
+		return true, fmt.Sprintf("%s restored in place and serving (%s); the old data is kept in %s", a.member, what, a.kept), nil
+	}
 	what, err := a.r.Describe(ctx, a.done.Address)
 	if err != nil {
 		return false, "", err

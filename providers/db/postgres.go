@@ -431,15 +431,7 @@ func (e *postgres) RestoreToTime(ctx context.Context, b providers.Backup, at tim
 		conf := fmt.Sprintf("\n# console point-in-time restore\nrestore_command = %s\nrecovery_target_time = %s\nrecovery_target_action = 'promote'\n",
 			quoteLiteral("cp "+e.archiveDir()+"/%f %p"), quoteLiteral(at.UTC().Format(pgTime)))
 		fmt.Fprintf(out, "recovery to %s from %s\n", at.UTC().Format(time.RFC3339Nano), e.archiveDir())
-		f, err := os.OpenFile(filepath.Join(data, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := f.WriteString(conf); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		if err := appendTo(filepath.Join(data, "postgresql.auto.conf"), conf); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(data, "recovery.signal"), nil, 0o600)

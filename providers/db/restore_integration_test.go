@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -378,4 +379,99 @@ func pgIDs(t *testing.T, c *pgx.Conn) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestPostgresRestoreInPlace: only when asked (--in-place) and confirmed
+// twice (the name, then "overwrite NAME") the live instance is stopped,
+// its data replaced by the backup's and restarted at the same address:
+// rows 1-3 of the backup, not the 4-5 written after; the old data is kept.
+func TestPostgresRestoreInPlace(t *testing.T) {
+	pg := lab.Postgres(t, 0)
+	dir := consoleDir(t)
+	p := New([]config.Database{{Name: "orders", Engine: "postgres", Members: []string{pg.Primary}, DSN: pg.DSN}}, Options{Dir: dir})
+	ctx := context.Background()
+	live, err := pgx.Connect(ctx, pg.ConnString(pg.Primary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgExec(t, live, "create table items (id int primary key)")
+	pgExec(t, live, "insert into items select generate_series(1, 3)")
+	var data string
+	if err := live.QueryRow(ctx, "select current_setting('data_directory')").Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	e, err := actions.NewExecutor(actions.Options{Env: "test", AuditPath: audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbRef := actions.Ref{Kind: actions.KindDatabase, Name: "orders"}
+	runOK(t, e, offered(t, p, dbRef, actions.VerbBackup))
+	pgExec(t, live, "insert into items select generate_series(4, 5)")
+	live.Close(ctx)
+
+	a := offered(t, p, dbRef, actions.VerbRestore).(*restore)
+	if a.SecondConfirmation() != "" {
+		t.Fatal("a restore into a new instance asks for a second confirmation")
+	}
+	// The TUI's form and the CLI's --in-place set the same thing.
+	if err := actions.SetParam(a, "into", "in-place"); err != nil || !a.inPlace || a.SecondConfirmation() != "overwrite orders" {
+		t.Fatalf("into=in-place: %v (in place %v, second confirmation %q)", err, a.inPlace, a.SecondConfirmation())
+	}
+	// --yes alone, or a wrong phrase: refused, nothing stopped.
+	if res := e.Execute(ctx, a, true, io.Discard); res.Status != actions.StatusRefused {
+		t.Fatalf("in place with --yes only: %+v", res)
+	}
+	if res := e.ExecuteConfirmed(ctx, a, "overwrite order", io.Discard); res.Status != actions.StatusRefused {
+		t.Fatalf("in place with a wrong phrase: %+v", res)
+	}
+	if out, err := pg.Query(ctx, pg.Primary, "select count(*) from items"); err != nil || out != "5" {
+		t.Fatalf("after refusals the live instance has %q rows (%v), want 5 untouched", out, err)
+	}
+	var progress strings.Builder
+	res := e.ExecuteConfirmed(ctx, a, "overwrite orders", &progress)
+	t.Cleanup(func() { stopPostmaster(data) })
+	if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.VerifyMessage, "restored in place") {
+		t.Fatalf("in place: %+v\n%s", res, progress.String())
+	}
+	rc, err := pgx.Connect(ctx, pg.ConnString(pg.Primary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close(ctx)
+	if got := pgIDs(t, rc); got != "1,2,3" {
+		t.Fatalf("rows at %s after the restore in place = %q, want exactly 1,2,3", pg.Primary, got)
+	}
+	pgExec(t, rc, "insert into items values (10)") // a primary again
+	kept, _ := filepath.Glob(data + ".before-restore-*")
+	if len(kept) != 1 {
+		t.Errorf("old data kept aside: %v", kept)
+	}
+	es, _, err := actions.ReadAudit(audit, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []string
+	for _, en := range es {
+		if en.Action == string(actions.VerbRestore) {
+			results = append(results, en.Result)
+		}
+	}
+	if strings.Join(results, ",") != "refused,refused,succeeded" {
+		t.Errorf("restore audit results %v", results)
+	}
+}
+
+// stopPostmaster stops the server of data directory data (fast shutdown),
+// e.g. one the console restarted, before the lab removes its data.
+func stopPostmaster(data string) {
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if pid, err := strconv.Atoi(strings.TrimSpace(first)); err == nil {
+		_ = syscall.Kill(pid, syscall.SIGINT)
+		waitExit(context.Background(), pid, 10*time.Second)
+	}
 }

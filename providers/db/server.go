@@ -188,3 +188,23 @@ func copyFile(dst, src string) error {
 	}
 	return out.Close()
 }
+
+// startDetached starts argv in dir, in a session of its own (it outlives
+// the console), as cred's user (nil: the console's), its output appended
+// to logPath, and returns its pid without waiting for it.
+func startDetached(argv []string, dir, logPath string, cred *syscall.Credential) (int, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("server log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cred}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	go func() { _ = cmd.Wait() }()
+	return cmd.Process.Pid, nil
+}
