@@ -24,6 +24,7 @@ import (
 	"github.com/opsconsole/console/ui/components/palette"
 	"github.com/opsconsole/console/ui/components/textview"
 	"github.com/opsconsole/console/ui/pages"
+	"github.com/opsconsole/console/ui/podlog"
 )
 
 // mode is what has the keyboard besides the page.
@@ -41,6 +42,7 @@ const (
 	modeConfirm
 	modeTrace
 	modeText // describe or YAML of a Kubernetes object
+	modeLogs
 )
 
 // deps are the model's collaborators; tests fill them with fakes.
@@ -66,6 +68,8 @@ type deps struct {
 	audit pages.AuditReader // nil: no audit log
 	// snapshotDir is where the snapshot key writes ("" none).
 	snapshotDir string
+	logs        logSource // nil: no pod logs
+	logLines    int       // the logs view's buffer (0: podlog.DefaultLines)
 }
 
 // pageState tracks the build of one page's data.
@@ -109,6 +113,7 @@ type Model struct {
 	spin   spinner.Model
 	reqID  int
 	tracev traceViewer
+	logv   *podlog.Model // the logs view, open in modeLogs (and under a trace opened from it)
 	quit   bool
 	// quitAsked: quitting with actions running waits for y (cancel them and quit).
 	quitAsked bool
@@ -354,6 +359,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if cmd, ok := m.flow.handle(m, msg); ok {
+		return m, cmd
+	}
+	if cmd, ok := m.handleLogsMsg(msg); ok {
 		return m, cmd
 	}
 	if cmd, ok := m.handleTraceMsg(msg); ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/palette"
 	"github.com/opsconsole/console/ui/pages"
+	"github.com/opsconsole/console/ui/podlog"
 )
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
@@ -57,9 +58,13 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.openHelp()
 			return nil
 		}
-		// q closes the trace view like esc (ctrl+c quits the app)
+		// q closes the trace view like esc (ctrl+c quits the app), back
+		// to the logs it was opened from, if any
 		if !searching && (key.Matches(k, keys.Back) || k.String() == "q") {
 			m.mode = modeNormal
+			if m.logv != nil {
+				m.mode = modeLogs
+			}
 			m.tracev, m.openTraceData = nil, nil
 			return nil
 		}
@@ -71,6 +76,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case modeText:
 		return m.textKey(k)
+	case modeLogs:
+		if m.logv != nil {
+			return m.logsKey(k)
+		}
+		m.mode = modeNormal
 	case modeDetail:
 		switch {
 		case key.Matches(k, keys.Help):
@@ -179,6 +189,24 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.openDetail()
 		}
 		return cmd
+	}
+	if k.String() == "l" || k.String() == "L" {
+		// l: logs of the pod, workload or node under the cursor (l is the
+		// topology's expand: there the page has taken it already); L: of
+		// the pod's workload, every pod of it merged
+		if sel, ok := m.page().Selected(); ok {
+			if k.String() == "L" {
+				sel.Refs = slices.DeleteFunc(slices.Clone(sel.Refs), func(r actions.Ref) bool { return r.Kind == "pod" })
+			}
+			t, why := m.logTargetOf(sel)
+			if len(t.targets) > 0 {
+				return m.openLogs(t, podlog.Options{})
+			}
+			if why != "" {
+				m.setMsg("logs: "+why, true)
+			}
+		}
+		return nil
 	}
 	if key.Matches(k, keys.Enter) {
 		if sel, ok := m.page().Selected(); ok && sel.Trace != "" {

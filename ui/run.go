@@ -40,6 +40,8 @@ type Options struct {
 	// StartView is the view shown first (a name or palette alias, as
 	// --view takes it; "" the first view).
 	StartView string
+	// LogLines bounds the logs view's buffer (0: podlog.DefaultLines).
+	LogLines int
 	// ProgramOptions are extra bubbletea options (tests: input/output).
 	ProgramOptions []tea.ProgramOption
 }
@@ -107,6 +109,8 @@ func staticDeps(ctx context.Context, o Options) deps {
 	if len(o.Stacks) > 0 {
 		d.stacks = common.TerraformStacks(o.Stacks)
 	}
+	d.logs = kubeLogs{provs: st.Providers}
+	d.logLines = o.LogLines
 	return d
 }
 

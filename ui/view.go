@@ -54,6 +54,9 @@ func (m *Model) layout() {
 		m.tracev.SetSize(w, h)
 	}
 	m.text.SetSize(w, h)
+	if m.logv != nil {
+		m.logv.SetSize(w, h)
+	}
 }
 
 // View implements tea.Model.
@@ -185,6 +188,10 @@ func (m *Model) body(w, h int) string {
 		}
 	case modeText:
 		return fill(m.text.View(), w, h)
+	case modeLogs:
+		if m.logv != nil {
+			return fill(m.logv.View(), w, h)
+		}
 	case modeDetail:
 		if w >= detailSplitWidth {
 			dw := w * 2 / 5
@@ -244,6 +251,10 @@ func (m *Model) hints() []key.Binding {
 		}
 	case modeText:
 		return m.text.KeyHints(k)
+	case modeLogs:
+		if m.logv != nil {
+			return m.logv.KeyHints()
+		}
 	case modeDetail:
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Actions, k.Back}
 	}
@@ -304,6 +315,9 @@ func (m *Model) helpView(w, h int) string {
 	}
 	if m.helpFrom == modeText {
 		here, hereKeys = "this view: describe / YAML", m.text.KeyHints(k)
+	}
+	if m.helpFrom == modeLogs && m.logv != nil {
+		here, hereKeys = "this view: logs", m.logv.KeyHints()
 	}
 	groups := []struct {
 		title string

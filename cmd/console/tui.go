@@ -14,6 +14,7 @@ import (
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/traces"
 	"github.com/opsconsole/console/ui"
+	"github.com/opsconsole/console/ui/podlog"
 )
 
 // traceSourceFactory returns the trace source the settings call for (e.g.
@@ -24,11 +25,19 @@ var traceSourceFactory func(ctx context.Context, s config.Settings) (traces.Sour
 // startViewKey carries --view to runTUI in the command's context.
 type startViewKey struct{}
 
+// logLinesKey carries --log-lines to runTUI in the command's context.
+type logLinesKey struct{}
+
 // addViewFlag adds --view (the view the console opens in, as k9s's -c).
 func addViewFlag(root *cobra.Command, _ *app) {
 	view := root.Flags().String("view", "", "view to start in: "+strings.Join(ui.ViewNames(), ", ")+" (or a palette alias)")
+	logLines := root.Flags().Int("log-lines", podlog.DefaultLines, "lines the logs view keeps (the oldest are dropped)")
 	run := root.RunE
 	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if *logLines < 1 {
+			return fmt.Errorf("%w: --log-lines %d: must be at least 1", errUsage, *logLines)
+		}
+		cmd.SetContext(context.WithValue(cmd.Context(), logLinesKey{}, *logLines))
 		if *view != "" {
 			if _, ok := ui.ViewName(*view); !ok {
 				return fmt.Errorf("%w: --view %s: no such view (one of %s)", errUsage, *view, strings.Join(ui.ViewNames(), ", "))
@@ -66,7 +75,8 @@ func runTUI(ctx context.Context, a *app) error {
 	// the executor's one shutdown path, audited, before the console exits.
 	wait := shutdownOnDone(ctx, exec)
 	view, _ := ctx.Value(startViewKey{}).(string)
-	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s), StartView: view})
+	logLines, _ := ctx.Value(logLinesKey{}).(int)
+	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s), StartView: view, LogLines: logLines})
 	if ce := wait(); ce != nil {
 		if ce.n > 0 {
 			return ce

@@ -134,7 +134,8 @@ type RunSpec struct {
 	Replicas int
 	// Nodes the pods are bound to (there is no scheduler).
 	Nodes []string
-	// Containers of each pod (their Command runs as a local process).
+	// Containers of each pod (their Command runs as a local process; an
+	// empty Image is set to "lab.local/process", the API requires one).
 	Containers []corev1.Container
 	// RestartPolicy (default Always).
 	RestartPolicy corev1.RestartPolicy
@@ -153,6 +154,12 @@ func RunDeployment(ctx context.Context, c kubernetes.Interface, s RunSpec) ([]st
 	}
 	if err := ensureNamespace(ctx, c, s.Namespace); err != nil {
 		return nil, err
+	}
+	s.Containers = slices.Clone(s.Containers)
+	for i := range s.Containers {
+		if s.Containers[i].Image == "" {
+			s.Containers[i].Image = "lab.local/process"
+		}
 	}
 	hash := shortHash(s.Namespace+"/"+s.Name+"/run", 10)
 	labels := map[string]string{"app": s.Name}

@@ -5,7 +5,8 @@
 // visible rows, so it stays responsive on traces of 100,000 spans.
 //
 // Pressing o on a span emits a JumpMsg naming where the span ran, for the
-// shell to open the topology there.
+// shell to open the topology there; L emits a LogsMsg for the logs of the
+// pod the span ran in, around the span's start and end.
 package traceview
 
 import (
@@ -38,6 +39,14 @@ type BaselineMsg struct {
 	Mode string
 }
 
+// LogsMsg asks the shell to open the logs of the pod a span ran in
+// (k8s.pod.name, k8s.namespace.name) between Start and End, with the
+// lines of TraceID highlighted.
+type LogsMsg struct {
+	Pod, Namespace, SpanID, TraceID string
+	Start, End                      time.Time
+}
+
 // CollapseOver is the subtree size above which a span (other than the
 // root) starts collapsed.
 const CollapseOver = 200
@@ -49,7 +58,7 @@ type KeyMap struct {
 	NextError, PrevError                    key.Binding
 	NextFinding, PrevFinding                key.Binding
 	Search, NextMatch, PrevMatch            key.Binding
-	Detail, Jump, Baseline                  key.Binding
+	Detail, Jump, Baseline, Logs            key.Binding
 }
 
 // DefaultKeyMap returns the default keys.
@@ -68,6 +77,7 @@ func DefaultKeyMap() KeyMap {
 		Search: b("/", "search", "/"), NextMatch: b("]", "next match", "]"), PrevMatch: b("[", "prev match", "["),
 		Detail: b("d", "details", "d"), Jump: b("o", "open where it ran", "o"),
 		Baseline: b("b", "baseline: before the burst / before the trace", "b"),
+		Logs:     b("L", "pod logs of the span", "L"),
 	}
 }
 
@@ -172,7 +182,7 @@ func (m Model) Searching() bool { return m.searching }
 // KeyHints lists the keys to show in the help bar.
 func (m Model) KeyHints() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.NextFinding, k.Search, k.Detail, k.Jump, k.ExpandAll, k.Baseline}
+	return []key.Binding{k.Up, k.Down, k.Toggle, k.NextError, k.NextFinding, k.Search, k.Detail, k.Jump, k.Logs, k.ExpandAll, k.Baseline}
 }
 
 // reveal expands every ancestor of span i.
@@ -319,6 +329,19 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				return m, func() tea.Msg { return bm }
 			}
 			m.status = "this report has no baseline to switch"
+		case key.Matches(msg, k.Logs):
+			if s := m.Selected(); s != nil {
+				pod, _ := s.Attr("k8s.pod.name")
+				if pod == "" {
+					m.status = "span " + traces.Sanitize(s.SpanID) + " names no pod (no k8s.pod.name attribute)"
+					break
+				}
+				ns, _ := s.Attr("k8s.namespace.name")
+				lm := LogsMsg{Pod: pod, Namespace: ns, SpanID: traces.Sanitize(s.SpanID), TraceID: paddedTraceID(m.t.TraceID),
+					Start: s.Start, End: s.Start.Add(s.Duration)}
+				m.clamp()
+				return m, func() tea.Msg { return lm }
+			}
 		case key.Matches(msg, k.Jump):
 			if s := m.Selected(); s != nil {
 				l := traces.LocationOf(s)
@@ -721,4 +744,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// paddedTraceID is a trace id as logs carry it: 32 lower-case hex digits
+// (a 64-bit id left-padded with zeros, as W3C Trace Context does).
+func paddedTraceID(id string) string {
+	id = strings.ToLower(id)
+	if len(id) < 32 {
+		id = strings.Repeat("0", 32-len(id)) + id
+	}
+	return id
 }
