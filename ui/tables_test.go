@@ -49,6 +49,24 @@ func TestGoldenTables(t *testing.T) {
 					t.Errorf("the tab bar should end with the filter, the sort and the position: %q", tabs)
 				}
 			}},
+		{"topology_80x24", [2]int{80, 24}, nil,
+			func(t *testing.T, m *Model, scr string) {
+				// the nodes' DNS names share their end: cut there, they stay apart
+				seen, n := map[string]bool{}, 0
+				for _, l := range tableLines(t, m, scr, "HEALTH") {
+					if i := strings.Index(l, "node ip-"); i >= 0 {
+						name := strings.Fields(l[i:])[1]
+						if seen[name] {
+							t.Errorf("two nodes show as %q:\n%s", name, scr)
+						}
+						seen[name] = true
+						n++
+					}
+				}
+				if n < 3 {
+					t.Errorf("want the first zone's nodes on screen:\n%s", scr)
+				}
+			}},
 		{"db_80x24", [2]int{80, 24}, []string{":db", "enter", "/payments", "enter"}, distinctMembers},
 		{"db_200x50", [2]int{200, 50}, []string{":db", "enter", "/payments", "enter"}, distinctMembers},
 		{"nodes_200x50", [2]int{200, 50}, []string{":nodes", "enter"},

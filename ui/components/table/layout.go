@@ -204,10 +204,13 @@ func cellWidth(s string) int {
 
 // fitMiddle cuts s to at most w cells keeping its start and its end
 // ("payments-aur…instance-3"), so that names that differ only at the end
-// stay apart; it pads like fit.
+// stay apart; it pads like fit. A DNS name (its last word) is the
+// exception: its most specific label comes first (RFC 1034), so it is
+// cut at its end ("node ip-10-1-64-12.eu-west…", not "node ip-10-1-6…
+// pute.internal", which every node of the region shares).
 func fitMiddle(s string, w int, right bool) string {
 	sw := cellWidth(s)
-	if sw <= w || w < 5 {
+	if sw <= w || w < 5 || hostName(s[strings.LastIndexByte(s, ' ')+1:]) {
 		return fit(s, w, right)
 	}
 	tail := (w - 1) / 2
@@ -219,6 +222,34 @@ func fitMiddle(s string, w int, right bool) string {
 		cut = ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
 	}
 	return fit(cut, w, right)
+}
+
+// hostName reports whether s is a DNS host name: two labels or more of
+// lower-case letters, digits and hyphens, a letter in the labels after
+// the first (an IPv4 address is not one: its end tells addresses apart).
+func hostName(s string) bool {
+	first := strings.IndexByte(s, '.')
+	if first <= 0 || first == len(s)-1 {
+		return false
+	}
+	letter := false
+	prev := byte('.')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+		case c >= 'a' && c <= 'z':
+			letter = letter || i > first
+		case c >= '0' && c <= '9', c == '-':
+		default:
+			return false
+		}
+		prev = c
+	}
+	return letter && prev != '.'
 }
 
 // wrapCells lays out cells as "TITLE value" pairs, packed into lines of

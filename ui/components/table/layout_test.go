@@ -117,6 +117,12 @@ func TestFitMiddle(t *testing.T) {
 		{"terraform_data.workers", 15, "terrafo…workers"},
 		{"✓ node-with-a-long-name", 12, "✓ node…-name"},
 		{"abcdef", 4, "abc…"}, // too narrow for both ends
+		// a DNS name keeps its first (most specific) label
+		{"node ip-10-1-64-12.eu-west-1.compute.internal", 29, "node ip-10-1-64-12.eu-west-1…"},
+		{"edge-us-east-1.elb.example", 12, "edge-us-eas…"},
+		// an IPv4 address and a Terraform address are not DNS names
+		{"10.100.200.17", 9, "10.1…0.17"},
+		{"module.workers.aws_instance.node[0]", 20, "module.wor…e.node[0]"},
 	}
 	for _, c := range cases {
 		got := fitMiddle(c.s, c.w, false)
@@ -141,6 +147,7 @@ func TestDistinctEnds(t *testing.T) {
 		{"payments-aurora-instance-1", "payments-aurora-instance-2", "payments-aurora-instance-3"},
 		{"terraform_data.workers", "terraform_data.bastion"},
 		{"module.workers.aws_autoscaling_group.this", "module.workers.aws_autoscaling_group.that"},
+		{"ip-10-1-64-12.eu-west-1.compute.internal", "ip-10-1-65-7.eu-west-1.compute.internal", "ip-10-1-66-201.eu-west-1.compute.internal"},
 	}
 	for _, names := range groups {
 		for _, width := range []int{80, 60, 40} {
