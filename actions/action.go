@@ -70,6 +70,9 @@ type Spec struct {
 	Timeout time.Duration `json:"-"`
 	// Description is one human line, e.g. "kubectl rollout restart deployment/web -n shop".
 	Description string `json:"description"`
+	// Principal is who asked for it through a Session (zero: the
+	// executor's own identity, no role: the local console and the CLI).
+	Principal Principal `json:"-"`
 }
 
 // Plan is the preview of an action, read by the user before confirming.

@@ -17,7 +17,7 @@ func (e *Executor) Availability(a Action) (ok bool, reason string) {
 
 // unavailable is Availability's reason ("" when available) for a with spec s.
 func (e *Executor) unavailable(a Action, s Spec) string {
-	if ok, why := e.Allowed(s.Effect); !ok {
+	if ok, why := e.allowedFor(s); !ok {
 		return why
 	}
 	if p, ok := a.(Permitter); ok {
@@ -35,4 +35,14 @@ func (e *Executor) unavailable(a Action, s Spec) string {
 		return fmt.Sprintf("%s is already running on %s (run %s)", other.spec.Name, s.Target, other.id)
 	}
 	return ""
+}
+
+// allowedFor is Allowed for s's effect, then the role of s's principal
+// (a Session's user): a viewer runs only safe actions, an operator
+// mutating ones, destructive ones need an admin.
+func (e *Executor) allowedFor(s Spec) (bool, string) {
+	if ok, why := e.Allowed(s.Effect); !ok {
+		return false, why
+	}
+	return s.Principal.allows(s)
 }

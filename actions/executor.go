@@ -353,8 +353,14 @@ func (e *Executor) PrepareOutput(ctx context.Context, a Action, dataAt time.Time
 // prepare returns the pending action, or the audit id of the refused or
 // failed attempt and the error.
 func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out io.Writer) (*Pending, string, error) {
+	return e.prepareAs(ctx, Principal{}, a, dataAt, out)
+}
+
+// prepareAs is prepare on behalf of pr (a Session's user).
+func (e *Executor) prepareAs(ctx context.Context, pr Principal, a Action, dataAt time.Time, out io.Writer) (*Pending, string, error) {
 	start := time.Now()
 	s := e.spec(a)
+	s.Principal = pr
 	id := newID()
 	e.mu.Lock()
 	closed, closeWhy := e.closed, e.closeWhy
@@ -381,7 +387,7 @@ func (e *Executor) prepare(ctx context.Context, a Action, dataAt time.Time, out 
 		// The preview may raise the effect (an apply whose plan destroys).
 		if after := a.Spec(); after.Effect > s.Effect {
 			s.Effect = after.Effect
-			if ok, why := e.Allowed(s.Effect); !ok {
+			if ok, why := e.allowedFor(s); !ok {
 				discard(a)
 				return nil, id, e.refuse(id, s, plan, start, "%s %s: %s", s.Name, s.Target, why)
 			}
@@ -775,20 +781,45 @@ func (e *Executor) Shutdown(ctx context.Context, reason string) (int, error) {
 		e.closed, e.closeWhy = true, cause
 	}
 	cause = e.closeWhy
+	e.mu.Unlock()
+	n, err := e.cancelWhere(ctx, cause, func(Spec) bool { return true }, func() { e.baseCancel(cause) })
+	done := make(chan struct{})
+	go func() { e.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, fmt.Errorf("previews still running: %w", ctx.Err()))
+	}
+	return n, err
+}
+
+// cancelWhere cancels, with cause, every running action and every action
+// waiting for confirmation whose spec match accepts (see Shutdown), waits
+// for the runs to stop until ctx is done, and audits each; it returns how
+// many it cancelled. then (when not nil) is called once the runs were
+// told to stop.
+func (e *Executor) cancelWhere(ctx context.Context, cause error, match func(Spec) bool, then func()) (int, error) {
+	e.mu.Lock()
 	var runs []*Run
 	for _, r := range e.active {
-		runs = append(runs, r)
+		if match(r.spec) {
+			runs = append(runs, r)
+		}
 	}
 	var pend []*Pending
 	for p := range e.pending {
-		pend = append(pend, p)
+		if match(p.spec) {
+			pend = append(pend, p)
+		}
 	}
 	e.mu.Unlock()
 
 	for _, r := range runs {
 		r.cancelWith(cause)
 	}
-	e.baseCancel(cause)
+	if then != nil {
+		then()
+	}
 	var errs []error
 	for _, p := range pend {
 		if !e.settle(p) {
@@ -817,13 +848,6 @@ func (e *Executor) Shutdown(ctx context.Context, reason string) (int, error) {
 		if err := e.record(r.id, r.spec, r.plan, res); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	done := make(chan struct{})
-	go func() { e.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("previews still running: %w", ctx.Err()))
 	}
 	return len(runs) + len(pend), errors.Join(errs...)
 }
@@ -874,9 +898,13 @@ func (e *Executor) record(id string, s Spec, plan Plan, res Result) error {
 	if e.audit == nil {
 		return nil
 	}
+	who := e.opts.Identity
+	if s.Principal.Who != "" {
+		who = s.Principal.Who
+	}
 	entry := AuditEntry{
 		Time:       time.Now().UTC(),
-		Who:        e.opts.Identity,
+		Who:        who,
 		Env:        s.Env,
 		Action:     string(s.Name),
 		Runner:     s.Runner,

@@ -31,7 +31,30 @@ type File struct {
 	AuditLog string `yaml:"audit_log"`
 	// Environments by name.
 	Environments map[string]Environment `yaml:"environments"`
+	// Serve configures `console serve` (docs/serve.md).
+	Serve Serve `yaml:"serve"`
 }
+
+// Serve configures `console serve`, the console shared over SSH.
+type Serve struct {
+	// Listen is the address to listen on (default ":2222").
+	Listen string `yaml:"listen"`
+	// HostKey is the server's private key (default ssh_host_ed25519
+	// beside the audit log); an ed25519 key is generated, 0600, when the
+	// file is missing.
+	HostKey string `yaml:"host_key"`
+	// AuthorizedKeys is an authorized_keys file whose keys' comments name
+	// their users, or a directory with one file per user (NAME or
+	// NAME.pub) holding that user's keys.
+	AuthorizedKeys string `yaml:"authorized_keys"`
+	// Users maps a user to their role per environment (viewer, operator,
+	// admin; "*" for every other environment). A user with no role in
+	// the environment served is a viewer.
+	Users map[string]map[string]string `yaml:"users"`
+}
+
+// ServeRoles are the roles of Serve.Users.
+var ServeRoles = []string{"viewer", "operator", "admin"}
 
 // Environment is one estate (prod, staging, dev...).
 type Environment struct {
@@ -237,6 +260,19 @@ func Parse(data []byte) (File, error) {
 			}
 		}
 		f.Environments[name] = e
+	}
+	for user, roles := range f.Serve.Users {
+		if user == "" {
+			return File{}, fmt.Errorf("%w: serve.users: a user without a name", ErrBadConfig)
+		}
+		for env, role := range roles {
+			if _, ok := f.Environments[env]; !ok && env != "*" {
+				return File{}, fmt.Errorf("%w: serve.users.%s: %s is not an environment (or \"*\")", ErrBadConfig, quote(user), quote(env))
+			}
+			if !slices.Contains(ServeRoles, role) {
+				return File{}, fmt.Errorf("%w: serve.users.%s.%s: role %s is not one of %s", ErrBadConfig, quote(user), quote(env), quote(role), strings.Join(ServeRoles, ", "))
+			}
+		}
 	}
 	if f.DefaultEnv != "" {
 		if _, ok := f.Environments[f.DefaultEnv]; !ok {

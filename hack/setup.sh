@@ -16,7 +16,7 @@ mkdir -p "$bin"
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------
-apt_packages=(etcd-server redis-server redis-sentinel tmux)
+apt_packages=(etcd-server redis-server redis-sentinel tmux openssh-client)
 # PostgreSQL 15 is part of this kind of machine; install it only if absent.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 	apt_packages+=(postgresql-15)

@@ -64,6 +64,28 @@ func (s *Store) Subscribe() <-chan *Snapshot {
 	return ch
 }
 
+// Unsubscribe stops sending snapshots to ch (from Subscribe) and closes
+// it, so that a reader waiting on it returns (a console serve session
+// that ended leaves nothing behind).
+func (s *Store) Unsubscribe(ch <-chan *Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range s.subs {
+		if c == ch {
+			s.subs = slices.Delete(s.subs, i, i+1)
+			close(c)
+			return
+		}
+	}
+}
+
+// Subscribers is the number of subscriptions.
+func (s *Store) Subscribers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.subs)
+}
+
 // Snapshot returns the current snapshot.
 func (s *Store) Snapshot() *Snapshot {
 	s.mu.Lock()
@@ -181,9 +203,10 @@ func (s *Store) publish(now time.Time, onlyIfDirty bool) {
 	snap := s.mergeLocked(now)
 	s.current = snap
 	s.dirty = false
-	subs := append([]chan *Snapshot(nil), s.subs...)
-	s.mu.Unlock()
-	for _, ch := range subs {
+	// sent under the lock (never blocking) so that Unsubscribe cannot
+	// close a channel being sent to
+	defer s.mu.Unlock()
+	for _, ch := range s.subs {
 		select {
 		case <-ch: // drop the unread older snapshot
 		default:

@@ -70,6 +70,8 @@ type deps struct {
 	snapshotDir string
 	logs        logSource // nil: no pod logs
 	logLines    int       // the logs view's buffer (0: podlog.DefaultLines)
+	// user is the user and role of a console serve session ("" locally).
+	user string
 }
 
 // pageState tracks the build of one page's data.

@@ -53,6 +53,9 @@ func (m *Model) header() string {
 		region = "all"
 	}
 	parts = append(parts, "region "+common.Sanitize(region))
+	if m.d.user != "" {
+		parts = append(parts, th.Header.Render(common.Sanitize(m.d.user)))
+	}
 	if ro, _ := m.readOnly(); ro {
 		parts = append(parts, th.Stale.Render("READ-ONLY"))
 	} else {

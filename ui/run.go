@@ -23,8 +23,10 @@ import (
 type Options struct {
 	// Store is the started store of every source.
 	Store *providers.Store
-	// Executor runs every action (nil: actions unavailable).
-	Executor *actions.Executor
+	// Executor runs every action (nil: actions unavailable): the
+	// console's *actions.Executor, or one user's *actions.Session of a
+	// shared executor (console serve).
+	Executor Executor
 	// Settings are the resolved settings (environment, demo, read-only).
 	Settings config.Settings
 	// TraceSource serves full traces (nil: traces cannot be opened).
@@ -44,6 +46,12 @@ type Options struct {
 	LogLines int
 	// ProgramOptions are extra bubbletea options (tests: input/output).
 	ProgramOptions []tea.ProgramOption
+	// Program, when set, is called with the program before it runs
+	// (console serve sends it the SSH session's window changes).
+	Program func(*tea.Program)
+	// User names the user of a shared console (console serve) and their
+	// role, shown in the header ("" locally).
+	User string
 }
 
 // Run opens the console and blocks until the user quits or ctx is done.
@@ -52,7 +60,9 @@ func Run(ctx context.Context, o Options) error {
 	if o.Store == nil {
 		return fmt.Errorf("ui: no store")
 	}
-	m := newModel(depsFrom(ctx, o))
+	d := depsFrom(ctx, o)
+	defer o.Store.Unsubscribe(d.snapshots)
+	m := newModel(d)
 	// Signals are the caller's (cmd/console traps SIGHUP, SIGTERM, SIGINT
 	// and cancels ctx): the program then quits like q does, so the
 	// terminal is restored (alt screen, mouse reporting, cursor) when it
@@ -60,6 +70,9 @@ func Run(ctx context.Context, o Options) error {
 	// Executor.Shutdown.
 	opts := append([]tea.ProgramOption{tea.WithoutSignalHandler()}, o.ProgramOptions...)
 	p := tea.NewProgram(m, opts...)
+	if o.Program != nil {
+		o.Program(p)
+	}
 	stop := context.AfterFunc(ctx, p.Quit)
 	defer stop()
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
@@ -98,6 +111,7 @@ func staticDeps(ctx context.Context, o Options) deps {
 		audit:     AuditFile(o.Settings.AuditLog),
 
 		snapshotDir: snapshotDirFor(o.Settings.AuditLog),
+		user:        o.User,
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)
@@ -148,8 +162,20 @@ func stacksOfferer(ss terraform.Stacks) actions.Offerer {
 	return ss
 }
 
-// execAdapter adapts *actions.Executor to common.Executor.
-type execAdapter struct{ e *actions.Executor }
+// Executor is what the console runs actions through: *actions.Executor
+// or *actions.Session.
+type Executor interface {
+	ReadOnly() (bool, string)
+	Availability(a actions.Action) (bool, string)
+	Prepare(ctx context.Context, a actions.Action, dataAt time.Time) (*actions.Pending, error)
+	Start(p *actions.Pending, confirmation string, more ...string) (*actions.Run, error)
+	Decline(p *actions.Pending)
+	Runs() []*actions.Run
+	Options() actions.Options
+}
+
+// execAdapter adapts an Executor to common.Executor.
+type execAdapter struct{ e Executor }
 
 // ReadOnly implements common.Executor.
 func (a execAdapter) ReadOnly() (bool, string) { return a.e.ReadOnly() }

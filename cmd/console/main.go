@@ -73,6 +73,7 @@ var subcommands = []func(*app) *cobra.Command{
 	newInventoryCmd, // inventory.go
 	newManCmd,       // man.go (hidden)
 	newReachCmd,     // reach.go
+	newServeCmd,     // serve.go
 	newSnapshotCmd,  // snapshot.go
 	newTraceCmd,     // trace.go
 	newVersionCmd,   // version.go

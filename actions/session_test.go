@@ -1,0 +1,115 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSessionRoles: a viewer runs only safe actions, an operator mutating
+// ones, destructive ones need an admin; a refusal is audited under the
+// user's name with the reason Availability gave.
+func TestSessionRoles(t *testing.T) {
+	tests := []struct {
+		role   Role
+		effect Effect
+		ok     bool
+	}{
+		{RoleViewer, Safe, true},
+		{RoleViewer, Mutating, false},
+		{RoleViewer, Destructive, false},
+		{RoleOperator, Mutating, true},
+		{RoleOperator, Destructive, false},
+		{RoleAdmin, Destructive, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.role.String()+"_"+tc.effect.String(), func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod"})
+			s := e.Session(Principal{Who: "alice (key SHA256:x)", User: "alice", Role: tc.role})
+			a := newFake(tc.effect, "web")
+			ok, why := s.Availability(a)
+			if ok != tc.ok {
+				t.Fatalf("Availability = %v %q, want %v", ok, why, tc.ok)
+			}
+			p, err := s.Prepare(context.Background(), a, time.Time{})
+			if !tc.ok {
+				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), why) {
+					t.Fatalf("Prepare = %v, want the refusal %q", err, why)
+				}
+				es := readAudit(t, path)
+				if len(es) != 1 || es[0].Who != "alice (key SHA256:x)" || es[0].Result != StatusRefused {
+					t.Fatalf("audit = %+v", es)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf := "y"
+			if tc.effect == Destructive {
+				conf = "web"
+			}
+			r, err := s.Start(p, conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-r.Done()
+			es := readAudit(t, path)
+			if last := es[len(es)-1]; last.Who != "alice (key SHA256:x)" || last.Result != StatusSucceeded {
+				t.Fatalf("audit = %+v", es)
+			}
+		})
+	}
+}
+
+// TestSessionClose: closing a session cancels its own run (audited
+// cancelled, under its user) and leaves another session's run going.
+func TestSessionClose(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	alice := e.Session(Principal{Who: "alice", User: "alice", Role: RoleOperator})
+	bob := e.Session(Principal{Who: "bob", User: "bob", Role: RoleOperator})
+	start := func(s *Session, name string) *Run {
+		a := newFake(Mutating, name)
+		a.block, a.started = true, make(chan struct{})
+		p, err := s.Prepare(context.Background(), a, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Start(p, "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-a.started
+		return r
+	}
+	ra, rb := start(alice, "web"), start(bob, "api")
+	n, err := alice.Close(context.Background(), "the SSH session dropped")
+	if n != 1 || err != nil {
+		t.Fatalf("Close = %d, %v", n, err)
+	}
+	<-ra.Done()
+	if res := ra.Result(); res.Status != StatusCancelled || !strings.Contains(res.Error, "SSH session dropped") {
+		t.Fatalf("alice's run: %+v", res)
+	}
+	select {
+	case <-rb.Done():
+		t.Fatal("bob's run was stopped by alice's session closing")
+	default:
+	}
+	if _, err := alice.Prepare(context.Background(), newFake(Safe, "x"), time.Time{}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("Prepare after Close = %v", err)
+	}
+	found := false
+	for _, en := range readAudit(t, path) {
+		if en.Who == "alice" && en.Result == StatusCancelled && en.Target == "deployment/shop/web" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("alice's cancelled run not audited: %+v", readAudit(t, path))
+	}
+	rb.Cancel()
+	<-rb.Done()
+}

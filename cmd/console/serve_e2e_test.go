@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// serveFixture is a console serve of the demo, in this process, with two
+// users: alice (operator) and bob (viewer), each with a key made by the
+// real ssh-keygen.
+type serveFixture struct {
+	t     *testing.T
+	dir   string
+	srv   *server
+	addr  net.Addr
+	audit string
+}
+
+func startServe(t *testing.T) *serveFixture {
+	t.Helper()
+	for _, p := range []string{"ssh", "ssh-keygen", "tmux"} {
+		lab.RequireProgram(t, p)
+	}
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	if err := os.Mkdir(keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", u, "-f", filepath.Join(dir, u)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+		pub, err := os.ReadFile(filepath.Join(dir, u+".pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(keys, u+".pub"), pub, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit := filepath.Join(dir, "audit.jsonl")
+	conf := filepath.Join(dir, "config.yaml")
+	body := fmt.Sprintf("default_env: demo\naudit_log: %s\nenvironments:\n  demo:\n    demo: true\nserve:\n  authorized_keys: keys\n  users:\n    alice: {demo: operator}\n    bob: {\"*\": viewer}\n", audit)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := config.Load(config.Flags{Config: conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := newServer(ctx, s, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan net.Addr, 1)
+	srv.ready = ready
+	done := make(chan error, 1)
+	go func() { done <- srv.run(ctx, &app{stdout: io.Discard, stderr: io.Discard}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return &serveFixture{t: t, dir: dir, srv: srv, addr: addr, audit: audit}
+	case err := <-done:
+		t.Fatalf("serve ended: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return nil
+}
+
+// connect runs the real OpenSSH client as user in a tmux server of its
+// own (w x h).
+func (f *serveFixture) connect(user string, w, h int) *tmuxSession {
+	f.t.Helper()
+	_, port, _ := net.SplitHostPort(f.addr.String())
+	s := &tmuxSession{t: f.t, socket: fmt.Sprintf("console-serve-%s-%d-%d", user, os.Getpid(), time.Now().UnixNano()),
+		env: append(os.Environ(), "TERM=xterm-256color")}
+	f.t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s.run("new-session", "-d", "-s", "console", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+		"ssh", "-t", "-p", port, "-i", filepath.Join(f.dir, user), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", user+"@127.0.0.1")
+	return s
+}
+
+// waitFor polls cond until it holds (generous deadline: CI is loaded).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestServeTwoUsers: two users with their own keys and roles connect with
+// the real OpenSSH client to one console serve of the demo; each sees the
+// console with their name and role; the viewer is refused what the
+// operator runs, the audit names the operator and their key; dropped
+// connections leave no session, subscription or goroutine behind, and the
+// sessions share one store.
+func TestServeTwoUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ssh clients in tmux")
+	}
+	f := startServe(t)
+	st := f.srv.opts.Store
+	baseGoroutines := runtime.NumGoroutine()
+
+	alice := f.connect("alice", 120, 40)
+	bob := f.connect("bob", 90, 30)
+	alice.waitScreen("alice's console", "alice (operator)", "read-write", "[Topology]")
+	bob.waitScreen("bob's console", "bob (viewer)", "READ-ONLY", "[Topology]")
+	if n := st.Subscribers(); n != 2 {
+		t.Errorf("the store has %d subscribers with two sessions, want 2 (one store for both)", n)
+	}
+
+	// bob (viewer): every mutating action greyed with the role's reason
+	bob.run("send-keys", "-t", "console", ":pods", "Enter")
+	bob.waitScreen("bob's pods", "[Pods]")
+	bob.run("send-keys", "-t", "console", "a")
+	bob.waitScreen("bob's action menu", "role: bob is viewer in demo;", "restart needs operator")
+
+	// alice (operator): restart runs; delete (destructive) is greyed
+	alice.run("send-keys", "-t", "console", ":pods", "Enter")
+	alice.waitScreen("alice's pods", "[Pods]")
+	alice.run("send-keys", "-t", "console", "a")
+	alice.waitScreen("alice's action menu", "role: alice is operator in demo;", "delete needs admin")
+	alice.run("send-keys", "-t", "console", "Down", "Enter")
+	alice.waitScreen("the confirmation", "press y to confirm")
+	alice.run("send-keys", "-t", "console", "y")
+	var who string
+	waitFor(t, "alice's restart in the audit log", func() bool {
+		es, _, _ := actions.ReadAudit(f.audit, 0)
+		for _, e := range es {
+			if e.Action == "restart" && e.Result == actions.StatusSucceeded {
+				who = e.Who
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.HasPrefix(who, "alice (key SHA256:") {
+		t.Errorf("the audit's who is %q, want alice and her key's fingerprint", who)
+	}
+	es, _, _ := actions.ReadAudit(f.audit, 0)
+	for _, e := range es {
+		if strings.HasPrefix(e.Who, "bob") && e.Result != actions.StatusRefused {
+			t.Errorf("bob (viewer) ran something: %+v", e)
+		}
+	}
+
+	// dropped connections: the ssh clients are killed
+	bob.run("kill-server")
+	waitFor(t, "bob's session to end", func() bool { return f.srv.sessionCount() == 1 && st.Subscribers() == 1 })
+	alice.run("kill-server")
+	waitFor(t, "every session to end", func() bool { return f.srv.sessionCount() == 0 && st.Subscribers() == 0 })
+	waitFor(t, "the sessions' goroutines to end", func() bool { return runtime.NumGoroutine() <= baseGoroutines+2 })
+}
