@@ -112,3 +112,36 @@ type Route struct {
 	Target      string `json:"target"`
 	State       string `json:"state"`
 }
+
+// CertExpiryWarn is how close a certificate's expiry makes it a problem.
+const CertExpiryWarn = 30 * 24 * time.Hour
+
+// Distribution is a CloudFront distribution (global: Region is empty).
+type Distribution struct {
+	ID         string   `json:"id"`
+	DomainName string   `json:"domain_name"`
+	Status     string   `json:"status"` // Deployed, InProgress
+	Enabled    bool     `json:"enabled"`
+	Comment    string   `json:"comment"`
+	Aliases    []string `json:"aliases"`
+	Origins    []Origin `json:"origins"`
+	// Certificate is the viewer certificate's ACM ARN ("" for the default
+	// *.cloudfront.net one); CertExpires its expiry when ACM says it.
+	Certificate string    `json:"certificate"`
+	CertExpires time.Time `json:"cert_expires"`
+}
+
+// Origin is one origin of a distribution; LoadBalancer and Region name the
+// load balancer whose DNS name it is ("" when it is something else).
+type Origin struct {
+	ID           string `json:"id"`
+	DomainName   string `json:"domain_name"`
+	LoadBalancer string `json:"load_balancer"`
+	Region       string `json:"region"`
+}
+
+// CertExpiring reports whether the distribution's certificate expires
+// within CertExpiryWarn of now (false when the expiry is unknown).
+func (d *Distribution) CertExpiring(now time.Time) bool {
+	return !d.CertExpires.IsZero() && d.CertExpires.Sub(now) < CertExpiryWarn
+}

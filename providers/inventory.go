@@ -46,6 +46,7 @@ type Inventory struct {
 	SecurityGroups []SecurityGroup `json:"security_groups"`
 	NetworkACLs    []NetworkACL    `json:"network_acls"`
 	RouteTables    []RouteTable    `json:"route_tables"`
+	Distributions  []Distribution  `json:"distributions"`
 }
 
 // SourceStatus is the health and freshness of one data source.

@@ -260,6 +260,7 @@ func Merge(views ...*Inventory) *Inventory {
 		out.SecurityGroups = append(out.SecurityGroups, v.SecurityGroups...)
 		out.NetworkACLs = append(out.NetworkACLs, v.NetworkACLs...)
 		out.RouteTables = append(out.RouteTables, v.RouteTables...)
+		out.Distributions = append(out.Distributions, v.Distributions...)
 	}
 	// Traces newest first, as `console trace find` lists them.
 	slices.SortStableFunc(out.Traces, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })

@@ -97,6 +97,9 @@ func fixtureSnapshot() *providers.Snapshot {
 			Dimensions: []providers.Dimension{{Name: "AutoScalingGroupName", Value: "workers-2"}}, Since: at(10 * time.Minute),
 			ObjectKind: providers.ObjectASG, Object: "workers-2"},
 	}
+	inv.Distributions = []providers.Distribution{{ID: "E2QWRUHAPOMQZL", DomainName: "d111111abcdef8.cloudfront.net", Status: "Deployed", Enabled: true,
+		Aliases: []string{"shop.example.com"}, Certificate: "arn:aws:acm:us-east-1:123456789012:certificate/shop",
+		Origins: []providers.Origin{{ID: "edge", DomainName: "edge-us-east-1.elb.amazonaws.com", LoadBalancer: "edge-us-east-1", Region: "us-east-1"}}}}
 	providers.Join(inv)
 	inv.Sources = []providers.SourceStatus{
 		{Name: "kube:prod", Kind: "kube", Status: providers.StatusOK, UpdatedAt: at(2 * time.Second)},

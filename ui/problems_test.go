@@ -124,6 +124,9 @@ func TestProblemsRanks(t *testing.T) {
 		{"an alarm on an instance leads to its node", func(inv *providers.Inventory) {
 			inv.Alarms[1].State, inv.Alarms[1].ObjectKind, inv.Alarms[1].Object = providers.AlarmFiring, providers.ObjectInstance, inv.Nodes[2].InstanceID
 		}, "✗ 1 alarm firing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Name},
+		{"a certificate expiring within 30 days", func(inv *providers.Inventory) {
+			inv.Distributions[0].CertExpires = time.Now().Add(10 * 24 * time.Hour)
+		}, "✗ 1 certificate expiring", "edge distribution/E2QWRUHAPOMQZL"},
 		{"a crash loop beats an alarm", func(inv *providers.Inventory) {
 			inv.Alarms[1].State = providers.AlarmFiring
 			inv.Pods[1].Reason = "CrashLoopBackOff"
@@ -168,6 +171,24 @@ func TestAlarmEnter(t *testing.T) {
 	press(m, "esc")
 	if m.active != "alarms" {
 		t.Errorf("esc should go back to the alarms, on %s", m.active)
+	}
+}
+
+// TestEdgeChain: the CloudFront view's detail shows the chain down to the
+// nodes behind the load balancer, and enter opens that load balancer.
+func TestEdgeChain(t *testing.T) {
+	m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) { d.demo = false })
+	typeText(m, ":edge")
+	press(m, "enter", "d")
+	s := screen(m)
+	for _, want := range []string{"https://shop.example.com", "load balancer", "edge-us-east-1", "→ node node-us-east-1a-0"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the chain should show %q:\n%s", want, s)
+		}
+	}
+	press(m, "esc", "enter")
+	if sel, _ := m.page().Selected(); m.active != "lb" || sel.Key != "lb/edge-us-east-1" {
+		t.Errorf("enter went to %s %q, want the load balancer", m.active, sel.Key)
 	}
 }
 

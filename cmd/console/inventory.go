@@ -110,6 +110,9 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.RouteTables == nil {
 		c.RouteTables = []providers.RouteTable{}
 	}
+	if c.Distributions == nil {
+		c.Distributions = []providers.Distribution{}
+	}
 	return &c
 }
 

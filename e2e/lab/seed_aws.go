@@ -25,6 +25,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -115,6 +117,12 @@ type AWSRegionEstate struct {
 	// AlarmFiring is a CloudWatch alarm on the ALB's 5xx count set to
 	// ALARM; AlarmOK watches the ASG's CPU and AlarmDB the writer, both OK.
 	AlarmFiring, AlarmOK, AlarmDB string
+	// Distribution (first region only) is a CloudFront distribution in
+	// front of the ALB, aliased www.PREFIX.example.test, whose viewer
+	// certificate (DistributionCert, in us-east-1's ACM) expires in
+	// DistributionCertDays days.
+	Distribution, DistributionCert string
+	DistributionCertDays             int
 }
 
 // SeededInstance is one EC2 instance that a Kubernetes node stands for.
@@ -387,7 +395,39 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 	if err := seedAlarms(ctx, cfg, r, name); err != nil {
 		return nil, err
 	}
+	if index == 0 {
+		if err := seedDistribution(ctx, cfg, r, o.Prefix); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// seedDistribution creates a CloudFront distribution in front of the ALB
+// with a viewer certificate that expires in 20 days.
+func seedDistribution(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, prefix string) error {
+	edge := cfg.Copy()
+	edge.Region = "us-east-1"
+	alias := "www." + prefix + ".example.test"
+	r.DistributionCertDays = 20
+	cert, err := importCertificate(ctx, edge, alias, time.Duration(r.DistributionCertDays)*24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("distribution certificate: %w", err)
+	}
+	r.DistributionCert = cert
+	out, err := cloudfront.NewFromConfig(edge).CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String(prefix + "-web-" + r.Region), Comment: aws.String(prefix + " web"), Enabled: aws.Bool(true),
+		Aliases: &cftypes.Aliases{Quantity: aws.Int32(1), Items: []string{alias}},
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{Id: aws.String("alb"), DomainName: aws.String(r.LoadBalancerDNS),
+			CustomOriginConfig: &cftypes.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly}}}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("alb"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps},
+		ViewerCertificate:    &cftypes.ViewerCertificate{ACMCertificateArn: aws.String(cert), SSLSupportMethod: cftypes.SSLSupportMethodSniOnly},
+	}})
+	if err != nil {
+		return fmt.Errorf("create distribution: %w", err)
+	}
+	r.Distribution = aws.ToString(out.Distribution.Id)
+	return nil
 }
 
 // seedNetwork creates the security groups of the ALB, the bastion and the
@@ -539,7 +579,7 @@ func seedLoadBalancer(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, a
 	}
 	r.TargetGroup = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
 	action := []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: &r.TargetGroup}}
-	cert, certErr := importCertificate(ctx, cfg, "web."+name("lab")+".internal")
+	cert, certErr := importCertificate(ctx, cfg, "web."+name("lab")+".internal", 365*24*time.Hour)
 	in := &elb.CreateListenerInput{LoadBalancerArn: &r.LoadBalancer, DefaultActions: action}
 	if certErr == nil {
 		in.Protocol, in.Port = elbtypes.ProtocolEnumHttps, aws.Int32(443)
@@ -560,13 +600,13 @@ func seedLoadBalancer(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, a
 
 // importCertificate imports a self-signed certificate into ACM with a
 // signed JSON request (the lab's go.mod carries no ACM client).
-func importCertificate(ctx context.Context, cfg aws.Config, domain string) (string, error) {
+func importCertificate(ctx context.Context, cfg aws.Config, domain string, validity time.Duration) (string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", fmt.Errorf("generate key: %w", err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: domain},
-		DNSNames: []string{domain}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		DNSNames: []string{domain}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(validity),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

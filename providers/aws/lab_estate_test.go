@@ -100,6 +100,38 @@ func TestLabEstate(t *testing.T) {
 	}
 }
 
+// TestLabEdge: the lab's CloudFront distribution is read (GetDistribution
+// completes moto's bare listing), its origin names the ALB, and its
+// certificate's expiry comes from ACM (20 days: expiring).
+func TestLabEdge(t *testing.T) {
+	m := lab.Moto(t)
+	ctx := testCtx(t, 3*time.Minute)
+	est, err := lab.SeedAWS(ctx, []sdkaws.Config{m.Config(ctx, "us-east-1")}, lab.AWSSeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := est.Regions[0]
+	p := newTestProvider(t, m, []string{"us-east-1"}, nil)
+	inv, st, err := p.Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Distributions) != 1 || len(inv.Hidden) != 0 {
+		t.Fatalf("distributions %+v, hidden %+v", inv.Distributions, inv.Hidden)
+	}
+	d := inv.Distributions[0]
+	if d.ID != r.Distribution || d.Status == "" || len(d.Aliases) != 1 || len(d.Origins) != 1 || d.Origins[0].LoadBalancer != "lab-web" ||
+		d.Origins[0].Region != "us-east-1" || d.Certificate != r.DistributionCert {
+		t.Errorf("distribution: %+v", d)
+	}
+	if left := time.Until(d.CertExpires); left < 19*24*time.Hour || left > 21*24*time.Hour || !d.CertExpiring(time.Now()) {
+		t.Errorf("certificate expires %v (in %v), want in %d days and expiring", d.CertExpires, left, r.DistributionCertDays)
+	}
+	if st.ByOperation["CloudFront:GetDistribution"] != 1 || st.ByOperation["ACM:DescribeCertificate"] != 1 || st.Repeated != 0 {
+		t.Errorf("calls %v", st.ByOperation)
+	}
+}
+
 func findAlarm(inv *providers.Inventory, region, name string) *providers.Alarm {
 	for i := range inv.Alarms {
 		if a := &inv.Alarms[i]; a.Region == region && a.Name == name {

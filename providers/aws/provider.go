@@ -22,7 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -91,11 +93,13 @@ type Provider struct {
 	clients map[string]*clients
 	refresh chan struct{}
 	base    sdkaws.Config // configuration of the first region
+	edge    *edgeClients
 
 	mu        sync.Mutex
 	last      *providers.Inventory
 	lastStats Stats
 	good      map[string]*regionView // last good view per region
+	lastEdge  []providers.Distribution
 }
 
 // New loads the AWS configuration and builds the service clients of every
@@ -168,6 +172,12 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if len(p.regions) == 0 {
 		return nil, errors.New("aws: no region configured")
 	}
+	ecfg := base.Copy()
+	ecfg.Region = edgeRegion
+	if ep := o.RegionEndpoints[edgeRegion]; ep != "" {
+		ecfg.BaseEndpoint = sdkaws.String(ep)
+	}
+	p.edge = &edgeClients{cf: cloudfront.NewFromConfig(ecfg), acm: acm.NewFromConfig(ecfg)}
 	return p, nil
 }
 
@@ -249,6 +259,13 @@ func (p *Provider) Fetch(ctx context.Context) (*providers.Inventory, Stats, erro
 	cctx := withCounter(ctx, c)
 	views := make([]*regionView, len(p.regions))
 	var wg sync.WaitGroup
+	var edge []providers.Distribution
+	var edgeErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		edge, edgeErr = p.readEdge(cctx, p.edge)
+	}()
 	for i, r := range p.regions {
 		wg.Add(1)
 		go func() {
@@ -279,6 +296,17 @@ func (p *Provider) Fetch(ctx context.Context) (*providers.Inventory, Stats, erro
 		}
 		v.addTo(inv, p.Name())
 	}
+	if edgeErr != nil {
+		edge = p.lastEdge // keep the last good distributions
+		inv.Hidden = append(inv.Hidden, providers.Hidden{Source: p.Name(), What: "CloudFront distributions", Reason: oneLine(edgeErr.Error())})
+	} else {
+		p.lastEdge = edge
+	}
+	inv.Distributions = append([]providers.Distribution(nil), edge...)
+	for i := range inv.Distributions {
+		inv.Distributions[i].Origins = append([]providers.Origin(nil), inv.Distributions[i].Origins...)
+	}
+	linkOrigins(inv.Distributions, inv.LoadBalancers)
 	sortInventory(inv)
 	if failed < len(views) {
 		p.last = inv

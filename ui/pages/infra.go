@@ -139,6 +139,9 @@ func buildLBs(in *Input) *listData {
 		for _, l := range lb.Listeners {
 			f.sub("-", fmt.Sprintf("%s:%d", l.Protocol, l.Port))
 		}
+		if front := frontOf(inv, lb.Name, lb.Region); len(front) > 0 {
+			f.add("cloudfront", strings.Join(front, "; "))
+		}
 		f.add("target_groups", "")
 		for _, tg := range lb.TargetGroups {
 			f.sub(tg.Name, fmt.Sprintf("port %d", tg.Port))

@@ -3,8 +3,10 @@ package pages
 import (
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
 )
 
 // lagWarnSeconds is the replica lag from which a member warns and its
@@ -40,6 +42,9 @@ type Problems struct {
 	FailedRuns int
 	// Alarms are the CloudWatch alarms in ALARM.
 	Alarms int
+	// Certs are the CloudFront viewer certificates expiring within
+	// providers.CertExpiryWarn.
+	Certs int
 	// Worst is the worst object (zero when nothing is wrong).
 	Worst     ProblemTarget
 	worstRank int
@@ -48,6 +53,7 @@ type Problems struct {
 // Problem ranks, worst highest: what loses the most service first.
 const (
 	rankFailedRun = 10 + iota*10
+	rankCert
 	rankSomeTargets
 	rankLagging
 	rankVolumeFull
@@ -61,7 +67,7 @@ const (
 
 // Total is the number of problems counted.
 func (p *Problems) Total() int {
-	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns + p.Alarms
+	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns + p.Alarms + p.Certs
 }
 
 // Consider makes t the worst object when rank is higher than the worst's
@@ -187,6 +193,16 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 		}
 		p.Alarms++
 		consider(rankAlarm, AlarmTarget(inv, a))
+	}
+	now := time.Now()
+	for i := range inv.Distributions {
+		d := &inv.Distributions[i]
+		if !d.CertExpiring(now) {
+			continue
+		}
+		p.Certs++
+		consider(rankCert, ProblemTarget{"edge", "distribution", san(d.ID), "CloudFront " + san(d.ID) + ": certificate expires in " +
+			common.Age(d.CertExpires.Sub(now))})
 	}
 }
 

@@ -27,6 +27,7 @@ func Views() []View {
 		{"asg", []string{"asgs", "autoscaling"}, "autoscaling groups", NewASGs},
 		{"lb", []string{"lbs", "loadbalancers"}, "load balancers and target health", NewLBs},
 		{"db", []string{"dbs", "databases"}, "database clusters and members", NewDatabases},
+		{"edge", []string{"cloudfront", "cdn"}, "CloudFront distributions: origins, aliases, certificate expiry; the chain down to the pods", NewEdge},
 		{"alarms", []string{"alarm", "cloudwatch"}, "CloudWatch alarms: state and the object each watches (enter opens it)", NewAlarms},
 		{"traces", nil, "recent traces", NewTraces},
 		{"deps", []string{"services", "graph"}, "service dependency graph: calls, errors, error rate", NewDeps},
