@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opsconsole/console/internal/errtext"
 	"github.com/opsconsole/console/traces"
 )
 
@@ -176,7 +177,7 @@ func (s *Store) apply(u Update) bool {
 		at = time.Now()
 	}
 	if u.Err != nil {
-		st.Error = u.Err.Error()
+		st.Error = errtext.Explain(u.Err) // Go internals in words, for the header and `inventory`
 		if _, had := s.views[u.Source]; had {
 			st.Status = StatusStale
 		} else {

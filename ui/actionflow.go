@@ -132,7 +132,7 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		if msg.err != nil {
-			f.err = common.Sanitize(msg.err.Error())
+			f.err = common.Sanitize(common.ErrText(msg.err))
 			m.mode = modeMenu
 			if f.form != nil && errors.Is(msg.err, actions.ErrBadParam) {
 				m.mode = modeParams // the action refused a value: choose again
@@ -151,7 +151,7 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		f.starting = false
 		m.mode = modeNormal
 		if msg.err != nil {
-			m.setMsg("not started: "+msg.err.Error(), true)
+			m.setMsg("not started: "+common.ErrText(msg.err), true)
 			return nil, true
 		}
 		cmd := m.focus("actions", "run", msg.run.ID())

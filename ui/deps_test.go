@@ -168,7 +168,7 @@ func TestDepsStaleAndError(t *testing.T) {
 		func() ([]traces.Dependency, error) { return fixtureDeps(), nil },
 		func() ([]traces.Dependency, error) { return fixtureDeps()[:1], nil },
 		func() ([]traces.Dependency, error) {
-			return nil, errors.New("jaeger: connection refused\n\x1b[2Jretrying")
+			return nil, errors.New("jaeger: quota exceeded\n\x1b[2Jretrying")
 		},
 	}}
 	m := depsModel(t, 120, 30, src)
@@ -186,11 +186,11 @@ func TestDepsStaleAndError(t *testing.T) {
 	out := screen(m)
 	var errLine string
 	for _, l := range strings.Split(out, "\n") {
-		if strings.Contains(l, "connection refused") {
+		if strings.Contains(l, "quota exceeded") {
 			errLine = l
 		}
 	}
-	if !strings.Contains(errLine, "✗ service graph: jaeger: connection refused") || !strings.Contains(errLine, "retrying") {
+	if !strings.Contains(errLine, "✗ service graph: jaeger: quota exceeded") || !strings.Contains(errLine, "retrying") {
 		t.Errorf("the error should show on one line:\n%s", out)
 	}
 	if strings.ContainsRune(out, '\x1b') {

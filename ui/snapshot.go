@@ -177,7 +177,7 @@ func (m *Model) writeSnapshot() tea.Cmd {
 // snapshotWritten says where the snapshot went (or why it did not).
 func (m *Model) snapshotWritten(msg snapshotWrittenMsg) {
 	if msg.err != nil {
-		m.setMsg("snapshot not written: "+msg.err.Error(), true)
+		m.setMsg("snapshot not written: "+common.ErrText(msg.err), true)
 		return
 	}
 	m.setMsg("snapshot written: "+strings.Join(msg.paths, " and "), false)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/traces"
+	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/traceview"
 )
 
@@ -209,7 +210,7 @@ func (m *Model) handleTraceMsg(msg tea.Msg) (tea.Cmd, bool) {
 	}
 	m.traceLoad = nil
 	if tm.err != nil {
-		m.setMsg("trace "+tm.id+": "+tm.err.Error(), true)
+		m.setMsg("trace "+tm.id+": "+common.ErrText(tm.err), true)
 		return nil, true
 	}
 	m.msg = ""

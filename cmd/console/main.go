@@ -26,6 +26,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/proc"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/internal/errtext"
 	"github.com/opsconsole/console/internal/sanitize"
 )
 
@@ -115,7 +116,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintln(stderr, "console: "+sanitize.Line(err.Error()))
+	fmt.Fprintln(stderr, "console: "+sanitize.Line(errtext.Explain(err)))
 	return code
 }
 

@@ -137,7 +137,7 @@ func (a *Actions) Update(msg tea.Msg) (bool, tea.Cmd) {
 		}
 		a.past, a.pastErr = msg.runs, ""
 		if msg.err != nil {
-			a.pastErr = "earlier runs: " + msg.err.Error()
+			a.pastErr = "earlier runs: " + common.ErrText(msg.err)
 		}
 		a.reload()
 		return true, a.readOutput()
@@ -278,7 +278,7 @@ func (a *Actions) readOutput() tea.Cmd {
 		case errors.Is(err, fs.ErrNotExist):
 			out = []string{"(no output kept: the attempt did not run)"}
 		case err != nil:
-			out = []string{"✗ " + err.Error()}
+			out = []string{"✗ " + common.ErrText(err)}
 		}
 		return outputMsg{id: id, lines: out}
 	}

@@ -192,7 +192,7 @@ func (p *Deps) Loading() bool { return p.loading }
 func (p *Deps) setGraph(ds []traces.Dependency, err error) {
 	p.loading = false
 	if err != nil {
-		p.err = oneLine(err.Error())
+		p.err = oneLine(common.ErrText(err))
 		p.layout()
 		return
 	}

@@ -105,7 +105,7 @@ func (p *kubeList) Update(msg tea.Msg) (bool, tea.Cmd) {
 	}
 	p.loading, p.took = false, m.took
 	if m.err != nil {
-		p.err = oneLine(m.err.Error())
+		p.err = oneLine(common.ErrText(m.err))
 		return true, nil
 	}
 	p.err, p.note, p.loaded = "", m.note, true

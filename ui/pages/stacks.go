@@ -176,7 +176,7 @@ func (p *Stacks) Update(msg tea.Msg) (bool, tea.Cmd) {
 			}
 			delete(p.driftReq, msg.stack)
 			if msg.err != nil {
-				notice = common.Notice("drift of "+msg.stack+": "+msg.err.Error(), true)
+				notice = common.Notice("drift of "+msg.stack+": "+common.ErrText(msg.err), true)
 			} else {
 				notice = common.Notice(fmt.Sprintf("drift of %s: %d drifted", msg.stack, len(msg.sum.Drift)), false)
 			}
@@ -290,7 +290,7 @@ func (p *Stacks) setSummary(name string, sum terraform.Summary, err error, drift
 	if drift {
 		s.checking = false
 		if err != nil {
-			s.driftErr = err.Error()
+			s.driftErr = common.ErrText(err)
 			p.rebuild()
 			return
 		}
@@ -298,7 +298,7 @@ func (p *Stacks) setSummary(name string, sum terraform.Summary, err error, drift
 	} else {
 		s.loading = false
 		if err != nil {
-			s.err = err.Error()
+			s.err = common.ErrText(err)
 			p.rebuild()
 			return
 		}

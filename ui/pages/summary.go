@@ -205,7 +205,7 @@ func (s *Summary) Update(msg tea.Msg) (bool, tea.Cmd) {
 		}
 		s.loaded, s.entries, s.auditErr = true, msg.entries, ""
 		if msg.err != nil {
-			s.auditErr = oneLine(msg.err.Error())
+			s.auditErr = oneLine(common.ErrText(msg.err))
 		}
 		return true, nil
 	case common.RunChangedMsg:
