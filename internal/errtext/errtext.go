@@ -29,7 +29,9 @@ var rules = []rule{
 	}, "no terminal: the console's screen needs an interactive terminal (stdin and /dev/tty); run it in a terminal — over SSH use ssh -t — or use a subcommand such as console inventory"},
 	{func(err error, _ string) bool { return errors.Is(err, context.DeadlineExceeded) },
 		"timed out: the system did not answer in time; check that it is reachable, or allow more time (--timeout, --wait)"},
-	{func(err error, msg string) bool { return errors.Is(err, context.Canceled) || strings.HasSuffix(msg, "context canceled") },
+	{func(err error, msg string) bool {
+		return errors.Is(err, context.Canceled) || strings.HasSuffix(msg, "context canceled")
+	},
 		"cancelled: the console was stopping or the request was abandoned; nothing more was done"},
 	{func(err error, msg string) bool {
 		return errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(msg, "connection refused")
