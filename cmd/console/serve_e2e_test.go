@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +178,42 @@ func TestServeTwoUsers(t *testing.T) {
 	alice.run("kill-server")
 	waitFor(t, "every session to end", func() bool { return f.srv.sessionCount() == 0 && st.Subscribers() == 0 })
 	waitFor(t, "the sessions' goroutines to end", func() bool { return runtime.NumGoroutine() <= baseGoroutines+2 })
+}
+
+// TestServeMemory measures the server's heap with one session and with
+// CONSOLE_SERVE_MEMORY sessions of the real ssh client (a one-off
+// measurement for docs/performance.md; skipped unless the variable is set).
+func TestServeMemory(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CONSOLE_SERVE_MEMORY"))
+	if n < 2 {
+		t.Skip("set CONSOLE_SERVE_MEMORY=20 to measure 20 sessions against one")
+	}
+	f := startServe(t)
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	users := []string{"alice", "bob"}
+	var sessions []*tmuxSession
+	open := func(k int) {
+		for len(sessions) < k {
+			u := users[len(sessions)%2]
+			s := f.connect(u, 120, 40)
+			s.waitScreen(u+"'s console", "[Topology]", "region eu-west-1")
+			s.run("send-keys", "-t", "console", ":pods", "Enter")
+			s.waitScreen(u+"'s pods", "[Pods]", "NAMESPACE")
+			sessions = append(sessions, s)
+		}
+	}
+	base := heap()
+	open(1)
+	one := heap()
+	open(n)
+	all := heap()
+	t.Logf("heap in use: %.1f MiB before any session, %.1f MiB with 1 session, %.1f MiB with %d sessions (%.2fx one session's total; %.2f MiB per added session); store subscribers %d",
+		float64(base)/(1<<20), float64(one)/(1<<20), float64(all)/(1<<20), n, float64(all)/float64(one),
+		float64(all-one)/float64(n-1)/(1<<20), f.srv.opts.Store.Subscribers())
 }
