@@ -103,7 +103,13 @@ func tuiStacks(s config.Settings) terraform.Stacks {
 	if s.Path != "" {
 		base = filepath.Dir(s.Path)
 	}
-	return terraform.FromEnvironment(s.Env, base)
+	stacks := terraform.FromEnvironment(s.Env, base)
+	if s.Demo {
+		if st, err := demoStack(s); err == nil {
+			stacks = append(stacks, st)
+		}
+	}
+	return stacks
 }
 
 // tuiTraceSource returns the configured trace source, else the traces held

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 )
@@ -27,6 +28,9 @@ var rules = []rule{
 	{func(err error, msg string) bool {
 		return strings.Contains(msg, "could not open TTY") || strings.Contains(msg, "open /dev/tty")
 	}, "no terminal: the console's screen needs an interactive terminal (stdin and /dev/tty); run it in a terminal — over SSH use ssh -t — or use a subcommand such as console inventory"},
+	{func(err error, msg string) bool {
+		return errors.Is(err, exec.ErrNotFound) || strings.Contains(msg, "executable file not found")
+	}, "a program the console runs is not installed (not on the PATH): install it (terraform for stacks, kubectl for Kubernetes actions) or add its directory to PATH"},
 	{func(err error, _ string) bool { return errors.Is(err, context.DeadlineExceeded) },
 		"timed out: the system did not answer in time; check that it is reachable, or allow more time (--timeout, --wait)"},
 	{func(err error, msg string) bool {

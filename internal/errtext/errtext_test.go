@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,6 +37,7 @@ func TestExplain(t *testing.T) {
 		{"bare EOF", io.EOF, "connection closed early (EOF)"},
 		{"EOF over HTTP", fmt.Errorf("Get \"https://api:6443/api\": %w", io.EOF), "connection closed early (EOF)"},
 		{"x509", errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority"), "TLS certificate not trusted"},
+		{"terraform missing", fmt.Errorf("terraform init: %w", &exec.Error{Name: "terraform", Err: exec.ErrNotFound}), "a program the console runs is not installed"},
 		{"permission", fmt.Errorf("open audit log: %w", os.ErrPermission), "permission denied: "},
 		// silent: not Go internals of that kind, or said already in words
 		{"a truncated file is bad input", fmt.Errorf("trace file: %w", truncErr), ""},
