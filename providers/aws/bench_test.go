@@ -8,8 +8,10 @@ import (
 	"github.com/opsconsole/console/e2e/lab"
 )
 
-// BenchmarkFullInventory reads 2 regions with 500 instances in 20 ASGs and
-// 35 load balancers from moto (seeded once), regions in parallel. It
+// BenchmarkFullInventory reads 2 regions with 500 instances in 20 ASGs,
+// 35 load balancers, 200 security groups (plus each VPC's default), 40
+// alarms and 10 CloudFront distributions from moto (seeded once), regions
+// and CloudFront in parallel. It
 // reports the API calls of one refresh (calls/op) and fails if a page was
 // asked twice.
 //
@@ -19,8 +21,8 @@ func BenchmarkFullInventory(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	seeds := seedAll(ctx, b, m,
-		seedSpec{Region: "us-east-1", ASGs: 10, PerASG: 25, LBs: 18, Aurora: true, Bastion: true},
-		seedSpec{Region: "eu-west-1", ASGs: 10, PerASG: 25, LBs: 17},
+		seedSpec{Region: "us-east-1", ASGs: 10, PerASG: 25, LBs: 18, Aurora: true, Bastion: true, SGs: 100, Distributions: 10, Alarms: 20},
+		seedSpec{Region: "eu-west-1", ASGs: 10, PerASG: 25, LBs: 17, SGs: 100, Alarms: 20},
 	)
 	want := 0
 	for _, s := range seeds {
@@ -35,8 +37,10 @@ func BenchmarkFullInventory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(inv.Instances) != want || len(inv.AutoscalingGroups) != 20 || len(inv.LoadBalancers) != 35 {
-			b.Fatalf("instances %d (want %d), ASGs %d, LBs %d", len(inv.Instances), want, len(inv.AutoscalingGroups), len(inv.LoadBalancers))
+		if len(inv.Instances) != want || len(inv.AutoscalingGroups) != 20 || len(inv.LoadBalancers) != 35 ||
+			len(inv.SecurityGroups) < 200 || len(inv.Distributions) != 10 || len(inv.Alarms) != 40 {
+			b.Fatalf("instances %d (want %d), ASGs %d, LBs %d, SGs %d, distributions %d, alarms %d", len(inv.Instances), want,
+				len(inv.AutoscalingGroups), len(inv.LoadBalancers), len(inv.SecurityGroups), len(inv.Distributions), len(inv.Alarms))
 		}
 		if st.Repeated != 0 {
 			b.Fatalf("%d repeated calls in one refresh", st.Repeated)

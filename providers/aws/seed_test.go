@@ -18,6 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -41,6 +45,12 @@ type seedSpec struct {
 	Bastion bool
 	// ExtraSubnets adds that many private subnets (pagination tests).
 	ExtraSubnets int
+	// SGs security groups, each allowing tcp/8080 from the previous one.
+	SGs int
+	// Distributions CloudFront distributions (global: seed them once).
+	Distributions int
+	// Alarms metric alarms on the ASGs' CPU.
+	Alarms int
 }
 
 // seeded is what the seeder created (the expectations of the tests).
@@ -184,7 +194,41 @@ func seedRegion(ctx context.Context, t testing.TB, cfg sdkaws.Config, spec seedS
 	if spec.Aurora {
 		seedAurora(ctx, t, cfg, s)
 	}
+	seedEstateRest(ctx, cfg, s, spec)
 	return s
+}
+
+// seedEstateRest creates the security groups, distributions and alarms of
+// spec (the benchmark's estate).
+func seedEstateRest(ctx context.Context, cfg sdkaws.Config, s *seeded, spec seedSpec) {
+	e := ec2.NewFromConfig(cfg)
+	prev := ""
+	for i := 0; i < spec.SGs; i++ {
+		g := must(e.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: sdkaws.String(fmt.Sprintf("sg-%03d", i)),
+			Description: sdkaws.String("bench"), VpcId: sdkaws.String(s.VPC)}))
+		if prev != "" {
+			must(e.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId, IpPermissions: []ec2types.IpPermission{{
+				IpProtocol: sdkaws.String("tcp"), FromPort: sdkaws.Int32(8080), ToPort: sdkaws.Int32(8080),
+				UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: sdkaws.String(prev)}}}}}))
+		}
+		prev = sdkaws.ToString(g.GroupId)
+	}
+	cf := cloudfront.NewFromConfig(cfg)
+	for i := 0; i < spec.Distributions; i++ {
+		must(cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+			CallerReference: sdkaws.String(fmt.Sprintf("bench-%d", i)), Comment: sdkaws.String("bench"), Enabled: sdkaws.Bool(true),
+			Origins: &cftypes.Origins{Quantity: sdkaws.Int32(1), Items: []cftypes.Origin{{Id: sdkaws.String("alb"), DomainName: sdkaws.String(fmt.Sprintf("lb-%02d.example.test", i)),
+				CustomOriginConfig: &cftypes.CustomOriginConfig{HTTPPort: sdkaws.Int32(80), HTTPSPort: sdkaws.Int32(443), OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly}}}},
+			DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: sdkaws.String("alb"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps},
+		}}))
+	}
+	cw := cloudwatch.NewFromConfig(cfg)
+	for i := 0; i < spec.Alarms && len(s.ASGs) > 0; i++ {
+		must(cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: sdkaws.String(fmt.Sprintf("cpu-%02d", i)), Namespace: sdkaws.String("AWS/EC2"),
+			MetricName: sdkaws.String("CPUUtilization"), Statistic: cwtypes.StatisticAverage, Period: sdkaws.Int32(60), EvaluationPeriods: sdkaws.Int32(3),
+			Threshold: sdkaws.Float64(80), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
+			Dimensions: []cwtypes.Dimension{{Name: sdkaws.String("AutoScalingGroupName"), Value: sdkaws.String(s.ASGs[i%len(s.ASGs)])}}}))
+	}
 }
 
 func tags(rt ec2types.ResourceType, kv ...string) []ec2types.TagSpecification {
