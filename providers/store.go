@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"sync"
@@ -34,6 +35,9 @@ type Store struct {
 	current *Snapshot
 	subs    []chan *Snapshot
 	dirty   bool
+	// runCtx and in are Start's, for a provider added later (Add).
+	runCtx context.Context
+	in     chan Update
 }
 
 // NewStore returns a store over the given providers.
@@ -53,7 +57,42 @@ func NewStore(ps ...Provider) *Store {
 }
 
 // Providers returns the providers of the store.
-func (s *Store) Providers() []Provider { return s.providers }
+func (s *Store) Providers() []Provider {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.providers)
+}
+
+// Add adds a provider while the store runs (e.g. a kube context switched
+// to in the TUI) and starts it like Start does. A provider of the same
+// name is an error.
+func (s *Store) Add(p Provider) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.providers {
+		if q.Name() == p.Name() {
+			return fmt.Errorf("source %s is already shown", p.Name())
+		}
+	}
+	s.providers = append(s.providers, p)
+	s.order = append(s.order, p.Name())
+	s.status[p.Name()] = &SourceStatus{Name: p.Name(), Kind: p.Kind(), Status: StatusPending}
+	s.dirty = true
+	if s.in != nil {
+		s.run(s.runCtx, p)
+	}
+	return nil
+}
+
+// run runs p, its failure an error update.
+func (s *Store) run(ctx context.Context, p Provider) {
+	in := s.in
+	go func() {
+		if err := p.Run(ctx, in); err != nil && ctx.Err() == nil {
+			Send(ctx, in, Update{Source: p.Name(), Err: err})
+		}
+	}()
+}
 
 // Subscribe returns a channel that receives every new snapshot. The channel
 // holds only the latest snapshot: a slow reader skips intermediate ones.
@@ -96,7 +135,7 @@ func (s *Store) Snapshot() *Snapshot {
 
 // Refresh asks every provider that supports it to refresh now.
 func (s *Store) Refresh() {
-	for _, p := range s.providers {
+	for _, p := range s.Providers() {
 		if r, ok := p.(Refresher); ok {
 			r.Refresh()
 		}
@@ -106,13 +145,12 @@ func (s *Store) Refresh() {
 // Start runs every provider and the merge loop until ctx is done.
 func (s *Store) Start(ctx context.Context) {
 	in := make(chan Update, 64)
+	s.mu.Lock()
+	s.runCtx, s.in = ctx, in
 	for _, p := range s.providers {
-		go func(p Provider) {
-			if err := p.Run(ctx, in); err != nil && ctx.Err() == nil {
-				Send(ctx, in, Update{Source: p.Name(), Err: err})
-			}
-		}(p)
+		s.run(ctx, p)
 	}
+	s.mu.Unlock()
 	go s.loop(ctx, in)
 }
 

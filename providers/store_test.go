@@ -159,3 +159,30 @@ func TestMergeListsTracesNewestFirst(t *testing.T) {
 		t.Error("Merge reordered its input")
 	}
 }
+
+// TestStoreAdd: a provider added while the store runs is started, its
+// views merged; the same name twice is refused.
+func TestStoreAdd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := &scripted{name: "kube:a", in: make(chan Update)}
+	st := NewStore(a)
+	ch := st.Subscribe()
+	st.Start(ctx)
+	b := &scripted{name: "kube:b", in: make(chan Update)}
+	if err := st.Add(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Add(&scripted{name: "kube:b"}); err == nil {
+		t.Error("adding kube:b twice should be refused")
+	}
+	if n := len(st.Providers()); n != 2 {
+		t.Errorf("%d providers, want 2", n)
+	}
+	go func() {
+		b.in <- Update{Inventory: &Inventory{Nodes: []Node{{Name: "n-b", Cluster: "b"}}}}
+	}()
+	waitFor(t, ch, func(s *Snapshot) bool {
+		return source(s, "kube:b").Status == StatusOK && len(s.Inv.Nodes) == 1 && source(s, "kube:a").Status == StatusPending
+	})
+}

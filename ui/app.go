@@ -66,6 +66,10 @@ type deps struct {
 	// kube returns the Kubernetes sources' on-demand readers (nil: none).
 	kube  func() []providers.KubeReader
 	audit pages.AuditReader // nil: no audit log
+	// kubeContexts lists the kubeconfig's contexts; addKube starts a
+	// source for one more (:ctx NAME). nil: not offered.
+	kubeContexts func() ([]string, error)
+	addKube      func(name string) error
 	// snapshotDir is where the snapshot key writes ("" none).
 	snapshotDir string
 	logs        logSource // nil: no pod logs
@@ -98,6 +102,11 @@ type Model struct {
 	active  string
 	history []string
 	region  string
+	// kscope is the Kubernetes context and namespace shown (:ctx, :ns,
+	// 0-9), shared with the pages' Backends; nsFav are the favourite
+	// namespaces (1-9: the last ones chosen, most recent first).
+	kscope *pages.KubeScope
+	nsFav  []string
 	palette *palette.Palette
 
 	mode     mode
@@ -146,7 +155,8 @@ func newModel(d deps) *Model {
 		d.ctx = context.Background()
 	}
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
-	b := &pages.Backends{Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube, Audit: d.audit}
+	m.kscope = &pages.KubeScope{}
+	b := &pages.Backends{Scope: m.kscope, Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube, Audit: d.audit}
 	if ro, why := m.readOnly(); ro {
 		b.ReadOnly = why
 	}
@@ -286,14 +296,14 @@ func (m *Model) buildActive() tea.Cmd {
 	st := m.state[name]
 	snap := m.snap
 	p, ok := m.page().(pages.Builder)
-	if !ok || snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.region) {
+	if !ok || snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.scopeKey()) {
 		return nil
 	}
 	st.building = true
-	region, now := m.region, m.now
+	region, now, key, ks := m.region, m.now, m.scopeKey(), *m.kscope
 	return func() tea.Msg {
-		in := &pages.Input{Inv: narrow(snap.Inv, region), Now: now}
-		return builtMsg{page: name, version: snap.Version, region: region, data: p.Build(in)}
+		in := &pages.Input{Inv: narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace), Now: now}
+		return builtMsg{page: name, version: snap.Version, region: key, data: p.Build(in)}
 	}
 }
 
@@ -321,7 +331,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case builtMsg:
 		st := m.state[msg.page]
 		st.building = false
-		if msg.region == m.region && (!st.applied || msg.version > st.built || msg.region != st.region) {
+		if msg.region == m.scopeKey() && (!st.applied || msg.version > st.built || msg.region != st.region) {
 			m.byName[msg.page].(pages.Builder).Apply(msg.data)
 			st.built, st.region, st.applied = msg.version, msg.region, true
 			m.applyJump(msg.page)
@@ -371,6 +381,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if m.handleTextMsg(msg) {
 		return m, nil
+	}
+	if cmd, ok := m.handleKubeAdded(msg); ok {
+		return m, cmd
 	}
 	cmd := m.toPages(msg)
 	if m.mode == modeTrace && m.tracev != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
 )
@@ -79,7 +80,8 @@ func built(view string) func(*Model) bool {
 func goldenModel(t *testing.T, opts ...func(*deps)) *Model {
 	d := deps{initial: fixtureSnapshot(), env: "prod", now: func() time.Time { return frozen },
 		exec: sampleRuns(), offerers: func() []actions.Offerer { return []actions.Offerer{fakeOfferer{}} },
-		traces: &fakeTraceSource{deps: fixtureDeps()}, audit: fixtureAudit}
+		traces: &fakeTraceSource{deps: fixtureDeps()}, audit: fixtureAudit,
+		kube: func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod"}} }}
 	for _, o := range opts {
 		o(&d)
 	}

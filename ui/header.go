@@ -53,6 +53,9 @@ func (m *Model) header() string {
 		region = "all"
 	}
 	parts = append(parts, "region "+common.Sanitize(region))
+	if k := m.kubeHeader(); k != "" {
+		parts = append(parts, k)
+	}
 	if m.d.user != "" {
 		parts = append(parts, th.Header.Render(common.Sanitize(m.d.user)))
 	}

@@ -183,6 +183,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.setMsg("y shows the YAML of a Kubernetes object", false)
 		return nil
 	}
+	if cmd, ok := m.favouriteKey(k); ok {
+		return cmd
+	}
 	handled, cmd := m.page().HandleKey(k)
 	if handled {
 		if m.mode == modeDetail {
@@ -409,6 +412,10 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 		return m.openTrace(c.Arg)
 	case "reach":
 		return m.askReach(c.Args)
+	case "ctx":
+		return m.ctxCommand(c.Arg)
+	case "ns":
+		return m.nsCommand(c.Arg)
 	default:
 		if o, ok := m.byName[c.Name].(pages.Opener); ok {
 			o.Open(c.Name) // its own name: the page's default (the Kinds view: the list of kinds)

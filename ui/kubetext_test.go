@@ -178,3 +178,65 @@ func TestKindsAndEvents(t *testing.T) {
 		t.Errorf("nothing should be read while the Kubernetes views are hidden")
 	}
 }
+
+// TestKubeScope: :ns narrows the Kubernetes views and the header says
+// where; 0 clears it, 1 goes back to the favourite; :ctx lists the
+// contexts, switches to one shown, adds another alongside through
+// addKube, and refuses one the kubeconfig does not have.
+func TestKubeScope(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	pod := snap.Inv.Pods[0]
+	readers := []providers.KubeReader{&fakeKube{cluster: pod.Cluster}}
+	var added []string
+	m := newTestModel(t, snap, s, 200, 30, func(d *deps) {
+		d.kube = func() []providers.KubeReader { return readers }
+		d.kubeContexts = func() ([]string, error) { return []string{pod.Cluster, "lab2"}, nil }
+		d.addKube = func(name string) error {
+			added = append(added, name)
+			readers = append(readers, &fakeKube{cluster: name})
+			return nil
+		}
+	})
+	typeText(m, ":pods")
+	press(m, "enter")
+	all := m.page().Status()
+	typeText(m, ":ns "+pod.Namespace)
+	press(m, "enter")
+	sc := screen(m)
+	if !strings.Contains(sc, "ns "+pod.Namespace) || m.page().Status() == all {
+		t.Fatalf(":ns should narrow the pods (%s → %s) and say so:\n%s", all, m.page().Status(), sc)
+	}
+	for _, p := range snap.Inv.Pods {
+		if p.Namespace != pod.Namespace && strings.Contains(sc, " "+p.Name+" ") {
+			t.Fatalf("pod %s/%s shown under :ns %s", p.Namespace, p.Name, pod.Namespace)
+		}
+	}
+	press(m, "0")
+	if m.page().Status() != all || !strings.Contains(screen(m), "ns all") {
+		t.Errorf("0 should show every namespace: %s", m.page().Status())
+	}
+	press(m, "1")
+	if m.kscope.Namespace != pod.Namespace {
+		t.Errorf("1 should go back to the favourite namespace, got %q", m.kscope.Namespace)
+	}
+	typeText(m, ":ctx")
+	press(m, "enter")
+	if sc := screen(m); !strings.Contains(sc, "contexts: "+pod.Cluster) || !strings.Contains(sc, "lab2") {
+		t.Errorf(":ctx should list the contexts:\n%s", sc)
+	}
+	typeText(m, ":ctx lab2")
+	press(m, "enter")
+	if len(added) != 1 || added[0] != "lab2" || m.kscope.Context != "lab2" || !strings.Contains(screen(m), "ctx lab2") {
+		t.Fatalf(":ctx lab2 should add it and show it: added %v, scope %+v\n%s", added, *m.kscope, screen(m))
+	}
+	typeText(m, ":ctx "+pod.Cluster)
+	press(m, "enter")
+	if len(added) != 1 || m.kscope.Context != pod.Cluster {
+		t.Errorf("switching to a context shown adds nothing: added %v scope %+v", added, *m.kscope)
+	}
+	typeText(m, ":ctx nope")
+	press(m, "enter")
+	if sc := screen(m); !strings.Contains(sc, "unknown context nope") {
+		t.Errorf(":ctx nope:\n%s", sc)
+	}
+}

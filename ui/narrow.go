@@ -41,3 +41,19 @@ func filter[T any](xs []T, keep func(*T) bool) []T {
 	}
 	return out
 }
+
+// narrowKube returns the part of inv in Kubernetes context cluster and
+// namespace ns ("" keeps every one): nodes of the context (nodes have no
+// namespace), pods, workloads and events of both. The rest stays.
+func narrowKube(inv *providers.Inventory, cluster, ns string) *providers.Inventory {
+	if cluster == "" && ns == "" {
+		return inv
+	}
+	out := *inv
+	in := func(c, n string) bool { return (cluster == "" || c == cluster) && (ns == "" || n == ns) }
+	out.Nodes = filter(inv.Nodes, func(n *providers.Node) bool { return cluster == "" || n.Cluster == cluster })
+	out.Pods = filter(inv.Pods, func(p *providers.Pod) bool { return in(p.Cluster, p.Namespace) })
+	out.Workloads = filter(inv.Workloads, func(w *providers.Workload) bool { return in(w.Cluster, w.Namespace) })
+	out.Events = filter(inv.Events, func(e *providers.Event) bool { return in(e.Cluster, e.Namespace) || (e.Namespace == "" && (cluster == "" || e.Cluster == cluster)) })
+	return &out
+}

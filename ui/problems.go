@@ -27,9 +27,9 @@ func (m *Model) countProblems() tea.Cmd {
 		return nil
 	}
 	m.probReq++
-	req, region, exec := m.probReq, m.region, m.d.exec
+	req, region, exec, ks := m.probReq, m.region, m.d.exec, *m.kscope
 	return func() tea.Msg {
-		p := pages.FindProblems(narrow(snap.Inv, region))
+		p := pages.FindProblems(narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace))
 		if exec != nil {
 			for _, r := range exec.Runs() {
 				if r.Result().Status == actions.StatusFailed {

@@ -39,6 +39,11 @@ type Options struct {
 	// Offerers are extra sources of actions besides the providers that
 	// are Offerers themselves (and Stacks).
 	Offerers []actions.Offerer
+	// KubeContexts lists the kubeconfig's contexts and AddKube makes the
+	// source of one more (:ctx NAME adds it to the store, started at
+	// once); nil when there is no Kubernetes source.
+	KubeContexts func() ([]string, error)
+	AddKube      func(context string) (providers.Provider, error)
 	// StartView is the view shown first (a name or palette alias, as
 	// --view takes it; "" the first view).
 	StartView string
@@ -119,6 +124,16 @@ func staticDeps(ctx context.Context, o Options) deps {
 	sort.Strings(d.envs)
 	if o.Executor != nil {
 		d.exec = execAdapter{o.Executor}
+	}
+	d.kubeContexts = o.KubeContexts
+	if add := o.AddKube; add != nil {
+		d.addKube = func(name string) error {
+			p, err := add(name)
+			if err != nil {
+				return err
+			}
+			return st.Add(p)
+		}
 	}
 	if len(o.Stacks) > 0 {
 		d.stacks = common.TerraformStacks(o.Stacks)

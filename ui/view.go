@@ -325,7 +325,7 @@ func (m *Model) helpView(w, h int) string {
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.ColsLeft, k.ColsRight, k.FullRow, k.NextView, k.PrevView}},
 		{here, hereKeys},
-		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Actions, k.Filter, k.Palette, k.Worst, k.Snapshot, k.Refresh, k.Back, k.Help, k.Quit}},
+		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Namespaces, k.Actions, k.Filter, k.Palette, k.Worst, k.Snapshot, k.Refresh, k.Back, k.Help, k.Quit}},
 	}
 	var lines []string
 	for _, g := range groups {
@@ -341,6 +341,7 @@ func (m *Model) helpView(w, h int) string {
 		"  :env NAME   switch environment",
 		"  :trace ID   open a trace",
 		"  :reach FROM TO PORT  can FROM reach TO?",
+		"  :ctx [NAME]  :ns [NAME]  kube scope",
 		"  :refresh  :help  :q")
 	cols := max(1, min(3, w/40))
 	rows := (len(lines) + cols - 1) / cols

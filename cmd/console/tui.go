@@ -76,7 +76,9 @@ func runTUI(ctx context.Context, a *app) error {
 	wait := shutdownOnDone(ctx, exec)
 	view, _ := ctx.Value(startViewKey{}).(string)
 	logLines, _ := ctx.Value(logLinesKey{}).(int)
-	err = ui.Run(ctx, ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s), StartView: view, LogLines: logLines})
+	o := ui.Options{Store: st, Executor: exec, Settings: s, TraceSource: src, Stacks: tuiStacks(s), StartView: view, LogLines: logLines}
+	o.KubeContexts, o.AddKube = kubeSwitching(s)
+	err = ui.Run(ctx, o)
 	if ce := wait(); ce != nil {
 		if ce.n > 0 {
 			return ce

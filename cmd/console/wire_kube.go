@@ -15,6 +15,25 @@ import (
 
 var quietKlog sync.Once
 
+// kubeSwitching returns what the TUI's :ctx needs: the contexts of the
+// kubeconfig of the environment's first kube entry, and a constructor of
+// a provider for one more of them (nil, nil without a kube entry).
+func kubeSwitching(s config.Settings) (func() ([]string, error), func(string) (providers.Provider, error)) {
+	if len(s.Env.Kube) == 0 || s.Demo {
+		return nil, nil
+	}
+	first := s.Env.Kube[0]
+	list := func() ([]string, error) { return kube.Contexts(first.Kubeconfig) }
+	add := func(name string) (providers.Provider, error) {
+		p, err := kube.New(kube.Options{Kubeconfig: first.Kubeconfig, Context: name, Region: first.Region})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	return list, add
+}
+
 // newKubeProviders builds one Kubernetes provider per kube entry of the
 // environment (config `kube:` or --kubeconfig/--context). Each loads its
 // kubeconfig with the standard rules (explicit path, else KUBECONFIG, else

@@ -161,6 +161,25 @@ func New(opts Options) (*Provider, error) {
 	return p, nil
 }
 
+// Contexts lists the contexts of the kubeconfig (explicit path, else
+// KUBECONFIG or ~/.kube/config), sorted.
+func Contexts(kubeconfig string) ([]string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = kubeconfig
+	}
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	names := make([]string, 0, len(raw.Contexts))
+	for n := range raw.Contexts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 func contextNames(m map[string]*clientcmdapi.Context) string {
 	var names []string
 	for n := range m {

@@ -15,6 +15,9 @@ type KeyMap struct {
 	// YAML shows a Kubernetes object's YAML; Describe is d on one
 	// (Detail's key), listed apart in the help.
 	YAML, Describe key.Binding
+	// Namespaces are 0-9: every namespace, the favourite ones (help only:
+	// the shell reads the digits).
+	Namespaces key.Binding
 }
 
 // DefaultKeyMap returns the console's keys.
@@ -23,34 +26,35 @@ func DefaultKeyMap() *KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return &KeyMap{
-		Up:        b("↑/k", "up", "up", "k"),
-		Down:      b("↓/j", "down", "down", "j"),
-		PageUp:    b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+f"),
-		Home:      b("g", "top", "g", "home"),
-		End:       b("G", "bottom", "G", "end"),
-		Left:      b("←/h", "collapse", "left", "h"),
-		Right:     b("→/l", "expand", "right", "l"),
-		Toggle:    b("space", "toggle", "space"),
-		Enter:     b("enter", "open", "enter"),
-		Back:      b("esc", "back", "esc"),
-		Filter:    b("/", "filter (!x inverts)", "/"),
-		Palette:   b(":", "command", ":"),
-		Help:      b("?", "help", "?"),
-		Quit:      b("q", "quit", "q", "ctrl+c"),
-		Refresh:   b("ctrl+r", "refresh", "ctrl+r"),
-		Actions:   b("a", "actions", "a"),
-		Detail:    b("d", "detail", "d"),
-		Describe:  b("d", "describe (kube object)", "d"),
-		YAML:      b("y", "YAML (kube object)", "y"),
-		Cancel:    b("x", "cancel run", "x"),
-		NextView:  b("tab", "next view", "tab"),
-		PrevView:  b("shift+tab", "previous view", "shift+tab"),
-		Sort:      b("s/S", "sort/reverse", "s", "S"),
-		Worst:     b("!", "worst problem", "!"),
-		ColsLeft:  b("<", "columns back", "<", "shift+left"),
-		ColsRight: b(">", "more columns", ">", "shift+right"),
-		FullRow:   b("w", "whole row", "w"),
-		Snapshot:  b("P", "snapshot to a file", "P"),
+		Up:         b("↑/k", "up", "up", "k"),
+		Down:       b("↓/j", "down", "down", "j"),
+		PageUp:     b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:   b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:       b("g", "top", "g", "home"),
+		End:        b("G", "bottom", "G", "end"),
+		Left:       b("←/h", "collapse", "left", "h"),
+		Right:      b("→/l", "expand", "right", "l"),
+		Toggle:     b("space", "toggle", "space"),
+		Enter:      b("enter", "open", "enter"),
+		Back:       b("esc", "back", "esc"),
+		Filter:     b("/", "filter (!x inverts)", "/"),
+		Palette:    b(":", "command", ":"),
+		Help:       b("?", "help", "?"),
+		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Refresh:    b("ctrl+r", "refresh", "ctrl+r"),
+		Actions:    b("a", "actions", "a"),
+		Detail:     b("d", "detail", "d"),
+		Describe:   b("d", "describe (kube object)", "d"),
+		YAML:       b("y", "YAML (kube object)", "y"),
+		Namespaces: b("0-9", "namespace: all, favourites", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Cancel:     b("x", "cancel run", "x"),
+		NextView:   b("tab", "next view", "tab"),
+		PrevView:   b("shift+tab", "previous view", "shift+tab"),
+		Sort:       b("s/S", "sort/reverse", "s", "S"),
+		Worst:      b("!", "worst problem", "!"),
+		ColsLeft:   b("<", "columns back", "<", "shift+left"),
+		ColsRight:  b(">", "more columns", ">", "shift+right"),
+		FullRow:    b("w", "whole row", "w"),
+		Snapshot:   b("P", "snapshot to a file", "P"),
 	}
 }

@@ -36,7 +36,7 @@ const eventColumns = 7
 // last seen.
 func NewEvents(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
-		{Title: "TYPE", Width: 9}, {Title: "NAMESPACE", Width: 10, Priority: 5},
+		{Title: "TYPE", Width: 9, Priority: 9}, {Title: "NAMESPACE", Width: 10, Priority: 5},
 		{Title: "OBJECT", Width: 20, Grow: true, Max: 50, Priority: 10, Middle: true},
 		{Title: "COUNT", Width: 5, Right: true, Priority: 8}, {Title: "LAST", Width: 4, Right: true, Priority: 9},
 		{Title: "REASONS", Width: 14, Grow: true, Max: 30, Priority: 7},
@@ -47,8 +47,8 @@ func NewEvents(ctx *common.Context, b *Backends) Page {
 	return p
 }
 
-func loadEvents(ctx context.Context, r providers.KubeReader, now time.Time) (*listData, string, error) {
-	evs, err := r.Events(ctx, "")
+func loadEvents(ctx context.Context, r providers.KubeReader, ns string, now time.Time) (*listData, string, error) {
+	evs, err := r.Events(ctx, ns)
 	if err != nil {
 		return nil, "", err
 	}
@@ -82,8 +82,16 @@ func loadEvents(ctx context.Context, r providers.KubeReader, now time.Time) (*li
 			w++
 		}
 	}
-	return d, fmt.Sprintf("%d events about %d objects (%d with warnings) · kube:%s · every type, read every %s while shown",
-		len(evs), len(groups), w, san(r.Context()), kubePollPeriod), nil
+	return d, fmt.Sprintf("%d events about %d objects (%d with warnings) · kube:%s%s · every type, read every %s while shown",
+		len(evs), len(groups), w, san(r.Context()), nsNote(ns), kubePollPeriod), nil
+}
+
+// nsNote says the namespace read, "" for every one.
+func nsNote(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " ns " + san(ns)
 }
 
 // groupEvents groups events by involved object: objects with warnings

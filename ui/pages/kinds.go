@@ -60,7 +60,7 @@ func (p *Kinds) Title() string {
 // Open implements Opener: the kind named res (shown when the shell then
 // refreshes the page), when there is a Kubernetes source.
 func (p *Kinds) Open(res string) bool {
-	if p.b.KubeReader("") == nil {
+	if p.b.KubeReader(p.b.scope().Context) == nil {
 		return false
 	}
 	res = strings.ToLower(res)
@@ -94,7 +94,7 @@ func (p *Kinds) key(k tea.KeyPressMsg) (bool, tea.Cmd) {
 // does with a word no command knows: pages.Opener).
 type OpenMsg struct{ Arg string }
 
-func loadKindList(ctx context.Context, r providers.KubeReader, _ time.Time) (*listData, string, error) {
+func loadKindList(ctx context.Context, r providers.KubeReader, _ string, _ time.Time) (*listData, string, error) {
 	res, err := r.Resources(ctx)
 	if err != nil {
 		return nil, "", err
@@ -130,17 +130,17 @@ func loadKindList(ctx context.Context, r providers.KubeReader, _ time.Time) (*li
 
 // loadKindTable reads the server-side table of kind res.
 func loadKindTable(res string) kubeLoad {
-	return func(ctx context.Context, r providers.KubeReader, _ time.Time) (*listData, string, error) {
-		t, err := r.Table(ctx, res, "")
+	return func(ctx context.Context, r providers.KubeReader, ns string, _ time.Time) (*listData, string, error) {
+		t, err := r.Table(ctx, res, ns)
 		if err != nil {
 			return nil, "", err
 		}
-		return kindTableData(r.Context(), t), kindTableNote(r.Context(), t), nil
+		return kindTableData(r.Context(), t), kindTableNote(r.Context(), ns, t), nil
 	}
 }
 
-func kindTableNote(cluster string, t *providers.KubeTable) string {
-	s := fmt.Sprintf("%d %s · kube:%s · the server's columns, read every %s while shown", len(t.Rows), san(t.Resource.Name()), san(cluster), kubePollPeriod)
+func kindTableNote(cluster, ns string, t *providers.KubeTable) string {
+	s := fmt.Sprintf("%d %s · kube:%s%s · the server's columns, read every %s while shown", len(t.Rows), san(t.Resource.Name()), san(cluster), nsNote(ns), kubePollPeriod)
 	if t.Truncated {
 		s += " · only the first " + fmt.Sprint(len(t.Rows))
 	}

@@ -27,9 +27,9 @@ const (
 	kubeTimeout    = 30 * time.Second
 )
 
-// kubeLoad reads a page's rows from a Kubernetes source: the rows, a
-// status note (e.g. "42 events · kube:prod"), or an error.
-type kubeLoad func(ctx context.Context, r providers.KubeReader, now time.Time) (*listData, string, error)
+// kubeLoad reads a page's rows from a Kubernetes source in a namespace
+// ("" every one): the rows, a status note (e.g. "42 events · kube:prod"), or an error.
+type kubeLoad func(ctx context.Context, r providers.KubeReader, namespace string, now time.Time) (*listData, string, error)
 
 // kubeLoaded is the answer of a kubeList's load.
 type kubeLoaded struct {
@@ -66,7 +66,8 @@ func newKubeList(ctx *common.Context, b *Backends, name, title string, cols []ta
 
 // Refresh implements Refresher: (re)loads the rows in a tea.Cmd.
 func (p *kubeList) Refresh() tea.Cmd {
-	r := p.b.KubeReader("")
+	sc := p.b.scope()
+	r := p.b.KubeReader(sc.Context)
 	if r == nil {
 		p.req++
 		p.loading, p.err, p.note = false, "", "no Kubernetes source (--kubeconfig, --context)"
@@ -80,7 +81,7 @@ func (p *kubeList) Refresh() tea.Cmd {
 		cctx, cancel := context.WithTimeout(ctx, kubeTimeout)
 		defer cancel()
 		start := time.Now()
-		d, note, err := load(cctx, r, now)
+		d, note, err := load(cctx, r, sc.Namespace, now)
 		return kubeLoaded{page: name, req: req, data: d, note: note, err: err, took: time.Since(start)}
 	}
 }

@@ -102,6 +102,23 @@ type Backends struct {
 	// Kube returns the Kubernetes sources' on-demand readers (events,
 	// server-side tables), one per context.
 	Kube func() []providers.KubeReader
+	// Scope is the Kubernetes context and namespace every view shows
+	// (:ctx, :ns), set by the shell; nil or empty fields: all.
+	Scope *KubeScope
+}
+
+// KubeScope is where the Kubernetes views look: a context ("" every
+// one) and a namespace ("" every one).
+type KubeScope struct {
+	Context, Namespace string
+}
+
+// scope returns the scope (empty when none is set).
+func (b *Backends) scope() KubeScope {
+	if b == nil || b.Scope == nil {
+		return KubeScope{}
+	}
+	return *b.Scope
 }
 
 // KubeReader returns the reader of context cluster ("" the first), nil

@@ -38,6 +38,8 @@ var builtins = []Spec{
 	{"env", nil, "NAME", "switch environment"},
 	{"trace", nil, "ID", "open a trace by id"},
 	{"reach", nil, "FROM TO PORT", "can FROM reach TO on a TCP port? (the rule that allows or blocks it)"},
+	{"ctx", []string{"context", "contexts"}, "?NAME", "Kubernetes contexts: list, switch, or add one alongside (all: every one)"},
+	{"ns", []string{"namespace"}, "?NAME", "Kubernetes namespace of every view (all: every one); 0-9 favourites"},
 	{"refresh", nil, "", "refresh every source now"},
 	{"help", nil, "", "show all keys"},
 	{"quit", []string{"q", "q!", "quit!", "exit"}, "", "quit"},
