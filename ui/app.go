@@ -105,8 +105,8 @@ type Model struct {
 	// kscope is the Kubernetes context and namespace shown (:ctx, :ns,
 	// 0-9), shared with the pages' Backends; nsFav are the favourite
 	// namespaces (1-9: the last ones chosen, most recent first).
-	kscope *pages.KubeScope
-	nsFav  []string
+	kscope  *pages.KubeScope
+	nsFav   []string
 	palette *palette.Palette
 
 	mode     mode

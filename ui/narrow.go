@@ -54,6 +54,8 @@ func narrowKube(inv *providers.Inventory, cluster, ns string) *providers.Invento
 	out.Nodes = filter(inv.Nodes, func(n *providers.Node) bool { return cluster == "" || n.Cluster == cluster })
 	out.Pods = filter(inv.Pods, func(p *providers.Pod) bool { return in(p.Cluster, p.Namespace) })
 	out.Workloads = filter(inv.Workloads, func(w *providers.Workload) bool { return in(w.Cluster, w.Namespace) })
-	out.Events = filter(inv.Events, func(e *providers.Event) bool { return in(e.Cluster, e.Namespace) || (e.Namespace == "" && (cluster == "" || e.Cluster == cluster)) })
+	out.Events = filter(inv.Events, func(e *providers.Event) bool {
+		return in(e.Cluster, e.Namespace) || (e.Namespace == "" && (cluster == "" || e.Cluster == cluster))
+	})
 	return &out
 }
