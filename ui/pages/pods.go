@@ -16,7 +16,7 @@ func NewPods(ctx *common.Context, _ *Backends) Page {
 	cols := []table.Column{
 		{Title: "NAMESPACE", Width: 10, Priority: 8}, {Title: "NAME", Width: 22, Grow: true, Max: 56, Priority: 10, Middle: true},
 		{Title: "STATUS", Width: 12, Priority: 9}, {Title: "RESTARTS", Width: 8, Right: true, Priority: 5},
-		{Title: "NODE", Width: 14, Grow: true, Max: 48, Priority: 7}, {Title: "AGE", Width: 4, Right: true, Priority: 4},
+		{Title: "NODE", Width: 14, Grow: true, Max: 48, Priority: 7, Middle: true}, {Title: "AGE", Width: 4, Right: true, Priority: 4},
 		{Title: "OWNER", Width: 16, Grow: true, Max: 40, Priority: 3, Middle: true},
 	}
 	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
