@@ -64,12 +64,14 @@ const (
 	VerbTeardown Verb = "teardown"
 	VerbRecreate Verb = "recreate"
 	VerbUnlock   Verb = "unlock"
+	// VerbPortForward forwards a local port to a pod's port until stopped.
+	VerbPortForward Verb = "port-forward"
 )
 
 // Verbs lists every verb, in the order docs/actions.md shows them.
 var Verbs = []Verb{VerbRestart, VerbScale, VerbCordon, VerbUncordon, VerbDrain, VerbDelete,
 	VerbTerminate, VerbTerminateDecrement, VerbSetDesiredCapacity, VerbPromote, VerbBackup,
-	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock}
+	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock, VerbPortForward}
 
 // verbAliases are older or runner-specific spellings the command line still
 // accepts (docs/actions.md).

@@ -274,13 +274,17 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 				t.Errorf("denied action ran: %+v", res)
 			}
 		}
-		// Deleting a pod in bob's own namespace is allowed.
+		// Deleting a pod in bob's own namespace is allowed; a port-forward
+		// is offered, denied (his role has no pods/portforward).
 		as := bp.Offer(actions.Ref{Kind: "pod", Cluster: "lab", Namespace: "team-a", Name: "team-a-worker"})
-		if len(as) != 1 {
-			t.Fatalf("offered %d actions for a team-a pod", len(as))
+		if len(as) != 2 {
+			t.Fatalf("offered %d actions for a team-a pod, want delete and port-forward", len(as))
 		}
 		if ok, why := permitted(as[0]); !ok {
 			t.Errorf("bob may not delete a team-a pod: %s", why)
+		}
+		if ok, why := permitted(as[1]); ok || as[1].Spec().Name != actions.VerbPortForward || !strings.Contains(why, "portforward") {
+			t.Errorf("port-forward for bob: %s allowed=%v %q", as[1].Spec().Name, ok, why)
 		}
 	})
 	t.Run("audit", func(t *testing.T) {

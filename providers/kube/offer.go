@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	authzv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/kubectl"
@@ -91,8 +92,26 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			permission{verb: "create", resource: "pods", sub: "eviction", allNamespaces: true})
 	case actions.KindPod:
 		add(kubectl.DeletePod(t), permission{verb: "delete", resource: "pods"})
+		add(kubectl.PortForward(t, p.firstPort(ns, ref.Name)), permission{verb: "create", resource: "pods", sub: "portforward"})
 	}
 	return out
+}
+
+// firstPort is the pod's first declared container port (80 when it
+// declares none, or cannot be read), the port-forward's default.
+func (p *Provider) firstPort(ns, name string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.RequestTimeout)
+	defer cancel()
+	pod, err := p.user.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return 80
+	}
+	for _, c := range pod.Spec.Containers {
+		for _, port := range c.Ports {
+			return int(port.ContainerPort)
+		}
+	}
+	return 80
 }
 
 // gate asks the API server for every permission and wraps the action.
