@@ -15,7 +15,6 @@ import (
 )
 
 func TestExplain(t *testing.T) {
-	_, jsonErr := json.Marshal(make(chan int))
 	var truncated map[string]any
 	truncErr := json.Unmarshal([]byte(`{"a":`), &truncated)
 	cases := []struct {
@@ -41,7 +40,7 @@ func TestExplain(t *testing.T) {
 		{"permission", fmt.Errorf("open audit log: %w", os.ErrPermission), "permission denied: "},
 		// silent: not Go internals of that kind, or said already in words
 		{"a truncated file is bad input", fmt.Errorf("trace file: %w", truncErr), ""},
-		{"json of a channel", jsonErr, ""},
+		{"a bad number in a file", fmt.Errorf("config: %w", &json.UnmarshalTypeError{Value: "string", Field: "replicas"}), ""},
 		{"a short file read", fmt.Errorf("read trace file t.json: %w", io.ErrUnexpectedEOF), ""},
 		{"a refusal in words", errors.New("refused: read-only: environment prod is read-only"), ""},
 		{"an action's own failure", errors.New("restart deployment/web: 2 of 3 updated replicas are available"), ""},
