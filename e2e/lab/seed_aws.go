@@ -122,7 +122,7 @@ type AWSRegionEstate struct {
 	// certificate (DistributionCert, in us-east-1's ACM) expires in
 	// DistributionCertDays days.
 	Distribution, DistributionCert string
-	DistributionCertDays             int
+	DistributionCertDays           int
 }
 
 // SeededInstance is one EC2 instance that a Kubernetes node stands for.
