@@ -293,15 +293,49 @@ func BaselineWith(ctx context.Context, src Source, t *Trace, o BaselineOptions) 
 	// trace itself, however big, would come back with the baseline)
 	end := Summary(t).Start.Add(-o.Before - time.Microsecond)
 	lookback := cmp.Or(o.Lookback, DefaultLookback)
-	ts, err := src.Find(ctx, Query{Service: root.Service, Operation: root.Operation, Start: end.Add(-lookback), End: end, Limit: o.N + 1})
+	// The baseline is the N newest traces of the window. A backend asked
+	// for N traces of a larger window may return any N of them (Jaeger's
+	// memory store does), so ask for more, order by start and keep the
+	// newest; where the backend can summarise, only those N are fetched.
+	q := Query{Service: root.Service, Operation: root.Operation, Start: end.Add(-lookback), End: end, Limit: max(o.N+1, burstCandidates)}
+	newestFirst := func(a, b TraceSummary) int {
+		return cmp.Or(b.Start.Compare(a.Start), strings.Compare(a.TraceID, b.TraceID))
+	}
+	if _, ok := src.(Summarizer); ok {
+		sums, err := FindSummaries(ctx, src, q)
+		if err != nil {
+			return nil, fmt.Errorf("baseline traces: %w", err)
+		}
+		sums = slices.DeleteFunc(sums, func(s TraceSummary) bool { return s.TraceID == t.TraceID })
+		slices.SortFunc(sums, newestFirst)
+		out := make([]*Trace, 0, min(o.N, len(sums)))
+		for _, s := range sums[:min(o.N, len(sums))] {
+			b, err := src.Get(ctx, s.TraceID)
+			if err != nil {
+				return nil, fmt.Errorf("baseline trace %s: %w", s.TraceID, err)
+			}
+			out = append(out, b)
+		}
+		return out, nil
+	}
+	ts, err := src.Find(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("baseline traces: %w", err)
 	}
-	out := ts[:0:0]
+	type found struct {
+		s TraceSummary
+		t *Trace
+	}
+	fs := make([]found, 0, len(ts))
 	for _, b := range ts {
-		if b.TraceID != t.TraceID && len(out) < o.N {
-			out = append(out, b)
+		if b.TraceID != t.TraceID {
+			fs = append(fs, found{Summary(b), b})
 		}
+	}
+	slices.SortFunc(fs, func(a, b found) int { return newestFirst(a.s, b.s) })
+	out := make([]*Trace, 0, min(o.N, len(fs)))
+	for _, f := range fs[:min(o.N, len(fs))] {
+		out = append(out, f.t)
 	}
 	return out, nil
 }
