@@ -163,7 +163,10 @@ var startSegment = regexp.MustCompile(`START WAL LOCATION: \S+ \(file ([0-9A-F]{
 
 // PromotePlan implements Engine.
 func (e *postgres) PromotePlan(addr string) ([]string, string) {
-	c := []string{addr + ": SELECT pg_promote(true, 60)"}
+	c := []string{
+		"the old primary, if it answers: fenced first (as below), then " + addr + " must replay up to its last WAL position (pg_current_wal_insert_lsn) within " + catchUpTimeout.String() + ", else the fence is lifted and nothing is promoted",
+		addr + ": SELECT pg_promote(true, 60)",
+	}
 	for _, o := range e.d.Members {
 		if o != addr {
 			c = append(c, o+": if a replica: ALTER SYSTEM SET primary_conninfo (host and port of "+addr+"); SELECT pg_reload_conf()",
@@ -183,6 +186,9 @@ func (e *postgres) Promote(ctx context.Context, addr string, out io.Writer) erro
 		return fmt.Errorf("connect %s: %w", addr, err)
 	}
 	defer conn.Close(context.Background())
+	if err := e.quiesce(ctx, conn, addr, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "%s: SELECT pg_promote(true, 60)\n", addr)
 	var ok bool
 	if err := conn.QueryRow(ctx, "select pg_promote(true, 60)").Scan(&ok); err != nil {
@@ -201,6 +207,75 @@ func (e *postgres) Promote(ctx context.Context, addr string, out io.Writer) erro
 			fmt.Fprintf(out, "%s: %s\n", o, msg)
 		}
 	}
+	return nil
+}
+
+// catchUpTimeout bounds how long a promote waits for the candidate to
+// replay everything the fenced old primary wrote.
+const catchUpTimeout = 30 * time.Second
+
+// quiesce prepares a switchover as Patroni does: when the old primary
+// answers, it is fenced first (no client writes any more), and the
+// candidate (on cand) must replay up to the old primary's last WAL
+// position before it is promoted. Promoting a candidate that is behind a
+// sibling replica leaves that sibling on WAL the new timeline does not
+// have, and it can never follow. If the candidate does not catch up in
+// time the fence is lifted and the promote refused. With the old primary
+// unreachable (a failover) there is nothing to wait for.
+func (e *postgres) quiesce(ctx context.Context, cand *pgx.Conn, addr string, out io.Writer) error {
+	for _, o := range e.d.Members {
+		if o == addr {
+			continue
+		}
+		old, err := pgConnect(ctx, e.d, o, 5*time.Second)
+		if err != nil {
+			continue
+		}
+		defer old.Close(context.Background())
+		var inRecovery bool
+		if err := old.QueryRow(ctx, "select pg_is_in_recovery()").Scan(&inRecovery); err != nil || inRecovery {
+			continue
+		}
+		msg, err := e.fence(ctx, old)
+		if err != nil {
+			return fmt.Errorf("before promoting %s: %w", addr, err)
+		}
+		fmt.Fprintf(out, "%s: %s\n", o, msg)
+		var lsn string
+		if err := old.QueryRow(ctx, "select pg_current_wal_insert_lsn()::text").Scan(&lsn); err != nil {
+			return errors.Join(fmt.Errorf("read the old primary's WAL position: %w", err), e.unfence(old, o, out))
+		}
+		fmt.Fprintf(out, "%s: waiting to replay up to %s (the old primary's last WAL position)\n", addr, lsn)
+		wait, cancel := context.WithTimeout(ctx, catchUpTimeout)
+		defer cancel()
+		for {
+			var done bool
+			err := cand.QueryRow(wait, "select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", lsn).Scan(&done)
+			if err == nil && done {
+				return nil
+			}
+			if wait.Err() != nil {
+				return errors.Join(fmt.Errorf("%s did not replay up to %s within %s; not promoted", addr, lsn, catchUpTimeout), e.unfence(old, o, out))
+			}
+			select {
+			case <-wait.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// unfence lifts the fence of an old primary after a refused promote.
+func (e *postgres) unfence(conn *pgx.Conn, addr string, out io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, q := range []string{"alter system reset default_transaction_read_only", "select pg_reload_conf()"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("%s is still fenced read-only (%s: %w): reset default_transaction_read_only by hand", addr, q, err)
+		}
+	}
+	fmt.Fprintf(out, "%s: fence lifted (ALTER SYSTEM RESET default_transaction_read_only)\n", addr)
 	return nil
 }
 

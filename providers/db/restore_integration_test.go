@@ -56,6 +56,7 @@ func runOK(t *testing.T, e *actions.Executor, a actions.Action) actions.Result {
 	t.Helper()
 	var out strings.Builder
 	res := e.Execute(context.Background(), a, true, &out)
+	t.Logf("output of %s:\n%s", a.Spec().Name, out.String())
 	if res.Status != actions.StatusSucceeded || !res.Verified {
 		t.Fatalf("%s: %+v\n%s", a.Spec().Name, res, out.String())
 	}
