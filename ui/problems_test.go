@@ -127,6 +127,11 @@ func TestProblemsRanks(t *testing.T) {
 		{"a certificate expiring within 30 days", func(inv *providers.Inventory) {
 			inv.Distributions[0].CertExpires = time.Now().Add(10 * 24 * time.Hour)
 		}, "✗ 1 certificate expiring", "edge distribution/E2QWRUHAPOMQZL"},
+		{"a certificate 60 days out is not a problem", func(inv *providers.Inventory) {
+			inv.Distributions[0].CertExpires = time.Now().Add(60 * 24 * time.Hour)
+		}, "✓ nothing wrong now", ""},
+		{"an alarm with insufficient data is not a problem", func(inv *providers.Inventory) { inv.Alarms[0].State = providers.AlarmInsufficientData },
+			"✓ nothing wrong now", ""},
 		{"a crash loop beats an alarm", func(inv *providers.Inventory) {
 			inv.Alarms[1].State = providers.AlarmFiring
 			inv.Pods[1].Reason = "CrashLoopBackOff"
