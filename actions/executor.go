@@ -814,7 +814,17 @@ func (e *Executor) cancelWhere(ctx context.Context, cause error, match func(Spec
 	}
 	e.mu.Unlock()
 
+	// n counts what this call cancelled: a run that had already ended
+	// between the listing and here, or a confirmation settled meanwhile,
+	// is not counted.
+	n := 0
 	for _, r := range runs {
+		select {
+		case <-r.Done():
+			continue
+		default:
+		}
+		n++
 		r.cancelWith(cause)
 	}
 	if then != nil {
@@ -825,6 +835,7 @@ func (e *Executor) cancelWhere(ctx context.Context, cause error, match func(Spec
 		if !e.settle(p) {
 			continue
 		}
+		n++
 		discard(p.action)
 		if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled at confirmation: " + cause.Error(), Duration: time.Since(p.prepared)}); err != nil {
 			errs = append(errs, err)
@@ -849,7 +860,7 @@ func (e *Executor) cancelWhere(ctx context.Context, cause error, match func(Spec
 			errs = append(errs, err)
 		}
 	}
-	return len(runs) + len(pend), errors.Join(errs...)
+	return n, errors.Join(errs...)
 }
 
 // ShuttingDown reports whether Shutdown was called, and its cause.
