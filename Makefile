@@ -27,7 +27,8 @@ test: setup
 # go test -fuzz requires); the corpora are in each package's testdata/fuzz.
 FUZZTIME ?= 20s
 FUZZ_TARGETS = ./config:FuzzParse ./actions:FuzzParseAudit ./actions:FuzzRedact \
-	./internal/sanitize:FuzzLine ./internal/sanitize:FuzzEncodeJSON ./traces:FuzzParse
+	./internal/sanitize:FuzzLine ./internal/sanitize:FuzzEncodeJSON ./traces:FuzzParse \
+	./providers/schedule:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
