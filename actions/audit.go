@@ -197,9 +197,15 @@ func ReadAudit(path string, limit int) ([]AuditEntry, int, error) {
 // maxAuditLine bounds one audit line; a longer line is skipped as malformed.
 const maxAuditLine = 4 * 1024 * 1024
 
+// inProgress reports whether an audit line's result is a run's record
+// before its outcome ("started", "left running").
+func inProgress(result string) bool {
+	return result == StatusStarted || result == StatusLeftRunning
+}
+
 // ParseAudit parses JSONL audit entries from r (see ReadAudit). A run's
-// "started" record is replaced by its outcome (same audit id) when that
-// follows, so there is one entry per attempt; a "started" entry left alone
+// "started" record (and its "left running" one) is replaced by the next
+// record of the same audit id when that follows, so there is one entry per attempt; a "started" entry left alone
 // is an attempt whose console died mid-run. A line that is not an entry
 // (bad JSON, no audit id, longer than 4 MiB) is counted in bad and skipped:
 // reading goes on past it.
@@ -222,7 +228,7 @@ func ParseAudit(r io.Reader, limit int) ([]AuditEntry, int, error) {
 		out, gone = kept, map[int]bool{}
 		clear(started)
 		for i, e := range out {
-			if e.Result == StatusStarted {
+			if inProgress(e.Result) {
 				started[e.AuditID] = i
 			}
 		}
@@ -239,11 +245,11 @@ func ParseAudit(r io.Reader, limit int) ([]AuditEntry, int, error) {
 			case json.Unmarshal(line, &e) != nil || e.AuditID == "":
 				bad++
 			default:
-				if i, ok := started[e.AuditID]; ok && e.Result != StatusStarted {
+				if i, ok := started[e.AuditID]; ok {
 					gone[i] = true
 					delete(started, e.AuditID)
 				}
-				if e.Result == StatusStarted {
+				if inProgress(e.Result) {
 					started[e.AuditID] = len(out)
 				}
 				out = append(out, e)

@@ -30,6 +30,13 @@ const (
 	StatusStarted = "started"
 	// StatusRunning is reported by Run.Result while the run is in progress.
 	StatusRunning = "running"
+	// StatusLeftRunning is the audit record written when the session that
+	// started a run ended and the run was marked to keep running
+	// (Session.KeepRunning): who left it, and why, under the run's audit
+	// id; the run's outcome line follows when it ends. Like "started", a
+	// "left running" line without an outcome means the console died
+	// before the run ended.
+	StatusLeftRunning = "left running"
 )
 
 // Defaults used when Options leave them zero.
@@ -799,10 +806,16 @@ func (e *Executor) Shutdown(ctx context.Context, reason string) (int, error) {
 // many it cancelled. then (when not nil) is called once the runs were
 // told to stop.
 func (e *Executor) cancelWhere(ctx context.Context, cause error, match func(Spec) bool, then func()) (int, error) {
+	return e.cancelRunsWhere(ctx, cause, match, func(*Run) bool { return true }, then)
+}
+
+// cancelRunsWhere is cancelWhere, where a matching run is cancelled only
+// when accept also accepts it.
+func (e *Executor) cancelRunsWhere(ctx context.Context, cause error, match func(Spec) bool, accept func(*Run) bool, then func()) (int, error) {
 	e.mu.Lock()
 	var runs []*Run
 	for _, r := range e.active {
-		if match(r.spec) {
+		if match(r.spec) && accept(r) {
 			runs = append(runs, r)
 		}
 	}
@@ -968,6 +981,17 @@ type Run struct {
 	finished  bool
 	cancelled bool
 	audited   bool
+	// kept: the run goes on when the session that started it ends
+	// (Session.KeepRunning).
+	kept bool
+}
+
+// KeepsRunning reports whether the run goes on when the session that
+// started it ends (console serve; see Session.KeepRunning).
+func (r *Run) KeepsRunning() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kept
 }
 
 // ID is the run's audit id.

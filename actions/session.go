@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -175,10 +176,51 @@ func (s *Session) Runs() []*Run { return s.e.Runs() }
 // cause and its pending ones declined, each audited, as Executor.Shutdown
 // does; it waits for the runs to stop until ctx is done and returns how
 // many it cancelled. Later Prepares of the session are refused.
+//
+// A run the user marked to keep running (KeepRunning) is not cancelled:
+// it goes on, listed in every session's Runs with its owner, and Close
+// audits it "left running" under the user's name with reason; its outcome
+// line follows when it ends.
 func (s *Session) Close(ctx context.Context, reason string) (int, error) {
 	s.closed.Store(true)
 	cause := fmt.Errorf("%w: %s", ErrSessionClosed, reason)
-	return s.e.cancelWhere(ctx, cause, func(sp Spec) bool { return sp.Principal.Session == s.p.Session }, nil)
+	own := func(sp Spec) bool { return sp.Principal.Session == s.p.Session }
+	var errs []error
+	for _, r := range s.e.Active() {
+		if !own(r.spec) || !r.KeepsRunning() {
+			continue
+		}
+		res := Result{Status: StatusLeftRunning, Error: "left running after disconnect: " + reason, Duration: time.Since(r.started)}
+		if err := s.e.record(r.id, r.spec, r.plan, res); err != nil {
+			errs = append(errs, err)
+		}
+		r.appendLine("(left running after disconnect: " + reason + ")")
+	}
+	n, err := s.e.cancelRunsWhere(ctx, cause, own, func(r *Run) bool { return !r.KeepsRunning() }, nil)
+	return n, errors.Join(append(errs, err)...)
+}
+
+// KeepRunning marks the session's run r to keep running (on) or not when
+// the session ends (the SSH connection drops, the user quits): the choice
+// of the run's owner only, while it runs. Nothing about the run changes
+// now; Close applies the choice.
+func (s *Session) KeepRunning(r *Run, on bool) error {
+	if r == nil {
+		return errors.New("keep running: no run")
+	}
+	if r.spec.Principal.Session != s.p.Session {
+		return fmt.Errorf("%w: run %s is %s's: only the session that started it chooses", ErrRefused, r.id, orDash(r.spec.Principal.User))
+	}
+	select {
+	case <-r.Done():
+		return fmt.Errorf("%w: run %s has ended", ErrRefused, r.id)
+	default:
+	}
+	r.mu.Lock()
+	r.kept = on
+	r.mu.Unlock()
+	r.signal()
+	return nil
 }
 
 // ErrSessionClosed is the cause of the cancellations made by Session.Close

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,20 +71,7 @@ func TestSessionClose(t *testing.T) {
 	e, path := newTestExecutor(t, Options{Env: "prod"})
 	alice := e.Session(Principal{Who: "alice", User: "alice", Role: RoleOperator})
 	bob := e.Session(Principal{Who: "bob", User: "bob", Role: RoleOperator})
-	start := func(s *Session, name string) *Run {
-		a := newFake(Mutating, name)
-		a.block, a.started = true, make(chan struct{})
-		p, err := s.Prepare(context.Background(), a, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := s.Start(p, "y")
-		if err != nil {
-			t.Fatal(err)
-		}
-		<-a.started
-		return r
-	}
+	start := func(s *Session, name string) *Run { return startBlocking(t, s, name) }
 	ra, rb := start(alice, "web"), start(bob, "api")
 	n, err := alice.Close(context.Background(), "the SSH session dropped")
 	if n != 1 || err != nil {
@@ -112,4 +100,76 @@ func TestSessionClose(t *testing.T) {
 	}
 	rb.Cancel()
 	<-rb.Done()
+}
+
+// TestSessionKeepRunning: a run its owner marked to keep running goes on
+// when the session closes, audited "left running" under the owner's name
+// with the reason; the owner's other run is cancelled; another session
+// may not make the choice; the run's outcome then replaces the record.
+func TestSessionKeepRunning(t *testing.T) {
+	e, path := newTestExecutor(t, Options{Env: "prod"})
+	alice := e.Session(Principal{Who: "alice (key SHA256:a)", User: "alice", Role: RoleOperator})
+	bob := e.Session(Principal{Who: "bob", User: "bob", Role: RoleOperator})
+	start := func(s *Session, name string) *Run { return startBlocking(t, s, name) }
+	kept, dropped := start(alice, "web"), start(alice, "api")
+	if err := bob.KeepRunning(kept, true); !errors.Is(err, ErrRefused) {
+		t.Fatalf("bob chose for alice's run: %v", err)
+	}
+	if err := alice.KeepRunning(kept, true); err != nil || !kept.KeepsRunning() {
+		t.Fatalf("KeepRunning = %v (keeps %v)", err, kept.KeepsRunning())
+	}
+	n, err := alice.Close(context.Background(), "the SSH session of alice ended (SIGHUP)")
+	if n != 1 || err != nil {
+		t.Fatalf("Close = %d, %v", n, err)
+	}
+	<-dropped.Done()
+	if res := dropped.Result(); res.Status != StatusCancelled {
+		t.Fatalf("the run not kept: %+v", res)
+	}
+	select {
+	case <-kept.Done():
+		t.Fatalf("the kept run stopped: %+v", kept.Result())
+	default:
+	}
+	if !slices.Contains(bob.Runs(), kept) {
+		t.Fatal("the kept run is not listed to the other session")
+	}
+	left := func() *AuditEntry {
+		for _, en := range readAudit(t, path) {
+			if en.AuditID == kept.ID() {
+				return &en
+			}
+		}
+		return nil
+	}
+	if en := left(); en == nil || en.Result != StatusLeftRunning || en.Who != "alice (key SHA256:a)" ||
+		!strings.Contains(en.Error, "left running after disconnect: the SSH session of alice ended") {
+		t.Fatalf("the kept run's audit entry = %+v", en)
+	}
+	kept.Cancel()
+	<-kept.Done()
+	if en := left(); en == nil || en.Result != StatusCancelled {
+		t.Fatalf("the kept run's outcome did not replace its record: %+v", en)
+	}
+	if err := alice.KeepRunning(kept, true); !errors.Is(err, ErrRefused) {
+		t.Fatalf("KeepRunning on an ended run = %v", err)
+	}
+}
+
+// startBlocking starts, through s, a mutating run on deployment name
+// that blocks until cancelled, once it runs.
+func startBlocking(t *testing.T, s *Session, name string) *Run {
+	t.Helper()
+	a := newFake(Mutating, name)
+	a.block, a.started = true, make(chan struct{})
+	p, err := s.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Start(p, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-a.started
+	return r
 }

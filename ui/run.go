@@ -237,6 +237,22 @@ func (a execAdapter) Runs() []common.Run {
 	return out
 }
 
+// errLocalKeep is KeepRunning's answer outside console serve.
+var errLocalKeep = fmt.Errorf("keep running if I disconnect is a console serve choice: a local console's runs are cancelled when it exits")
+
+// KeepRunning implements common.Keeper for a console serve session.
+func (a execAdapter) KeepRunning(r common.Run, on bool) error {
+	s, ok := a.e.(*actions.Session)
+	if !ok {
+		return errLocalKeep
+	}
+	ra, ok := r.(runAdapter)
+	if !ok {
+		return fmt.Errorf("ui: foreign run %T", r)
+	}
+	return s.KeepRunning(ra.Run, on)
+}
+
 // PastRuns implements common.History: the audit log's attempts that ran
 // or were cancelled, newest first.
 func (a execAdapter) PastRuns(ctx context.Context, limit int) ([]common.PastRun, error) {
@@ -255,12 +271,12 @@ func (a execAdapter) PastRuns(ctx context.Context, limit int) ([]common.PastRun,
 	for i := len(es) - 1; i >= 0 && len(out) < limit; i-- {
 		e := es[i]
 		switch e.Result {
-		case actions.StatusSucceeded, actions.StatusFailed, actions.StatusCancelled, actions.StatusStarted:
+		case actions.StatusSucceeded, actions.StatusFailed, actions.StatusCancelled, actions.StatusStarted, actions.StatusLeftRunning:
 		default:
 			continue // planned, refused: nothing ran
 		}
 		out = append(out, common.PastRun{ID: e.AuditID, At: e.Time, Who: e.Who, Action: e.Action, Target: e.Target,
-			Runner: e.Runner, Plan: e.Plan.Summary, Finished: e.Result != actions.StatusStarted,
+			Runner: e.Runner, Plan: e.Plan.Summary, Finished: e.Result != actions.StatusStarted && e.Result != actions.StatusLeftRunning,
 			Result: common.RunResult{Status: e.Result, Error: e.Error, Verified: e.Verified, Verify: e.Verify,
 				Duration: time.Duration(e.DurationMS) * time.Millisecond}})
 	}

@@ -63,6 +63,22 @@ type Run interface {
 	Result() RunResult
 }
 
+// Keeper is implemented by executors shared between sessions (console
+// serve): the owner of a run chooses whether it keeps running when their
+// session ends (the connection drops, they quit) instead of being
+// cancelled; Close audits the choice.
+type Keeper interface {
+	// KeepRunning sets the choice for run r of this session; an error
+	// when r is another session's or has ended, or the console is local.
+	KeepRunning(r Run, on bool) error
+}
+
+// Kept is implemented by runs that can be left running when their
+// session ends (see Keeper).
+type Kept interface {
+	KeepsRunning() bool
+}
+
 // History is implemented by executors whose runs outlive the session:
 // the audited attempts of earlier sessions and the output kept with
 // their audit id. The Actions view lists them after the session's runs.

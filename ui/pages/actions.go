@@ -71,12 +71,17 @@ type outputMsg struct {
 // OutputKey opens the selected run's output whole.
 var OutputKey = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "whole output (scroll, / search)"))
 
+// KeepKey marks the selected run (the session's own, running) to keep
+// running if the session ends (console serve), or not.
+var KeepKey = key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "keep running if I disconnect"))
+
 // NewActions returns the Actions view of b's executor (with why actions
 // are refused, when they are).
 func NewActions(ctx *common.Context, b *Backends) Page {
 	cols := []table.Column{
 		{Title: "RUN", Width: 8, Priority: 7}, {Title: "ACTION", Width: 10, Priority: 8},
 		{Title: "TARGET", Width: 20, Grow: true, Max: 56, Priority: 10, Middle: true}, {Title: "STATUS", Width: 12, Priority: 9},
+		{Title: "BY", Width: 5, Priority: 6},
 		{Title: "ELAPSED", Width: 7, Right: true, Priority: 5}, {Title: "RUNNER", Width: 9, Priority: 3},
 		{Title: "PLAN", Width: 16, Grow: true, Max: 80, Priority: 4},
 	}
@@ -171,7 +176,7 @@ func (a *Actions) KeyHints() []key.Binding {
 	if a.open {
 		return []key.Binding{k.Back, k.Up, k.Down, k.PageDown, logview.SearchKey, logview.NextKey, k.End, k.Cancel}
 	}
-	return []key.Binding{OutputKey, k.Cancel}
+	return []key.Binding{OutputKey, k.Cancel, KeepKey}
 }
 
 // Capturing implements Capturer: the open log takes the keyboard.
@@ -201,6 +206,9 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 		a.syncLog()
 		return true, a.readOutput()
 	}
+	if key.Matches(k, KeepKey) {
+		return true, a.toggleKeep()
+	}
 	if key.Matches(k, a.ctx.Keys.Cancel) {
 		if r := a.selectedRun(); r != nil && r.Result().Status == "running" {
 			r.Cancel()
@@ -214,6 +222,40 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	ok := navigate(a.ctx.Keys, &a.tbl, k)
 	a.syncLog()
 	return ok, a.readOutput()
+}
+
+// toggleKeep flips the selected run's "keep running if I disconnect"
+// choice through the executor (the run's owner only, while it runs).
+func (a *Actions) toggleKeep() tea.Cmd {
+	r := a.selectedRun()
+	if r == nil || r.Result().Status != "running" {
+		return common.Notice("K: select a run of yours that is running", true)
+	}
+	keeper, ok := a.exec.(common.Keeper)
+	if !ok {
+		return common.Notice("keep running: no shared executor", true)
+	}
+	on := !keeps(r)
+	if err := keeper.KeepRunning(r, on); err != nil {
+		return common.Notice(common.ErrText(err), true)
+	}
+	a.reload()
+	if on {
+		return common.Notice("run "+shortRun(r.ID())+" keeps running if you disconnect (audited, listed to the others with you as its owner)", false)
+	}
+	return common.Notice("run "+shortRun(r.ID())+" is cancelled if you disconnect", false)
+}
+
+// keeps reports whether r keeps running when its session ends.
+func keeps(r common.Run) bool {
+	k, ok := r.(common.Kept)
+	return ok && k.KeepsRunning()
+}
+
+// owner is the user of an audit's who ("alice (key SHA256:…)" → alice).
+func owner(who string) string {
+	u, _, _ := strings.Cut(who, " (")
+	return u
 }
 
 // SetSize implements Page: the runs table takes the top, the output the
@@ -295,6 +337,8 @@ func StatusText(status string) (string, int) {
 		return "✓ planned", providers.HealthOK
 	case "cancelled":
 		return "⊘ cancelled", providers.HealthWarn
+	case "left running":
+		return "⟳ left running", providers.HealthWarn
 	case "refused":
 		return "✗ refused", providers.HealthBad
 	default:
@@ -342,19 +386,22 @@ func (a *Actions) refilter(now time.Time) {
 			st, h := StatusText(status)
 			id := san(p.ID)
 			rows = append(rows, table.Row{Key: id, Health: h, Faint: true, Cells: []string{
-				shortRun(id), san(p.Action), san(p.Target), st, p.Result.Duration.Round(100 * time.Millisecond).String(), san(p.Runner), san(p.Plan)}})
+				shortRun(id), san(p.Action), san(p.Target), st, san(owner(p.Who)), p.Result.Duration.Round(100 * time.Millisecond).String(), san(p.Runner), san(p.Plan)}})
 			continue
 		}
 		r := a.runs[i]
 		s, res := r.Spec(), r.Result()
 		st, h := StatusText(res.Status)
+		if res.Status == "running" && keeps(r) {
+			st += " (kept)"
+		}
 		el := res.Duration
 		if res.Status == "running" {
 			el = now.Sub(r.Started())
 		}
 		id := san(r.ID())
 		rows = append(rows, table.Row{Key: id, Health: h, Cells: []string{
-			shortRun(id), san(string(s.Name)), san(s.Target.String()), st, el.Round(100 * time.Millisecond).String(), san(s.Runner), san(r.Plan().Summary)}})
+			shortRun(id), san(string(s.Name)), san(s.Target.String()), st, san(s.Principal.User), el.Round(100 * time.Millisecond).String(), san(s.Runner), san(r.Plan().Summary)}})
 	}
 	a.tbl.SetRows(rows)
 }
@@ -441,6 +488,10 @@ func (a *Actions) Selected() (Selection, bool) {
 	f.add("effect", s.Effect.String())
 	f.add("description", s.Description)
 	f.add("status", res.Status)
+	f.addIf("by", s.Principal.Who)
+	if keeps(r) {
+		f.add("if its session ends", "keeps running (audited \"left running\")")
+	}
 	f.addIf("error", res.Error)
 	if res.Verify != "" {
 		f.add("verified", yesno(res.Verified)+" — "+res.Verify)

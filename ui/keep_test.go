@@ -1,0 +1,69 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers/sim"
+)
+
+// blockingAction runs until it is cancelled.
+type blockingAction struct{ fakeAction }
+
+func (a *blockingAction) Run(ctx context.Context, _ actions.Plan, _ io.Writer) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestActionsKeepRunning: K in the Actions view marks the session's
+// running run to keep running if the session ends, through the shared
+// executor (the real actions.Session); the row and the message say so;
+// in a local console K says it is a console serve choice.
+func TestActionsKeepRunning(t *testing.T) {
+	e, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := e.Session(actions.Principal{Who: "alice (key SHA256:a)", User: "alice", Role: actions.RoleOperator})
+	a := &blockingAction{fakeAction{actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}, Runner: "sim", Effect: actions.Mutating}}}
+	p, err := alice.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := alice.Start(p, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Cancel(); <-r.Done() })
+
+	tests := []struct {
+		name     string
+		exec     Executor
+		kept     bool
+		contains []string
+	}{
+		{"local console", e, false, []string{"console serve choice"}},
+		{"serve session", alice, true, []string{"running (kept)", "alice", "keeps running if you disconnect"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap, s := demoSnapshot(t, sim.Options{})
+			m := newTestModel(t, snap, s, 160, 40, func(d *deps) { d.exec = execAdapter{tc.exec} })
+			drain(m, m.switchTo("actions"))
+			press(m, "K")
+			if got := r.KeepsRunning(); got != tc.kept {
+				t.Fatalf("KeepsRunning = %v, want %v", got, tc.kept)
+			}
+			out := screen(m)
+			for _, want := range tc.contains {
+				if !strings.Contains(out, want) {
+					t.Errorf("the screen lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
