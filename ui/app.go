@@ -76,6 +76,11 @@ type deps struct {
 	logLines    int       // the logs view's buffer (0: podlog.DefaultLines)
 	// user is the user and role of a console serve session ("" locally).
 	user string
+	// statePath is the state file (favourite namespaces; "" none kept);
+	// state is what it held at start, stateErr why it could not be read.
+	statePath string
+	state     consoleState
+	stateErr  error
 }
 
 // pageState tracks the build of one page's data.
@@ -104,9 +109,10 @@ type Model struct {
 	region  string
 	// kscope is the Kubernetes context and namespace shown (:ctx, :ns,
 	// 0-9), shared with the pages' Backends; nsFav are the favourite
-	// namespaces (1-9: the last ones chosen, most recent first).
+	// namespaces of each context (favKey; 1-9: the last ones chosen, most
+	// recent first), read from and saved to the state file.
 	kscope  *pages.KubeScope
-	nsFav   []string
+	nsFav   map[string][]string
 	palette *palette.Palette
 
 	mode     mode
@@ -156,6 +162,13 @@ func newModel(d deps) *Model {
 	}
 	m := &Model{ctx: ctx, d: d, byName: map[string]pages.Page{}, state: map[string]*pageState{}, now: ctx.Now()}
 	m.kscope = &pages.KubeScope{}
+	m.nsFav = map[string][]string{}
+	for c, nss := range d.state.FavouriteNamespaces {
+		m.nsFav[c] = nss
+	}
+	if d.stateErr != nil {
+		m.setMsg("favourite namespaces not read: "+common.ErrText(d.stateErr), true)
+	}
 	b := &pages.Backends{Scope: m.kscope, Ctx: d.ctx, Traces: d.traces, Stacks: d.stacks, Exec: d.exec, Kube: d.kube, Audit: d.audit}
 	if ro, why := m.readOnly(); ro {
 		b.ReadOnly = why
@@ -384,6 +397,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if cmd, ok := m.handleKubeAdded(msg); ok {
 		return m, cmd
+	}
+	if m.handleStateSaved(msg) {
+		return m, nil
 	}
 	cmd := m.toPages(msg)
 	if m.mode == modeTrace && m.tracev != nil {

@@ -117,7 +117,8 @@ func (m *Model) handleKubeAdded(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 // nsCommand runs :ns: a namespace for every view ("" or "all": every one),
-// remembered as the first favourite.
+// remembered as the first favourite of the context shown and saved in the
+// state file.
 func (m *Model) nsCommand(arg string) tea.Cmd {
 	if !m.hasKube() {
 		m.setMsg("no Kubernetes source: start with --kubeconfig/--context", true)
@@ -129,17 +130,36 @@ func (m *Model) nsCommand(arg string) tea.Cmd {
 		return m.rescope()
 	}
 	m.kscope.Namespace = arg
-	m.nsFav = slices.DeleteFunc(m.nsFav, func(s string) bool { return s == arg })
-	m.nsFav = append([]string{arg}, m.nsFav...)
-	if len(m.nsFav) > maxFavourites {
-		m.nsFav = m.nsFav[:maxFavourites]
+	key := m.favKey()
+	favs := slices.DeleteFunc(slices.Clone(m.nsFav[key]), func(s string) bool { return s == arg })
+	favs = append([]string{arg}, favs...)
+	if len(favs) > maxFavourites {
+		favs = favs[:maxFavourites]
 	}
+	save := !slices.Equal(favs, m.nsFav[key])
+	m.nsFav[key] = favs
 	m.setMsg("showing namespace "+arg+" · 0 every namespace, 1-9 the last ones chosen", false)
+	if save {
+		return tea.Batch(m.rescope(), m.saveFavouritesCmd())
+	}
 	return m.rescope()
 }
 
+// favKey names the favourites in use: those of the context shown (the
+// only one when a single context is loaded), or allContexts while every
+// context is shown together.
+func (m *Model) favKey() string {
+	if c := m.kscope.Context; c != "" {
+		return c
+	}
+	if names := m.kubeContextNames(); len(names) == 1 {
+		return names[0]
+	}
+	return allContexts
+}
+
 // favouriteKey handles 0-9 (as in k9s): 0 every namespace, 1-9 the
-// favourite namespaces. It reports false when k is not one of them or
+// favourite namespaces of the context shown. It reports false when k is not one of them or
 // there is no Kubernetes source.
 func (m *Model) favouriteKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	s := k.String()
@@ -150,11 +170,12 @@ func (m *Model) favouriteKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if i == 0 {
 		return m.nsCommand(""), true
 	}
-	if i > len(m.nsFav) {
+	favs := m.nsFav[m.favKey()]
+	if i > len(favs) {
 		m.setMsg("no favourite namespace "+s+" (:ns NAME adds one)", false)
 		return nil, true
 	}
-	ns := m.nsFav[i-1]
+	ns := favs[i-1]
 	m.kscope.Namespace = ns
 	m.setMsg("showing namespace "+ns, false)
 	return m.rescope(), true

@@ -93,6 +93,12 @@ func depsFrom(ctx context.Context, o Options) deps {
 	d.snapshots = o.Store.Subscribe()
 	d.initial = o.Store.Snapshot()
 	d.tick = time.Second
+	if o.User == "" {
+		// The favourite namespaces are the local user's; a console serve
+		// session keeps its own for the session only.
+		d.statePath = statePathFor(o.Settings.AuditLog)
+		d.state, d.stateErr = readState(d.statePath)
+	}
 	return d
 }
 
