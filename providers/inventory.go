@@ -20,6 +20,7 @@ const (
 	StatusStale   = "stale"   // the source is failing; data shown is the last good data
 	StatusError   = "error"   // the source never produced data
 	StatusPending = "pending" // the source has not answered yet
+	StatusLoading = "loading" // the source's first load is arriving; the data shown is partial
 )
 
 // Inventory is one consistent view of the estate. A provider fills only the
@@ -57,6 +58,8 @@ type SourceStatus struct {
 	AgeSeconds float64   `json:"age_seconds"` // seconds since the last successful update
 	Error      string    `json:"error"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Progress is set while the status is loading.
+	Progress *Progress `json:"progress,omitempty"`
 }
 
 // Region is a cloud region.

@@ -171,9 +171,11 @@ func (s *Store) WaitReady(ctx context.Context) *Snapshot {
 	}
 }
 
+// allAnswered reports whether every source has answered (data or error),
+// a source still loading its first view not counted.
 func allAnswered(ss []SourceStatus) bool {
 	for _, st := range ss {
-		if st.Status == StatusPending {
+		if st.Status == StatusPending || st.Status == StatusLoading {
 			return false
 		}
 	}
@@ -188,8 +190,9 @@ func (s *Store) loop(ctx context.Context, in <-chan Update) {
 		case <-ctx.Done():
 			return
 		case u := <-in:
-			// Publish a source's first answer at once so that start-up is
-			// not delayed by the coalescing interval.
+			// Publish a source's first answer, and its first complete
+			// view after partial ones, at once so that start-up is not
+			// delayed by the coalescing interval.
 			if first := s.apply(u); first {
 				s.publish(time.Now(), false)
 			}
@@ -199,7 +202,8 @@ func (s *Store) loop(ctx context.Context, in <-chan Update) {
 	}
 }
 
-// apply records u and reports whether it was the source's first answer.
+// apply records u and reports whether it was the source's first answer
+// or its first complete view after partial ones.
 func (s *Store) apply(u Update) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -209,7 +213,7 @@ func (s *Store) apply(u Update) bool {
 		s.status[u.Source] = st
 		s.order = append(s.order, u.Source)
 	}
-	first := st.Status == StatusPending
+	first := st.Status == StatusPending || (st.Status == StatusLoading && u.Progress == nil)
 	at := u.At
 	if at.IsZero() {
 		at = time.Now()
@@ -224,6 +228,12 @@ func (s *Store) apply(u Update) bool {
 	} else if u.Inventory != nil {
 		s.views[u.Source] = u.Inventory
 		st.Status = StatusOK
+		st.Progress = nil
+		if u.Progress != nil {
+			st.Status = StatusLoading
+			p := *u.Progress
+			st.Progress = &p
+		}
 		st.Error = ""
 		st.UpdatedAt = at
 	}

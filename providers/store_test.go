@@ -186,3 +186,52 @@ func TestStoreAdd(t *testing.T) {
 		return source(s, "kube:b").Status == StatusOK && len(s.Inv.Nodes) == 1 && source(s, "kube:a").Status == StatusPending
 	})
 }
+
+// TestStoreLoading: a partial view (an update with Progress) is shown at
+// once with the source loading and its progress; WaitReady waits for the
+// complete view, which ends the loading.
+func TestStoreLoading(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &scripted{name: "kube:big", in: make(chan Update)}
+	st := NewStore(p)
+	ch := st.Subscribe()
+	st.Start(ctx)
+	p.in <- Update{Inventory: &Inventory{Pods: []Pod{{Name: "p1"}}}, Progress: &Progress{What: "pods", Done: 4500, Total: 20000}}
+	snap := waitFor(t, ch, func(s *Snapshot) bool { return len(s.Inv.Pods) == 1 })
+	src := source(snap, "kube:big")
+	if src.Status != StatusLoading || src.Progress == nil || src.Progress.String() != "pods 4,500/20,000" {
+		t.Fatalf("partial view: source %+v (progress %v), want loading pods 4,500/20,000", src, src.Progress)
+	}
+	ready := make(chan *Snapshot, 1)
+	go func() { ready <- st.WaitReady(ctx) }()
+	select {
+	case s := <-ready:
+		t.Fatalf("WaitReady returned while the source loads: %+v", source(s, "kube:big"))
+	case <-time.After(300 * time.Millisecond):
+	}
+	p.in <- Update{Inventory: &Inventory{Pods: []Pod{{Name: "p1"}, {Name: "p2"}}}}
+	select {
+	case s := <-ready:
+		if got := source(s, "kube:big"); got.Status != StatusOK || got.Progress != nil || len(s.Inv.Pods) != 2 {
+			t.Fatalf("complete view: source %+v, %d pods", got, len(s.Inv.Pods))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitReady did not return after the complete view")
+	}
+}
+
+func TestProgressString(t *testing.T) {
+	for _, tt := range []struct {
+		p    Progress
+		want string
+	}{
+		{Progress{What: "pods", Done: 500}, "pods 500"},
+		{Progress{What: "pods", Done: 4500, Total: 20000}, "pods 4,500/20,000"},
+		{Progress{What: "pods", Done: 1234567, Total: 1000000000}, "pods 1,234,567/1,000,000,000"},
+	} {
+		if got := tt.p.String(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.p, got, tt.want)
+		}
+	}
+}

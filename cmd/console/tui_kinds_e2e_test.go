@@ -11,8 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/opsconsole/console/e2e/lab"
 )
@@ -49,19 +47,7 @@ func seedKindsPod(ctx context.Context, t *testing.T, c kubernetes.Interface, ns,
 // mergedKubeconfig writes one kubeconfig with a context per cluster.
 func mergedKubeconfig(t *testing.T, path string, clusters map[string]*lab.KubeCluster, current string) {
 	t.Helper()
-	out := clientcmdapi.NewConfig()
-	for name, k := range clusters {
-		c, err := clientcmd.LoadFromFile(k.Kubeconfig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kc := c.Contexts[c.CurrentContext]
-		out.Clusters[name] = c.Clusters[kc.Cluster]
-		out.AuthInfos[name] = c.AuthInfos[kc.AuthInfo]
-		out.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
-	}
-	out.CurrentContext = current
-	if err := clientcmd.WriteToFile(*out, path); err != nil {
+	if err := lab.WriteMergedKubeconfig(path, clusters, current); err != nil {
 		t.Fatal(err)
 	}
 }

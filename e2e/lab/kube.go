@@ -565,3 +565,24 @@ func issueCert(ca *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl *x509.Certifi
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
+
+// WriteMergedKubeconfig writes one kubeconfig at path with a context per
+// cluster (named by the map's keys), current the current context.
+func WriteMergedKubeconfig(path string, clusters map[string]*KubeCluster, current string) error {
+	out := clientcmdapi.NewConfig()
+	for name, k := range clusters {
+		c, err := clientcmd.LoadFromFile(k.Kubeconfig)
+		if err != nil {
+			return fmt.Errorf("kubeconfig of %s: %w", name, err)
+		}
+		kc := c.Contexts[c.CurrentContext]
+		out.Clusters[name] = c.Clusters[kc.Cluster]
+		out.AuthInfos[name] = c.AuthInfos[kc.AuthInfo]
+		out.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+	}
+	out.CurrentContext = current
+	if err := clientcmd.WriteToFile(*out, path); err != nil {
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+	return nil
+}
