@@ -9,6 +9,7 @@ package providers
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opsconsole/console/traces"
@@ -37,6 +38,8 @@ type Inventory struct {
 	Nodes             []Node                `json:"nodes"`
 	Pods              []Pod                 `json:"pods"`
 	Workloads         []Workload            `json:"workloads"`
+	Services          []Service             `json:"services"`
+	VolumeClaims      []VolumeClaim         `json:"volume_claims"`
 	Events            []Event               `json:"events"`
 	LoadBalancers     []LoadBalancer        `json:"load_balancers"`
 	Databases         []Database            `json:"databases"`
@@ -174,6 +177,150 @@ type Workload struct {
 	// RPS is the request rate the workload serves, when the source knows it
 	// (the demo does); zero otherwise.
 	RPS float64 `json:"rps,omitempty"`
+}
+
+// Service is a Kubernetes Service and the endpoints behind it (from its
+// EndpointSlices).
+type Service struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Cluster   string `json:"cluster"`
+	// Type is ClusterIP, NodePort, LoadBalancer or ExternalName.
+	Type string `json:"type"`
+	// ClusterIP is "None" for a headless service, "" for ExternalName.
+	ClusterIP string `json:"cluster_ip"`
+	// External is the load balancer's ingress (IPs or host names) or the
+	// ExternalName; empty when none.
+	External []string      `json:"external"`
+	Ports    []ServicePort `json:"ports"`
+	// EndpointsReady and EndpointsTotal count the endpoints of every
+	// EndpointSlice of the service (an endpoint per address, once).
+	EndpointsReady int `json:"endpoints_ready"`
+	EndpointsTotal int `json:"endpoints_total"`
+	// Endpoints are the addresses behind the service, ready first.
+	Endpoints []Endpoint `json:"endpoints"`
+	// EndpointsKnown is false when the user may not list EndpointSlices:
+	// the endpoint counts are then unknown rather than zero.
+	EndpointsKnown bool      `json:"endpoints_known"`
+	Created        time.Time `json:"created"`
+}
+
+// ServicePort is one port of a Service.
+type ServicePort struct {
+	Name     string `json:"name,omitempty"`
+	Protocol string `json:"protocol"`
+	Port     int    `json:"port"`
+	// TargetPort is the pod's port, a number or a named port.
+	TargetPort string `json:"target_port,omitempty"`
+	NodePort   int    `json:"node_port,omitempty"`
+}
+
+// String is the port as kubectl prints it: "80:30080/TCP".
+func (p ServicePort) String() string {
+	s := fmt.Sprint(p.Port)
+	if p.NodePort != 0 {
+		s += fmt.Sprintf(":%d", p.NodePort)
+	}
+	return s + "/" + p.Protocol
+}
+
+// Endpoint is one address of a Service's EndpointSlices.
+type Endpoint struct {
+	Address string `json:"address"`
+	// Ready is the endpoint's ready condition (an endpoint without the
+	// condition is ready, as the EndpointSlice API says).
+	Ready bool `json:"ready"`
+	// Pod is the pod behind the address (its targetRef), "" when the
+	// address is not a pod's (a hand-made slice, an external address).
+	Pod  string `json:"pod,omitempty"`
+	Node string `json:"node,omitempty"`
+}
+
+// Pods returns the names of the pods behind the service, ready ones first.
+func (s *Service) Pods() []string {
+	var out []string
+	for _, e := range s.Endpoints {
+		if e.Pod != "" && !slices.Contains(out, e.Pod) {
+			out = append(out, e.Pod)
+		}
+	}
+	return out
+}
+
+// VolumeClaim is a PersistentVolumeClaim with what its bound
+// PersistentVolume says, the pods that mount it and, where the kubelet
+// reports it, its usage.
+type VolumeClaim struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Cluster   string `json:"cluster"`
+	// Phase is Pending, Bound or Lost.
+	Phase string `json:"phase"`
+	// StorageClass is the claim's storageClassName, else its volume's.
+	StorageClass string `json:"storage_class"`
+	// CapacityGiB is the bound capacity (status), else the volume's, else
+	// the request; RequestGiB is what the claim asks for.
+	CapacityGiB float64 `json:"capacity_gib"`
+	RequestGiB  float64 `json:"request_gib"`
+	// Volume is the bound PersistentVolume's name ("" while Pending).
+	Volume string `json:"volume"`
+	// AccessModes as the API names them (ReadWriteOnce, ReadOnlyMany,
+	// ReadWriteMany, ReadWriteOncePod).
+	AccessModes []string `json:"access_modes"`
+	// VolumeMode is Filesystem or Block.
+	VolumeMode string `json:"volume_mode,omitempty"`
+	// ReclaimPolicy and Driver come from the bound volume (Delete, Retain;
+	// the CSI driver or the in-tree kind, e.g. ebs.csi.aws.com, hostPath);
+	// empty when the volume cannot be read.
+	ReclaimPolicy string `json:"reclaim_policy,omitempty"`
+	Driver        string `json:"driver,omitempty"`
+	// Pods are the pods that mount the claim; MountPath is where the first
+	// of them mounts it (its first container that does).
+	Pods      []string `json:"pods"`
+	MountPath string   `json:"mount_path,omitempty"`
+	// UsedGiB is the usage the kubelet reports (its stats summary) and
+	// FilesystemGiB the size of the filesystem it measured (0: not
+	// reported, the capacity counts); meaningful only when UsageKnown.
+	UsedGiB       float64   `json:"used_gib"`
+	FilesystemGiB float64   `json:"filesystem_gib,omitempty"`
+	UsageKnown    bool      `json:"usage_known"`
+	Created       time.Time `json:"created"`
+}
+
+// SizeGiB is the size the usage is measured against: the filesystem the
+// kubelet measured, else the capacity.
+func (c *VolumeClaim) SizeGiB() float64 {
+	if c.FilesystemGiB > 0 {
+		return c.FilesystemGiB
+	}
+	return c.CapacityGiB
+}
+
+// AsVolume is the claim as a database member's volume mounted as mount
+// ("/data", "/journal", "/logs").
+func (c *VolumeClaim) AsVolume(mount string) Volume {
+	return Volume{Mount: mount, Path: "pvc " + c.Namespace + "/" + c.Name, Class: c.StorageClass,
+		SizeGiB: c.SizeGiB(), UsedGiB: c.UsedGiB, UsageKnown: c.UsageKnown}
+}
+
+// ShortAccessModes are the access modes as kubectl prints them (RWO, ROX,
+// RWX, RWOP).
+func (c *VolumeClaim) ShortAccessModes() []string {
+	out := make([]string, 0, len(c.AccessModes))
+	for _, m := range c.AccessModes {
+		switch m {
+		case "ReadWriteOnce":
+			m = "RWO"
+		case "ReadOnlyMany":
+			m = "ROX"
+		case "ReadWriteMany":
+			m = "RWX"
+		case "ReadWriteOncePod":
+			m = "RWOP"
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Event is a recent (warning) event about an object.

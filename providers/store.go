@@ -300,6 +300,8 @@ func Merge(views ...*Inventory) *Inventory {
 		out.Nodes = append(out.Nodes, v.Nodes...)
 		out.Pods = append(out.Pods, v.Pods...)
 		out.Workloads = append(out.Workloads, v.Workloads...)
+		out.Services = append(out.Services, v.Services...)
+		out.VolumeClaims = append(out.VolumeClaims, v.VolumeClaims...)
 		out.Events = append(out.Events, v.Events...)
 		out.LoadBalancers = append(out.LoadBalancers, v.LoadBalancers...)
 		out.Databases = append(out.Databases, v.Databases...)
@@ -404,6 +406,7 @@ func Join(inv *Inventory) {
 		g := &inv.AutoscalingGroups[i]
 		g.ReadyNodes = readyPerASG[g.Region+"/"+g.Name]
 	}
+	joinClaims(inv)
 	sort.SliceStable(inv.Regions, func(i, j int) bool { return inv.Regions[i].Name < inv.Regions[j].Name })
 	sort.SliceStable(inv.Zones, func(i, j int) bool {
 		if inv.Zones[i].Region != inv.Zones[j].Region {

@@ -57,6 +57,20 @@ func TestProblemStrip(t *testing.T) {
 	}
 }
 
+// claimOfMember runs a member of the sessions database in the fixture's
+// first pod, which mounts a 100 GiB claim with used GiB used (usage known
+// or not), and joins them as the store does.
+func claimOfMember(used float64, known bool) func(inv *providers.Inventory) {
+	return func(inv *providers.Inventory) {
+		pod := &inv.Pods[0]
+		pod.IP = "10.77.0.1"
+		inv.Databases[1].Members[1].Address = "10.77.0.1:6379"
+		inv.VolumeClaims = []providers.VolumeClaim{{Cluster: pod.Cluster, Namespace: pod.Namespace, Name: "data-x", CapacityGiB: 100,
+			UsedGiB: used, UsageKnown: known, Pods: []string{pod.Name}, MountPath: "/data"}}
+		providers.Join(inv)
+	}
+}
+
 // TestProblemsRanks: each kind of problem is counted with the views'
 // rules, and the worst is ranked by what loses the most service; a
 // healthy estate says so, and ! says there is nothing to jump to.
@@ -105,6 +119,9 @@ func TestProblemsRanks(t *testing.T) {
 		{"a volume of unknown size is not a problem", func(inv *providers.Inventory) {
 			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", UsedGiB: 5, UsageKnown: true}}
 		}, "✓ nothing wrong now", ""},
+		{"a member's pod's claim 81% full (kubelet usage)", claimOfMember(81, true), "✗ 1 volume over 80% full", "db database/sessions"},
+		{"a member's pod's claim 79% full is not a problem", claimOfMember(79, true), "✓ nothing wrong now", ""},
+		{"a member's pod's claim of unknown usage is not a problem", claimOfMember(99, false), "✓ nothing wrong now", ""},
 		{"no primary beats a full volume", func(inv *providers.Inventory) {
 			inv.Databases[1].Members[1].Volumes = []providers.Volume{{Mount: "/data", SizeGiB: 100, UsedGiB: 90, UsageKnown: true}}
 			inv.Databases[0].Members[1].Role = providers.RolePrimary

@@ -83,6 +83,12 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.Workloads == nil {
 		c.Workloads = []providers.Workload{}
 	}
+	if c.Services == nil {
+		c.Services = []providers.Service{}
+	}
+	if c.VolumeClaims == nil {
+		c.VolumeClaims = []providers.VolumeClaim{}
+	}
 	if c.Events == nil {
 		c.Events = []providers.Event{}
 	}

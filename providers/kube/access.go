@@ -33,6 +33,10 @@ var watched = []resource{
 	{"apps", "daemonsets", true, "daemonsets"},
 	{"apps", "replicasets", true, "replicasets"},
 	{"", "events", true, "warning events"},
+	{"", "persistentvolumeclaims", true, "persistent volume claims"},
+	{"", "persistentvolumes", false, "persistent volumes"},
+	{"", "services", true, "services"},
+	{"discovery.k8s.io", "endpointslices", true, "endpoint slices"},
 }
 
 // scope is where a resource may be listed and watched.

@@ -43,8 +43,9 @@ const maxMessage = 300
 // owner, the pod-template-hash label (for owner resolution when ReplicaSets
 // cannot be read), the node, and a trimmed status (phase, reason, Ready
 // condition, and per container ready/restarts/waiting or terminated reason).
-// Annotations, managedFields, the spec (containers, env, volume mounts...)
-// and the rest of the status are dropped. It is applied to each page of a
+// Of the spec only the node and the PersistentVolumeClaims it mounts (and
+// where) are kept. Annotations, managedFields, the rest of the spec
+// (containers, env, other volumes...) and the rest of the status are dropped. It is applied to each page of a
 // list before the pages are accumulated.
 func trimPod(p *corev1.Pod) *corev1.Pod {
 	out := &corev1.Pod{ObjectMeta: trimMeta(&p.ObjectMeta)}
@@ -52,6 +53,7 @@ func trimPod(p *corev1.Pod) *corev1.Pod {
 		out.Labels = map[string]string{labelPodTemplateHash: h}
 	}
 	out.Spec.NodeName = p.Spec.NodeName
+	trimPodVolumes(p, out)
 	st := &p.Status
 	out.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, PodIP: st.PodIP}
 	for _, c := range st.Conditions {
@@ -242,6 +244,8 @@ type podRec struct {
 	// pod-template-hash label, used while the ReplicaSet is not known.
 	byName      string
 	terminating bool
+	// claims are the PersistentVolumeClaims it mounts (nil for most pods).
+	claims []podClaim
 }
 
 // convertPod converts a (trimmed) pod.
@@ -257,6 +261,7 @@ func convertPod(p *corev1.Pod, cluster string) podRec {
 			Created:   p.CreationTimestamp.Time,
 		},
 		terminating: p.DeletionTimestamp != nil,
+		claims:      podClaims(p),
 	}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -166,7 +167,7 @@ func TestConvertPod(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if po := obj.(*podObj); po.rec != r || po.Name != tt.p.Name || po.ResourceVersion != "1" {
+			if po := obj.(*podObj); !reflect.DeepEqual(po.rec, r) || po.Name != tt.p.Name || po.ResourceVersion != "1" {
 				t.Errorf("informer transform differs from trimmed conversion: %+v vs %+v", po.rec, r)
 			}
 			if again, _ := podTransform("lab")(obj); again != obj {

@@ -3,6 +3,7 @@ package kube
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
@@ -12,8 +13,11 @@ import (
 // of one watched resource in namespace ns ("" = all namespaces).
 func (p *Provider) listWatch(res resource, ns string) (cache.ListerWatcher, runtime.Object, cache.TransformFunc) {
 	getter := cache.Getter(p.watcher.CoreV1().RESTClient())
-	if res.group == "apps" {
+	switch res.group {
+	case "apps":
 		getter = p.watcher.AppsV1().RESTClient()
+	case "discovery.k8s.io":
+		getter = p.watcher.DiscoveryV1().RESTClient()
 	}
 	modify := func(*metav1.ListOptions) {}
 	if res.name == "events" {
@@ -100,6 +104,48 @@ func (p *Provider) listWatch(res resource, ns string) (cache.ListerWatcher, runt
 				}
 			}
 		}
+	case "persistentvolumeclaims":
+		example, tf = &corev1.PersistentVolumeClaim{}, recTransform(convertClaim)
+		lw.trim = trimList[corev1.PersistentVolumeClaimList](func(l *corev1.PersistentVolumeClaimList) {
+			for i := range l.Items {
+				l.Items[i] = corev1.PersistentVolumeClaim{ObjectMeta: trimMeta(&l.Items[i].ObjectMeta), Spec: l.Items[i].Spec, Status: l.Items[i].Status}
+			}
+		})
+	case "persistentvolumes":
+		example, tf = &corev1.PersistentVolume{}, recTransform(convertVolume)
+		lw.trim = trimList[corev1.PersistentVolumeList](func(l *corev1.PersistentVolumeList) {
+			for i := range l.Items {
+				l.Items[i] = corev1.PersistentVolume{ObjectMeta: trimMeta(&l.Items[i].ObjectMeta), Spec: l.Items[i].Spec}
+			}
+		})
+	case "services":
+		example, tf = &corev1.Service{}, recTransform(convertService)
+		lw.trim = trimList[corev1.ServiceList](func(l *corev1.ServiceList) {
+			for i := range l.Items {
+				l.Items[i] = corev1.Service{ObjectMeta: trimMeta(&l.Items[i].ObjectMeta), Spec: l.Items[i].Spec, Status: l.Items[i].Status}
+			}
+		})
+	case "endpointslices":
+		example, tf = &discoveryv1.EndpointSlice{}, recTransform(convertSlice)
+		lw.trim = trimList[discoveryv1.EndpointSliceList](func(l *discoveryv1.EndpointSliceList) {
+			for i := range l.Items {
+				it := &l.Items[i]
+				m := trimMeta(&it.ObjectMeta)
+				m.Labels = map[string]string{discoveryv1.LabelServiceName: it.Labels[discoveryv1.LabelServiceName]}
+				l.Items[i] = discoveryv1.EndpointSlice{ObjectMeta: m, AddressType: it.AddressType, Endpoints: it.Endpoints}
+			}
+		})
 	}
 	return lw, example, tf
+}
+
+// trimList returns a page trim for lists of type L: f drops what the
+// console does not keep (managedFields, annotations, labels) from each
+// item before the pager accumulates the page.
+func trimList[L any](f func(*L)) func(runtime.Object) {
+	return func(o runtime.Object) {
+		if l, ok := any(o).(*L); ok {
+			f(l)
+		}
+	}
 }

@@ -67,6 +67,9 @@ type Options struct {
 	// StreamingList uses the WatchList protocol (a watch that streams the
 	// initial state) instead of a paginated LIST, when the server supports it.
 	StreamingList bool
+	// StatsInterval is how often the kubelets' stats summaries are read
+	// for the claims' usage (DefaultStatsInterval when 0).
+	StatsInterval time.Duration
 }
 
 // Provider is the Kubernetes source for one kube context.
@@ -103,6 +106,9 @@ func New(opts Options) (*Provider, error) {
 	}
 	if opts.HealthInterval <= 0 {
 		opts.HealthInterval = DefaultHealthInterval
+	}
+	if opts.StatsInterval <= 0 {
+		opts.StatsInterval = DefaultStatsInterval
 	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if opts.Kubeconfig != "" {
@@ -266,6 +272,8 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	}
 	v := newView(p.contextName, p.opts.Region)
 	v.setHidden(acc.hidden)
+	sl := acc.scopes["endpointslices"]
+	v.setSlicesKnown(sl.clusterWide || len(sl.namespaces) > 0)
 	p.mu.Lock()
 	p.view = v
 	p.mu.Unlock()
@@ -319,6 +327,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	for _, s := range infs {
 		go s.inf.RunWithContext(sctx)
 	}
+	go p.pollStats(sctx, v)
 
 	// Health check of the API server, separate from the watches.
 	var hmu sync.Mutex

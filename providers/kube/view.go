@@ -2,6 +2,7 @@ package kube
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -35,6 +36,19 @@ type view struct {
 	events    map[string]providers.Event // by uid
 	hidden    []providers.Hidden
 	dirty     bool
+
+	// Storage and services (storage.go): claims and services by
+	// namespace/name, volumes by name, slices by namespace/slice name.
+	claims   map[nsName]claimRec
+	volumes  map[string]volumeRec
+	services map[nsName]serviceRec
+	slices   map[nsName]sliceRec
+	// slicesKnown is false when EndpointSlices cannot be listed.
+	slicesKnown bool
+	// usage is the claims' usage from the kubelets (stats.go), statsHidden
+	// what could not be read of it.
+	usage       map[nsName]volumeUsage
+	statsHidden *providers.Hidden
 }
 
 func newView(cluster, region string) *view {
@@ -46,6 +60,10 @@ func newView(cluster, region string) *view {
 		workloads: map[string]providers.Workload{},
 		rsOwners:  map[nsName]string{},
 		events:    map[string]providers.Event{},
+		claims:    map[nsName]claimRec{},
+		volumes:   map[string]volumeRec{},
+		services:  map[nsName]serviceRec{},
+		slices:    map[nsName]sliceRec{},
 	}
 }
 
@@ -72,6 +90,14 @@ func (v *view) upsert(obj any) {
 		v.rsOwners[nsName{o.Namespace, o.Name}] = rsOwner(o)
 	case *corev1.Event:
 		v.events[string(o.UID)] = convertEvent(o, v.cluster)
+	case *recObj[claimRec]:
+		v.claims[nsName{o.Namespace, o.Name}] = o.rec
+	case *recObj[volumeRec]:
+		v.volumes[o.Name] = o.rec
+	case *recObj[serviceRec]:
+		v.services[nsName{o.Namespace, o.Name}] = o.rec
+	case *recObj[sliceRec]:
+		v.slices[nsName{o.Namespace, o.Name}] = o.rec
 	default:
 		if w, ok := convertWorkload(o, v.cluster); ok {
 			v.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
@@ -107,6 +133,14 @@ func (v *view) remove(obj any) {
 		delete(v.rsOwners, nsName{o.Namespace, o.Name})
 	case *corev1.Event:
 		delete(v.events, string(o.UID))
+	case *recObj[claimRec]:
+		delete(v.claims, nsName{o.Namespace, o.Name})
+	case *recObj[volumeRec]:
+		delete(v.volumes, o.Name)
+	case *recObj[serviceRec]:
+		delete(v.services, nsName{o.Namespace, o.Name})
+	case *recObj[sliceRec]:
+		delete(v.slices, nsName{o.Namespace, o.Name})
 	default:
 		if w, ok := convertWorkload(o, v.cluster); ok {
 			delete(v.workloads, w.Kind+"/"+w.Namespace+"/"+w.Name)
@@ -120,6 +154,46 @@ func (v *view) setHidden(h []providers.Hidden) {
 	v.hidden = h
 	v.dirty = true
 	v.mu.Unlock()
+}
+
+// setSlicesKnown records whether EndpointSlices can be listed.
+func (v *view) setSlicesKnown(known bool) {
+	v.mu.Lock()
+	v.slicesKnown = known
+	v.dirty = true
+	v.mu.Unlock()
+}
+
+// setStatsHidden records that the volumes' usage cannot be read at all.
+func (v *view) setStatsHidden(h *providers.Hidden) {
+	v.mu.Lock()
+	v.statsHidden = h
+	v.dirty = true
+	v.mu.Unlock()
+}
+
+// setUsage records the claims' usage read from the kubelets and what
+// could not be read (nil: everything was).
+func (v *view) setUsage(u map[nsName]volumeUsage, h *providers.Hidden) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !maps.Equal(u, v.usage) || (h == nil) != (v.statsHidden == nil) || (h != nil && *h != *v.statsHidden) {
+		v.dirty = true
+	}
+	v.usage, v.statsHidden = u, h
+}
+
+// claimNodes are the nodes running a pod that mounts a claim, sorted.
+func (v *view) claimNodes() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	seen := map[string]bool{}
+	for i := range v.pods {
+		if r := &v.pods[i]; len(r.claims) > 0 && r.pod.Node != "" {
+			seen[r.pod.Node] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // takeDirty reports whether the view changed since the last call.
@@ -208,7 +282,12 @@ func (v *view) inventory() *providers.Inventory {
 	if len(inv.Events) > maxEvents {
 		inv.Events = inv.Events[:maxEvents:maxEvents]
 	}
+	inv.Services = serviceInventory(v.services, v.slices, v.slicesKnown, v.cluster)
+	inv.VolumeClaims = claimInventory(v.claims, v.volumes, v.pods, v.usage, v.cluster)
 	inv.Hidden = append([]providers.Hidden(nil), v.hidden...)
+	if v.statsHidden != nil && len(inv.VolumeClaims) > 0 {
+		inv.Hidden = append(inv.Hidden, *v.statsHidden)
+	}
 	// Regions and zones named by nodes are added by providers.Join.
 	return inv
 }

@@ -139,6 +139,9 @@ type state struct {
 	crashPausedUntil int            // tick before which the crash loop is paused (after a restart)
 	flapNode         string         // node that goes NotReady now and then
 	restored         map[string]string
+
+	svcs   []simService // Services (kubeobjects.go)
+	claims []simClaim   // the StatefulSets' claims
 }
 
 // now is the simulated time: Start plus the elapsed ticks.
@@ -163,6 +166,7 @@ func generate(o Options) *state {
 	st.genLoadBalancers()
 	st.genDatabases()
 	st.genEvents()
+	st.genKubeObjects()
 	return st
 }
 

@@ -255,5 +255,6 @@ func (st *state) snapshot() *providers.Inventory {
 		st.setMemberStatus(&db)
 		inv.Databases[i] = db
 	}
+	st.kubeObjects(inv)
 	return inv
 }
