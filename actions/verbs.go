@@ -13,6 +13,7 @@ const (
 	KindDeployment  Kind = "deployment"
 	KindStatefulSet Kind = "statefulset"
 	KindDaemonSet   Kind = "daemonset"
+	KindCronJob     Kind = "cronjob"
 	KindPod         Kind = "pod"
 	KindNode        Kind = "node"
 	KindASG         Kind = "asg"
@@ -28,7 +29,10 @@ const (
 )
 
 // Kinds lists every target kind, in the order docs/actions.md shows them.
-var Kinds = []Kind{KindDeployment, KindStatefulSet, KindDaemonSet, KindPod, KindNode,
+// A Kubernetes object of any other kind (a Service, a custom resource) is
+// named by its resource as kubectl takes it, plural[.group]
+// ("services", "crontabs.stable.example.com"): only delete is offered on it.
+var Kinds = []Kind{KindDeployment, KindStatefulSet, KindDaemonSet, KindCronJob, KindPod, KindNode,
 	KindASG, KindInstance, KindDatabase, KindMember, KindStack, KindResource, KindLock}
 
 // Verb is what an action does (Spec.Name). There is one verb per meaning,
@@ -66,12 +70,20 @@ const (
 	VerbUnlock   Verb = "unlock"
 	// VerbPortForward forwards a local port to a pod's port until stopped.
 	VerbPortForward Verb = "port-forward"
+	// VerbUndo rolls a workload back to an earlier revision of its pod
+	// template (`kubectl rollout undo --to-revision`).
+	VerbUndo Verb = "undo"
+	// VerbSuspend stops a CronJob from starting new jobs; VerbResume lets
+	// it start them again.
+	VerbSuspend Verb = "suspend"
+	VerbResume  Verb = "resume"
 )
 
 // Verbs lists every verb, in the order docs/actions.md shows them.
 var Verbs = []Verb{VerbRestart, VerbScale, VerbCordon, VerbUncordon, VerbDrain, VerbDelete,
 	VerbTerminate, VerbTerminateDecrement, VerbSetDesiredCapacity, VerbPromote, VerbBackup,
-	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock, VerbPortForward}
+	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock, VerbPortForward,
+	VerbUndo, VerbSuspend, VerbResume}
 
 // verbAliases are older or runner-specific spellings the command line still
 // accepts (docs/actions.md).
@@ -79,6 +91,7 @@ var verbAliases = map[string]Verb{
 	"set-desired": VerbSetDesiredCapacity,
 	"failover":    VerbPromote,
 	"snapshot":    VerbBackup,
+	"rollback":    VerbUndo,
 }
 
 // ParseVerb returns the verb a user typed: a verb, or one of the aliases

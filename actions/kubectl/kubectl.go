@@ -1,5 +1,6 @@
 // Package kubectl implements the Kubernetes actions (rollout restart,
-// scale, cordon, uncordon, drain, delete pod) with the real kubectl
+// scale, cordon, uncordon, drain, delete of any object, rollout undo,
+// CronJob suspend/resume) with the real kubectl
 // binary: the preview is the same command with --dry-run=server, the
 // check reads the target with `kubectl get`, and verify re-reads it.
 package kubectl
@@ -29,6 +30,9 @@ const (
 	VerbUncordon  = actions.VerbUncordon
 	VerbDrain     = actions.VerbDrain
 	VerbDeletePod = actions.VerbDelete
+	VerbDelete    = actions.VerbDelete
+	VerbSuspend   = actions.VerbSuspend
+	VerbResume    = actions.VerbResume
 )
 
 // DefaultDrainTimeout is passed to `kubectl drain --timeout`.
@@ -45,8 +49,13 @@ type Target struct {
 	Context string
 	// Namespace of the object (ignored for nodes).
 	Namespace string
-	// Kind is deployment, statefulset, daemonset, node or pod.
+	// Kind is deployment, statefulset, daemonset, cronjob, node or pod,
+	// or for any other kind its resource as kubectl takes it,
+	// plural[.group] ("services", "crontabs.stable.example.com").
 	Kind actions.Kind
+	// ClusterScoped marks an object without a namespace (a node is always
+	// one; set it for other cluster-scoped kinds).
+	ClusterScoped bool
 	// Name of the object.
 	Name string
 	// Binary is the kubectl executable (default "kubectl" on PATH).
@@ -63,6 +72,10 @@ type Action struct {
 	timeout  time.Duration // drain
 	// rolloutWait bounds a restart's wait for its rollout (WaitRollout).
 	rolloutWait time.Duration
+
+	// dependents are what the garbage collector deletes after a deleted
+	// object (its pods), as the source saw them: the preview's cascade note.
+	dependents []string
 
 	mu     sync.Mutex
 	before objectState
@@ -127,13 +140,33 @@ func Drain(t Target, timeout time.Duration) *Action {
 // DeletePod is `kubectl delete pod NAME -n NS --wait=false`.
 func DeletePod(t Target) *Action { t.Kind = actions.KindPod; return &Action{verb: VerbDeletePod, t: t} }
 
+// Delete is `kubectl delete KIND NAME --wait=false` for an object of any
+// kind (t.Kind, a custom resource's plural.group included): destructive.
+// dependents are the objects the garbage collector then deletes, as the
+// caller knows them (a workload's pods), named in the preview.
+func Delete(t Target, dependents ...string) *Action {
+	return &Action{verb: VerbDelete, t: t, dependents: dependents}
+}
+
+// Suspend is `kubectl patch cronjob NAME --type=merge -p {"spec":{"suspend":true}}`:
+// the CronJob starts no new job (running ones go on).
+func Suspend(t Target) *Action { t.Kind = actions.KindCronJob; return &Action{verb: VerbSuspend, t: t} }
+
+// Resume is Suspend's reverse: `{"spec":{"suspend":false}}`.
+func Resume(t Target) *Action { t.Kind = actions.KindCronJob; return &Action{verb: VerbResume, t: t} }
+
 // Target returns the target.
 func (a *Action) Target() Target { return a.t }
 
 // Verb names the action.
 func (a *Action) Verb() actions.Verb { return a.verb }
 
-func (a *Action) namespaced() bool { return a.t.Kind != actions.KindNode }
+func (a *Action) namespaced() bool { return a.t.Kind != actions.KindNode && !a.t.ClusterScoped }
+
+// isWorkload reports whether kind rolls out pods (deployment, statefulset, daemonset).
+func isWorkload(kind actions.Kind) bool {
+	return kind == actions.KindDeployment || kind == actions.KindStatefulSet || kind == actions.KindDaemonSet
+}
 
 // base is kubectl plus the connection flags.
 func (a *Action) base() []string {
@@ -177,8 +210,11 @@ func (a *Action) Argv(dryRun bool) []string {
 	case VerbDrain:
 		argv = append(argv, "drain", a.t.Name, "--ignore-daemonsets", "--delete-emptydir-data",
 			"--timeout="+a.timeout.String())
-	case VerbDeletePod:
-		argv = append(argv, "delete", "pod", a.t.Name, "--wait=false")
+	case VerbDelete:
+		argv = append(argv, "delete", string(a.t.Kind), a.t.Name, "--wait=false")
+	case VerbSuspend, VerbResume:
+		argv = append(argv, "patch", obj, "--type=merge", "-p",
+			fmt.Sprintf(`{"spec":{"suspend":%t}}`, a.verb == VerbSuspend))
 	}
 	if dryRun {
 		argv = append(argv, "--dry-run=server")
@@ -190,7 +226,7 @@ func (a *Action) Argv(dryRun bool) []string {
 func (a *Action) Spec() actions.Spec {
 	effect := actions.Mutating
 	switch {
-	case a.verb == VerbDrain, a.verb == VerbDeletePod:
+	case a.verb == VerbDrain, a.verb == VerbDelete:
 		effect = actions.Destructive
 	case a.verb == VerbScale && a.replicas == 0:
 		effect = actions.Destructive
@@ -231,6 +267,8 @@ type objectState struct {
 	Replicas      *int64
 	Unschedulable bool
 	Deleting      bool
+	// Suspend is a CronJob's spec.suspend.
+	Suspend bool
 	// Workload is the rollout's spec and status (deployment, statefulset, daemonset).
 	Workload workloadStatus
 }
@@ -244,6 +282,7 @@ type object struct {
 	Spec struct {
 		Replicas       *int64                `json:"replicas"`
 		Unschedulable  bool                  `json:"unschedulable"`
+		Suspend        *bool                 `json:"suspend"`
 		Strategy       struct{ Type string } `json:"strategy"`
 		UpdateStrategy struct {
 			Type          string `json:"type"`
@@ -289,7 +328,7 @@ func (a *Action) get(ctx context.Context) (objectState, error) {
 	if ru := o.Spec.UpdateStrategy.RollingUpdate; ru != nil {
 		w.Partition = ru.Partition
 	}
-	if len(o.Status) > 0 && a.t.Kind != actions.KindNode && a.t.Kind != actions.KindPod {
+	if len(o.Status) > 0 && isWorkload(a.t.Kind) {
 		if err := json.Unmarshal(o.Status, &w.Status); err != nil {
 			return objectState{}, fmt.Errorf("kubectl get %s %s: parse status: %w", a.t.Kind, a.displayName(), err)
 		}
@@ -302,6 +341,7 @@ func (a *Action) get(ctx context.Context) (objectState, error) {
 		Replicas:      o.Spec.Replicas,
 		Unschedulable: o.Spec.Unschedulable,
 		Deleting:      o.Metadata.DeletionTimestamp != nil,
+		Suspend:       o.Spec.Suspend != nil && *o.Spec.Suspend,
 	}, nil
 }
 
@@ -342,6 +382,10 @@ func (a *Action) Check(ctx context.Context) error {
 		if a.t.Kind != "deployment" && a.t.Kind != "statefulset" && a.t.Kind != "daemonset" {
 			return fmt.Errorf("cannot restart a %s (deployment, statefulset or daemonset)", a.t.Kind)
 		}
+	case VerbSuspend, VerbResume:
+		if a.t.Kind != actions.KindCronJob {
+			return fmt.Errorf("cannot %s a %s (cronjob)", a.verb, a.t.Kind)
+		}
 	case VerbScale:
 		if a.t.Kind != "deployment" && a.t.Kind != "statefulset" {
 			return fmt.Errorf("cannot scale a %s (deployment or statefulset)", a.t.Kind)
@@ -354,8 +398,13 @@ func (a *Action) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.verb == VerbDeletePod && st.Deleting {
-		return fmt.Errorf("pod %s is already terminating", a.displayName())
+	switch {
+	case a.verb == VerbDelete && st.Deleting:
+		return fmt.Errorf("%s %s is already being deleted", a.t.Kind, a.displayName())
+	case a.verb == VerbSuspend && st.Suspend:
+		return fmt.Errorf("cronjob %s is already suspended", a.displayName())
+	case a.verb == VerbResume && !st.Suspend:
+		return fmt.Errorf("cronjob %s is not suspended", a.displayName())
 	}
 	a.mu.Lock()
 	a.before = st
@@ -363,29 +412,41 @@ func (a *Action) Check(ctx context.Context) error {
 	return nil
 }
 
-// Preview runs the command with --dry-run=server.
-func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+// dryRun runs argv (a --dry-run=server command), its output also to out
+// (when not nil), and returns the output trimmed. A forbidden answer is a
+// refusal (actions.ErrRefused).
+func dryRun(ctx context.Context, argv []string, out io.Writer) (string, error) {
 	var buf bytes.Buffer
 	w := io.Writer(&buf)
 	if out != nil {
 		w = io.MultiWriter(&buf, out)
 	}
-	argv := a.Argv(true)
 	if err := proc.Run(ctx, proc.Cmd{Argv: argv, Out: w, Grace: 5 * time.Second}); err != nil {
 		var ee *proc.ExitError
 		if errors.As(err, &ee) {
 			msg := lastLine(ee.Stderr)
 			if strings.Contains(msg, "forbidden") || strings.Contains(msg, "Forbidden") {
-				return actions.Plan{}, fmt.Errorf("%w: no permission: %s", actions.ErrRefused, msg)
+				return "", fmt.Errorf("%w: no permission: %s", actions.ErrRefused, msg)
 			}
-			return actions.Plan{}, fmt.Errorf("server dry run: %s", msg)
+			return "", fmt.Errorf("server dry run: %s", msg)
 		}
-		return actions.Plan{}, fmt.Errorf("server dry run: %w", err)
+		return "", fmt.Errorf("server dry run: %w", err)
 	}
-	text := strings.TrimSpace(buf.String())
+	return strings.TrimSpace(buf.String()), nil
+}
+
+// Preview runs the command with --dry-run=server.
+func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, error) {
+	text, err := dryRun(ctx, a.Argv(true), out)
+	if err != nil {
+		return actions.Plan{}, err
+	}
 	summary := lastLine(text)
 	if summary == "" {
 		summary = string(a.verb) + " " + string(a.t.Kind) + "/" + a.t.Name
+	}
+	if a.verb == VerbDelete {
+		text += "\n" + a.cascadeNote()
 	}
 	p := actions.Plan{
 		Summary:   summary + " (server dry run)",
@@ -394,12 +455,40 @@ func (a *Action) Preview(ctx context.Context, out io.Writer) (actions.Plan, erro
 		Resources: []string{string(a.t.Kind) + "/" + a.displayName()},
 	}
 	switch a.verb {
-	case VerbDeletePod, VerbDrain:
+	case VerbDelete, VerbDrain:
 		p.Destroy = 1
 	default:
 		p.Change = 1
 	}
 	return p, nil
+}
+
+// cascadeNote says what deleting the object takes with it: kubectl's
+// default cascade is background, so the garbage collector deletes what the
+// object owns (ownerReferences) after it.
+func (a *Action) cascadeNote() string {
+	var owns string
+	switch a.t.Kind {
+	case actions.KindPod:
+		return "cascade: a pod owns nothing; a controller that owns it (ReplicaSet, StatefulSet, Job) starts a replacement"
+	case actions.KindDeployment:
+		owns = "its ReplicaSets and their pods"
+	case actions.KindStatefulSet, actions.KindDaemonSet:
+		owns = "its pods and ControllerRevisions (a StatefulSet's PersistentVolumeClaims are kept)"
+	case actions.KindCronJob:
+		owns = "its Jobs and their pods"
+	default:
+		owns = "every object that names it as owner (ownerReferences)"
+	}
+	note := "cascade (background, kubectl's default): the garbage collector then deletes " + owns
+	if n := len(a.dependents); n > 0 {
+		shown := a.dependents[:min(n, 10)]
+		note += fmt.Sprintf("\n%d pods now: %s", n, strings.Join(shown, ", "))
+		if n > len(shown) {
+			note += fmt.Sprintf(", … %d more", n-len(shown))
+		}
+	}
+	return note
 }
 
 // Run runs the command, streaming kubectl's output.
@@ -417,24 +506,26 @@ func (a *Action) Run(ctx context.Context, _ actions.Plan, out io.Writer) error {
 // the controller observed the new generation, every replica updated and
 // available, no old replica left), waiting for it; scale → spec.replicas; cordon/drain → unschedulable (drain:
 // and no evictable pod left); uncordon → schedulable; delete → gone,
-// terminating, or replaced by a new pod.
+// being deleted, or replaced by a new object of the same name (a
+// StatefulSet's pod); suspend/resume → spec.suspend.
 func (a *Action) Verify(ctx context.Context) (bool, string, error) {
 	a.mu.Lock()
 	before := a.before
 	a.mu.Unlock()
 	st, err := a.get(ctx)
-	if a.verb == VerbDeletePod {
+	if a.verb == VerbDelete {
+		obj := string(a.t.Kind) + " " + a.displayName()
 		switch {
 		case errors.Is(err, ErrNotFound):
-			return true, "pod " + a.displayName() + " deleted", nil
+			return true, obj + " deleted", nil
 		case err != nil:
 			return false, "", err
 		case st.UID != before.UID:
-			return true, "pod " + a.displayName() + " replaced by a new pod", nil
+			return true, obj + " replaced by a new " + string(a.t.Kind), nil
 		case st.Deleting:
-			return true, "pod " + a.displayName() + " is terminating", nil
+			return true, obj + " is being deleted (finalizers or a graceful stop pending)", nil
 		}
-		return false, "pod " + a.displayName() + " still running", nil
+		return false, obj + " still exists", nil
 	}
 	if err != nil {
 		return false, "", err
@@ -450,6 +541,11 @@ func (a *Action) Verify(ctx context.Context) (bool, string, error) {
 			return true, fmt.Sprintf("%s/%s scaled to %d", a.t.Kind, a.t.Name, a.replicas), nil
 		}
 		return false, fmt.Sprintf("spec.replicas is not %d", a.replicas), nil
+	case VerbSuspend, VerbResume:
+		if st.Suspend == (a.verb == VerbSuspend) {
+			return true, fmt.Sprintf("cronjob %s: spec.suspend is %t", a.displayName(), st.Suspend), nil
+		}
+		return false, fmt.Sprintf("cronjob %s: spec.suspend is still %t", a.displayName(), st.Suspend), nil
 	case VerbCordon:
 		if st.Unschedulable {
 			return true, "node " + a.t.Name + " is unschedulable", nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/proc"
 )
 
 func TestArgv(t *testing.T) {
@@ -34,6 +35,16 @@ func TestArgv(t *testing.T) {
 			"kubectl drain n2 --ignore-daemonsets --delete-emptydir-data --timeout=5m0s --dry-run=server", actions.Destructive},
 		{"delete pod", DeletePod(with("pod", "web-1")), false,
 			"kubectl --kubeconfig /k/config --context lab --namespace shop delete pod web-1 --wait=false", actions.Destructive},
+		{"delete deployment", Delete(with("deployment", "web"), "web-1", "web-2"), true,
+			"kubectl --kubeconfig /k/config --context lab --namespace shop delete deployment web --wait=false --dry-run=server", actions.Destructive},
+		{"delete a custom resource", Delete(with("crontabs.stable.example.com", "nightly")), false,
+			"kubectl --kubeconfig /k/config --context lab --namespace shop delete crontabs.stable.example.com nightly --wait=false", actions.Destructive},
+		{"delete a cluster-scoped object (no namespace)", Delete(Target{Context: "lab", Namespace: "ignored", Kind: "clusterroles.rbac.authorization.k8s.io", Name: "viewer", ClusterScoped: true}), false,
+			"kubectl --context lab delete clusterroles.rbac.authorization.k8s.io viewer --wait=false", actions.Destructive},
+		{"suspend cronjob", Suspend(with("cronjob", "nightly")), false,
+			`kubectl --kubeconfig /k/config --context lab --namespace shop patch cronjob/nightly --type=merge -p {"spec":{"suspend":true}}`, actions.Mutating},
+		{"resume cronjob dry", Resume(with("cronjob", "nightly")), true,
+			`kubectl --kubeconfig /k/config --context lab --namespace shop patch cronjob/nightly --type=merge -p {"spec":{"suspend":false}} --dry-run=server`, actions.Mutating},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +55,7 @@ func TestArgv(t *testing.T) {
 			if s.Effect != tt.effect || s.Runner != "kubectl" || s.Target.Name == "" {
 				t.Errorf("spec %+v", s)
 			}
-			if want := strings.Replace(tt.want, "--kubeconfig /k/config ", "", 1); !tt.dry && s.Description != want {
+			if want := proc.Quote(strings.Fields(strings.Replace(tt.want, "--kubeconfig /k/config ", "", 1))); !tt.dry && s.Description != want {
 				t.Errorf("description %q, want the command without the kubeconfig path: %q", s.Description, want)
 			}
 		})

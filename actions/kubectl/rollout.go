@@ -113,28 +113,34 @@ func (a *Action) WaitRollout(d time.Duration) *Action {
 // `kubectl rollout status` decides), the rollout cannot complete, the wait
 // is over or ctx is done. It fails naming what is missing.
 func (a *Action) verifyRollout(ctx context.Context, st objectState) (bool, string, error) {
+	return a.waitRollout(ctx, st, string(a.t.Kind)+"/"+a.t.Name+" restarted", " at "+st.RestartedAt)
+}
+
+// waitRollout waits for the rollout of the change done ("deployment/web
+// restarted") as verifyRollout does; at is added to done in the success
+// message.
+func (a *Action) waitRollout(ctx context.Context, st objectState, done, at string) (bool, string, error) {
 	wait := a.rolloutWait
 	if wait <= 0 {
 		wait = DefaultRolloutWait
 	}
-	obj := string(a.t.Kind) + "/" + a.t.Name
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	tick := time.NewTicker(rolloutPoll)
 	defer tick.Stop()
 	for {
-		done, missing, final := rolloutState(string(a.t.Kind), st.Generation, st.Workload)
+		complete, missing, final := rolloutState(string(a.t.Kind), st.Generation, st.Workload)
 		switch {
-		case done:
-			return true, fmt.Sprintf("%s restarted at %s and rolled out: %s", obj, st.RestartedAt, missing), nil
+		case complete:
+			return true, fmt.Sprintf("%s%s and rolled out: %s", done, at, missing), nil
 		case final:
-			return false, fmt.Sprintf("%s restarted but the rollout did not complete: %s", obj, missing), nil
+			return false, fmt.Sprintf("%s but the rollout did not complete: %s", done, missing), nil
 		}
 		select {
 		case <-ctx.Done():
-			return false, fmt.Sprintf("%s restarted but the rollout had not completed when verification stopped: %s", obj, missing), nil
+			return false, fmt.Sprintf("%s but the rollout had not completed when verification stopped: %s", done, missing), nil
 		case <-deadline.C:
-			return false, fmt.Sprintf("%s restarted but the rollout had not completed after %s: %s", obj, wait, missing), nil
+			return false, fmt.Sprintf("%s but the rollout had not completed after %s: %s", done, wait, missing), nil
 		case <-tick.C:
 		}
 		next, err := a.get(ctx)

@@ -177,7 +177,7 @@ func RunDeployment(ctx context.Context, c kubernetes.Interface, s RunSpec) ([]st
 	yes := true
 	rs, err := c.AppsV1().ReplicaSets(s.Namespace).Create(ctx, &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Name: s.Name + "-" + hash, Namespace: s.Namespace, Labels: podLabels,
-			Annotations: map[string]string{"deployment.kubernetes.io/revision": "1"},
+			Annotations: map[string]string{revisionAnnotation: "1"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: dep.Name, UID: dep.UID,
 				Controller: &yes, BlockOwnerDeletion: &yes}}},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: podLabels},

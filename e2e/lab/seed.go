@@ -328,7 +328,7 @@ func createDeployment(ctx context.Context, c kubernetes.Interface, ns, name stri
 	yes := true
 	rs := &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-" + hash, Namespace: ns, Labels: rsLabels,
-			Annotations: map[string]string{"deployment.kubernetes.io/revision": "1"},
+			Annotations: map[string]string{revisionAnnotation: "1"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID,
 				Controller: &yes, BlockOwnerDeletion: &yes}}},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: rsLabels}, Template: rsTmpl},

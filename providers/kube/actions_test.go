@@ -147,8 +147,8 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 		if as := p.Offer(actions.Ref{Kind: "node", Cluster: "other", Name: "ip-10-0-9-9"}); len(as) != 0 {
 			t.Errorf("offered %d actions for another context", len(as))
 		}
-		if as := p.Offer(actions.Ref{Kind: "node", Name: "ip-10-0-9-9"}); len(as) != 2 {
-			t.Errorf("offered %d actions for its node without cluster, want cordon and drain", len(as))
+		if as := p.Offer(actions.Ref{Kind: "node", Name: "ip-10-0-9-9"}); len(as) != 3 {
+			t.Errorf("offered %d actions for its node without cluster, want cordon, drain and delete", len(as))
 		}
 	})
 	t.Run("restart", func(t *testing.T) {

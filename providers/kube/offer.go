@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	authzv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/actions"
@@ -50,11 +52,16 @@ type permission struct {
 	allNamespaces              bool // ask for every namespace (drain evicts anywhere)
 }
 
-// Offer returns the kubectl actions the object supports: rollout restart
-// and scale (a "replicas" parameter, current+1 until set) for deployments and statefulsets, restart for daemonsets,
-// cordon or uncordon and drain for nodes, delete for pods. Each action the
-// user may not run is wrapped in Denied (asked with SelfSubjectAccessReview,
-// cached for a minute). Offer makes API calls: call it off the UI goroutine.
+// Offer returns the kubectl actions the object supports: rollout restart,
+// rollout undo (a "revision" parameter, when there is an earlier revision)
+// and delete for deployments, statefulsets and daemonsets, scale (a
+// "replicas" parameter, current+1 until set) for deployments and
+// statefulsets; cordon or uncordon, drain and delete for nodes; delete and
+// port-forward for pods; suspend or resume (by its state) and delete for
+// cronjobs; delete for an object of any other kind discovery knows
+// (Ref.Kind its resource, plural[.group]). Each action the user may not
+// run is wrapped in Denied (asked with SelfSubjectAccessReview, cached for
+// a minute). Offer makes API calls: call it off the UI goroutine.
 func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 	if ref.Cluster != "" && ref.Cluster != p.contextName {
 		return nil
@@ -70,15 +77,32 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		out = append(out, p.gate(a, ns, perms))
 	}
 	switch kind {
-	case actions.KindDeployment, actions.KindStatefulSet:
+	case actions.KindDeployment, actions.KindStatefulSet, actions.KindDaemonSet:
 		res := string(kind) + "s"
 		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: res})
-		if desired, ok := p.desired(string(kind), ns, ref.Name); ok {
+		if desired, ok := p.desired(string(kind), ns, ref.Name); ok && kind != actions.KindDaemonSet {
 			// one scale; its "replicas" parameter (the form, --replicas) picks the count
 			add(kubectl.ScaleFrom(t, desired, desired+1), permission{verb: "patch", group: "apps", resource: res, sub: "scale"})
 		}
-	case actions.KindDaemonSet:
-		add(kubectl.Restart(t), permission{verb: "patch", group: "apps", resource: "daemonsets"})
+		if u := p.undo(t); u != nil {
+			revs := "controllerrevisions"
+			if kind == actions.KindDeployment {
+				revs = "replicasets"
+			}
+			add(u, permission{verb: "patch", group: "apps", resource: res}, permission{verb: "list", group: "apps", resource: revs})
+		}
+		add(kubectl.Delete(t, p.podsOf(kind, ns, ref.Name)...), permission{verb: "delete", group: "apps", resource: res})
+	case actions.KindCronJob:
+		suspended, err := p.suspended(ns, ref.Name)
+		if err != nil {
+			return nil // not there (or not readable): nothing to offer
+		}
+		if suspended {
+			add(kubectl.Resume(t), permission{verb: "patch", group: "batch", resource: "cronjobs"})
+		} else {
+			add(kubectl.Suspend(t), permission{verb: "patch", group: "batch", resource: "cronjobs"})
+		}
+		add(kubectl.Delete(t), permission{verb: "delete", group: "batch", resource: "cronjobs"})
 	case actions.KindNode:
 		ns = ""
 		if p.unschedulable(ref.Name) {
@@ -90,10 +114,75 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			permission{verb: "patch", resource: "nodes"},
 			permission{verb: "list", resource: "pods", allNamespaces: true},
 			permission{verb: "create", resource: "pods", sub: "eviction", allNamespaces: true})
+		add(kubectl.Delete(t), permission{verb: "delete", resource: "nodes"})
 	case actions.KindPod:
 		add(kubectl.DeletePod(t), permission{verb: "delete", resource: "pods"})
 		add(kubectl.PortForward(t, p.firstPort(ns, ref.Name)), permission{verb: "create", resource: "pods", sub: "portforward"})
+	default:
+		// any other kind discovery knows (a Service, a custom resource)
+		if slices.Contains(actions.Kinds, kind) {
+			return nil // an AWS, database or Terraform object
+		}
+		m, err := p.resolve(string(kind))
+		if err != nil {
+			return nil
+		}
+		if m.Scope.Name() != meta.RESTScopeNameNamespace {
+			t.ClusterScoped, ns = true, ""
+		}
+		add(kubectl.Delete(t), permission{verb: "delete", group: m.Resource.Group, resource: m.Resource.Resource})
 	}
+	return out
+}
+
+// undo is the rollout undo of workload t, its revisions read now (nil
+// when they cannot be read or there is no earlier one to go back to).
+func (p *Provider) undo(t kubectl.Target) *kubectl.UndoAction {
+	read := p.history(t.Kind, t.Namespace, t.Name)
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.RequestTimeout)
+	defer cancel()
+	h, err := read(ctx)
+	if err != nil {
+		return nil
+	}
+	u := kubectl.Undo(t, h, read)
+	if u.Revision() == 0 {
+		return nil
+	}
+	return u
+}
+
+// suspended reads a CronJob's spec.suspend.
+func (p *Provider) suspended(ns, name string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.RequestTimeout)
+	defer cancel()
+	cj, err := p.user.BatchV1().CronJobs(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return false, err
+	}
+	return cj.Spec.Suspend != nil && *cj.Spec.Suspend, nil
+}
+
+// podsOf names the pods of workload kind ns/name in the current view (what
+// deleting it takes with it).
+func (p *Provider) podsOf(kind actions.Kind, ns, name string) []string {
+	v := p.currentView()
+	if v == nil {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []string
+	for i := range v.pods {
+		r := &v.pods[i]
+		if r.pod.Namespace != ns {
+			continue
+		}
+		if k, n, ok := strings.Cut(resolveOwner(r, v.rsOwners), "/"); ok && strings.EqualFold(k, string(kind)) && n == name {
+			out = append(out, r.pod.Name)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -166,6 +255,9 @@ func (p *Provider) has(kind, ns, name string) bool {
 	case "pod":
 		_, ok := v.podIdx[nsName{ns, name}]
 		return ok
+	case "deployment", "statefulset", "daemonset":
+	default:
+		return true // a kind outside the informers: the action's Check finds out
 	}
 	for _, w := range v.workloads {
 		if strings.EqualFold(w.Kind, kind) && w.Namespace == ns && w.Name == name {

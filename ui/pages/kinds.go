@@ -206,8 +206,21 @@ func kindSelection(cluster string, t *providers.KubeTable, r *providers.KubeRow)
 		Detail: detail.Content{Title: strings.ToLower(t.Resource.Kind) + " " + r.Name, Fields: f},
 		Kube:   &providers.KubeObject{Cluster: cluster, Resource: t.Resource.Name(), Namespace: r.Namespace, Name: r.Name},
 	}
-	if k := actionKind(t.Resource.Kind); k != "" && (t.Resource.Group == "" || t.Resource.Group == "apps") {
-		sel.Refs = []actions.Ref{{Kind: k, Cluster: cluster, Namespace: r.Namespace, Name: r.Name}}
-	}
+	sel.Refs = []actions.Ref{{Kind: kindRef(t.Resource), Cluster: cluster, Namespace: r.Namespace, Name: r.Name}}
 	return sel
+}
+
+// kindRef is the action kind of an object of resource res: the console's
+// own kinds (deployment, cronjob, pod, node…), else the resource as
+// kubectl takes it, plural[.group], on which the source offers delete.
+func kindRef(res providers.KubeResource) actions.Kind {
+	switch {
+	case res.Group == "batch" && res.Kind == "CronJob":
+		return actions.KindCronJob
+	case res.Group == "" || res.Group == "apps":
+		if k := actionKind(res.Kind); k != "" {
+			return k
+		}
+	}
+	return actions.Kind(res.Name())
 }
