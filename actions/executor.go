@@ -277,6 +277,11 @@ func keyOf(a Action, s Spec) string {
 			return "lock|" + k
 		}
 	}
+	if _, ok := a.(Interactive); ok {
+		// one per target too, but apart from the background runs: a shell
+		// in a pod does not wait for a port-forward to it to end
+		return "attached|" + targetKey(s)
+	}
 	return targetKey(s)
 }
 
@@ -379,6 +384,9 @@ func (e *Executor) prepareAs(ctx context.Context, pr Principal, a Action, dataAt
 		return nil, id, e.refuse(id, s, Plan{}, start, "%s %s: %v", s.Name, s.Target, closeWhy)
 	}
 	defer e.inflight.Done()
+	if _, ok := a.(Interactive); ok {
+		return nil, id, e.refuse(id, s, Plan{Summary: s.Description}, start, "%s %s: %s", s.Name, s.Target, notAttached)
+	}
 	ctx, stop := e.withBase(ctx)
 	defer stop()
 	why, err := e.preconditions(ctx, a, s, dataAt)

@@ -142,9 +142,13 @@ func (s *Session) spec(a Action) Spec {
 	return sp
 }
 
-// Availability is Executor.Availability with the user's role.
+// Availability is Executor.Availability with the user's role; an
+// Interactive action is refused (NoTerminal).
 func (s *Session) Availability(a Action) (bool, string) {
 	why := s.e.unavailable(a, s.spec(a))
+	if _, ok := a.(Interactive); ok && why == "" {
+		why = NoTerminal
+	}
 	return why == "", why
 }
 
@@ -226,3 +230,18 @@ func (s *Session) KeepRunning(r *Run, on bool) error {
 // ErrSessionClosed is the cause of the cancellations made by Session.Close
 // (an SSH session dropped or quit).
 var ErrSessionClosed = fmt.Errorf("session closed")
+
+// NoTerminal is why a Session refuses Interactive actions: the SSH
+// session's terminal is not handed over to a child process (yet).
+const NoTerminal = "a shell is not available in console serve sessions yet (the SSH session's terminal cannot be handed over): run the console locally"
+
+// Attach refuses (audited under the user's name): a session has no
+// terminal of its own to hand over (see NoTerminal).
+func (s *Session) Attach(_ context.Context, a Action, _ time.Time) (*Attachment, error) {
+	sp := s.spec(a)
+	id := newID()
+	if why := s.e.unavailable(a, sp); why != "" {
+		return nil, s.e.refuse(id, sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: %s", sp.Name, sp.Target, why)
+	}
+	return nil, s.e.refuse(id, sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: %s", sp.Name, sp.Target, NoTerminal)
+}

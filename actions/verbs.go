@@ -77,13 +77,16 @@ const (
 	// it start them again.
 	VerbSuspend Verb = "suspend"
 	VerbResume  Verb = "resume"
+	// VerbShell opens a shell in a container, attached to the user's
+	// terminal (an Interactive action: Executor.Attach).
+	VerbShell Verb = "shell"
 )
 
 // Verbs lists every verb, in the order docs/actions.md shows them.
 var Verbs = []Verb{VerbRestart, VerbScale, VerbCordon, VerbUncordon, VerbDrain, VerbDelete,
 	VerbTerminate, VerbTerminateDecrement, VerbSetDesiredCapacity, VerbPromote, VerbBackup,
 	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock, VerbPortForward,
-	VerbUndo, VerbSuspend, VerbResume}
+	VerbUndo, VerbSuspend, VerbResume, VerbShell}
 
 // verbAliases are older or runner-specific spellings the command line still
 // accepts (docs/actions.md).

@@ -34,8 +34,11 @@ type offer struct {
 // parameters (a form, when the action declares any) → prepare (preview,
 // with a spinner) → plan and confirmation → start.
 type actionFlow struct {
-	req     int
-	target  string
+	req    int
+	target string
+	// verb narrows the offers to one verb (s: shell, F: port-forward; ""
+	// every action).
+	verb    actions.Verb
 	loading bool
 	offers  []offer
 	cursor  int
@@ -79,19 +82,30 @@ func (f *actionFlow) open(m *Model) tea.Cmd {
 		m.setMsg("no actions for this object", false)
 		return nil
 	}
+	return f.openFor(m, sel.Refs, "", sel.Refs[0].String())
+}
+
+// openFor lists what the sources offer on refs: every action, or only
+// verb's (s: a shell in each container; F: a port-forward), in which case
+// a single offer goes straight on (choose) and none is said in the
+// message line.
+func (f *actionFlow) openFor(m *Model, refs []actions.Ref, verb actions.Verb, target string) tea.Cmd {
 	if m.d.offerers == nil || m.d.exec == nil {
 		m.setMsg("actions are not available: no executor", true)
 		return nil
 	}
 	m.reqID++
-	*f = actionFlow{req: m.reqID, target: sel.Refs[0].String(), loading: true}
+	*f = actionFlow{req: m.reqID, target: target, verb: verb, loading: true}
 	m.mode = modeMenu
 	offerers, exec := m.d.offerers, m.d.exec
-	refs, req := sel.Refs, f.req
+	req := f.req
 	return func() tea.Msg {
 		var out []offer
 		for _, a := range actions.Catalog(offerers()).Offer(refs...) {
 			of := offer{action: a, spec: a.Spec()}
+			if verb != "" && of.spec.Name != verb {
+				continue
+			}
 			of.allowed, of.reason = exec.Availability(a)
 			if of.allowed {
 				of.params = actions.ParamsOf(a)
@@ -100,6 +114,24 @@ func (f *actionFlow) open(m *Model) tea.Cmd {
 		}
 		return offersMsg{req: req, offers: out}
 	}
+}
+
+// choose goes on with offer o: its parameters' form, else the
+// terminal for an action that runs attached to it (a shell), else the
+// preview. A greyed-out action goes on too: the executor refuses it with
+// the reason and audits the attempt, as the CLI does.
+func (f *actionFlow) choose(m *Model, o *offer) tea.Cmd {
+	f.form = nil
+	if len(o.params) > 0 {
+		// the parameters are chosen, not implied: the form first
+		f.chosen, f.err, f.form = o, "", newParamForm(o.params)
+		m.mode = modeParams
+		return nil
+	}
+	if _, ok := o.action.(actions.Interactive); ok || o.spec.Name == actions.VerbShell {
+		return f.attach(m, o)
+	}
+	return f.prepare(m, o)
 }
 
 // dataAt is the time of the oldest source data on screen.
@@ -120,8 +152,18 @@ func (m *Model) dataAt() time.Time {
 func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case offersMsg:
-		if msg.req == f.req && m.mode == modeMenu {
-			f.loading, f.offers, f.cursor = false, msg.offers, 0
+		if msg.req != f.req || m.mode != modeMenu {
+			return nil, true
+		}
+		f.loading, f.offers, f.cursor = false, msg.offers, 0
+		if f.verb != "" {
+			switch len(f.offers) {
+			case 0:
+				m.mode = modeNormal
+				m.setMsg(fmt.Sprintf("%s: no source offers it on %s", f.verb, f.target), false)
+			case 1:
+				return f.choose(m, &f.offers[0]), true
+			}
 		}
 		return nil, true
 	case preparedMsg:
@@ -202,17 +244,7 @@ func (f *actionFlow) key(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			if f.cursor < 0 || f.cursor >= len(f.offers) {
 				return nil
 			}
-			o := &f.offers[f.cursor]
-			f.form = nil
-			if len(o.params) > 0 {
-				// the parameters are chosen, not implied: the form first
-				f.chosen, f.err, f.form = o, "", newParamForm(o.params)
-				m.mode = modeParams
-				return nil
-			}
-			// A greyed-out action goes to the executor too: it refuses it
-			// with the reason and audits the attempt, as the CLI does.
-			return f.prepare(m, o)
+			return f.choose(m, &f.offers[f.cursor])
 		}
 	case modeParams:
 		switch k.String() {
@@ -351,7 +383,11 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 	}
 	switch m.mode {
 	case modeMenu:
-		add(th.Title.Render("Actions for " + common.Sanitize(f.target)))
+		title := "Actions for "
+		if f.verb != "" {
+			title = string(f.verb) + ": "
+		}
+		add(th.Title.Render(title + common.Sanitize(f.target)))
 		switch {
 		case f.loading:
 			add(th.Muted.Render("asking the sources…"))

@@ -81,6 +81,9 @@ type deps struct {
 	statePath string
 	state     consoleState
 	stateErr  error
+	// execTerminal hands the terminal to an attached action (nil:
+	// tea.Exec; tests run the attachment in place).
+	execTerminal func(tea.ExecCommand, tea.ExecCallback) tea.Cmd
 }
 
 // pageState tracks the build of one page's data.
@@ -381,6 +384,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	}
+	if cmd, ok := m.handleAttach(msg); ok {
 		return m, cmd
 	}
 	if cmd, ok := m.flow.handle(m, msg); ok {

@@ -259,7 +259,7 @@ func TestSortColumns(t *testing.T) {
 	m := newTestModel(t, snap, s, 160, 48)
 	press(m, ":")
 	typeText(m, "nodes")
-	press(m, "enter", "s") // by NAME ascending
+	press(m, "enter", "o") // by NAME ascending
 	if !strings.Contains(screen(m), "NAME ▲") {
 		t.Fatalf("sort marker missing:\n%s", screen(m))
 	}
@@ -276,7 +276,7 @@ func TestSortColumns(t *testing.T) {
 			t.Errorf("not ascending at %d: %q after %q", i, asc[i], asc[i-1])
 		}
 	}
-	press(m, "S")
+	press(m, "O")
 	desc := names()
 	if !strings.Contains(screen(m), "NAME ▼") || desc[0] != asc[len(asc)-1] {
 		t.Errorf("reverse sort: first %q, want %q", desc[0], asc[len(asc)-1])

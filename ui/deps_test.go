@@ -118,8 +118,8 @@ func TestDepsView(t *testing.T) {
 		t.Errorf("the diagram should follow the filter:\n%s", out)
 	}
 	press(m, "esc")
-	// s sorts by caller, S reverses
-	press(m, "s", "S")
+	// o sorts by caller, O reverses
+	press(m, "o", "O")
 	if got := m.depsPage().Edges(); got[0].Parent != "payments" {
 		t.Errorf("sorted by caller, reversed: first is %v", got[0])
 	}

@@ -251,3 +251,16 @@ func (f *fakeKube) Table(_ context.Context, res, _ string) (*providers.KubeTable
 	}
 	return nil, fmt.Errorf("resource %q: the server doesn't have a resource type %q", res, res)
 }
+
+// Attach is the real executor's refusal when Availability says no; the
+// fake runs nothing attached (tests of the shell use the real executor).
+func (e *fakeExec) Attach(_ context.Context, a actions.Action, _ time.Time) (common.Attachment, error) {
+	ok, why := e.Availability(a)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !ok {
+		e.refused = append(e.refused, string(a.Spec().Name))
+		return nil, fmt.Errorf("%w: %s", actions.ErrRefused, why)
+	}
+	return nil, fmt.Errorf("the fake executor runs nothing attached to the terminal")
+}

@@ -193,6 +193,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	switch {
+	case key.Matches(k, keys.Shell):
+		return m.openVerb(actions.VerbShell)
+	case key.Matches(k, keys.Forward):
+		return m.openVerb(actions.VerbPortForward)
+	}
 	if k.String() == "l" || k.String() == "L" {
 		// l: logs of the pod, workload or node under the cursor (l is the
 		// topology's expand: there the page has taken it already); L: of

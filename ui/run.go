@@ -193,6 +193,7 @@ type Executor interface {
 	Decline(p *actions.Pending)
 	Runs() []*actions.Run
 	Options() actions.Options
+	Attach(ctx context.Context, a actions.Action, dataAt time.Time) (*actions.Attachment, error)
 }
 
 // execAdapter adapts an Executor to common.Executor.
@@ -225,6 +226,21 @@ func (a execAdapter) Start(p common.Pending, confirmation string, more ...string
 	}
 	return runAdapter{r}, nil
 }
+
+// Attach implements common.Executor.
+func (a execAdapter) Attach(ctx context.Context, act actions.Action, at time.Time) (common.Attachment, error) {
+	att, err := a.e.Attach(ctx, act, at)
+	if err != nil || att == nil {
+		return nil, err
+	}
+	return attachAdapter{att}, nil
+}
+
+// attachAdapter adapts *actions.Attachment to common.Attachment.
+type attachAdapter struct{ *actions.Attachment }
+
+// Result implements common.Attachment.
+func (a attachAdapter) Result() common.RunResult { return runResult(a.Attachment.Result()) }
 
 // Decline implements common.Executor.
 func (a execAdapter) Decline(p common.Pending) {
@@ -305,8 +321,10 @@ func (a execAdapter) Output(ctx context.Context, id string) ([]string, error) {
 type runAdapter struct{ *actions.Run }
 
 // Result implements common.Run.
-func (r runAdapter) Result() common.RunResult {
-	res := r.Run.Result()
+func (r runAdapter) Result() common.RunResult { return runResult(r.Run.Result()) }
+
+// runResult is the UI's view of an executor's result.
+func runResult(res actions.Result) common.RunResult {
 	return common.RunResult{Status: res.Status, Error: res.Error, Verified: res.Verified,
 		Verify: res.VerifyMessage, Duration: res.Duration}
 }

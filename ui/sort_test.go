@@ -28,7 +28,7 @@ func TestSortWorstFirst(t *testing.T) {
 			press(m, "enter")
 			tbl := m.page().(interface{ Table() *table.Model }).Table()
 			for range 20 {
-				press(m, "s")
+				press(m, "o")
 				if strings.Contains(screen(m), c.column+" ▲") {
 					break
 				}
@@ -61,7 +61,7 @@ func TestSortWorstFirst(t *testing.T) {
 			if first := tbl.Rows()[0]; first.Health != providers.HealthBad {
 				t.Errorf("first row %s has health %d, want bad", first.Key, first.Health)
 			}
-			press(m, "G", "S")
+			press(m, "G", "O")
 			check(true)
 		})
 	}

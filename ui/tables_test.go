@@ -42,7 +42,7 @@ func TestGoldenTables(t *testing.T) {
 		keys  []string
 		check func(t *testing.T, m *Model, scr string)
 	}{
-		{"pods_filter_sort_80x24", [2]int{80, 24}, []string{":pods", "enter", "/checkout", "enter", "s", "s", "s"},
+		{"pods_filter_sort_80x24", [2]int{80, 24}, []string{":pods", "enter", "/checkout", "enter", "o", "o", "o"},
 			func(t *testing.T, m *Model, scr string) {
 				tabs := strings.Split(scr, "\n")[m.headerLines()-1]
 				if !regexp.MustCompile(`filter checkout · sort STATUS ▲ · 1/\d+$`).MatchString(tabs) {

@@ -288,7 +288,11 @@ func (m *Model) shortHelp() string {
 		if shown > 0 {
 			b.WriteString(th.Muted.Render(" · "))
 		}
-		b.WriteString(th.Key.Render(hk) + " " + th.Desc.Render(hd))
+		if m.mode == modeNormal && m.keyDisabled(h) != "" {
+			b.WriteString(th.Disabled.Render(hk + " " + hd)) // greyed: ? says why
+		} else {
+			b.WriteString(th.Key.Render(hk) + " " + th.Desc.Render(hd))
+		}
 		width += n
 		shown++
 		if isHelp {
@@ -331,6 +335,10 @@ func (m *Model) helpView(w, h int) string {
 	for _, g := range groups {
 		lines = append(lines, th.Header.Render(g.title))
 		for _, b := range g.keys {
+			if why := m.keyDisabled(b); why != "" {
+				lines = append(lines, "  "+th.Disabled.Render(padRight(b.Help().Key, 10)+" "+b.Help().Desc+" ✗ "+common.Sanitize(why)))
+				continue
+			}
 			lines = append(lines, "  "+th.Key.Render(padRight(b.Help().Key, 10))+" "+b.Help().Desc)
 		}
 	}

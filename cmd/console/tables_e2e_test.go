@@ -32,7 +32,7 @@ func TestTUITablesAt80x24(t *testing.T) {
 	keys("-l", "checkout")
 	keys("Enter")
 	for range 3 { // NAMESPACE, NAME, STATUS
-		keys("s")
+		keys("o")
 	}
 	status := regexp.MustCompile(`filter checkout · sort STATUS ▲ · (\d+)/(\d+)\s*$`)
 	tabs := func(scr string) string {

@@ -201,7 +201,7 @@ func TestTUIProblemsAndSort(t *testing.T) {
 		t.Fatalf("no problem strip on the first screen at 80x24:\n%s", scr)
 	}
 	for range 3 { // NAMESPACE, NAME, STATUS
-		s.run("send-keys", "-t", "console", "s")
+		s.run("send-keys", "-t", "console", "o")
 	}
 	scr = s.waitScreen("the sort by status", "STATUS ▲")
 	if strings.Contains(strip, " pod") {

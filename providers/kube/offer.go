@@ -57,7 +57,8 @@ type permission struct {
 // and delete for deployments, statefulsets and daemonsets, scale (a
 // "replicas" parameter, current+1 until set) for deployments and
 // statefulsets; cordon or uncordon, drain and delete for nodes; delete and
-// port-forward for pods; suspend or resume (by its state) and delete for
+// port-forward and a shell in each container (attached to the
+// terminal: actions.Interactive) for pods; suspend or resume (by its state) and delete for
 // cronjobs; delete for an object of any other kind discovery knows
 // (Ref.Kind its resource, plural[.group]). Each action the user may not
 // run is wrapped in Denied (asked with SelfSubjectAccessReview, cached for
@@ -117,7 +118,11 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		add(kubectl.Delete(t), permission{verb: "delete", resource: "nodes"})
 	case actions.KindPod:
 		add(kubectl.DeletePod(t), permission{verb: "delete", resource: "pods"})
-		add(kubectl.PortForward(t, p.firstPort(ns, ref.Name)), permission{verb: "create", resource: "pods", sub: "portforward"})
+		port, containers := p.podSpec(ns, ref.Name)
+		add(kubectl.PortForward(t, port), permission{verb: "create", resource: "pods", sub: "portforward"})
+		for _, c := range containers {
+			add(kubectl.Shell(t, c), permission{verb: "create", resource: "pods", sub: "exec"})
+		}
 	default:
 		// any other kind discovery knows (a Service, a custom resource)
 		if slices.Contains(actions.Kinds, kind) {
@@ -186,21 +191,30 @@ func (p *Provider) podsOf(kind actions.Kind, ns, name string) []string {
 	return out
 }
 
-// firstPort is the pod's first declared container port (80 when it
-// declares none, or cannot be read), the port-forward's default.
-func (p *Provider) firstPort(ns, name string) int {
+// podSpec reads the pod once: its first declared container port (80 when
+// it declares none, or cannot be read), the port-forward's default, and
+// its containers (a shell is offered in each; none when it cannot be read).
+func (p *Provider) podSpec(ns, name string) (int, []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.opts.RequestTimeout)
 	defer cancel()
 	pod, err := p.user.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return 80
+		return 80, nil
 	}
+	port := 0
+	var containers []string
 	for _, c := range pod.Spec.Containers {
-		for _, port := range c.Ports {
-			return int(port.ContainerPort)
+		containers = append(containers, c.Name)
+		for _, cp := range c.Ports {
+			if port == 0 {
+				port = int(cp.ContainerPort)
+			}
 		}
 	}
-	return 80
+	if port == 0 {
+		port = 80
+	}
+	return port, containers
 }
 
 // gate asks the API server for every permission and wraps the action.

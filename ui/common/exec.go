@@ -2,6 +2,7 @@ package common
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/opsconsole/console/actions"
@@ -25,6 +26,25 @@ type Executor interface {
 	Decline(p Pending)
 	// Runs lists running and past runs, newest first.
 	Runs() []Run
+	// Attach runs the guards of an action that runs attached to the
+	// terminal (actions.Interactive: a shell) and returns it ready to be
+	// handed the terminal (tea.Exec), or the refusal, audited. Call from a
+	// tea.Cmd.
+	Attach(ctx context.Context, a actions.Action, dataAt time.Time) (Attachment, error)
+}
+
+// Attachment is an action ready to run attached to the terminal: what
+// bubbletea's tea.Exec runs (actions.Attachment).
+type Attachment interface {
+	// ID is the audit id (and the run's id once it runs).
+	ID() string
+	Spec() actions.Spec
+	Run() error
+	SetStdin(io.Reader)
+	SetStdout(io.Writer)
+	SetStderr(io.Writer)
+	// Result is the run's outcome once Run returned.
+	Result() RunResult
 }
 
 // Pending is a prepared action waiting for confirmation.

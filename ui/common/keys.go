@@ -15,6 +15,9 @@ type KeyMap struct {
 	// YAML shows a Kubernetes object's YAML; Describe is d on one
 	// (Detail's key), listed apart in the help.
 	YAML, Describe key.Binding
+	// Shell opens a shell in a pod's container (s, as in k9s); Forward
+	// starts a port-forward to a pod (shift-f, as in k9s).
+	Shell, Forward key.Binding
 	// Namespaces are 0-9: every namespace, the favourite ones (help only:
 	// the shell reads the digits).
 	Namespaces key.Binding
@@ -50,7 +53,9 @@ func DefaultKeyMap() *KeyMap {
 		Cancel:     b("x", "cancel run", "x"),
 		NextView:   b("tab", "next view", "tab"),
 		PrevView:   b("shift+tab", "previous view", "shift+tab"),
-		Sort:       b("s/S", "sort/reverse", "s", "S"),
+		Sort:       b("o/O", "order by/reverse", "o", "O"),
+		Shell:      b("s", "shell", "s"),
+		Forward:    b("F", "port-forward", "F"),
 		Worst:      b("!", "worst problem", "!"),
 		ColsLeft:   b("<", "columns back", "<", "shift+left"),
 		ColsRight:  b(">", "more columns", ">", "shift+right"),

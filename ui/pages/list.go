@@ -151,7 +151,7 @@ func (p *listPage) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	}
 	if p.sortable {
 		switch k.String() {
-		case "s": // next sort column (after the last: the sources' order)
+		case "o": // next sort column (after the last: the sources' order)
 			p.sortCol++
 			if p.sortCol >= len(p.cols) {
 				p.sortCol = -1
@@ -160,7 +160,7 @@ func (p *listPage) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 			p.resort()
 			p.tbl.Home() // a new order is read from its top
 			return true, nil
-		case "S":
+		case "O":
 			p.desc = !p.desc
 			p.resort()
 			p.tbl.Home()
