@@ -25,6 +25,9 @@ func (m *Model) freshness(st providers.SourceStatus) string {
 		return name + " …"
 	case st.Status == providers.StatusError:
 		return th.Stale.Render(name + " ERROR")
+	case st.Status == providers.StatusLoading && st.Progress != nil:
+		// the first list is arriving: what is shown is partial
+		return name + " loading " + common.Sanitize(st.Progress.String())
 	case st.Status == providers.StatusStale:
 		// the source is failing: the data shown is its last good data
 		// (watch-based sources that are merely quiet stay ok)

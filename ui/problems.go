@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/pages"
 )
@@ -50,8 +51,18 @@ func (m *Model) problemStrip() string {
 	if p == nil {
 		return ""
 	}
+	// While a source's first list arrives, the rows are partial: say how
+	// far it has come before what is wrong so far.
+	loading := m.loadingText()
 	if p.Total() == 0 {
+		if loading != "" {
+			return ansi.Truncate(th.Muted.Render(loading+" · ✓ nothing wrong so far"), m.ctx.Width, "…")
+		}
 		return th.Muted.Render("✓ nothing wrong now")
+	}
+	lead := ""
+	if loading != "" {
+		lead = th.Muted.Render(loading + " · ")
 	}
 	type part struct {
 		n           int
@@ -86,12 +97,32 @@ func (m *Model) problemStrip() string {
 		}
 		return "✗ " + strings.Join(segs, " · ")
 	}
+	room := m.ctx.Width - ansi.StringWidth(lead)
 	s := line(false)
-	if ansi.StringWidth(s+hint) > m.ctx.Width {
+	if ansi.StringWidth(s+hint) > room {
 		s = line(true)
 	}
-	s = ansi.Truncate(s, max(1, m.ctx.Width-ansi.StringWidth(hint)), "…")
-	return th.Error.Render(s) + th.Muted.Render(hint)
+	s = ansi.Truncate(s, max(1, room-ansi.StringWidth(hint)), "…")
+	return lead + th.Error.Render(s) + th.Muted.Render(hint)
+}
+
+// loadingText says how far the sources still loading their first view
+// have come ("⟳ loading pods 4,500/20,000"; "" when none is).
+func (m *Model) loadingText() string {
+	if m.snap == nil {
+		return ""
+	}
+	var parts []string
+	for _, st := range m.snap.Inv.Sources {
+		if st.Status != providers.StatusLoading || st.Progress == nil {
+			continue
+		}
+		parts = append(parts, st.Progress.String())
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return common.Sanitize("⟳ loading " + strings.Join(parts, ", "))
 }
 
 // jumpWorst shows the worst object counted in the problem strip.

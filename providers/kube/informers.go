@@ -11,7 +11,7 @@ import (
 
 // listWatch returns the list-watcher, the example object and the transform
 // of one watched resource in namespace ns ("" = all namespaces).
-func (p *Provider) listWatch(res resource, ns string) (cache.ListerWatcher, runtime.Object, cache.TransformFunc) {
+func (p *Provider) listWatch(res resource, ns string) (*pagedListWatch, runtime.Object, cache.TransformFunc) {
 	getter := cache.Getter(p.watcher.CoreV1().RESTClient())
 	switch res.group {
 	case "apps":

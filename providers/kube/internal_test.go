@@ -83,3 +83,47 @@ func TestDeniedRefuses(t *testing.T) {
 		t.Errorf("spec lost: %+v", a.Spec())
 	}
 }
+
+// TestViewStageConfirmSettle: objects of a first list are shown as their
+// page arrives; the informer's handler confirms them; what it never
+// confirmed (a page of a list that failed and was listed again, the
+// object deleted meanwhile) goes when the informer has synced; another
+// informer's staged objects stay until it settles.
+func TestViewStageConfirmSettle(t *testing.T) {
+	v := newView("lab", "")
+	conv := podTransform("lab")
+	obj := func(ns, name string) any {
+		o, _ := conv(trimPod(pod(ns, name, "n1", nil)))
+		return o
+	}
+	names := func() []string {
+		var out []string
+		for _, p := range v.inventory().Pods {
+			out = append(out, p.Namespace+"/"+p.Name)
+		}
+		return out
+	}
+	v.stage(0, []any{obj("shop", "a"), obj("shop", "b")})
+	v.stage(1, []any{obj("team", "c")})
+	select {
+	case <-v.kick:
+	default:
+		t.Error("the first page staged should wake the emit loop")
+	}
+	if got := names(); strings.Join(got, ",") != "shop/a,shop/b,team/c" {
+		t.Fatalf("staged pods shown: %v", got)
+	}
+	v.confirm(0, obj("shop", "a"))
+	v.forget(0, cache.DeletedFinalStateUnknown{Key: "shop/x", Obj: obj("shop", "x")}) // a tombstone of an object never staged
+	v.settle(0)
+	if got := names(); strings.Join(got, ",") != "shop/a,team/c" {
+		t.Errorf("after informer 0 settled: %v, want shop/a (confirmed) and team/c (informer 1 not settled)", got)
+	}
+	v.settle(1)
+	if got := names(); strings.Join(got, ",") != "shop/a" {
+		t.Errorf("after informer 1 settled: %v", got)
+	}
+	if !v.hasStaged() {
+		t.Error("hasStaged after pages were staged")
+	}
+}

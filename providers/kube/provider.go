@@ -17,9 +17,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -285,11 +287,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		fmu      sync.Mutex
 		failures = map[int]watchFailure{}
 	)
-	type started struct {
-		inf cache.SharedIndexInformer
-		reg cache.ResourceEventHandlerRegistration
-	}
-	var infs []started
+	var infs []informerRun
 	for _, res := range watched {
 		sc := acc.scopes[res.name]
 		nss := sc.namespaces
@@ -303,6 +301,12 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
 			}
 			idx := len(infs)
+			lw.page = func(items []any) {
+				for i, o := range items {
+					items[i], _ = tf(o) // the transforms never fail
+				}
+				v.stage(idx, items)
+			}
 			if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, r *cache.Reflector, err error) {
 				if err == io.EOF || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 					return // a watch ended normally or must re-list: not a failure
@@ -314,14 +318,14 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
 			}
 			reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-				AddFunc:    v.upsert,
-				UpdateFunc: func(_, o any) { v.upsert(o) },
-				DeleteFunc: v.remove,
+				AddFunc:    func(o any) { v.confirm(idx, o) },
+				UpdateFunc: func(_, o any) { v.confirm(idx, o) },
+				DeleteFunc: func(o any) { v.forget(idx, o) },
 			})
 			if err != nil {
 				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
 			}
-			infs = append(infs, started{inf, reg})
+			infs = append(infs, informerRun{res: res.name, inf: inf, reg: reg, lw: lw})
 		}
 	}
 	for _, s := range infs {
@@ -359,14 +363,18 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		case <-p.refresh:
 			return errRefresh
 		case <-tick.C:
+		case <-v.kick: // the first page of a first list: show it now
 		}
 		if !synced {
 			synced = true
-			for _, s := range infs {
-				if !s.reg.HasSynced() {
-					synced = false
-					break
+			for i := range infs {
+				s := &infs[i]
+				if !s.settled && s.reg.HasSynced() {
+					s.settled = true
+					s.lw.settled.Store(true)
+					v.settle(i)
 				}
+				synced = synced && s.settled
 			}
 			if synced {
 				v.markDirty()
@@ -400,10 +408,63 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 			reported = ""
 			v.markDirty() // recovered: send the current view at once
 		}
-		if synced && v.takeDirty() {
+		switch {
+		case synced && v.takeDirty():
 			providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory()})
+		case !synced && v.hasStaged() && v.takeDirty():
+			// the first lists are still arriving: send what has come,
+			// marked partial, with how far the largest list has come
+			providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory(), Progress: loadProgress(infs)})
 		}
 	}
+}
+
+// informerRun is one informer of a session: its resource, its handler's
+// registration, its list-watcher and whether its first list has settled.
+type informerRun struct {
+	res     string
+	inf     cache.SharedIndexInformer
+	reg     cache.ResourceEventHandlerRegistration
+	lw      *pagedListWatch
+	settled bool
+}
+
+// loadProgress is how far the first lists have come, for the resource
+// with the most objects still to come (its informers' counts summed:
+// one per namespace when the user may not list cluster-wide).
+func loadProgress(infs []informerRun) *providers.Progress {
+	type count struct{ done, total int }
+	by := map[string]*count{}
+	var order []string
+	for i := range infs {
+		r := &infs[i]
+		if r.settled {
+			continue
+		}
+		c := by[r.res]
+		if c == nil {
+			c = &count{}
+			by[r.res] = c
+			order = append(order, r.res)
+		}
+		c.done += int(r.lw.done.Load())
+		c.total += int(r.lw.total.Load())
+	}
+	best := &providers.Progress{}
+	left := -1
+	for _, res := range order {
+		c := by[res]
+		if l := c.total - c.done; l > left || (l == left && c.done > best.Done) {
+			best, left = &providers.Progress{What: res, Done: c.done, Total: c.total}, l
+		}
+	}
+	if best.What == "" {
+		best.What = "objects"
+	}
+	if best.Total < best.Done {
+		best.Total = 0 // a list whose size the server did not say
+	}
+	return best
 }
 
 // health asks the API server's /readyz with the user-request timeout. An
@@ -435,12 +496,20 @@ func (p *Provider) Snapshot() *providers.Inventory {
 
 // pagedListWatch lists in pages of pageSize and trims every item of a page
 // with the informer's transform before the pager accumulates it, so that a
-// large first list never holds the untrimmed objects all at once.
+// large first list never holds the untrimmed objects all at once. Until
+// the informer has synced (settled), each page is also handed to page, so
+// that the first rows are shown while the rest of the list arrives, and
+// counted (progress).
 type pagedListWatch struct {
 	lw        *cache.ListWatch
 	pageSize  int64
 	trim      func(runtime.Object)
 	streaming bool
+
+	page    func(items []any) // nil: pages are not shown before the list ends
+	settled atomic.Bool
+	done    atomic.Int64 // objects of the first list received
+	total   atomic.Int64 // objects the server says the list has (0: unknown)
 }
 
 // List lists one page.
@@ -460,7 +529,34 @@ func (l *pagedListWatch) ListWithContext(ctx context.Context, o metav1.ListOptio
 	if err == nil && l.trim != nil {
 		l.trim(obj)
 	}
+	if err == nil && l.page != nil && !l.settled.Load() {
+		l.showPage(obj, o.Continue == "")
+	}
 	return obj, err
+}
+
+// showPage hands a page of the first list to page and counts it. A list
+// starting again (its first page) starts the count again.
+func (l *pagedListWatch) showPage(obj runtime.Object, first bool) {
+	lm, err := meta.ListAccessor(obj)
+	if err != nil {
+		return
+	}
+	var items []any
+	_ = meta.EachListItem(obj, func(o runtime.Object) error {
+		items = append(items, o)
+		return nil
+	})
+	if first {
+		l.done.Store(0)
+	}
+	done := l.done.Add(int64(len(items)))
+	if r := lm.GetRemainingItemCount(); r != nil {
+		l.total.Store(done + *r)
+	} else if lm.GetContinue() == "" {
+		l.total.Store(done)
+	}
+	l.page(items)
 }
 
 // Watch opens a watch.

@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/providers"
 )
@@ -49,6 +50,17 @@ type view struct {
 	// what could not be read of it.
 	usage       map[nsName]volumeUsage
 	statsHidden *providers.Hidden
+
+	// provisional are, per informer, the objects of its first list shown
+	// page by page before the informer has the whole list (stage); the
+	// informer's own handler confirms each (confirm), and what is left
+	// when it has synced is removed (settle: a page of a list that failed
+	// and was listed again).
+	provisional map[int]map[nsName]any
+	// staged is set once a page was staged; kick is signalled then, so
+	// that the first rows are sent without waiting for the emit ticker.
+	staged bool
+	kick   chan struct{}
 }
 
 func newView(cluster, region string) *view {
@@ -64,7 +76,84 @@ func newView(cluster, region string) *view {
 		volumes:   map[string]volumeRec{},
 		services:  map[nsName]serviceRec{},
 		slices:    map[nsName]sliceRec{},
+
+		provisional: map[int]map[nsName]any{},
+		kick:        make(chan struct{}, 1),
 	}
+}
+
+// objKey is the namespace/name of a (transformed) object.
+func objKey(obj any) nsName {
+	if o, ok := obj.(metav1.Object); ok {
+		return nsName{o.GetNamespace(), o.GetName()}
+	}
+	return nsName{}
+}
+
+// stage shows objects of informer src's first list as their page
+// arrives, provisionally (see provisional).
+func (v *view) stage(src int, objs []any) {
+	if len(objs) == 0 {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	p := v.provisional[src]
+	if p == nil {
+		p = make(map[nsName]any, len(objs))
+		v.provisional[src] = p
+	}
+	for _, o := range objs {
+		v.upsertLocked(o)
+		p[objKey(o)] = o
+	}
+	if !v.staged {
+		v.staged = true
+		select {
+		case v.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// confirm records an object added or updated by informer src's handler.
+func (v *view) confirm(src int, obj any) {
+	obj = unwrap(obj)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if p := v.provisional[src]; p != nil {
+		delete(p, objKey(obj))
+	}
+	v.upsertLocked(obj)
+}
+
+// forget records an object deleted by informer src's handler.
+func (v *view) forget(src int, obj any) {
+	obj = unwrap(obj)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if p := v.provisional[src]; p != nil {
+		delete(p, objKey(obj))
+	}
+	v.removeLocked(obj)
+}
+
+// settle ends informer src's first list: its staged objects that its
+// handler did not confirm are removed.
+func (v *view) settle(src int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, o := range v.provisional[src] {
+		v.removeLocked(o)
+	}
+	delete(v.provisional, src)
+}
+
+// hasStaged reports whether a page of a first list has been shown.
+func (v *view) hasStaged() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.staged
 }
 
 // upsert records an added or updated object.
@@ -72,6 +161,11 @@ func (v *view) upsert(obj any) {
 	obj = unwrap(obj)
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.upsertLocked(obj)
+}
+
+// upsertLocked records an added or updated object; v.mu is held.
+func (v *view) upsertLocked(obj any) {
 	v.dirty = true
 	switch o := obj.(type) {
 	case *podObj:
@@ -110,6 +204,11 @@ func (v *view) remove(obj any) {
 	obj = unwrap(obj)
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.removeLocked(obj)
+}
+
+// removeLocked records a deleted object; v.mu is held.
+func (v *view) removeLocked(obj any) {
 	v.dirty = true
 	switch o := obj.(type) {
 	case *podObj:
