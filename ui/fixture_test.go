@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opsconsole/console/actions"
@@ -100,6 +101,7 @@ func fixtureSnapshot() *providers.Snapshot {
 	inv.Distributions = []providers.Distribution{{ID: "E2QWRUHAPOMQZL", DomainName: "d111111abcdef8.cloudfront.net", Status: "Deployed", Enabled: true,
 		Aliases: []string{"shop.example.com"}, Certificate: "arn:aws:acm:us-east-1:123456789012:certificate/shop",
 		Origins: []providers.Origin{{ID: "edge", DomainName: "edge-us-east-1.elb.amazonaws.com", LoadBalancer: "edge-us-east-1", Region: "us-east-1"}}}}
+	inv.Services, inv.VolumeClaims = fixtureKubeObjects(inv, at)
 	providers.Join(inv)
 	inv.Sources = []providers.SourceStatus{
 		{Name: "kube:prod", Kind: "kube", Status: providers.StatusOK, UpdatedAt: at(2 * time.Second)},
@@ -117,4 +119,58 @@ func fixtureAudit(_ context.Context, since time.Time) ([]actions.AuditEntry, err
 		{Time: frozen.Add(-40 * time.Minute), Who: "bob", Action: "failover", Target: "database/orders", Result: actions.StatusCancelled, AuditID: "a2"},
 	}
 	return slices.DeleteFunc(all, func(e actions.AuditEntry) bool { return e.Time.Before(since) }), nil
+}
+
+// fixtureKubeObjects are a Service per app and cluster (its endpoints the
+// app's pods), a headless one without endpoints, an ExternalName one, and
+// claims: bound with usage, bound over 80 % used, bound of unknown usage,
+// pending and lost.
+func fixtureKubeObjects(inv *providers.Inventory, at func(time.Duration) time.Time) ([]providers.Service, []providers.VolumeClaim) {
+	var svcs []providers.Service
+	for r, region := range []string{"us-east-1", "eu-west-1"} {
+		for a, app := range []string{"web", "cart", "checkout"} {
+			s := providers.Service{Namespace: "shop", Name: app, Cluster: "prod-" + region, Type: "ClusterIP",
+				ClusterIP: fmt.Sprintf("172.20.%d.%d", r, a+10), External: []string{}, EndpointsKnown: true, Created: at(40 * 24 * time.Hour),
+				Ports: []providers.ServicePort{{Name: "http", Protocol: "TCP", Port: 80, TargetPort: "8080"}}}
+			if app == "web" {
+				s.Type, s.External = "LoadBalancer", []string{"edge-" + region + ".elb.example"}
+				s.Ports[0].NodePort = 30080 + r
+			}
+			for _, p := range inv.Pods {
+				if p.Cluster == s.Cluster && strings.HasPrefix(p.Name, app+"-") {
+					s.Endpoints = append(s.Endpoints, providers.Endpoint{Address: p.IP, Ready: p.Ready, Pod: p.Name, Node: p.Node})
+					s.EndpointsTotal++
+					if p.Ready {
+						s.EndpointsReady++
+					}
+				}
+			}
+			svcs = append(svcs, s)
+		}
+	}
+	svcs = append(svcs,
+		providers.Service{Namespace: "data", Name: "queue", Cluster: "prod-us-east-1", Type: "ClusterIP", ClusterIP: "None",
+			External: []string{}, EndpointsKnown: true, Created: at(3 * time.Hour), Endpoints: []providers.Endpoint{},
+			Ports: []providers.ServicePort{{Name: "amqp", Protocol: "TCP", Port: 5672, TargetPort: "5672"}}},
+		providers.Service{Namespace: "shop", Name: "payments-psp", Cluster: "prod-us-east-1", Type: "ExternalName",
+			External: []string{"api.psp.example"}, EndpointsKnown: true, Created: at(90 * 24 * time.Hour), Endpoints: []providers.Endpoint{},
+			Ports: []providers.ServicePort{}})
+	claim := func(ns, name, phase, class string, capGiB, used float64, known bool, pods ...string) providers.VolumeClaim {
+		c := providers.VolumeClaim{Namespace: ns, Name: name, Cluster: "prod-us-east-1", Phase: phase, StorageClass: class,
+			CapacityGiB: capGiB, RequestGiB: capGiB, AccessModes: []string{"ReadWriteOnce"}, VolumeMode: "Filesystem",
+			Pods: append([]string{}, pods...), UsedGiB: used, UsageKnown: known, Created: at(20 * 24 * time.Hour)}
+		if phase == "Bound" {
+			c.Volume, c.ReclaimPolicy, c.Driver = "pvc-"+name, "Delete", "ebs.csi.aws.com"
+			c.MountPath = "/var/lib/data"
+		}
+		return c
+	}
+	claims := []providers.VolumeClaim{
+		claim("shop", "data-cart-000", "Bound", "gp3", 50, 12.5, true, "cart-000"),
+		claim("shop", "data-checkout-010", "Bound", "gp3", 20, 17.2, true, "checkout-010"),
+		claim("shop", "logs-web-000", "Bound", "standard", 10, 0, false, "web-000"),
+		claim("data", "data-queue-0", "Pending", "io2", 100, 0, false),
+		claim("data", "old-queue-1", "Lost", "gp2", 8, 0, false),
+	}
+	return svcs, claims
 }

@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServicesAndClaimsViews: :svc and :pvc open the views; the detail of
+// a service lists the pods behind it and enter reaches the one not ready;
+// enter on a claim reaches the pod mounting it; esc comes back.
+func TestServicesAndClaimsViews(t *testing.T) {
+	cases := []struct {
+		name, open, filter string
+		detail             []string
+		page, key          string
+	}{
+		{"a service with a pod not ready", ":svc", "/checkout", []string{"3/4 ready", "checkout-010", "not ready 100.64.2.3 on node-us-east-1b-0", "80/TCP → 8080"},
+			"pods", "pod/shop/checkout-010"},
+		{"a claim over 80% used", ":pvc", "/data-checkout", []string{"17.2Gi 86%", "ebs.csi.aws.com", "checkout-010", "/var/lib/data", "ReadWriteOnce"},
+			"pods", "pod/shop/checkout-010"},
+		{"a claim by its alias", ":persistentvolumeclaims", "/data-cart", []string{"12.5Gi 25%", "gp3"}, "pods", "pod/shop/cart-000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) { d.demo = false })
+			typeText(m, c.open)
+			press(m, "enter")
+			view := m.active
+			typeText(m, c.filter)
+			press(m, "enter", "d")
+			s := screen(m)
+			for _, w := range c.detail {
+				if !strings.Contains(s, w) {
+					t.Errorf("the detail should show %q:\n%s", w, s)
+				}
+			}
+			press(m, "esc", "enter")
+			if sel, _ := m.page().Selected(); m.active != c.page || sel.Key != c.key {
+				t.Errorf("enter went to %s %q, want %s %q", m.active, sel.Key, c.page, c.key)
+			}
+			press(m, "esc")
+			if m.active != view {
+				t.Errorf("esc should go back to %s, on %s", view, m.active)
+			}
+		})
+	}
+}

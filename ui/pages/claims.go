@@ -1,0 +1,113 @@
+package pages
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/detail"
+	"github.com/opsconsole/console/ui/components/table"
+)
+
+// NewClaims returns the PersistentVolumeClaims view: status, storage
+// class, capacity, usage (where the kubelet reports it), the bound
+// volume, access modes and the pod using each claim; enter goes to that pod.
+func NewClaims(ctx *common.Context, _ *Backends) Page {
+	cols := []table.Column{
+		{Title: "NAMESPACE", Width: 10, Priority: 7}, {Title: "NAME", Width: 18, Grow: true, Max: 48, Priority: 10, Middle: true},
+		{Title: "STATUS", Width: 9, Priority: 9}, {Title: "CLASS", Width: 6, Priority: 6},
+		{Title: "CAPACITY", Width: 8, Right: true, Priority: 8}, {Title: "USED", Width: 10, Right: true, Priority: 8},
+		{Title: "VOLUME", Width: 14, Grow: true, Max: 44, Priority: 2, Middle: true}, {Title: "ACCESS", Width: 6, Priority: 3},
+		{Title: "POD", Width: 14, Grow: true, Max: 48, Priority: 5, Middle: true}, {Title: "AGE", Width: 4, Right: true, Priority: 1},
+	}
+	p := newListPage(ctx, "pvc", "PVCs", cols, buildClaims)
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.Sort}
+	return p
+}
+
+// claimHealth: Lost is bad; Pending, or over providers.VolumeFullPercent
+// used, is a warning (the header counts only databases' full volumes).
+func claimHealth(c *providers.VolumeClaim) int {
+	switch {
+	case c.Phase == "Lost":
+		return providers.HealthBad
+	case c.Phase == "Pending", c.AsVolume("").Full():
+		return providers.HealthWarn
+	}
+	return providers.HealthOK
+}
+
+// gibText is a size as kubectl prints a round one: "50Gi", "1.5Gi".
+func gibText(v float64) string {
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%dGi", int64(v))
+	}
+	return fmt.Sprintf("%.1fGi", v)
+}
+
+// usedText is "12.3Gi 24%", "?" when the usage is unknown.
+func usedText(c *providers.VolumeClaim) string {
+	if !c.UsageKnown {
+		return "?"
+	}
+	s := fmt.Sprintf("%.1fGi", c.UsedGiB)
+	if p := c.AsVolume("").UsedPercent(); p >= 0 {
+		s += fmt.Sprintf(" %.0f%%", p)
+	}
+	return s
+}
+
+func buildClaims(in *Input) *listData {
+	inv := in.Inv
+	d := &listData{rows: make([]table.Row, len(inv.VolumeClaims)), texts: make([]string, len(inv.VolumeClaims))}
+	for i := range inv.VolumeClaims {
+		c := &inv.VolumeClaims[i]
+		h := claimHealth(c)
+		ns, name, pods := san(c.Namespace), san(c.Name), podsText(c.Pods)
+		d.rows[i] = table.Row{
+			Key: "pvc/" + ns + "/" + name,
+			Cells: []string{ns, name, glyph(h) + " " + san(c.Phase), san(c.StorageClass), gibText(c.CapacityGiB), usedText(c),
+				san(c.Volume), strings.Join(c.ShortAccessModes(), ","), pods, age(in.Now, c.Created)},
+			Health: h,
+		}
+		d.texts[i] = common.Fold(ns + "/" + name + " " + san(c.Phase) + " " + san(c.StorageClass) + " " + san(c.Volume) + " " + pods)
+	}
+	d.sel = func(i int) Selection { return claimSelection(inv, in, &inv.VolumeClaims[i]) }
+	return d
+}
+
+func claimSelection(inv *providers.Inventory, in *Input, c *providers.VolumeClaim) Selection {
+	var f fields
+	f.add("kind", "PersistentVolumeClaim")
+	f.add("namespace", c.Namespace)
+	f.add("name", c.Name)
+	f.addIf("cluster", c.Cluster)
+	f.add("status", common.Health(claimHealth(c))+" "+c.Phase)
+	f.add("storage_class", c.StorageClass)
+	f.add("capacity", gibText(c.CapacityGiB)+" (requested "+gibText(c.RequestGiB)+")")
+	f.add("used", usedText(c))
+	f.add("volume", c.Volume)
+	f.addIf("reclaim_policy", c.ReclaimPolicy)
+	f.addIf("driver", c.Driver)
+	f.add("access_modes", strings.Join(c.AccessModes, ", "))
+	f.addIf("volume_mode", c.VolumeMode)
+	f.add("mounted_by", "")
+	for _, p := range c.Pods {
+		f.sub(p, c.MountPath)
+	}
+	f.add("created", stamp(c.Created)+" ("+age(in.Now, c.Created)+" ago)")
+	sel := Selection{
+		Key:    "pvc/" + san(c.Namespace) + "/" + san(c.Name),
+		Detail: detail.Content{Title: "pvc " + c.Namespace + "/" + c.Name, Fields: f},
+		Events: eventsFor(inv, in.Now, "PersistentVolumeClaim", c.Namespace, c.Name),
+		Kube:   &providers.KubeObject{Cluster: c.Cluster, Resource: "persistentvolumeclaims", Namespace: c.Namespace, Name: c.Name},
+	}
+	if len(c.Pods) > 0 {
+		name := san(c.Namespace) + "/" + san(c.Pods[0])
+		sel.Jump = &ProblemTarget{"pods", "pod", name, "pod " + name + " mounting pvc " + san(c.Name)}
+	}
+	return sel
+}
