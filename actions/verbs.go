@@ -80,13 +80,18 @@ const (
 	// VerbShell opens a shell in a container, attached to the user's
 	// terminal (an Interactive action: Executor.Attach).
 	VerbShell Verb = "shell"
+	// VerbBringUp brings a scheduled object up outside its schedule (an
+	// ASG to its scheduled "up" sizes, a stack applied).
+	VerbBringUp Verb = "bring-up"
+	// VerbSkipTeardown skips the next scheduled teardown of an object.
+	VerbSkipTeardown Verb = "skip-teardown"
 )
 
 // Verbs lists every verb, in the order docs/actions.md shows them.
 var Verbs = []Verb{VerbRestart, VerbScale, VerbCordon, VerbUncordon, VerbDrain, VerbDelete,
 	VerbTerminate, VerbTerminateDecrement, VerbSetDesiredCapacity, VerbPromote, VerbBackup,
 	VerbRestore, VerbPlan, VerbApply, VerbRebuild, VerbTeardown, VerbRecreate, VerbUnlock, VerbPortForward,
-	VerbUndo, VerbSuspend, VerbResume, VerbShell}
+	VerbUndo, VerbSuspend, VerbResume, VerbShell, VerbBringUp, VerbSkipTeardown}
 
 // verbAliases are older or runner-specific spellings the command line still
 // accepts (docs/actions.md).

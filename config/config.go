@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/opsconsole/console/internal/sanitize"
+	"github.com/opsconsole/console/providers/schedule"
 )
 
 // File is the whole configuration file.
@@ -113,6 +114,17 @@ type Stack struct {
 	Targets map[string]string `yaml:"targets"`
 	// Timeout bounds one apply/destroy (default 30m).
 	Timeout Duration `yaml:"timeout"`
+	// Schedule is when the stack is torn down and recreated (nil: none).
+	Schedule *StackSchedule `yaml:"schedule"`
+}
+
+// StackSchedule is a stack's schedule (docs/schedule.md): 5-field Unix cron
+// recurrences in a time zone (default UTC). The console shows it and acts on
+// it through the executor; it does not run it by itself.
+type StackSchedule struct {
+	Teardown string `yaml:"teardown"`
+	Recreate string `yaml:"recreate"`
+	TimeZone string `yaml:"time_zone"`
 }
 
 // Database is one database cluster watched directly.
@@ -252,6 +264,14 @@ func Parse(data []byte) (File, error) {
 		for i, s := range e.Terraform {
 			if s.Name == "" || s.Dir == "" {
 				return File{}, fmt.Errorf("%w: environment %s: terraform stack %d needs name and dir", ErrBadConfig, quote(name), i+1)
+			}
+			if sc := s.Schedule; sc != nil {
+				if sc.Teardown == "" && sc.Recreate == "" {
+					return File{}, fmt.Errorf("%w: environment %s: terraform stack %s: schedule needs teardown or recreate", ErrBadConfig, quote(name), quote(s.Name))
+				}
+				if _, err := schedule.StackEvents(sc.Teardown, sc.Recreate, sc.TimeZone); err != nil {
+					return File{}, fmt.Errorf("%w: environment %s: terraform stack %s: schedule: %s", ErrBadConfig, quote(name), quote(s.Name), oneLine(err.Error()))
+				}
 			}
 		}
 		for i, k := range e.Kube {

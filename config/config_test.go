@@ -90,6 +90,11 @@ func TestLoadBadInput(t *testing.T) {
 		{"bad duration", "environments:\n  x:\n    aws: {refresh: soon}\n", "bad duration"},
 		{"stack without dir", "environments:\n  x:\n    terraform: [{name: a}]\n", "needs name and dir"},
 		{"default env missing", "default_env: nope\nenvironments:\n  x: {}\n", "not an environment"},
+		{"empty schedule", "environments:\n  x:\n    terraform: [{name: a, dir: d, schedule: {time_zone: UTC}}]\n", "schedule needs teardown or recreate"},
+		{"bad schedule cron", "environments:\n  x:\n    terraform: [{name: a, dir: d, schedule: {teardown: \"0 20 * FRI\"}}]\n", "teardown: cron \"0 20 * FRI\": want 5 fields"},
+		{"bad schedule field", "environments:\n  x:\n    terraform: [{name: a, dir: d, schedule: {recreate: \"0 25 * * MON\"}}]\n", "recreate: cron \"0 25 * * MON\": hour: 25 is outside 0-23"},
+		{"bad schedule zone", "environments:\n  x:\n    terraform: [{name: a, dir: d, schedule: {teardown: \"0 20 * * FRI\", time_zone: Mars/Olympus}}]\n", "time zone \"Mars/Olympus\""},
+		{"unknown schedule key", "environments:\n  x:\n    terraform: [{name: a, dir: d, schedule: {teardown: \"0 20 * * FRI\", timezone: UTC}}]\n", "timezone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,5 +182,17 @@ func TestRelativeAuditLogFollowsTheConfigFile(t *testing.T) {
 	}
 	if want := filepath.Join(filepath.Dir(path), "logs", "audit.jsonl"); s.AuditLog != want {
 		t.Errorf("audit log %q, want %q", s.AuditLog, want)
+	}
+}
+
+func TestStackSchedule(t *testing.T) {
+	body := "environments:\n  dev:\n    terraform:\n      - name: dev\n        dir: ./infra\n        schedule: {teardown: \"0 20 * * FRI\", recreate: \"0 7 * * MON\", time_zone: Europe/Berlin}\n"
+	s, err := Load(Flags{Config: writeFile(t, body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Env.Terraform[0].Schedule
+	if sc == nil || sc.Teardown != "0 20 * * FRI" || sc.Recreate != "0 7 * * MON" || sc.TimeZone != "Europe/Berlin" {
+		t.Errorf("schedule %+v", sc)
 	}
 }

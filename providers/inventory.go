@@ -112,6 +112,24 @@ type AutoscalingGroup struct {
 	Terminating    int      `json:"terminating"`
 	LaunchTemplate string   `json:"launch_template"`
 	ReadyNodes     int      `json:"ready_nodes"` // filled by the join with Kubernetes nodes
+	// ScheduledActions are the group's scheduled actions
+	// (DescribeScheduledActions), by name ([] when none).
+	ScheduledActions []ScheduledAction `json:"scheduled_actions"`
+}
+
+// ScheduledAction is an autoscaling group's scheduled action: at Start (a
+// one-off) or on Recurrence (5-field Unix cron in TimeZone, default UTC)
+// between Start and End, the group's sizes that are set (nil: unchanged)
+// become these.
+type ScheduledAction struct {
+	Name       string     `json:"name"`
+	Recurrence string     `json:"recurrence,omitempty"`
+	TimeZone   string     `json:"time_zone,omitempty"`
+	Start      *time.Time `json:"start_time,omitempty"`
+	End        *time.Time `json:"end_time,omitempty"`
+	Desired    *int       `json:"desired"`
+	Min        *int       `json:"min"`
+	Max        *int       `json:"max"`
 }
 
 // Instance is an EC2 instance (or the demo's equivalent).

@@ -30,6 +30,7 @@ const (
 // and actions.Locker (all actions on one state are one target).
 type Action struct {
 	kind    actions.Verb
+	name    actions.Verb // the verb when it is not kind (bring-up is an apply)
 	stack   *Stack
 	address string // rebuild
 	ref     actions.Ref
@@ -120,7 +121,11 @@ func (a *Action) Spec() actions.Spec {
 	case KindUnlock:
 		desc = fmt.Sprintf("terraform force-unlock %s in %s", a.lockID, dir)
 	}
-	return actions.Spec{Name: a.kind, Target: a.ref, Runner: "terraform", Effect: effect,
+	name := a.kind
+	if a.name != "" {
+		name, desc = a.name, "bring the stack up now: "+desc
+	}
+	return actions.Spec{Name: name, Target: a.ref, Runner: "terraform", Effect: effect,
 		Timeout: a.stack.timeout(), Description: desc}
 }
 

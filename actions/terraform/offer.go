@@ -11,7 +11,7 @@ import (
 // Stacks offers the Terraform actions of an environment's stacks
 // (actions.Offerer):
 //   - on a stack (Ref{Kind: "stack", Name: NAME}): plan, apply, teardown
-//     and recreate;
+//     and recreate; with a schedule also bring-up and skip-teardown;
 //   - on a held lock (Ref{Kind: "lock", Namespace: STACK, Name: LOCK_ID},
 //     what the TUI asks for when a stack's summary shows a lock): unlock;
 //   - on a resource of a stack (Ref{Kind: "resource", Namespace: STACK,
@@ -33,6 +33,9 @@ func (ss Stacks) Offer(ref actions.Ref) []actions.Action {
 		case actions.KindStack:
 			if ref.Name == s.Name {
 				out = append(out, s.Plan(), s.Apply(), s.Teardown(), s.Recreate())
+				if s.Schedule != nil {
+					out = append(out, s.BringUp(), s.SkipTeardown())
+				}
 			}
 		case actions.KindLock:
 			if ref.Namespace == s.Name && ref.Name != "" {
@@ -91,7 +94,22 @@ func (ss Stacks) TargetKeys() []string {
 func FromEnvironment(env config.Environment, base string) Stacks {
 	var out Stacks
 	for _, c := range env.Terraform {
-		out = append(out, FromConfig(c, base))
+		s := FromConfig(c, base)
+		if s.Schedule != nil {
+			s.Schedule.Env = env.Name
+		}
+		out = append(out, s)
 	}
 	return out
+}
+
+// WithSkips sets where the stacks' schedules record their skips
+// (schedule.SkipsPath of the audit log) and returns the stacks.
+func (ss Stacks) WithSkips(path string) Stacks {
+	for _, s := range ss {
+		if s.Schedule != nil {
+			s.Schedule.SkipsPath = path
+		}
+	}
+	return ss
 }

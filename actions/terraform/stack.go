@@ -59,6 +59,9 @@ type Stack struct {
 	// Env is added to terraform's environment (KEY=VALUE); TF_* variables
 	// that terraform-exec manages itself are rejected by it.
 	Env map[string]string
+	// Schedule is the stack's schedule (nil: none): it adds bring-up and
+	// skip-teardown to the stack's actions.
+	Schedule *Schedule
 
 	// secrets are the sensitive variables' values seen in plans: masked in
 	// every output line and error.
@@ -71,6 +74,8 @@ type Stack struct {
 func FromConfig(c config.Stack, base string) *Stack {
 	s := &Stack{Name: c.Name, Dir: resolve(base, c.Dir), Workspace: c.Workspace, Targets: c.Targets,
 		Timeout: c.Timeout.Or(DefaultTimeout)}
+	// the config was checked when it was read: a bad schedule cannot reach here
+	s.Schedule, _ = NewSchedule(c.Schedule, "", "")
 	for _, v := range c.VarFiles {
 		s.VarFiles = append(s.VarFiles, resolve(base, v))
 	}

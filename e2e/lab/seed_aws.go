@@ -123,6 +123,12 @@ type AWSRegionEstate struct {
 	// DistributionCertDays days.
 	Distribution, DistributionCert string
 	DistributionCertDays           int
+	// ScheduleUp and ScheduleDown are the ASG's scheduled actions: the
+	// dev schedule, up on weekdays at 07:00 (Europe/Berlin) to the seeded
+	// size (min 1, max 3×), down on Fridays at 20:00 (desired, min 0).
+	ScheduleUp, ScheduleDown string
+	ScheduleZone             string
+	ScheduleUpDesired        int
 }
 
 // SeededInstance is one EC2 instance that a Kubernetes node stands for.
@@ -395,12 +401,39 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 	if err := seedAlarms(ctx, cfg, r, name); err != nil {
 		return nil, err
 	}
+	if err := seedSchedule(ctx, as, r, int(total), name); err != nil {
+		return nil, err
+	}
 	if index == 0 {
 		if err := seedDistribution(ctx, cfg, r, o.Prefix); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
+}
+
+// Lab schedule of the ASG (AWSRegionEstate.ScheduleUp/ScheduleDown).
+const (
+	LabScheduleUp   = "0 7 * * MON-FRI"
+	LabScheduleDown = "0 20 * * FRI"
+	LabScheduleZone = "Europe/Berlin"
+)
+
+// seedSchedule puts the dev schedule on the ASG: up on weekday mornings,
+// down on Friday evenings (PutScheduledUpdateGroupAction).
+func seedSchedule(ctx context.Context, as *autoscaling.Client, r *AWSRegionEstate, size int, name func(string) string) error {
+	r.ScheduleUp, r.ScheduleDown, r.ScheduleZone, r.ScheduleUpDesired = name("weekday-up"), name("weekend-down"), LabScheduleZone, size
+	for _, a := range []autoscaling.PutScheduledUpdateGroupActionInput{
+		{ScheduledActionName: &r.ScheduleUp, Recurrence: aws.String(LabScheduleUp), DesiredCapacity: aws.Int32(int32(size)),
+			MinSize: aws.Int32(1), MaxSize: aws.Int32(int32(size * 3))},
+		{ScheduledActionName: &r.ScheduleDown, Recurrence: aws.String(LabScheduleDown), DesiredCapacity: aws.Int32(0), MinSize: aws.Int32(0)},
+	} {
+		a.AutoScalingGroupName, a.TimeZone = &r.ASG, aws.String(LabScheduleZone)
+		if _, err := as.PutScheduledUpdateGroupAction(ctx, &a); err != nil {
+			return fmt.Errorf("put scheduled action %s: %w", aws.ToString(a.ScheduledActionName), err)
+		}
+	}
+	return nil
 }
 
 // seedDistribution creates a CloudFront distribution in front of the ALB

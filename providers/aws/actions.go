@@ -44,7 +44,9 @@ var errNotFound = errors.New("not found")
 
 // Offer returns the AWS actions the object supports (actions.Offerer):
 //   - instance (in an ASG): terminate, terminate-and-decrement
-//   - asg: set-desired-capacity to desired+1 and desired-1 (within min/max)
+//   - asg: set-desired-capacity to desired+1 and desired-1 (within min/max);
+//     with scheduled actions bring-up (an "up" one), teardown and
+//     skip-teardown (a "down" one)
 //   - database (an RDS cluster): promote (a failover, when it has a reader),
 //     backup (a cluster snapshot), restore (from its latest available
 //     snapshot, to a new cluster)
@@ -85,6 +87,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 					a.a.now, a.a.min, a.a.max = g.Desired, g.Min, g.Max
 					out = append(out, a)
 				}
+				out = append(out, p.offerSchedule(g)...)
 				break
 			}
 		}

@@ -121,6 +121,7 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 	v := &regionView{region: c.region, at: time.Now()}
 	var raw ec2Raw
 	var groups []asgtypes.AutoScalingGroup
+	var scheduled []asgtypes.ScheduledUpdateGroupAction
 	var alarms []cwtypes.MetricAlarm
 	var ec2OK, asgOK, cwOK bool
 	var t tasks
@@ -134,6 +135,11 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 		var err error
 		groups, err = p.readASGs(ctx, c)
 		asgOK = err == nil
+		return err
+	})
+	t.go_("autoscaling schedules", func() error {
+		var err error
+		scheduled, err = p.readScheduledActions(ctx, c)
 		return err
 	})
 	t.go_("elbv2", func() error {
@@ -162,6 +168,7 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 	}
 	if asgOK {
 		assembleASGs(v, groups)
+		attachScheduledActions(v, scheduled)
 	}
 	if cwOK {
 		assembleAlarms(v, alarms) // after RDS: alarms on a DB instance name its cluster
@@ -343,6 +350,53 @@ func (p *Provider) readASGs(ctx context.Context, c *clients) ([]asgtypes.AutoSca
 		return nil, fmt.Errorf("DescribeAutoScalingGroups: %w", err)
 	}
 	return out, nil
+}
+
+// readScheduledActions lists the region's scheduled actions (every group's,
+// pages of 100).
+func (p *Provider) readScheduledActions(ctx context.Context, c *clients) ([]asgtypes.ScheduledUpdateGroupAction, error) {
+	pg := autoscaling.NewDescribeScheduledActionsPaginator(c.asg, &autoscaling.DescribeScheduledActionsInput{MaxRecords: p.pageSize(maxASGPage, 1)})
+	out, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *autoscaling.DescribeScheduledActionsOutput) []asgtypes.ScheduledUpdateGroupAction {
+		return o.ScheduledUpdateGroupActions
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeScheduledActions: %w", err)
+	}
+	return out, nil
+}
+
+// attachScheduledActions gives each group its scheduled actions, by name;
+// every group gets a list ([] when none).
+func attachScheduledActions(v *regionView, scheduled []asgtypes.ScheduledUpdateGroupAction) {
+	byGroup := map[string][]providers.ScheduledAction{}
+	for _, s := range scheduled {
+		byGroup[sdkaws.ToString(s.AutoScalingGroupName)] = append(byGroup[sdkaws.ToString(s.AutoScalingGroupName)], ScheduledAction(s))
+	}
+	for i := range v.asgs {
+		g := &v.asgs[i]
+		g.ScheduledActions = byGroup[g.Name]
+		if g.ScheduledActions == nil {
+			g.ScheduledActions = []providers.ScheduledAction{}
+		}
+		sort.Slice(g.ScheduledActions, func(a, b int) bool { return g.ScheduledActions[a].Name < g.ScheduledActions[b].Name })
+	}
+}
+
+// ScheduledAction converts a scheduled action of the API (free-text fields
+// made terminal-safe).
+func ScheduledAction(s asgtypes.ScheduledUpdateGroupAction) providers.ScheduledAction {
+	size := func(n *int32) *int {
+		if n == nil {
+			return nil
+		}
+		v := int(*n)
+		return &v
+	}
+	return providers.ScheduledAction{
+		Name: sanitize.Line(sdkaws.ToString(s.ScheduledActionName)), Recurrence: sanitize.Line(sdkaws.ToString(s.Recurrence)),
+		TimeZone: sanitize.Line(sdkaws.ToString(s.TimeZone)), Start: s.StartTime, End: s.EndTime,
+		Desired: size(s.DesiredCapacity), Min: size(s.MinSize), Max: size(s.MaxSize),
+	}
 }
 
 // LifecycleBucket maps an ASG instance lifecycle state to in_service,

@@ -73,6 +73,8 @@ type Options struct {
 	PageSize int
 	// ConfigOptions are extra options for config.LoadDefaultConfig.
 	ConfigOptions []func(*config.LoadOptions) error
+	// Now is the clock of the schedule actions (nil: time.Now).
+	Now func() time.Time
 }
 
 // clients are the service clients of one region.
