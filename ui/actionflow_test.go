@@ -179,3 +179,56 @@ func TestSecondConfirmationFlow(t *testing.T) {
 		t.Fatalf("ran %d times after both confirmations\n%s", ran.Load(), screen(m))
 	}
 }
+
+// TestCtrlDDeletes: ctrl+d on a pod goes straight to delete's preview
+// and asks for the pod's name typed (y is not enough); on an object no
+// source deletes it says so; with a read-only executor the delete is
+// refused with the reason, as choosing it in the menu is.
+func TestCtrlDDeletes(t *testing.T) {
+	m := demoModel(t, 80, 24)
+	typeText(m, ":pods")
+	press(m, "enter")
+	sel, ok := m.page().Selected()
+	if !ok || len(sel.Refs) == 0 || sel.Refs[0].Kind != actions.KindPod {
+		t.Fatalf("no pod selected: %+v", sel)
+	}
+	name := sel.Refs[0].Name
+	press(m, "ctrl+d")
+	if m.mode != modeConfirm || m.flow.pending.Spec().Name != actions.VerbDelete || m.flow.pending.Spec().Target.Name != name {
+		t.Fatalf("ctrl+d should ask to confirm the delete of %s (mode %v):\n%s", name, m.mode, screen(m))
+	}
+	if scr := screen(m); !strings.Contains(scr, "type "+name+" to confirm") {
+		t.Errorf("no typed confirmation:\n%s", scr)
+	}
+	press(m, "y", "enter")
+	if m.mode != modeConfirm || !strings.Contains(screen(m), "confirmation does not match") {
+		t.Fatalf("y confirmed a destructive delete (mode %v):\n%s", m.mode, screen(m))
+	}
+	press(m, "esc")
+
+	typeText(m, ":asg")
+	press(m, "enter", "ctrl+d")
+	if m.mode != modeNormal || !strings.Contains(m.msg, "delete: no source offers it on asg/") {
+		t.Errorf("ctrl+d on a group: mode %v, message %q", m.mode, m.msg)
+	}
+}
+
+func TestCtrlDRefusedReadOnly(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "prod", ReadOnly: true, ReadOnlyReason: "environment prod is read-only"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, snap, s, 80, 24, func(d *deps) {
+		d.exec = execAdapter{ex}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
+	})
+	typeText(m, ":pods")
+	press(m, "enter", "ctrl+d")
+	if m.mode != modeMenu || !strings.Contains(m.flow.err, "read-only") {
+		t.Fatalf("ctrl+d read-only: mode %v, err %q:\n%s", m.mode, m.flow.err, screen(m))
+	}
+	if scr := screen(m); !strings.Contains(scr, "✗ delete") && !strings.Contains(scr, "read-only") {
+		t.Errorf("the menu does not show the refused delete:\n%s", scr)
+	}
+}

@@ -36,7 +36,7 @@ func KeyReference() []KeyGroup {
 	k := ctx.Keys
 	groups := []KeyGroup{
 		keyGroup("navigate", k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Left, k.Right, k.Toggle, k.NextView, k.PrevView, k.Sort),
-		keyGroup("everywhere", k.Enter, k.Detail, k.Describe, k.YAML, k.Namespaces, k.Actions, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit),
+		keyGroup("everywhere", k.Enter, k.Detail, k.Describe, k.YAML, k.Namespaces, k.Actions, k.Delete, k.Filter, k.Palette, k.Refresh, k.Back, k.Help, k.Quit),
 	}
 	b := &pages.Backends{Ctx: context.Background()}
 	for _, v := range pages.Views() {
@@ -47,7 +47,7 @@ func KeyReference() []KeyGroup {
 	tv := textview.New(ctx)
 	groups = append(groups,
 		keyGroup("trace view", append([]key.Binding{k.Back}, traceview.New(nil, nil).KeyHints()...)...),
-		keyGroup("detail pane", k.Up, k.Down, k.PageUp, k.PageDown, k.Describe, k.YAML, k.Actions, k.Back),
+		keyGroup("detail pane", k.Up, k.Down, k.PageUp, k.PageDown, k.Describe, k.YAML, k.Actions, k.Delete, k.Back),
 		keyGroup("describe / YAML", tv.KeyHints(k)...),
 		KeyGroup{Title: "commands (" + k.Palette.Help().Key + " opens the palette)", Keys: paletteCommands()})
 	return groups

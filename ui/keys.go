@@ -166,6 +166,14 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(k, keys.Actions):
 		return m.flow.open(m)
+	case key.Matches(k, keys.Delete):
+		// ctrl+d (k9s): straight to the delete's preview and typed confirmation
+		sel, ok := m.page().Selected()
+		if !ok || len(sel.Refs) == 0 {
+			m.setMsg("nothing to delete here", false)
+			return nil
+		}
+		return m.flow.openFor(m, sel.Refs, actions.VerbDelete, sel.Refs[0].String())
 	case key.Matches(k, keys.Worst):
 		return m.jumpWorst()
 	case key.Matches(k, keys.Snapshot):

@@ -218,11 +218,13 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 		Use:   "do VERB KIND/NAME",
 		Short: "Run an action a source offers on an object, e.g. do promote database/DB --member M, do set-desired-capacity asg/NAME --desired 3",
 		Long: "Run an action a source offers on an object (AWS, databases, the demo): the same verbs on the demo and on the real estate.\n\n" +
-			"VERB is one of: " + joined(actions.Verbs) + " (also accepted: set-desired, failover, snapshot).\n" +
-			"KIND is one of: " + joined(actions.Kinds) + ".\n\n" +
+			"VERB is one of: " + joined(actions.Verbs) + " (also accepted: set-desired, failover, snapshot, rollback).\n" +
+			"KIND is one of: " + joined(actions.Kinds) + ", or any other Kubernetes resource as kubectl names it\n" +
+			"(services, crontabs.stable.example.com), on which delete is offered.\n\n" +
 			"Parameters are the ones the action declares (the TUI's form asks for the same, with the same checks):\n" +
 			"--replicas N (scale), --desired N (set-desired-capacity, within the group's min and max), --backup ID\n" +
-			"(restore; default the newest restorable), --member M (promote on a database: the replica to promote);\n" +
+			"(restore; default the newest restorable), --member M (promote on a database: the replica to promote),\n" +
+			"--revision N (undo: the revision of the pod template to roll back to; default the one before the current);\n" +
 			"--count N is --replicas or --desired, whichever the action takes.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -312,6 +314,7 @@ var paramFlags = []struct{ name, help string }{
 	{"desired", "set-desired-capacity: the new desired capacity (within the group's min and max)"},
 	{"backup", "restore: the backup to restore (default: the newest restorable; see console db backups NAME)"},
 	{"member", "promote on a database: the replica to promote (default: the healthiest, least lagging)"},
+	{"revision", "undo: the revision to roll back to (default: the one before the current; see kubectl rollout history)"},
 	{"count", "the count of an action that takes one: --replicas or --desired"},
 }
 

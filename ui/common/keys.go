@@ -18,6 +18,9 @@ type KeyMap struct {
 	// Shell opens a shell in a pod's container (s, as in k9s); Forward
 	// starts a port-forward to a pod (shift-f, as in k9s).
 	Shell, Forward key.Binding
+	// Delete is ctrl+d (k9s's): the selected object's delete action,
+	// straight to its preview and typed confirmation.
+	Delete key.Binding
 	// Namespaces are 0-9: every namespace, the favourite ones (help only:
 	// the shell reads the digits).
 	Namespaces key.Binding
@@ -49,6 +52,7 @@ func DefaultKeyMap() *KeyMap {
 		Detail:     b("d", "detail", "d"),
 		Describe:   b("d", "describe (kube object)", "d"),
 		YAML:       b("y", "YAML (kube object)", "y"),
+		Delete:     b("ctrl+d", "delete (type the name to confirm)", "ctrl+d"),
 		Namespaces: b("0-9", "namespace: all, favourites", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Cancel:     b("x", "cancel run", "x"),
 		NextView:   b("tab", "next view", "tab"),

@@ -44,7 +44,7 @@ var kindListColumns = []table.Column{
 // NewKinds returns the Kinds view.
 func NewKinds(ctx *common.Context, b *Backends) Page {
 	p := &Kinds{kubeList: newKubeList(ctx, b, "kinds", "Kinds", kindListColumns, loadKindList)}
-	p.list.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.YAML, ctx.Keys.Actions, ctx.Keys.Sort, ctx.Keys.Refresh}
+	p.list.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.YAML, ctx.Keys.Actions, ctx.Keys.Delete, ctx.Keys.Sort, ctx.Keys.Refresh}
 	p.list.onKey = p.key
 	return p
 }

@@ -20,7 +20,7 @@ func NewPods(ctx *common.Context, _ *Backends) Page {
 		{Title: "OWNER", Width: 16, Grow: true, Max: 40, Priority: 3, Middle: true},
 	}
 	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Shell, ctx.Keys.Forward, ctx.Keys.Sort}
+	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Delete, ctx.Keys.Shell, ctx.Keys.Forward, ctx.Keys.Sort}
 	return p
 }
 
