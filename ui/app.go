@@ -84,6 +84,8 @@ type deps struct {
 	// execTerminal hands the terminal to an attached action (nil:
 	// tea.Exec; tests run the attachment in place).
 	execTerminal func(tea.ExecCommand, tea.ExecCallback) tea.Cmd
+	// presence is the session's handle on presenter mode (nil locally).
+	presence Presence
 }
 
 // pageState tracks the build of one page's data.
@@ -152,6 +154,8 @@ type Model struct {
 
 	problems *pages.Problems // counted per snapshot (nil: not yet)
 	probReq  int
+
+	pres presence // presenter mode: presenting or following
 }
 
 // newModel builds the shell around d.
@@ -323,8 +327,15 @@ func (m *Model) buildActive() tea.Cmd {
 	}
 }
 
-// Update implements tea.Model.
+// Update implements tea.Model; a presenting session publishes its view
+// after each message that changed it.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	m.publishView()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
@@ -351,6 +362,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.byName[msg.page].(pages.Builder).Apply(msg.data)
 			st.built, st.region, st.applied = msg.version, msg.region, true
 			m.applyJump(msg.page)
+			m.applyFollowedCursor()
 		}
 		return m, tea.Batch(m.buildActive(), m.becomeReady()) // a newer snapshot may have arrived meanwhile
 	case tickMsg:
@@ -387,6 +399,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if cmd, ok := m.handleAttach(msg); ok {
+		return m, cmd
+	}
+	if cmd, ok := m.handleFollowMsg(msg); ok {
 		return m, cmd
 	}
 	if cmd, ok := m.flow.handle(m, msg); ok {

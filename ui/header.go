@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,6 +62,9 @@ func (m *Model) header() string {
 	}
 	if m.d.user != "" {
 		parts = append(parts, th.Header.Render(common.Sanitize(m.d.user)))
+	}
+	if m.pres.publish != nil && m.d.presence != nil {
+		parts = append(parts, th.Badge.Render(fmt.Sprintf("PRESENTING · %d following", m.d.presence.Followers())))
 	}
 	if ro, _ := m.readOnly(); ro {
 		parts = append(parts, th.Stale.Render("READ-ONLY"))

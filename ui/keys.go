@@ -23,6 +23,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return m.quitCmd()
 	}
+	if m.pres.follow != "" {
+		return m.followKey(k)
+	}
 	switch m.mode {
 	case modeFilter:
 		return m.filterKey(k)
@@ -347,6 +350,12 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 		return nil
 	case "tab":
+		if s, ok := m.followSuggestions(m.input.Value); ok {
+			if f := strings.Fields(s[0]); strings.HasPrefix(s[0], ":follow ") && len(f) > 1 {
+				m.input.Value = "follow " + f[1]
+			}
+			return nil
+		}
 		if s := m.palette.Suggest(m.input.Value); len(s) > 0 {
 			name := strings.TrimPrefix(strings.Fields(s[0])[0], ":")
 			m.input.Value = name
@@ -356,6 +365,10 @@ func (m *Model) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 		c, err := m.palette.Parse(m.input.Value)
 		if err != nil {
+			if m.pres.follow != "" {
+				m.setMsg("following "+m.pres.follow+"'s view: :unfollow (or esc) first", true)
+				return nil
+			}
 			if cmd, ok := m.openArg(m.input.Value); ok {
 				return cmd
 			}
@@ -393,7 +406,18 @@ func (m *Model) openArg(input string) (tea.Cmd, bool) {
 // runCommand executes a palette command.
 func (m *Model) runCommand(c palette.Command) tea.Cmd {
 	m.msg = ""
+	if m.pres.follow != "" && c.Name != "unfollow" && c.Name != "follow" && c.Name != "quit" {
+		m.setMsg("following "+m.pres.follow+"'s view: :unfollow (or esc) first", true)
+		return nil
+	}
 	switch c.Name {
+	case "present":
+		return m.presentCommand()
+	case "follow":
+		return m.followCommand(c.Arg)
+	case "unfollow":
+		m.stopFollowing()
+		return nil
 	case "quit":
 		return m.quitCmd()
 	case "help":

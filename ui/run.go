@@ -57,6 +57,10 @@ type Options struct {
 	// User names the user of a shared console (console serve) and their
 	// role, shown in the header ("" locally).
 	User string
+	// Presence is the session's handle on presenter mode (console serve:
+	// PresenceHub.Session); nil locally, where :present and :follow say
+	// they need console serve.
+	Presence Presence
 }
 
 // Run opens the console and blocks until the user quits or ctx is done.
@@ -80,6 +84,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	stop := context.AfterFunc(ctx, p.Quit)
 	defer stop()
+	defer m.closePresence() // the followers are told the presenter left
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("ui: %w", err)
 	}
@@ -123,6 +128,7 @@ func staticDeps(ctx context.Context, o Options) deps {
 
 		snapshotDir: snapshotDirFor(o.Settings.AuditLog),
 		user:        o.User,
+		presence:    o.Presence,
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)

@@ -206,7 +206,10 @@ func (m *Model) body(w, h int) string {
 
 // paletteHints lists the commands matching what was typed.
 func (m *Model) paletteHints(w int) []string {
-	sug := m.palette.Suggest(m.input.Value)
+	sug, ok := m.followSuggestions(m.input.Value)
+	if !ok {
+		sug = m.palette.Suggest(m.input.Value)
+	}
 	out := []string{m.ctx.Theme.Title.Render(strings.Repeat("─", max(0, w)))}
 	for _, s := range sug {
 		out = append(out, "  "+ansi.Truncate(s, w-2, "…"))
@@ -226,6 +229,11 @@ func (m *Model) footer() string {
 			} else {
 				line1 += th.Muted.Render("  (enter keep · esc clear · !x inverts · ~regex · %fuzzy)")
 			}
+		}
+	case m.pres.follow != "":
+		line1 = m.followBanner()
+		if m.msg != "" {
+			line1 += " " + th.Error.Render(m.msg)
 		}
 	case m.msg != "" && m.msgErr:
 		line1 = th.Error.Render("✗ " + m.msg)

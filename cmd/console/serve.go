@@ -70,6 +70,8 @@ type server struct {
 
 	opts ui.Options // shared: store, executor, traces, stacks
 	exec *actions.Executor
+	// hub mirrors presenters' views to their followers (:present, :follow).
+	hub *ui.PresenceHub
 
 	mu       sync.Mutex
 	sessions map[string]*actions.Session // by session id
@@ -106,7 +108,7 @@ func newServer(_ context.Context, s config.Settings, listen string) (*server, er
 	if err != nil {
 		return nil, fmt.Errorf("host key %s: %w", hostKey, err)
 	}
-	return &server{s: s, users: users, listen: listen, pem: pemBytes, sessions: map[string]*actions.Session{}}, nil
+	return &server{s: s, users: users, listen: listen, pem: pemBytes, sessions: map[string]*actions.Session{}, hub: ui.NewPresenceHub()}, nil
 }
 
 // resolvePath expands ~ and resolves p against the config file's directory.
@@ -328,6 +330,7 @@ func (v *server) middleware(next ssh.Handler) ssh.Handler {
 		o := v.opts
 		o.Executor = es
 		o.User = user + " (" + role.String() + ")"
+		o.Presence = v.hub.Session(user)
 		o.ProgramOptions = bm.MakeOptions(sess)
 		stopResize := make(chan struct{})
 		o.Program = func(p *tea.Program) {

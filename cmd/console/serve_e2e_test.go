@@ -217,3 +217,33 @@ func TestServeMemory(t *testing.T) {
 		float64(base)/(1<<20), float64(one)/(1<<20), float64(all)/(1<<20), n, float64(all)/float64(one),
 		float64(all-one)/float64(n-1)/(1<<20), f.srv.opts.Store.Subscribers())
 }
+
+// TestServePresenter: over the real ssh client, alice presents and bob
+// follows her view at his own size: her page and filter show in his
+// session with the banner; alice quitting ends his follow with a message.
+func TestServePresenter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ssh clients in tmux")
+	}
+	f := startServe(t)
+	alice := f.connect("alice", 120, 40)
+	bob := f.connect("bob", 90, 30)
+	alice.waitAll("alice's console", "alice (operator)", "[Topology]")
+	bob.waitAll("bob's console", "bob (viewer)", "[Topology]")
+
+	alice.keys(":present", "Enter")
+	alice.waitAll("alice presenting", "PRESENTING · 0 following")
+	bob.keys(":follow ")
+	bob.waitAll("the presenters in bob's palette", ":follow alice")
+	bob.keys("Tab", "Enter")
+	bob.waitAll("bob following", "following alice's view (esc to stop)")
+	alice.waitAll("alice's follower counted", "PRESENTING · 1 following")
+
+	alice.keys(":pods", "Enter", "/checkout", "Enter")
+	alice.waitAll("alice's pods", "[Pods]", "filter checkout")
+	bob.waitAll("alice's view in bob's session", "[Pods]", "filter checkout", "following alice's view")
+
+	alice.keys("q")
+	bob.waitAll("the end of the follow", "alice stopped presenting")
+	waitFor(t, "alice's session to end", func() bool { return f.srv.sessionCount() == 1 })
+}

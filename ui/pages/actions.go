@@ -449,6 +449,16 @@ func (a *Actions) selectedIndex() int {
 	return -1
 }
 
+// CursorKey implements Cursored.
+func (a *Actions) CursorKey() string { return a.tbl.SelectedKey() }
+
+// SetCursorKey implements Cursored.
+func (a *Actions) SetCursorKey(k string) bool {
+	ok := a.tbl.Select(k)
+	a.syncLog()
+	return ok
+}
+
 // Focus implements Focuser: kind "run", name its id.
 func (a *Actions) Focus(kind, name string) bool {
 	ok := kind == "run" && a.tbl.Select(san(name))

@@ -72,6 +72,10 @@ func (p *listPage) Scroll(delta int)        { p.tbl.Scroll(delta) }
 func (p *listPage) View() string            { return p.tbl.View() }
 func (p *listPage) KeyHints() []key.Binding { return p.hints }
 func (p *listPage) Table() *table.Model     { return &p.tbl }
+func (p *listPage) CursorKey() string       { return p.tbl.SelectedKey() }
+func (p *listPage) SetCursorKey(k string) bool {
+	return p.tbl.Select(k)
+}
 func (p *listPage) Apply(data any) {
 	p.data = data.(*listData)
 	if c := p.data.cols; c != nil && !slices.EqualFunc(c, p.cols, func(a, b table.Column) bool { return a.Title == b.Title }) {

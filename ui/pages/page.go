@@ -212,3 +212,13 @@ type Focuser interface {
 type Capturer interface {
 	Capturing() bool
 }
+
+// Cursored is implemented by pages whose cursor is on a row with a key:
+// presenter mode (console serve) mirrors it to the followers.
+type Cursored interface {
+	// CursorKey is the key of the row under the cursor ("" none).
+	CursorKey() string
+	// SetCursorKey puts the cursor on the row with key (shown first when
+	// the page hides it, e.g. a collapsed tree); false when there is none.
+	SetCursorKey(key string) bool
+}

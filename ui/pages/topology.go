@@ -235,6 +235,27 @@ func (t *Topology) Focus(kind, name string) bool {
 	return false
 }
 
+// CursorKey implements Cursored: the tree node's id.
+func (t *Topology) CursorKey() string { return t.tbl.SelectedKey() }
+
+// SetCursorKey implements Cursored: the path to the node is expanded.
+func (t *Topology) SetCursorKey(id string) bool {
+	if t.tbl.Select(id) {
+		return true
+	}
+	for i := range t.data.all {
+		if t.data.all[i].n.ID != id {
+			continue
+		}
+		for p := t.data.all[i].parent; p >= 0; p = t.data.all[p].parent {
+			t.expanded[t.data.all[p].n.ID] = true
+		}
+		t.flatten()
+		return t.tbl.Select(id)
+	}
+	return false
+}
+
 // Selected implements Page.
 func (t *Topology) Selected() (Selection, bool) {
 	i := t.cursorIndex()

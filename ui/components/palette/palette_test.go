@@ -71,9 +71,9 @@ func TestParse(t *testing.T) {
 
 func TestSuggest(t *testing.T) {
 	p := New(views)
-	got := p.Suggest("p")
+	got := p.Suggest("po")
 	if len(got) != 1 || got[0] != ":pods — pods" {
-		t.Errorf("Suggest(p) = %v", got)
+		t.Errorf("Suggest(po) = %v", got)
 	}
 	all := p.Suggest("")
 	if n := len(all); n != len(views)+len(builtins) {
