@@ -7,7 +7,36 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
+
+// validateCase is one value given to a parameter's Validate.
+type validateCase struct {
+	name  string
+	p     Param
+	in    string
+	want  string
+	wrong string // part of the error, "" when accepted
+}
+
+// checkValidate runs Validate on each case.
+func checkValidate(t *testing.T, cases []validateCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.p.Validate(c.in)
+			if c.wrong == "" {
+				if err != nil || got != c.want {
+					t.Errorf("Validate(%q) = %q, %v; want %q", c.in, got, err, c.want)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadParam) || !strings.Contains(err.Error(), c.wrong) {
+				t.Errorf("Validate(%q) = %q, %v; want ErrBadParam saying %q", c.in, got, err, c.wrong)
+			}
+		})
+	}
+}
 
 func TestParamValidate(t *testing.T) {
 	replicas := CountParam("replicas", "Replicas", 3, 4, 0, 10)
@@ -15,13 +44,7 @@ func TestParamValidate(t *testing.T) {
 	backup := Param{Name: "backup", Kind: ParamChoice, Choices: []Choice{{Value: "b2"}, {Value: "b1"}}}
 	member := Param{Name: "member", Kind: ParamChoice, Choices: []Choice{{Value: "db-2"}, {Value: "db-3", Unavailable: "it is not healthy"}}}
 	none := Param{Name: "backup", Kind: ParamChoice}
-	cases := []struct {
-		name  string
-		p     Param
-		in    string
-		want  string
-		wrong string // part of the error, "" when accepted
-	}{
+	cases := []validateCase{
 		{"count in range", replicas, "7", "7", ""},
 		{"count trimmed and normalised", replicas, " 007 ", "7", ""},
 		{"count at the bounds", replicas, "0", "0", ""},
@@ -38,23 +61,58 @@ func TestParamValidate(t *testing.T) {
 		{"unavailable ones are not suggested", member, "x", "", "one of: db-2"},
 		{"nothing to choose from", none, "b1", "", "nothing to choose from"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := c.p.Validate(c.in)
-			if c.wrong == "" {
-				if err != nil || got != c.want {
-					t.Errorf("Validate(%q) = %q, %v; want %q", c.in, got, err, c.want)
-				}
-				return
-			}
-			if !errors.Is(err, ErrBadParam) || !strings.Contains(err.Error(), c.wrong) {
-				t.Errorf("Validate(%q) = %q, %v; want ErrBadParam saying %q", c.in, got, err, c.wrong)
-			}
-		})
-	}
+	checkValidate(t, cases)
 	if replicas.Help != "now 3; 0 to 10" || unbounded.Help != "now 2; at least 1" {
 		t.Errorf("help lines %q, %q", replicas.Help, unbounded.Help)
 	}
+}
+
+// TestParamValidateTimeAndName: a point in time (absolute or relative,
+// inside the restorable window) and the name of a new object (its syntax,
+// not the live one, not one that exists), as the form and the flags check
+// them.
+func TestParamValidateTimeAndName(t *testing.T) {
+	now := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+	at := Param{Name: "at", Kind: ParamTime, Optional: true, Now: func() time.Time { return now },
+		Earliest: now.Add(-2 * time.Hour), Latest: now.Add(-5 * time.Minute)}
+	required := at
+	required.Optional = false
+	open := Param{Name: "at", Kind: ParamTime, Now: func() time.Time { return now }}
+	dns := Param{Name: "target", Kind: ParamName, Optional: true, Rule: NameDNSLabel, Current: "orders", Taken: []string{"orders-copy"}}
+	rds := Param{Name: "target", Kind: ParamName, Rule: NameRDSIdentifier, Current: "aurora-main", Taken: []string{"Aurora-Old"}}
+	cases := []validateCase{
+		{"RFC 3339 in the window, normalised to UTC", at, "2026-12-01T21:30:00+01:00", "2026-12-01T20:30:00Z", ""},
+		{"fractions of a second kept", at, "2026-12-01T20:47:44.123456Z", "2026-12-01T20:47:44.123456Z", ""},
+		{"relative, counted back from now", at, "-15m", "2026-12-01T20:45:00Z", ""},
+		{"relative with hours", at, " -1h30m ", "2026-12-01T19:30:00Z", ""},
+		{"the earliest itself", at, "2026-12-01T19:00:00Z", "2026-12-01T19:00:00Z", ""},
+		{"the latest itself", at, "-5m", "2026-12-01T20:55:00Z", ""},
+		{"before the window", at, "-3h", "", "before the earliest restorable time 2026-12-01T19:00:00Z"},
+		{"after the window", at, "-1m", "", "after the latest restorable time 2026-12-01T20:55:00Z"},
+		{"in the future", at, "+15m", "", "in the future"},
+		{"not a duration", at, "-15 minutes", "", "not a duration"},
+		{"not a time", at, "yesterday", "", "not an RFC 3339 time"},
+		{"a date alone is not a time", at, "2026-12-01", "", "not an RFC 3339 time"},
+		{"empty and optional: none", at, "", "", ""},
+		{"empty and required", required, "", "", "give a time"},
+		{"no window: any past time", open, "-720h", "2026-11-01T21:00:00Z", ""},
+		{"a DNS label", dns, "orders-pitr-1", "orders-pitr-1", ""},
+		{"empty and optional: generated", dns, "", "", ""},
+		{"uppercase is not a DNS label", dns, "Orders", "", "not a DNS-1123 label"},
+		{"an underscore", dns, "orders_pitr", "", "not a DNS-1123 label"},
+		{"ending with a hyphen", dns, "orders-", "", "not a DNS-1123 label"},
+		{"64 characters", dns, strings.Repeat("a", 64), "", "not a DNS-1123 label"},
+		{"63 characters", dns, strings.Repeat("a", 63), strings.Repeat("a", 63), ""},
+		{"the live one", dns, "orders", "", "orders is the live one"},
+		{"one that exists", dns, "orders-copy", "", "orders-copy already exists"},
+		{"an RDS identifier, lowercased", rds, "Aurora-PITR", "aurora-pitr", ""},
+		{"two hyphens in a row", rds, "aurora--pitr", "", "not a DB cluster identifier"},
+		{"starting with a digit", rds, "1aurora", "", "not a DB cluster identifier"},
+		{"the live one, whatever its case", rds, "AURORA-MAIN", "", "aurora-main is the live one"},
+		{"an existing one, whatever its case", rds, "aurora-old", "", "aurora-old already exists"},
+		{"required and empty", rds, "", "", "give a name"},
+	}
+	checkValidate(t, cases)
 }
 
 // sized is an action with one count parameter.

@@ -112,3 +112,33 @@ func sizeMiB(m float64) string {
 	}
 	return strconv.FormatFloat(m, 'f', 1, 64) + " MiB"
 }
+
+// TimeParam is the "at" parameter of a restore to a point in time of db:
+// optional (empty: the backup itself), bounded by the database's
+// restorable window as last read, which its help line shows. Without a
+// window it is not offered (nil).
+func TimeParam(db Database, value string) *actions.Param {
+	w := db.RestoreWindow
+	if w == nil {
+		return nil
+	}
+	const show = "2006-01-02 15:04:05Z07:00"
+	p := actions.Param{Name: "at", Title: "Point in time", Kind: actions.ParamTime, Optional: true, Value: value,
+		Earliest: w.Earliest, Latest: w.Latest,
+		Help: fmt.Sprintf("earliest %s, latest %s; RFC 3339 or -15m; empty: the backup itself",
+			w.Earliest.UTC().Format(show), w.Latest.UTC().Format(show))}
+	return &p
+}
+
+// TargetParam is the "target" parameter of a restore of db: the name of
+// the new instance or cluster, following rule, neither db's own name nor
+// one of taken; optional (empty: a name the action generates, shown as
+// generated).
+func TargetParam(db Database, rule actions.NameRule, taken []string, value, generated string) actions.Param {
+	help := "the new instance's name; empty: " + generated
+	if rule == actions.NameRDSIdentifier {
+		help = "the new cluster's identifier; empty: " + generated
+	}
+	return actions.Param{Name: "target", Title: "Restore as", Kind: actions.ParamName, Optional: true, Value: value,
+		Rule: rule, Current: db.Name, Taken: taken, Help: help}
+}

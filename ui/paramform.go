@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/ui/common"
@@ -13,7 +14,8 @@ import (
 // paramForm asks for the parameters an action declares
 // (actions.Parameterized) before its preview: a list to choose from for a
 // choice (a backup, a replica), a number for a count (replicas, a desired
-// capacity). Each value is checked by the parameter's own Validate — the
+// capacity), a line of text for a point in time (RFC 3339 or -15m, the
+// restorable window in its hint) or a new name (a restore's target). Each value is checked by the parameter's own Validate — the
 // rule the command line's flags go through — before the form lets the
 // preview start. It is the action flow's, drawn in its panel (wrapped,
 // scrolling with the cursor) so nothing in it is ever cut.
@@ -26,7 +28,7 @@ type paramForm struct {
 type paramField struct {
 	p      actions.Param
 	cursor int          // choice: the highlighted choice
-	input  common.Input // count: the number typed
+	input  common.Input // count, time, name: the text typed
 	err    string       // what Validate said of the last value tried
 }
 
@@ -62,11 +64,13 @@ func (fl *paramField) value() string {
 	return fl.input.Value
 }
 
-// check validates the field's value, keeping the error to show.
+// check validates the field's value, keeping the error to show (without
+// the "bad parameter: NAME: " the field's title already says).
 func (fl *paramField) check() bool {
 	fl.err = ""
 	if _, err := fl.p.Validate(fl.value()); err != nil {
 		fl.err = strings.TrimPrefix(err.Error(), actions.ErrBadParam.Error()+": ")
+		fl.err = strings.TrimPrefix(fl.err, fl.p.Name+": ")
 		return false
 	}
 	return true
@@ -97,6 +101,11 @@ func (f *paramForm) key(k tea.KeyPressMsg) (done bool) {
 			}
 		}
 		return true
+	}
+	if fl.p.Kind == actions.ParamTime || fl.p.Kind == actions.ParamName {
+		fl.input.HandleKey(k)
+		fl.err = ""
+		return false
 	}
 	if fl.p.Kind == actions.ParamChoice {
 		switch k.String() {
@@ -214,8 +223,8 @@ func (f *paramForm) render(th *common.Theme, w int, lines *[]string) (cursorLine
 				add(th.Prompt.Render(in.Prompt) + in.Value)
 			}
 		}
-		if fl.err != "" {
-			add(th.Error.Render("    ✗ " + common.Sanitize(fl.err)))
+		if fl.err != "" { // one line: what the value lacks is in the hint above
+			*lines = append(*lines, th.Error.Render(ansi.Truncate("    ✗ "+common.Sanitize(fl.err), w, "…")))
 		}
 	}
 	return cursorLine

@@ -210,7 +210,6 @@ func newStackStateCmd(a *app) *cobra.Command {
 func newOfferedActionCmd(a *app) *cobra.Command {
 	var o actionOpts
 	var namespace, region string
-	var at, newTarget string
 	params := map[string]*string{}
 	var inPlace bool
 	var timeout time.Duration
@@ -224,7 +223,9 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 			"Parameters are the ones the action declares (the TUI's form asks for the same, with the same checks):\n" +
 			"--replicas N (scale), --desired N (set-desired-capacity, within the group's min and max), --backup ID\n" +
 			"(restore; default the newest restorable), --member M (promote on a database: the replica to promote),\n" +
-			"--revision N (undo: the revision of the pod template to roll back to; default the one before the current);\n" +
+			"--revision N (undo: the revision of the pod template to roll back to; default the one before the current),\n" +
+			"--at TIME (restore to a point in time: RFC 3339 or relative such as -15m, within the restorable window),\n" +
+			"--target NAME (restore: the new instance's or cluster's name; not the live one, not one that exists);\n" +
 			"--count N is --replicas or --desired, whichever the action takes.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -262,19 +263,6 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 			if err := setParams(cmd, act, params); err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("at") {
-				pc, ok := act.(interface{ SetPointInTime(time.Time) error })
-				if !ok {
-					return usageErrorf("%s on %s takes no --at (no point-in-time restore)", verb, ref)
-				}
-				t, err := time.Parse(time.RFC3339, at)
-				if err != nil {
-					return usageErrorf("--at wants an RFC 3339 time such as 2026-12-01T20:30:00Z: %v", err)
-				}
-				if err := pc.SetPointInTime(t); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
 			if inPlace {
 				ic, ok := act.(interface{ SetInPlace(bool) error })
 				if !ok {
@@ -284,23 +272,12 @@ func newOfferedActionCmd(a *app) *cobra.Command {
 					return usageErrorf("%v", err)
 				}
 			}
-			if cmd.Flags().Changed("target") {
-				tc, ok := act.(interface{ SetTarget(string) error })
-				if !ok {
-					return usageErrorf("%s takes no --target", verb)
-				}
-				if err := tc.SetTarget(newTarget); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
 			return runAction(ctx, a, s, act, o)
 		},
 	}
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace (for a database member: its database)")
 	cmd.Flags().StringVar(&region, "region", "", "region of the object")
 	registerParams(cmd, params)
-	cmd.Flags().StringVar(&at, "at", "", "restore to this point in time (RFC 3339), within the restorable window console db list shows")
-	cmd.Flags().StringVar(&newTarget, "target", "", "the name of the new cluster a restore creates")
 	cmd.Flags().BoolVar(&inPlace, "in-place", false, `restore over the live instance instead of into a new one (asks for a second confirmation: --confirm "overwrite NAME")`)
 	cmd.Flags().DurationVar(&timeout, "wait", 30*time.Second, "how long to wait for the sources to answer")
 	o.register(cmd)
@@ -315,6 +292,8 @@ var paramFlags = []struct{ name, help string }{
 	{"backup", "restore: the backup to restore (default: the newest restorable; see console db backups NAME)"},
 	{"member", "promote on a database: the replica to promote (default: the healthiest, least lagging)"},
 	{"revision", "undo: the revision to roll back to (default: the one before the current; see kubectl rollout history)"},
+	{"at", "restore: the point in time, RFC 3339 (2026-12-01T20:30:00Z) or relative (-15m), within the restorable window console db list shows"},
+	{"target", "restore: the name of the new instance or cluster (a DNS-1123 label; for Aurora/RDS a DB cluster identifier)"},
 	{"count", "the count of an action that takes one: --replicas or --desired"},
 }
 

@@ -106,7 +106,12 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 			newest := providers.BackupParam(d, snapshotUsable, "").Value
 			if newest != "" || d.RestoreWindow != nil {
 				r := p.restore(d.Region, d.Name, newest, "")
-				r.db = &d // its snapshots: the "backup" parameter's choices
+				r.db = &d // its snapshots and window: the parameters' choices and bounds
+				for _, o := range inv.Databases {
+					if o.Region == d.Region {
+						r.taken = append(r.taken, o.Name)
+					}
+				}
 				out = append(out, r)
 			}
 			break
@@ -854,27 +859,59 @@ type RestoreCluster struct {
 	*actions.Steps
 	a *restoreAction
 	// db is the cluster as listed when the action was offered: its
-	// available snapshots are the "backup" parameter's choices
-	db *providers.Database
+	// available snapshots are the "backup" parameter's choices, its
+	// restorable window the bounds of "at"; taken are the clusters of its
+	// region, names "target" may not take.
+	db    *providers.Database
+	taken []string
 }
 
-// Params implements actions.Parameterized: "backup", the cluster's
-// available snapshots, newest first, with time and size (none when it was
-// not offered from the inventory, or the cluster has no snapshot: a
-// point-in-time restore is chosen with SetPointInTime).
+// Params implements actions.Parameterized (none when it was not offered
+// from the inventory): "backup", the cluster's available snapshots, newest
+// first, with time and size (when it has any); "at", a point in time
+// within its restorable window (when it reports one); "target", the new
+// cluster's identifier (the generated one by default).
 func (r *RestoreCluster) Params() []actions.Param {
 	if r.db == nil {
 		return nil
 	}
-	p := providers.BackupParam(*r.db, snapshotUsable, r.a.snapshot)
-	if len(p.Choices) == 0 {
-		return nil
+	var ps []actions.Param
+	if p := providers.BackupParam(*r.db, snapshotUsable, r.a.snapshot); len(p.Choices) > 0 {
+		ps = append(ps, p)
 	}
-	return []actions.Param{p}
+	at := ""
+	if !r.a.at.IsZero() {
+		at = r.a.at.UTC().Format(time.RFC3339Nano)
+	}
+	if p := providers.TimeParam(*r.db, at); p != nil {
+		if len(ps) == 0 { // no snapshot: the time is what is restored
+			p.Optional = false
+			p.Help = strings.Replace(p.Help, "empty: the backup itself", "no snapshot to restore", 1)
+		}
+		ps = append(ps, *p)
+	}
+	return append(ps, providers.TargetParam(*r.db, actions.NameRDSIdentifier, r.taken, r.a.newCluster, r.a.newCluster))
 }
 
-// SetParam implements actions.Parameterized.
-func (r *RestoreCluster) SetParam(_, id string) error { return r.SetBackup(id) }
+// SetParam implements actions.Parameterized: "backup" (a snapshot), "at"
+// (a point in time, RFC 3339; empty keeps the snapshot), "target" (the new
+// cluster's identifier; empty keeps the generated one).
+func (r *RestoreCluster) SetParam(name, v string) error {
+	switch name {
+	case "at":
+		t, err := actions.TimeValue(v)
+		if err != nil || t.IsZero() {
+			return err // empty: the snapshot stays
+		}
+		return r.SetPointInTime(t)
+	case "target":
+		if v == "" {
+			return nil
+		}
+		return r.SetTarget(v)
+	}
+	return r.SetBackup(v)
+}
 
 // Restore returns the action that restores a cluster snapshot to a NEW
 // cluster (RestoreDBClusterFromSnapshot); the source cluster is not

@@ -311,8 +311,25 @@ func TestActionsThroughExecutor(t *testing.T) {
 			t.Errorf("default snapshot %q, want the newest", r.Backup())
 		}
 		// the form's and --backup's choices: the available snapshots, newest first
-		if ps := actions.ParamsOf(r); len(ps) != 1 || len(ps[0].Choices) < 2 || ps[0].Choices[0].Value != "orders-manual-2" || ps[0].Value != "orders-manual-2" {
-			t.Errorf("the backup parameter %+v", ps)
+		ps := actions.ParamsOf(r)
+		if len(ps) != 3 || len(ps[0].Choices) < 2 || ps[0].Choices[0].Value != "orders-manual-2" || ps[0].Value != "orders-manual-2" {
+			t.Fatalf("the backup parameter %+v", ps)
+		}
+		// "at" bounded by the cluster's restorable window; "target" the
+		// generated identifier, checked as one.
+		if at := ps[1]; at.Name != "at" || at.Kind != actions.ParamTime || !at.Earliest.Equal(w.Earliest) || at.Latest.Before(w.Latest) {
+			t.Errorf("the at parameter %+v, want the window %+v", at, w)
+		}
+		if tg := ps[2]; tg.Name != "target" || tg.Kind != actions.ParamName || tg.Value != r.Spec().Target.Name || tg.Current != "orders" {
+			t.Errorf("the target parameter %+v", tg)
+		}
+		for v, want := range map[string]string{"orders": "is the live one", "Orders-Copy": "orders-copy already exists", "bad--name": "not a DB cluster identifier"} {
+			if err := actions.SetParam(r, "target", v); !errors.Is(err, actions.ErrBadParam) || !strings.Contains(err.Error(), want) {
+				t.Errorf("--target %s: %v, want %q", v, err, want)
+			}
+		}
+		if err := actions.SetParam(r, "at", w.Earliest.Add(-time.Hour).Format(time.RFC3339)); !errors.Is(err, actions.ErrBadParam) || !strings.Contains(err.Error(), "before the earliest restorable time") {
+			t.Errorf("--at before the window: %v", err)
 		}
 		if err := actions.SetParam(r, "backup", "orders-manual-9"); !errors.Is(err, actions.ErrBadParam) {
 			t.Errorf("an unlisted snapshot was accepted: %v", err)
@@ -350,7 +367,7 @@ func TestActionsThroughExecutor(t *testing.T) {
 		}
 		r = pick()
 		at := w.Earliest.Add(w.Latest.Sub(w.Earliest) / 2)
-		if err := errors.Join(r.SetPointInTime(at), r.SetTarget("orders-pitr")); err != nil {
+		if err := errors.Join(actions.SetParam(r, "at", at.Format(time.RFC3339Nano)), actions.SetParam(r, "target", "Orders-PITR")); err != nil {
 			t.Fatal(err)
 		}
 		res = ex.Execute(ctx, r, true, nil)

@@ -25,7 +25,7 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		if c.engine == nil {
 			continue
 		}
-		if ref.Kind == actions.KindDatabase && strings.HasPrefix(ref.Name, c.cfg.Name+"-restore-") {
+		if ref.Kind == actions.KindDatabase && ref.Name != c.cfg.Name && !p.configured(ref.Name) {
 			if a := c.offerRestored(ref.Name); a != nil {
 				return []actions.Action{a}
 			}
@@ -42,7 +42,8 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 				out = append(out, c.action(a.spec(), a))
 			}
 			if r, ok := c.engine.(Restorer); ok {
-				a := &restore{c: c, r: r}
+				seen, _ := p.lastSeen(c.cfg.Name)
+				a := &restore{c: c, r: r, window: seen.RestoreWindow, others: p.names()}
 				a.dbAction = c.action(a.spec(), a)
 				out = append(out, a)
 			}
@@ -322,6 +323,14 @@ type restore struct {
 	// inPlace restores over the live instance (explicitly asked; a second
 	// typed confirmation) instead of into a new one.
 	inPlace bool
+	// target names the new instance (its directory under restores/; ""
+	// generates NAME-restore-TIME).
+	target string
+	// window is the restorable window the view showed (the "at"
+	// parameter's bounds; Check reads it again); others are the names of
+	// the provider's databases, which a target may not take.
+	window *providers.TimeWindow
+	others []string
 	// member is the live instance restored over (in place), read by Check.
 	member string
 	done   Restored
@@ -360,6 +369,22 @@ func (a *restore) Params() []actions.Param {
 	bs, _ := a.c.cat.list()
 	ps := []actions.Param{providers.BackupParam(providers.Database{Name: a.c.cfg.Name, Backups: bs},
 		func(providers.Backup) bool { return true }, a.backupID)}
+	if _, ok := a.r.(PointInTimeRestorer); ok {
+		at := ""
+		if !a.at.IsZero() {
+			at = a.at.UTC().Format(time.RFC3339Nano)
+		}
+		if tp := providers.TimeParam(providers.Database{Name: a.c.cfg.Name, RestoreWindow: a.window}, at); tp != nil {
+			ps = append(ps, *tp)
+		}
+	}
+	taken := slices.Clone(a.others)
+	if rs, err := os.ReadDir(filepath.Join(a.c.dir, "restores")); err == nil {
+		for _, r := range rs {
+			taken = append(taken, r.Name())
+		}
+	}
+	ps = append(ps, providers.TargetParam(providers.Database{Name: a.c.cfg.Name}, actions.NameDNSLabel, taken, a.target, a.c.cfg.Name+"-restore-TIME"))
 	if _, ok := a.r.(InPlaceRestorer); ok {
 		into := intoNew
 		if a.inPlace {
@@ -379,13 +404,34 @@ const (
 	intoInPlace = "in-place"
 )
 
-// SetParam implements actions.Parameterized: "backup", or "into" (new,
-// in-place) for engines that restore in place.
+// SetParam implements actions.Parameterized: "backup", "at" (a point in
+// time, validated as RFC 3339), "target" (the new instance's name), or
+// "into" (new, in-place) for engines that restore in place.
 func (a *restore) SetParam(name, v string) error {
-	if name == "into" {
+	switch name {
+	case "into":
 		return a.SetInPlace(v == intoInPlace)
+	case "at":
+		t, err := actions.TimeValue(v)
+		if err != nil || t.IsZero() {
+			a.at, a.Def = time.Time{}, a.spec()
+			return err
+		}
+		return a.SetPointInTime(t)
+	case "target":
+		return a.SetTarget(v)
 	}
 	return a.SetBackup(v)
+}
+
+// SetTarget names the new instance ("" generates NAME-restore-TIME): the
+// directory restores/NAME it runs from, and its name in the inventory.
+// The name must be a DNS-1123 label and not taken (Check and the restore
+// itself refuse one that exists by then).
+func (a *restore) SetTarget(name string) error {
+	a.target = name
+	a.Def = a.spec()
+	return nil
 }
 
 // SetBackup chooses the backup to restore.
@@ -427,7 +473,11 @@ func (a *restore) spec() actions.Spec {
 			which += " (from backup " + a.backupID + ")"
 		}
 	}
-	desc := fmt.Sprintf("restore %s of %s into a new instance alongside it (the live cluster is not touched)", which, a.c.cfg.Name)
+	into := "a new instance"
+	if a.target != "" {
+		into += " " + a.target
+	}
+	desc := fmt.Sprintf("restore %s of %s into %s alongside it (the live cluster is not touched)", which, a.c.cfg.Name, into)
 	if a.inPlace {
 		desc = fmt.Sprintf("restore %s of %s IN PLACE: the live instance is stopped and its data replaced", which, a.c.cfg.Name)
 	}
@@ -476,7 +526,19 @@ func (a *restore) check(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
 	if !a.inPlace {
+		if a.target == "" {
+			return nil
+		}
+		if a.target == a.c.cfg.Name || slices.Contains(a.others, a.target) {
+			return fmt.Errorf("%w: %s is the name of a configured database: name a new one", actions.ErrRefused, a.target)
+		}
+		if _, err := os.Lstat(filepath.Join(a.c.dir, "restores", a.target)); err == nil {
+			return fmt.Errorf("%w: %s already exists (%s)", actions.ErrRefused, a.target, filepath.Join(a.c.dir, "restores", a.target))
+		}
 		return nil
+	}
+	if a.target != "" {
+		return fmt.Errorf("%w: a restore in place keeps the live instance's name: no target", actions.ErrRefused)
 	}
 	if !a.at.IsZero() {
 		return fmt.Errorf("%w: a point in time is restored into a new instance only", actions.ErrRefused)
@@ -498,7 +560,11 @@ func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, err
 	if err != nil {
 		return actions.Plan{}, fmt.Errorf("%w: %w", actions.ErrRefused, err)
 	}
-	summary := fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into a new instance", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB)
+	into := "a new instance"
+	if a.target != "" {
+		into += " " + a.target
+	}
+	summary := fmt.Sprintf("restore backup %s (%s, %s, %.1f MiB) into %s", b.ID, b.Kind, b.Time.UTC().Format(time.RFC3339), b.SizeMiB, into)
 	calls := a.r.RestorePlan(b)
 	text := "The live cluster is not touched: the backup starts as a new standalone instance on a free port of 127.0.0.1."
 	if a.inPlace {
@@ -509,7 +575,7 @@ func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, err
 			Replace: 1, Resources: []string{a.c.cfg.Name + "/" + a.member}}, nil
 	}
 	if !a.at.IsZero() {
-		summary = fmt.Sprintf("restore %s as of %s (base backup %s, then its logs replayed) into a new instance", a.c.cfg.Name, a.at.UTC().Format(time.RFC3339Nano), b.ID)
+		summary = fmt.Sprintf("restore %s as of %s (base backup %s, then its logs replayed) into %s", a.c.cfg.Name, a.at.UTC().Format(time.RFC3339Nano), b.ID, into)
 		calls = a.r.(PointInTimeRestorer).RestoreToTimePlan(b, a.at)
 		if w := a.c.probe(ctx).RestoreWindow; w != nil {
 			text += fmt.Sprintf("\nRestorable window: %s → %s (%s).", w.Earliest.UTC().Format(time.RFC3339), w.Latest.UTC().Format(time.RFC3339), w.Source)
@@ -527,7 +593,7 @@ func (a *restore) run(ctx context.Context, plan actions.Plan, out io.Writer) err
 		a.kept, err = a.r.(InPlaceRestorer).RestoreInPlace(ctx, b, a.member, out)
 		return err
 	}
-	dir, err := restoreDir(a.c.dir, a.c.cfg.Name)
+	dir, err := restoreDir(a.c.dir, a.c.cfg.Name, a.target)
 	if err != nil {
 		return err
 	}

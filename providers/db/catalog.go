@@ -113,12 +113,20 @@ func walArchiveDir(root, name string) string {
 }
 
 // restoreDir makes a new directory for an instance of database name
-// restored now: DIR/restores/NAME-restore-YYYYMMDDTHHMMSS (-2, -3... when
-// taken). Its base name is the restored instance's name.
-func restoreDir(root, name string) (string, error) {
+// restored now: DIR/restores/TARGET when a target is named (an error when
+// it exists), else DIR/restores/NAME-restore-YYYYMMDDTHHMMSS (-2, -3...
+// when taken). Its base name is the restored instance's name.
+func restoreDir(root, name, target string) (string, error) {
 	base := filepath.Join(root, "restores")
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", fmt.Errorf("restore directory: %w", err)
+	}
+	if target != "" {
+		path := filepath.Join(base, target)
+		if err := os.Mkdir(path, 0o700); err != nil {
+			return "", fmt.Errorf("restore directory of %s: %w", target, err)
+		}
+		return path, nil
 	}
 	stem := filepath.Join(base, name+"-restore-"+time.Now().UTC().Format("20060102T150405"))
 	for n := 1; ; n++ {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -177,4 +178,18 @@ func rollupStatus(db *providers.Database) {
 	default:
 		db.Status = "healthy"
 	}
+}
+
+// names are the names of the configured databases.
+func (p *Provider) names() []string {
+	out := make([]string, 0, len(p.clusters))
+	for _, c := range p.clusters {
+		out = append(out, c.cfg.Name)
+	}
+	return out
+}
+
+// configured reports whether name is a configured database.
+func (p *Provider) configured(name string) bool {
+	return slices.Contains(p.names(), name)
 }

@@ -131,7 +131,7 @@ func TestRedisBackupAndRestore(t *testing.T) {
 	if err := actions.SetParam(a, "backup", "nope"); !errors.Is(err, actions.ErrBadParam) {
 		t.Fatalf("an unknown backup accepted: %v", err)
 	}
-	if ps := actions.ParamsOf(a); len(ps) != 1 || len(ps[0].Choices) != 1 || ps[0].Choices[0].Value != b.ID || ps[0].Value != b.ID {
+	if ps := actions.ParamsOf(a); len(ps) < 1 || len(ps[0].Choices) != 1 || ps[0].Choices[0].Value != b.ID || ps[0].Value != b.ID {
 		t.Fatalf("the backup parameter %+v, want the one backup %s", ps, b.ID)
 	}
 	if err := actions.SetParam(a, "backup", b.ID); err != nil {
@@ -341,8 +341,20 @@ func TestPostgresPointInTimeRestore(t *testing.T) {
 		t.Fatalf("restore before the window: %+v", res)
 	}
 
+	// The form's and the flags' check: the time within the window the
+	// view showed, the target a new DNS-1123 name.
 	a := offered(t, p, dbRef, actions.VerbRestore).(*restore)
-	if err := a.SetPointInTime(at); err != nil {
+	for _, bad := range [][3]string{
+		{"at", db.RestoreWindow.Earliest.Add(-time.Minute).Format(time.RFC3339Nano), "before the earliest restorable time"},
+		{"at", db.RestoreWindow.Latest.Add(time.Minute).Format(time.RFC3339Nano), "after the latest restorable time"},
+		{"target", "orders", "orders is the live one"},
+		{"target", "Orders_PITR", "not a DNS-1123 label"},
+	} {
+		if err := actions.SetParam(a, bad[0], bad[1]); !errors.Is(err, actions.ErrBadParam) || !strings.Contains(err.Error(), bad[2]) {
+			t.Errorf("--%s %s: %v, want %q", bad[0], bad[1], err, bad[2])
+		}
+	}
+	if err := errors.Join(actions.SetParam(a, "at", at.Format(time.RFC3339Nano)), actions.SetParam(a, "target", "orders-pitr")); err != nil {
 		t.Fatal(err)
 	}
 	res := runOK(t, e, a)
@@ -350,6 +362,16 @@ func TestPostgresPointInTimeRestore(t *testing.T) {
 		t.Errorf("plan calls %q", res.Plan.Calls)
 	}
 	srv := restoredServer(t, a, syscall.SIGINT)
+	if srv.Dir != filepath.Join(dir, "restores", "orders-pitr") {
+		t.Errorf("restored into %s, want the target's directory", srv.Dir)
+	}
+	if got := p.Probe(ctx).Databases; len(got) != 2 || got[1].Name != "orders-pitr" || !strings.HasPrefix(got[1].RestoredFrom, "orders@") {
+		t.Errorf("the restored target is not listed as orders-pitr: %+v", got)
+	}
+	if err := actions.SetParam(offered(t, p, dbRef, actions.VerbRestore), "target", "orders-pitr"); !errors.Is(err, actions.ErrBadParam) || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a second restore into orders-pitr: %v", err)
+	}
+	offered(t, p, actions.Ref{Kind: actions.KindDatabase, Name: "orders-pitr"}, actions.VerbDelete)
 	rc, err := pgx.Connect(ctx, pg.ConnString(srv.Address))
 	if err != nil {
 		t.Fatal(err)

@@ -41,14 +41,19 @@ func saveRestored(r Restored, from string) error {
 }
 
 // listRestored returns the recorded instances restored from database name
-// under root (DIR/restores/NAME-restore-*), oldest first.
+// under root (the directories of DIR/restores whose record says they come
+// from NAME@…: NAME-restore-TIME, or the target named), in name order.
 func listRestored(root, name string) ([]restoredRecord, error) {
-	dirs, err := filepath.Glob(filepath.Join(root, "restores", name+"-restore-*"))
-	if err != nil {
+	entries, err := os.ReadDir(filepath.Join(root, "restores"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	var out []restoredRecord
-	for _, d := range dirs {
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue // an in-place restore's log
+		}
+		d := filepath.Join(root, "restores", e.Name())
 		data, err := os.ReadFile(filepath.Join(d, restoredFile))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // a restore in progress, or one that failed
@@ -57,7 +62,7 @@ func listRestored(root, name string) ([]restoredRecord, error) {
 			return out, fmt.Errorf("restored instance %s: %w", filepath.Base(d), err)
 		}
 		var r restoredRecord
-		if err := json.Unmarshal(data, &r); err != nil || r.Dir != d {
+		if err := json.Unmarshal(data, &r); err != nil || r.Dir != d || !strings.HasPrefix(r.From, name+"@") {
 			continue
 		}
 		out = append(out, r)
