@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -56,6 +57,8 @@ type KubeCluster struct {
 	AdminToken string
 
 	caPEM   []byte
+	caCert  *x509.Certificate
+	caKey   *ecdsa.PrivateKey
 	args    []string
 	apiPath string
 
@@ -165,6 +168,7 @@ func (k *KubeCluster) writeCredentials() error {
 		return fmt.Errorf("create serving certificate: %w", err)
 	}
 	k.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	k.caCert, k.caKey = caCert, caKey
 	// The kubelet's serving certificate (the API server checks it with
 	// --kubelet-certificate-authority) and the API server's client
 	// certificate for the kubelet API (the kubelet checks it against the CA).
@@ -564,6 +568,48 @@ func issueCert(ca *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl *x509.Certifi
 		return nil, nil, fmt.Errorf("encode key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// KubeletCert issues a kubelet serving certificate for the addresses,
+// signed by the cluster's CA (which the API server checks kubelets
+// against). The API server's node proxy (nodes/NAME/proxy, e.g. the
+// kubelet's stats summary) refuses loopback addresses, so a kubelet API it
+// must proxy to listens on another address of the machine.
+func (k *KubeCluster) KubeletCert(ips ...net.IP) (tls.Certificate, error) {
+	if k.caKey == nil {
+		return tls.Certificate{}, errors.New("the cluster's CA is not known")
+	}
+	certPEM, keyPEM, err := issueCert(k.caCert, k.caKey, &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "lab-kubelet"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  ips,
+	})
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("kubelet certificate: %w", err)
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
+}
+
+// ProxyableIP is an IPv4 address of the machine that the API server's
+// node proxy accepts (not loopback, not link-local), or an error when the
+// machine has none.
+func ProxyableIP() (net.IP, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("interface addresses: %w", err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip := n.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+				return ip, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no IPv4 address other than loopback or link-local: %w", ErrMissing)
 }
 
 // WriteMergedKubeconfig writes one kubeconfig at path with a context per

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 
@@ -125,5 +126,45 @@ func TestViewStageConfirmSettle(t *testing.T) {
 	}
 	if !v.hasStaged() {
 		t.Error("hasStaged after pages were staged")
+	}
+}
+
+// TestParseSummary: claims' usage from a stats summary in the kubelet's
+// format; volumes without a claim or without used bytes are skipped; a
+// claim reference without a namespace is in the pod's.
+func TestParseSummary(t *testing.T) {
+	raw := []byte(`{"pods": [
+	  {"podRef": {"name": "a", "namespace": "ns1"}, "volume": [
+	    {"name": "d", "usedBytes": 1073741824, "capacityBytes": 4294967296, "pvcRef": {"name": "data-a", "namespace": "ns1"}},
+	    {"name": "e", "capacityBytes": 4294967296, "pvcRef": {"name": "no-usage", "namespace": "ns1"}},
+	    {"name": "tmp", "usedBytes": 4096}]},
+	  {"podRef": {"name": "b", "namespace": "ns2"}, "volume": [
+	    {"name": "d", "usedBytes": 536870912, "pvcRef": {"name": "data-b"}}]}]}`)
+	got, err := parseSummary(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[nsName]volumeUsage{{"ns1", "data-a"}: {1, 4}, {"ns2", "data-b"}: {0.5, 0}}
+	if !maps.Equal(got, want) {
+		t.Errorf("usage %v, want %v", got, want)
+	}
+	if _, err := parseSummary([]byte("<html>")); err == nil {
+		t.Error("a body that is not a summary parsed")
+	}
+}
+
+// TestProxyError: what the node proxy answered is added once.
+func TestProxyError(t *testing.T) {
+	base := errors.New("the server rejected our request for an unknown reason")
+	for _, c := range []struct {
+		body, want string
+	}{
+		{`{"kind":"Status","message":"address not allowed","code":400}`, base.Error() + ": address not allowed"},
+		{"the lab kubelet keeps no stats\nmore", base.Error() + ": the lab kubelet keeps no stats"},
+		{"", base.Error()},
+	} {
+		if got := proxyError(base, []byte(c.body)).Error(); got != c.want {
+			t.Errorf("body %q: %q, want %q", c.body, got, c.want)
+		}
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	authzv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/providers"
 )
@@ -134,6 +136,8 @@ func (p *Provider) readStats(ctx context.Context, nodes []string) (map[nsName]vo
 			var u map[nsName]volumeUsage
 			if err == nil {
 				u, err = parseSummary(raw)
+			} else {
+				err = proxyError(err, raw)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -149,4 +153,22 @@ func (p *Provider) readStats(ctx context.Context, nodes []string) (map[nsName]vo
 	wg.Wait()
 	slices.SortFunc(failed, func(a, b statsFailure) int { return cmp.Compare(a.node, b.node) })
 	return usage, failed
+}
+
+// proxyError adds what the API server or the kubelet answered (a Status
+// message, else the body's first line) to an error of the node proxy:
+// client-go's own message for it is generic ("the server rejected our
+// request for an unknown reason").
+func proxyError(err error, body []byte) error {
+	var st metav1.Status
+	msg := ""
+	if json.Unmarshal(body, &st) == nil && st.Message != "" {
+		msg = st.Message
+	} else if line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n"); line != "" {
+		msg = line
+	}
+	if msg == "" || strings.Contains(err.Error(), msg) {
+		return err
+	}
+	return fmt.Errorf("%w: %s", err, clip(msg, 200))
 }

@@ -2,7 +2,12 @@ package kube_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -51,9 +56,15 @@ func TestStorageLab(t *testing.T) {
 	k := lab.Kube(t)
 	ctx := t.Context()
 	c := k.Client()
-	if _, err := seedNode(ctx, c, "ip-10-0-3-10", "us-east-1c", "i-0ccc000000000001"); err != nil {
-		t.Fatal(err)
+	for i, n := range []string{"ip-10-0-3-10", "ip-10-0-3-11"} {
+		if _, err := seedNode(ctx, c, n, "us-east-1c", fmt.Sprintf("i-0ccc00000000000%d", i+1)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// The kubelet API of ip-10-0-3-10, reached through the API server's
+	// node proxy: it answers the stats summary in the kubelet's format.
+	// ip-10-0-3-11 has none.
+	serveSummary(t, k, "ip-10-0-3-10", statsSummaryJSON)
 	for _, ns := range []string{"db", "team-a"} {
 		if err := ensureNS(ctx, c, ns); err != nil {
 			t.Fatal(err)
@@ -100,6 +111,13 @@ func TestStorageLab(t *testing.T) {
 	if _, err := c.CoreV1().Pods("db").UpdateStatus(ctx, pgPod, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	cachePod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "cache-0"},
+		Spec: corev1.PodSpec{NodeName: "ip-10-0-3-11", TerminationGracePeriodSeconds: &zero,
+			Volumes:    []corev1.Volume{{Name: "c", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "cache"}}}},
+			Containers: []corev1.Container{{Name: "redis", Image: "redis", VolumeMounts: []corev1.VolumeMount{{Name: "c", MountPath: "/data"}}}}}}
+	if _, err := c.CoreV1().Pods("team-a").Create(ctx, cachePod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "db", Name: "pg"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "pg"},
 			Ports: []corev1.ServicePort{{Name: "sql", Port: 5432, TargetPort: intstr.FromString("sql"), Protocol: corev1.ProtocolTCP}}}}
@@ -136,7 +154,8 @@ func TestStorageLab(t *testing.T) {
 		if u.Inventory == nil || len(u.Inventory.VolumeClaims) != 3 || findSvc(u.Inventory, "db", "pg") == nil {
 			return false
 		}
-		return findSvc(u.Inventory, "db", "pg").EndpointsTotal == 2 && len(u.Inventory.Hidden) > 0
+		data := findClaim(u.Inventory, "db", "data-pg-0")
+		return findSvc(u.Inventory, "db", "pg").EndpointsTotal == 2 && len(u.Inventory.Hidden) > 0 && data != nil && data.UsageKnown
 	})
 	inv := u.Inventory
 
@@ -144,7 +163,8 @@ func TestStorageLab(t *testing.T) {
 		data := findClaim(inv, "db", "data-pg-0")
 		want := providers.VolumeClaim{Namespace: "db", Name: "data-pg-0", Cluster: "lab", Phase: "Bound", StorageClass: "gp3",
 			CapacityGiB: 50, RequestGiB: 50, Volume: "pv-pg-0", AccessModes: []string{"ReadWriteOnce"}, VolumeMode: "Filesystem",
-			ReclaimPolicy: "Retain", Driver: "ebs.csi.aws.com", Pods: []string{"pg-1"}, MountPath: "/var/lib/postgresql/data"}
+			ReclaimPolicy: "Retain", Driver: "ebs.csi.aws.com", Pods: []string{"pg-1"}, MountPath: "/var/lib/postgresql/data",
+			UsedGiB: 41, FilesystemGiB: 49, UsageKnown: true}
 		if data == nil {
 			t.Fatal("no claim data-pg-0")
 		}
@@ -157,27 +177,27 @@ func TestStorageLab(t *testing.T) {
 			!slices.Equal(wal.Pods, []string{"pg-1"}) || wal.MountPath != "/var/lib/postgresql/wal" {
 			t.Errorf("pending claim %+v", wal)
 		}
-		if cache := findClaim(inv, "team-a", "cache"); cache == nil || cache.Pods == nil || len(cache.Pods) != 0 || cache.UsageKnown {
-			t.Errorf("unmounted claim %+v", cache)
+		if cache := findClaim(inv, "team-a", "cache"); cache == nil || !slices.Equal(cache.Pods, []string{"cache-0"}) || cache.Phase != "Pending" {
+			t.Errorf("claim cache %+v", cache)
 		}
 	})
 
-	t.Run("the kubelet's stats: unknown usage, said once", func(t *testing.T) {
-		// The node is an API object without a kubelet: its summary
-		// cannot be read, the usage stays unknown and is said hidden.
+	t.Run("the kubelets' stats: usage where served, unknown and said once where not", func(t *testing.T) {
+		data, wal := findClaim(inv, "db", "data-pg-0"), findClaim(inv, "db", "wal-pg-0")
+		if !data.UsageKnown || data.UsedGiB != 41 || data.FilesystemGiB != 49 || !wal.UsageKnown || wal.UsedGiB != 0.5 || wal.FilesystemGiB != 10 {
+			t.Errorf("usage data %+v wal %+v", data, wal)
+		}
+		if cache := findClaim(inv, "team-a", "cache"); cache.UsageKnown {
+			t.Errorf("usage of cache known: %+v", cache)
+		}
 		var said []providers.Hidden
 		for _, h := range inv.Hidden {
 			if strings.HasPrefix(h.What, "volume usage") {
 				said = append(said, h)
 			}
 		}
-		if len(said) != 1 || said[0].What != "volume usage on ip-10-0-3-10" || !strings.Contains(said[0].Reason, "stats summary") {
+		if len(said) != 1 || said[0].What != "volume usage on ip-10-0-3-11" || !strings.Contains(said[0].Reason, "stats summary could not be read (1 node(s))") {
 			t.Errorf("hidden %+v", inv.Hidden)
-		}
-		for _, c := range inv.VolumeClaims {
-			if c.UsageKnown {
-				t.Errorf("usage of %s known", c.Name)
-			}
 		}
 	})
 
@@ -211,11 +231,15 @@ func TestStorageLab(t *testing.T) {
 			t.Errorf("member elsewhere got volumes %+v", m[1].Volumes)
 		}
 		want := []providers.Volume{
-			{Mount: "/data", Path: "pvc db/data-pg-0", Class: "gp3", SizeGiB: 50},
-			{Mount: "/journal", Path: "pvc db/wal-pg-0", Class: "gp3", SizeGiB: 10},
+			{Mount: "/data", Path: "pvc db/data-pg-0", Class: "gp3", SizeGiB: 49, UsedGiB: 41, UsageKnown: true},
+			{Mount: "/journal", Path: "pvc db/wal-pg-0", Class: "gp3", SizeGiB: 10, UsedGiB: 0.5, UsageKnown: true},
 		}
 		if !slices.Equal(m[0].Volumes, want) {
 			t.Errorf("volumes %+v, want %+v", m[0].Volumes, want)
+		}
+		// 41 of 49 GiB: 83.7 % used, over the 80 % rule; the journal is not.
+		if !m[0].Volumes[0].Full() || m[0].Volumes[1].Full() {
+			t.Errorf("full: data %v journal %v", m[0].Volumes[0].Full(), m[0].Volumes[1].Full())
 		}
 		if dbView.Databases[0].Members[0].Volumes != nil {
 			t.Errorf("the source's view was modified")
@@ -276,4 +300,64 @@ func findSvc(inv *providers.Inventory, ns, name string) *providers.Service {
 		}
 	}
 	return nil
+}
+
+// statsSummaryJSON is a stats summary in the kubelet's format
+// (k8s.io/kubelet/pkg/apis/stats/v1alpha1): pod pg-1's volumes, two from
+// claims and an emptyDir; a pod of another node's claim is not in it.
+const statsSummaryJSON = `{
+  "node": {"nodeName": "ip-10-0-3-10", "fs": {"usedBytes": 1073741824, "capacityBytes": 107374182400}},
+  "pods": [
+    {"podRef": {"name": "pg-1", "namespace": "db", "uid": "x"},
+     "volume": [
+       {"name": "data", "usedBytes": 44023414784, "capacityBytes": 52613349376, "availableBytes": 8589934592,
+        "pvcRef": {"name": "data-pg-0", "namespace": "db"}},
+       {"name": "wal", "usedBytes": 536870912, "capacityBytes": 10737418240, "pvcRef": {"name": "wal-pg-0", "namespace": "db"}},
+       {"name": "tmp", "usedBytes": 4096, "capacityBytes": 107374182400}
+     ]},
+    {"podRef": {"name": "pg-0", "namespace": "db", "uid": "y"}, "volume": []}
+  ]
+}`
+
+// serveSummary serves summary as node's kubelet stats summary, over TLS
+// with a kubelet certificate of the lab's CA, on an address of the machine
+// the API server's node proxy accepts (not loopback), and points the
+// node's status at it (InternalIP and port), so the API server reaches it
+// as it reaches a kubelet.
+func serveSummary(t *testing.T, k *lab.KubeCluster, node, summary string) {
+	t.Helper()
+	ip, err := lab.ProxyableIP()
+	lab.Require(t, "a non-loopback address for the kubelet API", err)
+	cert, err := k.KubeletCert(ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/stats/summary" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, summary)
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	ctx := t.Context()
+	n, err := k.Client().CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip.String()}}
+	n.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(port)
+	if _, err := k.Client().CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
