@@ -36,6 +36,7 @@ func Views() []View {
 		{"stacks", []string{"stack", "tf", "terraform"}, "Terraform stacks: resources, last apply, drift, lock", NewStacks},
 		{"problems", []string{"problem", "wrong"}, "everything wrong now, worst first", NewProblems},
 		{"summary", []string{"standup", "overview"}, "one screen for the stand-up: regions, ASGs, databases, problems, actions run", NewSummary},
+		{"forwards", []string{"pf", "portforwards", "port-forwards"}, "port-forwards running now: pod, port, local address (x stops one)", NewForwards},
 		{"actions", []string{"runs"}, "running and past actions", NewActions},
 	}
 }
