@@ -176,7 +176,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.setMsg("nothing to delete here", false)
 			return nil
 		}
-		return m.flow.openFor(m, sel.Refs, actions.VerbDelete, sel.Refs[0].String())
+		// the object under the cursor only (a pod's refs name its workload too)
+		return m.flow.openFor(m, sel.Refs[:1], actions.VerbDelete, sel.Refs[0].String())
 	case key.Matches(k, keys.Worst):
 		return m.jumpWorst()
 	case key.Matches(k, keys.Snapshot):

@@ -97,13 +97,20 @@ type UndoAction struct {
 // one before the current template that differs from it.
 func Undo(t Target, h History, read HistoryFunc) *UndoAction {
 	u := &UndoAction{k: &Action{verb: VerbUndo, t: t}, read: read, now: time.Now, hist: h}
-	u.to = h.previous()
+	u.to = h.Default()
 	return u
 }
 
-// previous is the newest revision older than the current one whose
-// template differs from the current template (0 when there is none).
-func (h History) previous() int64 {
+// Has reports whether revision n is in the history.
+func (h History) Has(n int64) bool {
+	_, ok := h.find(n)
+	return ok
+}
+
+// Default is the revision an undo goes back to unless told: the newest
+// one older than the current one whose template differs from the current
+// template (0 when there is none).
+func (h History) Default() int64 {
 	cur := h.current()
 	var best int64
 	for _, r := range h.Revisions {

@@ -113,8 +113,8 @@ func TestUndoDefaultWithoutEarlierRevision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.h.previous(); got != tt.want {
-				t.Errorf("previous %d, want %d", got, tt.want)
+			if got := tt.h.Default(); got != tt.want {
+				t.Errorf("default %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -258,11 +258,20 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 	switch ref.Kind {
 	case actions.KindDeployment:
 		if _, err := st.findWorkload(kindDeployment, ref); err == nil {
-			out = append(out, s.restartWorkload(ref, kindDeployment), s.scaleDeployment(ref))
+			out = append(out, s.restartWorkload(ref, kindDeployment), s.scaleDeployment(ref),
+				s.undoWorkload(ref, kindDeployment), s.deleteWorkload(ref, kindDeployment))
 		}
 	case actions.KindStatefulSet:
 		if _, err := st.findWorkload(kindStatefulSet, ref); err == nil {
-			out = append(out, s.restartWorkload(ref, kindStatefulSet))
+			out = append(out, s.restartWorkload(ref, kindStatefulSet), s.undoWorkload(ref, kindStatefulSet), s.deleteWorkload(ref, kindStatefulSet))
+		}
+	case actions.KindDaemonSet:
+		if _, err := st.findWorkload(kindDaemonSet, ref); err == nil {
+			out = append(out, s.restartWorkload(ref, kindDaemonSet), s.undoWorkload(ref, kindDaemonSet), s.deleteWorkload(ref, kindDaemonSet))
+		}
+	case actions.KindCronJob:
+		if c, err := st.findCronJob(ref); err == nil {
+			out = append(out, s.suspendCronJob(ref, !st.cronJobs[c].suspended), s.deleteCronJob(ref))
 		}
 	case actions.KindPod:
 		if _, err := st.findPod(ref); err == nil {
@@ -365,7 +374,7 @@ func (s *Sim) Explain(ref actions.Ref) string {
 func (st *state) findWorkload(kind string, ref actions.Ref) (int, error) {
 	found, where := -1, []string(nil)
 	for i, w := range st.inv.Workloads {
-		if w.Kind == kind && w.Name == ref.Name && (ref.Namespace == "" || w.Namespace == ref.Namespace) &&
+		if w.Kind == kind && !st.wl[i].deleted && w.Name == ref.Name && (ref.Namespace == "" || w.Namespace == ref.Namespace) &&
 			matchScope(ref, w.Cluster, st.clusterRegion(w.Cluster)) {
 			found = i
 			where = append(where, w.Cluster)
@@ -388,17 +397,26 @@ func refName(ref actions.Ref) string {
 }
 
 func (st *state) findPod(ref actions.Ref) (int, error) {
+	return st.findOne(ref, "pod", len(st.pods), func(i int) (string, string, string) {
+		return st.pods[i].Cluster, st.pods[i].Namespace, st.pods[i].Name
+	})
+}
+
+// findOne returns the index of the one of n objects of kind what that ref
+// names (at(i) is object i's cluster, namespace and name; an empty name
+// is never matched): an error when none is, or when several clusters have one.
+func (st *state) findOne(ref actions.Ref, what string, n int, at func(i int) (cluster, ns, name string)) (int, error) {
 	found, where := -1, []string(nil)
-	for i := range st.pods {
-		p := &st.pods[i]
-		if p.Name == ref.Name && (ref.Namespace == "" || p.Namespace == ref.Namespace) && matchScope(ref, p.Cluster, st.clusterRegion(p.Cluster)) {
+	for i := range n {
+		cluster, ns, name := at(i)
+		if name != "" && name == ref.Name && (ref.Namespace == "" || ns == ref.Namespace) && matchScope(ref, cluster, st.clusterRegion(cluster)) {
 			found = i
-			where = append(where, p.Cluster)
+			where = append(where, cluster)
 		}
 	}
 	switch {
 	case found < 0:
-		return -1, fmt.Errorf("no pod %s in the demo estate", refName(ref))
+		return -1, fmt.Errorf("no %s %s in the demo estate", what, refName(ref))
 	case len(where) > 1:
 		return -1, ambiguous(ref, where)
 	}
@@ -672,7 +690,7 @@ func (r *runner) launchSteps(ci, z int, node *string) error {
 			}
 		}
 		for w, wl := range st.inv.Workloads {
-			if wl.Kind == kindDaemonSet && wl.Cluster == st.cl[ci].name {
+			if wl.Kind == kindDaemonSet && !st.wl[w].deleted && wl.Cluster == st.cl[ci].name {
 				st.placePod(w, wl.Name+"-"+st.suffix(5), ni, st.now())
 			}
 		}

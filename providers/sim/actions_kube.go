@@ -13,8 +13,19 @@ import (
 // replacement of every pod.
 func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 	lower := strings.ToLower(kind)
-	a := s.newAction(actions.VerbRestart, ref, actions.Mutating,
-		kubectl(ref.Cluster, "rollout restart "+lower+"/"+ref.Name+nsFlag(ref.Namespace)))
+	return s.rollWorkload(actions.VerbRestart, ref, kind, kubectl(ref.Cluster, "rollout restart "+lower+"/"+ref.Name+nsFlag(ref.Namespace)),
+		func(st *state, w int) string {
+			wl := st.inv.Workloads[w]
+			st.event(st.now(), "Normal", "RolloutRestart", kind, wl.Cluster, wl.Namespace, wl.Name, "Restarted "+lower+" "+wl.Name)
+			return fmt.Sprintf("%s.apps/%s restarted in %s/%s", lower, wl.Name, wl.Cluster, wl.Namespace)
+		})
+}
+
+// rollWorkload is an action of verb that changes a workload's pod template
+// (begin, run first, says how) and then replaces every pod, as a rollout does.
+func (s *Sim) rollWorkload(verb actions.Verb, ref actions.Ref, kind, desc string, begin func(st *state, w int) string) *simAction {
+	lower := strings.ToLower(kind)
+	a := s.newAction(verb, ref, actions.Mutating, desc)
 	genAt := -1       // st.seq when the run started; -1 before
 	var key [3]string // cluster, namespace, name
 	a.check = func(st *state) error {
@@ -55,8 +66,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 			if w == st.crashWL {
 				st.crashPausedUntil = st.tick + crashCycle // a restart clears the crash loop for a while
 			}
-			st.event(st.now(), "Normal", "RolloutRestart", kind, wl.Cluster, wl.Namespace, wl.Name, "Restarted "+lower+" "+wl.Name)
-			return fmt.Sprintf("%s.apps/%s restarted in %s/%s: replacing %d pods", lower, wl.Name, wl.Cluster, wl.Namespace, len(olds)), nil
+			return fmt.Sprintf("%s: replacing %d pods", begin(st, w), len(olds)), nil
 		}); err != nil {
 			return err
 		}
@@ -102,7 +112,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 			return false, err.Error()
 		}
 		if genAt < 0 {
-			return false, "not restarted yet"
+			return false, "not rolled out yet"
 		}
 		total, fresh, ready := 0, 0, 0
 		for i := range st.pods {
@@ -118,7 +128,7 @@ func (s *Sim) restartWorkload(ref actions.Ref, kind string) *simAction {
 		}
 		desired := st.inv.Workloads[w].Desired
 		ok := fresh == total && total == desired
-		return ok, fmt.Sprintf("%d/%d pods replaced since the restart, %d ready, %d desired", fresh, total, ready, desired)
+		return ok, fmt.Sprintf("%d/%d pods replaced since the %s, %d ready, %d desired", fresh, total, verb, ready, desired)
 	}
 	return a
 }

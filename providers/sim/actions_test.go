@@ -93,8 +93,10 @@ func TestOffer(t *testing.T) {
 		ref  actions.Ref
 		want string
 	}{
-		{r.deployment, "restart:mutating,scale:mutating"},
-		{r.statefulset, "restart:mutating"},
+		{r.deployment, "restart:mutating,scale:mutating,undo:mutating,delete:destructive"},
+		{r.statefulset, "restart:mutating,undo:mutating,delete:destructive"},
+		{actions.Ref{Kind: actions.KindCronJob, Cluster: "demo-use1", Namespace: "shop", Name: "nightly-report"}, "suspend:mutating,delete:destructive"},
+		{actions.Ref{Kind: actions.KindCronJob, Cluster: "demo-use1", Namespace: "ops", Name: "cert-renew"}, "resume:mutating,delete:destructive"},
 		{r.pod, "delete:destructive"},
 		{r.node, "cordon:mutating,drain:destructive,rebuild:destructive"},
 		{r.asg, "rebuild:destructive,set-desired-capacity:mutating"},

@@ -232,3 +232,62 @@ func TestCancelledDrainLeavesTruth(t *testing.T) {
 		t.Error("drain not offered again")
 	}
 }
+
+// TestWorkloadVerbsThroughExecutor: the demo's undo (a revision chosen,
+// the pod template's diff in the plan), delete of a workload (its pods
+// go) and a CronJob's suspend/resume, through the real executor.
+func TestWorkloadVerbsThroughExecutor(t *testing.T) {
+	s := newTest(t, Options{})
+	r := pickRefs(t, s)
+	ctx := context.Background()
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo", AuditPath: filepath.Join(t.TempDir(), "audit.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	undo := offered(s, r.deployment, "undo")
+	ps := actions.ParamsOf(undo)
+	if len(ps) != 1 || ps[0].Name != "revision" || ps[0].Value != "2" || ps[0].Current != "3" || len(ps[0].Choices) != 3 || ps[0].Choices[0].Unavailable == "" {
+		t.Fatalf("revision parameter %+v", ps)
+	}
+	if err := actions.SetParam(undo, "revision", "1"); err != nil {
+		t.Fatal(err)
+	}
+	out := &lines{}
+	res := ex.Execute(ctx, undo, true, out)
+	if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Text, "+  - image: registry.demo/"+r.deployment.Name+":1.5.0") {
+		t.Fatalf("undo: %+v\n%s", res, out)
+	}
+	if ps := actions.ParamsOf(offered(s, r.deployment, "undo")); ps[0].Current != "4" || ps[0].Value != "3" {
+		t.Errorf("after the undo to 1: revision parameter %+v, want revision 1 become the current 4", ps[0])
+	}
+
+	del := offered(s, r.statefulset, "delete")
+	if del.Spec().Effect != actions.Destructive {
+		t.Fatalf("delete effect %s", del.Spec().Effect)
+	}
+	res = ex.Execute(ctx, del, true, &lines{})
+	if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Text, "garbage collector") {
+		t.Fatalf("delete: %+v", res)
+	}
+	for _, w := range s.Snapshot().Workloads {
+		if w.Kind == kindStatefulSet && w.Name == r.statefulset.Name && w.Namespace == r.statefulset.Namespace {
+			t.Errorf("the deleted statefulset is still listed: %+v", w)
+		}
+	}
+	for _, p := range s.Snapshot().Pods {
+		if p.Owner == kindStatefulSet+"/"+r.statefulset.Name && p.Namespace == r.statefulset.Namespace {
+			t.Errorf("a pod of the deleted statefulset is left: %s", p.Name)
+		}
+	}
+	if as := s.Offer(r.statefulset); len(as) != 0 {
+		t.Errorf("actions offered on a deleted statefulset: %s", names(as))
+	}
+
+	cj := actions.Ref{Kind: actions.KindCronJob, Cluster: "demo-use1", Namespace: "shop", Name: "nightly-report"}
+	for _, verb := range []actions.Verb{actions.VerbSuspend, actions.VerbResume} {
+		if res := ex.Execute(ctx, offered(s, cj, verb), true, &lines{}); res.Status != actions.StatusSucceeded || !res.Verified {
+			t.Fatalf("%s: %+v", verb, res)
+		}
+	}
+}

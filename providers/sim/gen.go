@@ -107,6 +107,13 @@ type wlInfo struct {
 	base float64 // typical rps
 	rps  float64 // current rps
 	ci   int     // cluster index
+	// deleted marks a workload deleted by an action: it is no longer
+	// listed, found or given pods (its index stays, as pods and load
+	// balancers refer to workloads by index).
+	deleted bool
+	// revs is the history of its pod template, oldest first (made on
+	// first use by revisions); the last one is the current template.
+	revs []simRevision
 }
 
 // lbInfo is the sim's extra state of a load balancer (parallel to inv.LoadBalancers).
@@ -129,6 +136,8 @@ type state struct {
 	lbs   []lbInfo
 	cl    []cluster
 	wlKey map[string]int // cluster/namespace/name → workload index
+	// cronJobs are the CronJobs of the clusters (suspend, resume, delete).
+	cronJobs []simCronJob
 
 	subnetBase map[string]uint32
 	subnetSize map[string]uint32
@@ -167,6 +176,7 @@ func generate(o Options) *state {
 	st.genDatabases()
 	st.genEvents()
 	st.genKubeObjects()
+	st.genCronJobs()
 	return st
 }
 

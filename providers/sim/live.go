@@ -194,6 +194,15 @@ func (st *state) snapshot() *providers.Inventory {
 	for i := range inv.Workloads {
 		inv.Workloads[i].RPS = st.wl[i].rps
 	}
+	if slices.ContainsFunc(st.wl, func(w wlInfo) bool { return w.deleted }) {
+		kept := inv.Workloads[:0]
+		for i, w := range inv.Workloads {
+			if !st.wl[i].deleted {
+				kept = append(kept, w)
+			}
+		}
+		inv.Workloads = kept
+	}
 
 	// Autoscaling groups list their live instances.
 	inv.AutoscalingGroups = make([]providers.AutoscalingGroup, len(src.AutoscalingGroups))
