@@ -30,6 +30,20 @@ func TestDBListDemo(t *testing.T) {
 	if len(dbs) == 0 || len(dbs[0].Members) == 0 {
 		t.Fatalf("demo databases = %+v", dbs)
 	}
+	// The demo's MongoDB members run in pods with a data and a journal
+	// claim: their volumes come from the claims (joined by pod IP).
+	var vols []providers.Volume
+	for _, d := range dbs {
+		for _, m := range d.Members {
+			if d.Name == "orders-mongo" && m.Name == "orders-mongo-0" {
+				vols = m.Volumes
+			}
+		}
+	}
+	if len(vols) != 2 || vols[0].Mount != "/data" || vols[0].Path != "pvc data/data-orders-mongo-0" || vols[0].Class != "gp3" ||
+		!vols[0].UsageKnown || vols[0].SizeGiB != 200 || vols[1].Mount != "/journal" || vols[1].Class != "io2" {
+		t.Errorf("orders-mongo-0 volumes = %+v", vols)
+	}
 	tests := []struct {
 		args []string
 		code int
