@@ -349,6 +349,14 @@ func (a *restore) SetInPlace(on bool) error {
 	return nil
 }
 
+// interruption says how clients are interrupted by an in-place restore.
+func (a *restore) interruption() string {
+	if _, ok := a.r.(replicasResync); ok {
+		return "writes are refused, READONLY, while the primary loads the backup"
+	}
+	return "the server is stopped and restarted: connections are lost"
+}
+
 // SecondConfirmation implements actions.SecondConfirmer: a restore over
 // the live instance asks for "overwrite NAME" after the name.
 func (a *restore) SecondConfirmation() string {
@@ -393,7 +401,7 @@ func (a *restore) Params() []actions.Param {
 		ps = append(ps, actions.Param{Name: "into", Title: "Restore into", Kind: actions.ParamChoice, Value: into,
 			Help: "in place asks for a second confirmation (overwrite " + a.c.cfg.Name + ")",
 			Choices: []actions.Choice{{Value: intoNew, Label: "a new instance alongside (the live cluster is not touched)"},
-				{Value: intoInPlace, Label: "OVER the live instance: stopped, its data replaced, restarted"}}})
+				{Value: intoInPlace, Label: "OVER the live instance: its data replaced (the data before kept aside)"}}})
 	}
 	return ps
 }
@@ -479,7 +487,7 @@ func (a *restore) spec() actions.Spec {
 	}
 	desc := fmt.Sprintf("restore %s of %s into %s alongside it (the live cluster is not touched)", which, a.c.cfg.Name, into)
 	if a.inPlace {
-		desc = fmt.Sprintf("restore %s of %s IN PLACE: the live instance is stopped and its data replaced", which, a.c.cfg.Name)
+		desc = fmt.Sprintf("restore %s of %s IN PLACE: the live instance's data is replaced", which, a.c.cfg.Name)
 	}
 	return actions.Spec{Name: actions.VerbRestore, Target: actions.Ref{Kind: actions.KindDatabase, Name: a.c.cfg.Name}, Runner: "db",
 		Effect: actions.Destructive, Timeout: 30 * time.Minute, Description: desc}
@@ -548,7 +556,7 @@ func (a *restore) check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(db.Members) != 1 {
+	if _, follow := a.r.(replicasResync); len(db.Members) != 1 && !follow {
 		return fmt.Errorf("%w: %s has %d members: in place, only a single instance is restored (its replicas would not follow); restore into a new instance", actions.ErrRefused, a.c.cfg.Name, len(db.Members))
 	}
 	a.member = pr
@@ -570,8 +578,8 @@ func (a *restore) preview(ctx context.Context, out io.Writer) (actions.Plan, err
 	if a.inPlace {
 		return actions.Plan{Summary: fmt.Sprintf("restore backup %s (%s) OVER the live instance %s", b.ID, b.Time.UTC().Format(time.RFC3339), a.member),
 			Calls: a.r.(InPlaceRestorer).RestoreInPlacePlan(b, a.member),
-			Text: "THE LIVE INSTANCE IS STOPPED and its data replaced by the backup's: everything written after " + b.Time.UTC().Format(time.RFC3339) +
-				" is no longer served (the old data directory is kept aside). Clients lose their connections while it restarts.",
+			Text: "THE LIVE DATA IS REPLACED by the backup's: everything written after " + b.Time.UTC().Format(time.RFC3339) +
+				" is no longer served (the data before is kept aside: see the steps). Clients are interrupted while it is restored (" + a.interruption() + ").",
 			Replace: 1, Resources: []string{a.c.cfg.Name + "/" + a.member}}, nil
 	}
 	if !a.at.IsZero() {

@@ -28,6 +28,14 @@ type InPlaceRestorer interface {
 	RestoreInPlace(ctx context.Context, b providers.Backup, member string, out io.Writer) (kept string, err error)
 }
 
+// replicasResync is implemented by engines whose in-place restore carries
+// the primary's replicas along (Redis: they resync from it), so a cluster
+// with replicas may be restored in place; others restore a single
+// instance only.
+type replicasResync interface {
+	InPlaceReplicasResync()
+}
+
 // pgServer is what the console reads of a running local PostgreSQL server
 // to stop and restart it: its data directory, its postmaster's pid and
 // the command line it was started with (postmaster.opts).

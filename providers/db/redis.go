@@ -247,34 +247,10 @@ func (e *redisEngine) Promote(ctx context.Context, addr string, out io.Writer) e
 }
 
 func (e *redisEngine) sentinelFailover(ctx context.Context, addr string, out io.Writer) error {
-	restore := map[string]string{}
-	defer func() {
-		for o, prio := range restore {
-			c := redisClient(o, 5*time.Second)
-			err := c.ConfigSet(context.WithoutCancel(ctx), "replica-priority", prio).Err()
-			c.Close()
-			fmt.Fprintf(out, "%s: CONFIG SET replica-priority %s (restored)", o, prio)
-			if err != nil {
-				fmt.Fprintf(out, ": %v", err)
-			}
-			fmt.Fprintln(out)
-		}
-	}()
-	for _, o := range e.d.Members {
-		if o == addr {
-			continue
-		}
-		c := redisClient(o, 5*time.Second)
-		prev, err := c.ConfigGet(ctx, "replica-priority").Result()
-		if err == nil {
-			err = c.ConfigSet(ctx, "replica-priority", "0").Err()
-		}
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("steer the failover: replica-priority on %s: %w", o, err)
-		}
-		restore[o] = prev["replica-priority"]
-		fmt.Fprintf(out, "%s: CONFIG SET replica-priority 0\n", o)
+	restore, err := e.zeroPriorities(ctx, addr, out)
+	defer e.restorePriorities(ctx, restore, out)
+	if err != nil {
+		return fmt.Errorf("steer the failover: %w", err)
 	}
 	// Sentinels read a replica's priority from its INFO (every 10 s): wait
 	// until every Sentinel sees the others at 0, or it may choose one of them.
@@ -322,6 +298,44 @@ func (e *redisEngine) sentinelFailover(ctx context.Context, addr string, out io.
 			return fmt.Errorf("failover to %s not confirmed by the Sentinels: %w", addr, ctx.Err())
 		case <-tick.C:
 		}
+	}
+}
+
+// zeroPriorities sets replica-priority 0 on every member but addr, so that
+// no Sentinel chooses one of them, and returns their previous values (the
+// ones set so far, on an error).
+func (e *redisEngine) zeroPriorities(ctx context.Context, addr string, out io.Writer) (map[string]string, error) {
+	restore := map[string]string{}
+	for _, o := range e.d.Members {
+		if o == addr {
+			continue
+		}
+		c := redisClient(o, 5*time.Second)
+		prev, err := c.ConfigGet(ctx, "replica-priority").Result()
+		if err == nil {
+			err = c.ConfigSet(ctx, "replica-priority", "0").Err()
+		}
+		c.Close()
+		if err != nil {
+			return restore, fmt.Errorf("replica-priority on %s: %w", o, err)
+		}
+		restore[o] = prev["replica-priority"]
+		fmt.Fprintf(out, "%s: CONFIG SET replica-priority 0\n", o)
+	}
+	return restore, nil
+}
+
+// restorePriorities sets back the priorities zeroPriorities changed.
+func (e *redisEngine) restorePriorities(ctx context.Context, restore map[string]string, out io.Writer) {
+	for o, prio := range restore {
+		c := redisClient(o, 5*time.Second)
+		err := c.ConfigSet(context.WithoutCancel(ctx), "replica-priority", prio).Err()
+		c.Close()
+		fmt.Fprintf(out, "%s: CONFIG SET replica-priority %s (restored)", o, prio)
+		if err != nil {
+			fmt.Fprintf(out, ": %v", err)
+		}
+		fmt.Fprintln(out)
 	}
 }
 
