@@ -24,6 +24,12 @@ func fixtureSnapshot() *providers.Snapshot {
 		inv.Regions = append(inv.Regions, providers.Region{Name: region, Source: "fixture"})
 		asg := providers.AutoscalingGroup{Name: fmt.Sprintf("workers-%d", r+1), Region: region, Desired: 4, Min: 2, Max: 8,
 			InService: 4, LaunchTemplate: "workers-lt"}
+		if r == 1 { // the dev schedule: weekdays from 07:00, down on Friday evenings
+			four, two, zero := 4, 2, 0
+			asg.ScheduledActions = []providers.ScheduledAction{
+				{Name: "weekday-up", Recurrence: "0 7 * * MON-FRI", TimeZone: "Europe/Berlin", Desired: &four, Min: &two},
+				{Name: "weekend-down", Recurrence: "0 20 * * FRI", TimeZone: "Europe/Berlin", Desired: &zero, Min: &zero}}
+		}
 		for z, letter := range []string{"a", "b"} {
 			zone := region + letter
 			inv.Zones = append(inv.Zones, providers.Zone{Name: zone, Region: region})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/config"
+	"github.com/opsconsole/console/providers/schedule"
 )
 
 // Stacks offers the Terraform actions of an environment's stacks
@@ -103,12 +104,13 @@ func FromEnvironment(env config.Environment, base string) Stacks {
 	return out
 }
 
-// WithSkips sets where the stacks' schedules record their skips
-// (schedule.SkipsPath of the audit log) and returns the stacks.
-func (ss Stacks) WithSkips(path string) Stacks {
+// WithAudit sets the audit log the stacks' schedules read their last
+// recreate from, and record their skips beside (schedule.SkipsPath), and
+// returns the stacks.
+func (ss Stacks) WithAudit(auditLog string) Stacks {
 	for _, s := range ss {
 		if s.Schedule != nil {
-			s.Schedule.SkipsPath = path
+			s.Schedule.AuditLog, s.Schedule.SkipsPath = auditLog, schedule.SkipsPath(auditLog)
 		}
 	}
 	return ss

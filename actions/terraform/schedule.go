@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/opsconsole/console/actions"
@@ -24,13 +25,16 @@ type Schedule struct {
 	// SkipsPath is the console's record of skipped occurrences
 	// (schedule.SkipsPath of the audit log); "" refuses skip-teardown.
 	SkipsPath string
+	// AuditLog is where the last recreate is read from ("" none).
+	AuditLog string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
 
 // NewSchedule builds a stack's schedule from its configuration (nil when
-// it has none; an error for a bad recurrence or time zone).
-func NewSchedule(c *config.StackSchedule, env, skipsPath string) (*Schedule, error) {
+// it has none; an error for a bad recurrence or time zone); its skips are
+// recorded beside auditLog, its last recreate read from it ("": neither).
+func NewSchedule(c *config.StackSchedule, env, auditLog string) (*Schedule, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -38,7 +42,11 @@ func NewSchedule(c *config.StackSchedule, env, skipsPath string) (*Schedule, err
 	if err != nil {
 		return nil, err
 	}
-	return &Schedule{Config: *c, Events: events, Env: env, SkipsPath: skipsPath}, nil
+	sc := &Schedule{Config: *c, Events: events, Env: env}
+	if auditLog != "" {
+		sc.AuditLog, sc.SkipsPath = auditLog, schedule.SkipsPath(auditLog)
+	}
+	return sc, nil
 }
 
 func (sc *Schedule) now() time.Time {
@@ -60,14 +68,27 @@ func (sc *Schedule) Skips(stack string) ([]schedule.Skip, error) {
 	return schedule.SkipsOf(records, sc.Env, stack), nil
 }
 
-// Status is the stack's schedule state at now; actual is whether it has
-// resources (nil: unknown).
+// ScheduleStatus is the stack's schedule state at now (nil without a
+// schedule); actual is whether it has resources (nil: unknown). It reads
+// the skips file and the audit log (the last recreate): call it off the UI
+// goroutine. An error (a file that cannot be read) comes with the status
+// computed without it.
 func (s *Stack) ScheduleStatus(now time.Time, actual *bool) (*schedule.Status, error) {
 	if s.Schedule == nil {
 		return nil, nil
 	}
 	skips, err := s.Schedule.Skips(s.Name)
 	st := schedule.ForStack(s.Name, s.Schedule.Events, now, actual, skips)
+	if s.Schedule.AuditLog != "" {
+		entries, _, aerr := actions.ReadAudit(s.Schedule.AuditLog, 0)
+		if aerr != nil && !errors.Is(aerr, fs.ErrNotExist) {
+			err = errors.Join(err, aerr)
+		}
+		st.LastRecreate = schedule.LastRecreate(entries, s.Schedule.Env, s.Name)
+	}
+	if err != nil {
+		st.Errors = append(st.Errors, err.Error())
+	}
 	return st, err
 }
 

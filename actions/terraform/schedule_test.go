@@ -3,7 +3,6 @@ package terraform
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +25,7 @@ func TestStackSchedule(t *testing.T) {
 	// Thursday 3 Dec 2026 12:00 UTC
 	clock := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	sc, err := NewSchedule(&config.StackSchedule{Teardown: "0 20 * * FRI", Recreate: "0 7 * * MON", TimeZone: "Europe/Berlin"},
-		"test", filepath.Join(filepath.Dir(auditPath), schedule.SkipsFile))
+		"test", auditPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +102,7 @@ func TestStackSchedule(t *testing.T) {
 		t.Errorf("after teardown: %v", ids(t, s))
 	}
 	no := false
-	if st, _ = s.ScheduleStatus(clock, &no); st.Text != "down until Mon 07:00 (outside its schedule) (2 skipped)" {
+	if st, _ = s.ScheduleStatus(clock, &no); st.Text != "down until Mon 07:00 (off schedule) (2 skipped)" {
 		t.Errorf("torn down: %q", st.Text)
 	}
 
@@ -122,6 +121,9 @@ func TestStackSchedule(t *testing.T) {
 	}
 	if rc.AuditID != last.AuditID || rc.Duration != time.Duration(last.DurationMS)*time.Millisecond {
 		t.Errorf("last recreate %+v, want the newest bring-up %+v", rc, last)
+	}
+	if st, err := s.ScheduleStatus(clock, nil); err != nil || st.LastRecreate == nil || st.LastRecreate.AuditID != rc.AuditID {
+		t.Errorf("the status's last recreate: %+v %v", st, err)
 	}
 	if w := rc.Words(); !strings.HasPrefix(w, "last recreate ") || !strings.HasSuffix(w, "(target 10m0s: within)") {
 		t.Errorf("words %q", w)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -342,14 +341,10 @@ func resolveStack(s config.Settings, name string) (*terraform.Stack, error) {
 	if name == "" {
 		return nil, usageErrorf("--stack is required (a stack name from the config file, or a directory)")
 	}
-	base := ""
-	if s.Path != "" {
-		base = filepath.Dir(s.Path)
-	}
 	var names []string
-	for _, st := range s.Env.Terraform {
+	for _, st := range envStacks(s) {
 		if st.Name == name {
-			return terraform.FromConfig(st, base), nil
+			return st, nil
 		}
 		names = append(names, st.Name)
 	}

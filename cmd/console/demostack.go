@@ -17,6 +17,9 @@ import (
 //go:embed demostack/main.tf
 var demoStackTF []byte
 
+// demoSchedule is the demo stack's schedule.
+var demoSchedule = config.StackSchedule{Teardown: "0 20 * * FRI", Recreate: "0 7 * * MON", TimeZone: "Europe/Berlin"}
+
 // demoStackName is the demo stack's name in the Stacks view.
 const demoStackName = "demo-infra"
 
@@ -42,5 +45,11 @@ func demoStack(s config.Settings) (*terraform.Stack, error) {
 	st := terraform.FromDir(dir)
 	st.Name = demoStackName
 	st.Targets = map[string]string{"asg/demo-use1-workers": "terraform_data.workers"}
+	// the dev schedule (docs/schedule.md): down at weekends
+	sc, err := terraform.NewSchedule(&demoSchedule, s.Env.Name, s.AuditLog)
+	if err != nil {
+		return nil, fmt.Errorf("demo stack: %w", err)
+	}
+	st.Schedule = sc
 	return st, nil
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/providers"
 )
@@ -87,7 +88,11 @@ func findOffered(ctx context.Context, s config.Settings, ref actions.Ref, verb a
 // recorded in the audit log like every other attempt; an ambiguous ref is
 // bad usage.
 func auditedOffer(s config.Settings, ps []providers.Provider, ref actions.Ref, verb actions.Verb) (actions.Action, error) {
-	a, err := actions.CatalogOf(ps).Find(ref, verb)
+	var stacks terraform.Stacks
+	if ref.Kind == actions.KindStack {
+		stacks = tuiStacks(s) // bring-up, skip-teardown of a scheduled stack (the demo's too)
+	}
+	a, err := actions.CatalogOf(ps, stacks).Find(ref, verb)
 	switch {
 	case errors.Is(err, actions.ErrAmbiguous):
 		return nil, fmt.Errorf("%w: %w (name the cluster with --context)", errUsage, err)

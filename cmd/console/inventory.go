@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/schedule"
 	"github.com/opsconsole/console/traces"
 )
 
@@ -30,7 +32,8 @@ func newInventoryCmd(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				if err := sanitize.EncodeJSON(a.stdout, normalize(snap.Inv)); err != nil {
+				out := inventoryJSON{Inventory: normalize(snap.Inv), Schedules: schedules(snap.Inv, tuiStacks(s), time.Now())}
+				if err := sanitize.EncodeJSON(a.stdout, out); err != nil {
 					return fmt.Errorf("write inventory: %w", err)
 				}
 			} else {
@@ -47,6 +50,13 @@ func newInventoryCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (documented in docs/inventory-json.md)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for every source")
 	return cmd
+}
+
+// inventoryJSON is the inventory with what is computed when it is printed:
+// the schedules' state at that time (docs/inventory-json.md).
+type inventoryJSON struct {
+	*providers.Inventory
+	Schedules []schedule.Status `json:"schedules"`
 }
 
 // normalize returns a copy of inv whose nil slices are empty, so that the
@@ -70,6 +80,14 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	}
 	if c.AutoscalingGroups == nil {
 		c.AutoscalingGroups = []providers.AutoscalingGroup{}
+	}
+	if slices.ContainsFunc(c.AutoscalingGroups, func(g providers.AutoscalingGroup) bool { return g.ScheduledActions == nil }) {
+		c.AutoscalingGroups = slices.Clone(c.AutoscalingGroups) // the snapshot's own is immutable
+		for i := range c.AutoscalingGroups {
+			if c.AutoscalingGroups[i].ScheduledActions == nil {
+				c.AutoscalingGroups[i].ScheduledActions = []providers.ScheduledAction{}
+			}
+		}
 	}
 	if c.Instances == nil {
 		c.Instances = []providers.Instance{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -101,11 +100,7 @@ func runTUI(ctx context.Context, a *app) error {
 // tuiStacks returns the environment's Terraform stacks (relative
 // directories resolve against the config file's directory).
 func tuiStacks(s config.Settings) terraform.Stacks {
-	base := ""
-	if s.Path != "" {
-		base = filepath.Dir(s.Path)
-	}
-	stacks := terraform.FromEnvironment(s.Env, base)
+	stacks := envStacks(s)
 	if s.Demo {
 		if st, err := demoStack(s); err == nil {
 			stacks = append(stacks, st)

@@ -76,33 +76,6 @@ func readSchedule(ctx context.Context, c *clients, asg string) (sizes, []provide
 	return cur, list, nil
 }
 
-// nextAction returns the scheduled action in the direction up whose next
-// occurrence is soonest, with that occurrence (the last one when none is
-// ahead).
-func nextAction(list []providers.ScheduledAction, up bool, now time.Time) (providers.ScheduledAction, time.Time, bool) {
-	events, _ := schedule.GroupEvents(list)
-	var best providers.ScheduledAction
-	var bestAt time.Time
-	found := false
-	for _, e := range events {
-		if e.Up != up {
-			continue
-		}
-		at, ok := e.Next(now)
-		if !ok {
-			continue
-		}
-		if !found || at.Before(bestAt) {
-			for _, a := range list {
-				if a.Name == e.Name {
-					best, bestAt, found = a, at, true
-				}
-			}
-		}
-	}
-	return best, bestAt, found
-}
-
 type scheduleSizeAction struct {
 	awsAction
 	asg    string
@@ -147,7 +120,7 @@ func (a *scheduleSizeAction) check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	act, at, ok := nextAction(list, a.up, a.p.now())
+	act, at, ok := schedule.NextAction(list, a.up, a.p.now())
 	if !ok {
 		return fmt.Errorf("%s has no scheduled %q action ahead", a.asg, a.direction())
 	}
@@ -262,7 +235,7 @@ func (a *skipAction) check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	act, at, ok := nextAction(list, false, a.p.now())
+	act, at, ok := schedule.NextAction(list, false, a.p.now())
 	if !ok {
 		return fmt.Errorf("%s has no scheduled teardown ahead", a.asg)
 	}

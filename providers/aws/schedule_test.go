@@ -77,7 +77,7 @@ func TestScheduleAgainstMoto(t *testing.T) {
 			st.Change == nil || !st.Change.At.Equal(time.Date(2026, 12, 11, 19, 0, 0, 0, time.UTC)) {
 			t.Errorf("state %+v", st)
 		}
-		if st.Text != "up, tears down in 6 d (outside its schedule)" {
+		if st.Text != "up, tears down in 6 d (off schedule)" {
 			t.Errorf("text %q", st.Text)
 		}
 		down := *g

@@ -28,12 +28,15 @@ func verbSet(as []actions.Action) []actions.Verb {
 // from a Terraform stack's targets (docs/actions.md).
 func TestSameVerbsAsTheDemo(t *testing.T) {
 	const region = "us-east-1"
+	three, zero := 3, 0
 	p, err := New(context.Background(), Options{Regions: []string{region}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.last = &providers.Inventory{
-		AutoscalingGroups: []providers.AutoscalingGroup{{Name: "workers", Region: region, Desired: 3, Min: 1, Max: 6}},
+		AutoscalingGroups: []providers.AutoscalingGroup{{Name: "workers", Region: region, Desired: 3, Min: 1, Max: 6},
+			{Name: "dev", Region: region, Desired: 3, Min: 1, Max: 6, ScheduledActions: []providers.ScheduledAction{
+				{Name: "up", Recurrence: "0 7 * * MON-FRI", Desired: &three}, {Name: "down", Recurrence: "0 20 * * FRI", Desired: &zero, Min: &zero}}}},
 		Databases: []providers.Database{{Name: "payments", Engine: "aurora-postgresql", Region: region, Status: "available",
 			Members: []providers.Member{{Name: "payments-1", Role: providers.RolePrimary}, {Name: "payments-2", Role: providers.RoleReplica}},
 			Backups: []providers.Backup{{ID: "payments-snap", Status: "available"}}}},
@@ -58,6 +61,8 @@ func TestSameVerbsAsTheDemo(t *testing.T) {
 	}{
 		{actions.KindASG, actions.Ref{Kind: actions.KindASG, Region: "eu-west-1", Name: "demo-euw1-workers"},
 			actions.Ref{Kind: actions.KindASG, Name: "workers"}},
+		{actions.KindASG + " with a schedule", actions.Ref{Kind: actions.KindASG, Region: "us-east-1", Name: "demo-use1-workers"},
+			actions.Ref{Kind: actions.KindASG, Name: "dev"}},
 		{actions.KindDatabase, actions.Ref{Kind: actions.KindDatabase, Name: "payments-aurora"},
 			actions.Ref{Kind: actions.KindDatabase, Name: "payments"}},
 		{actions.KindMember, actions.Ref{Kind: actions.KindMember, Namespace: "payments-aurora", Name: demoReplica},

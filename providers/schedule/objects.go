@@ -230,3 +230,24 @@ func (r Recreate) Words() string {
 	}
 	return fmt.Sprintf("last recreate %s (target %s: %s)", r.Duration.Round(time.Second), time.Duration(r.Target*float64(time.Second)), verdict)
 }
+
+// NextAction returns the scheduled action in direction up whose next
+// occurrence after now is soonest, with that occurrence; ok is false when
+// none is ahead.
+func NextAction(list []providers.ScheduledAction, up bool, now time.Time) (providers.ScheduledAction, time.Time, bool) {
+	events, _ := GroupEvents(list)
+	var best providers.ScheduledAction
+	var at time.Time
+	for _, e := range events {
+		n, ok := e.Next(now)
+		if !ok || e.Up != up || (!at.IsZero() && !n.Before(at)) {
+			continue
+		}
+		for _, a := range list {
+			if a.Name == e.Name {
+				best, at = a, n
+			}
+		}
+	}
+	return best, at, !at.IsZero()
+}

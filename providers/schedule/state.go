@@ -197,7 +197,7 @@ func (st State) words(now time.Time, events []Event) string {
 		s = "down, no bring-up scheduled"
 	}
 	if st.OutsideSchedule {
-		s += " (outside its schedule)"
+		s += " (off schedule)"
 	}
 	if len(st.Skipped) > 0 {
 		s += fmt.Sprintf(" (%d skipped)", len(st.Skipped))

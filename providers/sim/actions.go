@@ -287,8 +287,9 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 			out = append(out, s.drain(ref), s.rebuildNode(ref))
 		}
 	case actions.KindASG:
-		if _, err := st.findASG(ref); err == nil {
+		if g, err := st.findASG(ref); err == nil {
 			out = append(out, s.rebuildGroup(ref), s.setDesired(ref))
+			out = append(out, s.offerSchedule(ref, st.inv.AutoscalingGroups[g])...)
 		}
 	case actions.KindDatabase:
 		if d, err := st.findDB(ref); err == nil {

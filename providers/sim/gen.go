@@ -304,10 +304,14 @@ func (st *state) genNodes() {
 			created := st.opts.Start.Add(-time.Duration(2+st.rng.IntN(30*24)) * time.Hour)
 			st.addNode(ci, i%len(c.zones), created, gap)
 		}
-		st.inv.AutoscalingGroups = append(st.inv.AutoscalingGroups, providers.AutoscalingGroup{
+		g := providers.AutoscalingGroup{
 			Name: c.asg, Region: c.region, Zones: append([]string(nil), c.zones...),
 			Desired: n, Min: min(3, n), Max: max(n*2, 12), LaunchTemplate: c.asg + "-lt:v" + strconv.Itoa(11+st.rng.IntN(9)),
-		})
+		}
+		if ci == 0 {
+			g.ScheduledActions = demoSchedule(g)
+		}
+		st.inv.AutoscalingGroups = append(st.inv.AutoscalingGroups, g)
 	}
 	// One node of the second region flaps NotReady now and then.
 	var last []string

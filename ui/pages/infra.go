@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/schedule"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
 	"github.com/opsconsole/console/ui/components/table"
@@ -21,6 +23,7 @@ func NewASGs(ctx *common.Context, _ *Backends) Page {
 		{Title: "HEALTH", Width: 7, Priority: 9}, {Title: "DES/MIN/MAX", Width: 11, Priority: 8},
 		{Title: "IN SVC", Width: 6, Right: true, Priority: 6}, {Title: "READY", Width: 5, Right: true, Priority: 7},
 		{Title: "ZONES", Width: 14, Grow: true, Max: 40, Priority: 3}, {Title: "TEMPLATE", Width: 12, Priority: 2, Middle: true},
+		{Title: "SCHEDULE", Width: 8, Grow: true, Max: 44, Priority: 5},
 	}
 	p := newListPage(ctx, "asg", "ASGs", cols, buildASGs)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
@@ -49,7 +52,8 @@ func buildASGs(in *Input) *listData {
 		d.rows[i] = table.Row{
 			Key: "asg/" + name,
 			Cells: []string{name, san(g.Region), common.Health(h), fmt.Sprintf("%d/%d/%d", g.Desired, g.Min, g.Max),
-				strconv.Itoa(g.InService), strconv.Itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate)},
+				strconv.Itoa(g.InService), strconv.Itoa(g.ReadyNodes), san(strings.Join(g.Zones, ",")), san(g.LaunchTemplate),
+				scheduleText(schedule.ForGroup(*g, in.Now))},
 			Health: h,
 		}
 		d.texts[i] = common.Fold(name + " " + san(g.Region))
@@ -77,6 +81,7 @@ func asgSelection(inv *providers.Inventory, in *Input, g *providers.AutoscalingG
 	for _, id := range g.Instances {
 		f.sub("-", id)
 	}
+	scheduleFields(&f, schedule.ForGroup(*g, in.Now), in.Now)
 	return Selection{
 		Key:    "asg/" + san(g.Name),
 		Refs:   []actions.Ref{{Kind: "asg", Region: g.Region, Name: g.Name}},
@@ -161,4 +166,64 @@ func buildLBs(in *Input) *listData {
 		}
 	}
 	return d
+}
+
+// scheduleText is a schedule's state in words ("" without a schedule).
+func scheduleText(st *schedule.Status) string {
+	if st == nil {
+		return ""
+	}
+	return san(st.Text)
+}
+
+// scheduleFields adds a schedule to a detail pane: its state, each event
+// with its recurrence and next occurrence, what could not be read, and a
+// stack's last recreate against its target.
+func scheduleFields(f *fields, st *schedule.Status, now time.Time) {
+	if st == nil {
+		return
+	}
+	f.add("schedule", st.Text)
+	for _, e := range st.Events {
+		line := e.Recurrence
+		if line == "" && e.Start != nil {
+			line = "once at " + e.Start.UTC().Format("2006-01-02 15:04") + " UTC"
+		}
+		line += " " + e.TimeZone
+		if e.Desired != nil || e.Min != nil || e.Max != nil {
+			line += " → " + sizesText(e.Desired, e.Min, e.Max)
+		} else if e.Up {
+			line += " (up)"
+		} else {
+			line += " (down)"
+		}
+		if e.Next != nil {
+			line += ", next " + schedule.When(*e.Next, now, time.UTC) + " UTC (" + schedule.In(e.Next.Sub(now)) + ")"
+		}
+		f.sub(e.Name, line)
+	}
+	for _, s := range st.Skipped {
+		f.sub("skipped", s.Event+" at "+s.At.UTC().Format("2006-01-02 15:04")+" UTC")
+	}
+	for _, e := range st.Errors {
+		f.sub("unreadable", e)
+	}
+	if st.LastRecreate != nil {
+		f.add("recreate", st.LastRecreate.Words())
+	}
+}
+
+// sizesText is a scheduled action's sizes: "desired 6 min 1 max 18" (the
+// sizes it sets).
+func sizesText(desired, lo, hi *int) string {
+	var parts []string
+	for _, p := range []struct {
+		name string
+		v    *int
+	}{{"desired", desired}, {"min", lo}, {"max", hi}} {
+		if p.v != nil {
+			parts = append(parts, p.name+" "+strconv.Itoa(*p.v))
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/actions/terraform"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/schedule"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
 	"github.com/opsconsole/console/ui/components/table"
@@ -37,6 +38,8 @@ type stackSummaryMsg struct {
 	drift bool
 	sum   terraform.Summary
 	err   error
+	// sched is the stack's schedule state (nil: none), read with the summary
+	sched *schedule.Status
 }
 
 // stackState is what the view knows of one stack.
@@ -48,6 +51,8 @@ type stackState struct {
 	// drift: checking while the refresh-only plan runs; driftErr when it failed.
 	checking bool
 	driftErr string
+	// sched is the schedule's state when the summary was read (nil: none)
+	sched *schedule.Status
 }
 
 // Stacks is the Terraform stacks view: one row per stack of the
@@ -139,7 +144,7 @@ func (p *Stacks) busyStacks() map[string]bool {
 
 // summarize reads one summary off the UI goroutine.
 func (p *Stacks) summarize(req int, name string, drift bool) tea.Cmd {
-	ctx, src := p.b.Ctx, p.b.Stacks
+	ctx, src, now := p.b.Ctx, p.b.Stacks, p.ctx.Now()
 	return func() tea.Msg {
 		t := summaryTimeout
 		if drift {
@@ -148,7 +153,16 @@ func (p *Stacks) summarize(req int, name string, drift bool) tea.Cmd {
 		cctx, cancel := context.WithTimeout(ctx, t)
 		defer cancel()
 		sum, err := src.Summarize(cctx, name, drift)
-		return stackSummaryMsg{req: req, stack: name, drift: drift, sum: sum, err: err}
+		msg := stackSummaryMsg{req: req, stack: name, drift: drift, sum: sum, err: err}
+		if st := findStack(src.List(), name); st != nil && st.Schedule != nil {
+			var actual *bool
+			if err == nil {
+				up := len(sum.Resources) > 0
+				actual = &up
+			}
+			msg.sched, _ = st.ScheduleStatus(now, actual) // an unreadable file is in its Errors
+		}
+		return msg
 	}
 }
 
@@ -182,6 +196,9 @@ func (p *Stacks) Update(msg tea.Msg) (bool, tea.Cmd) {
 			}
 		} else if msg.req != p.req {
 			return true, nil // stale
+		}
+		if st := p.find(msg.stack); st != nil && !msg.drift {
+			st.sched = msg.sched
 		}
 		p.setSummary(msg.stack, msg.sum, msg.err, msg.drift, p.ctx.Now())
 		return true, notice
@@ -550,6 +567,7 @@ func (p *Stacks) stackSelection(s *stackState) Selection {
 	for _, t := range sortedKeys(st.Targets) {
 		f.sub(t, st.Targets[t])
 	}
+	scheduleFields(&f, s.sched, p.now)
 	return Selection{Key: "stack/" + san(st.Name), Refs: refs,
 		Detail: detail.Content{Title: "terraform stack " + st.Name, Fields: f}}
 }
@@ -651,4 +669,13 @@ func (p *Stacks) View() string {
 		tbl = append(tbl, "")
 	}
 	return strings.Join(append(tbl[:max(0, p.height-1)], last), "\n")
+}
+
+func findStack(list []*terraform.Stack, name string) *terraform.Stack {
+	for _, s := range list {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/providers/schedule"
 	"github.com/opsconsole/console/ui/common"
 )
 
@@ -56,10 +57,13 @@ func readAudit(page string, req int, read AuditReader, since time.Time) tea.Cmd 
 // the last 24 hours (from the audit log, so every session's and every
 // CLI run's).
 type Summary struct {
-	ctx   *common.Context
-	audit AuditReader
-	data  *summaryData
-	req   int
+	ctx    *common.Context
+	audit  AuditReader
+	stacks common.Stacks
+	data   *summaryData
+	req    int
+	// sched are the stacks' schedules (read in a tea.Cmd: skips, audit log)
+	sched []*schedule.Status
 
 	entries  []actions.AuditEntry
 	auditErr string
@@ -92,6 +96,7 @@ type summaryASG struct {
 	name                      string
 	desired, inService, nodes int
 	health                    int
+	schedule                  string // the schedule's state ("" none)
 }
 
 type summaryDB struct {
@@ -107,7 +112,7 @@ type summaryDB struct {
 
 // NewSummary returns the Summary view; b.Audit reads the actions run.
 func NewSummary(ctx *common.Context, b *Backends) Page {
-	return &Summary{ctx: ctx, audit: b.Audit}
+	return &Summary{ctx: ctx, audit: b.Audit, stacks: b.Stacks}
 }
 
 // Name implements Page.
@@ -147,7 +152,8 @@ func buildSummary(in *Input) *summaryData {
 		d.desired += g.Desired
 		d.rdy += g.InService
 		r := region(g.Region)
-		r.asgs = append(r.asgs, summaryASG{name: san(g.Name), desired: g.Desired, inService: g.InService, nodes: g.ReadyNodes, health: asgHealth(g)})
+		r.asgs = append(r.asgs, summaryASG{name: san(g.Name), desired: g.Desired, inService: g.InService, nodes: g.ReadyNodes, health: asgHealth(g),
+			schedule: scheduleText(schedule.ForGroup(*g, in.Now))})
 	}
 	for i := range inv.Nodes {
 		d.nodes++
@@ -188,17 +194,48 @@ func buildSummary(in *Input) *summaryData {
 // Refresh implements Refresher: reads the audit log's last 24 hours in a
 // tea.Cmd.
 func (s *Summary) Refresh() tea.Cmd {
-	if s.audit == nil {
+	s.req++
+	cmds := []tea.Cmd{s.readSchedules(s.req)}
+	if s.audit != nil {
+		cmds = append(cmds, readAudit(s.Name(), s.req, s.audit, s.ctx.Now().Add(-SummaryLookback)))
+	}
+	return tea.Batch(cmds...)
+}
+
+// schedulesMsg carries the stacks' schedules.
+type schedulesMsg struct {
+	req  int
+	list []*schedule.Status
+}
+
+// readSchedules reads the scheduled stacks' states (the schedule's: the
+// summary does not run terraform) off the UI goroutine.
+func (s *Summary) readSchedules(req int) tea.Cmd {
+	if s.stacks == nil {
 		return nil
 	}
-	s.req++
-	return readAudit(s.Name(), s.req, s.audit, s.ctx.Now().Add(-SummaryLookback))
+	list, now := s.stacks.List(), s.ctx.Now()
+	return func() tea.Msg {
+		var out []*schedule.Status
+		for _, st := range list {
+			if sc, _ := st.ScheduleStatus(now, nil); sc != nil { // an unreadable file is in its Errors
+				out = append(out, sc)
+			}
+		}
+		return schedulesMsg{req: req, list: out}
+	}
 }
 
 // Update implements Updater: installs the audit entries read; a run
 // that changed (started, ended) reads them again.
 func (s *Summary) Update(msg tea.Msg) (bool, tea.Cmd) {
 	switch msg := msg.(type) {
+	case schedulesMsg:
+		if msg.req == s.req {
+			s.sched = msg.list
+			return true, nil
+		}
+		return false, nil
 	case auditMsg:
 		if msg.page != s.Name() || msg.req != s.req {
 			return false, nil
@@ -356,8 +393,26 @@ func (s *Summary) estate() []string {
 		}
 		out = append(out, line)
 		for _, g := range r.asgs {
-			out = append(out, fmt.Sprintf("    %s %s %s", th.HealthStyle(g.health).Render(glyph(g.health)), g.name,
-				th.HealthStyle(g.health).Render(strconv.Itoa(g.inService)+"/"+strconv.Itoa(g.desired))))
+			line := fmt.Sprintf("    %s %s %s", th.HealthStyle(g.health).Render(glyph(g.health)), g.name,
+				th.HealthStyle(g.health).Render(strconv.Itoa(g.inService)+"/"+strconv.Itoa(g.desired)))
+			if g.schedule != "" {
+				line += th.Muted.Render("  " + g.schedule)
+			}
+			out = append(out, line)
+		}
+	}
+	if len(s.sched) > 0 {
+		out = append(out, "", th.Title.Render("Stack schedules"))
+		for _, sc := range s.sched {
+			line := "  " + san(sc.Name) + th.Muted.Render("  "+san(sc.Text))
+			if rc := sc.LastRecreate; rc != nil {
+				style := th.OK
+				if !rc.Within {
+					style = th.Warn
+				}
+				line += "  " + style.Render(rc.Words())
+			}
+			out = append(out, line)
 		}
 	}
 	return out
