@@ -3,6 +3,9 @@ package kube_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
@@ -132,6 +136,10 @@ func TestWorkloadActionsLab(t *testing.T) {
 		}
 	})
 
+	t.Run("undo a statefulset through its ControllerRevisions", func(t *testing.T) {
+		undoStatefulSet(t, k, p, e)
+	})
+
 	t.Run("delete a deployment with its name typed", func(t *testing.T) {
 		a := offered(t, p.Offer(webRef), actions.VerbDelete, "delete deployment web")
 		if a.Spec().Effect != actions.Destructive {
@@ -248,4 +256,91 @@ func TestWorkloadActionsLab(t *testing.T) {
 			t.Errorf("crontab after the delete: %v", err)
 		}
 	})
+}
+
+// undoStatefulSet makes two revisions of a StatefulSet as its controller
+// would (ControllerRevisions holding {"spec":{"template":…,"$patch":"replace"}}),
+// undoes it to the first through the executor, playing the controller's
+// status for the rollout, and checks the template is back.
+func undoStatefulSet(t *testing.T, k *lab.KubeCluster, p *kube.Provider, e *actions.Executor) {
+	ctx := t.Context()
+	c := k.Client()
+	labels := map[string]string{"app": "db"}
+	one := int32(1)
+	sts, err := c.AppsV1().StatefulSets("roll").Create(ctx, &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Namespace: "roll", Name: "db"},
+		Spec: appsv1.StatefulSetSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels}, ServiceName: "db",
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "db", Image: "db:1"}}}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	revision := func(sts *appsv1.StatefulSet, n int64) {
+		t.Helper()
+		tmpl, err := json.Marshal(sts.Spec.Template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(tmpl, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["$patch"] = "replace"
+		data, err := json.Marshal(map[string]any{"spec": map[string]any{"template": m}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Namespace: "roll", Name: fmt.Sprintf("db-rev%d", n), Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "db", UID: sts.UID, Controller: &yes}}},
+			Data: runtime.RawExtension{Raw: data}, Revision: n}
+		if _, err := c.AppsV1().ControllerRevisions("roll").Create(ctx, cr, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revision(sts, 1)
+	sts.Spec.Template.Spec.Containers[0].Image = "db:2"
+	if sts, err = c.AppsV1().StatefulSets("roll").Update(ctx, sts, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	revision(sts, 2)
+
+	ref := actions.Ref{Kind: actions.KindStatefulSet, Cluster: "lab", Namespace: "roll", Name: "db"}
+	a := offered(t, p.Offer(ref), actions.VerbUndo, "rollout undo statefulset/db --to-revision=1")
+	if ps := actions.ParamsOf(a); len(ps) != 1 || ps[0].Current != "2" || ps[0].Value != "1" {
+		t.Fatalf("revision parameter %+v", ps)
+	}
+	// No controller: once the undo's generation shows, write the status
+	// of a StatefulSet rolled out at one revision.
+	w, err := c.AppsV1().StatefulSets("roll").Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=db", ResourceVersion: sts.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	wrote := make(chan error, 1)
+	go func() {
+		for ev := range w.ResultChan() {
+			next, ok := ev.Object.(*appsv1.StatefulSet)
+			if !ok || next.Generation <= sts.Generation {
+				continue
+			}
+			next.Status = appsv1.StatefulSetStatus{ObservedGeneration: next.Generation, Replicas: 1, ReadyReplicas: 1, UpdatedReplicas: 1,
+				AvailableReplicas: 1, CurrentRevision: "db-rev3", UpdateRevision: "db-rev3"}
+			_, err := c.AppsV1().StatefulSets("roll").UpdateStatus(ctx, next, metav1.UpdateOptions{})
+			wrote <- err
+			return
+		}
+		wrote <- errors.New("the watch ended before the undo")
+	}()
+	var out bytes.Buffer
+	res := e.Execute(ctx, a, true, &out)
+	if res.Status != actions.StatusSucceeded || !res.Verified || !strings.Contains(res.Plan.Text, "+  - image: db:1") {
+		t.Fatalf("undo: %+v\n%s", res, out.String())
+	}
+	if err := <-wrote; err != nil {
+		t.Error(err)
+	}
+	got, err := c.AppsV1().StatefulSets("roll").Get(ctx, "db", metav1.GetOptions{})
+	if err != nil || got.Spec.Template.Spec.Containers[0].Image != "db:1" {
+		t.Errorf("statefulset after the undo: %v %+v", err, got.Spec.Template.Spec.Containers)
+	}
 }
