@@ -51,6 +51,9 @@ type Inventory struct {
 	NetworkACLs    []NetworkACL    `json:"network_acls"`
 	RouteTables    []RouteTable    `json:"route_tables"`
 	Distributions  []Distribution  `json:"distributions"`
+	// ImageRepositories are the container registry's repositories (ECR)
+	// with their images (see images.go).
+	ImageRepositories []ImageRepository `json:"image_repositories"`
 }
 
 // SourceStatus is the health and freshness of one data source.
@@ -182,6 +185,9 @@ type Pod struct {
 	Reason    string    `json:"reason,omitempty"` // e.g. CrashLoopBackOff
 	IP        string    `json:"ip,omitempty"`
 	Created   time.Time `json:"created"`
+	// Images are the images of its containers, in the spec's order (see
+	// ContainerImage; the join fills their registry fields).
+	Images []ContainerImage `json:"images"`
 }
 
 // Workload is a Deployment, StatefulSet or DaemonSet.

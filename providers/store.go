@@ -312,6 +312,7 @@ func Merge(views ...*Inventory) *Inventory {
 		out.NetworkACLs = append(out.NetworkACLs, v.NetworkACLs...)
 		out.RouteTables = append(out.RouteTables, v.RouteTables...)
 		out.Distributions = append(out.Distributions, v.Distributions...)
+		out.ImageRepositories = append(out.ImageRepositories, v.ImageRepositories...)
 	}
 	// Traces newest first, as `console trace find` lists them.
 	slices.SortStableFunc(out.Traces, func(x, y traces.TraceSummary) int { return y.Start.Compare(x.Start) })
@@ -354,7 +355,9 @@ func appendZones(dst, src []Zone) []Zone {
 // Join fills the cross-source fields in place: a node whose instance id
 // names a known instance gets that instance's ASG, subnet and zone; the
 // instance gets the node's name; every ASG counts its Ready nodes; every
-// node counts its pods; regions and zones named by nodes are added.
+// node counts its pods; regions and zones named by nodes are added; pods'
+// container images are matched with the image repositories (joinImages:
+// the registry digest of their tag, drift, push time).
 // Slices are sorted into a stable order.
 func Join(inv *Inventory) {
 	inst := make(map[string]int, len(inv.Instances))
@@ -407,6 +410,7 @@ func Join(inv *Inventory) {
 		g.ReadyNodes = readyPerASG[g.Region+"/"+g.Name]
 	}
 	joinClaims(inv)
+	joinImages(inv)
 	sort.SliceStable(inv.Regions, func(i, j int) bool { return inv.Regions[i].Name < inv.Regions[j].Name })
 	sort.SliceStable(inv.Zones, func(i, j int) bool {
 		if inv.Zones[i].Region != inv.Zones[j].Region {

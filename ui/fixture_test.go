@@ -108,6 +108,42 @@ func fixtureSnapshot() *providers.Snapshot {
 		Aliases: []string{"shop.example.com"}, Certificate: "arn:aws:acm:us-east-1:123456789012:certificate/shop",
 		Origins: []providers.Origin{{ID: "edge", DomainName: "edge-us-east-1.elb.amazonaws.com", LoadBalancer: "edge-us-east-1", Region: "us-east-1"}}}}
 	inv.Services, inv.VolumeClaims = fixtureKubeObjects(inv, at)
+	// ECR: shop/web's tag 1.4 was re-pushed after web-000 started (drift);
+	// shop/cart never scanned; an empty repository; cart runs a public image.
+	const reg = "123456789012.dkr.ecr.us-east-1.amazonaws.com/"
+	inv.ImageRepositories = []providers.ImageRepository{
+		{Name: "shop/web", Region: "us-east-1", URI: reg + "shop/web", RegistryID: "123456789012", Created: at(90 * 24 * time.Hour),
+			TagMutability: "MUTABLE", ScanOnPush: true, Images: []providers.Image{
+				{Digest: "sha256:7d2f0c1e9a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5", Tags: []string{"1.4", "latest"}, PushedAt: at(30 * time.Minute),
+					SizeBytes: 88 << 20, ScanStatus: "COMPLETE", Findings: []providers.FindingSeverity{}},
+				{Digest: "sha256:1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809", Tags: []string{}, PushedAt: at(26 * time.Hour),
+					SizeBytes: 87 << 20, ScanStatus: "COMPLETE", Findings: []providers.FindingSeverity{{Severity: "HIGH", Count: 2}, {Severity: "MEDIUM", Count: 5}}},
+				{Digest: "sha256:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0", Tags: []string{"1.3"}, PushedAt: at(9 * 24 * time.Hour),
+					SizeBytes: 1536 << 20, ScanStatus: "COMPLETE", Findings: []providers.FindingSeverity{{Severity: "CRITICAL", Count: 1}}},
+			}},
+		{Name: "shop/checkout", Region: "us-east-1", URI: reg + "shop/checkout", TagMutability: "IMMUTABLE", Images: []providers.Image{
+			{Digest: "sha256:aaaa0000bbbb1111cccc2222dddd3333eeee4444ffff5555aaaa0000bbbb1111", Tags: []string{"2.0.1"}, PushedAt: at(3 * 24 * time.Hour),
+				SizeBytes: 64 << 20, Findings: []providers.FindingSeverity{}}}},
+		{Name: "tools/debug", Region: "eu-west-1", URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/tools/debug", TagMutability: "MUTABLE"},
+	}
+	for i := range inv.Pods {
+		p := &inv.Pods[i]
+		var c providers.ContainerImage
+		switch {
+		case strings.HasPrefix(p.Name, "web-"):
+			run := inv.ImageRepositories[0].Images[0].Digest
+			if p.Name == "web-000" {
+				run = inv.ImageRepositories[0].Images[1].Digest // started before the re-push
+			}
+			c = providers.ContainerImage{Container: "web", Image: reg + "shop/web:1.4", ImageID: reg + "shop/web@" + run, Digest: run}
+		case strings.HasPrefix(p.Name, "checkout-"):
+			d := inv.ImageRepositories[1].Images[0].Digest
+			c = providers.ContainerImage{Container: "checkout", Image: reg + "shop/checkout@" + d, ImageID: reg + "shop/checkout@" + d, Digest: d}
+		default:
+			c = providers.ContainerImage{Container: "cart", Image: "redis:7.2", ImageID: "docker.io/library/redis@sha256:ab12", Digest: "sha256:ab12"}
+		}
+		p.Images = []providers.ContainerImage{c}
+	}
 	providers.Join(inv)
 	inv.Sources = []providers.SourceStatus{
 		{Name: "kube:prod", Kind: "kube", Status: providers.StatusOK, UpdatedAt: at(2 * time.Second)},

@@ -171,6 +171,8 @@ func TestGoldenOverlays(t *testing.T) {
 		{"filter_160x48", [2]int{160, 48}, "/eu-west-1b", false, func(m *Model) bool { return m.mode == modeFilter && m.input.Value == "eu-west-1b" }},
 		{"detail_160x48", [2]int{160, 48}, ":nodes", true, nil},
 		{"detail_80x24", [2]int{80, 24}, ":nodes", true, nil},
+		{"detail_pod_160x48", [2]int{160, 48}, ":pods", true, nil},      // web-000: its tag was re-pushed (drift)
+		{"detail_images_160x48", [2]int{160, 48}, ":images", true, nil}, // shop/web 1.4: a pod on an older push
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -29,6 +29,7 @@ func narrow(inv *providers.Inventory, region string) *providers.Inventory {
 	out.LoadBalancers = filter(inv.LoadBalancers, func(l *providers.LoadBalancer) bool { return in(l.Region) })
 	out.Databases = filter(inv.Databases, func(d *providers.Database) bool { return in(d.Region) })
 	out.Alarms = filter(inv.Alarms, func(a *providers.Alarm) bool { return in(a.Region) })
+	out.ImageRepositories = filter(inv.ImageRepositories, func(r *providers.ImageRepository) bool { return in(r.Region) })
 	return &out
 }
 

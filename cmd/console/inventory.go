@@ -137,6 +137,33 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.Distributions == nil {
 		c.Distributions = []providers.Distribution{}
 	}
+	c.ImageRepositories = slices.Clone(c.ImageRepositories)
+	if c.ImageRepositories == nil {
+		c.ImageRepositories = []providers.ImageRepository{}
+	}
+	for i := range c.ImageRepositories {
+		r := &c.ImageRepositories[i]
+		r.Images = slices.Clone(r.Images)
+		if r.Images == nil {
+			r.Images = []providers.Image{}
+		}
+		for j := range r.Images {
+			if r.Images[j].Tags == nil {
+				r.Images[j].Tags = []string{}
+			}
+			if r.Images[j].Findings == nil {
+				r.Images[j].Findings = []providers.FindingSeverity{}
+			}
+		}
+	}
+	if slices.ContainsFunc(c.Pods, func(p providers.Pod) bool { return p.Images == nil }) {
+		c.Pods = slices.Clone(c.Pods)
+		for i := range c.Pods {
+			if c.Pods[i].Images == nil {
+				c.Pods[i].Images = []providers.ContainerImage{}
+			}
+		}
+	}
 	return &c
 }
 

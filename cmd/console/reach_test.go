@@ -60,7 +60,7 @@ func TestReachAndEstateJSONFromMoto(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &raw); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"alarms", "security_groups", "network_acls", "route_tables", "schedules"} {
+	for _, k := range []string{"alarms", "security_groups", "network_acls", "route_tables", "schedules", "image_repositories"} {
 		var items []map[string]any
 		if err := json.Unmarshal(raw[k], &items); err != nil || len(items) == 0 {
 			t.Errorf("%s = %.80s, want a non-empty array (%v)", k, raw[k], err)

@@ -129,6 +129,17 @@ type AWSRegionEstate struct {
 	ScheduleUp, ScheduleDown string
 	ScheduleZone             string
 	ScheduleUpDesired        int
+	// Repositories are the ECR repositories (PREFIX-web, PREFIX-api),
+	// RepositoryURI their URIs. ImageDrift (URI:v1 of PREFIX-web) was
+	// pushed as ImageDriftOld (also tagged build-1, scanned), then re-pushed
+	// as ImageDriftNew: a pod whose kubelet reports ImageDriftOld runs a
+	// drifted tag. ImageCurrent (URI:v1 of PREFIX-api) was pushed once, as
+	// ImageCurrentDigest.
+	Repositories                 []string
+	RepositoryURI                map[string]string
+	ImageDrift, ImageCurrent     string
+	ImageDriftOld, ImageDriftNew string
+	ImageCurrentDigest           string
 }
 
 // SeededInstance is one EC2 instance that a Kubernetes node stands for.
@@ -185,7 +196,8 @@ func (e *AWSEstate) Instances() []SeededInstance {
 // private subnets, a bastion in a public subnet, an application load
 // balancer with an HTTPS listener (certificate imported into ACM) and a
 // target group holding the ASG's instances, and an Aurora PostgreSQL
-// cluster with a writer, two readers and a manual cluster snapshot.
+// cluster with a writer, two readers and a manual cluster snapshot, and
+// ECR repositories with a re-pushed tag (see AWSRegionEstate.ImageDrift).
 func SeedAWS(ctx context.Context, cfgs []aws.Config, opts AWSSeedOptions) (*AWSEstate, error) {
 	opts = opts.withDefaults()
 	est := &AWSEstate{}
@@ -402,6 +414,9 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 		return nil, err
 	}
 	if err := seedSchedule(ctx, as, r, int(total), name); err != nil {
+		return nil, err
+	}
+	if err := seedImages(ctx, cfg, r, name); err != nil {
 		return nil, err
 	}
 	if index == 0 {

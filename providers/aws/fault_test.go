@@ -49,7 +49,7 @@ func newFaultProxy(t testing.TB, target string) *faultProxy {
 		service := serviceOf(r.Header.Get("Authorization"))
 		switch fp.mode.Load() {
 		case modeDown:
-			writeAWSError(w, service, http.StatusServiceUnavailable, "ServiceUnavailable", "injected outage")
+			writeAWSError(w, r, service, http.StatusServiceUnavailable, "ServiceUnavailable", "injected outage")
 			return
 		case modeThrottle:
 			key := sha256.Sum256(append([]byte(service+"|"+r.URL.String()+"|"), body...))
@@ -60,10 +60,13 @@ func newFaultProxy(t testing.TB, target string) *faultProxy {
 			if first {
 				fp.throttled.Add(1)
 				code := "Throttling"
-				if service == "ec2" {
+				switch {
+				case service == "ec2":
 					code = "RequestLimitExceeded"
+				case isJSONProtocol(r):
+					code = "ThrottlingException"
 				}
-				writeAWSError(w, service, http.StatusBadRequest, code, "Rate exceeded")
+				writeAWSError(w, r, service, http.StatusBadRequest, code, "Rate exceeded")
 				return
 			}
 		}
@@ -86,7 +89,19 @@ func serviceOf(auth string) string {
 	return parts[3]
 }
 
-func writeAWSError(w http.ResponseWriter, service string, status int, code, msg string) {
+// isJSONProtocol reports whether the request speaks the awsJson protocol
+// (ECR), whose errors are JSON.
+func isJSONProtocol(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-")
+}
+
+func writeAWSError(w http.ResponseWriter, r *http.Request, service string, status int, code, msg string) {
+	if isJSONProtocol(r) {
+		w.Header().Set("Content-Type", r.Header.Get("Content-Type"))
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+		return
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	if service == "ec2" {

@@ -56,6 +56,7 @@ type regionView struct {
 	groups    []providers.SecurityGroup
 	acls      []providers.NetworkACL
 	routes    []providers.RouteTable
+	repos     []providers.ImageRepository
 }
 
 // failed reports whether nothing at all could be read in the region.
@@ -74,6 +75,7 @@ func (v *regionView) addTo(inv *providers.Inventory, source string) {
 	inv.SecurityGroups = append(inv.SecurityGroups, v.groups...)
 	inv.NetworkACLs = append(inv.NetworkACLs, v.acls...)
 	inv.RouteTables = append(inv.RouteTables, v.routes...)
+	inv.ImageRepositories = append(inv.ImageRepositories, v.repos...)
 }
 
 // tasks runs named functions concurrently and collects their errors.
@@ -114,7 +116,7 @@ type ec2Raw struct {
 	acls      []ec2types.NetworkAcl
 }
 
-// fetchRegion reads one region. The four services are read concurrently;
+// fetchRegion reads one region. The services are read concurrently;
 // a service that fails is named in the region's error and the others still
 // show.
 func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
@@ -156,6 +158,11 @@ func (p *Provider) fetchRegion(ctx context.Context, c *clients) *regionView {
 		var err error
 		alarms, err = p.readAlarms(ctx, c)
 		cwOK = err == nil
+		return err
+	})
+	t.go_("ecr", func() error {
+		var err error
+		v.repos, err = p.readECR(ctx, c)
 		return err
 	})
 	errs := t.wait()

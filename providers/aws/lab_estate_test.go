@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -104,18 +105,7 @@ func TestLabEstate(t *testing.T) {
 // completes moto's bare listing), its origin names the ALB, and its
 // certificate's expiry comes from ACM (20 days: expiring).
 func TestLabEdge(t *testing.T) {
-	m := lab.Moto(t)
-	ctx := testCtx(t, 3*time.Minute)
-	est, err := lab.SeedAWS(ctx, []sdkaws.Config{m.Config(ctx, "us-east-1")}, lab.AWSSeedOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := est.Regions[0]
-	p := newTestProvider(t, m, []string{"us-east-1"}, nil)
-	inv, st, err := p.Fetch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, inv, st := labRegion(t)
 	if len(inv.Distributions) != 1 || len(inv.Hidden) != 0 {
 		t.Fatalf("distributions %+v, hidden %+v", inv.Distributions, inv.Hidden)
 	}
@@ -139,4 +129,87 @@ func findAlarm(inv *providers.Inventory, region, name string) *providers.Alarm {
 		}
 	}
 	return nil
+}
+
+// TestLabImages reads the lab's ECR repositories from moto: tags, digests,
+// push times, sizes, the scan findings of the scanned image
+// (DescribeImageScanFindings: moto's DescribeImages carries no scan
+// summary), and joins them with pods: one runs the first push of the
+// re-pushed tag (drift), one the current tag, one pins the old digest,
+// one has no digest yet (the last two must stay silent).
+func TestLabImages(t *testing.T) {
+	r, aws, st := labRegion(t)
+	if len(aws.ImageRepositories) != 2 {
+		t.Fatalf("repositories %+v", aws.ImageRepositories)
+	}
+	web := aws.ImageRepositories[1] // sorted: lab-api, lab-web
+	if web.Name != "lab-web" || web.URI != r.RepositoryURI["lab-web"] || !web.ScanOnPush || web.TagMutability != "MUTABLE" || web.Created.IsZero() ||
+		len(web.Images) != 2 {
+		t.Fatalf("lab-web: %+v", web)
+	}
+	byDigest := map[string]providers.Image{}
+	for _, im := range web.Images {
+		byDigest[im.Digest] = im
+	}
+	old, cur := byDigest[r.ImageDriftOld], byDigest[r.ImageDriftNew]
+	if !slices.Equal(old.Tags, []string{"build-1"}) || old.SizeBytes != 30<<20 || old.PushedAt.IsZero() || old.ScanStatus != "COMPLETE" ||
+		len(old.Findings) == 0 || old.Findings[0].Count == 0 {
+		t.Errorf("first push (scanned): %+v", old)
+	}
+	if !slices.Equal(cur.Tags, []string{"v1"}) || cur.SizeBytes != 31<<20 || cur.ScanStatus != "" || len(cur.Findings) != 0 {
+		t.Errorf("re-push: %+v", cur)
+	}
+	// Only the two images of the scan-on-push repository ask for findings.
+	if st.ByOperation["ECR:DescribeRepositories"] != 1 || st.ByOperation["ECR:DescribeImages"] != 2 ||
+		st.ByOperation["ECR:DescribeImageScanFindings"] != 2 || st.Repeated != 0 {
+		t.Errorf("calls %v", st.ByOperation)
+	}
+
+	uriWeb := r.RepositoryURI["lab-web"]
+	pod := func(name, image, imageID string) providers.Pod {
+		return providers.Pod{Namespace: "shop", Name: name, Images: []providers.ContainerImage{
+			{Container: "app", Image: image, ImageID: imageID, Digest: providers.RunningDigest(imageID)}}}
+	}
+	kube := &providers.Inventory{Pods: []providers.Pod{
+		pod("drifted", r.ImageDrift, uriWeb+"@"+r.ImageDriftOld),
+		pod("current", r.ImageCurrent, r.RepositoryURI["lab-api"]+"@"+r.ImageCurrentDigest),
+		pod("pinned", uriWeb+"@"+r.ImageDriftOld, uriWeb+"@"+r.ImageDriftOld),
+		pod("starting", r.ImageDrift, ""),
+	}}
+	inv := providers.Merge(aws, kube)
+	want := map[string]struct {
+		status string
+		pushed time.Time
+	}{
+		"drifted": {providers.ImageDrift, old.PushedAt}, "current": {providers.ImageCurrent, inv.ImageRepositories[0].Images[0].PushedAt},
+		"pinned": {providers.ImagePinned, old.PushedAt}, "starting": {providers.ImageDigestUnknown, cur.PushedAt},
+	}
+	for _, pd := range inv.Pods {
+		c, w := pd.Images[0], want[pd.Name]
+		if c.Status != w.status || c.Drift != (w.status == providers.ImageDrift) || !c.PushedAt.Equal(w.pushed) || c.Region != "us-east-1" {
+			t.Errorf("pod %s: %+v, want %s pushed %v", pd.Name, c, w.status, w.pushed)
+		}
+	}
+	for _, im := range inv.ImageRepositories[1].Images {
+		if wantDrifted := map[bool]int{true: 1}[im.Digest == r.ImageDriftNew]; im.DriftedPods != wantDrifted {
+			t.Errorf("image %s: %d drifted pods, want %d", im.Digest, im.DriftedPods, wantDrifted)
+		}
+	}
+}
+
+// labRegion seeds the lab's estate (lab.SeedAWS) in us-east-1 of a new
+// moto and reads it once.
+func labRegion(t *testing.T) (*lab.AWSRegionEstate, *providers.Inventory, Stats) {
+	t.Helper()
+	m := lab.Moto(t)
+	ctx := testCtx(t, 3*time.Minute)
+	est, err := lab.SeedAWS(ctx, []sdkaws.Config{m.Config(ctx, "us-east-1")}, lab.AWSSeedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, st, err := newTestProvider(t, m, []string{"us-east-1"}, nil).Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return est.Regions[0], inv, st
 }

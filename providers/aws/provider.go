@@ -1,8 +1,9 @@
 // Package aws is the console's AWS source: for every configured region it
 // reads availability zones, VPCs, subnets (public or private), autoscaling
 // groups, EC2 instances, ELBv2 load balancers with target health, and
-// RDS/Aurora clusters with their members and snapshots, and CloudWatch
-// alarms linked to the objects they watch, using the standard
+// RDS/Aurora clusters with their members and snapshots, CloudWatch
+// alarms linked to the objects they watch, and ECR repositories with their
+// images, using the standard
 // AWS configuration (profiles, SSO, assume-role, AWS_* environment variables,
 // AWS_ENDPOINT_URL). It also offers the AWS actions (terminate an instance in
 // its ASG, set desired capacity, RDS failover/snapshot/restore), which run
@@ -27,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -85,6 +87,7 @@ type clients struct {
 	elb    *elbv2.Client
 	rds    *rds.Client
 	cw     *cloudwatch.Client
+	ecr    *ecr.Client
 }
 
 // Provider reads the AWS estate of several regions. It implements
@@ -169,6 +172,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 			elb:    elbv2.NewFromConfig(cfg),
 			rds:    rds.NewFromConfig(cfg),
 			cw:     cloudwatch.NewFromConfig(cfg),
+			ecr:    ecr.NewFromConfig(cfg),
 		}
 	}
 	if len(p.regions) == 0 {
@@ -362,6 +366,7 @@ func sortInventory(inv *providers.Inventory) {
 	sortByKey(inv.SecurityGroups, func(g *providers.SecurityGroup) string { return g.Region + "/" + g.ID })
 	sortByKey(inv.NetworkACLs, func(a *providers.NetworkACL) string { return a.Region + "/" + a.ID })
 	sortByKey(inv.RouteTables, func(t *providers.RouteTable) string { return t.Region + "/" + t.ID })
+	sortByKey(inv.ImageRepositories, func(r *providers.ImageRepository) string { return r.Region + "/" + r.Name })
 }
 
 // sortByKey sorts xs by the key of each item.

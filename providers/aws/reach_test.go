@@ -3,9 +3,6 @@ package aws
 import (
 	"strings"
 	"testing"
-	"time"
-
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/providers"
@@ -18,18 +15,7 @@ import (
 // database is blocked by the network ACL rule 90 although the database's
 // group allows the bastion.
 func TestLabReach(t *testing.T) {
-	m := lab.Moto(t)
-	ctx := testCtx(t, 3*time.Minute)
-	est, err := lab.SeedAWS(ctx, []sdkaws.Config{m.Config(ctx, "us-east-1")}, lab.AWSSeedOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := est.Regions[0]
-	p := newTestProvider(t, m, []string{"us-east-1"}, nil)
-	inv, _, err := p.Fetch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, inv, _ := labRegion(t)
 	providers.Join(inv)
 	var acl *providers.NetworkACL
 	for i := range inv.NetworkACLs {

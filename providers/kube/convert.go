@@ -3,6 +3,7 @@ package kube
 import (
 	"strings"
 	"time"
+	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -41,11 +42,12 @@ const maxMessage = 300
 
 // trimPod keeps only what the console shows: the name, the controller
 // owner, the pod-template-hash label (for owner resolution when ReplicaSets
-// cannot be read), the node, and a trimmed status (phase, reason, Ready
-// condition, and per container ready/restarts/waiting or terminated reason).
-// Of the spec only the node and the PersistentVolumeClaims it mounts (and
+// cannot be read), the node, each container's name and image, and a
+// trimmed status (phase, reason, Ready condition, and per container
+// ready/restarts/waiting or terminated reason, image and imageID).
+// Of the rest of the spec only the PersistentVolumeClaims it mounts (and
 // where) are kept. Annotations, managedFields, the rest of the spec
-// (containers, env, other volumes...) and the rest of the status are dropped. It is applied to each page of a
+// (env, other volumes...) and the rest of the status are dropped. It is applied to each page of a
 // list before the pages are accumulated.
 func trimPod(p *corev1.Pod) *corev1.Pod {
 	out := &corev1.Pod{ObjectMeta: trimMeta(&p.ObjectMeta)}
@@ -53,6 +55,12 @@ func trimPod(p *corev1.Pod) *corev1.Pod {
 		out.Labels = map[string]string{labelPodTemplateHash: h}
 	}
 	out.Spec.NodeName = p.Spec.NodeName
+	if len(p.Spec.Containers) > 0 {
+		out.Spec.Containers = make([]corev1.Container, len(p.Spec.Containers))
+		for i, c := range p.Spec.Containers {
+			out.Spec.Containers[i] = corev1.Container{Name: c.Name, Image: c.Image}
+		}
+	}
 	trimPodVolumes(p, out)
 	st := &p.Status
 	out.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, PodIP: st.PodIP}
@@ -108,6 +116,7 @@ func trimContainers(cs []corev1.ContainerStatus) []corev1.ContainerStatus {
 	for i := range cs {
 		c := &cs[i]
 		o := &out[i]
+		o.Name, o.Image, o.ImageID = c.Name, c.Image, c.ImageID
 		o.Ready = c.Ready
 		o.RestartCount = c.RestartCount
 		if w := c.State.Waiting; w != nil {
@@ -275,6 +284,7 @@ func convertPod(p *corev1.Pod, cluster string) podRec {
 		r.pod.Restarts += int(p.Status.ContainerStatuses[i].RestartCount)
 	}
 	r.pod.Reason = podReason(p)
+	r.pod.Images = containerImages(p)
 	if len(p.OwnerReferences) > 0 {
 		o := p.OwnerReferences[0]
 		r.pod.Owner = o.Kind + "/" + o.Name
@@ -288,6 +298,33 @@ func convertPod(p *corev1.Pod, cluster string) podRec {
 	}
 	return r
 }
+
+// containerImages lists the image of each container of the spec with the
+// imageID the kubelet reports for it (matched by container name), the
+// strings interned: the pods of one workload run the same images. A pod
+// without containers in its spec has none ([] for the JSON).
+func containerImages(p *corev1.Pod) []providers.ContainerImage {
+	out := make([]providers.ContainerImage, 0, len(p.Spec.Containers))
+	for _, c := range p.Spec.Containers {
+		if c.Name == "" && c.Image == "" {
+			continue // the holder of a trimmed pod's claim mounts (trimPodVolumes)
+		}
+		ci := providers.ContainerImage{Container: intern(clip(c.Name, 253)), Image: intern(clip(c.Image, 512))}
+		for i := range p.Status.ContainerStatuses {
+			if st := &p.Status.ContainerStatuses[i]; st.Name == c.Name {
+				ci.ImageID = intern(clip(st.ImageID, 512))
+				ci.Digest = providers.RunningDigest(ci.ImageID)
+				break
+			}
+		}
+		out = append(out, ci)
+	}
+	return out
+}
+
+// intern returns the canonical copy of s (unique.Make: equal strings
+// share one allocation while any is in use).
+func intern(s string) string { return unique.Make(s).Value() }
 
 // podReason is the short status word kubectl shows in its STATUS column
 // when it differs from the phase: Terminating, Evicted, Init:CrashLoopBackOff,

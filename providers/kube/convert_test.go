@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/opsconsole/console/providers"
 )
 
 func TestParseProviderID(t *testing.T) {
@@ -156,7 +158,8 @@ func TestConvertPod(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tp := trimPod(tt.p)
-			if tp.Annotations != nil || tp.ManagedFields != nil || len(tp.Spec.Containers) != 0 || tp.Labels["app"] != "" {
+			if tp.Annotations != nil || tp.ManagedFields != nil || tp.Labels["app"] != "" ||
+				len(tp.Spec.Containers) != 1 || tp.Spec.Containers[0].Env != nil || tp.Spec.Containers[0].VolumeMounts != nil {
 				t.Errorf("transform kept too much: %+v", tp)
 			}
 			if tp.Spec.NodeName != tt.p.Spec.NodeName || tp.ResourceVersion != "1" || tp.UID == "" {
@@ -344,4 +347,40 @@ func BenchmarkViewMemory50k(b *testing.B) {
 func informerPod(p *corev1.Pod) *podObj {
 	o, _ := podTransform("lab")(p)
 	return o.(*podObj)
+}
+
+func TestConvertPodImages(t *testing.T) {
+	const ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web"
+	tests := []struct {
+		name          string
+		spec, imageID string
+		wantDigest    string
+	}{
+		{"containerd repo digest", ecr + ":v1", ecr + "@sha256:aaa", "sha256:aaa"},
+		{"docker-pullable", ecr + ":v1", "docker-pullable://" + ecr + "@sha256:bbb", "sha256:bbb"},
+		{"local image id is not a repo digest", "nginx", "sha256:ccc", ""},
+		{"docker image id", "nginx", "docker://sha256:ddd", ""},
+		{"lab kubelet", "shop/web:v1", "lab://shop/web:v1", ""},
+		{"not started", ecr + ":v1", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := pod("shop", "p", "n1", func(p *corev1.Pod) {
+				p.Spec.Containers[0].Image = tt.spec
+				p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "sidecar", Image: "envoy:1.30"})
+				p.Status.ContainerStatuses[0].ImageID = tt.imageID
+			})
+			imgs := convertPod(trimPod(p), "lab").pod.Images
+			want := []providers.ContainerImage{
+				{Container: "c", Image: tt.spec, ImageID: tt.imageID, Digest: tt.wantDigest},
+				{Container: "sidecar", Image: "envoy:1.30"}, // no status yet
+			}
+			if !reflect.DeepEqual(imgs, want) {
+				t.Errorf("images = %+v, want %+v", imgs, want)
+			}
+		})
+	}
+	if imgs := convertPod(trimPod(pod("shop", "p", "n1", func(p *corev1.Pod) { p.Spec.Containers = nil })), "lab").pod.Images; imgs == nil || len(imgs) != 0 {
+		t.Errorf("no containers: images = %#v, want []", imgs)
+	}
 }

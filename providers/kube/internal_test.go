@@ -45,7 +45,7 @@ func TestPagedListWatch(t *testing.T) {
 		if o.Limit != 500 || o.ResourceVersion != tt.wantRV || o.Continue != tt.in.Continue {
 			t.Errorf("list %+v sent as %+v", tt.in, o)
 		}
-		if p := obj.(*corev1.PodList).Items[0]; p.Annotations != nil || len(p.Spec.Containers) != 0 {
+		if p := obj.(*corev1.PodList).Items[0]; p.Annotations != nil || len(p.Spec.Containers) != 1 || p.Spec.Containers[0].Env != nil || p.Spec.Containers[0].VolumeMounts != nil {
 			t.Errorf("page not trimmed: %+v", p)
 		}
 	}

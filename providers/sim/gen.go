@@ -151,6 +151,7 @@ type state struct {
 
 	svcs   []simService // Services (kubeobjects.go)
 	claims []simClaim   // the StatefulSets' claims
+	images []wlImages   // per workload (see genImages)
 }
 
 // now is the simulated time: Start plus the elapsed ticks.
@@ -177,6 +178,7 @@ func generate(o Options) *state {
 	st.genEvents()
 	st.genKubeObjects()
 	st.genCronJobs()
+	st.genImages()
 	return st
 }
 
@@ -389,6 +391,7 @@ func (st *state) placePod(w int, name string, ni int, created time.Time) {
 		p.Phase, p.Ready, p.Node = "Running", n.Ready, n.Name
 		p.IP = ipString(st.alloc(n.Subnet, 1))
 	}
+	p.Images = st.podImages(w, p.Phase == "Running", true) // none before genImages
 	st.pods = append(st.pods, p)
 }
 

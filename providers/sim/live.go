@@ -168,6 +168,8 @@ func (st *state) snapshot() *providers.Inventory {
 		Nodes:     slices.Clone(src.Nodes),
 		Events:    slices.Clone(src.Events),
 		Workloads: slices.Clone(src.Workloads),
+		// Repositories and their images are never modified: shared.
+		ImageRepositories: slices.Clone(src.ImageRepositories),
 	}
 	// Node label maps are shared: the sim never changes a label map once made.
 

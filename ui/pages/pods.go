@@ -60,6 +60,7 @@ func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selecti
 	f.addIf("ip", p.IP)
 	f.add("owner", p.Owner)
 	f.add("created", stamp(p.Created)+" ("+age(in.Now, p.Created)+" ago)")
+	imageFields(&f, in.Now, p.Images)
 	refs := []actions.Ref{{Kind: "pod", Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}}
 	if kind, name, ok := ownerRef(p.Owner); ok {
 		refs = append(refs, actions.Ref{Kind: actions.Kind(kind), Cluster: p.Cluster, Namespace: p.Namespace, Name: name})

@@ -31,6 +31,7 @@ func Views() []View {
 		{"db", []string{"dbs", "databases"}, "database clusters and members", NewDatabases},
 		{"edge", []string{"cloudfront", "cdn"}, "CloudFront distributions: origins, aliases, certificate expiry; the chain down to the pods", NewEdge},
 		{"alarms", []string{"alarm", "cloudwatch"}, "CloudWatch alarms: state and the object each watches (enter opens it)", NewAlarms},
+		{"images", []string{"ecr", "image"}, "ECR repositories and images: tags, digest, pushed, size, scan findings, pods; drift (pods on an older push of a re-pushed tag)", NewImages},
 		{"traces", nil, "recent traces", NewTraces},
 		{"deps", []string{"services", "graph"}, "service dependency graph: calls, errors, error rate", NewDeps},
 		{"stacks", []string{"stack", "tf", "terraform"}, "Terraform stacks: resources, last apply, drift, lock", NewStacks},
