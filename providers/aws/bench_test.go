@@ -10,8 +10,8 @@ import (
 
 // BenchmarkFullInventory reads 2 regions with 500 instances in 20 ASGs,
 // 35 load balancers, 200 security groups (plus each VPC's default), 40
-// alarms and 10 CloudFront distributions from moto (seeded once), regions
-// and CloudFront in parallel. It
+// alarms, 50 ECR repositories of 3 images and 10 CloudFront distributions
+// from moto (seeded once), regions and CloudFront in parallel. It
 // reports the API calls of one refresh (calls/op) and fails if a page was
 // asked twice.
 //
@@ -21,8 +21,8 @@ func BenchmarkFullInventory(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	seeds := seedAll(ctx, b, m,
-		seedSpec{Region: "us-east-1", ASGs: 10, PerASG: 25, LBs: 18, Aurora: true, Bastion: true, SGs: 100, Distributions: 10, Alarms: 20},
-		seedSpec{Region: "eu-west-1", ASGs: 10, PerASG: 25, LBs: 17, SGs: 100, Alarms: 20},
+		seedSpec{Region: "us-east-1", ASGs: 10, PerASG: 25, LBs: 18, Aurora: true, Bastion: true, SGs: 100, Distributions: 10, Alarms: 20, Repositories: 25},
+		seedSpec{Region: "eu-west-1", ASGs: 10, PerASG: 25, LBs: 17, SGs: 100, Alarms: 20, Repositories: 25},
 	)
 	want := 0
 	for _, s := range seeds {
@@ -38,9 +38,9 @@ func BenchmarkFullInventory(b *testing.B) {
 			b.Fatal(err)
 		}
 		if len(inv.Instances) != want || len(inv.AutoscalingGroups) != 20 || len(inv.LoadBalancers) != 35 ||
-			len(inv.SecurityGroups) < 200 || len(inv.Distributions) != 10 || len(inv.Alarms) != 40 {
-			b.Fatalf("instances %d (want %d), ASGs %d, LBs %d, SGs %d, distributions %d, alarms %d", len(inv.Instances), want,
-				len(inv.AutoscalingGroups), len(inv.LoadBalancers), len(inv.SecurityGroups), len(inv.Distributions), len(inv.Alarms))
+			len(inv.SecurityGroups) < 200 || len(inv.Distributions) != 10 || len(inv.Alarms) != 40 || len(inv.ImageRepositories) != 50 {
+			b.Fatalf("instances %d (want %d), ASGs %d, LBs %d, SGs %d, distributions %d, alarms %d, repositories %d", len(inv.Instances), want,
+				len(inv.AutoscalingGroups), len(inv.LoadBalancers), len(inv.SecurityGroups), len(inv.Distributions), len(inv.Alarms), len(inv.ImageRepositories))
 		}
 		if st.Repeated != 0 {
 			b.Fatalf("%d repeated calls in one refresh", st.Repeated)

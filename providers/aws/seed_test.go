@@ -27,6 +27,8 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 // seedSpec says what to create in one region of moto.
@@ -51,6 +53,8 @@ type seedSpec struct {
 	Distributions int
 	// Alarms metric alarms on the ASGs' CPU.
 	Alarms int
+	// Repositories ECR repositories with 3 images each (lab.SeedRepositories).
+	Repositories int
 }
 
 // seeded is what the seeder created (the expectations of the tests).
@@ -198,9 +202,12 @@ func seedRegion(ctx context.Context, t testing.TB, cfg sdkaws.Config, spec seedS
 	return s
 }
 
-// seedEstateRest creates the security groups, distributions and alarms of
-// spec (the benchmark's estate).
+// seedEstateRest creates the security groups, distributions, alarms and
+// repositories of spec (the benchmark's estate).
 func seedEstateRest(ctx context.Context, cfg sdkaws.Config, s *seeded, spec seedSpec) {
+	if spec.Repositories > 0 {
+		must(0, lab.SeedRepositories(ctx, cfg, "bench", spec.Repositories, 3, 0))
+	}
 	e := ec2.NewFromConfig(cfg)
 	prev := ""
 	for i := 0; i < spec.SGs; i++ {
