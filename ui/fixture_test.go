@@ -82,7 +82,8 @@ func fixtureSnapshot() *providers.Snapshot {
 			Backups: []providers.Backup{{ID: "snap-1", Time: at(3 * time.Hour), Status: "available", SizeMiB: 2048}}},
 		{Name: "sessions", Engine: "redis", Region: "eu-west-1", Status: "ok", LastBackup: at(26 * time.Hour),
 			Members: []providers.Member{
-				{Name: "sessions-0", Role: providers.RolePrimary, Healthy: true, Zone: "eu-west-1a"},
+				{Name: "sessions-0", Role: providers.RolePrimary, Healthy: true, Zone: "eu-west-1a",
+					Volumes: []providers.Volume{{Mount: "/data", Path: "pvc data/data-sessions-0", Class: "gp3", SizeGiB: 20, UsedGiB: 9, UsageKnown: true}}},
 				{Name: "sessions-1", Role: providers.RoleReplica, Healthy: true, LagSeconds: 0.1, Zone: "eu-west-1b"},
 				{Name: "sentinel-0", Role: "sentinel", Healthy: true, Zone: "eu-west-1a"}}},
 	}

@@ -19,7 +19,7 @@ func NewDatabases(ctx *common.Context, _ *Backends) Page {
 		{Title: "NAME", Width: 22, Grow: true, Max: 40, Priority: 10, Middle: true}, {Title: "ROLE/ENGINE", Width: 17, Priority: 8},
 		{Title: "HEALTH", Width: 7, Priority: 9}, {Title: "LAG", Width: 6, Right: true, Priority: 7},
 		{Title: "ZONE/REGION", Width: 11, Priority: 4}, {Title: "LAST BACKUP", Width: 11, Priority: 5},
-		{Title: "STATUS", Width: 10, Grow: true, Max: 40, Priority: 6},
+		{Title: "STATUS", Width: 10, Grow: true, Max: 40, Priority: 6}, {Title: "DISK", Width: 5, Right: true, Priority: 3},
 	}
 	p := newListPage(ctx, "db", "DBs", cols, buildDatabases)
 	p.sortable = false // members stay under their cluster
@@ -80,7 +80,7 @@ func buildDatabases(in *Input) *listData {
 		d.rows = append(d.rows, table.Row{
 			Key: "database/" + name,
 			Cells: []string{name, san(db.Engine), common.Health(h), "", san(db.Region),
-				age(in.Now, db.LastBackup) + " ago", san(db.Status)},
+				age(in.Now, db.LastBackup) + " ago", san(db.Status), diskText(db.Volumes)},
 			Health: h,
 		})
 		d.texts = append(d.texts, common.Fold(name+" "+san(db.Engine)))
@@ -91,7 +91,7 @@ func buildDatabases(in *Input) *listData {
 			mname := san(m.Name)
 			d.rows = append(d.rows, table.Row{
 				Key:    "member/" + name + "/" + mname,
-				Cells:  []string{"└ " + mname, common.Role(m.Role), common.Health(mh), lag(m), san(m.Zone), "", san(m.Status)},
+				Cells:  []string{"└ " + mname, common.Role(m.Role), common.Health(mh), lag(m), san(m.Zone), "", san(m.Status), diskText(m.Volumes)},
 				Health: mh,
 			})
 			d.texts = append(d.texts, common.Fold(name+" "+mname+" "+m.Role))
@@ -157,6 +157,29 @@ func dbSelection(inv *providers.Inventory, in *Input, db *providers.Database) Se
 		Detail: detail.Content{Title: "database " + db.Name, Fields: f},
 		Events: eventsFor(inv, in.Now, "Database", "", db.Name),
 	}
+}
+
+// diskText is the usage of the fullest volume ("84%!" over
+// providers.VolumeFullPercent), "?" when no volume's usage is known, ""
+// without volumes.
+func diskText(vs []providers.Volume) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	most := -1.0
+	full := false
+	for _, v := range vs {
+		most = max(most, v.UsedPercent())
+		full = full || v.Full()
+	}
+	if most < 0 {
+		return "?"
+	}
+	s := fmt.Sprintf("%.0f%%", most)
+	if full {
+		s += "!"
+	}
+	return s
 }
 
 // addVolumes lists volumes under a "volumes" field, when there are some.
