@@ -86,6 +86,9 @@ type deps struct {
 	execTerminal func(tea.ExecCommand, tea.ExecCallback) tea.Cmd
 	// presence is the session's handle on presenter mode (nil locally).
 	presence Presence
+	// builds shares the pages' built rows between sessions (console
+	// serve; nil: each build is the session's own).
+	builds *pages.BuildCache
 }
 
 // pageState tracks the build of one page's data.
@@ -321,9 +324,12 @@ func (m *Model) buildActive() tea.Cmd {
 	}
 	st.building = true
 	region, now, key, ks := m.region, m.now, m.scopeKey(), *m.kscope
+	cache := m.d.builds
 	return func() tea.Msg {
-		in := &pages.Input{Inv: narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace), Now: now}
-		return builtMsg{page: name, version: snap.Version, region: key, data: p.Build(in)}
+		in := func() *pages.Input {
+			return &pages.Input{Inv: narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace), Now: now}
+		}
+		return builtMsg{page: name, version: snap.Version, region: key, data: cache.Build(name, p, snap.Version, key, in)}
 	}
 }
 
@@ -358,6 +364,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case builtMsg:
 		st := m.state[msg.page]
 		st.building = false
+		if _, ok := m.byName[msg.page].(pages.Releaser); ok && m.d.builds != nil && msg.page != m.active {
+			return m, nil // released while it was built (shown again: built again)
+		}
 		if msg.region == m.scopeKey() && (!st.applied || msg.version > st.built || msg.region != st.region) {
 			m.byName[msg.page].(pages.Builder).Apply(msg.data)
 			st.built, st.region, st.applied = msg.version, msg.region, true
@@ -487,12 +496,28 @@ func (m *Model) switchTo(name string) tea.Cmd {
 }
 
 func (m *Model) show(name string) tea.Cmd {
+	m.release(m.active, name)
 	m.active = name
 	if m.mode != modeNormal {
 		m.mode = modeNormal
 	}
 	m.layout()
 	return tea.Batch(m.buildActive(), m.refreshActive())
+}
+
+// release drops the built data of page old when another is shown, in a
+// session whose rows come from a shared build cache (console serve): a
+// hidden page would hold its own old snapshot version; shown again it is
+// built from the cache.
+func (m *Model) release(old, next string) {
+	if m.d.builds == nil || old == next {
+		return
+	}
+	if r, ok := m.byName[old].(pages.Releaser); ok {
+		r.Release()
+		st := m.state[old]
+		*st = pageState{building: st.building}
+	}
 }
 
 // refreshActive starts the page shown loading its own data, if it does.

@@ -182,3 +182,53 @@ func BenchmarkStartToFirstFrame(b *testing.B) {
 		cancel()
 	}
 }
+
+// BenchmarkServeSessions is console serve's 20 sessions on the big
+// estate, each a model on pods (its own 120x40 terminal) over one
+// snapshot: the heap of 20 sessions against one (with the shared build
+// cache, and each building its own rows as before), and a key (j) to the
+// next frame in every session in turn (target < 16 ms per session).
+func BenchmarkServeSessions(b *testing.B) {
+	snap, s := bigEstate(b)
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	for _, shared := range []bool{true, false} {
+		name := "private"
+		if shared {
+			name = "shared"
+		}
+		b.Run(name, func(b *testing.B) {
+			var cache *pages.BuildCache
+			if shared {
+				cache = pages.NewBuildCache()
+			}
+			open := func() *Model {
+				return newTestModel(b, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" })
+			}
+			base := heap()
+			ms := []*Model{open()}
+			one := heap() - base
+			for len(ms) < 20 {
+				ms = append(ms, open())
+			}
+			all := heap() - base
+			j := keyMsg("j")
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				m := ms[i%len(ms)]
+				m.Update(j)
+				_ = m.View()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(one)/(1<<20), "MiB-1-session")
+			b.ReportMetric(float64(all)/(1<<20), "MiB-20-sessions")
+			b.ReportMetric(float64(all)/float64(one), "x-one")
+			runtime.KeepAlive(ms)
+		})
+	}
+}

@@ -66,6 +66,7 @@ func (m *Model) focusWhenBuilt(page, note string, targets ...[2]string) tea.Cmd 
 	if page != m.active {
 		m.history = append(m.history, m.active)
 	}
+	m.release(m.active, page)
 	m.active = page
 	m.filters()[page] = ""
 	p.SetFilter(common.Filter{})

@@ -370,6 +370,7 @@ func (m *Model) applyFollowed() tea.Cmd {
 	st := m.pres.want
 	var cmds []tea.Cmd
 	if _, ok := m.byName[st.Page]; ok && st.Page != m.active {
+		m.release(m.active, st.Page)
 		m.active = st.Page
 		m.layout()
 		cmds = append(cmds, m.buildActive(), m.refreshActive())

@@ -61,6 +61,11 @@ type Options struct {
 	// PresenceHub.Session); nil locally, where :present and :follow say
 	// they need console serve.
 	Presence Presence
+	// Builds, when set, shares the pages' built rows between the sessions
+	// given the same cache (console serve): one immutable row slice per
+	// view, snapshot version and scope; filters and cursors stay each
+	// session's.
+	Builds *pages.BuildCache
 }
 
 // Run opens the console and blocks until the user quits or ctx is done.
@@ -129,6 +134,7 @@ func staticDeps(ctx context.Context, o Options) deps {
 		snapshotDir: snapshotDirFor(o.Settings.AuditLog),
 		user:        o.User,
 		presence:    o.Presence,
+		builds:      o.Builds,
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)

@@ -26,6 +26,7 @@ import (
 	"github.com/opsconsole/console/config"
 	"github.com/opsconsole/console/internal/sanitize"
 	"github.com/opsconsole/console/ui"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // defaultServeListen is where console serve listens by default.
@@ -256,7 +257,7 @@ func (v *server) run(ctx context.Context, a *app) error {
 		return err
 	}
 	v.exec = exec
-	v.opts = ui.Options{Store: st, Settings: v.s, TraceSource: src, Stacks: tuiStacks(v.s)}
+	v.opts = ui.Options{Store: st, Settings: v.s, TraceSource: src, Stacks: tuiStacks(v.s), Builds: pages.NewBuildCache()}
 	wait := shutdownOnDone(ctx, exec)
 
 	srv, err := wish.NewServer(

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,22 +37,7 @@ func startServe(t *testing.T) *serveFixture {
 		lab.RequireProgram(t, p)
 	}
 	dir := t.TempDir()
-	keys := filepath.Join(dir, "keys")
-	if err := os.Mkdir(keys, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []string{"alice", "bob"} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", u, "-f", filepath.Join(dir, u)).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v: %s", err, out)
-		}
-		pub, err := os.ReadFile(filepath.Join(dir, u+".pub"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(keys, u+".pub"), pub, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeServeKeys(t, dir)
 	audit := filepath.Join(dir, "audit.jsonl")
 	conf := filepath.Join(dir, "config.yaml")
 	body := fmt.Sprintf("default_env: demo\naudit_log: %s\nenvironments:\n  demo:\n    demo: true\nserve:\n  authorized_keys: keys\n  users:\n    alice: {demo: operator}\n    bob: {\"*\": viewer}\n", audit)
@@ -86,6 +72,29 @@ func startServe(t *testing.T) *serveFixture {
 		t.Fatal("serve did not start")
 	}
 	return nil
+}
+
+// writeServeKeys makes alice's and bob's keys with the real ssh-keygen in
+// dir (private keys dir/alice, dir/bob) and the authorized keys
+// directory dir/keys.
+func writeServeKeys(t *testing.T, dir string) {
+	t.Helper()
+	keys := filepath.Join(dir, "keys")
+	if err := os.Mkdir(keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", u, "-f", filepath.Join(dir, u)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+		pub, err := os.ReadFile(filepath.Join(dir, u+".pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(keys, u+".pub"), pub, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // connect runs the real OpenSSH client as user in a tmux server of its
@@ -182,11 +191,19 @@ func TestServeTwoUsers(t *testing.T) {
 
 // TestServeMemory measures the server's heap with one session and with
 // CONSOLE_SERVE_MEMORY sessions of the real ssh client (a one-off
-// measurement for docs/performance.md; skipped unless the variable is set).
+// measurement for docs/performance.md; skipped unless the variable is
+// set). CONSOLE_SERVE_PODS scales the demo (e.g. 50000 pods on 1,000
+// nodes); CONSOLE_SERVE_MEMPROFILE writes the heap profile with every
+// session open.
 func TestServeMemory(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CONSOLE_SERVE_MEMORY"))
 	if n < 2 {
 		t.Skip("set CONSOLE_SERVE_MEMORY=20 to measure 20 sessions against one")
+	}
+	if pods, _ := strconv.Atoi(os.Getenv("CONSOLE_SERVE_PODS")); pods > 0 {
+		saved := demoOptions
+		demoOptions.Nodes, demoOptions.Pods = max(1, pods/50), pods
+		t.Cleanup(func() { demoOptions = saved })
 	}
 	f := startServe(t)
 	heap := func() uint64 {
@@ -213,6 +230,12 @@ func TestServeMemory(t *testing.T) {
 	one := heap()
 	open(n)
 	all := heap()
+	if path := os.Getenv("CONSOLE_SERVE_MEMPROFILE"); path != "" {
+		if pf, err := os.Create(path); err == nil {
+			_ = pprof.WriteHeapProfile(pf)
+			pf.Close()
+		}
+	}
 	t.Logf("heap in use: %.1f MiB before any session, %.1f MiB with 1 session, %.1f MiB with %d sessions (%.2fx one session's total; %.2f MiB per added session); store subscribers %d",
 		float64(base)/(1<<20), float64(one)/(1<<20), float64(all)/(1<<20), n, float64(all)/float64(one),
 		float64(all-one)/float64(n-1)/(1<<20), f.srv.opts.Store.Subscribers())

@@ -25,6 +25,10 @@ type listData struct {
 	// cols, when set, replace the page's columns (a table whose columns
 	// come with its data: a Kubernetes kind's server-side table).
 	cols []table.Column
+	// all is 0..len(rows)-1: what an unfiltered, unsorted view shows (set
+	// by Build; the page then shows rows itself, not a copy, so that the
+	// sessions sharing a build share its rows too).
+	all []int
 }
 
 // listPage is a table page: pods, nodes, ASGs, load balancers, databases, traces.
@@ -43,6 +47,10 @@ type listPage struct {
 	filter  common.Filter
 	visible []int // shown: exact matches first
 	matched []int // kept by the filter, in order (what a narrower filter searches)
+
+	// keep is the key of the row under the cursor when the data was
+	// released (Release), selected again by the next Apply.
+	keep string
 
 	// sorting: sortCol -1 keeps the sources' order; order is the rows'
 	// permutation, computed when the data or the sort changes (not per
@@ -65,8 +73,17 @@ func (p *listPage) Title() string { return p.title }
 func (p *listPage) Build(in *Input) any {
 	d := p.build(in)
 	d.natural = table.Measure(d.rows, len(p.cols))
+	d.all = make([]int, len(d.rows))
+	for i := range d.all {
+		d.all[i] = i
+	}
 	return d
 }
+
+// SharedBuild implements SharedBuilder: a list's rows are a function of
+// the snapshot alone, never changed once built.
+func (p *listPage) SharedBuild() bool { return p.build != nil }
+
 func (p *listPage) SetSize(w, h int)        { p.tbl.SetSize(w, h) }
 func (p *listPage) Scroll(delta int)        { p.tbl.Scroll(delta) }
 func (p *listPage) View() string            { return p.tbl.View() }
@@ -83,6 +100,19 @@ func (p *listPage) Apply(data any) {
 	}
 	p.tbl.SetNatural(p.data.natural)
 	p.resort()
+	if p.keep != "" {
+		p.tbl.Select(p.keep)
+		p.keep = ""
+	}
+}
+
+// Release implements Releaser.
+func (p *listPage) Release() {
+	if k := p.tbl.SelectedKey(); k != "" {
+		p.keep = k
+	}
+	p.data, p.matched, p.visible, p.order = &listData{}, nil, nil, nil
+	p.tbl.SetRows(nil)
 }
 
 // Status implements Page: the sort (column and direction) and the
@@ -113,6 +143,13 @@ func (p *listPage) setFilter(f common.Filter) {
 func (p *listPage) refilter(within []int) {
 	if within == nil {
 		within = p.order
+	}
+	if within == nil && p.filter.Empty() && len(p.data.all) == len(p.data.rows) {
+		// every row in the sources' order: the built rows as they are
+		// (never changed: the slices may be shared between sessions)
+		p.matched, p.visible = p.data.all, p.data.all
+		p.tbl.SetRows(p.data.rows)
+		return
 	}
 	p.matched, p.visible = p.filter.ApplyExactFirst(p.data.texts, within)
 	rows := make([]table.Row, len(p.visible))

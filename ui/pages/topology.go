@@ -38,6 +38,7 @@ type Topology struct {
 	filter   common.Filter
 	shown    []bool // nil when no filter
 	visible  []int  // indexes into data.all, in display order
+	keep     string // the cursor's node when the data was released
 }
 
 // NewTopology returns the topology view.
@@ -106,10 +107,27 @@ func (t *Topology) Build(in *Input) any {
 	return d
 }
 
+// SharedBuild implements SharedBuilder: the tree's rows are a function
+// of the snapshot alone (the expanded rows are the page's own).
+func (t *Topology) SharedBuild() bool { return true }
+
 // Apply implements Page.
 func (t *Topology) Apply(data any) {
 	t.data = data.(*treeData)
 	t.SetFilter(t.filter)
+	if t.keep != "" {
+		t.SetCursorKey(t.keep)
+		t.keep = ""
+	}
+}
+
+// Release implements Releaser.
+func (t *Topology) Release() {
+	if k := t.tbl.SelectedKey(); k != "" {
+		t.keep = k
+	}
+	t.data, t.shown = &treeData{}, nil
+	t.flatten()
 }
 
 // SetFilter implements Page: rows that match, and their ancestors, stay.
