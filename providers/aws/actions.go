@@ -849,6 +849,13 @@ type restoreAction struct {
 	// window is the source's restorable window, read by Check for a
 	// point-in-time restore.
 	window providers.TimeWindow
+	// inPlace restores over the live cluster source (explicitly asked; a
+	// second typed confirmation): newCluster is then a temporary cluster
+	// that takes source's identifier, source being renamed kept.
+	inPlace bool
+	kept    string
+	// liveID is source's DbClusterResourceId, read by Check.
+	liveID string
 }
 
 // RestoreCluster is the restore of an RDS cluster into a new cluster,
@@ -890,7 +897,15 @@ func (r *RestoreCluster) Params() []actions.Param {
 		}
 		ps = append(ps, *p)
 	}
-	return append(ps, providers.TargetParam(*r.db, actions.NameRDSIdentifier, r.taken, r.a.newCluster, r.a.newCluster))
+	ps = append(ps, providers.TargetParam(*r.db, actions.NameRDSIdentifier, r.taken, r.a.newCluster, r.a.newCluster))
+	into := "new"
+	if r.a.inPlace {
+		into = "in-place"
+	}
+	return append(ps, actions.Param{Name: "into", Title: "Restore into", Kind: actions.ParamChoice, Value: into,
+		Help: "in place asks for a second confirmation (overwrite " + r.db.Name + ")",
+		Choices: []actions.Choice{{Value: "new", Label: "a new cluster alongside (the live cluster is not touched)"},
+			{Value: "in-place", Label: "OVER the live cluster: a restored cluster takes its name, the live one is kept renamed"}}})
 }
 
 // SetParam implements actions.Parameterized: "backup" (a snapshot), "at"
@@ -905,10 +920,12 @@ func (r *RestoreCluster) SetParam(name, v string) error {
 		}
 		return r.SetPointInTime(t)
 	case "target":
-		if v == "" {
-			return nil
+		if v == "" || r.a.inPlace {
+			return nil // in place: the temporary cluster's name is the console's
 		}
 		return r.SetTarget(v)
+	case "into":
+		return r.SetInPlace(v == "in-place")
 	}
 	return r.SetBackup(v)
 }
@@ -946,8 +963,13 @@ func (a *restoreAction) spec() actions.Spec {
 	case a.snapshot == "":
 		desc = "restore DB cluster " + a.source + " to a new DB cluster " + a.newCluster + " (choose a snapshot or a point in time)"
 	}
+	target := a.newCluster
+	if a.inPlace {
+		target = a.source
+		desc = strings.Replace(desc, "to a new DB cluster "+a.newCluster, "IN PLACE of "+a.source+" (renamed "+a.kept+", kept)", 1)
+	}
 	return actions.Spec{
-		Name: ActRestore, Target: actions.Ref{Kind: actions.KindDatabase, Region: a.region, Name: a.newCluster}, Env: a.p.opts.Env,
+		Name: ActRestore, Target: actions.Ref{Kind: actions.KindDatabase, Region: a.region, Name: target}, Env: a.p.opts.Env,
 		Runner: runner, Effect: actions.Destructive, Timeout: 10 * time.Minute, Description: desc,
 	}
 }
@@ -1043,6 +1065,9 @@ func (a *restoreAction) check(ctx context.Context) error {
 	} else if !errors.Is(err, errNotFound) {
 		return err
 	}
+	if a.inPlace {
+		return a.checkInPlace(ctx, c)
+	}
 	return nil
 }
 
@@ -1059,6 +1084,9 @@ func (a *restoreAction) preview(ctx context.Context, _ io.Writer) (actions.Plan,
 		if err := a.check(ctx); err != nil {
 			return actions.Plan{}, err
 		}
+	}
+	if a.inPlace {
+		return a.previewInPlace(), nil
 	}
 	what, text := a.snapshot, fmt.Sprintf("snapshot %s of %s", a.snapshot, a.source)
 	if !a.at.IsZero() {
@@ -1119,6 +1147,9 @@ func (a *restoreAction) run(ctx context.Context, _ actions.Plan, out io.Writer) 
 		from = a.source + " as of " + a.at.UTC().Format(time.RFC3339)
 	}
 	fmt.Fprintf(out, "DB cluster %s restored from %s: %s\n", a.newCluster, from, st)
+	if a.inPlace {
+		return a.swap(ctx, c, out)
+	}
 	return nil
 }
 
@@ -1126,6 +1157,9 @@ func (a *restoreAction) verify(ctx context.Context) (bool, string, error) {
 	c, err := a.clients()
 	if err != nil {
 		return false, "", err
+	}
+	if a.inPlace {
+		return a.verifyInPlace(ctx, c)
 	}
 	cl, err := describeCluster(ctx, c, a.newCluster)
 	if errors.Is(err, errNotFound) {

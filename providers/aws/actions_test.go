@@ -312,7 +312,7 @@ func TestActionsThroughExecutor(t *testing.T) {
 		}
 		// the form's and --backup's choices: the available snapshots, newest first
 		ps := actions.ParamsOf(r)
-		if len(ps) != 3 || len(ps[0].Choices) < 2 || ps[0].Choices[0].Value != "orders-manual-2" || ps[0].Value != "orders-manual-2" {
+		if len(ps) != 4 || len(ps[0].Choices) < 2 || ps[0].Choices[0].Value != "orders-manual-2" || ps[0].Value != "orders-manual-2" {
 			t.Fatalf("the backup parameter %+v", ps)
 		}
 		// "at" bounded by the cluster's restorable window; "target" the
@@ -377,6 +377,41 @@ func TestActionsThroughExecutor(t *testing.T) {
 		out, err = rds.NewFromConfig(m.Config(ctx, "us-east-1")).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders-pitr")})
 		if err != nil || len(out.DBClusters) != 1 || sdkaws.ToString(out.DBClusters[0].Engine) != sdkaws.ToString(cl.Engine) {
 			t.Errorf("point-in-time cluster: %v %+v", err, out)
+		}
+
+		// In place (moto): only with the second confirmation; the restored
+		// cluster takes the name orders (another resource id, instances
+		// like the live one's), the live one is kept renamed.
+		client := rds.NewFromConfig(m.Config(ctx, "us-east-1"))
+		before, err := client.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders")})
+		if err != nil || len(before.DBClusters) != 1 {
+			t.Fatalf("orders before the in-place restore: %v", err)
+		}
+		liveID, liveMembers := sdkaws.ToString(before.DBClusters[0].DbClusterResourceId), len(before.DBClusters[0].DBClusterMembers)
+		if liveMembers == 0 {
+			t.Fatal("the seeded orders cluster has no instance to carry over")
+		}
+		r = pick()
+		if err := errors.Join(actions.SetParam(r, "backup", "orders-manual-1"), actions.SetParam(r, "into", "in-place")); err != nil {
+			t.Fatal(err)
+		}
+		if res := ex.Execute(ctx, r, true, nil); res.Status != actions.StatusRefused {
+			t.Fatalf("in place with --yes alone: %+v", res)
+		}
+		res = ex.ExecuteConfirmed(ctx, r, "overwrite orders", nil)
+		if res.Status != actions.StatusSucceeded || !res.Verified || res.Target != "database/orders" {
+			t.Fatalf("in place: %+v", res)
+		}
+		after, err := client.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String("orders")})
+		if err != nil || len(after.DBClusters) != 1 || sdkaws.ToString(after.DBClusters[0].DbClusterResourceId) == liveID {
+			t.Fatalf("orders after the in-place restore is still the live cluster: %v %+v", err, after)
+		}
+		if n := len(after.DBClusters[0].DBClusterMembers); n != liveMembers {
+			t.Errorf("the restored orders has %d instances, the live one had %d", n, liveMembers)
+		}
+		kept, err := client.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: sdkaws.String(r.a.kept)})
+		if err != nil || len(kept.DBClusters) != 1 || sdkaws.ToString(kept.DBClusters[0].DbClusterResourceId) != liveID {
+			t.Errorf("the live cluster is not kept as %s: %v %+v", r.a.kept, err, kept)
 		}
 	})
 
