@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,7 +162,13 @@ func (f *actionFlow) handle(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 			case 0:
 				m.mode = modeNormal
 				m.setMsg(fmt.Sprintf("%s: no source offers it on %s", f.verb, f.target), false)
+				return nil, true
 			case 1:
+				return f.choose(m, &f.offers[0]), true
+			}
+			if !slices.ContainsFunc(f.offers, func(o offer) bool { return o.allowed }) {
+				// every choice refused (read-only, a viewer): the key is
+				// refused, through the executor (audited), with the reason
 				return f.choose(m, &f.offers[0]), true
 			}
 		}

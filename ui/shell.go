@@ -106,13 +106,9 @@ func (m *Model) handleAttach(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true // abandoned: nothing started, nothing to record
 		}
 		if msg.err != nil {
-			if len(f.offers) > 1 {
-				f.err = common.Sanitize(common.ErrText(msg.err))
-				m.mode = modeMenu
-				return nil, true
-			}
-			m.mode = modeNormal
-			m.setMsg(string(f.chosen.spec.Name)+": "+common.ErrText(msg.err), true)
+			// refused: said under the offers, greyed with their reason
+			f.err = common.Sanitize(common.ErrText(msg.err))
+			m.mode = modeMenu
 			return nil, true
 		}
 		m.mode = modeNormal

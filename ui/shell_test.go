@@ -115,17 +115,17 @@ func TestShellKey(t *testing.T) {
 	t.Run("read-only", func(t *testing.T) {
 		var term bytes.Buffer
 		handed := 0
-		m, audit := shellModel(t, true, []string{"app"}, &term, &handed)
+		m, audit := shellModel(t, true, []string{"app", "sidecar"}, &term, &handed)
 		if why := m.keyDisabled(m.ctx.Keys.Shell); !strings.Contains(why, "read-only") {
 			t.Errorf("s is not disabled in read-only mode: %q", why)
 		}
 		press(m, "?")
-		if !strings.Contains(screen(m), "shell ✗ read-only") {
+		if scr := screen(m); !strings.Contains(scr, "shell ✗") || !strings.Contains(scr, "read-only: environment") {
 			t.Errorf("the help does not say why s is disabled:\n%s", screen(m))
 		}
 		press(m, "esc", "s")
-		if handed != 0 || !m.msgErr || !strings.Contains(m.msg, "read-only") {
-			t.Fatalf("handed %d, message %q", handed, m.msg)
+		if handed != 0 || m.mode != modeMenu || !strings.Contains(m.flow.err, "refused") || !strings.Contains(m.flow.err, "read-only") {
+			t.Fatalf("handed %d, mode %d, error %q", handed, m.mode, m.flow.err)
 		}
 		es, _, err := actions.ReadAudit(audit, 0)
 		if err != nil || len(es) != 1 || es[0].Result != actions.StatusRefused {

@@ -344,7 +344,11 @@ func (m *Model) helpView(w, h int) string {
 		lines = append(lines, th.Header.Render(g.title))
 		for _, b := range g.keys {
 			if why := m.keyDisabled(b); why != "" {
-				lines = append(lines, "  "+th.Disabled.Render(padRight(b.Help().Key, 10)+" "+b.Help().Desc+" ✗ "+common.Sanitize(why)))
+				// greyed, and why, wrapped under it to the narrowest column
+				lines = append(lines, "  "+th.Disabled.Render(padRight(b.Help().Key, 10)+" "+b.Help().Desc+" ✗"))
+				for _, l := range wrapTo(common.Sanitize(why), max(10, w/max(1, min(3, w/40))-14)) {
+					lines = append(lines, "             "+th.Disabled.Render(l))
+				}
 				continue
 			}
 			lines = append(lines, "  "+th.Key.Render(padRight(b.Help().Key, 10))+" "+b.Help().Desc)
