@@ -121,7 +121,7 @@ func TestStorageLab(t *testing.T) {
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "db", Name: "pg"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "pg"},
 			Ports: []corev1.ServicePort{{Name: "sql", Port: 5432, TargetPort: intstr.FromString("sql"), Protocol: corev1.ProtocolTCP}}}}
-	if svc, err = c.CoreV1().Services("db").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+	if _, err := c.CoreV1().Services("db").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	yes, no, node := true, false, "ip-10-0-3-10"
