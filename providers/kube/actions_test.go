@@ -275,10 +275,16 @@ func testActions(t *testing.T, k *lab.KubeCluster, p *kube.Provider, updates <-c
 			}
 		}
 		// Deleting a pod in bob's own namespace is allowed; a port-forward
-		// is offered, denied (his role has no pods/portforward).
+		// and a shell per container are offered, denied (his role has no
+		// pods/portforward, no pods/exec).
 		as := bp.Offer(actions.Ref{Kind: "pod", Cluster: "lab", Namespace: "team-a", Name: "team-a-worker"})
-		if len(as) != 2 {
-			t.Fatalf("offered %d actions for a team-a pod, want delete and port-forward", len(as))
+		if len(as) < 3 {
+			t.Fatalf("offered %d actions for a team-a pod, want delete, port-forward and a shell per container", len(as))
+		}
+		for _, a := range as[2:] {
+			if ok, why := permitted(a); ok || a.Spec().Name != actions.VerbShell || !strings.Contains(why, "exec") {
+				t.Errorf("shell for bob: %s allowed=%v %q", a.Spec().Name, ok, why)
+			}
 		}
 		if ok, why := permitted(as[0]); !ok {
 			t.Errorf("bob may not delete a team-a pod: %s", why)
