@@ -169,6 +169,9 @@ type Node struct {
 	Pods          int               `json:"pods"`             // filled by the join
 	Labels        map[string]string `json:"-"`
 	Created       time.Time         `json:"created"`
+	// Agents are the DaemonSets that must run on the node and their pod
+	// there (agents.go), sorted by DaemonSet.
+	Agents []Agent `json:"agents"`
 }
 
 // Pod is a Kubernetes pod. Owner is "Kind/name" of the controlling workload

@@ -75,6 +75,7 @@ func (m *Model) problemStrip() string {
 		{p.DBs, "DB%s without one primary or lagging", "DB%s"},
 		{p.Volumes, "volume%s over 80%% full", "full volume%s"},
 		{p.Certs, "certificate%s expiring", "cert%s"},
+		{p.Agents, "agent%s missing", "agent%s"},
 		{p.Targets, "target%s unhealthy", "target%s"},
 		{p.FailedRuns, "action%s failed", "failed run%s"},
 	}

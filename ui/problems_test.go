@@ -149,6 +149,16 @@ func TestProblemsRanks(t *testing.T) {
 		}, "✓ nothing wrong now", ""},
 		{"an alarm with insufficient data is not a problem", func(inv *providers.Inventory) { inv.Alarms[0].State = providers.AlarmInsufficientData },
 			"✓ nothing wrong now", ""},
+		{"a node missing a DaemonSet's pod", func(inv *providers.Inventory) {
+			inv.Nodes[2].Agents = []providers.Agent{{DaemonSet: "logging/fluentd", Status: providers.AgentMissing}}
+		}, "✗ 1 agent missing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Name},
+		{"an agent waiting (node just created) is not a problem", func(inv *providers.Inventory) {
+			inv.Nodes[2].Agents = []providers.Agent{{DaemonSet: "logging/fluentd", Status: providers.AgentWaiting, Why: "node created 2m ago"}}
+		}, "✓ nothing wrong now", ""},
+		{"an agent whose pod is there, ready or not, is not missing", func(inv *providers.Inventory) {
+			inv.Nodes[2].Agents = []providers.Agent{{DaemonSet: "logging/fluentd", Pod: "fluentd-x", Status: providers.AgentNotReady},
+				{DaemonSet: "monitoring/node-exporter", Pod: "node-exporter-y", Ready: true, Status: providers.AgentReady}}
+		}, "✓ nothing wrong now", ""},
 		{"a crash loop beats an alarm", func(inv *providers.Inventory) {
 			inv.Alarms[1].State = providers.AlarmFiring
 			inv.Pods[1].Reason = "CrashLoopBackOff"

@@ -95,6 +95,14 @@ func normalize(inv *providers.Inventory) *providers.Inventory {
 	if c.Nodes == nil {
 		c.Nodes = []providers.Node{}
 	}
+	if slices.ContainsFunc(c.Nodes, func(n providers.Node) bool { return n.Agents == nil }) {
+		c.Nodes = slices.Clone(c.Nodes)
+		for i := range c.Nodes {
+			if c.Nodes[i].Agents == nil {
+				c.Nodes[i].Agents = []providers.Agent{}
+			}
+		}
+	}
 	if c.Pods == nil {
 		c.Pods = []providers.Pod{}
 	}

@@ -114,7 +114,7 @@ func TestSnapshotSummaryAudit(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"Actions, last 24h (1)", "alice restart deployment/shop/web ✓ succeeded", "Regions, AZs, ASGs", "Problems now (2)"} {
+	for _, want := range []string{"Actions, last 24h (1)", "alice restart deployment/shop/web ✓ succeeded", "Regions, AZs, ASGs", "Problems now (3)", "no fluent-bit pod"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

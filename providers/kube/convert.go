@@ -149,8 +149,8 @@ func trimMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
 	return out
 }
 
-// transformNode keeps labels (zone, region, instance type), unschedulable,
-// taints, providerID and the Ready condition. Images, addresses, capacity,
+// transformNode keeps labels (zone, region, instance type; a DaemonSet's
+// node selector), unschedulable, taints, providerID and the Ready condition. Images, addresses, capacity,
 // node info and annotations are dropped.
 func transformNode(obj any) (any, error) {
 	n, ok := obj.(*corev1.Node)
@@ -161,7 +161,7 @@ func transformNode(obj any) (any, error) {
 	out.Labels = n.Labels
 	out.Spec = corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable, ProviderID: n.Spec.ProviderID}
 	for _, t := range n.Spec.Taints {
-		out.Spec.Taints = append(out.Spec.Taints, corev1.Taint{Key: t.Key, Effect: t.Effect})
+		out.Spec.Taints = append(out.Spec.Taints, corev1.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 	}
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
@@ -190,9 +190,21 @@ func transformWorkload(obj any) (any, error) {
 			Status:     appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas},
 		}, nil
 	case *appsv1.DaemonSet:
+		// The pod template's scheduling rules stay (node selector, node
+		// affinity, tolerations, host network): the agents need them.
+		meta := trimMeta(&w.ObjectMeta)
+		meta.Generation = w.Generation
+		t := &w.Spec.Template.Spec
+		spec := corev1.PodSpec{NodeSelector: t.NodeSelector, Tolerations: t.Tolerations, HostNetwork: t.HostNetwork}
+		if t.Affinity != nil && t.Affinity.NodeAffinity != nil && t.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+			spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: t.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution}}
+		}
 		return &appsv1.DaemonSet{
-			ObjectMeta: trimMeta(&w.ObjectMeta),
-			Status:     appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady},
+			ObjectMeta: meta,
+			Spec:       appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: spec}},
+			Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady,
+				UpdatedNumberScheduled: w.Status.UpdatedNumberScheduled, ObservedGeneration: w.Status.ObservedGeneration},
 		}, nil
 	case *appsv1.ReplicaSet:
 		return &appsv1.ReplicaSet{ObjectMeta: trimMeta(&w.ObjectMeta)}, nil
@@ -380,10 +392,12 @@ func resolveOwner(r *podRec, rsOwners map[nsName]string) string {
 // nsName is a namespace/name key that needs no allocation.
 type nsName struct{ ns, name string }
 
-// nodeRec is a converted node plus its drain taint.
+// nodeRec is a converted node plus its drain taint and the trimmed node
+// (labels, taints: which DaemonSets must run there).
 type nodeRec struct {
 	node       providers.Node
 	drainTaint bool
+	obj        *corev1.Node
 }
 
 // convertNode converts a (trimmed) node. defaultRegion is used when the
@@ -398,7 +412,7 @@ func convertNode(n *corev1.Node, cluster, defaultRegion string) nodeRec {
 		Unschedulable: n.Spec.Unschedulable,
 		Labels:        n.Labels,
 		Created:       n.CreationTimestamp.Time,
-	}}
+	}, obj: n}
 	id, zone := ParseProviderID(n.Spec.ProviderID)
 	r.node.InstanceID = id
 	if r.node.Zone == "" {

@@ -124,8 +124,8 @@ func TestViewStageConfirmSettle(t *testing.T) {
 	if got := names(); strings.Join(got, ",") != "shop/a" {
 		t.Errorf("after informer 1 settled: %v", got)
 	}
-	if !v.hasStaged() {
-		t.Error("hasStaged after pages were staged")
+	if staged, n := v.hasStaged(); !staged || n != 3 {
+		t.Errorf("hasStaged after 3 objects were staged: %v, %d", staged, n)
 	}
 }
 

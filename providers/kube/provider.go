@@ -72,6 +72,10 @@ type Options struct {
 	// StatsInterval is how often the kubelets' stats summaries are read
 	// for the claims' usage (DefaultStatsInterval when 0).
 	StatsInterval time.Duration
+	// AgentGrace is how long a DaemonSet's pod may be missing from a node
+	// created since, or of a DaemonSet created since, before it is a
+	// problem (default providers.AgentGrace).
+	AgentGrace time.Duration
 }
 
 // Provider is the Kubernetes source for one kube context.
@@ -108,6 +112,9 @@ func New(opts Options) (*Provider, error) {
 	}
 	if opts.HealthInterval <= 0 {
 		opts.HealthInterval = DefaultHealthInterval
+	}
+	if opts.AgentGrace <= 0 {
+		opts.AgentGrace = providers.AgentGrace
 	}
 	if opts.StatsInterval <= 0 {
 		opts.StatsInterval = DefaultStatsInterval
@@ -273,6 +280,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		return fmt.Errorf("%s: %w", p.Name(), err)
 	}
 	v := newView(p.contextName, p.opts.Region)
+	v.agentGrace = p.opts.AgentGrace
 	v.setHidden(acc.hidden)
 	sl := acc.scopes["endpointslices"]
 	v.setSlicesKnown(sl.clusterWide || len(sl.namespaces) > 0)
@@ -355,6 +363,14 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	tick := time.NewTicker(p.opts.EmitInterval)
 	defer tick.Stop()
 	synced := false
+	// Partial views: the first page at once, then when the objects staged
+	// have doubled or partialEvery has passed, so that a large first list
+	// is copied (by the view, the store and the page shown) a few times,
+	// not at every tick.
+	var (
+		partialN  int
+		partialAt time.Time
+	)
 	var reported string // the error last sent, "" when healthy
 	for {
 		select {
@@ -377,7 +393,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 				synced = synced && s.settled
 			}
 			if synced {
-				v.markDirty()
+				v.setComplete()
 			}
 		}
 		// Staleness: the health check fails, or a watch failed and has not
@@ -411,13 +427,21 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		switch {
 		case synced && v.takeDirty():
 			providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory()})
-		case !synced && v.hasStaged() && v.takeDirty():
-			// the first lists are still arriving: send what has come,
-			// marked partial, with how far the largest list has come
-			providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory(), Progress: loadProgress(infs)})
+		case !synced:
+			staged, n := v.hasStaged()
+			if staged && (n >= 2*partialN || time.Since(partialAt) >= partialEvery) && v.takeDirty() {
+				// the first lists are still arriving: send what has come,
+				// marked partial, with how far the largest list has come
+				partialN, partialAt = n, time.Now()
+				providers.Send(ctx, out, providers.Update{Source: p.Name(), Inventory: v.inventory(), Progress: loadProgress(infs)})
+			}
 		}
 	}
 }
+
+// partialEvery is the longest time between two partial views while the
+// first lists arrive (the progress count moves at least that often).
+const partialEvery = time.Second
 
 // informerRun is one informer of a session: its resource, its handler's
 // registration, its list-watcher and whether its first list has settled.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -34,9 +35,11 @@ type view struct {
 	nodes     map[string]nodeRec
 	workloads map[string]providers.Workload // Kind/ns/name
 	rsOwners  map[nsName]string
-	events    map[string]providers.Event // by uid
-	hidden    []providers.Hidden
-	dirty     bool
+	// daemonSets are the DaemonSets' scheduling rules (agents.go).
+	daemonSets map[nsName]*dsRec
+	events     map[string]providers.Event // by uid
+	hidden     []providers.Hidden
+	dirty      bool
 
 	// Storage and services (storage.go): claims and services by
 	// namespace/name, volumes by name, slices by namespace/slice name.
@@ -52,34 +55,53 @@ type view struct {
 	statsHidden *providers.Hidden
 
 	// provisional are, per informer, the objects of its first list shown
-	// page by page before the informer has the whole list (stage); the
+	// page by page before the informer has the whole list (stage; a pod
+	// by its key alone, nil); the
 	// informer's own handler confirms each (confirm), and what is left
 	// when it has synced is removed (settle: a page of a list that failed
 	// and was listed again).
 	provisional map[int]map[nsName]any
 	// staged is set once a page was staged; kick is signalled then, so
 	// that the first rows are sent without waiting for the emit ticker.
-	staged bool
-	kick   chan struct{}
+	staged  bool
+	stagedN int // objects staged so far
+	kick    chan struct{}
+	// complete is set once every informer has its whole first list.
+	complete bool
+	now      func() time.Time
+	// agentGrace is how long a DaemonSet's pod may be missing from a new
+	// node or of a new DaemonSet (Options.AgentGrace).
+	agentGrace time.Duration
 }
 
 func newView(cluster, region string) *view {
 	return &view{
-		cluster:   cluster,
-		region:    region,
-		podIdx:    map[nsName]int{},
-		nodes:     map[string]nodeRec{},
-		workloads: map[string]providers.Workload{},
-		rsOwners:  map[nsName]string{},
-		events:    map[string]providers.Event{},
-		claims:    map[nsName]claimRec{},
-		volumes:   map[string]volumeRec{},
-		services:  map[nsName]serviceRec{},
-		slices:    map[nsName]sliceRec{},
+		cluster:    cluster,
+		region:     region,
+		podIdx:     map[nsName]int{},
+		nodes:      map[string]nodeRec{},
+		workloads:  map[string]providers.Workload{},
+		rsOwners:   map[nsName]string{},
+		daemonSets: map[nsName]*dsRec{},
+		events:     map[string]providers.Event{},
+		claims:     map[nsName]claimRec{},
+		volumes:    map[string]volumeRec{},
+		services:   map[nsName]serviceRec{},
+		slices:     map[nsName]sliceRec{},
 
 		provisional: map[int]map[nsName]any{},
 		kick:        make(chan struct{}, 1),
+		now:         time.Now,
+		agentGrace:  providers.AgentGrace,
 	}
+}
+
+// setComplete records that every informer has its whole first list.
+func (v *view) setComplete() {
+	v.mu.Lock()
+	v.complete = true
+	v.dirty = true
+	v.mu.Unlock()
 }
 
 // objKey is the namespace/name of a (transformed) object.
@@ -105,8 +127,13 @@ func (v *view) stage(src int, objs []any) {
 	}
 	for _, o := range objs {
 		v.upsertLocked(o)
-		p[objKey(o)] = o
+		if _, isPod := o.(*podObj); isPod {
+			p[objKey(o)] = nil // the key is enough to remove a pod: its podObj is not kept
+		} else {
+			p[objKey(o)] = o
+		}
 	}
+	v.stagedN += len(objs)
 	if !v.staged {
 		v.staged = true
 		select {
@@ -143,17 +170,21 @@ func (v *view) forget(src int, obj any) {
 func (v *view) settle(src int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, o := range v.provisional[src] {
+	for k, o := range v.provisional[src] {
+		if o == nil {
+			o = &podObj{ObjectMeta: metav1.ObjectMeta{Namespace: k.ns, Name: k.name}}
+		}
 		v.removeLocked(o)
 	}
 	delete(v.provisional, src)
 }
 
-// hasStaged reports whether a page of a first list has been shown.
-func (v *view) hasStaged() bool {
+// hasStaged reports whether a page of a first list has been shown, and
+// how many objects have been staged.
+func (v *view) hasStaged() (bool, int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.staged
+	return v.staged, v.stagedN
 }
 
 // upsert records an added or updated object.
@@ -182,6 +213,12 @@ func (v *view) upsertLocked(obj any) {
 		v.nodes[o.Name] = convertNode(o, v.cluster, v.region)
 	case *appsv1.ReplicaSet:
 		v.rsOwners[nsName{o.Namespace, o.Name}] = rsOwner(o)
+	case *appsv1.DaemonSet:
+		d := convertDaemonSet(o)
+		v.daemonSets[nsName{o.Namespace, o.Name}] = &d
+		if w, ok := convertWorkload(o, v.cluster); ok {
+			v.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
+		}
 	case *corev1.Event:
 		v.events[string(o.UID)] = convertEvent(o, v.cluster)
 	case *recObj[claimRec]:
@@ -230,6 +267,11 @@ func (v *view) removeLocked(obj any) {
 		delete(v.nodes, o.Name)
 	case *appsv1.ReplicaSet:
 		delete(v.rsOwners, nsName{o.Namespace, o.Name})
+	case *appsv1.DaemonSet:
+		delete(v.daemonSets, nsName{o.Namespace, o.Name})
+		if w, ok := convertWorkload(o, v.cluster); ok {
+			delete(v.workloads, w.Kind+"/"+w.Namespace+"/"+w.Name)
+		}
 	case *corev1.Event:
 		delete(v.events, string(o.UID))
 	case *recObj[claimRec]:
@@ -354,6 +396,15 @@ func (v *view) inventory() *providers.Inventory {
 		inv.Nodes = append(inv.Nodes, n)
 	}
 	sort.Slice(inv.Nodes, func(i, j int) bool { return inv.Nodes[i].Name < inv.Nodes[j].Name })
+	if v.complete {
+		// Agents only from complete lists: a pod not listed yet is not
+		// missing.
+		objs := make(map[string]*corev1.Node, len(v.nodes))
+		for name, r := range v.nodes {
+			objs[name] = r.obj
+		}
+		agents(inv.Nodes, objs, sortedDaemonSets(v.daemonSets), inv.Pods, v.now(), v.agentGrace)
+	}
 	inv.Workloads = make([]providers.Workload, 0, len(v.workloads))
 	for _, w := range v.workloads {
 		inv.Workloads = append(inv.Workloads, w)

@@ -416,7 +416,9 @@ func (st *state) genWorkloads() {
 		if st.opts.Pods <= 0 {
 			return base
 		}
-		fixed := 1 + len(daemonSets)*len(st.inv.Nodes) // the Pending pod and the DaemonSets
+		// the Pending pod and the DaemonSets' pods, less the fluent-bit
+		// pod missing from one node
+		fixed := 1 + len(daemonSets)*len(st.inv.Nodes) - 1
 		for _, s := range statefulSets {
 			if s.region == "" {
 				fixed += s.replicas * len(st.cl)
@@ -443,6 +445,7 @@ func (st *state) genWorkloads() {
 	}
 	load := make([]int, len(st.inv.Nodes))
 	st.pods = make([]pod, 0, max(st.opts.Pods, 600)+16)
+	lost := -1 // the fluent-bit pod one node of the first cluster has lost
 	for ci, c := range st.cl {
 		nodes := st.schedulable(c.name, "")
 		// The less loaded of two random nodes: a cheap, even spread.
@@ -482,8 +485,11 @@ func (st *state) genWorkloads() {
 		}
 		for _, d := range daemonSets {
 			w := st.addWorkload(ci, kindDaemonSet, d.ns, d.name, len(nodes), 9100, 0)
-			for _, ni := range nodes {
+			for k, ni := range nodes {
 				st.placePod(w, d.name+"-"+st.suffix(5), ni, st.inv.Nodes[ni].Created.Add(time.Minute))
+				if ci == 0 && d.name == "fluent-bit" && k == len(nodes)-1 {
+					lost = len(st.pods) - 1
+				}
 			}
 		}
 	}
@@ -492,6 +498,12 @@ func (st *state) genWorkloads() {
 		if st.pods[i].Phase == "Running" && st.rng.IntN(12) == 0 {
 			st.pods[i].Restarts = 1 + st.rng.IntN(3)
 		}
+	}
+	// One node of the first cluster lost its log shipper: a missing agent,
+	// a problem on its node. (Removed after the draws above, so that the
+	// rest of the demo is the same as without it.)
+	if lost >= 0 {
+		st.pods = slices.Delete(st.pods, lost, lost+1)
 	}
 	// The crash-looping pod starts in CrashLoopBackOff.
 	if p := st.firstPod(st.crashWL); p != nil {

@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/opsconsole/console/providers"
 )
@@ -267,5 +268,25 @@ func (st *state) snapshot() *providers.Inventory {
 		inv.Databases[i] = db
 	}
 	st.kubeObjects(inv)
+	st.agents(inv)
 	return inv
+}
+
+// agents fills each node's agents: the demo's DaemonSets select every
+// node of their cluster (no node selector, no taints), with the same
+// grace as a real cluster's (providers.AgentWaitReason).
+func (st *state) agents(inv *providers.Inventory) {
+	idx := providers.AgentPods(inv.Pods)
+	now := st.now()
+	for i := range inv.Nodes {
+		n := &inv.Nodes[i]
+		n.Agents = nil
+		wait := providers.AgentWaitReason(n, now, providers.AgentGrace)
+		for _, w := range inv.Workloads {
+			if w.Kind == kindDaemonSet && w.Cluster == n.Cluster {
+				n.Agents = append(n.Agents, providers.AgentOn(idx, n.Name, w.Namespace, w.Name, wait))
+			}
+		}
+		slices.SortFunc(n.Agents, func(a, b providers.Agent) int { return strings.Compare(a.DaemonSet, b.DaemonSet) })
+	}
 }

@@ -404,3 +404,30 @@ func (l *lines) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// TestDemoAgents: every node runs the demo's DaemonSets (node-exporter,
+// fluent-bit); one node of the first cluster lacks its fluent-bit pod,
+// the demo's missing agent.
+func TestDemoAgents(t *testing.T) {
+	inv := New(Options{Seed: 42}).Snapshot()
+	var missing []string
+	for _, n := range inv.Nodes {
+		if len(n.Agents) != 2 {
+			t.Errorf("node %s: %d agents, want node-exporter and fluent-bit: %+v", n.Name, len(n.Agents), n.Agents)
+			continue
+		}
+		for _, a := range n.Agents {
+			switch a.Status {
+			case providers.AgentMissing:
+				missing = append(missing, n.Name+" "+a.DaemonSet)
+			case providers.AgentReady, providers.AgentNotReady:
+				if a.Pod == "" {
+					t.Errorf("node %s: agent %+v without its pod", n.Name, a)
+				}
+			}
+		}
+	}
+	if len(missing) != 1 || !strings.HasSuffix(missing[0], " logging/fluent-bit") {
+		t.Errorf("missing agents %v, want one fluent-bit", missing)
+	}
+}

@@ -20,6 +20,7 @@ func NewNodes(ctx *common.Context, _ *Backends) Page {
 		{Title: "ZONE", Width: 11, Priority: 6}, {Title: "PODS", Width: 5, Right: true, Priority: 5},
 		{Title: "ASG", Width: 12, Grow: true, Max: 40, Priority: 4, Middle: true}, {Title: "INSTANCE", Width: 12, Priority: 7},
 		{Title: "TYPE", Width: 10, Priority: 3}, {Title: "AGE", Width: 4, Right: true, Priority: 2},
+		{Title: "AGENTS", Width: 6, Right: true, Priority: 4},
 	}
 	p := newListPage(ctx, "nodes", "Nodes", cols, buildNodes)
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Sort}
@@ -36,7 +37,7 @@ func buildNodes(in *Input) *listData {
 		d.rows[i] = table.Row{
 			Key: "node/" + name,
 			Cells: []string{name, glyph(h) + " " + st, san(n.Zone), strconv.Itoa(n.Pods), san(n.ASG),
-				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created)},
+				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created), agentsCell(n.Agents)},
 			Health: h,
 		}
 		d.texts[i] = common.Fold(name + " " + st + " " + san(n.Zone) + " " + san(n.ASG))
@@ -60,6 +61,7 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 	f.add("subnet", n.Subnet)
 	f.add("pods", strconv.Itoa(n.Pods))
 	f.add("created", stamp(n.Created))
+	addAgents(&f, n.Agents)
 	if len(n.Labels) > 0 {
 		f.add("labels", "")
 		keys := make([]string, 0, len(n.Labels))
@@ -103,4 +105,48 @@ func findNode(inv *providers.Inventory, cluster, name string) *providers.Node {
 		}
 	}
 	return nil
+}
+
+// agentsCell is a node's AGENTS cell: ready/total of the DaemonSets that
+// must run there, "✗ " when one's pod is missing past the grace, "! "
+// when one is not ready or still on its way; "" when none must run.
+func agentsCell(as []providers.Agent) string {
+	sum := providers.AgentsSummary(as)
+	if sum == "" {
+		return ""
+	}
+	mark := ""
+	for i := range as {
+		switch as[i].Status {
+		case providers.AgentMissing:
+			return "✗ " + sum
+		case providers.AgentNotReady, providers.AgentWaiting:
+			mark = "! "
+		}
+	}
+	return mark + sum
+}
+
+// addAgents lists a node's agents in its detail: each DaemonSet, its
+// pod and status, or why a missing pod is not a problem yet.
+func addAgents(f *fields, as []providers.Agent) {
+	if len(as) == 0 {
+		return
+	}
+	f.add("agents", providers.AgentsSummary(as)+" ready")
+	for i := range as {
+		a := &as[i]
+		var v string
+		switch a.Status {
+		case providers.AgentReady:
+			v = "✓ " + san(a.Pod)
+		case providers.AgentNotReady:
+			v = "! " + san(a.Pod) + " not ready"
+		case providers.AgentWaiting:
+			v = "! no pod yet (" + san(a.Why) + ")"
+		default:
+			v = "✗ no pod"
+		}
+		f.sub(san(a.DaemonSet), v)
+	}
 }

@@ -45,6 +45,9 @@ type Problems struct {
 	// Certs are the CloudFront viewer certificates expiring within
 	// providers.CertExpiryWarn.
 	Certs int
+	// Agents are the DaemonSet pods missing from nodes that must run
+	// them (providers.AgentMissing: past the grace).
+	Agents int
 	// Worst is the worst object (zero when nothing is wrong).
 	Worst     ProblemTarget
 	worstRank int
@@ -54,6 +57,7 @@ type Problems struct {
 const (
 	rankFailedRun = 10 + iota*10
 	rankCert
+	rankAgent
 	rankSomeTargets
 	rankLagging
 	rankVolumeFull
@@ -67,7 +71,7 @@ const (
 
 // Total is the number of problems counted.
 func (p *Problems) Total() int {
-	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns + p.Alarms + p.Certs
+	return p.Pods + p.Nodes + p.Targets + p.DBs + p.Volumes + p.FailedRuns + p.Alarms + p.Certs + p.Agents
 }
 
 // Consider makes t the worst object when rank is higher than the worst's
@@ -126,6 +130,12 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 		if st, h := providers.NodeStatus(n); h == providers.HealthBad {
 			p.Nodes++
 			consider(rankNode, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + " " + st})
+		}
+		for j := range n.Agents {
+			if a := &n.Agents[j]; a.Status == providers.AgentMissing {
+				p.Agents++
+				consider(rankAgent, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + ": no " + san(a.Name()) + " pod"})
+			}
 		}
 	}
 	for i := range inv.Pods {
