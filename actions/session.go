@@ -227,6 +227,25 @@ func (s *Session) KeepRunning(r *Run, on bool) error {
 	return nil
 }
 
+// Cancel cancels run r on behalf of the session's user: a run their own
+// session started, or any run for an admin. The run's outcome line says
+// who cancelled it. Another user's run is refused to a viewer or an
+// operator, and the refusal is audited under their name: in a shared
+// console one engineer's x must not end another's rollout unnoticed.
+func (s *Session) Cancel(r *Run) error {
+	if r == nil {
+		return errors.New("cancel: no run")
+	}
+	if r.spec.Principal.Session != s.p.Session && s.p.Role != RoleAdmin {
+		sp := r.spec
+		sp.Principal = s.p
+		return s.e.refuse(newID(), sp, Plan{Summary: "cancel run " + r.id}, time.Now(),
+			"cancel of run %s (%s %s): it is %s's run: only its owner or an admin cancels it", r.id, r.spec.Name, r.spec.Target, orDash(r.spec.Principal.User))
+	}
+	r.cancelWith(fmt.Errorf("cancelled by %s", orDash(s.p.Who)))
+	return nil
+}
+
 // ErrSessionClosed is the cause of the cancellations made by Session.Close
 // (an SSH session dropped or quit).
 var ErrSessionClosed = fmt.Errorf("session closed")

@@ -173,3 +173,59 @@ func startBlocking(t *testing.T, s *Session, name string) *Run {
 	<-a.started
 	return r
 }
+
+// TestSessionCancel: a user cancels their own run, an admin anyone's, and
+// the outcome names who cancelled; an operator's or a viewer's cancel of
+// another user's run is refused, audited under their name, and the run
+// goes on.
+func TestSessionCancel(t *testing.T) {
+	tests := []struct {
+		name   string
+		who    Principal
+		own    bool
+		wantOK bool
+	}{
+		{"owner", Principal{Who: "alice (key SHA256:a)", User: "alice", Role: RoleOperator}, true, true},
+		{"admin", Principal{Who: "carol (key SHA256:c)", User: "carol", Role: RoleAdmin}, false, true},
+		{"other operator", Principal{Who: "bob (key SHA256:b)", User: "bob", Role: RoleOperator}, false, false},
+		{"viewer", Principal{Who: "vic (key SHA256:v)", User: "vic", Role: RoleViewer}, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, path := newTestExecutor(t, Options{Env: "prod"})
+			alice := e.Session(Principal{Who: "alice (key SHA256:a)", User: "alice", Role: RoleOperator})
+			r := startBlocking(t, alice, "web")
+			t.Cleanup(func() { r.Cancel(); <-r.Done() })
+			s := alice
+			if !tc.own {
+				s = e.Session(tc.who)
+			}
+			err := s.Cancel(r)
+			if !tc.wantOK {
+				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "alice's run") {
+					t.Fatalf("Cancel = %v, want a refusal naming alice's run", err)
+				}
+				select {
+				case <-r.Done():
+					t.Fatalf("the run stopped: %+v", r.Result())
+				default:
+				}
+				var refused bool
+				for _, en := range readAudit(t, path) {
+					refused = refused || (en.Who == tc.who.Who && en.Result == StatusRefused && strings.Contains(en.Error, "cancel of run "+r.ID()))
+				}
+				if !refused {
+					t.Fatalf("the refused cancel is not audited under %s: %+v", tc.who.Who, readAudit(t, path))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-r.Done()
+			if res := r.Result(); res.Status != StatusCancelled || !strings.Contains(res.Error, "cancelled by "+tc.who.Who) {
+				t.Fatalf("result = %+v, want cancelled by %s", res, tc.who.Who)
+			}
+		})
+	}
+}

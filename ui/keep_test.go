@@ -67,3 +67,46 @@ func TestActionsKeepRunning(t *testing.T) {
 		})
 	}
 }
+
+// TestActionsCancelOthersRun: in console serve, x on another user's run in
+// the Actions view is refused through the executor (said in the footer, the
+// run goes on); x on one's own run cancels it, named in the outcome.
+func TestActionsCancelOthersRun(t *testing.T) {
+	e, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := e.Session(actions.Principal{Who: "alice (key SHA256:a)", User: "alice", Role: actions.RoleOperator})
+	bob := e.Session(actions.Principal{Who: "bob (key SHA256:b)", User: "bob", Role: actions.RoleOperator})
+	a := &blockingAction{fakeAction{actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}, Runner: "sim", Effect: actions.Mutating}}}
+	p, err := alice.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := alice.Start(p, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Cancel(); <-r.Done() })
+
+	snap, s := demoSnapshot(t, sim.Options{})
+	m := newTestModel(t, snap, s, 160, 40, func(d *deps) { d.exec = execAdapter{bob} })
+	drain(m, m.switchTo("actions"))
+	press(m, "x")
+	if out := screen(m); !strings.Contains(out, "alice's run") {
+		t.Errorf("the refusal is not said:\n%s", out)
+	}
+	select {
+	case <-r.Done():
+		t.Fatalf("bob's x stopped alice's run: %+v", r.Result())
+	default:
+	}
+
+	m = newTestModel(t, snap, s, 160, 40, func(d *deps) { d.exec = execAdapter{alice} })
+	drain(m, m.switchTo("actions"))
+	press(m, "x")
+	<-r.Done()
+	if res := r.Result(); res.Status != actions.StatusCancelled || !strings.Contains(res.Error, "cancelled by alice") {
+		t.Errorf("alice's x: %+v", res)
+	}
+}

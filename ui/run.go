@@ -287,6 +287,20 @@ func (a execAdapter) KeepRunning(r common.Run, on bool) error {
 	return s.KeepRunning(ra.Run, on)
 }
 
+// CancelRun implements common.Canceller: through the session in console
+// serve (its own runs, an admin's any), directly in a local console.
+func (a execAdapter) CancelRun(r common.Run) error {
+	ra, ok := r.(runAdapter)
+	if !ok {
+		return fmt.Errorf("ui: foreign run %T", r)
+	}
+	if s, ok := a.e.(*actions.Session); ok {
+		return s.Cancel(ra.Run)
+	}
+	ra.Cancel()
+	return nil
+}
+
 // PastRuns implements common.History: the audit log's attempts that ran
 // or were cancelled, newest first.
 func (a execAdapter) PastRuns(ctx context.Context, limit int) ([]common.PastRun, error) {

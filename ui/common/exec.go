@@ -93,6 +93,25 @@ type Keeper interface {
 	KeepRunning(r Run, on bool) error
 }
 
+// Canceller is implemented by executors shared between sessions (console
+// serve): a run is cancelled on behalf of the session's user, who may
+// cancel their own runs (an admin any), the refusal audited. Without it
+// the view cancels the run directly (a local console: every run is the
+// user's own).
+type Canceller interface {
+	CancelRun(r Run) error
+}
+
+// CancelRun cancels r on behalf of the user: through exec when it is a
+// Canceller (console serve), else directly.
+func CancelRun(exec Executor, r Run) error {
+	if c, ok := exec.(Canceller); ok {
+		return c.CancelRun(r)
+	}
+	r.Cancel()
+	return nil
+}
+
 // Kept is implemented by runs that can be left running when their
 // session ends (see Keeper).
 type Kept interface {

@@ -211,7 +211,9 @@ func (a *Actions) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	}
 	if key.Matches(k, a.ctx.Keys.Cancel) {
 		if r := a.selectedRun(); r != nil && r.Result().Status == "running" {
-			r.Cancel()
+			if err := common.CancelRun(a.exec, r); err != nil {
+				return true, common.Notice(err.Error(), true)
+			}
 			return true, common.Notice("cancelling run "+r.ID(), false)
 		}
 		return true, nil

@@ -132,14 +132,17 @@ func (f *Forwards) SetSize(w, h int) {
 }
 
 // HandleKey implements Page: navigation, and x stops the selected forward
-// (its run's Cancel: the executor stops kubectl and audits it).
+// (through the executor: its owner's or an admin's; it stops kubectl and
+// audits who stopped it).
 func (f *Forwards) HandleKey(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	if key.Matches(k, StopKey) {
 		r := f.selected()
 		if r == nil {
 			return true, common.Notice("no forward selected", false)
 		}
-		r.Cancel()
+		if err := common.CancelRun(f.exec, r); err != nil {
+			return true, common.Notice(err.Error(), true)
+		}
 		local, _ := forwardPorts(r)
 		return true, common.Notice("stopping the forward "+local+" to "+r.Spec().Target.String(), false)
 	}
