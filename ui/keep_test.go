@@ -29,16 +29,7 @@ func TestActionsKeepRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := e.Session(actions.Principal{Who: "alice (key SHA256:a)", User: "alice", Role: actions.RoleOperator})
-	a := &blockingAction{fakeAction{actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}, Runner: "sim", Effect: actions.Mutating}}}
-	p, err := alice.Prepare(context.Background(), a, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := alice.Start(p, "y")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Cancel(); <-r.Done() })
+	r := startBlockingRun(t, alice)
 
 	tests := []struct {
 		name     string
@@ -78,16 +69,7 @@ func TestActionsCancelOthersRun(t *testing.T) {
 	}
 	alice := e.Session(actions.Principal{Who: "alice (key SHA256:a)", User: "alice", Role: actions.RoleOperator})
 	bob := e.Session(actions.Principal{Who: "bob (key SHA256:b)", User: "bob", Role: actions.RoleOperator})
-	a := &blockingAction{fakeAction{actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}, Runner: "sim", Effect: actions.Mutating}}}
-	p, err := alice.Prepare(context.Background(), a, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := alice.Start(p, "y")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Cancel(); <-r.Done() })
+	r := startBlockingRun(t, alice)
 
 	snap, s := demoSnapshot(t, sim.Options{})
 	m := newTestModel(t, snap, s, 160, 40, func(d *deps) { d.exec = execAdapter{bob} })
@@ -109,4 +91,21 @@ func TestActionsCancelOthersRun(t *testing.T) {
 	if res := r.Result(); res.Status != actions.StatusCancelled || !strings.Contains(res.Error, "cancelled by alice") {
 		t.Errorf("alice's x: %+v", res)
 	}
+}
+
+// startBlockingRun starts, through s, a restart of deployment shop/web that
+// runs until cancelled (cancelled at the end of the test).
+func startBlockingRun(t *testing.T, s *actions.Session) *actions.Run {
+	t.Helper()
+	a := &blockingAction{fakeAction{actions.Spec{Name: "restart", Target: actions.Ref{Kind: "deployment", Namespace: "shop", Name: "web"}, Runner: "sim", Effect: actions.Mutating}}}
+	p, err := s.Prepare(context.Background(), a, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Start(p, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Cancel(); <-r.Done() })
+	return r
 }
