@@ -64,12 +64,19 @@ func (m *Model) podRefs(sel pages.Selection) (refs []actions.Ref, title, why str
 }
 
 // openVerb offers verb on the selected pod (or the pods of the selected
-// workload): one offer goes straight on (a shell is handed the terminal,
+// workload; a port-forward on a selected service is the service's own): one offer goes straight on (a shell is handed the terminal,
 // a port-forward asks its ports), several (containers, pods) are a menu.
 func (m *Model) openVerb(verb actions.Verb) tea.Cmd {
 	sel, ok := m.page().Selected()
 	if !ok {
 		return nil
+	}
+	if verb == actions.VerbPortForward {
+		// a service is forwarded to as itself (kubectl port-forward svc/)
+		if i := slices.IndexFunc(sel.Refs, func(r actions.Ref) bool { return r.Kind == "services" }); i >= 0 {
+			r := sel.Refs[i]
+			return m.flow.openFor(m, []actions.Ref{r}, verb, "service "+r.Namespace+"/"+r.Name)
+		}
 	}
 	refs, title, why := m.podRefs(sel)
 	if len(refs) == 0 {

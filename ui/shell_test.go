@@ -133,3 +133,44 @@ func TestShellKey(t *testing.T) {
 		}
 	})
 }
+
+// forwardOfferer offers a port-forward on every service and records the
+// refs it was asked about.
+type forwardOfferer struct{ asked *[]actions.Ref }
+
+func (o forwardOfferer) Offer(r actions.Ref) []actions.Action {
+	*o.asked = append(*o.asked, r)
+	if r.Kind != "services" {
+		return nil
+	}
+	return []actions.Action{&fakeAction{actions.Spec{Name: actions.VerbPortForward, Target: r, Runner: "kubectl", Effect: actions.Mutating,
+		Description: "kubectl port-forward svc/" + r.Name}}}
+}
+
+// TestForwardKeyOnService: F on a row of the Services view asks the
+// sources for that service's port-forward (its Ref) and opens it.
+func TestForwardKeyOnService(t *testing.T) {
+	snap, s := demoSnapshot(t, sim.Options{})
+	ex, err := actions.NewExecutor(actions.Options{Env: "demo", AuditPath: filepath.Join(t.TempDir(), "audit.jsonl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []actions.Ref
+	m := newTestModel(t, snap, s, 120, 30, func(d *deps) {
+		d.exec = execAdapter{ex}
+		d.offerers = func() []actions.Offerer { return []actions.Offerer{forwardOfferer{&asked}} }
+	})
+	typeText(m, ":svc")
+	press(m, "enter")
+	sel, ok := m.page().Selected()
+	if !ok || len(sel.Refs) != 1 || sel.Refs[0].Kind != "services" {
+		t.Fatalf("the Services view's selection carries no service ref: %+v", sel.Refs)
+	}
+	press(m, "F")
+	if len(asked) == 0 || asked[0] != sel.Refs[0] {
+		t.Fatalf("F asked for %+v, want %+v", asked, sel.Refs[0])
+	}
+	if m.mode == modeNormal || !strings.Contains(screen(m), "port-forward svc/"+sel.Refs[0].Name) {
+		t.Errorf("F did not open the service's port-forward:\n%s", screen(m))
+	}
+}

@@ -16,7 +16,9 @@ import (
 // view).
 const PortForwardTimeout = 12 * time.Hour
 
-// PortForwardAction is `kubectl port-forward pod/NAME LOCAL:PORT`, kept
+// PortForwardAction is `kubectl port-forward pod/NAME LOCAL:PORT` (or
+// svc/NAME: kubectl forwards to one running pod its selector chooses, the
+// service's port mapped to that pod's target port), kept
 // running until its run is cancelled: a forward is a run of the executor,
 // listed with the others in the Actions view (with the local address in its
 // output), stopped there with x, and audited (who, the pod, the ports) when
@@ -33,6 +35,34 @@ func PortForward(t Target, port int) *PortForwardAction {
 	return &PortForwardAction{t: t, port: port}
 }
 
+// KindService is how a Service is named in a Ref: its resource, as the
+// Kinds view and kubectl take it.
+const KindService actions.Kind = "services"
+
+// PortForwardService forwards a free local port to the service's port
+// (kubectl picks one running pod behind it, as `kubectl port-forward svc/`
+// does; the forward stays on that pod).
+func PortForwardService(t Target, port int) *PortForwardAction {
+	t.Kind = KindService
+	return &PortForwardAction{t: t, port: port}
+}
+
+// object is kubectl's TYPE/NAME of the forward's target.
+func (a *PortForwardAction) object() string {
+	if a.t.Kind == KindService {
+		return "svc/" + a.t.Name
+	}
+	return "pod/" + a.t.Name
+}
+
+// what names the target for people: "pod shop/web-1", "service shop/web".
+func (a *PortForwardAction) what() string {
+	if a.t.Kind == KindService {
+		return "service " + a.t.Namespace + "/" + a.t.Name
+	}
+	return "pod " + a.t.Namespace + "/" + a.t.Name
+}
+
 // Argv is the kubectl command.
 func (a *PortForwardAction) Argv() []string {
 	base := (&Action{t: a.t}).base()
@@ -40,13 +70,13 @@ func (a *PortForwardAction) Argv() []string {
 	if a.local > 0 {
 		local = strconv.Itoa(a.local)
 	}
-	return append(base, "port-forward", "--address", "127.0.0.1", "pod/"+a.t.Name, fmt.Sprintf("%s:%d", local, a.port))
+	return append(base, "port-forward", "--address", "127.0.0.1", a.object(), fmt.Sprintf("%s:%d", local, a.port))
 }
 
 // Spec implements actions.Action: mutating (a forward opens a way into the
 // pod), with a long timeout.
 func (a *PortForwardAction) Spec() actions.Spec {
-	return actions.Spec{Name: actions.VerbPortForward, Target: actions.Ref{Kind: actions.KindPod, Cluster: a.t.Context, Namespace: a.t.Namespace, Name: a.t.Name},
+	return actions.Spec{Name: actions.VerbPortForward, Target: actions.Ref{Kind: a.t.Kind, Cluster: a.t.Context, Namespace: a.t.Namespace, Name: a.t.Name},
 		Runner: "kubectl", Effect: actions.Mutating, Timeout: PortForwardTimeout, Description: proc.Quote(withoutKubeconfig(a.Argv()))}
 }
 
@@ -54,6 +84,9 @@ func (a *PortForwardAction) Spec() actions.Spec {
 func (a *PortForwardAction) Params() []actions.Param {
 	port := actions.CountParam("port", "Pod port", a.port, a.port, 1, 65535)
 	port.Help = "the container's port (1 to 65535)"
+	if a.t.Kind == KindService {
+		port.Title, port.Help = "Service port", "the service's port (1 to 65535), mapped to its pods' target port"
+	}
 	local := actions.CountParam("local", "Local port", a.local, a.local, 0, 65535)
 	local.Current, local.Help = "", "on 127.0.0.1; 0 picks a free one"
 	return []actions.Param{port, local}
@@ -76,7 +109,7 @@ func (a *PortForwardAction) SetParam(name, v string) error {
 	return nil
 }
 
-// Check implements actions.Action: the pod exists.
+// Check implements actions.Action: the pod (service) exists.
 func (a *PortForwardAction) Check(ctx context.Context) error {
 	if a.port < 1 || a.port > 65535 || a.local < 0 || a.local > 65535 {
 		return fmt.Errorf("%w: port %d, local %d", actions.ErrRefused, a.port, a.local)
@@ -95,7 +128,7 @@ func (a *PortForwardAction) Preview(context.Context, io.Writer) (actions.Plan, e
 	}
 	argv := a.Argv()
 	return actions.Plan{
-		Summary: fmt.Sprintf("forward 127.0.0.1 (%s) to pod %s/%s port %d until stopped (x in the Actions view)", local, a.t.Namespace, a.t.Name, a.port),
+		Summary: fmt.Sprintf("forward 127.0.0.1 (%s) to %s port %d until stopped (x in the Actions or Forwards view)", local, a.what(), a.port),
 		Text:    "$ " + proc.Quote(withoutKubeconfig(argv)) + "\n",
 		Calls:   []string{proc.Quote(withoutKubeconfig(argv))},
 	}, nil

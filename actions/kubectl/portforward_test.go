@@ -12,6 +12,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/e2e/lab"
@@ -31,6 +33,17 @@ func TestPortForwardArgv(t *testing.T) {
 	}
 	if s := a.Spec(); s.Effect != actions.Mutating || s.Name != actions.VerbPortForward || s.Target.Kind != actions.KindPod {
 		t.Errorf("spec = %+v", s)
+	}
+	sa := PortForwardService(Target{Kubeconfig: "/k", Context: "lab", Namespace: "shop", Name: "web"}, 80)
+	want = "kubectl --kubeconfig /k --context lab --namespace shop port-forward --address 127.0.0.1 svc/web :80"
+	if got := strings.Join(sa.Argv(), " "); got != want {
+		t.Errorf("service argv = %q, want %q", got, want)
+	}
+	if s := sa.Spec(); s.Target.Kind != KindService || s.Target.Name != "web" {
+		t.Errorf("service spec = %+v", s)
+	}
+	if ps := sa.Params(); ps[0].Title != "Service port" {
+		t.Errorf("service params = %+v", ps)
 	}
 }
 
@@ -59,8 +72,38 @@ func TestPortForwardThroughExecutor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := PortForward(Target{Kubeconfig: k.Kubeconfig, Context: "lab", Namespace: "shop", Name: pods[0]}, port)
-	p, err := e.Prepare(ctx, a, time.Now())
+	forward(t, e, PortForward(Target{Kubeconfig: k.Kubeconfig, Context: "lab", Namespace: "shop", Name: pods[0]}, port))
+
+	// A service in front of the pods: kubectl picks a running pod by the
+	// selector and maps the service's port to its target port.
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
+			Ports: []corev1.ServicePort{{Port: 8080, TargetPort: intstr.FromInt32(int32(port))}}}}
+	if _, err := k.Client().CoreV1().Services("shop").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sa := PortForwardService(Target{Kubeconfig: k.Kubeconfig, Context: "lab", Namespace: "shop", Name: "web"}, 8080)
+	if s := sa.Spec(); s.Target.Kind != KindService || !strings.Contains(s.Description, "svc/web :8080") {
+		t.Errorf("service forward spec = %+v", s)
+	}
+	forward(t, e, sa)
+	audit, err := os.ReadFile(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"port-forward"`, pods[0], "port " + strconv.Itoa(port), `"cancelled"`, "service shop/web port 8080"} {
+		if !strings.Contains(string(audit), want) {
+			t.Errorf("audit log lacks %s:\n%s", want, audit)
+		}
+	}
+}
+
+// forward runs a through e until an HTTP GET through the forward answers
+// (the pod's server may still be starting: retried), then cancels it and
+// checks it stopped as cancelled.
+func forward(t *testing.T, e *actions.Executor, a *PortForwardAction) {
+	t.Helper()
+	p, err := e.Prepare(context.Background(), a, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,14 +145,5 @@ func TestPortForwardThroughExecutor(t *testing.T) {
 	}
 	if st := r.Result().Status; st != actions.StatusCancelled {
 		t.Errorf("status = %s, want cancelled", st)
-	}
-	audit, err := os.ReadFile(auditPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"port-forward"`, pods[0], "port " + strconv.Itoa(port), `"cancelled"`} {
-		if !strings.Contains(string(audit), want) {
-			t.Errorf("audit log lacks %s:\n%s", want, audit)
-		}
 	}
 }

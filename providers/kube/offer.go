@@ -128,6 +128,14 @@ func (p *Provider) Offer(ref actions.Ref) []actions.Action {
 		if slices.Contains(actions.Kinds, kind) {
 			return nil // an AWS, database or Terraform object
 		}
+		if kind == kubectl.KindService || kind == "service" {
+			kind, t.Kind = kubectl.KindService, kubectl.KindService
+			// kubectl finds a running pod by the service's selector (list
+			// pods) and forwards to it (create pods/portforward)
+			add(kubectl.PortForwardService(t, p.servicePort(ns, ref.Name)),
+				permission{verb: "get", resource: "services"}, permission{verb: "list", resource: "pods"},
+				permission{verb: "create", resource: "pods", sub: "portforward"})
+		}
 		m, err := p.resolve(string(kind))
 		if err != nil {
 			return nil
@@ -215,6 +223,18 @@ func (p *Provider) podSpec(ns, name string) (int, []string) {
 		port = 80
 	}
 	return port, containers
+}
+
+// servicePort is the service's first port (80 when it has none or cannot
+// be read): the default of its port-forward's "port" parameter.
+func (p *Provider) servicePort(ns, name string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.RequestTimeout)
+	defer cancel()
+	svc, err := p.user.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil || len(svc.Spec.Ports) == 0 {
+		return 80
+	}
+	return int(svc.Spec.Ports[0].Port)
 }
 
 // gate asks the API server for every permission and wraps the action.

@@ -167,7 +167,7 @@ func (f *Forwards) Scroll(d int) { f.tbl.Scroll(d) }
 func (f *Forwards) View() string {
 	th := f.ctx.Theme
 	if len(f.runs) == 0 {
-		return fillLines(th.Muted.Render(ansi.Truncate("No port-forward running: F on a pod starts one.", f.width, "…")), f.height)
+		return fillLines(th.Muted.Render(ansi.Truncate("No port-forward running: F on a pod or a service starts one.", f.width, "…")), f.height)
 	}
 	note := th.Muted.Render(ansi.Truncate("each forward listens on 127.0.0.1 until stopped (x), the console quits, or 12h", f.width, "…"))
 	return fillLines(f.tbl.View()+"\n"+note, f.height)

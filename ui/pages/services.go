@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
@@ -139,5 +140,7 @@ func serviceSelection(inv *providers.Inventory, in *Input, s *providers.Service)
 		Events: eventsFor(inv, in.Now, "Service", s.Namespace, s.Name),
 		Jump:   jump,
 		Kube:   &providers.KubeObject{Cluster: s.Cluster, Resource: "services", Namespace: s.Namespace, Name: s.Name},
+		// a and F offer its port-forward, ctrl+d its delete (providers/kube)
+		Refs: []actions.Ref{{Kind: "services", Cluster: s.Cluster, Namespace: s.Namespace, Name: s.Name}},
 	}
 }
