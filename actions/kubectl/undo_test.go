@@ -3,12 +3,12 @@ package kubectl
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 func tmpl(image string) string {
@@ -138,9 +138,7 @@ func TestUndoDiff(t *testing.T) {
 }
 
 func TestUndoCheckRefuses(t *testing.T) {
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("no kubectl on PATH")
-	}
+	lab.RequireProgram(t, "kubectl")
 	u := Undo(Target{Kind: "pod", Name: "web-1"}, testHistory(), func(context.Context) (History, error) { return testHistory(), nil })
 	if err := u.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "cannot undo a pod") {
 		t.Errorf("undo of a pod: %v", err)

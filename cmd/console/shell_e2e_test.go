@@ -183,17 +183,18 @@ func TestTUIShellAndForwardEndToEnd(t *testing.T) {
 	}
 }
 
-// waitAudit polls the audit log until ok holds of its entries (labWait).
+// waitAudit waits (waitFor) until ok holds of the audit log's entries;
+// on a timeout the entries it last read are logged.
 func waitAudit(t *testing.T, path string, ok func([]actions.AuditEntry) bool) {
 	t.Helper()
-	deadline := time.Now().Add(labWait)
 	var es []actions.AuditEntry
-	for time.Now().Before(deadline) {
-		es, _, _ = actions.ReadAudit(path, 0)
-		if ok(es) {
-			return
+	defer func() {
+		if t.Failed() {
+			t.Logf("the audit log %s has %+v", path, es)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("the audit log %s never held the entry; it has %+v", path, es)
+	}()
+	waitFor(t, "the audit log "+path+" to hold the entry", func() bool {
+		es, _, _ = actions.ReadAudit(path, 0)
+		return ok(es)
+	})
 }
