@@ -115,7 +115,13 @@ func TestTUIPointInTimeRestore(t *testing.T) {
 	s.keys("C-u", at, "Tab", "orders", "Enter")
 	s.waitAll("the live name refused", "✗ orders is the live one")
 	s.keys("C-u", "orders-pitr", "Enter")
-	s.waitAll("the preview", "as of "+strings.TrimSuffix(at, "Z"), "orders-pitr", "to confirm")
+	// The console prints the time as Go's RFC 3339 with nanoseconds, which
+	// drops trailing zeros (".812070" shows as ".81207"): compare that form.
+	atTime, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		t.Fatalf("the primary's clock %q: %v", at, err)
+	}
+	s.waitAll("the preview", "as of "+strings.TrimSuffix(atTime.UTC().Format(time.RFC3339Nano), "Z"), "orders-pitr", "to confirm")
 	s.keys("orders", "Enter")
 	record := filepath.Join(dbDir, "restores", "orders-pitr", "restored.json")
 	s.waitUntil("the restore recorded", func(string) bool { _, err := os.Stat(record); return err == nil })
