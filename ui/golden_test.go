@@ -66,11 +66,14 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model)
 }
 
 // built reports whether view is shown with its data applied (and no load
-// of its own in flight).
+// of its own in flight) and the problem strip counted: the problems are
+// counted by a command of their own, concurrent with the page's build, so
+// a frame taken before their answer has an empty second line.
 func built(view string) func(*Model) bool {
 	return func(m *Model) bool {
 		l, loads := m.byName[view].(interface{ Loading() bool })
-		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && (!loads || !l.Loading())
+		return m.ready && m.active == view && m.mode == modeNormal && m.pageReady(view) && (!loads || !l.Loading()) &&
+			m.problems != nil
 	}
 }
 
