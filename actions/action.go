@@ -73,6 +73,11 @@ type Spec struct {
 	// Principal is who asked for it through a Session (zero: the
 	// executor's own identity, no role: the local console and the CLI).
 	Principal Principal `json:"-"`
+	// RequestedBy and ApprovedBy are set by the executor on the audit
+	// lines of a second person's confirmation (Session.Approve): who asked
+	// for the action and who approved (or rejected) it.
+	RequestedBy string `json:"-"`
+	ApprovedBy  string `json:"-"`
 }
 
 // Plan is the preview of an action, read by the user before confirming.

@@ -31,6 +31,12 @@ type AuditEntry struct {
 	Verify     string      `json:"verify,omitempty"`
 	DurationMS int64       `json:"duration_ms"`
 	AuditID    string      `json:"audit_id"`
+	// RequestedBy is, on an approval or a rejection, who asked for the
+	// action (console serve's second-person confirmation).
+	RequestedBy string `json:"requested_by,omitempty"`
+	// ApprovedBy is, on the lines of an action a second person approved,
+	// who approved it.
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 // PlanSummary is the part of a Plan recorded in the audit log.

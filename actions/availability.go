@@ -44,5 +44,8 @@ func (e *Executor) allowedFor(s Spec) (bool, string) {
 	if ok, why := e.Allowed(s.Effect); !ok {
 		return false, why
 	}
+	if e.needsApproval(s) {
+		return true, "" // it runs once another person approves (Session.Request)
+	}
 	return s.Principal.allows(s)
 }

@@ -37,6 +37,18 @@ const (
 	// "left running" line without an outcome means the console died
 	// before the run ended.
 	StatusLeftRunning = "left running"
+	// StatusAwaitingApproval is the audit record of an operator's
+	// destructive action, previewed and confirmed by them, that waits for
+	// a second person's approval (Session.Request); the approval, the
+	// rejection or the cancellation follows under the same audit id.
+	StatusAwaitingApproval = "awaiting approval"
+	// StatusApproved is the audit record of a second person's approval
+	// (Session.Approve), under the approver's name; the run's "started"
+	// line follows under the same audit id.
+	StatusApproved = "approved"
+	// StatusRejected is the audit record of a second person's rejection
+	// (Session.Reject), under the rejecter's name: the action does not run.
+	StatusRejected = "rejected"
 )
 
 // Defaults used when Options leave them zero.
@@ -65,6 +77,12 @@ type Options struct {
 	// MaxDataAge is the oldest the data an action was chosen from may be
 	// (zero: not checked).
 	MaxDataAge time.Duration
+	// ApprovalExpiry, when set, lets an operator of a Session ask for a
+	// destructive action, which then runs only once another person
+	// (operator or admin) approves it within ApprovalExpiry
+	// (Session.Request, Session.Approve). Zero: destructive actions need an
+	// admin.
+	ApprovalExpiry time.Duration
 }
 
 // Executor runs every action through the guards: read-only refusal,
@@ -85,6 +103,13 @@ type Executor struct {
 	pending  map[*Pending]struct{}
 	closed   bool
 	closeWhy error
+
+	// approvals are the requests waiting for a second person, by audit
+	// id; approvalsChanged is closed (and replaced) when they change.
+	approvals        map[string]*Approval
+	approvalsChanged chan struct{}
+	// now is the clock approvals expire by (tests set it).
+	now func() time.Time
 }
 
 // ErrShutdown is the cause of every cancellation made by Executor.Shutdown
@@ -106,7 +131,8 @@ func NewExecutor(o Options) (*Executor, error) {
 		}
 		o.ReadOnlyReason = fmt.Sprintf("environment %s is read-only", env)
 	}
-	e := &Executor{opts: o, active: map[string]*Run{}, pending: map[*Pending]struct{}{}}
+	e := &Executor{opts: o, active: map[string]*Run{}, pending: map[*Pending]struct{}{},
+		approvals: map[string]*Approval{}, approvalsChanged: make(chan struct{}), now: time.Now}
 	e.base, e.baseCancel = context.WithCancelCause(context.Background())
 	if o.AuditPath != "" {
 		a, err := OpenAuditLog(o.AuditPath)
@@ -497,13 +523,26 @@ func (e *Executor) Start(p *Pending, confirmation string, more ...string) (*Run,
 		discard(p.action)
 		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: not confirmed (%s)", p.spec.Name, p.spec.Target, strings.Join(p.Prompts(), ", then "))
 	}
+	if e.needsApproval(p.spec) {
+		e.settle(p)
+		discard(p.action)
+		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s", p.spec.Name, p.spec.Target, e.approvalReason(p.spec))
+	}
 	return e.start(e.base, p, nil)
 }
 
 // start re-checks the preconditions and starts the run under parent.
 func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer) (*Run, error) {
+	return e.startApproved(parent, p, "", progress)
+}
+
+// startApproved is start for an action approved by approvedBy ("" none),
+// named on its audit lines.
+func (e *Executor) startApproved(parent context.Context, p *Pending, approvedBy string, progress io.Writer) (*Run, error) {
+	sp := p.spec
+	sp.ApprovedBy = approvedBy
 	if !e.settle(p) {
-		return nil, fmt.Errorf("%w: %s %s: this confirmation was already used", ErrRefused, p.spec.Name, p.spec.Target)
+		return nil, fmt.Errorf("%w: %s %s: this confirmation was already used", ErrRefused, sp.Name, sp.Target)
 	}
 	parent, stopBase := e.withBase(parent)
 	started := false
@@ -514,20 +553,20 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	}()
 
 	cctx, ccancel := context.WithTimeout(parent, time.Minute)
-	why, err := e.preconditions(cctx, p.action, p.spec, p.dataAt)
+	why, err := e.preconditions(cctx, p.action, sp, p.dataAt)
 	ccancel()
 	if err != nil || why != "" {
 		discard(p.action)
 	}
 	if err != nil {
-		aerr := e.record(p.id, p.spec, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
-		return nil, withAudit(fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, err), aerr)
+		aerr := e.record(p.id, sp, p.plan, Result{Status: statusFor(parent, err), Error: err.Error(), Duration: time.Since(p.prepared)})
+		return nil, withAudit(fmt.Errorf("%s %s: %w", sp.Name, sp.Target, err), aerr)
 	}
 	if why != "" {
-		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s", p.spec.Name, p.spec.Target, why)
+		return nil, e.refuse(p.id, sp, p.plan, p.prepared, "%s %s: %s", sp.Name, sp.Target, why)
 	}
 
-	tctx, tcancel := context.WithTimeout(parent, p.spec.Timeout)
+	tctx, tcancel := context.WithTimeout(parent, sp.Timeout)
 	ctx, causeCancel := context.WithCancelCause(tctx)
 	cancel := func(cause error) {
 		causeCancel(cause)
@@ -536,7 +575,7 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	}
 	r := &Run{
 		id:       p.id,
-		spec:     p.spec,
+		spec:     sp,
 		plan:     p.plan,
 		started:  time.Now(),
 		cancel:   cancel,
@@ -544,7 +583,7 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 		done:     make(chan struct{}),
 		progress: progress,
 	}
-	key := keyOf(p.action, p.spec)
+	key := keyOf(p.action, sp)
 	r.key = key
 	e.mu.Lock()
 	other := e.active[key]
@@ -557,20 +596,20 @@ func (e *Executor) start(parent context.Context, p *Pending, progress io.Writer)
 	case closed:
 		cancel(nil)
 		discard(p.action)
-		aerr := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled before it started: " + closeWhy.Error(), Duration: time.Since(p.prepared)})
-		return nil, withAudit(fmt.Errorf("%s %s: %w", p.spec.Name, p.spec.Target, closeWhy), aerr)
+		aerr := e.record(p.id, sp, p.plan, Result{Status: StatusCancelled, Error: "cancelled before it started: " + closeWhy.Error(), Duration: time.Since(p.prepared)})
+		return nil, withAudit(fmt.Errorf("%s %s: %w", sp.Name, sp.Target, closeWhy), aerr)
 	case other != nil:
 		cancel(nil)
 		discard(p.action)
-		return nil, e.refuse(p.id, p.spec, p.plan, p.prepared, "%s %s: %s is already running on it (run %s)", p.spec.Name, p.spec.Target, other.spec.Name, other.id)
+		return nil, e.refuse(p.id, sp, p.plan, p.prepared, "%s %s: %s is already running on it (run %s)", sp.Name, sp.Target, other.spec.Name, other.id)
 	}
 	// Fail closed: the attempt is on record (synced) before anything
 	// changes, or it does not run.
-	if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusStarted}); err != nil {
+	if err := e.record(p.id, sp, p.plan, Result{Status: StatusStarted}); err != nil {
 		e.release(key, r)
 		cancel(nil)
 		discard(p.action)
-		return nil, fmt.Errorf("%w: %s %s: the audit record could not be written, so the action does not run: %v", ErrRefused, p.spec.Name, p.spec.Target, err)
+		return nil, fmt.Errorf("%w: %s %s: the audit record could not be written, so the action does not run: %v", ErrRefused, sp.Name, sp.Target, err)
 	}
 	if e.audit != nil {
 		if f, err := openOutput(e.audit.Path(), p.id); err != nil {
@@ -631,7 +670,7 @@ func (e *Executor) execute(ctx context.Context, cancel func(error), p *Pending, 
 	r.closeKeep()
 	res.Duration = time.Since(p.prepared)
 	if r.claimAudit() {
-		if aerr := e.record(p.id, p.spec, p.plan, res); aerr != nil {
+		if aerr := e.record(p.id, r.spec, p.plan, res); aerr != nil {
 			res.AuditError = aerr.Error()
 		}
 	}
@@ -858,7 +897,11 @@ func (e *Executor) cancelRunsWhere(ctx context.Context, cause error, match func(
 		}
 		n++
 		discard(p.action)
-		if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: "cancelled at confirmation: " + cause.Error(), Duration: time.Since(p.prepared)}); err != nil {
+		at := "cancelled at confirmation: "
+		if e.endApproval(p.id, approvalCancelled, "("+cause.Error()+")") {
+			at = "cancelled awaiting approval: "
+		}
+		if err := e.record(p.id, p.spec, p.plan, Result{Status: StatusCancelled, Error: at + cause.Error(), Duration: time.Since(p.prepared)}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -949,6 +992,9 @@ func (e *Executor) record(id string, s Spec, plan Plan, res Result) error {
 		Verify:     res.VerifyMessage,
 		DurationMS: res.Duration.Milliseconds(),
 		AuditID:    id,
+
+		RequestedBy: s.RequestedBy,
+		ApprovedBy:  s.ApprovedBy,
 	}
 	return e.audit.Append(entry)
 }

@@ -52,6 +52,29 @@ type Serve struct {
 	// admin; "*" for every other environment). A user with no role in
 	// the environment served is a viewer.
 	Users map[string]map[string]string `yaml:"users"`
+	// ApprovalExpiry is how long an operator's destructive action waits
+	// for a second person's approval (another operator or an admin) before
+	// it expires: a duration ("10m", the default), or "off" (destructive
+	// actions then need an admin).
+	ApprovalExpiry string `yaml:"approval_expiry"`
+}
+
+// DefaultApprovalExpiry is Serve.ApprovalExpiry's default.
+const DefaultApprovalExpiry = 10 * time.Minute
+
+// Approvals is ApprovalExpiry as a duration: zero when "off".
+func (s Serve) Approvals() (time.Duration, error) {
+	switch s.ApprovalExpiry {
+	case "":
+		return DefaultApprovalExpiry, nil
+	case "off":
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s.ApprovalExpiry)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: serve.approval_expiry %s is not a positive duration (e.g. 10m) or off", ErrBadConfig, quote(s.ApprovalExpiry))
+	}
+	return d, nil
 }
 
 // ServeRoles are the roles of Serve.Users.
@@ -280,6 +303,9 @@ func Parse(data []byte) (File, error) {
 			}
 		}
 		f.Environments[name] = e
+	}
+	if _, err := f.Serve.Approvals(); err != nil {
+		return File{}, err
 	}
 	for user, roles := range f.Serve.Users {
 		if user == "" {

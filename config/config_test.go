@@ -196,3 +196,36 @@ func TestStackSchedule(t *testing.T) {
 		t.Errorf("schedule %+v", sc)
 	}
 }
+
+// TestServeApprovalExpiry: serve.approval_expiry is a positive duration
+// (default 10m) or off; anything else is a clear error.
+func TestServeApprovalExpiry(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+		bad   bool
+	}{
+		{"", DefaultApprovalExpiry, false},
+		{"approval_expiry: 5m", 5 * time.Minute, false},
+		{"approval_expiry: off", 0, false},
+		{"approval_expiry: 0s", 0, true},
+		{"approval_expiry: soon", 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.value, func(t *testing.T) {
+			f, err := Parse([]byte("environments:\n  prod: {}\nserve:\n  " + tc.value + "\n"))
+			if tc.bad {
+				if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "approval_expiry") {
+					t.Fatalf("Parse = %v, want the bad approval_expiry", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := f.Serve.Approvals(); got != tc.want || err != nil {
+				t.Fatalf("Approvals = %v, %v, want %v", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -23,6 +23,13 @@ const maxDataAge = 5 * time.Minute
 // runs through, from the settings: environment name, read-only mode and
 // the audit log.
 func newExecutor(s config.Settings) (*actions.Executor, error) {
+	return newExecutorWith(s, 0)
+}
+
+// newExecutorWith is newExecutor with an operator's destructive actions
+// waiting for a second person's approval for up to approvals (console
+// serve; zero: they need an admin).
+func newExecutorWith(s config.Settings, approvals time.Duration) (*actions.Executor, error) {
 	reason := ""
 	if s.Env.ReadOnly {
 		reason = fmt.Sprintf("environment %s is read-only (readonly: true in the config, or --readonly)", s.Env.Name)
@@ -34,6 +41,7 @@ func newExecutor(s config.Settings) (*actions.Executor, error) {
 		AuditPath:      s.AuditLog,
 		Identity:       identity(s),
 		MaxDataAge:     maxDataAge,
+		ApprovalExpiry: approvals,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("executor: %w", err)
