@@ -40,41 +40,6 @@ const maxMessage = 300
 
 // ---- transforms: run by the informers before objects enter their caches ----
 
-// trimPod keeps only what the console shows: the name, the controller
-// owner, the pod-template-hash label (for owner resolution when ReplicaSets
-// cannot be read), the node, each container's name and image, and a
-// trimmed status (phase, reason, Ready condition, and per container
-// ready/restarts/waiting or terminated reason, image and imageID).
-// Of the rest of the spec only the PersistentVolumeClaims it mounts (and
-// where) are kept. Annotations, managedFields, the rest of the spec
-// (env, other volumes...) and the rest of the status are dropped. It is applied to each page of a
-// list before the pages are accumulated.
-func trimPod(p *corev1.Pod) *corev1.Pod {
-	out := &corev1.Pod{ObjectMeta: trimMeta(&p.ObjectMeta)}
-	if h, ok := p.Labels[labelPodTemplateHash]; ok {
-		out.Labels = map[string]string{labelPodTemplateHash: h}
-	}
-	out.Spec.NodeName = p.Spec.NodeName
-	if len(p.Spec.Containers) > 0 {
-		out.Spec.Containers = make([]corev1.Container, len(p.Spec.Containers))
-		for i, c := range p.Spec.Containers {
-			out.Spec.Containers[i] = corev1.Container{Name: c.Name, Image: c.Image}
-		}
-	}
-	trimPodVolumes(p, out)
-	st := &p.Status
-	out.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, PodIP: st.PodIP}
-	for _, c := range st.Conditions {
-		if c.Type == corev1.PodReady {
-			out.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status}}
-			break
-		}
-	}
-	out.Status.InitContainerStatuses = trimContainers(st.InitContainerStatuses)
-	out.Status.ContainerStatuses = trimContainers(st.ContainerStatuses)
-	return out
-}
-
 // podObj is what the pod informer caches instead of a Pod: the metadata
 // the cache needs for its keys (namespace, name, uid, resourceVersion) and
 // the converted record. About 450 bytes instead of several kilobytes.
@@ -106,30 +71,6 @@ func podTransform(cluster string) cache.TransformFunc {
 			rec:        convertPod(p, cluster),
 		}, nil
 	}
-}
-
-func trimContainers(cs []corev1.ContainerStatus) []corev1.ContainerStatus {
-	if len(cs) == 0 {
-		return nil
-	}
-	out := make([]corev1.ContainerStatus, len(cs))
-	for i := range cs {
-		c := &cs[i]
-		o := &out[i]
-		o.Name, o.Image, o.ImageID = c.Name, c.Image, c.ImageID
-		o.Ready = c.Ready
-		o.RestartCount = c.RestartCount
-		if w := c.State.Waiting; w != nil {
-			o.State.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason}
-		}
-		if t := c.State.Terminated; t != nil {
-			o.State.Terminated = &corev1.ContainerStateTerminated{Reason: t.Reason, ExitCode: t.ExitCode}
-		}
-		if c.State.Running != nil {
-			o.State.Running = &corev1.ContainerStateRunning{}
-		}
-	}
-	return out
 }
 
 // trimMeta keeps name, namespace, uid, resourceVersion, creation and
@@ -319,7 +260,7 @@ func containerImages(p *corev1.Pod) []providers.ContainerImage {
 	out := make([]providers.ContainerImage, 0, len(p.Spec.Containers))
 	for _, c := range p.Spec.Containers {
 		if c.Name == "" && c.Image == "" {
-			continue // the holder of a trimmed pod's claim mounts (trimPodVolumes)
+			continue // not a container of a pod from the API server
 		}
 		ci := providers.ContainerImage{Container: intern(clip(c.Name, 253)), Image: intern(clip(c.Image, 512))}
 		for i := range p.Status.ContainerStatuses {

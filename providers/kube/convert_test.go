@@ -157,21 +157,13 @@ func TestConvertPod(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tp := trimPod(tt.p)
-			if tp.Annotations != nil || tp.ManagedFields != nil || tp.Labels["app"] != "" ||
-				len(tp.Spec.Containers) != 1 || tp.Spec.Containers[0].Env != nil || tp.Spec.Containers[0].VolumeMounts != nil {
-				t.Errorf("transform kept too much: %+v", tp)
-			}
-			if tp.Spec.NodeName != tt.p.Spec.NodeName || tp.ResourceVersion != "1" || tp.UID == "" {
-				t.Errorf("transform dropped what informers need: %+v", tp.ObjectMeta)
-			}
-			r := convertPod(tp, "lab")
+			r := convertPod(tt.p, "lab")
 			obj, err := podTransform("lab")(tt.p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if po := obj.(*podObj); !reflect.DeepEqual(po.rec, r) || po.Name != tt.p.Name || po.ResourceVersion != "1" {
-				t.Errorf("informer transform differs from trimmed conversion: %+v vs %+v", po.rec, r)
+				t.Errorf("informer transform differs from the conversion: %+v vs %+v", po.rec, r)
 			}
 			if again, _ := podTransform("lab")(obj); again != obj {
 				t.Errorf("transform is not idempotent")
@@ -205,7 +197,7 @@ func TestResolveOwner(t *testing.T) {
 		if tt.hash != "" {
 			p.Labels[labelPodTemplateHash] = tt.hash
 		}
-		r := convertPod(trimPod(p), "lab")
+		r := convertPod(p, "lab")
 		if got := resolveOwner(&r, owners); got != tt.want {
 			t.Errorf("resolveOwner(%s) = %q, want %q", tt.rs, got, tt.want)
 		}
@@ -370,7 +362,7 @@ func TestConvertPodImages(t *testing.T) {
 				p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "sidecar", Image: "envoy:1.30"})
 				p.Status.ContainerStatuses[0].ImageID = tt.imageID
 			})
-			imgs := convertPod(trimPod(p), "lab").pod.Images
+			imgs := convertPod(p, "lab").pod.Images
 			want := []providers.ContainerImage{
 				{Container: "c", Image: tt.spec, ImageID: tt.imageID, Digest: tt.wantDigest},
 				{Container: "sidecar", Image: "envoy:1.30"}, // no status yet
@@ -380,7 +372,7 @@ func TestConvertPodImages(t *testing.T) {
 			}
 		})
 	}
-	if imgs := convertPod(trimPod(pod("shop", "p", "n1", func(p *corev1.Pod) { p.Spec.Containers = nil })), "lab").pod.Images; imgs == nil || len(imgs) != 0 {
+	if imgs := convertPod(pod("shop", "p", "n1", func(p *corev1.Pod) { p.Spec.Containers = nil }), "lab").pod.Images; imgs == nil || len(imgs) != 0 {
 		t.Errorf("no containers: images = %#v, want []", imgs)
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
@@ -18,23 +20,24 @@ import (
 
 func TestPagedListWatch(t *testing.T) {
 	var got []metav1.ListOptions
+	remaining := int64(3)
 	inner := &cache.ListWatch{ListWithContextFunc: func(_ context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		got = append(got, o)
-		return &corev1.PodList{Items: []corev1.Pod{*pod("shop", "a", "n1", nil)}}, nil
+		return &corev1.PodList{
+			ListMeta: metav1.ListMeta{ResourceVersion: "7", Continue: "next", RemainingItemCount: &remaining},
+			Items:    []corev1.Pod{*pod("shop", "a", "n1", nil), *pod("shop", "b", "n2", nil)},
+		}, nil
 	}}
-	lw := &pagedListWatch{lw: inner, pageSize: 500, trim: func(o runtime.Object) {
-		l := o.(*corev1.PodList)
-		for i := range l.Items {
-			l.Items[i] = *trimPod(&l.Items[i])
-		}
-	}}
+	var shown [][]any
+	lw := &pagedListWatch{lw: inner, pageSize: 500, tf: podTransform("lab"), page: func(items []any) { shown = append(shown, items) }}
 	tests := []struct {
-		in     metav1.ListOptions
-		wantRV string
+		in       metav1.ListOptions
+		wantRV   string
+		wantDone int64
 	}{
-		{metav1.ListOptions{ResourceVersion: "0"}, ""},                             // first list: consistent, paginated
-		{metav1.ListOptions{ResourceVersion: "", Continue: "tok", Limit: 500}, ""}, // next page
-		{metav1.ListOptions{ResourceVersion: "1234"}, "1234"},                      // re-list after a disconnect
+		{metav1.ListOptions{ResourceVersion: "0"}, "", 2},                             // first list: consistent, paginated
+		{metav1.ListOptions{ResourceVersion: "", Continue: "tok", Limit: 500}, "", 4}, // next page
+		{metav1.ListOptions{ResourceVersion: "1234"}, "1234", 2},                      // re-list after a disconnect: counted again
 	}
 	for _, tt := range tests {
 		obj, err := lw.ListWithContext(t.Context(), tt.in)
@@ -45,9 +48,35 @@ func TestPagedListWatch(t *testing.T) {
 		if o.Limit != 500 || o.ResourceVersion != tt.wantRV || o.Continue != tt.in.Continue {
 			t.Errorf("list %+v sent as %+v", tt.in, o)
 		}
-		if p := obj.(*corev1.PodList).Items[0]; p.Annotations != nil || len(p.Spec.Containers) != 1 || p.Spec.Containers[0].Env != nil || p.Spec.Containers[0].VolumeMounts != nil {
-			t.Errorf("page not trimmed: %+v", p)
+		l, ok := obj.(*metainternalversion.List)
+		if !ok {
+			t.Fatalf("page is a %T", obj)
 		}
+		if l.ResourceVersion != "7" || l.Continue != "next" || l.RemainingItemCount == nil || *l.RemainingItemCount != 3 {
+			t.Errorf("page's list metadata lost: %+v", l.ListMeta)
+		}
+		if len(l.Items) != 2 {
+			t.Fatalf("page has %d items, want 2", len(l.Items))
+		}
+		for i, it := range l.Items {
+			po, ok := it.(*podObj)
+			if !ok {
+				t.Fatalf("item %d not converted: %T", i, it)
+			}
+			if want := convertPod(pod("shop", po.Name, po.rec.pod.Node, nil), "lab"); !reflect.DeepEqual(po.rec, want) {
+				t.Errorf("item %d = %+v, want %+v", i, po.rec, want)
+			}
+		}
+		if last := shown[len(shown)-1]; len(last) != 2 || last[0] != l.Items[0] {
+			t.Errorf("page shown %v, want the converted items", last)
+		}
+		if d, tot := lw.done.Load(), lw.total.Load(); d != tt.wantDone || tot != tt.wantDone+3 {
+			t.Errorf("progress %d/%d, want %d/%d", d, tot, tt.wantDone, tt.wantDone+3)
+		}
+	}
+	lw.settled.Store(true)
+	if _, err := lw.ListWithContext(t.Context(), metav1.ListOptions{ResourceVersion: "1234"}); err != nil || len(shown) != len(tests) {
+		t.Errorf("a page after the informer settled was shown (err %v)", err)
 	}
 	if !lw.IsWatchListSemanticsUnSupported() {
 		t.Error("paginated list watcher claims WatchList support")
@@ -94,7 +123,7 @@ func TestViewStageConfirmSettle(t *testing.T) {
 	v := newView("lab", "")
 	conv := podTransform("lab")
 	obj := func(ns, name string) any {
-		o, _ := conv(trimPod(pod(ns, name, "n1", nil)))
+		o, _ := conv(pod(ns, name, "n1", nil))
 		return o
 	}
 	names := func() []string {

@@ -22,6 +22,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -309,12 +310,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 				return fmt.Errorf("%s: informer %s: %w", p.Name(), res.name, err)
 			}
 			idx := len(infs)
-			lw.page = func(items []any) {
-				for i, o := range items {
-					items[i], _ = tf(o) // the transforms never fail
-				}
-				v.stage(idx, items)
-			}
+			lw.page = func(items []any) { v.stage(idx, items) } // converted already
 			if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, r *cache.Reflector, err error) {
 				if err == io.EOF || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 					return // a watch ended normally or must re-list: not a failure
@@ -518,16 +514,19 @@ func (p *Provider) Snapshot() *providers.Inventory {
 	return v.inventory()
 }
 
-// pagedListWatch lists in pages of pageSize and trims every item of a page
-// with the informer's transform before the pager accumulates it, so that a
-// large first list never holds the untrimmed objects all at once. Until
-// the informer has synced (settled), each page is also handed to page, so
-// that the first rows are shown while the rest of the list arrives, and
-// counted (progress).
+// pagedListWatch lists in pages of pageSize and converts every item of a
+// page with the informer's transform as the page arrives: the list the
+// pager accumulates, and the informer stores, holds the small converted
+// objects only (never the decoded API objects of more than one page), and
+// the transform is applied once per object (it is idempotent, so the
+// informer's own pass leaves the objects as they are). Until the informer
+// has synced (settled), each page is also handed to page, so that the
+// first rows are shown while the rest of the list arrives, and counted
+// (progress).
 type pagedListWatch struct {
 	lw        *cache.ListWatch
 	pageSize  int64
-	trim      func(runtime.Object)
+	tf        cache.TransformFunc // nil: items are kept as decoded
 	streaming bool
 
 	page    func(items []any) // nil: pages are not shown before the list ends
@@ -550,34 +549,67 @@ func (l *pagedListWatch) ListWithContext(ctx context.Context, o metav1.ListOptio
 	}
 	o.Limit = l.pageSize
 	obj, err := l.lw.ListWithContext(ctx, o)
-	if err == nil && l.trim != nil {
-		l.trim(obj)
+	if err != nil {
+		return nil, err
 	}
-	if err == nil && l.page != nil && !l.settled.Load() {
-		l.showPage(obj, o.Continue == "")
+	list, err := l.convert(obj)
+	if err != nil {
+		return nil, err
 	}
-	return obj, err
+	if l.page != nil && !l.settled.Load() {
+		l.showPage(list, o.Continue == "")
+	}
+	return list, nil
+}
+
+// convert returns the page as a list of the transformed items (the
+// decoded page is garbage from then on), with the page's list metadata.
+func (l *pagedListWatch) convert(obj runtime.Object) (*metainternalversion.List, error) {
+	lm, err := meta.ListAccessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("list page: %w", err)
+	}
+	out := &metainternalversion.List{ListMeta: metav1.ListMeta{
+		ResourceVersion:    lm.GetResourceVersion(),
+		Continue:           lm.GetContinue(),
+		RemainingItemCount: lm.GetRemainingItemCount(),
+	}}
+	out.Items = make([]runtime.Object, 0, meta.LenList(obj))
+	err = meta.EachListItem(obj, func(o runtime.Object) error {
+		if l.tf != nil {
+			t, err := l.tf(o)
+			if err != nil {
+				return err
+			}
+			r, ok := t.(runtime.Object)
+			if !ok {
+				return fmt.Errorf("transform of %T returned %T, not an API object", o, t)
+			}
+			o = r
+		}
+		out.Items = append(out.Items, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list page: %w", err)
+	}
+	return out, nil
 }
 
 // showPage hands a page of the first list to page and counts it. A list
 // starting again (its first page) starts the count again.
-func (l *pagedListWatch) showPage(obj runtime.Object, first bool) {
-	lm, err := meta.ListAccessor(obj)
-	if err != nil {
-		return
+func (l *pagedListWatch) showPage(list *metainternalversion.List, first bool) {
+	items := make([]any, len(list.Items))
+	for i, o := range list.Items {
+		items[i] = o
 	}
-	var items []any
-	_ = meta.EachListItem(obj, func(o runtime.Object) error {
-		items = append(items, o)
-		return nil
-	})
 	if first {
 		l.done.Store(0)
 	}
 	done := l.done.Add(int64(len(items)))
-	if r := lm.GetRemainingItemCount(); r != nil {
+	if r := list.RemainingItemCount; r != nil {
 		l.total.Store(done + *r)
-	} else if lm.GetContinue() == "" {
+	} else if list.Continue == "" {
 		l.total.Store(done)
 	}
 	l.page(items)

@@ -246,21 +246,6 @@ func mountPath(p *corev1.Pod, volume string) string {
 	return ""
 }
 
-// trimPodVolumes keeps, of a pod's spec, the claim volumes and the mounts
-// of them (for trimPod).
-func trimPodVolumes(p *corev1.Pod, out *corev1.Pod) {
-	for _, pc := range podClaims(p) {
-		out.Spec.Volumes = append(out.Spec.Volumes, corev1.Volume{Name: pc.claim,
-			VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: pc.claim}}})
-		if pc.mountPath != "" {
-			if len(out.Spec.Containers) == 0 {
-				out.Spec.Containers = []corev1.Container{{}}
-			}
-			out.Spec.Containers[0].VolumeMounts = append(out.Spec.Containers[0].VolumeMounts, corev1.VolumeMount{Name: pc.claim, MountPath: pc.mountPath})
-		}
-	}
-}
-
 // serviceInventory joins the services with their slices' endpoints
 // (deduplicated by address, ready first). known is false when the slices
 // cannot be listed.
