@@ -48,8 +48,12 @@ func newKubeProviders(_ context.Context, s config.Settings) ([]providers.Provide
 	quietKlog.Do(func() { klog.SetLogger(logr.Discard()) })
 	var out []providers.Provider
 	seen := map[string]bool{}
-	for _, k := range s.Env.Kube {
-		p, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Region: k.Region, Namespaces: k.Namespaces})
+	// The contexts' first lists are staggered: the first entry's at once,
+	// the others a few at a time in their order (kube.ListGate).
+	gate := kube.NewListGate(kube.DefaultFirstLists)
+	for i, k := range s.Env.Kube {
+		p, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Region: k.Region, Namespaces: k.Namespaces,
+			ListGate: gate, ListRank: i})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", config.ErrBadConfig, err)
 		}

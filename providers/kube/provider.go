@@ -77,6 +77,11 @@ type Options struct {
 	// created since, or of a DaemonSet created since, before it is a
 	// problem (default providers.AgentGrace).
 	AgentGrace time.Duration
+	// ListGate, shared by the providers of one console, staggers their
+	// first lists (nil: this provider lists at once); ListRank is this
+	// provider's place in it (0, the context shown, never waits).
+	ListGate *ListGate
+	ListRank int
 }
 
 // Provider is the Kubernetes source for one kube context.
@@ -289,6 +294,20 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	p.view = v
 	p.mu.Unlock()
 
+	// Wait for a place among the contexts listing their first lists,
+	// and hold it until every informer has its list (or maxGateHold).
+	release := func() {}
+	if g := p.opts.ListGate; g != nil {
+		r, err := g.acquire(ctx, p.opts.ListRank)
+		if err != nil {
+			return nil // ctx is done
+		}
+		release = r
+		held := time.AfterFunc(maxGateHold, release)
+		defer held.Stop()
+	}
+	defer release()
+
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 
@@ -390,6 +409,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 			}
 			if synced {
 				v.setComplete()
+				release()
 			}
 		}
 		// Staleness: the health check fails, or a watch failed and has not
