@@ -201,6 +201,15 @@ type Workload struct {
 	Cluster   string `json:"cluster"`
 	Desired   int    `json:"desired"`
 	Ready     int    `json:"ready"`
+	// UpToDate and Available are the pods running the current template and
+	// available (ready for minReadySeconds), as kubectl get prints them (a
+	// StatefulSet's available and a DaemonSet's are their status counts).
+	UpToDate  int `json:"up_to_date"`
+	Available int `json:"available"`
+	// Images are the pod template's container images, in the spec's order
+	// (init containers excluded); empty when the source does not say.
+	Images  []string  `json:"images,omitempty"`
+	Created time.Time `json:"created"`
 	// RPS is the request rate the workload serves, when the source knows it
 	// (the demo does); zero otherwise.
 	RPS float64 `json:"rps,omitempty"`

@@ -233,7 +233,7 @@ func (f *fakeKube) Resources(context.Context) ([]providers.KubeResource, error) 
 func (f *fakeKube) Table(_ context.Context, res, _ string) (*providers.KubeTable, error) {
 	f.read = append(f.read, "table "+res)
 	switch res {
-	case "deploy", "deployments", "deployment":
+	case "deploy", "deployments", "deployment", "deployments.apps":
 		return &providers.KubeTable{
 			Resource: providers.KubeResource{Group: "apps", Version: "v1", Kind: "Deployment", Plural: "deployments", Namespaced: true},
 			Columns:  []providers.KubeColumn{{Name: "Name"}, {Name: "Ready"}, {Name: "Up-to-date"}, {Name: "Available"}, {Name: "Age"}, {Name: "Containers", Priority: 1}},

@@ -64,6 +64,19 @@ func fixtureSnapshot() *providers.Snapshot {
 				}
 			}
 		}
+		for _, app := range []string{"web", "cart", "checkout"} {
+			w := providers.Workload{Kind: "Deployment", Namespace: "shop", Name: app, Cluster: "prod-" + region, Desired: 4, Ready: 4,
+				UpToDate: 4, Available: 4, Images: []string{"registry.example/shop/" + app + ":1.4." + fmt.Sprint(r)}, Created: at(40 * 24 * time.Hour)}
+			if r == 0 && app == "checkout" {
+				w.Ready, w.Available = 3, 3
+			}
+			inv.Workloads = append(inv.Workloads, w)
+		}
+		inv.Workloads = append(inv.Workloads,
+			providers.Workload{Kind: "StatefulSet", Namespace: "data", Name: "sessions", Cluster: "prod-" + region, Desired: 2, Ready: 2 - r,
+				UpToDate: 2, Available: 2 - r, Images: []string{"redis:7.2"}, Created: at(60 * 24 * time.Hour)},
+			providers.Workload{Kind: "DaemonSet", Namespace: "kube-system", Name: "node-exporter", Cluster: "prod-" + region, Desired: 4, Ready: 4,
+				UpToDate: 4, Available: 4, Images: []string{"prom/node-exporter:v1.8.2"}, Created: at(90 * 24 * time.Hour)})
 		inv.AutoscalingGroups = append(inv.AutoscalingGroups, asg)
 		inv.LoadBalancers = append(inv.LoadBalancers, providers.LoadBalancer{Name: "edge-" + region, Region: region, Type: "application",
 			Scheme: "internet-facing", DNSName: "edge-" + region + ".elb.example", SSLTermination: true,

@@ -234,7 +234,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			return m.openTrace(sel.Trace)
 		} else if ok && sel.Jump != nil {
 			j := sel.Jump
-			return m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.Name})
+			cmd := m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.Name})
+			if sel.JumpFilter != "" && m.active == j.Page {
+				m.setFilter(sel.JumpFilter)
+			}
+			return cmd
 		}
 		m.openDetail()
 	}

@@ -98,8 +98,8 @@ func TestHelpScrolls(t *testing.T) {
 	}
 }
 
-// TestKindsAndEvents: :deploy shows the Kinds view with the server's
-// columns (priority 0 only, NAMESPACE first); :kinds lists the kinds and
+// TestKindsAndEvents: :deployments.apps (a word no view takes: :deploy is
+// the Deployments view) shows the Kinds view with the server's columns (priority 0 only, NAMESPACE first); :kinds lists the kinds and
 // enter opens one; an unknown word says so; :events groups by object,
 // warnings first; d on an event's object describes it; the page reloads
 // while shown, not while hidden.
@@ -109,11 +109,11 @@ func TestKindsAndEvents(t *testing.T) {
 	m := newTestModel(t, snap, s, 120, 30, func(d *deps) {
 		d.kube = func() []providers.KubeReader { return []providers.KubeReader{fk} }
 	})
-	typeText(m, ":deploy")
+	typeText(m, ":deployments.apps")
 	press(m, "enter")
 	sc := screen(m)
 	if m.active != "kinds" || !strings.Contains(sc, "NAMESPACE") || !strings.Contains(sc, "UP-TO-DATE") || strings.Contains(sc, "CONTAINERS") ||
-		!strings.Contains(sc, "2/3") || !strings.Contains(sc, "[deploy]") || !strings.Contains(sc, "2 deployments.apps · kube:prod") {
+		!strings.Contains(sc, "2/3") || !strings.Contains(sc, "[deployments.apps]") || !strings.Contains(sc, "2 deployments.apps · kube:prod") {
 		t.Fatalf(":deploy should show the deployments' table (active %s):\n%s", m.active, sc)
 	}
 	press(m, "y")

@@ -113,22 +113,26 @@ func transformNode(obj any) (any, error) {
 	return out, nil
 }
 
-// transformWorkload keeps the metadata, the desired replicas and the ready
-// counts of Deployments, StatefulSets, DaemonSets and ReplicaSets; the pod
-// template and everything else is dropped.
+// transformWorkload keeps the metadata, the desired replicas, the status
+// counts kubectl get prints (ready, up-to-date, available) and the pod
+// template's container names and images of Deployments, StatefulSets and
+// DaemonSets (a DaemonSet's scheduling rules too); ReplicaSets keep their
+// metadata. The rest of the template is dropped.
 func transformWorkload(obj any) (any, error) {
 	switch w := obj.(type) {
 	case *appsv1.Deployment:
 		return &appsv1.Deployment{
 			ObjectMeta: trimMeta(&w.ObjectMeta),
-			Spec:       appsv1.DeploymentSpec{Replicas: w.Spec.Replicas},
-			Status:     appsv1.DeploymentStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas, UpdatedReplicas: w.Status.UpdatedReplicas},
+			Spec:       appsv1.DeploymentSpec{Replicas: w.Spec.Replicas, Template: templateImages(&w.Spec.Template)},
+			Status: appsv1.DeploymentStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas,
+				UpdatedReplicas: w.Status.UpdatedReplicas, AvailableReplicas: w.Status.AvailableReplicas},
 		}, nil
 	case *appsv1.StatefulSet:
 		return &appsv1.StatefulSet{
 			ObjectMeta: trimMeta(&w.ObjectMeta),
-			Spec:       appsv1.StatefulSetSpec{Replicas: w.Spec.Replicas},
-			Status:     appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas},
+			Spec:       appsv1.StatefulSetSpec{Replicas: w.Spec.Replicas, Template: templateImages(&w.Spec.Template)},
+			Status: appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas, Replicas: w.Status.Replicas,
+				UpdatedReplicas: w.Status.UpdatedReplicas, AvailableReplicas: w.Status.AvailableReplicas},
 		}, nil
 	case *appsv1.DaemonSet:
 		// The pod template's scheduling rules stay (node selector, node
@@ -136,7 +140,8 @@ func transformWorkload(obj any) (any, error) {
 		meta := trimMeta(&w.ObjectMeta)
 		meta.Generation = w.Generation
 		t := &w.Spec.Template.Spec
-		spec := corev1.PodSpec{NodeSelector: t.NodeSelector, Tolerations: t.Tolerations, HostNetwork: t.HostNetwork}
+		spec := corev1.PodSpec{NodeSelector: t.NodeSelector, Tolerations: t.Tolerations, HostNetwork: t.HostNetwork,
+			Containers: templateImages(&w.Spec.Template).Spec.Containers}
 		if t.Affinity != nil && t.Affinity.NodeAffinity != nil && t.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
 			spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
 				RequiredDuringSchedulingIgnoredDuringExecution: t.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution}}
@@ -145,12 +150,32 @@ func transformWorkload(obj any) (any, error) {
 			ObjectMeta: meta,
 			Spec:       appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: spec}},
 			Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady,
-				UpdatedNumberScheduled: w.Status.UpdatedNumberScheduled, ObservedGeneration: w.Status.ObservedGeneration},
+				UpdatedNumberScheduled: w.Status.UpdatedNumberScheduled, NumberAvailable: w.Status.NumberAvailable,
+				ObservedGeneration: w.Status.ObservedGeneration},
 		}, nil
 	case *appsv1.ReplicaSet:
 		return &appsv1.ReplicaSet{ObjectMeta: trimMeta(&w.ObjectMeta)}, nil
 	}
 	return obj, nil
+}
+
+// templateImages is a pod template reduced to its containers' names and
+// images.
+func templateImages(t *corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	cs := make([]corev1.Container, len(t.Spec.Containers))
+	for i, c := range t.Spec.Containers {
+		cs[i] = corev1.Container{Name: c.Name, Image: c.Image}
+	}
+	return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: cs}}
+}
+
+// workloadImages are the images of a (trimmed) template's containers.
+func workloadImages(t *corev1.PodTemplateSpec) []string {
+	out := make([]string, len(t.Spec.Containers))
+	for i, c := range t.Spec.Containers {
+		out[i] = intern(clip(c.Image, 512))
+	}
+	return out
 }
 
 // transformEvent keeps what the events list shows: the involved object,
@@ -408,13 +433,16 @@ func convertWorkload(obj any, cluster string) (providers.Workload, bool) {
 	switch w := obj.(type) {
 	case *appsv1.Deployment:
 		return providers.Workload{Kind: "Deployment", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
-			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas)}, true
+			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas), UpToDate: int(w.Status.UpdatedReplicas),
+			Available: int(w.Status.AvailableReplicas), Images: workloadImages(&w.Spec.Template), Created: w.CreationTimestamp.Time}, true
 	case *appsv1.StatefulSet:
 		return providers.Workload{Kind: "StatefulSet", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
-			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas)}, true
+			Desired: replicas(w.Spec.Replicas), Ready: int(w.Status.ReadyReplicas), UpToDate: int(w.Status.UpdatedReplicas),
+			Available: int(w.Status.AvailableReplicas), Images: workloadImages(&w.Spec.Template), Created: w.CreationTimestamp.Time}, true
 	case *appsv1.DaemonSet:
 		return providers.Workload{Kind: "DaemonSet", Namespace: w.Namespace, Name: w.Name, Cluster: cluster,
-			Desired: int(w.Status.DesiredNumberScheduled), Ready: int(w.Status.NumberReady)}, true
+			Desired: int(w.Status.DesiredNumberScheduled), Ready: int(w.Status.NumberReady), UpToDate: int(w.Status.UpdatedNumberScheduled),
+			Available: int(w.Status.NumberAvailable), Images: workloadImages(&w.Spec.Template), Created: w.CreationTimestamp.Time}, true
 	}
 	return providers.Workload{}, false
 }

@@ -376,3 +376,51 @@ func TestConvertPodImages(t *testing.T) {
 		t.Errorf("no containers: images = %#v, want []", imgs)
 	}
 }
+
+// TestConvertWorkload: a workload keeps through its transform what the
+// workload views show (ready/desired, up-to-date, available, the
+// template's images, creation), whatever its kind.
+func TestConvertWorkload(t *testing.T) {
+	created := metav1.NewTime(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	three := int32(3)
+	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+		InitContainers: []corev1.Container{{Name: "init", Image: "busybox"}},
+		Containers: []corev1.Container{{Name: "app", Image: "shop/web:1.2", Command: []string{"/web"}, Env: []corev1.EnvVar{{Name: "A", Value: "b"}}},
+			{Name: "proxy", Image: "envoy:1.30"}}}}
+	meta := metav1.ObjectMeta{Namespace: "shop", Name: "web", CreationTimestamp: created, Annotations: map[string]string{"big": "x"}}
+	cases := []struct {
+		obj  any
+		want providers.Workload
+	}{
+		{&appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Replicas: &three, Template: tmpl},
+			Status: appsv1.DeploymentStatus{ReadyReplicas: 2, UpdatedReplicas: 3, AvailableReplicas: 1, Replicas: 3}},
+			providers.Workload{Kind: "Deployment", Desired: 3, Ready: 2, UpToDate: 3, Available: 1}},
+		{&appsv1.StatefulSet{ObjectMeta: meta, Spec: appsv1.StatefulSetSpec{Replicas: &three, Template: tmpl},
+			Status: appsv1.StatefulSetStatus{ReadyReplicas: 3, UpdatedReplicas: 1, AvailableReplicas: 3}},
+			providers.Workload{Kind: "StatefulSet", Desired: 3, Ready: 3, UpToDate: 1, Available: 3}},
+		{&appsv1.DaemonSet{ObjectMeta: meta, Spec: appsv1.DaemonSetSpec{Template: tmpl},
+			Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 4, NumberReady: 3, UpdatedNumberScheduled: 4, NumberAvailable: 2}},
+			providers.Workload{Kind: "DaemonSet", Desired: 4, Ready: 3, UpToDate: 4, Available: 2}},
+	}
+	for _, c := range cases {
+		trimmed, err := transformWorkload(c.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := convertWorkload(trimmed, "prod")
+		if !ok {
+			t.Fatalf("%T not converted", c.obj)
+		}
+		want := c.want
+		want.Namespace, want.Name, want.Cluster, want.Created = "shop", "web", "prod", created.Time
+		want.Images = []string{"shop/web:1.2", "envoy:1.30"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", want.Kind, got, want)
+		}
+	}
+	// the template keeps only the containers' names and images
+	trimmed, _ := transformWorkload(cases[0].obj)
+	if cs := trimmed.(*appsv1.Deployment).Spec.Template.Spec.Containers; cs[0].Command != nil || cs[0].Env != nil {
+		t.Errorf("the trimmed template keeps more than names and images: %+v", cs[0])
+	}
+}

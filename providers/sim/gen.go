@@ -354,10 +354,14 @@ func (st *state) addNode(ci, z int, created time.Time, gap int) int {
 
 // --- workloads and pods ---
 
+// workloadAge is how long before the demo's start its workloads were created.
+const workloadAge = 90 * 24 * time.Hour
+
 // addWorkload registers a workload and returns its index.
 func (st *state) addWorkload(ci int, kind, ns, name string, desired, port int, rps float64) int {
 	c := st.cl[ci]
-	st.inv.Workloads = append(st.inv.Workloads, providers.Workload{Kind: kind, Namespace: ns, Name: name, Cluster: c.name, Desired: desired})
+	st.inv.Workloads = append(st.inv.Workloads, providers.Workload{Kind: kind, Namespace: ns, Name: name, Cluster: c.name, Desired: desired,
+		Created: st.opts.Start.Add(-workloadAge)})
 	rps = roundTo(rps*(0.8+0.4*st.rng.Float64()), 1)
 	st.wl = append(st.wl, wlInfo{hash: st.suffix(10), port: port, base: rps, rps: rps, ci: ci})
 	i := len(st.inv.Workloads) - 1

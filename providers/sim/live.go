@@ -187,8 +187,18 @@ func (st *state) snapshot() *providers.Inventory {
 		if p.wl < 0 {
 			continue
 		}
+		// every pod of the sim runs its workload's current template
+		w := &inv.Workloads[p.wl]
+		w.UpToDate++
 		if p.Ready {
-			inv.Workloads[p.wl].Ready++
+			w.Ready++
+			w.Available++
+		}
+		if w.Images == nil && len(p.Images) > 0 {
+			w.Images = make([]string, len(p.Images))
+			for j, im := range p.Images {
+				w.Images[j] = im.Image
+			}
 		}
 		if behindLB[p.wl] {
 			podsOf[p.wl] = append(podsOf[p.wl], i)

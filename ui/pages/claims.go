@@ -23,9 +23,12 @@ func NewClaims(ctx *common.Context, _ *Backends) Page {
 		{Title: "VOLUME", Width: 14, Grow: true, Max: 44, Priority: 2, Middle: true}, {Title: "ACCESS", Width: 6, Priority: 3},
 		{Title: "POD", Width: 14, Grow: true, Max: 48, Priority: 5, Middle: true}, {Title: "AGE", Width: 4, Right: true, Priority: 1},
 	}
-	p := newListPage(ctx, "pvc", "PVCs", cols, buildClaims)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.Sort}
-	return p
+	return rowKind[providers.VolumeClaim]{Name: "pvc", Title: "PVCs", Columns: cols,
+		Items:  func(inv *providers.Inventory) []providers.VolumeClaim { return inv.VolumeClaims },
+		Row:    claimRow,
+		Select: claimSelection,
+		Keys:   func(k *common.KeyMap) []key.Binding { return []key.Binding{k.Enter, k.Detail, k.Sort} },
+	}.page(ctx)
 }
 
 // claimHealth: Lost is bad; Pending, or over providers.VolumeFullPercent
@@ -60,26 +63,18 @@ func usedText(c *providers.VolumeClaim) string {
 	return s
 }
 
-func buildClaims(in *Input) *listData {
-	inv := in.Inv
-	d := &listData{rows: make([]table.Row, len(inv.VolumeClaims)), texts: make([]string, len(inv.VolumeClaims))}
-	for i := range inv.VolumeClaims {
-		c := &inv.VolumeClaims[i]
-		h := claimHealth(c)
-		ns, name, pods := san(c.Namespace), san(c.Name), podsText(c.Pods)
-		d.rows[i] = table.Row{
-			Key: "pvc/" + ns + "/" + name,
-			Cells: []string{ns, name, glyph(h) + " " + san(c.Phase), san(c.StorageClass), gibText(c.CapacityGiB), usedText(c),
-				san(c.Volume), strings.Join(c.ShortAccessModes(), ","), pods, age(in.Now, c.Created)},
-			Health: h,
-		}
-		d.texts[i] = common.Fold(ns + "/" + name + " " + san(c.Phase) + " " + san(c.StorageClass) + " " + san(c.Volume) + " " + pods)
-	}
-	d.sel = func(i int) Selection { return claimSelection(inv, in, &inv.VolumeClaims[i]) }
-	return d
+func claimRow(in *Input, c *providers.VolumeClaim) (table.Row, string) {
+	h := claimHealth(c)
+	ns, name, pods := san(c.Namespace), san(c.Name), podsText(c.Pods)
+	return table.Row{
+		Key: "pvc/" + ns + "/" + name,
+		Cells: []string{ns, name, glyph(h) + " " + san(c.Phase), san(c.StorageClass), gibText(c.CapacityGiB), usedText(c),
+			san(c.Volume), strings.Join(c.ShortAccessModes(), ","), pods, age(in.Now, c.Created)},
+		Health: h,
+	}, ns + "/" + name + " " + san(c.Phase) + " " + san(c.StorageClass) + " " + san(c.Volume) + " " + pods
 }
 
-func claimSelection(inv *providers.Inventory, in *Input, c *providers.VolumeClaim) Selection {
+func claimSelection(in *Input, c *providers.VolumeClaim) Selection {
 	var f fields
 	f.add("kind", "PersistentVolumeClaim")
 	f.add("namespace", c.Namespace)
@@ -102,7 +97,7 @@ func claimSelection(inv *providers.Inventory, in *Input, c *providers.VolumeClai
 	sel := Selection{
 		Key:    "pvc/" + san(c.Namespace) + "/" + san(c.Name),
 		Detail: detail.Content{Title: "pvc " + c.Namespace + "/" + c.Name, Fields: f},
-		Events: eventsFor(inv, in.Now, "PersistentVolumeClaim", c.Namespace, c.Name),
+		Events: eventsFor(in.Inv, in.Now, "PersistentVolumeClaim", c.Namespace, c.Name),
 		Kube:   &providers.KubeObject{Cluster: c.Cluster, Resource: "persistentvolumeclaims", Namespace: c.Namespace, Name: c.Name},
 	}
 	if len(c.Pods) > 0 {

@@ -51,6 +51,9 @@ type Selection struct {
 	// Jump, when set, is where enter goes: the object the selection is
 	// about (an alarm's load balancer, ASG, database or node).
 	Jump *ProblemTarget
+	// JumpFilter, when set, is the filter Jump's page opens with (a
+	// workload's pods: PodsOfFilter), instead of none.
+	JumpFilter string
 	// Kube names the Kubernetes object selected when it is not one of
 	// Refs' kinds (a kind of the generic table, an event's object).
 	Kube *providers.KubeObject

@@ -40,7 +40,8 @@ func buildPods(in *Input) *listData {
 			Cells:  []string{ns, name, glyph(h) + " " + san(status), strconv.Itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
 			Health: h,
 		}
-		d.texts[i] = common.Fold(ns + "/" + name + " " + node + " " + status)
+		// the owner and the cluster last: PodsOfFilter keeps a workload's pods
+		d.texts[i] = common.Fold(ns + "/" + name + " " + node + " " + status + " " + san(p.Owner) + " " + san(p.Cluster))
 	}
 	d.sel = func(i int) Selection { return podSelection(inv, in, &inv.Pods[i]) }
 	return d

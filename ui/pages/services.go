@@ -24,9 +24,12 @@ func NewServices(ctx *common.Context, _ *Backends) Page {
 		{Title: "PORTS", Width: 10, Grow: true, Max: 32, Priority: 4}, {Title: "ENDPOINTS", Width: 9, Priority: 9},
 		{Title: "PODS", Width: 16, Grow: true, Max: 60, Priority: 5, Middle: true}, {Title: "AGE", Width: 4, Right: true, Priority: 1},
 	}
-	p := newListPage(ctx, "svc", "Svc", cols, buildServices)
-	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.Sort}
-	return p
+	return rowKind[providers.Service]{Name: "svc", Title: "Svc", Columns: cols,
+		Items:  func(inv *providers.Inventory) []providers.Service { return inv.Services },
+		Row:    serviceRow,
+		Select: serviceSelection,
+		Keys:   func(k *common.KeyMap) []key.Binding { return []key.Binding{k.Enter, k.Detail, k.Sort} },
+	}.page(ctx)
 }
 
 // serviceHealth: bad when it has endpoints and none is ready, warn when
@@ -74,26 +77,18 @@ func podsText(pods []string) string {
 	return san(pods[0]) + " +" + strconv.Itoa(len(pods)-1)
 }
 
-func buildServices(in *Input) *listData {
-	inv := in.Inv
-	d := &listData{rows: make([]table.Row, len(inv.Services)), texts: make([]string, len(inv.Services))}
-	for i := range inv.Services {
-		s := &inv.Services[i]
-		h := serviceHealth(s)
-		ns, name := san(s.Namespace), san(s.Name)
-		pods := podsText(s.Pods())
-		d.rows[i] = table.Row{
-			Key:    "service/" + ns + "/" + name,
-			Cells:  []string{ns, name, san(s.Type), san(s.ClusterIP), portsText(s), glyph(h) + " " + endpointsText(s), pods, age(in.Now, s.Created)},
-			Health: h,
-		}
-		d.texts[i] = common.Fold(ns + "/" + name + " " + san(s.Type) + " " + pods)
-	}
-	d.sel = func(i int) Selection { return serviceSelection(inv, in, &inv.Services[i]) }
-	return d
+func serviceRow(in *Input, s *providers.Service) (table.Row, string) {
+	h := serviceHealth(s)
+	ns, name := san(s.Namespace), san(s.Name)
+	pods := podsText(s.Pods())
+	return table.Row{
+		Key:    "service/" + ns + "/" + name,
+		Cells:  []string{ns, name, san(s.Type), san(s.ClusterIP), portsText(s), glyph(h) + " " + endpointsText(s), pods, age(in.Now, s.Created)},
+		Health: h,
+	}, ns + "/" + name + " " + san(s.Type) + " " + pods
 }
 
-func serviceSelection(inv *providers.Inventory, in *Input, s *providers.Service) Selection {
+func serviceSelection(in *Input, s *providers.Service) Selection {
 	var f fields
 	f.add("kind", "Service")
 	f.add("namespace", s.Namespace)
@@ -137,7 +132,7 @@ func serviceSelection(inv *providers.Inventory, in *Input, s *providers.Service)
 	return Selection{
 		Key:    "service/" + san(s.Namespace) + "/" + san(s.Name),
 		Detail: detail.Content{Title: "service " + s.Namespace + "/" + s.Name, Fields: f},
-		Events: eventsFor(inv, in.Now, "Service", s.Namespace, s.Name),
+		Events: eventsFor(in.Inv, in.Now, "Service", s.Namespace, s.Name),
 		Jump:   jump,
 		Kube:   &providers.KubeObject{Cluster: s.Cluster, Resource: "services", Namespace: s.Namespace, Name: s.Name},
 		// a and F offer its port-forward, ctrl+d its delete (providers/kube)

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestWorkloadViews: :deploy, :sts and :ds (and their aliases) open the
+// workload views; the detail lists the workload's pods; enter on one with
+// pods opens the Pods view filtered to exactly its pods (of its cluster),
+// the cursor on the unhealthy one; esc clears the filter, then goes back.
+func TestWorkloadViews(t *testing.T) {
+	cases := []struct {
+		name, open, filter string
+		detail             []string
+		// pods: the pods enter shows ("" enter opens the detail: no pods)
+		pods       []string
+		cursor     string
+		notVisible []string
+	}{
+		{"a deployment with a crash-looping pod", ":deploy", "/checkout", []string{"! 3/4", "checkout-010", "CrashLoopBackOff", "registry.example/shop/checkout:1.4.0", "12 restarts"},
+			[]string{"checkout-000", "checkout-001", "checkout-010", "checkout-011"}, "pod/shop/checkout-010", []string{"checkout-100", "cart-000", "web-000"}},
+		{"a deployment by its alias", ":deployments", "/web", []string{"✓ 4/4", "web-000"},
+			[]string{"web-000", "web-001", "web-010", "web-011"}, "pod/shop/web-000", []string{"web-100", "checkout-000"}},
+		{"a statefulset without pods in the snapshot", ":sts", "/sessions", []string{"2/2", "redis:7.2"}, nil, "", nil},
+		{"a daemonset by its alias", ":daemonsets", "/node-exporter", []string{"prom/node-exporter:v1.8.2"}, nil, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) { d.demo = false })
+			typeText(m, c.open)
+			press(m, "enter")
+			view := m.active
+			typeText(m, c.filter)
+			press(m, "enter", "d")
+			s := screen(m)
+			for _, w := range c.detail {
+				if !strings.Contains(s, w) {
+					t.Errorf("the detail should show %q:\n%s", w, s)
+				}
+			}
+			press(m, "esc", "enter")
+			if c.pods == nil {
+				if m.active != view {
+					t.Fatalf("enter on a workload without pods should stay on %s, on %s", view, m.active)
+				}
+				return
+			}
+			if sel, _ := m.page().Selected(); m.active != "pods" || sel.Key != c.cursor {
+				t.Fatalf("enter went to %s %q, want pods %q", m.active, sel.Key, c.cursor)
+			}
+			if got := m.page().Status(); !strings.HasSuffix(got, "/"+strconv.Itoa(len(c.pods))) {
+				t.Errorf("the pods view should show %d pods, says %q:\n%s", len(c.pods), got, screen(m))
+			}
+			s = screen(m)
+			for _, p := range c.pods {
+				if !strings.Contains(s, p) {
+					t.Errorf("the pods view should show %s:\n%s", p, s)
+				}
+			}
+			for _, p := range c.notVisible {
+				if strings.Contains(s, p) {
+					t.Errorf("the pods view should not show %s:\n%s", p, s)
+				}
+			}
+			press(m, "esc")
+			if m.active != "pods" || m.filterText() != "" {
+				t.Errorf("esc should clear the filter first: on %s, filter %q", m.active, m.filterText())
+			}
+			press(m, "esc")
+			if m.active != view {
+				t.Errorf("esc should go back to %s, on %s", view, m.active)
+			}
+		})
+	}
+}
