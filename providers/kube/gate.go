@@ -12,17 +12,18 @@ import (
 // and one more.
 const DefaultFirstLists = 2
 
-// maxGateHold is the longest a session keeps its place in a ListGate: a
-// cluster whose first list is slow or never completes (a watch that keeps
-// failing) does not keep the other contexts waiting longer than that.
-const maxGateHold = 30 * time.Second
+// maxLoadHold is the longest a session keeps its place in a ListGate
+// (and the lower GC target of startLoadGC): a cluster whose first list is
+// slow or never completes (a watch that keeps failing) does not keep the
+// other contexts waiting longer than that.
+const maxLoadHold = 30 * time.Second
 
 // ListGate staggers the first lists of several contexts: at most limit
 // sessions list at once, the others wait in the order of their rank
 // (Options.ListRank: lower first). Rank 0, the context shown first, never
 // waits (it counts against the limit, so the others wait for it). A
 // session holds its place from the start of its lists until every
-// informer has its first list, the session ends, or maxGateHold passed.
+// informer has its first list, the session ends, or maxLoadHold passed.
 // The peak memory of a start then grows with the limit, not with the
 // number of contexts; the time to every context's pods grows instead.
 // It is safe for concurrent use.

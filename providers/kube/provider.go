@@ -295,7 +295,8 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	p.mu.Unlock()
 
 	// Wait for a place among the contexts listing their first lists,
-	// and hold it until every informer has its list (or maxGateHold).
+	// and hold it, with a lower GC target, until every informer has its
+	// list (or maxLoadHold passed).
 	release := func() {}
 	if g := p.opts.ListGate; g != nil {
 		r, err := g.acquire(ctx, p.opts.ListRank)
@@ -303,10 +304,12 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 			return nil // ctx is done
 		}
 		release = r
-		held := time.AfterFunc(maxGateHold, release)
-		defer held.Stop()
 	}
-	defer release()
+	endLoad := startLoadGC()
+	loaded := func() { release(); endLoad() }
+	held := time.AfterFunc(maxLoadHold, loaded)
+	defer held.Stop()
+	defer loaded()
 
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -409,7 +412,7 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 			}
 			if synced {
 				v.setComplete()
-				release()
+				loaded()
 			}
 		}
 		// Staleness: the health check fails, or a watch failed and has not
