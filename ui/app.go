@@ -86,9 +86,13 @@ type deps struct {
 	execTerminal func(tea.ExecCommand, tea.ExecCallback) tea.Cmd
 	// presence is the session's handle on presenter mode (nil locally).
 	presence Presence
-	// builds shares the pages' built rows between sessions (console
-	// serve; nil: each build is the session's own).
+	// builds shares the pages' built rows and the problem count between
+	// sessions (console serve; nil: each build is the session's own).
 	builds *pages.BuildCache
+	// latest is the store's newest snapshot (console serve: builds and
+	// counts are of the newest, shared by the sessions; nil: of the
+	// snapshot the session shows).
+	latest func() *providers.Snapshot
 }
 
 // pageState tracks the build of one page's data.
@@ -97,6 +101,9 @@ type pageState struct {
 	region   string // region applied
 	building bool
 	applied  bool
+	// held is the build applied, held while the page shows it: a shared
+	// build cache keeps it only as long as a session does.
+	held *pages.Built
 }
 
 // Model is the app shell.
@@ -199,7 +206,9 @@ func newModel(d deps) *Model {
 	m.detail = detail.New(ctx)
 	m.text = textview.New(ctx)
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
-	m.snap = d.initial
+	// the model holds the snapshot shown, not the first one besides it (a
+	// console serve session would pin the version it connected at)
+	m.snap, m.d.initial = d.initial, nil
 	return m
 }
 
@@ -262,7 +271,7 @@ type (
 		page    string
 		version uint64
 		region  string
-		data    any
+		built   *pages.Built
 	}
 	tickMsg time.Time
 )
@@ -319,18 +328,35 @@ func (m *Model) buildActive() tea.Cmd {
 	st := m.state[name]
 	snap := m.snap
 	p, ok := m.page().(pages.Builder)
-	if !ok || snap == nil || !hasData(snap) || st.building || (st.built == snap.Version && st.region == m.scopeKey()) {
+	// built may be newer than the snapshot shown (built for the store's
+	// newest, below)
+	if !ok || snap == nil || !hasData(snap) || st.building || (st.built >= snap.Version && st.region == m.scopeKey()) {
 		return nil
 	}
 	st.building = true
 	region, now, key, ks := m.region, m.now, m.scopeKey(), *m.kscope
-	cache := m.d.builds
+	cache, latest := m.d.builds, m.d.latest
 	return func() tea.Msg {
+		snap := newest(snap, latest)
 		in := func() *pages.Input {
 			return &pages.Input{Inv: narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace), Now: now}
 		}
-		return builtMsg{page: name, version: snap.Version, region: key, data: cache.Build(name, p, snap.Version, key, in)}
+		return builtMsg{page: name, version: snap.Version, region: key, built: cache.Build(name, p, snap.Version, key, in)}
 	}
+}
+
+// newest is the store's newest snapshot (latest) when it is newer than
+// snap and has data, else snap: a session behind (console serve, 20 of
+// them on 2 cores) builds and counts what the others do, not a version
+// of its own that no other session shares.
+func newest(snap *providers.Snapshot, latest func() *providers.Snapshot) *providers.Snapshot {
+	if latest == nil {
+		return snap
+	}
+	if l := latest(); l != nil && l.Version > snap.Version && hasData(l) {
+		return l
+	}
+	return snap
 }
 
 // Update implements tea.Model; a presenting session publishes its view
@@ -368,8 +394,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // released while it was built (shown again: built again)
 		}
 		if msg.region == m.scopeKey() && (!st.applied || msg.version > st.built || msg.region != st.region) {
-			m.byName[msg.page].(pages.Builder).Apply(msg.data)
-			st.built, st.region, st.applied = msg.version, msg.region, true
+			m.byName[msg.page].(pages.Builder).Apply(msg.built.Data)
+			st.built, st.region, st.applied, st.held = msg.version, msg.region, true, msg.built
 			m.applyJump(msg.page)
 			m.applyFollowedCursor()
 		}

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/ui/components/table"
 	"github.com/opsconsole/console/ui/pages"
@@ -76,11 +78,13 @@ func TestBuildCacheShared(t *testing.T) {
 
 // TestReleaseHiddenPages: in a session with a shared build cache, a page
 // left drops its rows (it would hold its own old snapshot version) and,
-// shown again, takes them from the cache with the cursor where it was.
+// shown again, takes them from the cache (another session still shows
+// them) with the cursor where it was.
 func TestReleaseHiddenPages(t *testing.T) {
 	cache := pages.NewBuildCache()
 	snap, s := demoSnapshot(t, sim.Options{})
 	m := newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" })
+	other := newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" })
 	tbl := func() *table.Model { return m.byName["pods"].(interface{ Table() *table.Model }).Table() }
 	press(m, "down", "down", "down")
 	cursor := tbl().SelectedKey()
@@ -89,11 +93,80 @@ func TestReleaseHiddenPages(t *testing.T) {
 		t.Fatalf("the hidden pods page holds %d rows", n)
 	}
 	builds := cache.Builds()
+	runtime.GC() // the other session's hold keeps the rows in the cache
 	drain(m, m.switchTo("pods"))
 	if got := tbl().SelectedKey(); got != cursor || len(tbl().Rows()) == 0 {
 		t.Fatalf("pods shown again: cursor %q (was %q), %d rows", got, cursor, len(tbl().Rows()))
 	}
 	if n := cache.Builds(); n != builds {
 		t.Fatalf("pods shown again built anew (%d builds, was %d), not from the cache", n, builds)
+	}
+	runtime.KeepAlive(other)
+}
+
+// TestBuildCacheHoldsOnlyWhatIsShown: the cache holds a build only while
+// a session shows it: once every session left the view (or the version),
+// the rows are freed, and the view shown again is built anew.
+func TestBuildCacheHoldsOnlyWhatIsShown(t *testing.T) {
+	cache := pages.NewBuildCache()
+	snap, s := demoSnapshot(t, sim.Options{})
+	ms := []*Model{
+		newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" }),
+		newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" }),
+	}
+	if n := cache.Builds(); n != 1 {
+		t.Fatalf("2 sessions on pods ran %d builds, want 1", n)
+	}
+	for _, m := range ms {
+		drain(m, m.switchTo("nodes"))
+	}
+	builds := cache.Builds() // pods once, nodes once
+	runtime.GC()             // nobody shows pods: its rows are freed
+	drain(ms[0], ms[0].switchTo("pods"))
+	if n := cache.Builds(); n != builds+1 {
+		t.Fatalf("pods shown again after every session left it: builds = %d, want %d (built anew)", n, builds+1)
+	}
+	drain(ms[1], ms[1].switchTo("pods"))
+	if n := cache.Builds(); n != builds+1 {
+		t.Fatalf("the second session back on pods built again: builds = %d, want %d", n, builds+1)
+	}
+}
+
+// TestServeSessionsShareTheNewest: a session behind the store (its
+// snapshot older than the newest, as on a loaded server) builds and
+// counts the store's newest version, the one the other sessions share,
+// and shows it without building again; the problem count is counted
+// once for every session of a version and scope.
+func TestServeSessionsShareTheNewest(t *testing.T) {
+	cache := pages.NewBuildCache()
+	snap, s := demoSnapshot(t, sim.Options{})
+	next := *snap
+	next.Version = snap.Version + 1
+	latest := func() *providers.Snapshot { return &next }
+	open := func() *Model {
+		m := newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.latest = latest; d.startView = "pods" })
+		drain(m, m.countProblems())
+		return m
+	}
+	ms := []*Model{open(), open(), open()}
+	if n := cache.Builds(); n != 1 {
+		t.Fatalf("3 sessions on pods ran %d builds, want 1", n)
+	}
+	for i, m := range ms {
+		if st := m.state["pods"]; st.built != next.Version {
+			t.Errorf("session %d shows version %d, want the newest, %d", i, st.built, next.Version)
+		}
+		if m.problems == nil {
+			t.Fatalf("session %d has no problem count", i)
+		}
+		if *m.problems != *ms[0].problems {
+			t.Errorf("session %d counted %+v, session 0 %+v", i, *m.problems, *ms[0].problems)
+		}
+		if cmd := m.buildActive(); cmd != nil {
+			t.Errorf("session %d, its snapshot older than its rows, builds again", i)
+		}
+	}
+	if n := cache.Counts(); n != 1 {
+		t.Fatalf("3 sessions counted the problems %d times, want 1", n)
 	}
 }

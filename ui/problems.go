@@ -21,16 +21,22 @@ type problemsMsg struct {
 
 // countProblems counts what is wrong in the current snapshot (in the
 // region shown) and the failed runs, off the UI goroutine; the answer of
-// an earlier request is dropped.
+// an earlier request is dropped. The count of the snapshot is shared by
+// the sessions of a console serve (BuildCache.Problems); the failed runs
+// are the session's.
 func (m *Model) countProblems() tea.Cmd {
 	snap := m.snap
 	if snap == nil || !hasData(snap) {
 		return nil
 	}
 	m.probReq++
-	req, region, exec, ks := m.probReq, m.region, m.d.exec, *m.kscope
+	req, region, exec, ks, key := m.probReq, m.region, m.d.exec, *m.kscope, m.scopeKey()
+	cache, latest := m.d.builds, m.d.latest
 	return func() tea.Msg {
-		p := pages.FindProblems(narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace))
+		snap := newest(snap, latest)
+		p := cache.Problems(snap.Version, key, func() pages.Problems {
+			return pages.FindProblems(narrowKube(narrow(snap.Inv, region), ks.Context, ks.Namespace))
+		})
 		if exec != nil {
 			for _, r := range exec.Runs() {
 				if r.Result().Status == actions.StatusFailed {

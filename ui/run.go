@@ -102,6 +102,9 @@ func depsFrom(ctx context.Context, o Options) deps {
 	d := staticDeps(ctx, o)
 	d.snapshots = o.Store.Subscribe()
 	d.initial = o.Store.Snapshot()
+	if o.Builds != nil {
+		d.latest = o.Store.Snapshot
+	}
 	d.tick = time.Second
 	if o.User == "" {
 		// The favourite namespaces are the local user's; a console serve

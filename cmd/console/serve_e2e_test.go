@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,8 +194,9 @@ func TestServeTwoUsers(t *testing.T) {
 // CONSOLE_SERVE_MEMORY sessions of the real ssh client (a one-off
 // measurement for docs/performance.md; skipped unless the variable is
 // set). CONSOLE_SERVE_PODS scales the demo (e.g. 50000 pods on 1,000
-// nodes); CONSOLE_SERVE_MEMPROFILE writes the heap profile with every
-// session open.
+// nodes); CONSOLE_SERVE_MEMPROFILE=FILE writes the heap profile with
+// every session open to FILE, and with one session to FILE.1 (compare
+// them with go tool pprof -base FILE.1 FILE).
 func TestServeMemory(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CONSOLE_SERVE_MEMORY"))
 	if n < 2 {
@@ -206,12 +208,23 @@ func TestServeMemory(t *testing.T) {
 		t.Cleanup(func() { demoOptions = saved })
 	}
 	f := startServe(t)
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return ms.HeapInuse
+	// The heap moves with the demo's snapshot every second (a version
+	// being built while the last is shown): 5 readings a second apart,
+	// the median compared, the range shown.
+	heap := func() (median uint64, spread string) {
+		var xs []uint64
+		for i := range 5 {
+			if i > 0 {
+				time.Sleep(time.Second)
+			}
+			runtime.GC()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			xs = append(xs, ms.HeapInuse)
+		}
+		slices.Sort(xs)
+		return xs[2], fmt.Sprintf("%.1f-%.1f", float64(xs[0])/(1<<20), float64(xs[4])/(1<<20))
 	}
 	users := []string{"alice", "bob"}
 	var sessions []*tmuxSession
@@ -225,20 +238,32 @@ func TestServeMemory(t *testing.T) {
 			sessions = append(sessions, s)
 		}
 	}
-	base := heap()
-	open(1)
-	one := heap()
-	open(n)
-	all := heap()
-	if path := os.Getenv("CONSOLE_SERVE_MEMPROFILE"); path != "" {
-		if pf, err := os.Create(path); err == nil {
-			_ = pprof.WriteHeapProfile(pf)
-			pf.Close()
+	profile := func(path string) {
+		if path == "" {
+			return
+		}
+		pf, err := os.Create(path)
+		if err != nil {
+			t.Fatalf("heap profile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.WriteHeapProfile(pf); err != nil {
+			t.Fatalf("heap profile: %v", err)
 		}
 	}
-	t.Logf("heap in use: %.1f MiB before any session, %.1f MiB with 1 session, %.1f MiB with %d sessions (%.2fx one session's total; %.2f MiB per added session); store subscribers %d",
-		float64(base)/(1<<20), float64(one)/(1<<20), float64(all)/(1<<20), n, float64(all)/float64(one),
-		float64(all-one)/float64(n-1)/(1<<20), f.srv.opts.Store.Subscribers())
+	path := os.Getenv("CONSOLE_SERVE_MEMPROFILE")
+	base, baseSpread := heap()
+	open(1)
+	one, oneSpread := heap()
+	if path != "" {
+		profile(path + ".1")
+	}
+	open(n)
+	all, allSpread := heap()
+	profile(path)
+	t.Logf("heap in use (median of 5 readings, range): %.1f MiB (%s) before any session, %.1f MiB (%s) with 1 session, %.1f MiB (%s) with %d sessions (%.2fx one session's total; %.2f MiB per added session); store subscribers %d",
+		float64(base)/(1<<20), baseSpread, float64(one)/(1<<20), oneSpread, float64(all)/(1<<20), allSpread, n, float64(all)/float64(one),
+		(float64(all)-float64(one))/float64(n-1)/(1<<20), f.srv.opts.Store.Subscribers())
 }
 
 // TestServePresenter: over the real ssh client, alice presents and bob

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sync"
+	"weak"
 )
 
 // SharedBuilder is implemented by Builders whose Build depends on its
@@ -16,25 +17,42 @@ type SharedBuilder interface {
 	SharedBuild() bool
 }
 
-// BuildCache shares pages' built data between the sessions of one
-// console serve: per view and scope it keeps the results of the newest
-// few snapshot versions (sessions a snapshot behind still share), each
-// built once however many sessions ask at once. Safe for concurrent use;
-// a nil cache builds every time.
+// Built is one build's data as a BuildCache hands it out. The sessions
+// showing it hold it (the shell keeps it beside the page it applied it
+// to) and the cache only weakly: the rows of a view, or of a snapshot
+// version, that no session shows any more are freed at the next
+// collection, however many sessions or versions went by.
+type Built struct {
+	// Data is what the page's Build returned (given to its Apply).
+	Data any
+}
+
+// BuildCache shares what the sessions of one console serve derive from
+// the same snapshot: the pages' built data and the problem count. Per
+// view and scope it keeps the builds of the newest few snapshot versions
+// while a session holds them (Built), each built once however many
+// sessions ask at once; per scope it keeps the problem counts of the
+// newest few versions. Safe for concurrent use; a nil cache builds and
+// counts every time.
 type BuildCache struct {
 	mu      sync.Mutex
 	entries map[buildKey][]*buildEntry // newest first
 	builds  int                        // how many builds ran (tests)
+	counts  int                        // how many problem counts ran (tests)
 }
 
 // buildKey is a view and a scope (region, Kubernetes context and namespace).
 type buildKey struct{ page, scope string }
 
-// buildEntry is one build, done when done is closed.
+// problemsPage is the buildKey page of the problem counts.
+const problemsPage = "\x00problems"
+
+// buildEntry is one build or problem count, done when done is closed.
 type buildEntry struct {
-	version uint64
-	done    chan struct{}
-	data    any
+	version  uint64
+	done     chan struct{}
+	built    weak.Pointer[Built] // a page's build: while a session holds it
+	problems Problems            // a problem count
 }
 
 // Bounds: the versions kept per view and scope, and the views × scopes
@@ -49,41 +67,94 @@ const (
 func NewBuildCache() *BuildCache { return &BuildCache{entries: map[buildKey][]*buildEntry{}} }
 
 // Build returns the data of view page (p) for snapshot version in scope,
-// from the cache when a session built it already, else built with in()
-// (once, the other sessions asking meanwhile wait for it). A page that is
-// not a SharedBuilder, or a version older than those cached, is built for
-// the caller alone.
-func (c *BuildCache) Build(page string, p Builder, version uint64, scope string, in func() *Input) any {
+// from the cache when a session built it already and one still holds it,
+// else built with in() (once, the other sessions asking meanwhile wait
+// for it). A page that is not a SharedBuilder, or a version older than
+// those cached, is built for the caller alone.
+func (c *BuildCache) Build(page string, p Builder, version uint64, scope string, in func() *Input) *Built {
 	sb, ok := p.(SharedBuilder)
 	if c == nil || !ok || !sb.SharedBuild() {
-		return p.Build(in())
+		return &Built{Data: p.Build(in())}
 	}
-	k := buildKey{page, scope}
+	for {
+		e, mine := c.entry(buildKey{page, scope}, version, func(e *buildEntry) bool { return e.built.Value() != nil })
+		switch {
+		case e == nil:
+			return &Built{Data: p.Build(in())}
+		case mine:
+			b := &Built{Data: p.Build(in())}
+			e.built = weak.Make(b)
+			close(e.done)
+			return b
+		}
+		<-e.done
+		if b := e.built.Value(); b != nil {
+			return b
+		}
+		// built and already dropped by every session: build it again
+	}
+}
+
+// Problems returns the problem count of snapshot version in scope, from
+// the cache when a session counted it already, else counted with count
+// (once, the other sessions asking meanwhile wait for it). The caller
+// gets its own copy (it adds its session's failed runs). A version older
+// than those cached is counted for the caller alone.
+func (c *BuildCache) Problems(version uint64, scope string, count func() Problems) Problems {
+	if c == nil {
+		return count()
+	}
+	e, mine := c.entry(buildKey{problemsPage, scope}, version, nil)
+	switch {
+	case e == nil:
+		return count()
+	case mine:
+		e.problems = count()
+		close(e.done)
+		return e.problems
+	}
+	<-e.done
+	return e.problems
+}
+
+// entry returns the entry of k at version and whether the caller is to
+// fill it (and close its done); nil when version is older than every
+// entry kept. Entries done whose data live reports dropped are
+// forgotten (live nil: kept until newer versions push them out).
+func (c *BuildCache) entry(k buildKey, version uint64, live func(*buildEntry) bool) (e *buildEntry, mine bool) {
 	c.mu.Lock()
-	list := c.entries[k]
+	defer c.mu.Unlock()
+	list := slices.DeleteFunc(c.entries[k], func(e *buildEntry) bool {
+		select {
+		case <-e.done:
+			return live != nil && !live(e)
+		default:
+			return false // being built
+		}
+	})
 	for _, e := range list {
 		if e.version == version {
-			c.mu.Unlock()
-			<-e.done
-			return e.data
+			c.entries[k] = list
+			return e, false
 		}
 	}
 	if len(list) == buildVersions && list[len(list)-1].version > version {
-		c.mu.Unlock()
-		return p.Build(in())
+		c.entries[k] = list
+		return nil, false
 	}
 	if len(c.entries) >= maxBuildEntries {
 		clear(c.entries)
 	}
-	e := &buildEntry{version: version, done: make(chan struct{})}
+	e = &buildEntry{version: version, done: make(chan struct{})}
 	list = append(list, e)
 	slices.SortFunc(list, func(a, b *buildEntry) int { return cmp.Compare(b.version, a.version) })
 	c.entries[k] = list[:min(len(list), buildVersions)]
-	c.builds++
-	c.mu.Unlock()
-	defer close(e.done)
-	e.data = p.Build(in())
-	return e.data
+	if k.page == problemsPage {
+		c.counts++
+	} else {
+		c.builds++
+	}
+	return e, true
 }
 
 // Builds is how many builds the cache ran.
@@ -91,6 +162,13 @@ func (c *BuildCache) Builds() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.builds
+}
+
+// Counts is how many problem counts the cache ran.
+func (c *BuildCache) Counts() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts
 }
 
 // Releaser is implemented by Builders that can drop their built data
