@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// TestTUIWorkloadViewsEndToEnd runs the real binary in tmux at 80x24
+// against the lab's kube-apiserver and lab-kubelet: :deploy lists the
+// Deployments with the counts their status says, enter on one opens the
+// Pods view with exactly its pods (running on the kubelet), not another
+// Deployment's.
+func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kube-apiserver and the kubelet, runs the binary")
+	}
+	k := lab.Kube(t)
+	kl := k.Kubelet(t, "lab-kubelet-0")
+	lab.RequireProgram(t, "tmux")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := k.Client()
+	sleeper := []corev1.Container{{Name: "app", Command: []string{"sh", "-c", "while :; do sleep 1; done"}}}
+	web, err := lab.RunDeployment(ctx, c, lab.RunSpec{Namespace: "shop", Name: "web", Replicas: 2, Nodes: kl.Nodes, Containers: sleeper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := lab.RunDeployment(ctx, c, lab.RunSpec{Namespace: "shop", Name: "api", Replicas: 1, Nodes: kl.Nodes, Containers: sleeper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the status the deployment controller (not in the lab) would write
+	d, err := c.AppsV1().Deployments("shop").Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Status = lab.RolledOut(d.Generation, 2)
+	if _, err := c.AppsV1().Deployments("shop").UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	bin, err := buildConsole(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, wait := startInTmux(t, bin, 80, 24, nil, "--kubeconfig", k.Kubeconfig, "--view", "pods")
+	s.waitAll("the pods", "[Pods]", web[0], web[1], api[0])
+
+	s.keys(":deploy", "Enter")
+	s.waitAll("the deployments", "[Deploy]", "UP-TO-DATE", "AVAILABLE", "api")
+	s.waitUntil("web 2/2 ready, 2 up to date, 2 available, 0 restarts, its image", func(scr string) bool {
+		return strings.HasPrefix(strings.Join(strings.Fields(lineWith(scr, " web ")), " "), "shop web ✓ 2/2 2 2 0 lab.local/process ")
+	})
+	s.keys("/web", "Enter", "Enter")
+	scr := s.waitAll("the pods of web", "[Pods]", web[0], web[1], "the 2 pods of deployment shop/web")
+	if strings.Contains(scr, api[0]) {
+		t.Errorf("the pods of web show api's pod %s:\n%s", api[0], scr)
+	}
+	s.keys("/", "C-u", "Enter") // the filter cleared: every pod again
+	s.waitAll("every pod", web[0], api[0])
+
+	s.keys("q")
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
+	}
+}
