@@ -13,6 +13,13 @@ import (
 type Terminal struct {
 	In       io.Reader
 	Out, Err io.Writer
+	// Controlling says In is a terminal allocated for this run (console
+	// serve: a pty on the bastion relaying an SSH session) that the
+	// command takes as its controlling terminal in a session of its own:
+	// the terminal's size changes then reach it as SIGWINCH and its
+	// hang-up ends it. False: the console's own terminal, shared with the
+	// console's process group.
+	Controlling bool
 }
 
 // Interactive is implemented by actions that run attached to the user's
@@ -124,6 +131,11 @@ func (at *Attachment) SetStdout(w io.Writer) { at.term.Out = w }
 
 // SetStderr sets the terminal's error output.
 func (at *Attachment) SetStderr(w io.Writer) { at.term.Err = w }
+
+// SetControllingTerminal says the terminal set is one allocated for this
+// run, to become the command's controlling terminal (Terminal.Controlling:
+// console serve's pty for an SSH session).
+func (at *Attachment) SetControllingTerminal(on bool) { at.term.Controlling = on }
 
 // Run re-checks the preconditions, writes the "started" audit line (or
 // does not run), runs the action attached to the terminal until it ends

@@ -18,6 +18,8 @@ type fakeShell struct {
 	exit    int
 	fail    error
 	running chan struct{}
+	// sawControlling, when set, records Terminal.Controlling.
+	sawControlling *bool
 }
 
 func newFakeShell() *fakeShell {
@@ -33,6 +35,9 @@ func (f *fakeShell) Argv() []string { return []string{"kubectl", "exec", "-it", 
 
 func (f *fakeShell) RunAttached(ctx context.Context, t Terminal, log io.Writer) (string, error) {
 	fmt.Fprintln(log, "$ kubectl exec -it web-1 -c app (attached to the terminal)")
+	if f.sawControlling != nil {
+		*f.sawControlling = t.Controlling
+	}
 	if f.block {
 		close(f.running)
 		<-ctx.Done()
@@ -104,8 +109,8 @@ func TestAttachRunsOnTheTerminal(t *testing.T) {
 	}
 }
 
-// TestAttachRefusals: read-only mode, a viewer, a session (no terminal to
-// hand over) and the Prepare path refuse an attached action, each with
+// TestAttachRefusals: read-only mode, a viewer, a session with no terminal
+// to hand over (SetTerminal not called) and the Prepare path refuse an attached action, each with
 // its reason, each audited; Availability says the same reason first.
 func TestAttachRefusals(t *testing.T) {
 	t.Run("read-only", func(t *testing.T) {
@@ -142,7 +147,7 @@ func TestAttachRefusals(t *testing.T) {
 			t.Fatalf("audit = %+v", es)
 		}
 	})
-	t.Run("operator in a serve session", func(t *testing.T) {
+	t.Run("operator in a session without a terminal", func(t *testing.T) {
 		e, path := newTestExecutor(t, Options{Env: "prod"})
 		s := e.Session(Principal{Who: "carol", User: "carol", Role: RoleOperator})
 		if ok, why := s.Availability(newFakeShell()); ok || why != NoTerminal {
@@ -169,6 +174,91 @@ func TestAttachRefusals(t *testing.T) {
 		e, _ := newTestExecutor(t, Options{Env: "prod"})
 		if _, err := e.Attach(context.Background(), newFake(Mutating, "web"), time.Time{}); !errors.Is(err, ErrRefused) {
 			t.Fatalf("Attach of a background action = %v", err)
+		}
+	})
+}
+
+// TestSessionAttach: a console serve session with a terminal (an SSH
+// session's pty) hands it to an operator's shell: the run is audited under
+// the user's name and key, gets the terminal as its controlling terminal
+// when told so, and the session's Close (the connection dropped) cancels
+// it, audited with the reason; a viewer of the same session kind is
+// refused with the role's reason, audited.
+func TestSessionAttach(t *testing.T) {
+	t.Run("operator runs", func(t *testing.T) {
+		e, path := newTestExecutor(t, Options{Env: "prod"})
+		s := e.Session(Principal{Who: "carol (key SHA256:c)", User: "carol", Role: RoleOperator})
+		s.SetTerminal(true)
+		a := newFakeShell()
+		a.sawControlling = new(bool)
+		if ok, why := s.Availability(a); !ok {
+			t.Fatalf("Availability = %q", why)
+		}
+		at, err := s.Attach(context.Background(), a, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		at.SetStdin(strings.NewReader("id\n"))
+		at.SetStdout(&out)
+		at.SetStderr(io.Discard)
+		at.SetControllingTerminal(true)
+		if err := at.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "echo: id\n" || !*a.sawControlling {
+			t.Errorf("the terminal got %q, controlling %v", out.String(), *a.sawControlling)
+		}
+		es := readAudit(t, path)
+		if len(es) != 1 || es[0].Who != "carol (key SHA256:c)" || es[0].Result != StatusSucceeded || es[0].Verify != "the shell exited with status 0" {
+			t.Fatalf("audit = %+v", es)
+		}
+	})
+	t.Run("viewer refused", func(t *testing.T) {
+		e, path := newTestExecutor(t, Options{Env: "prod"})
+		s := e.Session(Principal{Who: "bob (key SHA256:b)", User: "bob", Role: RoleViewer})
+		s.SetTerminal(true)
+		ok, why := s.Availability(newFakeShell())
+		if ok || why != "role: bob is viewer in prod; shell needs operator" {
+			t.Fatalf("Availability = %v %q", ok, why)
+		}
+		a := newFakeShell()
+		if _, err := s.Attach(context.Background(), a, time.Time{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), why) {
+			t.Fatalf("Attach = %v", err)
+		}
+		if es := readAudit(t, path); len(es) != 1 || es[0].Who != "bob (key SHA256:b)" || es[0].Result != StatusRefused {
+			t.Fatalf("audit = %+v", es)
+		}
+		if _, runs := a.counts(); runs != 0 {
+			t.Errorf("ran %d times", runs)
+		}
+	})
+	t.Run("the session closing ends it", func(t *testing.T) {
+		e, path := newTestExecutor(t, Options{Env: "prod"})
+		s := e.Session(Principal{Who: "carol (key SHA256:c)", User: "carol", Role: RoleOperator})
+		s.SetTerminal(true)
+		a := newFakeShell()
+		a.block, a.running = true, make(chan struct{})
+		at, err := s.Attach(context.Background(), a, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- at.Run() }()
+		<-a.running
+		n, err := s.Close(context.Background(), "the SSH session of carol ended (SIGHUP)")
+		if err != nil || n != 1 {
+			t.Fatalf("Close = %d, %v", n, err)
+		}
+		if err := <-done; err == nil {
+			t.Fatal("Run returned nil after the session closed")
+		}
+		es := readAudit(t, path)
+		if len(es) != 1 || es[0].Who != "carol (key SHA256:c)" || es[0].Result != StatusCancelled || !strings.Contains(es[0].Error, "the SSH session of carol ended (SIGHUP)") {
+			t.Fatalf("audit = %+v", es)
+		}
+		if _, err := s.Attach(context.Background(), newFakeShell(), time.Time{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "closed") {
+			t.Fatalf("Attach after Close = %v", err)
 		}
 	})
 }

@@ -97,6 +97,9 @@ type Session struct {
 	e      *Executor
 	p      Principal
 	closed atomic.Bool
+	// terminal: the session can hand its user's terminal to an attached
+	// action (SetTerminal).
+	terminal atomic.Bool
 }
 
 // sessionSeq numbers sessions.
@@ -142,11 +145,18 @@ func (s *Session) spec(a Action) Spec {
 	return sp
 }
 
+// SetTerminal says whether the session can hand its user's terminal to an
+// attached action (console serve: the SSH session has a pty, relayed to
+// one allocated on the bastion for the action). Without it Interactive
+// actions are refused (NoTerminal).
+func (s *Session) SetTerminal(on bool) { s.terminal.Store(on) }
+
 // Availability is Executor.Availability with the user's role; an
-// Interactive action is refused (NoTerminal).
+// Interactive action is refused (NoTerminal) unless the session has a
+// terminal to hand over (SetTerminal).
 func (s *Session) Availability(a Action) (bool, string) {
 	why := s.e.unavailable(a, s.spec(a))
-	if _, ok := a.(Interactive); ok && why == "" {
+	if _, ok := a.(Interactive); ok && why == "" && !s.terminal.Load() {
 		why = NoTerminal
 	}
 	return why == "", why
@@ -250,17 +260,25 @@ func (s *Session) Cancel(r *Run) error {
 // (an SSH session dropped or quit).
 var ErrSessionClosed = fmt.Errorf("session closed")
 
-// NoTerminal is why a Session refuses Interactive actions: the SSH
-// session's terminal is not handed over to a child process (yet).
-const NoTerminal = "a shell is not available in console serve sessions yet (the SSH session's terminal cannot be handed over): run the console locally"
+// NoTerminal is why a Session without a terminal to hand over
+// (SetTerminal) refuses Interactive actions.
+const NoTerminal = "a shell needs a terminal: this session has none to hand over (connect with ssh -t)"
 
-// Attach refuses (audited under the user's name): a session has no
-// terminal of its own to hand over (see NoTerminal).
-func (s *Session) Attach(_ context.Context, a Action, _ time.Time) (*Attachment, error) {
+// Attach is Executor.Attach on behalf of the session's user: the same
+// guards plus the user's role, audited under their name, and the run is
+// the session's (Close cancels it: the SSH connection dropping ends the
+// shell). A session without a terminal (SetTerminal) refuses it, audited.
+func (s *Session) Attach(ctx context.Context, a Action, dataAt time.Time) (*Attachment, error) {
 	sp := s.spec(a)
-	id := newID()
-	if why := s.e.unavailable(a, sp); why != "" {
-		return nil, s.e.refuse(id, sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: %s", sp.Name, sp.Target, why)
+	switch {
+	case s.closed.Load():
+		return nil, s.e.refuse(newID(), sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: session %s closed", sp.Name, sp.Target, s.p.Session)
+	case !s.terminal.Load():
+		why := s.e.unavailable(a, sp)
+		if why == "" {
+			why = NoTerminal
+		}
+		return nil, s.e.refuse(newID(), sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: %s", sp.Name, sp.Target, why)
 	}
-	return nil, s.e.refuse(id, sp, Plan{Summary: sp.Description}, time.Now(), "%s %s: %s", sp.Name, sp.Target, NoTerminal)
+	return s.e.attachAs(ctx, s.p, a, dataAt)
 }

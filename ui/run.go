@@ -54,6 +54,12 @@ type Options struct {
 	// Program, when set, is called with the program before it runs
 	// (console serve sends it the SSH session's window changes).
 	Program func(*tea.Program)
+	// ExecTerminal hands an attached action (a shell) its terminal (nil:
+	// tea.Exec on the console's own). console serve gives the SSH
+	// session's: tea.Exec still releases and takes back the session's
+	// screen and keyboard, and the command it runs is relayed to the
+	// session through a pty of its own.
+	ExecTerminal func(tea.ExecCommand, tea.ExecCallback) tea.Cmd
 	// User names the user of a shared console (console serve) and their
 	// role, shown in the header ("" locally).
 	User string
@@ -138,6 +144,8 @@ func staticDeps(ctx context.Context, o Options) deps {
 		user:        o.User,
 		presence:    o.Presence,
 		builds:      o.Builds,
+
+		execTerminal: o.ExecTerminal,
 	}
 	for name := range o.Settings.File.Environments {
 		d.envs = append(d.envs, name)

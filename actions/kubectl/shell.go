@@ -102,7 +102,8 @@ var remoteExit = regexp.MustCompile(`command terminated with exit code (\d+)`)
 
 // RunAttached implements actions.Interactive: kubectl runs on the
 // terminal (in the console's process group, the terminal's foreground, so
-// it may read it) until the shell exits. The shell's own exit status,
+// it may read it; or, when t.Controlling, in a session of its own on the
+// pty console serve allocated for the SSH session) until the shell exits. The shell's own exit status,
 // even non-zero, is how it ended (kubectl reports it as "command
 // terminated with exit code N"); kubectl failing to open it is an error.
 // Cancelling ctx (the console quitting) sends SIGTERM, then SIGKILL after
@@ -119,6 +120,13 @@ func (a *ShellAction) RunAttached(ctx context.Context, t actions.Terminal, log i
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = t.In, t.Out, io.MultiWriter(errOut, tail)
 	if cmd.Stdin == nil {
 		cmd.Stdin = os.Stdin
+	}
+	if t.Controlling {
+		// a terminal of its own (console serve's pty for an SSH session):
+		// kubectl leads a new session with it as controlling terminal, so
+		// that resizing it sends kubectl SIGWINCH (forwarded to the
+		// container) and its hang-up ends kubectl
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second

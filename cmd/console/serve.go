@@ -308,7 +308,7 @@ func (v *server) run(ctx context.Context, a *app) error {
 func (v *server) middleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		defer next(sess)
-		_, winch, ok := sess.Pty()
+		ptyReq, winch, ok := sess.Pty()
 		if !ok {
 			wish.Fatalln(sess, "console serve needs a terminal: ssh -t")
 			return
@@ -328,13 +328,27 @@ func (v *server) middleware(next ssh.Handler) ssh.Handler {
 		}()
 
 		ctx := sess.Context()
+		hupReason := "the SSH session of " + user + " ended (SIGHUP)"
+		// the session's terminal: the console's, or a shell's opened from
+		// it (s), relayed through a pty of its own; the connection dropping
+		// during a shell ends it like a SIGHUP
+		tctx, tcancel := context.WithCancel(ctx)
+		defer tcancel()
+		term := newSessionTerm(sess, sess, ptyReq.Window.Width, ptyReq.Window.Height, tctx.Done(), func() {
+			cctx, cancel := context.WithTimeout(context.Background(), sessionCloseWait)
+			defer cancel()
+			_, _ = es.Close(cctx, hupReason)
+		})
+		es.SetTerminal(true)
 		o := v.opts
 		o.Executor = es
 		o.User = user + " (" + role.String() + ")"
 		o.Presence = v.hub.Session(user)
-		o.ProgramOptions = bm.MakeOptions(sess)
+		o.ProgramOptions = append(bm.MakeOptions(sess), tea.WithInput(term.consoleInput()))
+		o.ExecTerminal = func(c tea.ExecCommand, fn tea.ExecCallback) tea.Cmd { return tea.Exec(term.command(c), fn) }
 		stopResize := make(chan struct{})
 		o.Program = func(p *tea.Program) {
+			term.send = p.Send
 			go func() {
 				for {
 					select {
@@ -344,7 +358,11 @@ func (v *server) middleware(next ssh.Handler) ssh.Handler {
 						if !ok {
 							return
 						}
-						p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+						// a shell open has the window (the console learns
+						// the size when it ends: its loop waits meanwhile)
+						if !term.resize(w.Width, w.Height) {
+							p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+						}
 					}
 				}
 			}()
@@ -353,7 +371,7 @@ func (v *server) middleware(next ssh.Handler) ssh.Handler {
 		close(stopResize)
 		reason := user + " quit"
 		if ctx.Err() != nil {
-			reason = "the SSH session of " + user + " ended (SIGHUP)"
+			reason = hupReason
 		}
 		cctx, cancel := context.WithTimeout(context.Background(), sessionCloseWait)
 		defer cancel()

@@ -34,6 +34,13 @@ type serveFixture struct {
 
 func startServe(t *testing.T) *serveFixture {
 	t.Helper()
+	return startServeEnv(t, "demo", "    demo: true\n")
+}
+
+// startServeEnv is startServe of environment env, configured by envYAML
+// (its keys, indented by four spaces): alice is its operator.
+func startServeEnv(t *testing.T, env, envYAML string) *serveFixture {
+	t.Helper()
 	for _, p := range []string{"ssh", "ssh-keygen", "tmux"} {
 		lab.RequireProgram(t, p)
 	}
@@ -41,7 +48,7 @@ func startServe(t *testing.T) *serveFixture {
 	writeServeKeys(t, dir)
 	audit := filepath.Join(dir, "audit.jsonl")
 	conf := filepath.Join(dir, "config.yaml")
-	body := fmt.Sprintf("default_env: demo\naudit_log: %s\nenvironments:\n  demo:\n    demo: true\nserve:\n  authorized_keys: keys\n  users:\n    alice: {demo: operator}\n    bob: {\"*\": viewer}\n", audit)
+	body := fmt.Sprintf("default_env: %[1]s\naudit_log: %[2]s\nenvironments:\n  %[1]s:\n%[3]sserve:\n  authorized_keys: keys\n  users:\n    alice: {%[1]s: operator}\n    bob: {\"*\": viewer}\n", env, audit, envYAML)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
