@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -31,16 +32,10 @@ func BenchmarkOpenBigTraceTUI(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	for {
+	lab.WaitFor(b, "the big trace stored", 10*time.Minute, func() (bool, string) {
 		sums, err := c.FindSummaries(ctx, traces.Query{Service: "frontend"})
-		if err == nil && len(sums) == 1 && sums[0].Spans == 100_000 {
-			break
-		}
-		if ctx.Err() != nil {
-			b.Fatal("big trace not stored")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil && len(sums) == 1 && sums[0].Spans == 100_000, fmt.Sprintf("%d traces (%v)", len(sums), err)
+	})
 	m := newTestModel(b, fixtureSnapshot(), nil, 160, 50, func(d *deps) { d.traces = c })
 	var open, frame time.Duration
 	var ms0, ms1 runtime.MemStats

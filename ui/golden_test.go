@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/providers/sim"
 	"github.com/opsconsole/console/traces"
@@ -43,26 +44,11 @@ func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return p, cmd
 }
 
-// waitFor polls the running program until done holds, with a deadline.
+// waitFor polls the running program until done holds (deadline lab.Wait:
+// the race detector on a loaded machine makes a program slow to answer).
 func waitFor(t *testing.T, tm *teatest.TestModel, what string, done func(*Model) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		ch := make(chan probeAnswer, 1)
-		tm.Send(probeMsg{done: done, ch: ch})
-		select {
-		case a := <-ch:
-			if a.ok {
-				return a.screen
-			}
-			last = a.screen
-		case <-time.After(time.Second):
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s; screen:\n%s", what, last)
-	return ""
+	return waitLong(t, tm, what, lab.Wait, done)
 }
 
 // built reports whether view is shown with its data applied (and no load

@@ -16,27 +16,22 @@ import (
 	"github.com/opsconsole/console/ui/common"
 )
 
-// waitLong polls the running program until done holds, with a deadline
-// long enough for terraform.
+// waitLong polls the running program until done holds, with deadline d
+// (long enough for terraform); on a timeout the last screen seen is shown.
 func waitLong(t *testing.T, tm *teatest.TestModel, what string, d time.Duration, done func(*Model) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	var last string
-	for time.Now().Before(deadline) {
+	last := "(the program never answered)"
+	return lab.WaitFor(t, what, d, func() (bool, string) {
 		ch := make(chan probeAnswer, 1)
 		tm.Send(probeMsg{done: done, ch: ch})
 		select {
 		case a := <-ch:
-			if a.ok {
-				return a.screen
-			}
 			last = a.screen
+			return a.ok, a.screen
 		case <-time.After(time.Second):
+			return false, last
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s; screen:\n%s", d, what, last)
-	return ""
+	})
 }
 
 // TestStacksRebuildWithTerraform drives the UI model against the real

@@ -113,9 +113,8 @@ func forward(t *testing.T, e *actions.Executor, a *PortForwardAction) {
 	}
 	// The local port, from kubectl's "Forwarding from 127.0.0.1:PORT -> ..."
 	// line; the pod's server may still be starting: retry the request.
-	deadline := time.Now().Add(90 * time.Second)
 	var body string
-	for body == "" && time.Now().Before(deadline) {
+	lab.WaitFor(t, "an answer through the forward", 90*time.Second, func() (bool, string) {
 		for _, l := range r.Lines() {
 			if rest, ok := strings.CutPrefix(l, "Forwarding from 127.0.0.1:"); ok {
 				local, _, _ := strings.Cut(rest, " ")
@@ -130,10 +129,8 @@ func forward(t *testing.T, e *actions.Executor, a *PortForwardAction) {
 				break
 			}
 		}
-		if body == "" {
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+		return body != "", "run output:\n" + strings.Join(r.Lines(), "\n")
+	})
 	if !strings.Contains(body, "Directory listing") {
 		t.Fatalf("no answer through the forward; run output:\n%s", strings.Join(r.Lines(), "\n"))
 	}

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 // TestMain lets the test binary be a guard (RunGuardIfAsked) and a
@@ -40,20 +43,12 @@ func TestGuardStopsTheGroupWhenTheConsoleIsKilled(t *testing.T) {
 	if err := parent.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	var b []byte
-	for {
-		var err error
-		if b, err = os.ReadFile(pidfile); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = parent.Process.Kill()
-			t.Fatal("the child never started")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	sleepPid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	t.Cleanup(func() { _ = parent.Process.Kill() })
+	b := lab.WaitFor(t, "the child to start (its pid file)", lab.Wait, func() (bool, string) {
+		b, err := os.ReadFile(pidfile)
+		return err == nil, string(b)
+	})
+	sleepPid, err := strconv.Atoi(strings.TrimSpace(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +58,8 @@ func TestGuardStopsTheGroupWhenTheConsoleIsKilled(t *testing.T) {
 	_ = parent.Wait()
 	waitGone(t, sleepPid)
 	// The child was asked to stop before being killed.
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(pidfile + ".int"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the child got no SIGINT: the guard did not stop the group gracefully")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	lab.WaitFor(t, "the child's SIGINT (the guard stops the group gracefully)", 20*time.Second, func() (bool, string) {
+		_, err := os.Stat(pidfile + ".int")
+		return err == nil, fmt.Sprint(err)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opsconsole/console/e2e/lab"
 )
 
 type syncBuf struct {
@@ -106,13 +109,9 @@ func alive(pid int) bool {
 
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still running", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	lab.WaitFor(t, fmt.Sprintf("process %d to end", pid), 20*time.Second, func() (bool, string) {
+		return !alive(pid), "still running"
+	})
 }
 
 func TestCancelStopsTheWholeGroup(t *testing.T) {
@@ -135,13 +134,9 @@ func TestCancelStopsTheWholeGroup(t *testing.T) {
 			go func() {
 				errc <- Run(ctx, Cmd{Argv: []string{"sh", "-c", tt.script}, Env: []string{"PIDFILE=" + pidfile}, Out: out, Grace: 300 * time.Millisecond})
 			}()
-			deadline := time.Now().Add(20 * time.Second)
-			for !strings.Contains(out.String(), "started") {
-				if time.Now().After(deadline) {
-					t.Fatal("child never started")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			lab.WaitFor(t, "the child to start", lab.Wait, func() (bool, string) {
+				return strings.Contains(out.String(), "started"), out.String()
+			})
 			b, err := os.ReadFile(pidfile)
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -268,21 +269,16 @@ func startSlowApply(t *testing.T, s *Stack) *actions.Run {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Cancel(); <-r.Done() })
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if strings.Contains(strings.Join(r.Lines(), "\n"), `Executing: ["/bin/sh" "-c" "sleep 300"]`) && s.LocalLock() != nil {
-			return r
-		}
+	lab.WaitFor(t, "the apply in its sleep, holding the state lock", 2*time.Minute, func() (bool, string) {
 		select {
 		case <-r.Done():
 			t.Fatalf("apply ended early: %+v\n%s", r.Result(), strings.Join(r.Lines(), "\n"))
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("apply never reached the sleep:\n%s", strings.Join(r.Lines(), "\n"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		out := strings.Join(r.Lines(), "\n")
+		return strings.Contains(out, `Executing: ["/bin/sh" "-c" "sleep 300"]`) && s.LocalLock() != nil, out
+	})
+	return r
 }
 
 func TestHeldStateLockIsReported(t *testing.T) {
@@ -351,17 +347,10 @@ func TestCancelStopsTerraformCleanly(t *testing.T) {
 	if res := r.Result(); res.Status != actions.StatusCancelled {
 		t.Errorf("result %+v", res)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	lab.WaitFor(t, "no process left in "+s.Dir, 30*time.Second, func() (bool, string) {
 		left := terraformProcsIn(s.Dir)
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("processes left in %s: %v", s.Dir, left)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(left) == 0, fmt.Sprint(left)
+	})
 	// The state is not corrupted and not locked: a plan works and the
 	// resource that finished is recorded.
 	e, _ := newExecutor(t, false)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -38,20 +39,16 @@ func TestMain(m *testing.M) {
 // within a second or two; the deadline is generous for a loaded machine).
 func waitPod(t *testing.T, c kubernetes.Interface, ns, name, what string, ok func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
 	var last *corev1.Pod
-	for time.Now().Before(deadline) {
+	WaitFor(t, fmt.Sprintf("pod %s/%s: %s", ns, name, what), 90*time.Second, func() (bool, string) {
 		p, err := c.CoreV1().Pods(ns).Get(t.Context(), name, metav1.GetOptions{})
-		if err == nil {
-			last = p
-			if ok(p) {
-				return p
-			}
+		if err != nil {
+			return false, err.Error()
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("pod %s/%s: %s not reached; last status: %+v", ns, name, what, last.Status)
-	return nil
+		last = p
+		return ok(p), fmt.Sprintf("status %+v", p.Status)
+	})
+	return last
 }
 
 func running(p *corev1.Pod) bool {
@@ -176,33 +173,22 @@ func TestKubelet(t *testing.T) {
 	if err := c.CoreV1().Pods("shop").Delete(ctx, pods[1], metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		_, err := c.CoreV1().Pods("shop").Get(ctx, pods[1], metav1.GetOptions{})
+	WaitFor(t, "pod "+pods[1]+" gone after delete", 60*time.Second, func() (bool, string) {
+		p, err := c.CoreV1().Pods("shop").Get(ctx, pods[1], metav1.GetOptions{})
 		if err != nil {
-			break
+			return apierrors.IsNotFound(err), err.Error()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pod %s still present after delete", pods[1])
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("still present: %+v", p.Status)
+	})
 }
 
 // waitLogs polls the logs until they contain want.
 func waitLogs(t *testing.T, c kubernetes.Interface, ns, pod string, opts *corev1.PodLogOptions, want string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var out string
-	for time.Now().Before(deadline) {
+	WaitFor(t, fmt.Sprintf("the logs of %s/%s to contain %q", ns, pod, want), 60*time.Second, func() (bool, string) {
 		b, err := c.CoreV1().Pods(ns).GetLogs(pod, opts).DoRaw(t.Context())
-		out = string(b)
-		if err == nil && strings.Contains(out, want) {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("logs of %s/%s never contained %q; last: %q", ns, pod, want, out)
+		return err == nil && strings.Contains(string(b), want), fmt.Sprintf("%q (%v)", b, err)
+	})
 }
 
 // portForwardGet runs kubectl port-forward to the pod's port and makes one

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"runtime"
@@ -32,21 +33,17 @@ func roles(db providers.Database) map[string]string {
 	return out
 }
 
-// eventually probes until cond holds or the deadline passes.
+// eventually probes until cond holds or the deadline (lab.Wait: the
+// replicas of a loaded machine are slow to follow) passes.
 func eventually(t *testing.T, p *Provider, what string, cond func(providers.Database) bool) providers.Database {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		db := p.Probe(ctx).Databases[0]
-		if cond(db) {
-			return db
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached; last state %+v", what, db)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	var db providers.Database
+	lab.WaitFor(t, what, lab.Wait, func() (bool, string) {
+		db = p.Probe(ctx).Databases[0]
+		return cond(db), fmt.Sprintf("state %+v", db)
+	})
+	return db
 }
 
 // checkDataVolumes checks every member of a lab cluster (on this machine)

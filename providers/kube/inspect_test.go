@@ -3,6 +3,7 @@ package kube_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -52,17 +53,10 @@ func createCronTabCRD(ctx context.Context, t *testing.T, dyn dynamic.Interface, 
 		"metadata": map[string]any{"name": "nightly", "namespace": ns},
 		"spec":     map[string]any{"cronSpec": "0 3 * * *", "image": "backup"},
 	}}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	lab.WaitFor(t, "the CRD served (create a CronTab)", 60*time.Second, func() (bool, string) {
 		_, err := dyn.Resource(gvr).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{})
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("create CronTab (CRD not served within 60s): %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil, fmt.Sprint(err)
+	})
 }
 
 // TestInspectLab reads objects on demand from a real API server: describe

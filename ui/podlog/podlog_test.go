@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsconsole/console/e2e/lab"
 	"github.com/opsconsole/console/providers/kube/podlogs"
 	"github.com/opsconsole/console/ui/common"
 )
@@ -222,11 +223,13 @@ func TestStreamChoices(t *testing.T) {
 	}
 	// each choice restarts the stream: wait for its goroutine's request
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(reqs) }
+	// one request at a time: the next key only once the last one's request
+	// was made (else their order is the goroutines')
 	waitFor := func(n int) {
-		deadline := time.Now().Add(10 * time.Second)
-		for count() < n && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		t.Helper()
+		lab.WaitFor(t, fmt.Sprintf("request %d", n), lab.Wait, func() (bool, string) {
+			return count() >= n, fmt.Sprintf("%d requests", count())
+		})
 	}
 	drain(m.Start())
 	waitFor(1)

@@ -2,6 +2,7 @@ package podlogs_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -74,15 +75,13 @@ func count(ls []podlogs.Line, pod, substr string) int {
 
 func waitRestarts(t *testing.T, c kubernetes.Interface, ns, pod string, n int32) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
+	lab.WaitFor(t, fmt.Sprintf("pod %s/%s: %d restarts", ns, pod, n), 90*time.Second, func() (bool, string) {
 		p, err := c.CoreV1().Pods(ns).Get(t.Context(), pod, metav1.GetOptions{})
-		if err == nil && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].RestartCount >= n {
-			return
+		if err != nil {
+			return false, err.Error()
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("pod %s/%s: %d restarts not reached", ns, pod, n)
+		return len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].RestartCount >= n, fmt.Sprintf("status %+v", p.Status)
+	})
 }
 
 // TestStreamAgainstKubelet reads logs through the real API server from the
