@@ -253,18 +253,14 @@ func TestActionInterruptCancels(t *testing.T) {
 	go func() {
 		done <- run([]string{"action", "apply", "--stack", stack, "--yes", "--json"}, strings.NewReader(""), &stdout, &stderr)
 	}()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(stderr.String(), `"sleep 300"`) {
+	lab.WaitFor(t, "the apply blocked in its provisioner", 2*time.Minute, func() (bool, string) {
 		select {
 		case code := <-done:
 			t.Fatalf("exited %d before the apply blocked:\n%s", code, stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("apply never started:\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return strings.Contains(stderr.String(), `"sleep 300"`), stderr.String()
+	})
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -74,8 +74,13 @@ func TestSignalsCancelRealDrain(t *testing.T) {
 			go func() { exited <- cmd.Wait() }()
 
 			// Blocked: both pods evicted (Terminating) and kubectl still running.
-			deadline := time.Now().Add(3 * time.Minute)
-			for {
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			lab.WaitFor(t, "kubectl drain blocked on the evicted pods", 3*time.Minute, func() (bool, string) {
+				select {
+				case err := <-exited:
+					t.Fatalf("console exited (%v) before kubectl drain blocked:\n%s", err, stderr.String())
+				default:
+				}
 				pods, err := c.CoreV1().Pods("shop").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
 				terminating := 0
 				if err == nil {
@@ -85,24 +90,12 @@ func TestSignalsCancelRealDrain(t *testing.T) {
 						}
 					}
 				}
-				if terminating == 2 && len(procsMatching("drain "+node, "\x00")) > 0 {
-					break
-				}
-				select {
-				case err := <-exited:
-					t.Fatalf("console exited (%v) before kubectl drain blocked:\n%s", err, stderr.String())
-				case <-time.After(100 * time.Millisecond):
-				}
-				if time.Now().After(deadline) {
-					_ = cmd.Process.Kill()
-					t.Fatalf("kubectl drain never blocked on the evicted pods:\n%s", stderr.String())
-				}
-			}
+				return terminating == 2 && len(procsMatching("drain "+node, "\x00")) > 0,
+					fmt.Sprintf("%d pods terminating (list error %v)\n%s", terminating, err, stderr.String())
+			})
 
 			signalCancels(t, cmd, exited, sig, &stderr)
-			if left := procsMatching("drain "+node, "\x00"); len(left) > 0 {
-				t.Errorf("processes left after %s: %v", sig, left)
-			}
+			noneLeft(t, "after "+sig.String(), "drain "+node, "\x00")
 			audit := filepath.Join(dir, "state", "console", "audit.jsonl")
 			auditCancelledOnce(t, audit, sig)
 			var res actionJSON

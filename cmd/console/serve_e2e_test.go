@@ -119,17 +119,10 @@ func (f *serveFixture) connect(user string, w, h int) *tmuxSession {
 	return s
 }
 
-// waitFor polls cond until it holds (generous deadline: CI is loaded).
+// waitFor polls cond until it holds (lab.Wait: CI is loaded).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	lab.WaitFor(t, what, lab.Wait, func() (bool, string) { return cond(), "(the condition did not hold)" })
 }
 
 // TestServeTwoUsers: two users with their own keys and roles connect with

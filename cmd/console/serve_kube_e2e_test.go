@@ -156,19 +156,26 @@ func TestServeWatchesAgainstKube(t *testing.T) {
 			s.waitAll(u+"'s pods from the API server", "[Pods]", "checkout-0")
 			sessions = append(sessions, s)
 		}
-		// the counts once they hold still (the informers' start is over)
+		// the counts once they hold still (the informers' start is over):
+		// the same over three reads a second apart, so that a pause of the
+		// console on a loaded machine is not taken for the end of its start
 		var last apiCounts
-		waitFor(t, "the API server's counts to settle", func() bool {
+		still := 0
+		lab.WaitFor(t, "the API server's counts to settle", labWait, func() (bool, string) {
 			n, err := readAPICounts(ctx, c)
 			if err != nil {
-				return false
+				return false, err.Error()
 			}
-			same := n == last
-			last = n
-			if !same {
+			if n == last {
+				still++
+			} else {
+				last, still = n, 0
+			}
+			if still < 2 {
 				time.Sleep(time.Second)
+				return false, fmt.Sprintf("%+v", n)
 			}
-			return same
+			return true, ""
 		})
 		return apiCounts{watches: last.watches - before.watches, lists: last.lists - before.lists, watchReqs: last.watchReqs - before.watchReqs}
 	}

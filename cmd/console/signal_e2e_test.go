@@ -63,6 +63,19 @@ func procsMatching(s, dir string) []string {
 	return out
 }
 
+// noneLeft checks that no process whose command line holds s or whose
+// working directory is dir is left. A process the console killed as it
+// exited may take a moment to die on a loaded machine (it is not "left"):
+// the check allows it 10 seconds; a process really left behind (a sleep of
+// hours) is still there then.
+func noneLeft(t *testing.T, when, s, dir string) {
+	t.Helper()
+	lab.WaitFor(t, "no process left "+when, 10*time.Second, func() (bool, string) {
+		left := procsMatching(s, dir)
+		return len(left) == 0, strings.Join(left, "\n")
+	})
+}
+
 // TestSignalsCancelRealApply runs the real binary's `action apply --yes`
 // on a terraform stack blocked in a slow provisioner, sends it SIGHUP (the
 // SSH session dropping), SIGTERM or SIGINT, and checks what is left: no
@@ -101,18 +114,15 @@ func TestSignalsCancelRealApply(t *testing.T) {
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
 			sleep := fmt.Sprintf("sleep %d", marker)
-			deadline := time.Now().Add(3 * time.Minute)
-			for !strings.Contains(stderr.String(), "provisioning") || len(procsMatching(sleep, "\x00")) == 0 {
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			lab.WaitFor(t, "the provisioner", 3*time.Minute, func() (bool, string) {
 				select {
 				case err := <-exited:
 					t.Fatalf("console exited (%v) before the provisioner ran:\n%s", err, stderr.String())
-				case <-time.After(50 * time.Millisecond):
+				default:
 				}
-				if time.Now().After(deadline) {
-					_ = cmd.Process.Kill()
-					t.Fatalf("the provisioner never ran:\n%s", stderr.String())
-				}
-			}
+				return strings.Contains(stderr.String(), "provisioning") && len(procsMatching(sleep, "\x00")) > 0, stderr.String()
+			})
 			plans, _ := filepath.Glob(filepath.Join(runDir, "console", "*.tfplan"))
 			if len(plans) != 1 {
 				t.Errorf("saved plans in the private directory while applying: %v", plans)
@@ -124,9 +134,7 @@ func TestSignalsCancelRealApply(t *testing.T) {
 			signalCancels(t, cmd, exited, sig, &stderr)
 
 			// No process left: terraform, its provider, sh, sleep.
-			if left := procsMatching(sleep, stack); len(left) > 0 {
-				t.Errorf("processes left after %s: %v", sig, left)
-			}
+			noneLeft(t, "after "+sig.String(), sleep, stack)
 			// No saved plan (it holds the variables' values).
 			if plans, _ := filepath.Glob(filepath.Join(runDir, "console", "*")); len(plans) != 0 {
 				t.Errorf("files left in the private directory: %v", plans)
@@ -272,29 +280,20 @@ func TestTUISessionDropCancelsApply(t *testing.T) {
 	s.waitAll("the plan and the prompt", "press y to confirm")
 	s.run("send-keys", "-t", "console", "y")
 	sleep := fmt.Sprintf("sleep %d", marker)
-	deadline := time.Now().Add(3 * time.Minute)
-	for len(procsMatching(sleep, "\x00")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the provisioner never ran; screen:\n%s", s.capture())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	lab.WaitFor(t, "the provisioner", 3*time.Minute, func() (bool, string) {
+		return len(procsMatching(sleep, "\x00")) > 0, "screen:\n" + s.capture()
+	})
 	consoles := procsMatching(bin+" --config", "\x00")
 	if len(consoles) == 0 {
 		t.Fatal("the console process is not found")
 	}
 
 	s.run("kill-session", "-t", "console") // the SSH session drops
-	deadline = time.Now().Add(2 * time.Minute)
-	for len(procsMatching(bin+" --config", "\x00")) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the console is still running 2 minutes after the session closed: %v", procsMatching(bin, "\x00"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if left := procsMatching(sleep, stack); len(left) > 0 {
-		t.Errorf("processes left after the session closed: %v", left)
-	}
+	lab.WaitFor(t, "the console's exit after the session closed", 2*time.Minute, func() (bool, string) {
+		left := procsMatching(bin+" --config", "\x00")
+		return len(left) == 0, strings.Join(left, "\n")
+	})
+	noneLeft(t, "after the session closed", sleep, stack)
 	if files, _ := filepath.Glob(filepath.Join(runDir, "console", "*")); len(files) != 0 {
 		t.Errorf("files left in the private directory: %v", files)
 	}
@@ -343,29 +342,18 @@ func TestSIGKILLedConsoleLeavesNoProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	sleep := fmt.Sprintf("sleep %d", marker)
-	deadline := time.Now().Add(3 * time.Minute)
-	for len(procsMatching(sleep, "\x00")) == 0 {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("the provisioner never ran:\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lab.WaitFor(t, "the provisioner", 3*time.Minute, func() (bool, string) {
+		return len(procsMatching(sleep, "\x00")) > 0, stderr.String()
+	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	deadline = time.Now().Add(time.Minute)
-	for {
+	lab.WaitFor(t, "no process left after the console was SIGKILLed", time.Minute, func() (bool, string) {
 		left := procsMatching(sleep, stack)
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("processes left after the console was SIGKILLed: %v", left)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(left) == 0, strings.Join(left, "\n")
+	})
 	if out, err := lab.TerraformRun(t.Context(), stack, "plan", "-input=false", "-no-color", "-lock-timeout=0s"); err != nil {
 		t.Errorf("plan after SIGKILL (lock left?): %v\n%s", err, out)
 	}

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opsconsole/console/e2e/lab"
 )
@@ -99,27 +98,28 @@ func TestTUIActionOutputKept(t *testing.T) {
 	keys := func(s *tmuxSession, k ...string) { s.run(append([]string{"send-keys", "-t", "console"}, k...)...) }
 	keys(s, "a")
 	scr := s.waitScreen("the actions", "take a backup")
-	onBackup := func(scr string) bool {
+	// the menu's line under the cursor
+	cursor := func(scr string) string {
 		for _, l := range strings.Split(scr, "\n") {
 			if strings.Contains(l, "▸") {
-				return strings.Contains(l, " backup ")
+				return l
 			}
 		}
-		return false
+		return ""
 	}
-	for i := 0; !onBackup(scr); i++ {
+	for i := 0; !strings.Contains(cursor(scr), " backup "); i++ {
 		if i == 6 {
 			t.Fatalf("no backup in the demo's database actions:\n%s", scr)
 		}
-		before := scr
+		// one key at a time: the next only once the cursor moved (the
+		// screen may change for other reasons meanwhile)
+		before := cursor(scr)
 		keys(s, "j")
-		for deadline := time.Now().Add(10 * time.Second); scr == before && time.Now().Before(deadline); {
-			time.Sleep(50 * time.Millisecond)
-			scr = s.capture()
-		}
+		scr = s.waitUntil("the cursor to move from "+strings.TrimSpace(before), func(scr string) bool { return cursor(scr) != before })
 	}
 	keys(s, "Enter")
-	s.waitScreen("the backup's confirmation", "backup")
+	// the preview computed (a key typed while it is prepared is dropped)
+	s.waitScreen("the backup's confirmation", "press y to confirm")
 	keys(s, "y")
 	scr = s.waitScreen("the backup's end", "✓ succeeded", "completed")
 	m := regexp.MustCompile(`output of ([0-9a-f]{16})`).FindStringSubmatch(scr)

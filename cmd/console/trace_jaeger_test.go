@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -111,16 +112,10 @@ func TestTraceShowBaselineBurstAgainstJaeger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for {
+	lab.WaitFor(t, "the seeded traces stored", 2*time.Minute, func() (bool, string) {
 		sums, err := c.FindSummaries(ctx, traces.Query{Service: "frontend", Limit: 50})
-		if err == nil && len(sums) == len(ids) {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("seeded traces not stored: %d %v", len(sums), err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil && len(sums) == len(ids), fmt.Sprintf("%d of %d traces (%v)", len(sums), len(ids), err)
+	})
 	show := func(id string, extra ...string) traces.Report {
 		t.Helper()
 		code, out, errs := runConsole(t, append([]string{"--jaeger", j.QueryGRPC, "trace", "show", id, "--json"}, extra...)...)

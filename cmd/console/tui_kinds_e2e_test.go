@@ -61,7 +61,9 @@ func TestTUIKubeInspectAndContexts(t *testing.T) {
 		t.Skip("starts two kube-apiservers and runs the binary")
 	}
 	lab.RequireProgram(t, "tmux")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// The context bounds the start of two API servers and their seeding on
+	// a loaded machine (each component has its own bound, lab.StartTimeout).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var (
 		wg       sync.WaitGroup

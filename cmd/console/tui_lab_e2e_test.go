@@ -28,7 +28,7 @@ import (
 
 // labWait bounds every wait of the lab end-to-end test: generous, since the
 // machine is shared and the components are real.
-const labWait = 60 * time.Second
+const labWait = lab.Wait
 
 // labRegions are the seeded AWS regions.
 var labRegions = []string{"us-east-1", "eu-west-1"}
@@ -215,35 +215,35 @@ func startInTmux(t *testing.T, bin string, w, h int, extraEnv []string, args ...
 	s.run("new-session", "-d", "-s", "console", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "sh", "-c", shell)
 	wait := func() string {
 		t.Helper()
-		deadline := time.Now().Add(labWait)
-		for {
+		var status string
+		lab.WaitFor(t, "the console's exit", labWait, func() (bool, string) {
 			b, err := os.ReadFile(exitFile)
-			if err == nil && strings.Contains(string(b), "EXIT=") {
-				return strings.TrimSpace(string(b))
+			status = strings.TrimSpace(string(b))
+			if err == nil && strings.Contains(status, "EXIT=") {
+				return true, status
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("console did not exit; screen:\n%s", s.capture())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return false, "screen:\n" + s.capture()
+		})
+		return status
 	}
 	return s, wait
 }
 
-// waitUntil polls the screen until ok holds (deadline labWait).
+// waitUntil polls the screen until ok holds (deadline labWait) and returns
+// that screen. A capture can catch tmux half-way through a frame (it draws
+// what it has read of the program's output), so the screen returned is one
+// that a second capture found unchanged: what the caller then reads of it
+// beyond ok is the whole frame.
 func (s *tmuxSession) waitUntil(what string, ok func(scr string) bool) string {
 	s.t.Helper()
-	deadline := time.Now().Add(labWait)
-	var scr string
-	for time.Now().Before(deadline) {
-		scr = s.capture()
-		if ok(scr) {
-			return scr
+	return lab.WaitFor(s.t, what, labWait, func() (bool, string) {
+		scr := s.capture()
+		if !ok(scr) {
+			return false, scr
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatalf("timed out after %v waiting for %s; screen:\n%s", labWait, what, scr)
-	return ""
+		again := s.capture()
+		return again == scr, again
+	})
 }
 
 // waitAll polls the screen until every want is on it.
@@ -320,7 +320,10 @@ func TestTUILabEndToEnd(t *testing.T) {
 	}
 	lab.RequireProgram(t, "tmux")
 	began := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// The context bounds the lab's start (three components at once, each
+	// with its own bound, lab.StartTimeout) and its seeding on a loaded
+	// machine: generous.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
 	// Build the binary while the lab starts.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,13 +91,17 @@ func TestTUIPointInTimeRestore(t *testing.T) {
 	query(pg.Primary, "insert into items select generate_series(6, 7)")
 	seg := query(pg.Primary, "select pg_walfile_name(pg_switch_wal())")
 	archived := filepath.Join(dbDir, "wal", "orders", seg)
+	// The segment holding rows 6-7 archived before the console starts, so
+	// that the window it reads first ends after T (the restore form is
+	// bounded by the window read when its actions are offered; a refresh
+	// typed at once could still be in flight then).
+	lab.WaitFor(t, "the segment "+seg+" archived", labWait, func() (bool, string) {
+		_, err := os.Stat(archived)
+		return err == nil, fmt.Sprint(err)
+	})
 
 	s, wait := startInTmux(t, bin, 80, 24, []string{"XDG_STATE_HOME=" + filepath.Join(base, "state")}, "--config", cfgPath, "--view", "db")
 	s.waitAll("the DBs view", "[DBs]", "orders")
-	// The segment holding rows 6-7 archived, and read by the console (ctrl+r).
-	s.waitUntil("the segment "+seg+" archived", func(string) bool { _, err := os.Stat(archived); return err == nil })
-	s.keys("C-r")
-	s.waitAll("the window read", "orders")
 
 	s.keys("a")
 	s.waitAll("the actions", "Actions for")
@@ -124,31 +129,34 @@ func TestTUIPointInTimeRestore(t *testing.T) {
 	s.waitAll("the preview", "as of "+strings.TrimSuffix(atTime.UTC().Format(time.RFC3339Nano), "Z"), "orders-pitr", "to confirm")
 	s.keys("orders", "Enter")
 	record := filepath.Join(dbDir, "restores", "orders-pitr", "restored.json")
-	s.waitUntil("the restore recorded", func(string) bool { _, err := os.Stat(record); return err == nil })
-	b, err := os.ReadFile(record)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r struct {
 		Address string `json:"address"`
 		PID     int    `json:"pid"`
 	}
-	if err := json.Unmarshal(b, &r); err != nil || r.Address == "" {
-		t.Fatalf("restored.json %s: %v", b, err)
-	}
+	// The record is written in place (not renamed into it): wait until it
+	// is whole, not merely there.
+	lab.WaitFor(t, "the restore recorded", labWait, func() (bool, string) {
+		b, err := os.ReadFile(record)
+		if err != nil {
+			return false, "screen:\n" + s.capture()
+		}
+		err = json.Unmarshal(b, &r)
+		return err == nil && r.Address != "" && r.PID != 0, fmt.Sprintf("restored.json %s: %v", b, err)
+	})
 	t.Cleanup(func() {
 		_ = syscall.Kill(r.PID, syscall.SIGINT)
 		for i := 0; i < 100 && syscall.Kill(r.PID, 0) == nil; i++ {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+	// The run verified (the instance answers) before it is queried.
+	s.waitAll("the run verified", "restored instance ready at "+r.Address)
 	if got := query(r.Address, ids); got != "1,2,3,4,5" {
 		t.Fatalf("orders-pitr restored to %s holds rows %q, want exactly 1..5", at, got)
 	}
 	if got := query(pg.Primary, ids); got != "1,2,3,4,5,6,7" {
 		t.Fatalf("the live primary holds %q after the restore, want 1..7", got)
 	}
-	s.waitAll("the run verified", "restored instance ready at "+r.Address)
 	s.keys("q")
 	if got := wait(); got != "EXIT=0" {
 		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -66,30 +67,27 @@ func TestTraceListerBigTraceAgainstJaeger(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := newTraceLister(c, "jaeger:lab")
-	for {
-		sums, hidden, err := l.list(ctx)
+	var sums []traces.TraceSummary
+	var hidden []providers.Hidden
+	i := -1
+	lab.WaitFor(t, "the big trace listed whole", 3*time.Minute, func() (bool, string) {
+		var err error
+		sums, hidden, err = l.list(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == big })
-		if i >= 0 && sums[i].Spans == 100_000 {
-			if len(hidden) > 0 {
-				t.Errorf("hidden: %+v", hidden)
-			}
-			if !sums[i].Truncated || sums[i].Service != "frontend" || sums[i].Operation != "GET /export" {
-				t.Errorf("big trace summary %+v", sums[i])
-			}
-			for _, id := range shop {
-				if !slices.ContainsFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == id }) {
-					t.Errorf("shop trace %s not listed", id)
-				}
-			}
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("big trace never listed whole: %d traces", len(sums))
-		case <-time.After(300 * time.Millisecond):
+		i = slices.IndexFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == big })
+		return i >= 0 && sums[i].Spans == 100_000, fmt.Sprintf("%d traces, the big one at %d", len(sums), i)
+	})
+	if len(hidden) > 0 {
+		t.Errorf("hidden: %+v", hidden)
+	}
+	if !sums[i].Truncated || sums[i].Service != "frontend" || sums[i].Operation != "GET /export" {
+		t.Errorf("big trace summary %+v", sums[i])
+	}
+	for _, id := range shop {
+		if !slices.ContainsFunc(sums, func(s traces.TraceSummary) bool { return s.TraceID == id }) {
+			t.Errorf("shop trace %s not listed", id)
 		}
 	}
 }
