@@ -109,8 +109,9 @@ func BenchmarkBigCluster(b *testing.B) {
 // BenchmarkBigClusters measures CONSOLE_BIG_CLUSTERS real API servers
 // (default 3) of CONSOLE_BIG_PODS pods each (default 20,000) shown at once,
 // as three contexts of one console: the time from start to the first pods
-// and to every pod of every cluster in the store's snapshot, and the heap
-// in use after sync; then, when CONSOLE_BIG_BINARY names a built console,
+// and to every pod of every cluster in the store's snapshot (the first
+// lists staggered by a kube.ListGate as in the console; CONSOLE_BIG_STAGGER=0
+// lists all at once), and the heap in use after sync; then, when CONSOLE_BIG_BINARY names a built console,
 // the real binary's wall time and maximum RSS for `inventory --json` of one
 // context and of all of them.
 //
@@ -185,8 +186,13 @@ func measureStore(b *testing.B, kubeconfig string, contexts []string, pods int) 
 	runtime.ReadMemStats(&before)
 	t0 := time.Now()
 	var ps []providers.Provider
-	for _, c := range contexts {
-		p, err := kube.New(kube.Options{Kubeconfig: kubeconfig, Context: c})
+	// The first lists staggered as the console does (CONSOLE_BIG_STAGGER=0: all at once).
+	var gate *kube.ListGate
+	if os.Getenv("CONSOLE_BIG_STAGGER") != "0" {
+		gate = kube.NewListGate(kube.DefaultFirstLists)
+	}
+	for i, c := range contexts {
+		p, err := kube.New(kube.Options{Kubeconfig: kubeconfig, Context: c, ListGate: gate, ListRank: i})
 		if err != nil {
 			b.Fatal(err)
 		}
