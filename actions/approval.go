@@ -182,6 +182,12 @@ func (s *Session) NeedsApproval(p *Pending) bool {
 	return p != nil && s.e.needsApproval(p.spec)
 }
 
+// ActionNeedsApproval is NeedsApproval for action a before it is
+// prepared (the menu says so).
+func (s *Session) ActionNeedsApproval(a Action) bool {
+	return a != nil && s.e.needsApproval(s.spec(a))
+}
+
 // Request asks for a second person's approval of p, which the session's
 // user confirmed (the answers to Prompts, as Start takes them): the
 // action waits, audited "awaiting approval" under the user's name, until

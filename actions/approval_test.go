@@ -77,6 +77,7 @@ func TestApprovalDecisions(t *testing.T) {
 		runs, refused bool
 		why           string // in the refusal
 		status        string // the request's last audit line (under its id)
+		approver      string // who approved the run (default who)
 	}{
 		{name: "admin approves", who: Principal{Who: "carol (key SHA256:c)", User: "carol", Role: RoleAdmin},
 			confirm: "web", runs: true, status: StatusSucceeded},
@@ -113,6 +114,16 @@ func TestApprovalDecisions(t *testing.T) {
 				}
 			},
 			confirm: "web", refused: true, why: "cancelled", status: StatusCancelled},
+		{name: "approved twice", who: Principal{Who: "carol (key SHA256:c)", User: "carol", Role: RoleAdmin},
+			prepare: func(e *Executor, _ *testClock, _ *Session, req *Approval) {
+				bob := e.Session(Principal{Who: "bob (key SHA256:b)", User: "bob", Role: RoleOperator})
+				r, err := bob.Approve(req, "web")
+				if err != nil {
+					panic(err)
+				}
+				<-r.Done()
+			},
+			confirm: "web", runs: true, refused: true, why: "approved by bob", status: StatusSucceeded, approver: "bob (key SHA256:b)"},
 		{name: "viewer rejects", who: Principal{Who: "vic (key SHA256:v)", User: "vic", Role: RoleViewer},
 			reject: true, refused: true, why: "needs operator or admin", status: StatusAwaitingApproval},
 		{name: "operator rejects", who: Principal{Who: "bob (key SHA256:b)", User: "bob", Role: RoleOperator},
@@ -169,10 +180,14 @@ func TestApprovalDecisions(t *testing.T) {
 				// the approval under the approver, then the run (its started line,
 				// replaced by its outcome) under the
 				// requester, naming the approver
+				approver := tc.who.Who
+				if tc.approver != "" {
+					approver = tc.approver
+				}
 				var approved, started bool
 				for _, en := range lines {
-					approved = approved || en.Result == StatusApproved && en.Who == tc.who.Who && en.RequestedBy == "alice (key SHA256:a)"
-					started = started || (en.Result == StatusStarted || en.Result == StatusSucceeded) && en.Who == "alice (key SHA256:a)" && en.ApprovedBy == tc.who.Who
+					approved = approved || en.Result == StatusApproved && en.Who == approver && en.RequestedBy == "alice (key SHA256:a)"
+					started = started || (en.Result == StatusStarted || en.Result == StatusSucceeded) && en.Who == "alice (key SHA256:a)" && en.ApprovedBy == approver
 				}
 				if !approved || !started {
 					t.Fatalf("the audit does not name both: %+v", lines)

@@ -618,6 +618,9 @@ func (e *Executor) startApproved(parent context.Context, p *Pending, approvedBy 
 			r.keep = f
 		}
 	}
+	if approvedBy != "" {
+		r.appendLine("(approved by " + approvedBy + ")")
+	}
 	e.mu.Lock()
 	e.runs = append(e.runs, r)
 	e.mu.Unlock()

@@ -26,6 +26,8 @@ type offer struct {
 	spec    actions.Spec
 	allowed bool
 	reason  string
+	// approval: it runs once a second person approves it (console serve).
+	approval bool
 	// params are the parameters the action declares, read off the UI
 	// goroutine with the offers (a source may read its backups to list them)
 	params []actions.Param
@@ -53,6 +55,8 @@ type actionFlow struct {
 	answers  []string
 	scroll   int
 	starting bool
+	// approval is the request waiting for a second person (modeAwait).
+	approval *actions.Approval
 }
 
 type (
@@ -98,7 +102,7 @@ func (f *actionFlow) openFor(m *Model, refs []actions.Ref, verb actions.Verb, ta
 	m.reqID++
 	*f = actionFlow{req: m.reqID, target: target, verb: verb, loading: true}
 	m.mode = modeMenu
-	offerers, exec := m.d.offerers, m.d.exec
+	offerers, exec, ap := m.d.offerers, m.d.exec, m.approver()
 	req := f.req
 	return func() tea.Msg {
 		var out []offer
@@ -108,6 +112,7 @@ func (f *actionFlow) openFor(m *Model, refs []actions.Ref, verb actions.Verb, ta
 				continue
 			}
 			of.allowed, of.reason = exec.Availability(a)
+			of.approval = of.allowed && ap != nil && ap.ActionNeedsApproval(a)
 			if of.allowed {
 				of.params = actions.ParamsOf(a)
 			}
@@ -339,6 +344,9 @@ func (f *actionFlow) confirm(m *Model, input string) tea.Cmd {
 		f.input = common.Input{Prompt: prompts[len(f.answers)] + ": "}
 		return nil
 	}
+	if ap := m.approver(); ap != nil && ap.NeedsApproval(f.pending) {
+		return f.requestApproval(m, ap)
+	}
 	f.err, f.starting = "", true
 	exec, p, req, answers := m.d.exec, f.pending, f.req, f.answers
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
@@ -357,6 +365,8 @@ func (f *actionFlow) hints(m *Model) []key.Binding {
 			key.NewBinding(key.WithHelp("enter", "preview")), key.NewBinding(key.WithHelp("esc", "back"))}
 	case modeConfirm:
 		return []key.Binding{key.NewBinding(key.WithHelp("enter", "confirm")), key.NewBinding(key.WithHelp("pgup/pgdn ↑/↓", "scroll")), key.NewBinding(key.WithHelp("esc", "cancel"))}
+	case modeAwait:
+		return []key.Binding{key.NewBinding(key.WithHelp("esc", "withdraw the request"))}
 	}
 	return []key.Binding{key.NewBinding(key.WithHelp("esc", "abandon"))}
 }
@@ -383,11 +393,6 @@ func (f *actionFlow) panelSize(m *Model) (int, int) {
 func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, pinned []string) {
 	th := m.ctx.Theme
 	add := func(s string) { lines = append(lines, wrapTo(s, w)...) }
-	addIndented := func(s string) {
-		for _, l := range wrapTo(s, w-2) {
-			lines = append(lines, "  "+l)
-		}
-	}
 	switch m.mode {
 	case modeMenu:
 		title := "Actions for "
@@ -412,6 +417,9 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 			desc := o.spec.Description
 			if !o.allowed && o.reason != "" && !strings.HasPrefix(o.reason, "read-only: ") {
 				desc = o.reason + " — " + desc // the read-only reason is said once above
+			}
+			if o.approval {
+				desc = "needs a second person's approval — " + desc
 			}
 			s := common.Sanitize(fmt.Sprintf("%s%-11s %-30s [%s] %s", mark, o.spec.Name, o.spec.Target.String(), o.spec.Effect, desc))
 			if i == f.cursor {
@@ -440,27 +448,19 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 	case modePreparing:
 		add(th.Title.Render("Previewing " + common.Sanitize(string(f.chosen.spec.Name)+" "+f.chosen.spec.Target.String())))
 		add(m.spin.View() + " checking preconditions and computing the plan… (esc abandons)")
-	case modeConfirm:
+	case modeConfirm, modeAwait:
 		s, p := f.pending.Spec(), f.pending.Plan()
 		add(th.Title.Render(common.Sanitize(fmt.Sprintf("%s %s  [%s]", s.Name, s.Target, s.Effect))))
-		add(common.Sanitize(s.Description))
+		var with []string
 		if f.form != nil {
-			var with []string
 			for _, v := range f.form.values() {
 				with = append(with, v[0]+"="+v[1])
 			}
-			add(th.Header.Render("with: ") + common.Sanitize(strings.Join(with, ", ")))
 		}
-		add(th.Header.Render("plan: ") + common.Sanitize(p.Summary))
-		if p.Text != "" {
-			for _, l := range strings.Split(p.Text, "\n") {
-				addIndented(common.Sanitize(l))
-			}
-		}
-		for _, c := range p.Calls {
-			addIndented(common.Sanitize("$ " + c))
-		}
-		if f.starting {
+		lines = append(lines, previewLines(m, s, p, with, w)...)
+		if m.mode == modeAwait && f.approval != nil {
+			pinned = append(pinned, wrapTo(th.Warn.Render(awaitLine(f.approval, m.ctx.Now())), w)...)
+		} else if f.starting {
 			pinned = append(pinned, wrapTo(m.spin.View()+" starting…", w)...)
 		} else {
 			pinned = append(pinned, wrapTo(f.input.View(th), w)...)
@@ -470,6 +470,33 @@ func (f *actionFlow) content(m *Model, w int) (lines []string, cursorLine int, p
 		pinned = append(pinned, wrapTo(th.Error.Render("✗ "+f.err), w)...)
 	}
 	return lines, cursorLine, pinned
+}
+
+// previewLines are what a confirmation shows of action s: its
+// description, the parameters chosen (with), and plan (summary, text,
+// calls), wrapped to w cells: the requester's confirmation and the
+// approver's review show the same.
+func previewLines(m *Model, s actions.Spec, p actions.Plan, with []string, w int) []string {
+	th := m.ctx.Theme
+	lines := wrapTo(common.Sanitize(s.Description), w)
+	if len(with) > 0 {
+		lines = append(lines, wrapTo(th.Header.Render("with: ")+common.Sanitize(strings.Join(with, ", ")), w)...)
+	}
+	lines = append(lines, wrapTo(th.Header.Render("plan: ")+common.Sanitize(p.Summary), w)...)
+	indented := func(s string) {
+		for _, l := range wrapTo(s, w-2) {
+			lines = append(lines, "  "+l)
+		}
+	}
+	if p.Text != "" {
+		for _, l := range strings.Split(p.Text, "\n") {
+			indented(common.Sanitize(l))
+		}
+	}
+	for _, c := range p.Calls {
+		indented(common.Sanitize("$ " + c))
+	}
+	return lines
 }
 
 // maxScroll is the last useful scroll offset of the confirmation's text.
@@ -487,9 +514,15 @@ func (f *actionFlow) maxScroll(m *Model) int {
 // text is longer than the panel it scrolls (pgup/pgdn, ↑/↓) with a line
 // saying which part is shown, and the prompt stays in sight below it.
 func (f *actionFlow) view(m *Model, w, h int) string {
+	lines, cursorLine, pinned := f.content(m, max(1, w-flowChrome))
+	return drawPanel(m, w, h, lines, cursorLine, pinned, f.scroll, m.mode == modeMenu || m.mode == modeParams)
+}
+
+// drawPanel draws a panel of w x h: lines (scrolled to scroll, or to
+// show cursorLine when byCursor) above the pinned ones.
+func drawPanel(m *Model, w, h int, lines []string, cursorLine int, pinned []string, scroll int, byCursor bool) string {
 	th := m.ctx.Theme
-	cw, ch := max(1, w-flowChrome), max(1, h-2)
-	lines, cursorLine, pinned := f.content(m, cw)
+	ch := max(1, h-2)
 	if len(pinned) > ch {
 		pinned = pinned[len(pinned)-ch:]
 	}
@@ -499,8 +532,8 @@ func (f *actionFlow) view(m *Model, w, h int) string {
 		shown = lines
 	} else if room > 1 {
 		n := room - 1
-		from := f.scroll
-		if m.mode == modeMenu || m.mode == modeParams {
+		from := scroll
+		if byCursor {
 			from = max(0, cursorLine+1-n)
 		}
 		from = max(0, min(from, len(lines)-n))

@@ -43,6 +43,11 @@ const (
 	modeTrace
 	modeText // describe or YAML of a Kubernetes object
 	modeLogs
+	// modeAwait: the requester's confirmed action waits for a second
+	// person's approval (console serve).
+	modeAwait
+	// modeApprove: the approver reviews another person's request.
+	modeApprove
 )
 
 // deps are the model's collaborators; tests fill them with fakes.
@@ -166,6 +171,11 @@ type Model struct {
 	probReq  int
 
 	pres presence // presenter mode: presenting or following
+
+	// toApprove are the requests waiting that the user may decide (the
+	// header's notice); apv is the approver's panel (modeApprove).
+	toApprove []*actions.Approval
+	apv       approvalPanel
 }
 
 // newModel builds the shell around d.
@@ -278,7 +288,8 @@ type (
 
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.waitSnapshot(), m.refreshActive()}
+	m.toApprove = m.decidable()
+	cmds := []tea.Cmd{m.waitSnapshot(), m.refreshActive(), m.watchApprovals()}
 	if m.snap != nil {
 		cmds = append(cmds, m.buildActive(), m.countProblems(), m.becomeReady())
 	}
@@ -426,7 +437,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		return m, m.handleWheel(msg)
 	case spinner.TickMsg:
-		if m.mode != modePreparing && !m.flow.starting {
+		if m.mode != modePreparing && !m.flow.starting && !m.apv.busy {
 			return m, nil
 		}
 		var cmd tea.Cmd
@@ -434,6 +445,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if cmd, ok := m.handleAttach(msg); ok {
+		return m, cmd
+	}
+	if cmd, ok := m.handleApprovalMsg(msg); ok {
 		return m, cmd
 	}
 	if cmd, ok := m.handleFollowMsg(msg); ok {

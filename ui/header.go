@@ -66,6 +66,9 @@ func (m *Model) header() string {
 	if m.pres.publish != nil && m.d.presence != nil {
 		parts = append(parts, th.Badge.Render(fmt.Sprintf("PRESENTING · %d following", m.d.presence.Followers())))
 	}
+	if n := len(m.toApprove); n > 0 {
+		parts = append(parts, th.Badge.Render(fmt.Sprintf("⚑ %d TO APPROVE (A)", n)))
+	}
 	if ro, _ := m.readOnly(); ro {
 		parts = append(parts, th.Stale.Render("READ-ONLY"))
 	} else {

@@ -46,6 +46,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.helpOff = max(0, m.helpOff-10)
 		}
 		return nil
+	case modeAwait:
+		return m.flow.awaitKey(m, k)
+	case modeApprove:
+		return m.approvalKey(k)
 	case modeMenu, modeParams, modePreparing, modeConfirm:
 		if k.String() == "?" { // never part of a name typed to confirm
 			m.openHelp()
@@ -169,6 +173,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(k, keys.Actions):
 		return m.flow.open(m)
+	case key.Matches(k, keys.Approve):
+		return m.openApprovals()
 	case key.Matches(k, keys.Delete):
 		// ctrl+d (k9s): straight to the delete's preview and typed confirmation
 		sel, ok := m.page().Selected()
@@ -423,6 +429,8 @@ func (m *Model) runCommand(c palette.Command) tea.Cmd {
 	case "unfollow":
 		m.stopFollowing()
 		return nil
+	case "approve":
+		return m.openApprovals()
 	case "quit":
 		return m.quitCmd()
 	case "help":

@@ -171,6 +171,9 @@ func (m *Model) keyDisabled(b key.Binding) string {
 	case k.Forward.Help():
 		probe.spec.Name = actions.VerbPortForward
 		ok, why = m.d.exec.Availability(probe)
+	case k.Approve.Help():
+		why = m.approveDisabled()
+		ok = why == ""
 	default:
 		return ""
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -180,8 +181,11 @@ func (m *Model) body(w, h int) string {
 	switch m.mode {
 	case modeHelp:
 		return fill(m.helpView(w, h), w, h)
-	case modeMenu, modeParams, modePreparing, modeConfirm:
+	case modeMenu, modeParams, modePreparing, modeConfirm, modeAwait:
 		return fill(m.flow.view(m, w, h), w, h)
+	case modeApprove:
+		lines, pinned := m.approvalContent(max(1, w-flowChrome))
+		return fill(drawPanel(m, w, h, lines, 0, pinned, m.apv.scroll, false), w, h)
 	case modeTrace:
 		if m.tracev != nil {
 			return fill(m.tracev.View(), w, h)
@@ -251,8 +255,10 @@ func (m *Model) hints() []key.Binding {
 	switch m.mode {
 	case modeHelp:
 		return []key.Binding{k.Back}
-	case modeMenu, modeParams, modePreparing, modeConfirm:
+	case modeMenu, modeParams, modePreparing, modeConfirm, modeAwait:
 		return m.flow.hints(m)
+	case modeApprove:
+		return m.approvalHints()
 	case modeTrace:
 		if m.tracev != nil {
 			return append([]key.Binding{k.Back}, m.tracev.KeyHints()...)
@@ -331,13 +337,19 @@ func (m *Model) helpView(w, h int) string {
 	if m.helpFrom == modeLogs && m.logv != nil {
 		here, hereKeys = "this view: logs", m.logv.KeyHints()
 	}
+	everywhere := []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Namespaces, k.Actions, k.Filter, k.Palette, k.Worst, k.Snapshot, k.Refresh, k.Back, k.Help, k.Quit}
+	if m.d.user != "" {
+		// a console serve session: approving another person's action
+		// (greyed with the reason when the user may not)
+		everywhere = slices.Insert(everywhere, 6, k.Approve)
+	}
 	groups := []struct {
 		title string
 		keys  []key.Binding
 	}{
 		{"navigate", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.ColsLeft, k.ColsRight, k.FullRow, k.NextView, k.PrevView}},
 		{here, hereKeys},
-		{"everywhere", []key.Binding{k.Enter, k.Detail, k.Describe, k.YAML, k.Namespaces, k.Actions, k.Filter, k.Palette, k.Worst, k.Snapshot, k.Refresh, k.Back, k.Help, k.Quit}},
+		{"everywhere", everywhere},
 	}
 	var lines []string
 	for _, g := range groups {

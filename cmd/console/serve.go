@@ -248,7 +248,11 @@ func (v *server) run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	exec, err := newExecutor(v.s)
+	approvals, err := v.s.File.Serve.Approvals()
+	if err != nil {
+		return err
+	}
+	exec, err := newExecutorWith(v.s, approvals)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -21,9 +22,9 @@ import (
 	"github.com/opsconsole/console/e2e/lab"
 )
 
-// serveFixture is a console serve of the demo, in this process, with two
-// users: alice (operator) and bob (viewer), each with a key made by the
-// real ssh-keygen.
+// serveFixture is a console serve of the demo, in this process, with
+// three users: alice (operator), bob (viewer) and carol (admin), each
+// with a key made by the real ssh-keygen.
 type serveFixture struct {
 	t     *testing.T
 	dir   string
@@ -38,7 +39,8 @@ func startServe(t *testing.T) *serveFixture {
 }
 
 // startServeEnv is startServe of environment env, configured by envYAML
-// (its keys, indented by four spaces): alice is its operator.
+// (its keys, indented by four spaces): alice is its operator, bob a
+// viewer, carol its admin.
 func startServeEnv(t *testing.T, env, envYAML string) *serveFixture {
 	t.Helper()
 	for _, p := range []string{"ssh", "ssh-keygen", "tmux"} {
@@ -48,7 +50,7 @@ func startServeEnv(t *testing.T, env, envYAML string) *serveFixture {
 	writeServeKeys(t, dir)
 	audit := filepath.Join(dir, "audit.jsonl")
 	conf := filepath.Join(dir, "config.yaml")
-	body := fmt.Sprintf("default_env: %[1]s\naudit_log: %[2]s\nenvironments:\n  %[1]s:\n%[3]sserve:\n  authorized_keys: keys\n  users:\n    alice: {%[1]s: operator}\n    bob: {\"*\": viewer}\n", env, audit, envYAML)
+	body := fmt.Sprintf("default_env: %[1]s\naudit_log: %[2]s\nenvironments:\n  %[1]s:\n%[3]sserve:\n  authorized_keys: keys\n  users:\n    alice: {%[1]s: operator}\n    bob: {\"*\": viewer}\n    carol: {%[1]s: admin}\n", env, audit, envYAML)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -82,16 +84,16 @@ func startServeEnv(t *testing.T, env, envYAML string) *serveFixture {
 	return nil
 }
 
-// writeServeKeys makes alice's and bob's keys with the real ssh-keygen in
-// dir (private keys dir/alice, dir/bob) and the authorized keys
-// directory dir/keys.
+// writeServeKeys makes alice's, bob's and carol's keys with the real
+// ssh-keygen in dir (private keys dir/alice, dir/bob, dir/carol) and the
+// authorized keys directory dir/keys.
 func writeServeKeys(t *testing.T, dir string) {
 	t.Helper()
 	keys := filepath.Join(dir, "keys")
 	if err := os.Mkdir(keys, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []string{"alice", "bob"} {
+	for _, u := range []string{"alice", "bob", "carol"} {
 		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", u, "-f", filepath.Join(dir, u)).CombinedOutput(); err != nil {
 			t.Fatalf("ssh-keygen: %v: %s", err, out)
 		}
@@ -153,11 +155,12 @@ func TestServeTwoUsers(t *testing.T) {
 	bob.run("send-keys", "-t", "console", "a")
 	bob.waitScreen("bob's action menu", "role: bob is viewer in demo;", "restart needs operator")
 
-	// alice (operator): restart runs; delete (destructive) is greyed
+	// alice (operator): restart runs; delete (destructive) needs a second
+	// person's approval (TestServeApproval)
 	alice.run("send-keys", "-t", "console", ":pods", "Enter")
 	alice.waitScreen("alice's pods", "[Pods]")
 	alice.run("send-keys", "-t", "console", "a")
-	alice.waitScreen("alice's action menu", "role: alice is operator in demo;", "delete needs admin")
+	alice.waitScreen("alice's action menu", "needs a second person's approval")
 	alice.run("send-keys", "-t", "console", "Down", "Enter")
 	alice.waitScreen("the confirmation", "press y to confirm")
 	alice.run("send-keys", "-t", "console", "y")
@@ -294,4 +297,84 @@ func TestServePresenter(t *testing.T) {
 	alice.keys("q")
 	bob.waitAll("the end of the follow", "alice stopped presenting")
 	waitFor(t, "alice's session to end", func() bool { return f.srv.sessionCount() == 1 })
+}
+
+// TestServeApproval: over the real ssh client, alice (operator) deletes a
+// pod of the demo: after the preview and her typed confirmation it waits
+// for a second person (nothing runs); carol (admin) sees the notice,
+// opens the request with A, reads the same preview and approves it by
+// typing the pod's name; the delete then runs as alice's, and the audit
+// names both: the request and the run under alice, the approval under
+// carol, each with their key.
+func TestServeApproval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ssh clients in tmux")
+	}
+	f := startServe(t)
+	alice := f.connect("alice", 120, 40)
+	carol := f.connect("carol", 160, 40)
+	alice.waitAll("alice's console", "alice (operator)", "[Topology]")
+	carol.waitAll("carol's console", "carol (admin)", "[Topology]")
+
+	alice.keys(":pods", "Enter")
+	alice.waitAll("alice's pods", "[Pods]", "NAMESPACE")
+	alice.keys("C-d")
+	scr := alice.waitAll("alice's delete preview", "[destructive]", " to confirm: ")
+	m := regexp.MustCompile(`type (\S+) to confirm: `).FindStringSubmatch(scr)
+	if m == nil {
+		t.Fatalf("no typed confirmation on alice's screen:\n%s", scr)
+	}
+	pod := m[1]
+	alice.keys("-l", pod)
+	alice.keys("Enter")
+	alice.waitAll("alice's request waiting", "waiting for a second person's approval", "esc withdraws")
+	entries := func() []actions.AuditEntry {
+		es, _, _ := actions.ReadAudit(f.audit, 0)
+		return es
+	}
+	var id string
+	waitFor(t, "alice's request in the audit log", func() bool {
+		for _, e := range entries() {
+			if e.Action == "delete" && e.Result == actions.StatusAwaitingApproval && strings.HasPrefix(e.Who, "alice (key SHA256:") {
+				id = e.AuditID
+				return true
+			}
+		}
+		return false
+	})
+	for _, e := range entries() {
+		if e.AuditID == id && e.Result != actions.StatusAwaitingApproval {
+			t.Fatalf("the delete went on before any approval: %+v", e)
+		}
+	}
+
+	carol.waitAll("carol's notice", "1 TO APPROVE (A)")
+	carol.keys("A")
+	carol.waitAll("carol's review", "Approve? alice (key SHA256:", "asks for delete", pod, "to approve, or reject to reject")
+	carol.keys("-l", pod)
+	carol.keys("Enter")
+
+	var approved, ran actions.AuditEntry
+	waitFor(t, "the approved delete's outcome in the audit log", func() bool {
+		for _, e := range entries() {
+			if e.AuditID != id {
+				continue
+			}
+			switch e.Result {
+			case actions.StatusApproved:
+				approved = e
+			case actions.StatusSucceeded, actions.StatusFailed:
+				ran = e
+			}
+		}
+		return approved.Result != "" && ran.Result != ""
+	})
+	if !strings.HasPrefix(approved.Who, "carol (key SHA256:") || !strings.HasPrefix(approved.RequestedBy, "alice (key SHA256:") {
+		t.Errorf("the approval line does not name carol (who) and alice (requested by): %+v", approved)
+	}
+	if ran.Result != actions.StatusSucceeded || !strings.HasPrefix(ran.Who, "alice (key SHA256:") || ran.ApprovedBy != approved.Who || ran.Target != "pod/"+strings.TrimPrefix(ran.Target, "pod/") {
+		t.Errorf("the delete's outcome: %+v (want succeeded, alice's, approved by %s)", ran, approved.Who)
+	}
+	// alice's Actions view shows her run and, in its output, who approved it
+	alice.waitAll("alice's run and its approver", "[Actions]", "delete pod/", "succeeded", "(approved by carol (key SHA256:")
 }

@@ -21,6 +21,9 @@ type KeyMap struct {
 	// Delete is ctrl+d (k9s's): the selected object's delete action,
 	// straight to its preview and typed confirmation.
 	Delete key.Binding
+	// Approve is A: review another person's destructive action waiting
+	// for a second person's approval (console serve).
+	Approve key.Binding
 	// Namespaces are 0-9: every namespace, the favourite ones (help only:
 	// the shell reads the digits).
 	Namespaces key.Binding
@@ -65,5 +68,6 @@ func DefaultKeyMap() *KeyMap {
 		ColsRight:  b(">", "more columns", ">", "shift+right"),
 		FullRow:    b("w", "whole row", "w"),
 		Snapshot:   b("P", "snapshot to a file", "P"),
+		Approve:    b("A", "approve another's action", "A"),
 	}
 }

@@ -43,6 +43,7 @@ var builtins = []Spec{
 	{"present", nil, "", "present your view to the other sessions (console serve; again: stop)"},
 	{"follow", nil, "?NAME", "follow NAME's presented view, read-only (console serve)"},
 	{"unfollow", nil, "", "stop following (esc does too)"},
+	{"approve", nil, "", "review another person's action waiting for approval (console serve; A)"},
 	{"refresh", nil, "", "refresh every source now"},
 	{"help", nil, "", "show all keys"},
 	{"quit", []string{"q", "q!", "quit!", "exit"}, "", "quit"},
