@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -88,4 +90,63 @@ type KubeReader interface {
 	// Table lists a kind's objects in namespace ("" all) as the server
 	// prints them.
 	Table(ctx context.Context, resource, namespace string) (*KubeTable, error)
+}
+
+// Ingress is an Ingress as the Ingresses view shows it (read on demand).
+type Ingress struct {
+	Namespace, Name string
+	// Class is spec.ingressClassName, else the legacy
+	// kubernetes.io/ingress.class annotation ("" none).
+	Class string
+	// Address are the load balancer's IPs or host names (status).
+	Address []string
+	// TLS says it has TLS entries (kubectl then prints its ports "80, 443").
+	TLS bool
+	// Paths are its rules' paths in order, the default backend first.
+	Paths   []IngressPath
+	Created time.Time
+}
+
+// IngressPath is one path of an Ingress's rules and the backend it routes
+// to.
+type IngressPath struct {
+	// Default marks the default backend (spec.defaultBackend).
+	Default bool
+	// Host is the rule's host ("" any), Path the path ("" any).
+	Host, Path string
+	// Service and Port are the backend Service and its port (a number or
+	// a port name); Resource names a resource backend (Kind/name) instead.
+	Service, Port, Resource string
+}
+
+// Backend is the path's backend as kubectl prints it: "svc:port", or
+// the resource's Kind/name.
+func (p IngressPath) Backend() string {
+	if p.Service == "" {
+		return p.Resource
+	}
+	return p.Service + ":" + p.Port
+}
+
+// Hosts are the distinct hosts of its rules, in order ("*" for a rule
+// without host).
+func (i *Ingress) Hosts() []string {
+	var out []string
+	for _, p := range i.Paths {
+		if p.Default {
+			continue
+		}
+		h := cmp.Or(p.Host, "*")
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// IngressReader is implemented by the Kubernetes readers that list
+// Ingresses (networking.k8s.io/v1).
+type IngressReader interface {
+	// Ingresses lists the Ingresses of namespace ("" all).
+	Ingresses(ctx context.Context, namespace string) ([]Ingress, error)
 }

@@ -264,3 +264,17 @@ func (e *fakeExec) Attach(_ context.Context, a actions.Action, _ time.Time) (com
 	}
 	return nil, fmt.Errorf("the fake executor runs nothing attached to the terminal")
 }
+
+// Ingresses implements providers.IngressReader: one Ingress with TLS, a
+// default backend and two paths, one without class nor address.
+func (f *fakeKube) Ingresses(context.Context, string) ([]providers.Ingress, error) {
+	f.read = append(f.read, "ingresses")
+	return []providers.Ingress{
+		{Namespace: "shop", Name: "storefront", Class: "nginx", Address: []string{"203.0.113.20"}, TLS: true, Created: frozen.Add(-50 * 24 * time.Hour),
+			Paths: []providers.IngressPath{{Default: true, Service: "web", Port: "80"},
+				{Host: "shop.example.com", Path: "/cart", Service: "cart", Port: "http"},
+				{Host: "shop.example.com", Path: "/checkout", Service: "checkout", Port: "80"}}},
+		{Namespace: "shop", Name: "admin", Created: frozen.Add(-2 * time.Hour),
+			Paths: []providers.IngressPath{{Path: "/", Service: "admin", Port: "8080"}}},
+	}, nil
+}

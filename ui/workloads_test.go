@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/opsconsole/console/providers"
 )
 
 // TestWorkloadViews: :deploy, :sts and :ds (and their aliases) open the
@@ -71,6 +73,60 @@ func TestWorkloadViews(t *testing.T) {
 			press(m, "esc")
 			if m.active != view {
 				t.Errorf("esc should go back to %s, on %s", view, m.active)
+			}
+		})
+	}
+}
+
+// TestIngressView: :ing lists the Ingresses read from the source with
+// their paths; the detail shows every path → backend; enter opens the
+// first backend Service in the Services view; esc comes back.
+func TestIngressView(t *testing.T) {
+	cases := []struct {
+		name, open, filter string
+		detail             []string
+		// svc is the row enter reaches in the Services view
+		svc string
+	}{
+		{"with a default backend", ":ing", "/storefront", []string{"default → web:80", "shop.example.com/cart → cart:http", "shop.example.com/checkout → checkout:80", "80, 443", "nginx", "203.0.113.20"}, "service/shop/web"},
+		{"by its alias, no class", ":ingresses", "/admin", []string{"/ → admin:8080", "<none>"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) {
+				d.demo = false
+				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod"}} }
+			})
+			typeText(m, c.open)
+			press(m, "enter")
+			if m.active != "ing" {
+				t.Fatalf("%s opened %s", c.open, m.active)
+			}
+			typeText(m, c.filter)
+			press(m, "enter")
+			sel, _ := m.page().Selected()
+			var s strings.Builder
+			for _, f := range sel.Detail.Fields {
+				s.WriteString(f.Key + ": " + f.Value + "\n")
+			}
+			for _, w := range c.detail {
+				if !strings.Contains(s.String(), w) {
+					t.Errorf("the detail should show %q:\n%s", w, s.String())
+				}
+			}
+			press(m, "enter")
+			if c.svc == "" { // admin's service is not in the snapshot
+				if m.active != "svc" || !strings.Contains(screen(m), "not in the Svc view: service shop/admin") {
+					t.Errorf("enter on an ingress whose service is unknown should say so:\n%s", screen(m))
+				}
+				return
+			}
+			if sel, _ := m.page().Selected(); m.active != "svc" || sel.Key != c.svc {
+				t.Fatalf("enter went to %s %q, want svc %q", m.active, sel.Key, c.svc)
+			}
+			press(m, "esc")
+			if m.active != "ing" {
+				t.Errorf("esc should go back to ing, on %s", m.active)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/e2e/lab"
@@ -16,7 +17,8 @@ import (
 // against the lab's kube-apiserver and lab-kubelet: :deploy lists the
 // Deployments with the counts their status says, enter on one opens the
 // Pods view with exactly its pods (running on the kubelet), not another
-// Deployment's.
+// Deployment's; :ing lists an Ingress with its path → backend and enter
+// opens that Service in the Services view.
 func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts kube-apiserver and the kubelet, runs the binary")
@@ -46,6 +48,21 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// a Service in front of web and an Ingress routing to it
+	if _, err := c.CoreV1().Services("shop").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pathType := networkingv1.PathTypePrefix
+	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "storefront"},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "shop.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
+			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pathType,
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web",
+					Port: networkingv1.ServiceBackendPort{Number: 80}}}}}}}}}}}
+	if _, err := c.NetworkingV1().Ingresses("shop").Create(ctx, ing, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
 	bin, err := buildConsole(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +82,16 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 	}
 	s.keys("/", "C-u", "Enter") // the filter cleared: every pod again
 	s.waitAll("every pod", web[0], api[0])
+
+	// :ing lists the Ingress with its path → backend; enter opens the
+	// backend Service in the Services view
+	s.keys(":ing", "Enter")
+	s.waitAll("the ingresses", "[Ing]", "storefront", "shop.example.com", "/ → web:80", "1 ingresses · kube:")
+	s.keys("Enter")
+	s.waitUntil("the backend service", func(scr string) bool {
+		return strings.Contains(scr, "[Svc]") && strings.Contains(scr, "service shop/web behind ingress storefront") &&
+			strings.HasPrefix(strings.Join(strings.Fields(selectedLine(scr)), " "), "▸ shop web ClusterIP")
+	})
 
 	s.keys("q")
 	if got := wait(); got != "EXIT=0" {
