@@ -18,11 +18,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -181,16 +183,20 @@ func lookPath(name string, extra ...string) (string, error) {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// It is chosen below the kernel's range of ephemeral ports when it can
+// be: a port of that range (what listening on port 0 gives) can be taken
+// before the caller binds it as the source port of any connection made on
+// the machine, and a loaded CI machine makes many; a port below it only by
+// another explicit bind.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := freePorts(1)
 	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
 }
 
-// freePorts returns n distinct free ports.
+// freePorts returns n distinct free ports (see FreePort).
 func freePorts(n int) ([]int, error) {
 	ls := make([]net.Listener, 0, n)
 	defer func() {
@@ -200,7 +206,7 @@ func freePorts(n int) ([]int, error) {
 	}()
 	ports := make([]int, 0, n)
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := listenOutsideEphemeral()
 		if err != nil {
 			return nil, fmt.Errorf("find a free port: %w", err)
 		}
@@ -208,6 +214,42 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// lowestPort is the first port FreePort chooses from (ports below it are
+// the usual ones of well-known services).
+const lowestPort = 10000
+
+// listenOutsideEphemeral listens on 127.0.0.1 on a random free port below
+// the ephemeral range (from /proc/sys/net/ipv4/ip_local_port_range); where
+// that range is unknown or leaves too little room, on port 0.
+func listenOutsideEphemeral() (net.Listener, error) {
+	if top := ephemeralStart(); top-lowestPort >= 1000 {
+		for range 50 {
+			if l, err := net.Listen("tcp", hostPort(lowestPort+rand.IntN(top-lowestPort))); err == nil {
+				return l, nil
+			}
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+// ephemeralStart returns the first port of the kernel's ephemeral range
+// (0 when it cannot be read: not Linux).
+func ephemeralStart() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func hostPort(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
