@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,19 +14,12 @@ import (
 // generous for a loaded machine).
 func queued(t *testing.T, g *ListGate, n int) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	lab.WaitFor(t, fmt.Sprintf("%d sessions waiting at the gate", n), 2*time.Minute, func() (bool, string) {
 		g.mu.Lock()
 		got := len(g.waiting)
 		g.mu.Unlock()
-		if got == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions waiting at the gate, want %d", got, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return got == n, fmt.Sprintf("%d waiting", got)
+	})
 }
 
 // admitted reports whether the session waiting on ch has its place.
