@@ -170,3 +170,27 @@ func TestServeSessionsShareTheNewest(t *testing.T) {
 		t.Fatalf("3 sessions counted the problems %d times, want 1", n)
 	}
 }
+
+// TestBuildCacheReusesTheVersionBefore: the Pods view of a newer snapshot
+// is built from the version a session still shows: the pods unchanged
+// keep the same cells in both versions.
+func TestBuildCacheReusesTheVersionBefore(t *testing.T) {
+	cache := pages.NewBuildCache()
+	snap, s := demoSnapshot(t, sim.Options{})
+	rows := func(m *Model) []table.Row {
+		return m.page().(interface{ Table() *table.Model }).Table().Rows()
+	}
+	old := newTestModel(t, snap, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" })
+	next := *snap
+	next.Version = snap.Version + 1
+	m := newTestModel(t, &next, s, 120, 40, func(d *deps) { d.builds = cache; d.startView = "pods" })
+	if n := cache.Builds(); n != 2 {
+		t.Fatalf("two versions ran %d builds, want 2", n)
+	}
+	if m.state["pods"].built != next.Version || old.state["pods"].built != snap.Version {
+		t.Fatalf("versions shown %d and %d, want %d and %d", old.state["pods"].built, m.state["pods"].built, snap.Version, next.Version)
+	}
+	if a, b := rows(old), rows(m); len(a) == 0 || &a[0].Cells[0] != &b[0].Cells[0] {
+		t.Fatal("the newer version's rows are not the older's cells")
+	}
+}

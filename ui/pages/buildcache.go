@@ -17,6 +17,17 @@ type SharedBuilder interface {
 	SharedBuild() bool
 }
 
+// IncrementalBuilder is implemented by SharedBuilders that can reuse an
+// earlier build's unchanged rows (the Pods view: from one snapshot to
+// the next most of 50,000 pods show the same cells, which the two builds
+// then share instead of holding twice).
+type IncrementalBuilder interface {
+	SharedBuilder
+	// BuildFrom is Build, given prev, the data of an earlier build of the
+	// same view and scope (never changed: what it reuses stays as it is).
+	BuildFrom(in *Input, prev any) any
+}
+
 // Built is one build's data as a BuildCache hands it out. The sessions
 // showing it hold it (the shell keeps it beside the page it applied it
 // to) and the cache only weakly: the rows of a view, or of a snapshot
@@ -77,12 +88,17 @@ func (c *BuildCache) Build(page string, p Builder, version uint64, scope string,
 		return &Built{Data: p.Build(in())}
 	}
 	for {
-		e, mine := c.entry(buildKey{page, scope}, version, func(e *buildEntry) bool { return e.built.Value() != nil })
+		e, mine, prev := c.entry(buildKey{page, scope}, version, func(e *buildEntry) bool { return e.built.Value() != nil })
 		switch {
 		case e == nil:
 			return &Built{Data: p.Build(in())}
 		case mine:
-			b := &Built{Data: p.Build(in())}
+			b := &Built{}
+			if ib, ok := p.(IncrementalBuilder); ok && prev != nil {
+				b.Data = ib.BuildFrom(in(), prev.Data)
+			} else {
+				b.Data = p.Build(in())
+			}
 			e.built = weak.Make(b)
 			close(e.done)
 			return b
@@ -104,7 +120,7 @@ func (c *BuildCache) Problems(version uint64, scope string, count func() Problem
 	if c == nil {
 		return count()
 	}
-	e, mine := c.entry(buildKey{problemsPage, scope}, version, nil)
+	e, mine, _ := c.entry(buildKey{problemsPage, scope}, version, nil)
 	switch {
 	case e == nil:
 		return count()
@@ -118,29 +134,33 @@ func (c *BuildCache) Problems(version uint64, scope string, count func() Problem
 }
 
 // entry returns the entry of k at version and whether the caller is to
-// fill it (and close its done); nil when version is older than every
+// fill it (and close its done), then with the newest earlier build still
+// held (prev, nil when none); nil when version is older than every
 // entry kept. Entries done whose data live reports dropped are
 // forgotten (live nil: kept until newer versions push them out).
-func (c *BuildCache) entry(k buildKey, version uint64, live func(*buildEntry) bool) (e *buildEntry, mine bool) {
+func (c *BuildCache) entry(k buildKey, version uint64, live func(*buildEntry) bool) (e *buildEntry, mine bool, prev *Built) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	list := slices.DeleteFunc(c.entries[k], func(e *buildEntry) bool {
-		select {
-		case <-e.done:
-			return live != nil && !live(e)
-		default:
-			return false // being built
-		}
+		return isDone(e) && live != nil && !live(e) // (one being built stays)
 	})
 	for _, e := range list {
 		if e.version == version {
 			c.entries[k] = list
-			return e, false
+			return e, false, nil
 		}
 	}
 	if len(list) == buildVersions && list[len(list)-1].version > version {
 		c.entries[k] = list
-		return nil, false
+		return nil, false, nil
+	}
+	for _, e := range list { // newest first
+		if e.version >= version || !isDone(e) {
+			continue
+		}
+		if prev = e.built.Value(); prev != nil {
+			break
+		}
 	}
 	if len(c.entries) >= maxBuildEntries {
 		clear(c.entries)
@@ -154,7 +174,17 @@ func (c *BuildCache) entry(k buildKey, version uint64, live func(*buildEntry) bo
 	} else {
 		c.builds++
 	}
-	return e, true
+	return e, true, prev
+}
+
+// isDone reports whether e is built.
+func isDone(e *buildEntry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Builds is how many builds the cache ran.

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/table"
 )
@@ -29,6 +30,9 @@ type listData struct {
 	// by Build; the page then shows rows itself, not a copy, so that the
 	// sessions sharing a build share its rows too).
 	all []int
+	// pods are the pods the rows were built from (the Pods view: what the
+	// next build compares to reuse a row; nil for the other views).
+	pods []providers.Pod
 }
 
 // listPage is a table page: pods, nodes, ASGs, load balancers, databases, traces.
@@ -37,7 +41,10 @@ type listPage struct {
 	name  string
 	title string
 	build func(in *Input) *listData
-	hints []key.Binding
+	// rebuild, when set, builds reusing an earlier build's unchanged rows
+	// (BuildFrom).
+	rebuild func(in *Input, prev *listData) *listData
+	hints   []key.Binding
 	// onKey, when set, sees the keys first (a page's own keys).
 	onKey func(k tea.KeyPressMsg) (bool, tea.Cmd)
 
@@ -68,11 +75,28 @@ func newListPage(ctx *common.Context, name, title string, cols []table.Column, b
 
 // The Page methods of a list page.
 
-func (p *listPage) Name() string  { return p.name }
-func (p *listPage) Title() string { return p.title }
-func (p *listPage) Build(in *Input) any {
-	d := p.build(in)
+func (p *listPage) Name() string        { return p.name }
+func (p *listPage) Title() string       { return p.title }
+func (p *listPage) Build(in *Input) any { return p.finish(p.build(in), nil) }
+
+// BuildFrom implements IncrementalBuilder: the page's rebuild, given the
+// earlier build prev, else Build.
+func (p *listPage) BuildFrom(in *Input, prev any) any {
+	old, ok := prev.(*listData)
+	if p.rebuild == nil || !ok {
+		return p.Build(in)
+	}
+	return p.finish(p.rebuild(in, old), old)
+}
+
+// finish measures the columns of d and sets its identity order (old's,
+// the same length: never changed, it is shared).
+func (p *listPage) finish(d, old *listData) *listData {
 	d.natural = table.Measure(d.rows, len(p.cols))
+	if old != nil && len(old.all) == len(d.rows) {
+		d.all = old.all
+		return d
+	}
 	d.all = make([]int, len(d.rows))
 	for i := range d.all {
 		d.all[i] = i

@@ -20,16 +20,28 @@ func NewPods(ctx *common.Context, _ *Backends) Page {
 		{Title: "OWNER", Width: 16, Grow: true, Max: 40, Priority: 3, Middle: true},
 	}
 	p := newListPage(ctx, "pods", "Pods", cols, buildPods)
+	p.rebuild = rebuildPods
 	p.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Actions, ctx.Keys.Delete, ctx.Keys.Shell, ctx.Keys.Forward, ctx.Keys.Sort}
 	return p
 }
 
-func buildPods(in *Input) *listData {
+func buildPods(in *Input) *listData { return rebuildPods(in, nil) }
+
+// rebuildPods builds the pods' rows, taking from prev (nil: none), the
+// build of an earlier snapshot, the row and filter text of each pod shown
+// the same at the same place: consecutive snapshots of 50,000 pods then
+// share their cells (console serve holds a few versions at once).
+func rebuildPods(in *Input, prev *listData) *listData {
 	inv := in.Inv
-	d := &listData{rows: make([]table.Row, len(inv.Pods)), texts: make([]string, len(inv.Pods))}
+	d := &listData{rows: make([]table.Row, len(inv.Pods)), texts: make([]string, len(inv.Pods)), pods: inv.Pods}
 	for i := range inv.Pods {
 		p := &inv.Pods[i]
 		h := providers.PodHealth(p)
+		a := age(in.Now, p.Created)
+		if prev != nil && i < len(prev.pods) && samePodRow(&prev.pods[i], p) && prev.rows[i].Health == h && prev.rows[i].Cells[5] == a {
+			d.rows[i], d.texts[i] = prev.rows[i], prev.texts[i]
+			continue
+		}
 		status := p.Phase
 		if p.Reason != "" {
 			status = p.Reason
@@ -37,7 +49,7 @@ func buildPods(in *Input) *listData {
 		ns, name, node := san(p.Namespace), san(p.Name), san(p.Node)
 		d.rows[i] = table.Row{
 			Key:    "pod/" + ns + "/" + name,
-			Cells:  []string{ns, name, glyph(h) + " " + san(status), strconv.Itoa(p.Restarts), node, age(in.Now, p.Created), san(p.Owner)},
+			Cells:  []string{ns, name, glyph(h) + " " + san(status), strconv.Itoa(p.Restarts), node, a, san(p.Owner)},
 			Health: h,
 		}
 		// the owner and the cluster last: PodsOfFilter keeps a workload's pods
@@ -45,6 +57,13 @@ func buildPods(in *Input) *listData {
 	}
 	d.sel = func(i int) Selection { return podSelection(inv, in, &inv.Pods[i]) }
 	return d
+}
+
+// samePodRow reports whether pods a and b show the same row and filter
+// text (their age and health compared by the caller).
+func samePodRow(a, b *providers.Pod) bool {
+	return a.Namespace == b.Namespace && a.Name == b.Name && a.Cluster == b.Cluster && a.Phase == b.Phase &&
+		a.Reason == b.Reason && a.Restarts == b.Restarts && a.Node == b.Node && a.Owner == b.Owner
 }
 
 func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selection {
