@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -34,6 +35,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/smithy-go"
 )
 
 // AWSSeedOptions size the seeded AWS estate.
@@ -268,8 +270,8 @@ func seedRegion(ctx context.Context, cfg aws.Config, o AWSSeedOptions, index int
 		return nil, fmt.Errorf("create internet gateway: %w", err)
 	}
 	r.InternetGateway = aws.ToString(igw.InternetGateway.InternetGatewayId)
-	if _, err := e2.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: &r.InternetGateway, VpcId: &r.VPC}); err != nil {
-		return nil, fmt.Errorf("attach internet gateway: %w", err)
+	if err := attachInternetGateway(ctx, e2, r.InternetGateway, r.VPC); err != nil {
+		return nil, err
 	}
 	for i, az := range azs {
 		pub, err := e2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &r.VPC, AvailabilityZone: aws.String(az),
@@ -741,4 +743,32 @@ func seedAurora(ctx context.Context, cfg aws.Config, r *AWSRegionEstate, azs []s
 		return fmt.Errorf("create cluster snapshot: %w", err)
 	}
 	return nil
+}
+
+// attachInternetGateway attaches igw to vpc. The SDK retries a call whose
+// reply was lost (moto under load drops connections), and moto then answers
+// the retried attach with Resource.AlreadyAssociated although the first one
+// succeeded: that answer counts as success when the gateway is attached to
+// vpc, and only then.
+func attachInternetGateway(ctx context.Context, e2 *ec2.Client, igw, vpc string) error {
+	_, err := e2.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: &igw, VpcId: &vpc})
+	if err == nil {
+		return nil
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "Resource.AlreadyAssociated" {
+		return fmt.Errorf("attach internet gateway: %w", err)
+	}
+	out, derr := e2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{igw}})
+	if derr != nil {
+		return fmt.Errorf("attach internet gateway: %w (and describing it: %w)", err, derr)
+	}
+	for _, g := range out.InternetGateways {
+		for _, a := range g.Attachments {
+			if aws.ToString(a.VpcId) == vpc {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("attach internet gateway: %w", err)
 }
