@@ -23,7 +23,27 @@ type ViewState struct {
 	Filter    string // the view's filter as typed
 	Cursor    string // the key of the row under the cursor
 	Detail    bool   // the detail pane is open
+	// Expanded is the rows the presenter expanded or collapsed
+	// (pages.Expander: the topology).
+	Expanded string
+	// Overlay is what is open over the page besides the detail pane:
+	// "help", "palette" (OverlayText: the command typed), "panel" (the
+	// action menu, form, preview and confirmation, or a review of an
+	// approval: OverlayText its lines unwrapped, overlayPinned, then the
+	// pinned ones; OverlayLine the line of the cursor), or "" none.
+	// OverlayLine is the help's first line shown too.
+	Overlay     string
+	OverlayText string
+	OverlayLine int
 }
+
+// overlayPinned separates a mirrored panel's lines from its pinned ones.
+const overlayPinned = "\n\x00\n"
+
+// mirrorWidth is the width a presenter's panel is rendered at for the
+// followers: wide enough that no line wraps; each follower wraps it to
+// its own width.
+const mirrorWidth = 1 << 16
 
 // Presence is one session's handle on presenter mode (console serve): it
 // presents its view to the others, or follows another session's. A local
@@ -348,7 +368,57 @@ func (m *Model) viewState() ViewState {
 	if c, ok := m.page().(pages.Cursored); ok {
 		st.Cursor = c.CursorKey()
 	}
+	if e, ok := m.page().(pages.Expander); ok {
+		st.Expanded = e.ExpandState()
+	}
+	switch m.mode {
+	case modeHelp:
+		st.Overlay, st.OverlayLine = "help", m.helpOff
+	case modePalette:
+		st.Overlay, st.OverlayText = "palette", m.input.Value
+	case modeMenu, modeParams, modePreparing, modeConfirm, modeAwait:
+		lines, cur, pinned := m.flow.content(m, mirrorWidth)
+		st.Overlay, st.OverlayText, st.OverlayLine = "panel", strings.Join(lines, "\n")+overlayPinned+strings.Join(pinned, "\n"), cur
+	case modeApprove:
+		lines, pinned := m.approvalContent(mirrorWidth)
+		st.Overlay, st.OverlayText = "panel", strings.Join(lines, "\n")+overlayPinned+strings.Join(pinned, "\n")
+	}
 	return st
+}
+
+// mirroredOverlay draws the followed presenter's overlay at this
+// session's size (w x h): the help, the palette's suggestions, or the
+// action panel rewrapped; false when none is open. Only text is
+// mirrored: the follower's keys never reach it (followKey).
+func (m *Model) mirroredOverlay(w, h int) (string, bool) {
+	st := m.pres.want
+	switch st.Overlay {
+	case "help":
+		m.helpOff, m.helpFrom = st.OverlayLine, modeNormal
+		return fill(m.helpView(w, h), w, h), true
+	case "palette":
+		hints := m.paletteHints(w, st.OverlayText)
+		hints = slices.Insert(hints, 1, "  "+m.ctx.Theme.Key.Render(":"+common.Sanitize(st.OverlayText)))
+		return overlayBottom(fill(m.page().View(), w, h), hints, h), true
+	case "panel":
+		text, pinnedText, _ := strings.Cut(st.OverlayText, overlayPinned)
+		cw := max(1, w-flowChrome)
+		var lines, pinned []string
+		cursor := 0
+		for i, l := range strings.Split(text, "\n") {
+			if i == st.OverlayLine {
+				cursor = len(lines)
+			}
+			lines = append(lines, wrapTo(l, cw)...)
+		}
+		if pinnedText != "" {
+			for _, l := range strings.Split(pinnedText, "\n") {
+				pinned = append(pinned, wrapTo(l, cw)...)
+			}
+		}
+		return fill(drawPanel(m, w, h, lines, cursor, pinned, 0, true), w, h), true
+	}
+	return "", false
 }
 
 // publishView sends the view to the followers when it changed.
@@ -393,6 +463,9 @@ func (m *Model) applyFollowedCursor() {
 		return
 	}
 	st := m.pres.want
+	if e, ok := m.page().(pages.Expander); ok && e.ExpandState() != st.Expanded {
+		e.SetExpandState(st.Expanded)
+	}
 	if c, ok := m.page().(pages.Cursored); ok && st.Cursor != "" {
 		c.SetCursorKey(st.Cursor)
 	}

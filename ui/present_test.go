@@ -4,7 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers/sim"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // send delivers keys to m through Update (as the program does: a
@@ -132,12 +136,7 @@ func TestPresenterMode(t *testing.T) {
 	}
 
 	// esc stops following
-	send(alice, ":")
-	typeText(alice, "present")
-	send(alice, "enter")
-	send(bob, ":")
-	typeText(bob, "follow alice")
-	followCmd(t, bob)
+	presentAndFollow(t, alice, bob)
 	send(bob, "esc")
 	if bob.pres.follow != "" || hub.Session("alice").Followers() != 0 {
 		t.Fatalf("esc did not stop following (%d followers)", hub.Session("alice").Followers())
@@ -151,5 +150,100 @@ func TestPresenterMode(t *testing.T) {
 		if !strings.Contains(screen(local), "needs console serve") {
 			t.Errorf(":%s in a local console:\n%s", c, screen(local))
 		}
+	}
+}
+
+// presentAndFollow: alice presents (:present), bob follows her
+// (:follow alice).
+func presentAndFollow(t *testing.T, alice, bob *Model) {
+	t.Helper()
+	send(alice, ":")
+	typeText(alice, "present")
+	send(alice, "enter")
+	send(bob, ":")
+	typeText(bob, "follow alice")
+	followCmd(t, bob)
+}
+
+// TestPresenterOverlays: a follower sees the presenter's overlays (help,
+// the palette being typed, the action menu and the typed confirmation)
+// and the topology's expanded rows, drawn at the follower's own size with
+// the banner; the follower's keys never reach the mirrored confirmation.
+func TestPresenterOverlays(t *testing.T) {
+	hub := NewPresenceHub()
+	snap, s := demoSnapshot(t, sim.Options{})
+	e, err := actions.NewExecutor(actions.Options{Env: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(name string) func(*deps) {
+		return func(d *deps) {
+			d.presence = hub.Session(name)
+			d.exec = execAdapter{e}
+			d.offerers = func() []actions.Offerer { return []actions.Offerer{s} }
+		}
+	}
+	alice := newTestModel(t, snap, s, 160, 40, with("alice"))
+	bob := newTestModel(t, snap, s, 90, 30, with("bob"))
+	presentAndFollow(t, alice, bob)
+	catchUp(t, bob)
+
+	// the topology: alice collapses the first row; bob's rows follow
+	send(alice, "space")
+	catchUp(t, bob)
+	ae, be := alice.page().(pages.Expander).ExpandState(), bob.page().(pages.Expander).ExpandState()
+	if ae == "" || ae != be {
+		t.Fatalf("expanded rows: alice %q, bob %q", ae, be)
+	}
+
+	// help
+	send(alice, "?")
+	catchUp(t, bob)
+	if out := screen(bob); !strings.Contains(out, "everywhere") || !strings.Contains(out, "following alice's view") {
+		t.Fatalf("bob does not see alice's help:\n%s", out)
+	}
+	send(alice, "esc")
+
+	// the palette being typed
+	send(alice, ":")
+	send(alice, "p", "o", "d")
+	catchUp(t, bob)
+	if out := screen(bob); !strings.Contains(out, ":pod") || !strings.Contains(out, ":pods") {
+		t.Fatalf("bob does not see alice's palette:\n%s", out)
+	}
+	send(alice, "s")
+	send(alice, "enter")
+
+	// the action menu, then the typed confirmation of a delete
+	send(alice, "a")
+	catchUp(t, bob)
+	if out := screen(bob); !strings.Contains(out, "Actions for pod/") {
+		t.Fatalf("bob does not see alice's action menu:\n%s", out)
+	}
+	send(alice, "esc", "ctrl+d")
+	name := alice.flow.pending.Spec().Target.Name
+	send(alice, strings.Split(name[:3], "")...)
+	catchUp(t, bob)
+	out := screen(bob)
+	if !strings.Contains(out, "[destructive]") || !strings.Contains(out, "to confirm: "+name[:3]) || !strings.Contains(out, "following alice's view") {
+		t.Fatalf("bob does not see alice's confirmation:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if ansi.StringWidth(l) > 90 {
+			t.Fatalf("bob's frame is wider than his terminal (%d): %q", ansi.StringWidth(l), l)
+		}
+	}
+	// bob's keys: nothing runs, nothing is his to confirm
+	for _, k := range []string{"enter", "y", "backspace"} {
+		send(bob, k)
+	}
+	send(bob, "f", "r", "o", "n", "t", "enter") // (q would stop following)
+	if bob.mode != modeNormal || bob.pres.follow != "alice" || bob.flow.pending != nil || len(e.Runs()) != 0 {
+		t.Fatalf("a follower acted through the mirrored confirmation: mode %v, runs %d", bob.mode, len(e.Runs()))
+	}
+	send(alice, "esc")
+	catchUp(t, bob)
+	if out := screen(bob); strings.Contains(out, "[destructive]") {
+		t.Fatalf("the confirmation stays on bob's screen after alice closed it:\n%s", out)
 	}
 }

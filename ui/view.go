@@ -178,6 +178,11 @@ func (m *Model) body(w, h int) string {
 	if !m.ready || !m.pageReady(m.active) {
 		return fill(th.Muted.Render("  loading the estate…"), w, h)
 	}
+	if m.pres.follow != "" && m.mode != modePalette { // the follower's own palette first
+		if s, ok := m.mirroredOverlay(w, h); ok {
+			return s
+		}
+	}
 	switch m.mode {
 	case modeHelp:
 		return fill(m.helpView(w, h), w, h)
@@ -203,16 +208,16 @@ func (m *Model) body(w, h int) string {
 		}
 		return fill(m.detail.View(), w, h)
 	case modePalette:
-		return overlayBottom(fill(m.page().View(), w, h), m.paletteHints(w), h)
+		return overlayBottom(fill(m.page().View(), w, h), m.paletteHints(w, m.input.Value), h)
 	}
 	return fill(m.page().View(), w, h)
 }
 
 // paletteHints lists the commands matching what was typed.
-func (m *Model) paletteHints(w int) []string {
-	sug, ok := m.followSuggestions(m.input.Value)
+func (m *Model) paletteHints(w int, input string) []string {
+	sug, ok := m.followSuggestions(input)
 	if !ok {
-		sug = m.palette.Suggest(m.input.Value)
+		sug = m.palette.Suggest(input)
 	}
 	out := []string{m.ctx.Theme.Title.Render(strings.Repeat("─", max(0, w)))}
 	for _, s := range sug {

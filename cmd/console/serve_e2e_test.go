@@ -294,6 +294,22 @@ func TestServePresenter(t *testing.T) {
 	alice.waitAll("alice's pods", "[Pods]", "filter checkout")
 	bob.waitAll("alice's view in bob's session", "[Pods]", "filter checkout", "following alice's view")
 
+	// her overlays: the action menu, then a delete's typed confirmation,
+	// drawn in bob's 90 columns; bob's keys do not reach it
+	alice.keys("a")
+	alice.waitAll("alice's action menu", "Actions for pod/")
+	bob.waitAll("alice's action menu in bob's session", "Actions for pod/", "following alice's view")
+	alice.keys("Escape") // alone: escape then a key would read as alt+key
+	alice.waitUntil("alice's action menu closed", func(scr string) bool { return !strings.Contains(scr, "Actions for pod/") })
+	alice.keys("C-d")
+	alice.waitAll("alice's delete confirmation", "[destructive]", " to confirm: ")
+	bob.waitAll("alice's confirmation in bob's session", "[destructive]", " to confirm: ", "following alice's view")
+	alice.keys("Escape")
+	alice.waitAll("alice's confirmation closed", "cancelled: nothing was changed")
+	bob.waitUntil("the confirmation gone from bob's session", func(scr string) bool {
+		return !strings.Contains(scr, "[destructive]") && strings.Contains(scr, "following alice's view")
+	})
+
 	alice.keys("q")
 	bob.waitAll("the end of the follow", "alice stopped presenting")
 	waitFor(t, "alice's session to end", func() bool { return f.srv.sessionCount() == 1 })

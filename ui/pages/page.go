@@ -225,3 +225,12 @@ type Cursored interface {
 	// the page hides it, e.g. a collapsed tree); false when there is none.
 	SetCursorKey(key string) bool
 }
+
+// Expander is implemented by pages whose rows expand and collapse (the
+// topology): presenter mode mirrors which rows are.
+type Expander interface {
+	// ExpandState encodes the rows expanded and collapsed by the user.
+	ExpandState() string
+	// SetExpandState applies what ExpandState gave.
+	SetExpandState(s string)
+}

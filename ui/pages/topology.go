@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,6 +156,33 @@ func (t *Topology) isExpanded(i int) bool {
 		return true
 	}
 	return n.Kind != providers.KindNode
+}
+
+// ExpandState implements Expander: the rows the user expanded ("1 ID")
+// or collapsed ("0 ID"), one a line, sorted.
+func (t *Topology) ExpandState() string {
+	out := make([]string, 0, len(t.expanded))
+	for id, on := range t.expanded {
+		v := "0 "
+		if on {
+			v = "1 "
+		}
+		out = append(out, v+id)
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
+}
+
+// SetExpandState implements Expander: the rows expanded and collapsed as
+// ExpandState gave them.
+func (t *Topology) SetExpandState(s string) {
+	t.expanded = map[string]bool{}
+	for _, l := range strings.Split(s, "\n") {
+		if v, id, ok := strings.Cut(l, " "); ok && id != "" {
+			t.expanded[id] = v == "1"
+		}
+	}
+	t.flatten()
 }
 
 func (t *Topology) flatten() {
