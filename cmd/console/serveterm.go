@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -127,8 +128,26 @@ func (t *sessionTerm) resize(w, h int) bool {
 		return false
 	}
 	t.resized = true
-	_ = pty.Setsize(t.ptm, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)})
+	_ = setWinsize(t.ptm, w, h)
 	return true
+}
+
+// setWinsize sets the size of the pty whose master is f. Through the
+// file's raw connection, not pty.Setsize: that calls f.Fd(), which puts
+// the master in blocking mode, and Close would then no longer end a read
+// of it.
+func setWinsize(f *os.File, w, h int) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(w), Row: uint16(h)})
+	}); err != nil {
+		return err
+	}
+	return serr
 }
 
 // command wraps c (an actions.Attachment, which tea.Exec runs once the
@@ -180,7 +199,7 @@ func (s *sessionCommand) Run() error {
 	t.mu.Lock()
 	w, h := t.w, t.h
 	t.mu.Unlock()
-	if err := pty.Setsize(ptm, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)}); err != nil {
+	if err := setWinsize(ptm, w, h); err != nil {
 		ptm.Close()
 		pts.Close()
 		return fmt.Errorf("a pty for the shell: %w", err)
@@ -236,6 +255,9 @@ func (s *sessionCommand) Run() error {
 	}()
 
 	err = s.c.Run()
+	t.mu.Lock()
+	t.ptm = nil // resize no longer touches it
+	t.mu.Unlock()
 	close(stop)
 	pts.Close()
 	select {
@@ -248,7 +270,6 @@ func (s *sessionCommand) Run() error {
 	<-hung
 
 	t.mu.Lock()
-	t.ptm = nil
 	t.wake = make(chan struct{})
 	resized, w, h := t.resized, t.w, t.h
 	t.mu.Unlock()
