@@ -17,9 +17,10 @@ import (
 )
 
 // TestTUIDeleteTypedConfirmation runs the real binary in tmux at 80x24
-// against a real kube-apiserver: ctrl+d on a Deployment of the Kinds
-// view (:deploy) shows the delete's server dry run and cascade, refuses
-// y, and deletes on the name typed; the attempt is audited.
+// against a real kube-apiserver: ctrl+d on a Deployment of the
+// Deployments view (:deploy) shows the delete's server dry run and
+// cascade, refuses y, and deletes on the name typed; the attempt is
+// audited.
 func TestTUIDeleteTypedConfirmation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a kube-apiserver and runs the binary")
@@ -40,7 +41,7 @@ func TestTUIDeleteTypedConfirmation(t *testing.T) {
 	s, _ := startInTmux(t, bin, 80, 24, nil, "--kubeconfig", k.Kubeconfig, "--context", lab.KubeContext, "--view", "pods")
 	s.waitAll("the pods", "[Pods]", "web-")
 	s.keys(":deploy", "Enter")
-	s.waitAll("the deployments", "deployments", "web")
+	s.waitAll("the deployments", "[Deploy]", "UP-TO-DATE", " web ")
 	s.keys("C-d")
 	s.waitAll("the delete's preview", "delete deployment/shop/web", "server dry run", "cascade", "type web to confirm")
 	s.keys("y", "Enter")
