@@ -150,3 +150,32 @@ type IngressReader interface {
 	// Ingresses lists the Ingresses of namespace ("" all).
 	Ingresses(ctx context.Context, namespace string) ([]Ingress, error)
 }
+
+// Job is a Job or a CronJob as the Jobs view shows it (read on demand).
+type Job struct {
+	Namespace, Name string
+	// CronJob marks a CronJob: Schedule, Suspend, LastSchedule and Active
+	// are its; a Job's Owner is its CronJob's name ("" none).
+	CronJob bool
+	Owner   string
+	// Completions is spec.completions (0: unset, one pod); Succeeded,
+	// Failed and Active count pods (a CronJob's Active its running jobs).
+	Completions, Succeeded, Failed, Active int
+	// Complete and FailedReason come from the Job's conditions (Complete,
+	// Failed with its reason).
+	Complete     bool
+	FailedReason string
+	// Start and End are the Job's startTime and completionTime.
+	Start, End   time.Time
+	Schedule     string
+	Suspend      bool
+	LastSchedule time.Time
+	Created      time.Time
+}
+
+// JobReader is implemented by the Kubernetes readers that list Jobs and
+// CronJobs (batch/v1).
+type JobReader interface {
+	// Jobs lists the CronJobs, then the Jobs, of namespace ("" all).
+	Jobs(ctx context.Context, namespace string) ([]Job, error)
+}

@@ -278,3 +278,16 @@ func (f *fakeKube) Ingresses(context.Context, string) ([]providers.Ingress, erro
 			Paths: []providers.IngressPath{{Path: "/", Service: "admin", Port: "8080"}}},
 	}, nil
 }
+
+// Jobs implements providers.JobReader: a CronJob and its two Jobs (one
+// complete, one failed), a Job of its own still running.
+func (f *fakeKube) Jobs(context.Context, string) ([]providers.Job, error) {
+	f.read = append(f.read, "jobs")
+	at := func(d time.Duration) time.Time { return frozen.Add(-d) }
+	return []providers.Job{
+		{Namespace: "shop", Name: "nightly-report", CronJob: true, Schedule: "0 2 * * *", Active: 0, LastSchedule: at(3 * time.Hour), Created: at(30 * 24 * time.Hour)},
+		{Namespace: "shop", Name: "nightly-report-2912", Owner: "nightly-report", Succeeded: 1, Complete: true, Start: at(3 * time.Hour), End: at(3*time.Hour - 95*time.Second), Created: at(3 * time.Hour)},
+		{Namespace: "shop", Name: "nightly-report-2911", Owner: "nightly-report", Failed: 6, FailedReason: "BackoffLimitExceeded", Start: at(27 * time.Hour), End: time.Time{}, Created: at(27 * time.Hour)},
+		{Namespace: "billing", Name: "migrate-v42", Completions: 3, Succeeded: 1, Active: 1, Start: at(10 * time.Minute), Created: at(10 * time.Minute)},
+	}, nil
+}

@@ -240,6 +240,13 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			return m.openTrace(sel.Trace)
 		} else if ok && sel.Jump != nil {
 			j := sel.Jump
+			if j.Name == "" && sel.JumpFilter != "" {
+				// no row to focus: the page filtered (a Job's pods, a CronJob's jobs)
+				cmd := m.switchTo(j.Page)
+				m.setFilter(sel.JumpFilter)
+				m.setMsg(common.Sanitize(j.What), false)
+				return cmd
+			}
 			cmd := m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.Name})
 			if sel.JumpFilter != "" && m.active == j.Page {
 				m.setFilter(sel.JumpFilter)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/pages"
 )
 
 // TestWorkloadViews: :deploy, :sts and :ds (and their aliases) open the
@@ -129,5 +130,38 @@ func TestIngressView(t *testing.T) {
 				t.Errorf("esc should go back to ing, on %s", m.active)
 			}
 		})
+	}
+}
+
+// TestJobsView: :cj lists CronJobs and Jobs; enter on a CronJob shows its
+// Jobs only (this view filtered); enter on a Job opens the Pods view
+// filtered to its pods; esc clears the filter, then goes back.
+func TestJobsView(t *testing.T) {
+	m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) {
+		d.demo = false
+		d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod"}} }
+	})
+	typeText(m, ":cj")
+	press(m, "enter")
+	s := screen(m)
+	if m.active != "jobs" || !strings.Contains(s, "0 2 * * *") || !strings.Contains(s, "✗ 0/1") || !strings.Contains(s, "✓ 1/3") || !strings.Contains(s, "✓ 1/1") {
+		t.Fatalf(":cj should list the cronjobs and jobs (on %s):\n%s", m.active, s)
+	}
+	press(m, "enter") // the cursor on the CronJob: its jobs
+	s = screen(m)
+	if m.active != "jobs" || !strings.Contains(s, "nightly-report-2912") || !strings.Contains(s, "nightly-report-2911") || strings.Contains(s, "migrate-v42") ||
+		!strings.Contains(s, "the jobs of cronjob shop/nightly-report") {
+		t.Fatalf("enter on the cronjob should show its jobs only:\n%s", s)
+	}
+	if sel, _ := m.page().Selected(); sel.Key != "job/shop/nightly-report-2912" {
+		t.Fatalf("the cursor should be on the first of its jobs, on %q", sel.Key)
+	}
+	press(m, "enter")
+	if want := pages.PodsOfFilter("prod", "shop", "Job", "nightly-report-2912"); m.active != "pods" || m.filterText() != want {
+		t.Fatalf("enter on a job should open the pods filtered by %q: on %s, filter %q", want, m.active, m.filterText())
+	}
+	press(m, "esc", "esc")
+	if m.active != "jobs" {
+		t.Errorf("esc twice should go back to jobs, on %s", m.active)
 	}
 }

@@ -52,7 +52,8 @@ type Selection struct {
 	// about (an alarm's load balancer, ASG, database or node).
 	Jump *ProblemTarget
 	// JumpFilter, when set, is the filter Jump's page opens with (a
-	// workload's pods: PodsOfFilter), instead of none.
+	// workload's pods: PodsOfFilter), instead of none; with it, a Jump
+	// without Name focuses no row (the page filtered is the target).
 	JumpFilter string
 	// Kube names the Kubernetes object selected when it is not one of
 	// Refs' kinds (a kind of the generic table, an event's object).
