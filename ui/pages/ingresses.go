@@ -2,12 +2,8 @@ package pages
 
 import (
 	"cmp"
-	"context"
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 
@@ -32,29 +28,10 @@ var ingressColumns = []table.Column{
 // source when shown and every few seconds while shown (no informer);
 // enter opens the backend Service in the Services view.
 func NewIngresses(ctx *common.Context, b *Backends) Page {
-	p := newKubeList(ctx, b, "ing", "Ing", ingressColumns, loadIngresses)
+	p := newKubeList(ctx, b, "ing", "Ing", ingressColumns,
+		kubeRows("ingresses", len(ingressColumns), providers.IngressReader.Ingresses, ingressRow, ingressSelection))
 	p.list.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.YAML, ctx.Keys.Delete, ctx.Keys.Sort, ctx.Keys.Refresh}
 	return p
-}
-
-// errNoIngresses: the source cannot list Ingresses.
-var errNoIngresses = errors.New("this Kubernetes source does not list Ingresses")
-
-func loadIngresses(ctx context.Context, r providers.KubeReader, ns string, now time.Time) (*listData, string, error) {
-	ir, ok := r.(providers.IngressReader)
-	if !ok {
-		return nil, "", errNoIngresses
-	}
-	ings, err := ir.Ingresses(ctx, ns)
-	if err != nil {
-		return nil, "", err
-	}
-	cluster := r.Context()
-	d := rowsOf(&Input{Now: now}, ings, ingressRow, func(in *Input, i *providers.Ingress) Selection {
-		return ingressSelection(in, cluster, i)
-	})
-	d.natural = table.Measure(d.rows, len(ingressColumns))
-	return d, fmt.Sprintf("%d ingresses · kube:%s%s · read every %s while shown", len(ings), san(cluster), nsNote(ns), kubePollPeriod), nil
 }
 
 // ingressPorts are the ports kubectl prints: 80, and 443 with TLS.

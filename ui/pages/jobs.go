@@ -1,8 +1,6 @@
 package pages
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -33,27 +31,10 @@ var jobColumns = []table.Column{
 // pods; on a CronJob, this view filtered to its Jobs; a on a CronJob
 // offers suspend/resume, ctrl+d deletes either.
 func NewJobs(ctx *common.Context, b *Backends) Page {
-	p := newKubeList(ctx, b, "jobs", "Jobs", jobColumns, loadJobs)
+	p := newKubeList(ctx, b, "jobs", "Jobs", jobColumns,
+		kubeRows("jobs and cronjobs", len(jobColumns), providers.JobReader.Jobs, jobRow, jobSelection))
 	p.list.hints = []key.Binding{ctx.Keys.Enter, ctx.Keys.Detail, ctx.Keys.YAML, ctx.Keys.Actions, ctx.Keys.Delete, ctx.Keys.Sort, ctx.Keys.Refresh}
 	return p
-}
-
-// errNoJobs: the source cannot list Jobs.
-var errNoJobs = errors.New("this Kubernetes source does not list Jobs")
-
-func loadJobs(ctx context.Context, r providers.KubeReader, ns string, now time.Time) (*listData, string, error) {
-	jr, ok := r.(providers.JobReader)
-	if !ok {
-		return nil, "", errNoJobs
-	}
-	jobs, err := jr.Jobs(ctx, ns)
-	if err != nil {
-		return nil, "", err
-	}
-	cluster := r.Context()
-	d := rowsOf(&Input{Now: now}, jobs, jobRow, func(in *Input, j *providers.Job) Selection { return jobSelection(in, cluster, j) })
-	d.natural = table.Measure(d.rows, len(jobColumns))
-	return d, fmt.Sprintf("%d jobs and cronjobs · kube:%s%s · read every %s while shown", len(jobs), san(cluster), nsNote(ns), kubePollPeriod), nil
 }
 
 // jobHealth: a Job failed (its Failed condition) is bad, one with failed

@@ -1,6 +1,10 @@
 package pages
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"charm.land/bubbles/v2/key"
 
 	"github.com/opsconsole/console/providers"
@@ -52,4 +56,26 @@ func (k rowKind[T]) page(ctx *common.Context) *listPage {
 		p.hints = k.Keys(ctx.Keys)
 	}
 	return p
+}
+
+// kubeRows is the load of a Kubernetes list page whose objects (of type
+// T, called noun, e.g. "ingresses") a reader capability R lists on demand
+// (providers.IngressReader.Ingresses): a reader without R is an error
+// said in the status line.
+func kubeRows[R, T any](noun string, cols int, list func(R, context.Context, string) ([]T, error),
+	row func(*Input, *T) (table.Row, string), sel func(in *Input, cluster string, t *T) Selection) kubeLoad {
+	return func(ctx context.Context, r providers.KubeReader, ns string, now time.Time) (*listData, string, error) {
+		lr, ok := r.(R)
+		if !ok {
+			return nil, "", fmt.Errorf("this Kubernetes source does not list %s", noun)
+		}
+		items, err := list(lr, ctx, ns)
+		if err != nil {
+			return nil, "", err
+		}
+		cluster := r.Context()
+		d := rowsOf(&Input{Now: now}, items, row, func(in *Input, t *T) Selection { return sel(in, cluster, t) })
+		d.natural = table.Measure(d.rows, cols)
+		return d, fmt.Sprintf("%d %s · kube:%s%s · read every %s while shown", len(items), noun, san(cluster), nsNote(ns), kubePollPeriod), nil
+	}
 }
