@@ -62,7 +62,7 @@ The log is $XDG_STATE_HOME/console/audit.jsonl unless audit_log is set in the co
 					detail = e.Verify
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-					e.Time.Local().Format("2006-01-02 15:04:05"), cell(e.Who), cell(e.Env), cell(e.Action), cell(e.Target),
+					e.Time.Local().Format("2006-01-02 15:04:05"), cell(auditWho(e)), cell(e.Env), cell(e.Action), cell(e.Target),
 					cell(e.Result), (time.Duration(e.DurationMS) * time.Millisecond).String(), cell(e.Plan.Summary),
 					cell(truncate(detail, 100)), cell(e.AuditID))
 			}
@@ -99,24 +99,32 @@ that names exactly one entry.`,
 					found = append(found, e)
 				}
 			}
+			ids := map[string]bool{}
+			for _, e := range found {
+				ids[e.AuditID] = true
+			}
 			switch {
 			case len(found) == 0:
 				return usageErrorf("no audit entry %q in %s", sanitize.Line(args[0]), s.AuditLog)
-			case len(found) > 1:
+			case len(ids) > 1:
 				return usageErrorf("audit id %q is ambiguous: %d entries start with it; type more of it", sanitize.Line(args[0]), len(found))
 			}
-			e := found[0]
-			fmt.Fprintf(a.stdout, "%s %s: %s", cell(e.Action), cell(e.Target), cell(e.Result))
-			if e.Plan.Summary != "" {
-				fmt.Fprintf(a.stdout, " (%s)", sanitize.Line(e.Plan.Summary))
-			}
-			fmt.Fprintf(a.stdout, "\naudit %s, %s by %s in %s, %s\n", e.AuditID, e.Time.Local().Format("2006-01-02 15:04:05"),
-				sanitize.Line(e.Who), cell(e.Env), time.Duration(e.DurationMS)*time.Millisecond)
-			if e.Error != "" {
-				fmt.Fprintf(a.stdout, "error: %s\n", sanitize.Line(e.Error))
-			}
-			if e.Verify != "" {
-				fmt.Fprintf(a.stdout, "verified: %t — %s\n", e.Verified, sanitize.Line(e.Verify))
+			// one attempt; several lines when a second person decided it
+			// (console serve: the request, the approval, the outcome)
+			var e actions.AuditEntry
+			for _, e = range found {
+				fmt.Fprintf(a.stdout, "%s %s: %s", cell(e.Action), cell(e.Target), cell(e.Result))
+				if e.Plan.Summary != "" {
+					fmt.Fprintf(a.stdout, " (%s)", sanitize.Line(e.Plan.Summary))
+				}
+				fmt.Fprintf(a.stdout, "\naudit %s, %s by %s in %s, %s\n", e.AuditID, e.Time.Local().Format("2006-01-02 15:04:05"),
+					sanitize.Line(auditWho(e)), cell(e.Env), time.Duration(e.DurationMS)*time.Millisecond)
+				if e.Error != "" {
+					fmt.Fprintf(a.stdout, "error: %s\n", sanitize.Line(e.Error))
+				}
+				if e.Verify != "" {
+					fmt.Fprintf(a.stdout, "verified: %t — %s\n", e.Verified, sanitize.Line(e.Verify))
+				}
 			}
 			out, err := actions.ReadOutput(s.AuditLog, e.AuditID)
 			switch {
@@ -150,4 +158,19 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// auditWho is an entry's who, with the second person of an approved or
+// rejected action (console serve): "alice (key …), approved by carol
+// (key …)" on the run's lines, "carol (key …), requested by alice (key
+// …)" on an approval or rejection.
+func auditWho(e actions.AuditEntry) string {
+	who := e.Who
+	if e.ApprovedBy != "" {
+		who += ", approved by " + e.ApprovedBy
+	}
+	if e.RequestedBy != "" {
+		who += ", requested by " + e.RequestedBy
+	}
+	return who
 }

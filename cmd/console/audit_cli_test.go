@@ -60,3 +60,29 @@ func mustJSON(t *testing.T, s string) string {
 	}
 	return string(b)
 }
+
+// TestAuditCLINamesTheApprover: an action a second person approved
+// (console serve) shows, in `console audit` and `console audit show ID`, who
+// asked and who approved it.
+func TestAuditCLINamesTheApprover(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "state", "console", "audit.jsonl")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"audit_id":"c3","result":"awaiting approval","action":"delete","target":"pod/shop/web-1","who":"alice (key SHA256:a)"}`,
+		`{"audit_id":"c3","result":"approved","action":"delete","target":"pod/shop/web-1","who":"carol (key SHA256:c)","requested_by":"alice (key SHA256:a)"}`,
+		`{"audit_id":"c3","result":"succeeded","action":"delete","target":"pod/shop/web-1","who":"alice (key SHA256:a)","approved_by":"carol (key SHA256:c)"}`,
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"audit"}, {"audit", "show", "c3"}} {
+		code, out, errOut := cli(t, args...)
+		if code != 0 || !strings.Contains(out, "alice (key SHA256:a), approved by carol (key SHA256:c)") ||
+			len(args) > 1 && !strings.Contains(out, "carol (key SHA256:c), requested by alice (key SHA256:a)") {
+			t.Errorf("console %s (exit %d, stderr %q):\n%s", strings.Join(args, " "), code, errOut, out)
+		}
+	}
+}
