@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,7 +19,8 @@ import (
 // Deployments with the counts their status says, enter on one opens the
 // Pods view with exactly its pods (running on the kubelet), not another
 // Deployment's; :ing lists an Ingress with its path → backend and enter
-// opens that Service in the Services view.
+// opens that Service in the Services view; :cj lists a CronJob and its
+// Job, enter follows CronJob → Job → the Job's pod.
 func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts kube-apiserver and the kubelet, runs the binary")
@@ -63,6 +65,34 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// a CronJob, a Job it owns and the Job's pod running on the kubelet
+	// (the lab runs no job controller: the test writes what it would)
+	yes := true
+	cj, err := c.BatchV1().CronJobs("shop").Create(ctx, &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "nightly"},
+		Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
+			Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "report", Image: "lab.local/process"}}}}}}}},
+		metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.BatchV1().Jobs("shop").Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "nightly-29001",
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: cj.Name, UID: cj.UID, Controller: &yes}}},
+		Spec: batchv1.JobSpec{ManualSelector: &yes, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"job": "nightly-29001"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"job": "nightly-29001"}},
+				Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{
+					{Name: "app", Image: "lab.local/process", Command: sleeper[0].Command}}}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobPod := "nightly-29001-x7k2p"
+	if _, err := c.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: jobPod,
+		Labels:          map[string]string{"job": "nightly-29001"},
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: job.Name, UID: job.UID, Controller: &yes}}},
+		Spec: corev1.PodSpec{NodeName: kl.Nodes[0], RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{
+			{Name: "app", Image: "lab.local/process", Command: sleeper[0].Command}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
 	bin, err := buildConsole(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +122,19 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 		return strings.Contains(scr, "[Svc]") && strings.Contains(scr, "service shop/web behind ingress storefront") &&
 			strings.HasPrefix(strings.Join(strings.Fields(selectedLine(scr)), " "), "▸ shop web ClusterIP")
 	})
+
+	// :cj lists the CronJob and its Job; enter on the CronJob keeps its
+	// Jobs, enter on the Job shows its pod
+	s.keys(":cj", "Enter")
+	s.waitAll("the cronjobs and jobs", "[Jobs]", "0 2 * * *", "nightly-29001", "2 jobs and cronjobs · kube:")
+	s.waitUntil("the cronjob under the cursor", func(scr string) bool { return strings.Contains(selectedLine(scr), "CronJob") })
+	s.keys("Enter")
+	s.waitAll("the jobs of the cronjob", "the jobs of cronjob shop/nightly", "nightly-29001")
+	s.keys("Enter")
+	scr = s.waitAll("the pods of the job", "[Pods]", jobPod, "the pods of job shop/nightly-29001")
+	if strings.Contains(scr, web[0]) {
+		t.Errorf("the job's pods show web's pod %s:\n%s", web[0], scr)
+	}
 
 	s.keys("q")
 	if got := wait(); got != "EXIT=0" {
