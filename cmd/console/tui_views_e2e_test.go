@@ -115,6 +115,13 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 
 	// :ing lists the Ingress with its path → backend; enter opens the
 	// backend Service in the Services view
+	// The Service is first seen in the Services view: the Ingress view reads
+	// the API server when shown, the Services view the console's informer,
+	// which on a loaded machine can be behind.
+	s.keys(":svc", "Enter")
+	s.waitUntil("the service web in the Services view", func(scr string) bool {
+		return strings.Contains(scr, "[Svc]") && strings.Contains(strings.Join(strings.Fields(lineWith(scr, " web ")), " "), "shop web ClusterIP")
+	})
 	s.keys(":ing", "Enter")
 	s.waitAll("the ingresses", "[Ing]", "storefront", "shop.example.com", "/ → web:80", "1 ingresses · kube:")
 	s.keys("Enter")
