@@ -179,3 +179,46 @@ type JobReader interface {
 	// Jobs lists the CronJobs, then the Jobs, of namespace ("" all).
 	Jobs(ctx context.Context, namespace string) ([]Job, error)
 }
+
+// ConfigMap is a ConfigMap as the ConfigMaps view shows it (read on
+// demand), with the pods that reference it.
+type ConfigMap struct {
+	Namespace, Name string
+	// Keys are its data keys then its binaryData keys, each sorted.
+	Keys []ConfigMapKey
+	// UsedBy are the names of the pods of its namespace that reference it
+	// (volumes, projected sources, envFrom, env valueFrom), sorted.
+	UsedBy    []string
+	Immutable bool
+	Created   time.Time
+}
+
+// Size is the sum of its keys' sizes in bytes.
+func (c *ConfigMap) Size() int {
+	n := 0
+	for _, k := range c.Keys {
+		n += k.Size
+	}
+	return n
+}
+
+// ConfigMapKey is one key of a ConfigMap: its size in bytes and, for a
+// data key, the start of its value (at most MaxConfigMapValue bytes, raw:
+// a view sanitises it).
+type ConfigMapKey struct {
+	Name   string
+	Size   int
+	Binary bool
+	Value  string
+}
+
+// MaxConfigMapValue bounds the part of a ConfigMap value kept for the
+// detail.
+const MaxConfigMapValue = 512
+
+// ConfigMapReader is implemented by the Kubernetes readers that list
+// ConfigMaps (v1) with the pods that use them.
+type ConfigMapReader interface {
+	// ConfigMaps lists the ConfigMaps of namespace ("" all).
+	ConfigMaps(ctx context.Context, namespace string) ([]ConfigMap, error)
+}

@@ -291,3 +291,16 @@ func (f *fakeKube) Jobs(context.Context, string) ([]providers.Job, error) {
 		{Namespace: "billing", Name: "migrate-v42", Completions: 3, Succeeded: 1, Active: 1, Start: at(10 * time.Minute), Created: at(10 * time.Minute)},
 	}, nil
 }
+
+// ConfigMaps implements providers.ConfigMapReader: one ConfigMap used by
+// two pods of the fixture (prod-us-east-1), with a value carrying a
+// terminal escape and line breaks and a binary key, and one used by none.
+func (f *fakeKube) ConfigMaps(context.Context, string) ([]providers.ConfigMap, error) {
+	f.read = append(f.read, "configmaps")
+	return []providers.ConfigMap{
+		{Namespace: "shop", Name: "app-config", Created: frozen.Add(-3 * 24 * time.Hour), UsedBy: []string{"checkout-000", "web-001"},
+			Keys: []providers.ConfigMapKey{{Name: "app.yaml", Size: 2048, Value: "log:\n  level: debug\x1b]52;c;evil\x07\n"},
+				{Name: "greeting", Size: 5, Value: "hello"}, {Name: "logo.png", Size: 300, Binary: true}}},
+		{Namespace: "shop", Name: "unused", Created: frozen.Add(-time.Hour), Keys: []providers.ConfigMapKey{{Name: "k", Size: 1, Value: "v"}}},
+	}, nil
+}

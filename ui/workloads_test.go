@@ -165,3 +165,80 @@ func TestJobsView(t *testing.T) {
 		t.Errorf("esc twice should go back to jobs, on %s", m.active)
 	}
 }
+
+// TestConfigMapsView: :cm lists the ConfigMaps with their keys, size and
+// users; the detail shows sizes and values sanitised; enter opens the
+// Pods view with exactly the pods that use it; a ConfigMap nobody uses
+// has nowhere to go (enter shows its detail).
+func TestConfigMapsView(t *testing.T) {
+	cases := []struct {
+		name, open, filter string
+		row, detail        []string
+		// pods are the pods enter shows ("" none: no jump)
+		pods []string
+	}{
+		{"used by two pods", ":cm", "app-config", []string{"app.yaml,greeting,logo.png", "2.3KiB", "checkout-000 +1"},
+			[]string{"app.yaml: 2.0KiB  log:   level: debug", "greeting: 5B  hello", "logo.png: 300B binary", "used_by: 2 pods", "-: checkout-000", "-: web-001"},
+			[]string{"checkout-000", "web-001"}},
+		{"by its alias, used by none", ":configmaps", "unused", []string{"shop", "1B"}, []string{"k: 1B  v", "used_by: 0 pods"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) {
+				d.demo = false
+				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod-us-east-1"}} }
+			})
+			typeText(m, c.open)
+			press(m, "enter")
+			if m.active != "cm" {
+				t.Fatalf("%s opened %s", c.open, m.active)
+			}
+			typeText(m, "/"+c.filter)
+			press(m, "enter")
+			s := screen(m)
+			for _, w := range c.row {
+				if !strings.Contains(s, w) {
+					t.Errorf("the row should show %q:\n%s", w, s)
+				}
+			}
+			sel, _ := m.page().Selected()
+			var d strings.Builder
+			for _, f := range sel.Detail.Fields {
+				d.WriteString(f.Key + ": " + f.Value + "\n")
+			}
+			for _, w := range c.detail {
+				if !strings.Contains(d.String(), w) {
+					t.Errorf("the detail should show %q:\n%s", w, d.String())
+				}
+			}
+			if strings.ContainsAny(d.String(), "\x1b\x07") {
+				t.Errorf("the detail should not carry a control character:\n%q", d.String())
+			}
+			press(m, "enter")
+			if c.pods == nil {
+				if m.active != "cm" {
+					t.Errorf("enter on an unused configmap should stay on cm, on %s", m.active)
+				}
+				return
+			}
+			if m.active != "pods" {
+				t.Fatalf("enter should open the pods, on %s", m.active)
+			}
+			s = screen(m)
+			for _, p := range c.pods {
+				if !strings.Contains(s, p) {
+					t.Errorf("the pods view should show %s:\n%s", p, s)
+				}
+			}
+			for _, p := range []string{"web-000", "checkout-001", "cart-000"} {
+				if strings.Contains(s, p) {
+					t.Errorf("the pods view should not show %s (it does not use the configmap):\n%s", p, s)
+				}
+			}
+			press(m, "esc", "esc")
+			if m.active != "cm" {
+				t.Errorf("esc twice should go back to cm, on %s", m.active)
+			}
+		})
+	}
+}
