@@ -93,6 +93,31 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// a ConfigMap and a pod taking its keys as environment (envFrom), and
+	// a pod taking a Secret of the same name, which must not count
+	if _, err := c.CoreV1().ConfigMaps("shop").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-config"},
+		Data: map[string]string{"GREETING": "hello", "LEVEL": "debug"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cmPod := "cm-user"
+	if _, err := c.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: cmPod},
+		Spec: corev1.PodSpec{NodeName: kl.Nodes[0], Containers: []corev1.Container{{Name: "app", Image: "lab.local/process", Command: sleeper[0].Command,
+			EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"}}}}}}}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CoreV1().Secrets("shop").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-config"},
+		StringData: map[string]string{"token": "s3cr3t"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	secretPod := "secret-user"
+	if _, err := c.CoreV1().Pods("shop").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: secretPod},
+		Spec: corev1.PodSpec{NodeName: kl.Nodes[0], Containers: []corev1.Container{{Name: "app", Image: "lab.local/process", Command: sleeper[0].Command,
+			EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"}}}}}}}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
 	bin, err := buildConsole(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +166,22 @@ func TestTUIWorkloadViewsEndToEnd(t *testing.T) {
 	scr = s.waitAll("the pods of the job", "[Pods]", jobPod, "the pods of job shop/nightly-29001")
 	if strings.Contains(scr, web[0]) {
 		t.Errorf("the job's pods show web's pod %s:\n%s", web[0], scr)
+	}
+
+	// :cm lists the ConfigMap with its size and its one user (the key names
+	// are the first column dropped at 80 cells); enter opens
+	// the Pods view with that pod only
+	s.keys(":cm", "Enter")
+	s.waitAll("the configmaps", "[CM]", "web-config", " configmaps · kube:")
+	s.keys("/web-config", "Enter")
+	s.waitUntil("web-config under the cursor, used by its pod", func(scr string) bool {
+		line := strings.Join(strings.Fields(selectedLine(scr)), " ")
+		return strings.HasPrefix(line, "▸ shop web-config 2 ") && strings.Contains(line, " 10B "+cmPod+" ")
+	})
+	s.keys("Enter")
+	scr = s.waitAll("the pods using the configmap", "[Pods]", cmPod, "the pods using configmap shop/web-config")
+	if strings.Contains(scr, web[0]) || strings.Contains(scr, jobPod) || strings.Contains(scr, secretPod) {
+		t.Errorf("the configmap's pods show a pod that does not use it:\n%s", scr)
 	}
 
 	s.keys("q")
