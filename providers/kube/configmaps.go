@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/providers"
 )
@@ -26,30 +25,22 @@ const MaxConfigMaps = 5000
 // for every pod would cost memory at every scale for one view.
 func (p *Provider) ConfigMaps(ctx context.Context, namespace string) ([]providers.ConfigMap, error) {
 	var out []providers.ConfigMap
-	opts := metav1.ListOptions{Limit: readPageSize}
-	for {
-		l, err := p.user.CoreV1().ConfigMaps(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list configmaps: %w", p.Name(), err)
-		}
+	err := readPages(ctx, p.user.CoreV1().ConfigMaps(namespace).List, func(l *corev1.ConfigMapList) bool {
 		for i := range l.Items {
 			out = append(out, convertConfigMap(&l.Items[i]))
 		}
-		if opts.Continue = l.Continue; opts.Continue == "" || len(out) >= MaxConfigMaps {
-			break
-		}
+		return len(out) < MaxConfigMaps
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list configmaps: %w", p.Name(), err)
 	}
 	users := map[cmRef][]string{}
-	opts = metav1.ListOptions{Limit: readPageSize}
-	for {
-		l, err := p.user.CoreV1().Pods(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list pods (configmaps' users): %w", p.Name(), err)
-		}
+	err = readPages(ctx, p.user.CoreV1().Pods(namespace).List, func(l *corev1.PodList) bool {
 		addConfigMapUsers(users, l.Items)
-		if opts.Continue = l.Continue; opts.Continue == "" {
-			break
-		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list pods (configmaps' users): %w", p.Name(), err)
 	}
 	setUsedBy(out, users)
 	return out, nil

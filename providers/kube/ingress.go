@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/opsconsole/console/providers"
 )
@@ -23,20 +22,16 @@ const legacyIngressClass = "kubernetes.io/ingress.class"
 // MaxIngresses.
 func (p *Provider) Ingresses(ctx context.Context, namespace string) ([]providers.Ingress, error) {
 	var out []providers.Ingress
-	opts := metav1.ListOptions{Limit: readPageSize}
-	for {
-		l, err := p.user.NetworkingV1().Ingresses(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list ingresses: %w", p.Name(), err)
-		}
+	err := readPages(ctx, p.user.NetworkingV1().Ingresses(namespace).List, func(l *networkingv1.IngressList) bool {
 		for i := range l.Items {
 			out = append(out, convertIngress(&l.Items[i]))
 		}
-		opts.Continue = l.Continue
-		if opts.Continue == "" || len(out) >= MaxIngresses {
-			return out, nil
-		}
+		return len(out) < MaxIngresses
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list ingresses: %w", p.Name(), err)
 	}
+	return out, nil
 }
 
 // convertIngress keeps what the Ingresses view shows: class, address,

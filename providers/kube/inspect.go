@@ -208,24 +208,39 @@ func hideSecret(obj map[string]any) {
 	}
 }
 
+// readPages lists with list page by page (readPageSize objects each,
+// following the continue token) and hands each page to each, until each
+// returns false or the last page is read.
+func readPages[L metav1.ListInterface](ctx context.Context, list func(context.Context, metav1.ListOptions) (L, error), each func(L) bool) error {
+	opts := metav1.ListOptions{Limit: readPageSize}
+	for {
+		l, err := list(ctx, opts)
+		if err != nil {
+			return err
+		}
+		if !each(l) {
+			return nil
+		}
+		if opts.Continue = l.GetContinue(); opts.Continue == "" {
+			return nil
+		}
+	}
+}
+
 // Events lists the events of every type in namespace ("" all), in pages,
 // at most MaxEvents.
 func (p *Provider) Events(ctx context.Context, namespace string) ([]providers.KubeEvent, error) {
 	var out []providers.KubeEvent
-	opts := metav1.ListOptions{Limit: readPageSize}
-	for {
-		l, err := p.user.CoreV1().Events(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list events: %w", p.Name(), err)
-		}
+	err := readPages(ctx, p.user.CoreV1().Events(namespace).List, func(l *corev1.EventList) bool {
 		for i := range l.Items {
 			out = append(out, kubeEvent(&l.Items[i]))
 		}
-		opts.Continue = l.Continue
-		if opts.Continue == "" || len(out) >= MaxEvents {
-			return out, nil
-		}
+		return len(out) < MaxEvents
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list events: %w", p.Name(), err)
 	}
+	return out, nil
 }
 
 func kubeEvent(e *corev1.Event) providers.KubeEvent {

@@ -18,34 +18,29 @@ const MaxJobs = 5000
 // MaxJobs of each.
 func (p *Provider) Jobs(ctx context.Context, namespace string) ([]providers.Job, error) {
 	var out []providers.Job
-	opts := metav1.ListOptions{Limit: readPageSize}
-	for n := 0; ; {
-		l, err := p.user.BatchV1().CronJobs(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list cronjobs: %w", p.Name(), err)
-		}
+	cronJobs := 0
+	err := readPages(ctx, p.user.BatchV1().CronJobs(namespace).List, func(l *batchv1.CronJobList) bool {
 		for i := range l.Items {
 			out = append(out, convertCronJob(&l.Items[i]))
 		}
-		n += len(l.Items)
-		if opts.Continue = l.Continue; opts.Continue == "" || n >= MaxJobs {
-			break
-		}
+		cronJobs += len(l.Items)
+		return cronJobs < MaxJobs
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list cronjobs: %w", p.Name(), err)
 	}
-	opts = metav1.ListOptions{Limit: readPageSize}
-	for n := 0; ; {
-		l, err := p.user.BatchV1().Jobs(namespace).List(ctx, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: list jobs: %w", p.Name(), err)
-		}
+	jobs := 0
+	err = readPages(ctx, p.user.BatchV1().Jobs(namespace).List, func(l *batchv1.JobList) bool {
 		for i := range l.Items {
 			out = append(out, convertJob(&l.Items[i]))
 		}
-		n += len(l.Items)
-		if opts.Continue = l.Continue; opts.Continue == "" || n >= MaxJobs {
-			return out, nil
-		}
+		jobs += len(l.Items)
+		return jobs < MaxJobs
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: list jobs: %w", p.Name(), err)
 	}
+	return out, nil
 }
 
 func convertCronJob(c *batchv1.CronJob) providers.Job {
