@@ -1,6 +1,7 @@
 # Targets:
 #   make test           install/build what the tests need (hack/setup.sh), then run every test
-#                       under the race detector, then the fuzz targets (make fuzz)
+#                       under the race detector (the lab kubelet's module too), then the
+#                       fuzz targets (make fuzz)
 #   make fuzz           run each fuzz target for FUZZTIME (20s) on top of its committed corpus
 #   make lint           golangci-lint (.golangci.yml; built by hack/setup.sh from hack/tools/lint)
 #   make check-release  build the console for every release target that differs from this machine
@@ -21,6 +22,7 @@ setup:
 
 test: setup
 	$(GO) test -race -timeout 60m -p 2 ./...
+	cd e2e/kubelet && $(GO) test -race -timeout 10m ./...
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for a bounded time (one package per run, as

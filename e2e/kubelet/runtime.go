@@ -61,6 +61,9 @@ type podRun struct {
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 	deleted    bool
+	// pushing serialises this pod's status pushes, each computed while
+	// held, so the last one sent is the newest (see notifyLocked).
+	pushing sync.Mutex
 }
 
 // ctrRun is one container of a pod and its runs. Run i logs to <dir>/<i>.log.
@@ -398,13 +401,26 @@ func (w *criWriter) copyLines(stream string, r io.Reader) {
 }
 
 // notifyLocked pushes the pod's status to its node's pod controller.
+// The push runs apart (the callback may block), and virtual-kubelet keeps
+// the last status it receives: a snapshot taken here and sent from its own
+// goroutine could overtake a newer one and leave the pod shown in an old
+// state (a container "ContainerCreating" that runs). So each push takes the
+// pod's push lock, then reads the status as it is at that moment and sends
+// it while still holding the lock: whichever push goes last sends a status
+// read after the last change.
 func (rt *runtime) notifyLocked(pr *podRun) {
-	f := rt.notify[pr.pod.Spec.NodeName]
-	if f == nil {
+	if rt.notify[pr.pod.Spec.NodeName] == nil {
 		return
 	}
-	pod := rt.podLocked(pr)
-	go f(pod)
+	go func() {
+		pr.pushing.Lock()
+		defer pr.pushing.Unlock()
+		rt.mu.Lock()
+		f := rt.notify[pr.pod.Spec.NodeName]
+		pod := rt.podLocked(pr)
+		rt.mu.Unlock()
+		f(pod)
+	}()
 }
 
 // podLocked returns the pod with its current status.
