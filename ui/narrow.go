@@ -45,7 +45,8 @@ func filter[T any](xs []T, keep func(*T) bool) []T {
 
 // narrowKube returns the part of inv in Kubernetes context cluster and
 // namespace ns ("" keeps every one): nodes of the context (nodes have no
-// namespace), pods, workloads and events of both. The rest stays.
+// namespace), pods, workloads, services, volume claims and events of
+// both. The rest stays.
 func narrowKube(inv *providers.Inventory, cluster, ns string) *providers.Inventory {
 	if cluster == "" && ns == "" {
 		return inv
@@ -55,6 +56,8 @@ func narrowKube(inv *providers.Inventory, cluster, ns string) *providers.Invento
 	out.Nodes = filter(inv.Nodes, func(n *providers.Node) bool { return cluster == "" || n.Cluster == cluster })
 	out.Pods = filter(inv.Pods, func(p *providers.Pod) bool { return in(p.Cluster, p.Namespace) })
 	out.Workloads = filter(inv.Workloads, func(w *providers.Workload) bool { return in(w.Cluster, w.Namespace) })
+	out.Services = filter(inv.Services, func(v *providers.Service) bool { return in(v.Cluster, v.Namespace) })
+	out.VolumeClaims = filter(inv.VolumeClaims, func(c *providers.VolumeClaim) bool { return in(c.Cluster, c.Namespace) })
 	out.Events = filter(inv.Events, func(e *providers.Event) bool {
 		return in(e.Cluster, e.Namespace) || (e.Namespace == "" && (cluster == "" || e.Cluster == cluster))
 	})
