@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -195,8 +196,25 @@ func (a *attachedRun) LockKey() string {
 	return ""
 }
 
+// onOwnTerminal counts the attached runs holding the console's own
+// terminal now.
+var onOwnTerminal atomic.Int32
+
+// HoldsOwnTerminal reports whether an attached run holds the console's own
+// terminal now (Terminal.Controlling false). Its command then shares the
+// console's process group, the terminal's foreground, so a ctrl+c typed
+// before the command puts the terminal in raw mode (kubectl exec still
+// connecting, or hanging) raises SIGINT in both: it is the command's, which
+// ends and is audited with how it ended, not a request to quit the console
+// and cancel everything else it runs.
+func HoldsOwnTerminal() bool { return onOwnTerminal.Load() > 0 }
+
 // Run implements Action.
 func (a *attachedRun) Run(ctx context.Context, _ Plan, out io.Writer) error {
+	if !a.term.Controlling {
+		onOwnTerminal.Add(1)
+		defer onOwnTerminal.Add(-1)
+	}
 	end, err := a.RunAttached(ctx, a.term, out)
 	a.mu.Lock()
 	a.end = end

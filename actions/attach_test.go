@@ -20,6 +20,8 @@ type fakeShell struct {
 	running chan struct{}
 	// sawControlling, when set, records Terminal.Controlling.
 	sawControlling *bool
+	// holdsOwn records HoldsOwnTerminal while it runs.
+	holdsOwn bool
 }
 
 func newFakeShell() *fakeShell {
@@ -38,6 +40,7 @@ func (f *fakeShell) RunAttached(ctx context.Context, t Terminal, log io.Writer) 
 	if f.sawControlling != nil {
 		*f.sawControlling = t.Controlling
 	}
+	f.holdsOwn = HoldsOwnTerminal()
 	if f.block {
 		close(f.running)
 		<-ctx.Done()
@@ -85,6 +88,10 @@ func TestAttachRunsOnTheTerminal(t *testing.T) {
 			}
 			if out.String() != "echo: ls\n" {
 				t.Errorf("the terminal got %q", out.String())
+			}
+			// the console's own terminal: its SIGINT is the shell's while it runs
+			if !a.holdsOwn || HoldsOwnTerminal() {
+				t.Errorf("HoldsOwnTerminal %v while the shell ran, %v after; want true, false", a.holdsOwn, HoldsOwnTerminal())
 			}
 			res := at.Result()
 			if res.Status != tc.wantStatus || !strings.Contains(res.VerifyMessage+res.Error, tc.wantText) {
@@ -206,8 +213,8 @@ func TestSessionAttach(t *testing.T) {
 		if err := at.Run(); err != nil {
 			t.Fatal(err)
 		}
-		if out.String() != "echo: id\n" || !*a.sawControlling {
-			t.Errorf("the terminal got %q, controlling %v", out.String(), *a.sawControlling)
+		if out.String() != "echo: id\n" || !*a.sawControlling || a.holdsOwn {
+			t.Errorf("the terminal got %q, controlling %v, holds the console's own terminal %v", out.String(), *a.sawControlling, a.holdsOwn)
 		}
 		es := readAudit(t, path)
 		if len(es) != 1 || es[0].Who != "carol (key SHA256:c)" || es[0].Result != StatusSucceeded || es[0].Verify != "the shell exited with status 0" {

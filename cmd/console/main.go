@@ -109,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	ctx, stop := trapSignals(context.Background(), hungUp)
+	ctx, stop := trapSignals(context.Background(), hungUp, actions.HoldsOwnTerminal)
 	defer stop()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -139,8 +139,11 @@ func (e *signalError) Error() string {
 // Executor.Shutdown (every action cancelled gracefully and audited)
 // instead of dying by the signal. SIGHUP also sets hungUp. SIGPIPE is
 // caught so that a write to a closed pipe or terminal fails instead of
-// killing the console before its audit lines are written.
-func trapSignals(parent context.Context, hungUp *atomic.Bool) (context.Context, func()) {
+// killing the console before its audit lines are written. A SIGINT while
+// childsInt reports true (a shell holds the console's terminal:
+// actions.HoldsOwnTerminal) is the child's ctrl+c and leaves the console
+// running.
+func trapSignals(parent context.Context, hungUp *atomic.Bool, childsInt func() bool) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE)
@@ -154,6 +157,10 @@ func trapSignals(parent context.Context, hungUp *atomic.Bool) (context.Context, 
 				switch sig {
 				case syscall.SIGPIPE:
 					continue
+				case syscall.SIGINT:
+					if childsInt != nil && childsInt() {
+						continue
+					}
 				case syscall.SIGHUP:
 					hungUp.Store(true)
 				}

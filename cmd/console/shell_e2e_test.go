@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,6 +69,12 @@ func TestTUIShellAndForwardEndToEnd(t *testing.T) {
 	s.waitAll("the choice of container", "shell: pod shop/"+pod, "container app of pod", "container http of pod")
 	s.keys("Enter")
 	s.waitUntil("the shell's prompt, the console gone", shellPrompt)
+	// A SIGINT to the console while the shell holds its terminal (what a
+	// ctrl+c typed before kubectl takes the raw mode raises in both) is
+	// the shell's: the console neither quits nor cancels the shell.
+	if err := syscall.Kill(pidOf(t, bin), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
 	s.keys("echo shell-marker-$((40+2)) in $PWD", "Enter")
 	s.waitAll("the command's output in the shell", "shell-marker-42 in ")
 	s.keys("exit", "Enter")
@@ -187,4 +195,24 @@ func waitAudit(t *testing.T, path string, ok func([]actions.AuditEntry) bool) {
 		es, _, _ = actions.ReadAudit(path, 0)
 		return ok(es)
 	})
+}
+
+// pidOf is the process running the executable bin (the console in tmux).
+func pidOf(t *testing.T, bin string) int {
+	t.Helper()
+	ds, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe")); err == nil && exe == bin {
+			return pid
+		}
+	}
+	t.Fatalf("no process runs %s", bin)
+	return 0
 }
