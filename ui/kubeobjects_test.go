@@ -12,13 +12,14 @@ func TestServicesAndClaimsViews(t *testing.T) {
 	cases := []struct {
 		name, open, filter string
 		detail             []string
+		ref                string // the kind of the selection's action ref (ctrl+d, and F on a service)
 		page, key          string
 	}{
 		{"a service with a pod not ready", ":svc", "/checkout", []string{"3/4 ready", "checkout-010", "not ready 100.64.2.3 on node-us-east-1b-0", "80/TCP → 8080"},
-			"pods", "pod/shop/checkout-010"},
+			"services", "pods", "pod/shop/checkout-010"},
 		{"a claim over 80% used", ":pvc", "/data-checkout", []string{"17.2Gi 86%", "ebs.csi.aws.com", "checkout-010", "/var/lib/data", "ReadWriteOnce"},
-			"pods", "pod/shop/checkout-010"},
-		{"a claim by its alias", ":persistentvolumeclaims", "/data-cart", []string{"12.5Gi 25%", "gp3"}, "pods", "pod/shop/cart-000"},
+			"persistentvolumeclaims", "pods", "pod/shop/checkout-010"},
+		{"a claim by its alias", ":persistentvolumeclaims", "/data-cart", []string{"12.5Gi 25%", "gp3"}, "persistentvolumeclaims", "pods", "pod/shop/cart-000"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -27,7 +28,14 @@ func TestServicesAndClaimsViews(t *testing.T) {
 			press(m, "enter")
 			view := m.active
 			typeText(m, c.filter)
-			press(m, "enter", "d")
+			press(m, "enter")
+			if sel, _ := m.page().Selected(); len(sel.Refs) != 1 || string(sel.Refs[0].Kind) != c.ref {
+				t.Errorf("the selection's action refs %+v, want one of kind %s", sel.Refs, c.ref)
+			}
+			if s := screen(m); !strings.Contains(s, "ctrl+d") || !strings.Contains(s, "y yaml") && !strings.Contains(s, "y YAML") {
+				t.Errorf("the footer should offer ctrl+d and y:\n%s", s)
+			}
+			press(m, "d")
 			s := screen(m)
 			for _, w := range c.detail {
 				if !strings.Contains(s, w) {

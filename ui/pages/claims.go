@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 
+	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/components/detail"
@@ -27,7 +28,9 @@ func NewClaims(ctx *common.Context, _ *Backends) Page {
 		Items:  func(inv *providers.Inventory) []providers.VolumeClaim { return inv.VolumeClaims },
 		Row:    claimRow,
 		Select: claimSelection,
-		Keys:   func(k *common.KeyMap) []key.Binding { return []key.Binding{k.Enter, k.Detail, k.Sort} },
+		Keys: func(k *common.KeyMap) []key.Binding {
+			return []key.Binding{k.Enter, k.Detail, k.YAML, k.Delete, k.Sort}
+		},
 	}.page(ctx)
 }
 
@@ -99,6 +102,8 @@ func claimSelection(in *Input, c *providers.VolumeClaim) Selection {
 		Detail: detail.Content{Title: "pvc " + c.Namespace + "/" + c.Name, Fields: f},
 		Events: eventsFor(in.Inv, in.Now, "PersistentVolumeClaim", c.Namespace, c.Name),
 		Kube:   &providers.KubeObject{Cluster: c.Cluster, Resource: "persistentvolumeclaims", Namespace: c.Namespace, Name: c.Name},
+		// ctrl+d its delete (the source's delete of any kind discovery knows)
+		Refs: []actions.Ref{{Kind: "persistentvolumeclaims", Cluster: c.Cluster, Namespace: c.Namespace, Name: c.Name}},
 	}
 	if len(c.Pods) > 0 {
 		name := san(c.Namespace) + "/" + san(c.Pods[0])

@@ -28,7 +28,11 @@ func NewServices(ctx *common.Context, _ *Backends) Page {
 		Items:  func(inv *providers.Inventory) []providers.Service { return inv.Services },
 		Row:    serviceRow,
 		Select: serviceSelection,
-		Keys:   func(k *common.KeyMap) []key.Binding { return []key.Binding{k.Enter, k.Detail, k.Sort} },
+		// the keys its selection answers (a, F port-forward, y, ctrl+d):
+		// the footer greys F with the executor's reason
+		Keys: func(k *common.KeyMap) []key.Binding {
+			return []key.Binding{k.Enter, k.Detail, k.YAML, k.Actions, k.Forward, k.Delete, k.Sort}
+		},
 	}.page(ctx)
 }
 
