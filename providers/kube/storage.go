@@ -79,6 +79,11 @@ func convertClaim(c *corev1.PersistentVolumeClaim) claimRec {
 		CapacityGiB: gib(c.Status.Capacity[corev1.ResourceStorage]),
 		Created:     c.CreationTimestamp.Time,
 	}
+	if c.DeletionTimestamp != nil {
+		// as kubectl prints it: deleted, kept by the pvc-protection
+		// finalizer while a pod mounts it
+		r.Phase = "Terminating"
+	}
 	if c.Spec.StorageClassName != nil {
 		r.StorageClass = *c.Spec.StorageClassName
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opsconsole/console/actions"
+	kctl "github.com/opsconsole/console/actions/kubectl"
 	"github.com/opsconsole/console/providers"
 )
 
@@ -301,6 +302,14 @@ func (s *Sim) Offer(ref actions.Ref) []actions.Action {
 				}
 			}
 			out = append(out, s.takeBackup(ref), s.restoreBackup(ref))
+		}
+	case kctl.KindService:
+		if _, err := st.findService(ref); err == nil {
+			out = append(out, s.deleteService(ref))
+		}
+	case kindClaims:
+		if _, err := st.findClaim(ref); err == nil {
+			out = append(out, s.deleteClaim(ref))
 		}
 	case actions.KindMember:
 		if d, m, err := st.findMember(ref); err == nil {

@@ -52,6 +52,7 @@ func names(as []actions.Action) string {
 // refs picks one object of each kind from the estate.
 type refs struct {
 	deployment, statefulset, pod, node, cordoned, asg, database, replica, primary, pilosa actions.Ref
+	service, claim                                                                        actions.Ref
 }
 
 func pickRefs(t *testing.T, s *Sim) refs {
@@ -63,6 +64,13 @@ func pickRefs(t *testing.T, s *Sim) refs {
 	for _, p := range inv.Pods {
 		if p.Owner == "Deployment/cart" && p.Phase == "Running" {
 			r.pod = actions.Ref{Kind: actions.KindPod, Cluster: p.Cluster, Namespace: p.Namespace, Name: p.Name}
+			break
+		}
+	}
+	r.service = actions.Ref{Kind: "services", Cluster: "demo-use1", Namespace: "shop", Name: "checkout"}
+	for _, c := range inv.VolumeClaims {
+		if c.Cluster == "demo-use1" && len(c.Pods) == 1 {
+			r.claim = actions.Ref{Kind: "persistentvolumeclaims", Cluster: c.Cluster, Namespace: c.Namespace, Name: c.Name}
 			break
 		}
 	}
@@ -98,6 +106,9 @@ func TestOffer(t *testing.T) {
 		{actions.Ref{Kind: actions.KindCronJob, Cluster: "demo-use1", Namespace: "shop", Name: "nightly-report"}, "suspend:mutating,delete:destructive"},
 		{actions.Ref{Kind: actions.KindCronJob, Cluster: "demo-use1", Namespace: "ops", Name: "cert-renew"}, "resume:mutating,delete:destructive"},
 		{r.pod, "delete:destructive"},
+		{r.service, "delete:destructive"},
+		{r.claim, "delete:destructive"},
+		{actions.Ref{Kind: "services", Cluster: "demo-use1", Namespace: "shop", Name: "no-such-service"}, ""},
 		{r.node, "cordon:mutating,drain:destructive,rebuild:destructive"},
 		{r.asg, "rebuild:destructive,set-desired-capacity:mutating"},
 		{r.database, "promote:destructive,backup:mutating,restore:destructive"},
@@ -160,6 +171,28 @@ func TestActions(t *testing.T) {
 		{"delete pod", func(r refs) actions.Ref { return r.pod }, "delete", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
 			if names := podNames(a, "Deployment/cart", "demo-use1"); slices.Contains(names, r.pod.Name) || len(names) != len(podNames(b, "Deployment/cart", "demo-use1")) {
 				t.Errorf("cart pods after delete: %v", names)
+			}
+		}},
+		{"delete service", func(r refs) actions.Ref { return r.service }, "delete", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
+			for _, v := range a.Services {
+				if v.Cluster == r.service.Cluster && v.Namespace == r.service.Namespace && v.Name == r.service.Name {
+					t.Errorf("service %s still listed", r.service)
+				}
+			}
+			if len(a.Services) != len(b.Services)-1 || len(podNames(a, "Deployment/checkout", "demo-use1")) != len(podNames(b, "Deployment/checkout", "demo-use1")) {
+				t.Errorf("services %d → %d; its pods must stay", len(b.Services), len(a.Services))
+			}
+		}},
+		{"delete a mounted claim", func(r refs) actions.Ref { return r.claim }, "delete", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
+			// pvc-protection: Terminating while its pod mounts it
+			var phase string
+			for _, c := range a.VolumeClaims {
+				if c.Cluster == r.claim.Cluster && c.Namespace == r.claim.Namespace && c.Name == r.claim.Name {
+					phase = c.Phase
+				}
+			}
+			if phase != "Terminating" {
+				t.Errorf("claim %s phase %q, want Terminating while mounted", r.claim, phase)
 			}
 		}},
 		{"cordon node", func(r refs) actions.Ref { return r.cordoned }, "cordon", 0, func(t *testing.T, b, a *providers.Inventory, r refs) {
@@ -411,4 +444,47 @@ func memberRole(inv *providers.Inventory, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestDeletedClaimGoesWithItsPod: a claim deleted while its pod mounts it
+// stays Terminating (pvc-protection) and goes once that pod is gone.
+func TestDeletedClaimGoesWithItsPod(t *testing.T) {
+	s := newTest(t, Options{})
+	r := pickRefs(t, s)
+	a := offered(s, r.claim, actions.VerbDelete)
+	if a == nil {
+		t.Fatalf("no delete offered on %s", r.claim)
+	}
+	if err := a.Run(context.Background(), mustPreview(t, a), &lines{}); err != nil {
+		t.Fatal(err)
+	}
+	var pod string
+	for _, c := range providers.Merge(s.Snapshot()).VolumeClaims {
+		if c.Name == r.claim.Name && c.Namespace == r.claim.Namespace && c.Cluster == r.claim.Cluster {
+			pod = c.Pods[0]
+		}
+	}
+	if pod == "" {
+		t.Fatalf("the claim %s went while mounted", r.claim)
+	}
+	s.mu.Lock()
+	i, err := s.st.findPod(actions.Ref{Kind: actions.KindPod, Cluster: r.claim.Cluster, Namespace: r.claim.Namespace, Name: pod})
+	if err == nil {
+		s.st.removePod(i)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range providers.Merge(s.Snapshot()).VolumeClaims {
+		if c.Name == r.claim.Name && c.Namespace == r.claim.Namespace && c.Cluster == r.claim.Cluster {
+			t.Fatalf("the claim is still listed (%s) with its pod gone", c.Phase)
+		}
+	}
+	if ok, msg, _ := a.Verify(context.Background()); !ok || !strings.Contains(msg, "deleted") {
+		t.Errorf("verify: %t %s", ok, msg)
+	}
+	if len(s.Offer(r.claim)) != 0 {
+		t.Errorf("a deleted claim is still offered actions")
+	}
 }

@@ -29,12 +29,15 @@ var claimDefs = map[string][]claimDef{
 type simClaim struct {
 	claim providers.VolumeClaim
 	pod   string
+	// deleted and terminating: by a delete (actions_objects.go).
+	deleted, terminating bool
 }
 
 // simService is a Service of the master state: the workload behind it.
 type simService struct {
-	svc providers.Service
-	wl  int
+	svc     providers.Service
+	wl      int
+	deleted bool // by a delete (actions_objects.go)
 }
 
 // genKubeObjects makes a Service per workload (headless for a
@@ -117,8 +120,11 @@ func (st *state) kubeObjects(inv *providers.Inventory) {
 			podsOf[p.wl] = append(podsOf[p.wl], i)
 		}
 	}
-	inv.Services = make([]providers.Service, len(st.svcs))
-	for i, ss := range st.svcs {
+	inv.Services = make([]providers.Service, 0, len(st.svcs))
+	for _, ss := range st.svcs {
+		if ss.deleted {
+			continue
+		}
 		s := ss.svc
 		s.External = slices.Clone(s.External)
 		s.Ports = slices.Clone(s.Ports)
@@ -140,16 +146,23 @@ func (st *state) kubeObjects(inv *providers.Inventory) {
 			return 1
 		})
 		s.EndpointsTotal = len(s.Endpoints)
-		inv.Services[i] = s
+		inv.Services = append(inv.Services, s)
 	}
-	inv.VolumeClaims = make([]providers.VolumeClaim, len(st.claims))
-	for i, sc := range st.claims {
+	inv.VolumeClaims = make([]providers.VolumeClaim, 0, len(st.claims))
+	for i := range st.claims {
+		sc := &st.claims[i]
+		if sc.deleted || sc.terminating && !live[sc.claim.Cluster+"/"+sc.claim.Namespace+"/"+sc.pod] {
+			continue
+		}
 		c := sc.claim
+		if sc.terminating {
+			c.Phase = "Terminating"
+		}
 		c.AccessModes = slices.Clone(c.AccessModes)
 		c.Pods = []string{}
 		if live[c.Cluster+"/"+c.Namespace+"/"+sc.pod] {
 			c.Pods = append(c.Pods, sc.pod)
 		}
-		inv.VolumeClaims[i] = c
+		inv.VolumeClaims = append(inv.VolumeClaims, c)
 	}
 }

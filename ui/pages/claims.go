@@ -40,7 +40,7 @@ func claimHealth(c *providers.VolumeClaim) int {
 	switch {
 	case c.Phase == "Lost":
 		return providers.HealthBad
-	case c.Phase == "Pending", c.AsVolume("").Full():
+	case c.Phase == "Pending", c.Phase == "Terminating", c.AsVolume("").Full():
 		return providers.HealthWarn
 	}
 	return providers.HealthOK
