@@ -43,6 +43,24 @@ func (s *tmuxSession) waitScreen(what string, want ...string) string {
 	return s.waitAll(what, want...)
 }
 
+// pickAction opens the actions menu (a) and runs the entry naming verb
+// (its cursor moved to it, then enter).
+func (s *tmuxSession) pickAction(verb string) {
+	s.t.Helper()
+	s.keys("a")
+	s.waitAll("the actions", "Actions for")
+	for range 8 {
+		scr := s.capture()
+		if strings.Contains(lineWith(scr, "│ ▸ "), " "+verb+" ") {
+			s.keys("Enter")
+			return
+		}
+		s.keys("Down")
+		s.waitUntil("the cursor to move", func(next string) bool { return lineWith(next, "│ ▸ ") != lineWith(scr, "│ ▸ ") })
+	}
+	s.t.Fatalf("no %s in the menu:\n%s", verb, s.capture())
+}
+
 // startConsole builds the binary and runs it with args in a tmux server of
 // its own (120x40); the returned function waits for its exit status.
 func startConsole(t *testing.T, args ...string) (*tmuxSession, func() string) {

@@ -23,25 +23,7 @@ func TestTUIParameterForms(t *testing.T) {
 	s, wait := startInTmux(t, bin, 80, 24, nil, "--demo", "--view", "db")
 	s.waitScreen("the DBs view", "[DBs]", "demo ")
 
-	// menuPick moves the menu's cursor to the entry naming verb.
-	menuPick := func(verb string) {
-		t.Helper()
-		s.keys("a")
-		s.waitScreen("the actions", "Actions for")
-		for range 8 {
-			scr := s.capture()
-			if l := lineWith(scr, "│ ▸ "); strings.Contains(l, " "+verb+" ") {
-				s.keys("Enter")
-				return
-			}
-			s.keys("Down")
-			s.waitUntil("the cursor to move", func(next string) bool { return lineWith(next, "│ ▸ ") != lineWith(scr, "│ ▸ ") })
-		}
-		t.Fatalf("no %s in the menu:\n%s", verb, s.capture())
-	}
-
-	// restore: the second newest backup
-	menuPick("restore")
+	s.pickAction("restore")
 	scr := s.waitScreen("the backup form", "Backup to restore", "newest first", "UTC")
 	s.keys("Down")
 	scr = s.waitUntil("the second backup chosen", func(next string) bool { return lineWith(next, "● ") != lineWith(scr, "● ") })
@@ -58,7 +40,7 @@ func TestTUIParameterForms(t *testing.T) {
 	s.waitUntil("the filter kept", func(scr string) bool {
 		return !strings.Contains(scr, "/frontend█") && strings.Contains(selectedLine(scr), "frontend-")
 	})
-	menuPick("scale")
+	s.pickAction("scale")
 	s.waitScreen("the replicas form", "Replicas", "replicas: ")
 	s.keys("C-u", "7", "Enter")
 	s.waitScreen("the scale preview", "with: replicas=7", "to 7 replicas", "press y to confirm")

@@ -103,17 +103,7 @@ func TestTUIPointInTimeRestore(t *testing.T) {
 	s, wait := startInTmux(t, bin, 80, 24, []string{"XDG_STATE_HOME=" + filepath.Join(base, "state")}, "--config", cfgPath, "--view", "db")
 	s.waitAll("the DBs view", "[DBs]", "orders")
 
-	s.keys("a")
-	s.waitAll("the actions", "Actions for")
-	for range 8 {
-		scr := s.capture()
-		if strings.Contains(lineWith(scr, "│ ▸ "), " restore ") {
-			break
-		}
-		s.keys("Down")
-		s.waitUntil("the cursor to move", func(next string) bool { return lineWith(next, "│ ▸ ") != lineWith(scr, "│ ▸ ") })
-	}
-	s.keys("Enter")
+	s.pickAction("restore")
 	s.waitAll("the restore form", "Point in time", "earliest", "Restore as")
 	s.keys("Tab", "-24h", "Enter")
 	s.waitAll("a time before the window refused", "✗ ", "before the earliest restorable")
