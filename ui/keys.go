@@ -198,7 +198,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if ok, cmd := m.openKubeText(true); ok {
 			return cmd
 		}
-		m.setMsg("y shows the YAML of a Kubernetes object", false)
+		m.setMsg(m.noKubeText("y", "YAML"), false)
 		return nil
 	}
 	if cmd, ok := m.favouriteKey(k); ok {

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsconsole/console/providers"
+	"github.com/opsconsole/console/ui/common"
 	"github.com/opsconsole/console/ui/pages"
 )
 
@@ -32,6 +33,19 @@ func (m *Model) kubeReader(cluster string) providers.KubeReader {
 		}
 	}
 	return nil
+}
+
+// noKubeText says why key (d or y) cannot show the selection's what
+// (describe, YAML): not a Kubernetes object, or one no source reads (the
+// demo's objects).
+func (m *Model) noKubeText(key, what string) string {
+	if sel, ok := m.page().Selected(); ok {
+		if o, ok := sel.KubeObject(); ok && m.kubeReader(o.Cluster) == nil {
+			return key + ": no Kubernetes source reads context " + common.Sanitize(o.Cluster) +
+				" to show its " + what + " (start with --kubeconfig/--context)"
+		}
+	}
+	return key + " shows the " + what + " of a Kubernetes object"
 }
 
 // openKubeText opens the text viewer on the selected Kubernetes object's
