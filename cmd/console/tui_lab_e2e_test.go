@@ -449,6 +449,37 @@ func TestTUILabEndToEnd(t *testing.T) {
 		t.Errorf("the ALB row does not show an application LB with target health %s (the ASG's instances): %q", want, lbLine)
 	}
 
+	// From the alarm in ALARM (the ALB's 5xx count) to the ALB it watches.
+	s.keys(":alarms", "Enter")
+	s.waitAll(":alarms", "[Alarms]", r0.AlarmFiring)
+	s.keys("/"+r0.AlarmFiring, "Enter")
+	s.waitUntil("the firing alarm selected", func(scr string) bool {
+		l := selectedLine(scr)
+		return strings.Contains(l, r0.AlarmFiring) && strings.Contains(l, "ALARM")
+	})
+	s.keys("Enter")
+	s.waitUntil("the ALB the alarm watches", func(scr string) bool {
+		return strings.Contains(scr, "[LBs]") && strings.Contains(selectedLine(scr), lbName)
+	})
+	// From the CloudFront distribution: the chain down to the nodes behind
+	// its ALB (d), then the ALB itself (enter).
+	s.keys(":edge", "Enter")
+	s.waitAll(":edge", "[Edge]", r0.Distribution)
+	s.keys("/"+r0.Distribution, "Enter")
+	s.waitUntil("the distribution selected", func(scr string) bool { return strings.Contains(selectedLine(scr), r0.Distribution) })
+	s.keys("d")
+	s.waitAll("the distribution's chain down to the nodes", "load balancer", lbName, "target group", "→ node ")
+	s.keys("Escape")
+	// (wait for the pane to close: an Escape followed at once by enter
+	// reads as alt+enter)
+	s.waitUntil("the detail closed", func(scr string) bool {
+		return !strings.Contains(scr, "esc back") && strings.Contains(selectedLine(scr), r0.Distribution)
+	})
+	s.keys("Enter")
+	s.waitUntil("the ALB behind the distribution", func(scr string) bool {
+		return strings.Contains(scr, "[LBs]") && strings.Contains(selectedLine(scr), lbName)
+	})
+
 	// Databases: the Aurora cluster with its primary and replicas.
 	s.keys(":db", "Enter")
 	scr = s.waitAll(":db", "[DBs]", r0.DBCluster, "● primary", "○ replica")
