@@ -174,7 +174,13 @@ func TestGoldenOverlays(t *testing.T) {
 				tm.Send(enter())
 				view := strings.TrimPrefix(c.keys, ":")
 				waitFor(t, tm, view, built(view))
-				tm.Send(enter())
+				if view == "nodes" {
+					// enter on a node opens its pods; d its detail (no
+					// source reads the fixture's clusters: the pane)
+					tm.Send(tea.KeyPressMsg{Code: 'd', Text: "d"})
+				} else {
+					tm.Send(enter())
+				}
 				want := modeDetail
 				if view == "traces" {
 					want = modeTrace

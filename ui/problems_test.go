@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/providers"
 	"github.com/opsconsole/console/ui/common"
+	"github.com/opsconsole/console/ui/components/table"
 )
 
 // TestProblemStrip: the strip counts what is wrong in the fixture (a
@@ -243,5 +245,60 @@ func TestProblemsFailedRuns(t *testing.T) {
 	sel, _ := m.page().Selected()
 	if m.active != "actions" || sel.Key != "run-9" {
 		t.Errorf("! went to %s %q, want the failed run", m.active, sel.Key)
+	}
+}
+
+// TestLoadBalancerEnter: the load balancer's detail names each target's
+// node, and enter opens the node of an unhealthy target (else the
+// first); a load balancer whose targets are no nodes goes nowhere.
+func TestLoadBalancerEnter(t *testing.T) {
+	cases := []struct{ filter, node string }{
+		{"/edge-eu-west-1", "node-eu-west-1b-1"}, // i-111 unhealthy: the second node of eu-west-1b
+		{"/edge-us-east-1", "node-us-east-1a-0"}, // both healthy: the first
+	}
+	for _, c := range cases {
+		t.Run(c.filter, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 40, func(d *deps) { d.demo = false })
+			typeText(m, ":lb")
+			press(m, "enter")
+			typeText(m, c.filter)
+			press(m, "enter", "d")
+			if s := screen(m); !strings.Contains(s, "→ node "+c.node) {
+				t.Errorf("the detail should name the target's node %s:\n%s", c.node, s)
+			}
+			press(m, "esc", "enter")
+			if sel, _ := m.page().Selected(); m.active != "nodes" || sel.Key != "node/"+c.node {
+				t.Fatalf("enter went to %s %q, want node %s", m.active, sel.Key, c.node)
+			}
+			// and on to the pods on that node, only those
+			press(m, "enter")
+			sel, _ := m.page().Selected()
+			if m.active != "pods" || !strings.HasPrefix(sel.Key, "pod/") {
+				t.Fatalf("enter on the node went to %s %q, want its pods", m.active, sel.Key)
+			}
+			var want []string
+			for _, p := range fixtureSnapshot().Inv.Pods {
+				if p.Node == c.node {
+					want = append(want, "pod/"+p.Namespace+"/"+p.Name)
+				}
+			}
+			var got []string
+			for _, r := range m.page().(interface{ Table() *table.Model }).Table().Rows() {
+				got = append(got, r.Key)
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("the pods shown %v, want exactly those on %s: %v", got, c.node, want)
+			}
+		})
+	}
+	m := newTestModel(t, fixtureSnapshot(), nil, 160, 40, func(d *deps) { d.demo = false })
+	typeText(m, ":lb")
+	press(m, "enter")
+	typeText(m, "/internal-api")
+	press(m, "enter")
+	if sel, _ := m.page().Selected(); sel.Jump != nil {
+		t.Errorf("a load balancer without node targets jumps to %+v", *sel.Jump)
 	}
 }

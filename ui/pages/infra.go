@@ -147,6 +147,17 @@ func buildLBs(in *Input) *listData {
 		if front := frontOf(inv, lb.Name, lb.Region); len(front) > 0 {
 			f.add("cloudfront", strings.Join(front, "; "))
 		}
+		// each target's node (a Kubernetes node is an instance by its
+		// provider ID); enter goes to the node of an unhealthy target
+		// first, else of the first target
+		nodeOf := map[string]string{}
+		for i := range inv.Nodes {
+			if n := &inv.Nodes[i]; n.InstanceID != "" {
+				nodeOf[n.InstanceID] = n.Name
+			}
+		}
+		var jump *ProblemTarget
+		jumpBad := false
 		f.add("target_groups", "")
 		for _, tg := range lb.TargetGroups {
 			f.sub(tg.Name, fmt.Sprintf("port %d", tg.Port))
@@ -155,7 +166,16 @@ func buildLBs(in *Input) *listData {
 				if t.Health != "healthy" {
 					hg = "✗"
 				}
-				f.sub2(fmt.Sprintf("%s:%d", t.ID, t.Port), hg+" "+t.Health)
+				v := hg + " " + t.Health
+				if n := nodeOf[t.ID]; n != "" {
+					v += " → node " + n
+					if bad := hg == "✗"; jump == nil || bad && !jumpBad {
+						jump = &ProblemTarget{"nodes", "node", san(n),
+							"node " + san(n) + " behind load balancer " + san(lb.Name) + " (target " + san(t.ID) + " " + san(t.Health) + ")"}
+						jumpBad = bad
+					}
+				}
+				f.sub2(fmt.Sprintf("%s:%d", t.ID, t.Port), v)
 			}
 		}
 		return Selection{
@@ -163,6 +183,7 @@ func buildLBs(in *Input) *listData {
 			Refs:   []actions.Ref{{Kind: "loadbalancer", Region: lb.Region, Name: lb.Name}},
 			Detail: detail.Content{Title: "load balancer " + lb.Name, Fields: f},
 			Events: eventsFor(inv, in.Now, "LoadBalancer", "", lb.Name),
+			Jump:   jump,
 		}
 	}
 	return d

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 
@@ -89,12 +90,39 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 	if n.InstanceID != "" {
 		refs = append(refs, actions.Ref{Kind: "instance", Region: n.Region, Name: n.InstanceID})
 	}
-	return Selection{
+	sel := Selection{
 		Key:    "node/" + san(n.Name),
 		Refs:   refs,
 		Detail: detail.Content{Title: "node " + n.Name, Fields: f},
 		Events: eventsFor(inv, in.Now, "Node", "", n.Name),
 	}
+	// enter: the Pods view filtered to the pods on the node, the cursor on
+	// one that is not healthy first (k9s's enter on a node)
+	var first *providers.Pod
+	count := 0
+	for i := range inv.Pods {
+		p := &inv.Pods[i]
+		if p.Node != n.Name || p.Cluster != n.Cluster {
+			continue
+		}
+		count++
+		if first == nil || providers.PodHealth(first) == providers.HealthOK && providers.PodHealth(p) != providers.HealthOK {
+			first = p
+		}
+	}
+	if first != nil {
+		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: san(first.Namespace) + "/" + san(first.Name),
+			What: "the " + strconv.Itoa(count) + " pods on node " + san(n.Name)}
+		sel.JumpFilter = PodsOnNodeFilter(n.Cluster, n.Name)
+	}
+	return sel
+}
+
+// PodsOnNodeFilter is the Pods view's filter that keeps exactly the pods
+// on node of cluster (a pod's filter text is "ns/name node status owner
+// cluster", see rebuildPods).
+func PodsOnNodeFilter(cluster, node string) string {
+	return "~^[^ ]+ " + regexp.QuoteMeta(san(node)) + " .* " + regexp.QuoteMeta(san(cluster)) + "$"
 }
 
 // findNode returns the node named name.
