@@ -461,6 +461,22 @@ func TestTUILabEndToEnd(t *testing.T) {
 	s.waitUntil("the ALB the alarm watches", func(scr string) bool {
 		return strings.Contains(scr, "[LBs]") && strings.Contains(selectedLine(scr), lbName)
 	})
+	// and on to a node behind it (a target's instance is a kube node)
+	s.keys("Enter")
+	scr = s.waitUntil("a node behind the ALB", func(scr string) bool {
+		return strings.Contains(scr, "[Nodes]") && strings.Contains(scr, "behind load balancer "+lbName)
+	})
+	behind := strings.Fields(strings.TrimPrefix(selectedLine(scr), "▸ "))[0]
+	// and to the pods on that node, only those
+	s.keys("Enter")
+	scr = s.waitUntil("the pods on the node", func(scr string) bool {
+		return strings.Contains(scr, "[Pods]") && strings.Contains(selectedLine(scr), behind)
+	})
+	for _, l := range strings.Split(scr, "\n") {
+		if (strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "▸ ")) && strings.Contains(l, "Running") && !strings.Contains(l, behind) {
+			t.Errorf("a pod on another node is listed under node %s: %q", behind, l)
+		}
+	}
 	// From the CloudFront distribution: the chain down to the nodes behind
 	// its ALB (d), then the ALB itself (enter).
 	s.keys(":edge", "Enter")
