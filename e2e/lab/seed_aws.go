@@ -769,8 +769,7 @@ func attachInternetGateway(ctx context.Context, e2 *ec2.Client, igw, vpc string)
 	if err == nil {
 		return nil
 	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) || ae.ErrorCode() != "Resource.AlreadyAssociated" {
+	if retried(err, "Resource.AlreadyAssociated") != nil {
 		return fmt.Errorf("attach internet gateway: %w", err)
 	}
 	out, derr := e2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{igw}})

@@ -23,7 +23,7 @@ func (st *state) findService(ref actions.Ref) (int, error) {
 func (st *state) findClaim(ref actions.Ref) (int, error) {
 	return st.findOne(ref, "persistentvolumeclaim", len(st.claims), func(i int) (string, string, string) {
 		c := &st.claims[i]
-		if c.gone(st) {
+		if c.gone(st.podLive) {
 			return c.claim.Cluster, c.claim.Namespace, ""
 		}
 		return c.claim.Cluster, c.claim.Namespace, c.claim.Name
@@ -127,9 +127,10 @@ func (s *Sim) deleteClaim(ref actions.Ref) *simAction {
 }
 
 // gone reports whether the claim is deleted: at once, or, marked for
-// deletion while a pod mounted it, once that pod is gone.
-func (c *simClaim) gone(st *state) bool {
-	return c.deleted || c.terminating && !st.podLive(c.claim.Cluster, c.claim.Namespace, c.pod)
+// deletion while a pod mounted it, once that pod is gone (live: whether
+// the demo runs pod cluster/ns/name).
+func (c *simClaim) gone(live func(cluster, ns, name string) bool) bool {
+	return c.deleted || c.terminating && !live(c.claim.Cluster, c.claim.Namespace, c.pod)
 }
 
 // podLive reports whether the demo runs pod cluster/ns/name now.

@@ -151,7 +151,7 @@ func (st *state) kubeObjects(inv *providers.Inventory) {
 	inv.VolumeClaims = make([]providers.VolumeClaim, 0, len(st.claims))
 	for i := range st.claims {
 		sc := &st.claims[i]
-		if sc.deleted || sc.terminating && !live[sc.claim.Cluster+"/"+sc.claim.Namespace+"/"+sc.pod] {
+		if sc.gone(func(cluster, ns, name string) bool { return live[cluster+"/"+ns+"/"+name] }) {
 			continue
 		}
 		c := sc.claim
