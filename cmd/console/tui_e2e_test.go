@@ -43,22 +43,50 @@ func (s *tmuxSession) waitScreen(what string, want ...string) string {
 	return s.waitAll(what, want...)
 }
 
-// pickAction opens the actions menu (a) and runs the entry naming verb
-// (its cursor moved to it, then enter).
+// pickAction opens the actions menu (a) and runs the entry naming verb:
+// the cursor moved to it (down or up: the menu may open where the last
+// choice was), then enter.
 func (s *tmuxSession) pickAction(verb string) {
 	s.t.Helper()
 	s.keys("a")
-	s.waitAll("the actions", "Actions for")
-	for range 8 {
-		scr := s.capture()
-		if strings.Contains(lineWith(scr, "│ ▸ "), " "+verb+" ") {
-			s.keys("Enter")
-			return
-		}
-		s.keys("Down")
-		s.waitUntil("the cursor to move", func(next string) bool { return lineWith(next, "│ ▸ ") != lineWith(scr, "│ ▸ ") })
+	scr := s.waitUntil("the actions, "+verb+" among them", func(scr string) bool {
+		return strings.Contains(scr, "Actions for") && menuIndex(scr, verb) >= 0
+	})
+	key := "Down"
+	n := menuIndex(scr, verb) - menuIndex(scr, "")
+	if n < 0 {
+		key, n = "Up", -n
 	}
-	s.t.Fatalf("no %s in the menu:\n%s", verb, s.capture())
+	for range n {
+		s.keys(key)
+	}
+	s.waitUntil("the cursor on "+verb, func(scr string) bool { return strings.Contains(lineWith(scr, "│ ▸ "), " "+verb+" ") })
+	s.keys("Enter")
+}
+
+// menuIndex is the place in the actions menu on scr of the entry naming
+// verb, of the entry under the cursor when verb is "" (-1: none). An
+// entry's first line is "│ ▸   VERB …" under the cursor, "│     VERB …"
+// otherwise; a wrapped description continues on "│   …".
+func menuIndex(scr, verb string) int {
+	i := 0
+	for _, l := range strings.Split(scr, "\n") {
+		if j := strings.Index(l, "│"); j >= 0 {
+			l = l[j:] // the panel's left border
+		}
+		rest, cursor := strings.CutPrefix(l, "│ ▸   ")
+		if !cursor {
+			var ok bool
+			if rest, ok = strings.CutPrefix(l, "│     "); !ok || strings.HasPrefix(rest, " ") {
+				continue
+			}
+		}
+		if verb == "" && cursor || verb != "" && strings.HasPrefix(rest, verb+" ") {
+			return i
+		}
+		i++
+	}
+	return -1
 }
 
 // startConsole builds the binary and runs it with args in a tmux server of
