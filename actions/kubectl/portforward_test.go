@@ -63,10 +63,16 @@ func TestPortForwardThroughExecutor(t *testing.T) {
 	}
 	pods, err := lab.RunDeployment(ctx, k.Client(), lab.RunSpec{Namespace: "shop", Name: "web", Nodes: kl.Nodes,
 		Containers: []corev1.Container{{Name: "web", Command: []string{python, "-m", "http.server", strconv.Itoa(port), "--bind", "127.0.0.1"},
-			Ports: []corev1.ContainerPort{{ContainerPort: int32(port)}}}}})
+			Ports: []corev1.ContainerPort{{ContainerPort: int32(port)}},
+			ReadinessProbe: &corev1.Probe{PeriodSeconds: 1,
+				ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt(port)}}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// kubectl port-forward ends at the first connection the pod refuses
+	// ("lost connection to pod"): forward once the server listens, which
+	// its readiness probe tells, as an engineer would wait for READY.
+	lab.WaitFor(t, "the pod ready", lab.Wait, func() (bool, string) { return lab.PodsReady(ctx, k.Client(), "shop", pods...) })
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	e, err := actions.NewExecutor(actions.Options{Env: "lab", AuditPath: auditPath})
 	if err != nil {

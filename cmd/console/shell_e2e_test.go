@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/opsconsole/console/actions"
 	"github.com/opsconsole/console/e2e/lab"
@@ -47,7 +48,9 @@ func TestTUIShellAndForwardEndToEnd(t *testing.T) {
 		Containers: []corev1.Container{
 			{Name: "app", Command: []string{"sh", "-c", "while :; do sleep 1; done"}},
 			{Name: "http", Command: []string{python, "-m", "http.server", strconv.Itoa(port), "--bind", "127.0.0.1"},
-				Ports: []corev1.ContainerPort{{ContainerPort: int32(port)}}},
+				Ports: []corev1.ContainerPort{{ContainerPort: int32(port)}},
+				ReadinessProbe: &corev1.Probe{PeriodSeconds: 1,
+					ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt(port)}}}},
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +106,9 @@ func TestTUIShellAndForwardEndToEnd(t *testing.T) {
 		t.Errorf("shell audit = %+v", shell)
 	}
 
+	// kubectl port-forward ends at the first connection the pod refuses:
+	// forward once the server listens (its readiness probe passed).
+	lab.WaitFor(t, "the pod ready", lab.Wait, func() (bool, string) { return lab.PodsReady(context.Background(), k.Client(), "shop", pod) })
 	// F: the forward's ports asked (the pod's port by default), previewed, confirmed
 	s.keys("F")
 	s.waitAll("the forward's form", "Pod port", strconv.Itoa(port))

@@ -79,6 +79,7 @@ type ctrRun struct {
 	current    int // run shown as the current one (-1: none yet)
 	lastTerm   int // run in last (terminated) state (-1: none)
 	running    bool
+	ready      bool          // the readiness probe's verdict on the current run (see probe.go)
 	runDone    chan struct{} // closed when the current run ends
 	proc       *os.Process
 	terminated bool // no more runs
@@ -332,11 +333,15 @@ func (rt *runtime) runOnce(ctx context.Context, pr *podRun, cr *ctrRun, run int)
 	rt.mu.Lock()
 	cr.current = run
 	cr.running = true
+	cr.ready = cr.spec.ReadinessProbe == nil
 	cr.runDone = done
 	cr.proc = cmd.Process
 	cr.state = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
 	rt.notifyLocked(pr)
 	rt.mu.Unlock()
+	if cr.spec.ReadinessProbe != nil {
+		go rt.probeReadiness(ctx, pr, cr, run, done)
+	}
 
 	var copying sync.WaitGroup
 	for stream, r := range map[string]io.Reader{"stdout": stdout, "stderr": stderr} {
@@ -353,6 +358,7 @@ func (rt *runtime) runOnce(ctx context.Context, pr *podRun, cr *ctrRun, run int)
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what the process left in its group
 	rt.mu.Lock()
 	cr.running = false
+	cr.ready = false
 	cr.proc = nil
 	close(done)
 	rt.mu.Unlock()
@@ -435,8 +441,10 @@ func (rt *runtime) podLocked(pr *podRun) *corev1.Pod {
 		switch {
 		case cr.state.Running != nil:
 			running++
-			ready++
-			cs.Ready = true
+			if cr.ready {
+				ready++
+				cs.Ready = true
+			}
 			cs.ContainerID = cr.containerID(pr, cr.current)
 		case cr.state.Terminated != nil:
 			cs.ContainerID = cr.state.Terminated.ContainerID

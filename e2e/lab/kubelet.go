@@ -203,3 +203,26 @@ func RunDeployment(ctx context.Context, c kubernetes.Interface, s RunSpec) ([]st
 	}
 	return names, nil
 }
+
+// PodsReady reports whether each named pod of namespace ns is Ready (its
+// PodReady condition true, which the lab-kubelet sets from the
+// containers' readiness probes), and what it saw, for lab.WaitFor: a
+// container's process may run well before it serves.
+func PodsReady(ctx context.Context, c kubernetes.Interface, ns string, names ...string) (bool, string) {
+	seen := ""
+	all := true
+	for _, name := range names {
+		p, err := c.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			seen += fmt.Sprintf("%s: %v\n", name, err)
+			all = false
+			continue
+		}
+		ready := slices.ContainsFunc(p.Status.Conditions, func(cd corev1.PodCondition) bool {
+			return cd.Type == corev1.PodReady && cd.Status == corev1.ConditionTrue
+		})
+		all = all && ready
+		seen += fmt.Sprintf("%s: phase %s, ready %t\n", name, p.Status.Phase, ready)
+	}
+	return all, seen
+}
