@@ -92,6 +92,12 @@ type KubeReader interface {
 	Table(ctx context.Context, resource, namespace string) (*KubeTable, error)
 }
 
+// KubeReaderSet is implemented by a source that serves several contexts
+// (the demo's clusters): a reader per context.
+type KubeReaderSet interface {
+	KubeReaders() []KubeReader
+}
+
 // Ingress is an Ingress as the Ingresses view shows it (read on demand).
 type Ingress struct {
 	Namespace, Name string

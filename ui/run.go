@@ -179,6 +179,9 @@ func kubeReaders(ps []providers.Provider) []providers.KubeReader {
 		if r, ok := p.(providers.KubeReader); ok {
 			out = append(out, r)
 		}
+		if rs, ok := p.(providers.KubeReaderSet); ok {
+			out = append(out, rs.KubeReaders()...)
+		}
 	}
 	return out
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opsconsole/console/actions"
+	"github.com/opsconsole/console/e2e/lab"
+)
+
+// TestTUIDemoKubeEndToEnd runs the real binary on the demo at 80x24, as a
+// new user first meets it: d on the crash-looping pod shows kubectl's
+// describe of it (its state and the back-off event, found with the
+// viewer's search), y its YAML; :events lists the warnings; :cj lists
+// the demo's CronJobs, and suspending one goes through the executor
+// (preview, confirmation, audit) and shows in its describe.
+func TestTUIDemoKubeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	lab.RequireProgram(t, "tmux")
+	bin, err := buildConsole(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, wait := startInTmux(t, bin, 80, 24, nil, "--demo", "--view", "pods")
+	s.waitAll("the pods", "DEMO", "[Pods]")
+	// The demo's crash-looping pod (recommendations' first: it runs a
+	// moment between back-offs), named from its row, then filtered to.
+	s.keys("/recommendations-", "Enter")
+	scr := s.waitUntil("the crash-looping pod", func(scr string) bool { return lineWith(scr, "recommendations-", "CrashLoop") != "" })
+	pod := strings.Fields(strings.TrimPrefix(lineWith(scr, "recommendations-", "CrashLoop"), "▸"))[1]
+	s.keys("/", "C-u", pod, "Enter")
+	s.waitUntil("the crash-looping pod selected", func(scr string) bool { return strings.Contains(selectedLine(scr), pod) })
+	s.keys("d")
+	s.waitAll("kubectl's describe of the pod", "describe pod ml/"+pod, "Controlled By:  ReplicaSet/", "Containers:")
+	s.keys("/back-off", "Enter")
+	s.waitAll("the back-off event found by the search (marked ▸)", "▸  Warning  BackOff", "kubelet  Back-off restarting")
+	s.keys("Escape")
+	s.waitUntil("the viewer closed", func(scr string) bool {
+		return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "describe pod ")
+	})
+	s.keys("y")
+	s.waitAll("the pod's YAML", "yaml pod ", "apiVersion: v1", "kind: Pod")
+	s.keys("Escape")
+	s.waitUntil("the viewer closed", func(scr string) bool { return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "yaml pod ") })
+
+	s.keys(":events", "Enter")
+	s.waitAll("the demo's events", "[Events]", "! Warning", "BackOff")
+
+	s.keys(":cj", "Enter")
+	s.waitAll("the demo's cronjobs", "[Jobs]", "nightly-report", "cert-renew")
+	s.keys("/nightly", "Enter")
+	s.waitUntil("nightly-report selected", func(scr string) bool { return strings.Contains(selectedLine(scr), "nightly-report") })
+	s.pickAction("suspend")
+	s.waitAll("the suspend's preview", "press y to confirm")
+	s.keys("y")
+	s.waitAll("the suspend done", "suspend on cronjob/shop/nightly-report: succeeded")
+	// (the run's output is shown in the Actions view) back to the
+	// CronJob: its describe says it is suspended
+	s.keys(":cj", "Enter")
+	s.waitUntil("nightly-report selected", func(scr string) bool {
+		return strings.Contains(scr, "[Jobs]") && strings.Contains(selectedLine(scr), "nightly-report")
+	})
+	s.keys("d")
+	s.waitAll("the cronjob described suspended", "describe cronjobs.batch shop/nightly-report", "Suspend:                       True")
+	waitAudit(t, filepath.Join(filepath.Dir(bin), "state", "console", "audit.jsonl"), func(es []actions.AuditEntry) bool {
+		return slices.ContainsFunc(es, func(e actions.AuditEntry) bool {
+			return e.Action == "suspend" && e.Result == actions.StatusSucceeded && e.Target == "cronjob/shop/nightly-report"
+		})
+	})
+	s.keys("Escape")
+	s.waitUntil("the viewer closed", func(scr string) bool { return !strings.Contains(scr, "describe cronjobs.batch") })
+	s.keys("q")
+	if got := wait(); got != "EXIT=0" {
+		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
+	}
+}
