@@ -44,7 +44,7 @@ func TestProblemStrip(t *testing.T) {
 		t.Fatalf("! should open the Nodes view, on %s", m.active)
 	}
 	sel, ok := m.page().Selected()
-	if !ok || sel.Key != "node/node-eu-west-1b-1" {
+	if !ok || sel.Key != "node/prod-eu-west-1/node-eu-west-1b-1" {
 		t.Errorf("cursor on %q, want the NotReady node", sel.Key)
 	}
 	if m.filterText() != "" {
@@ -133,7 +133,7 @@ func TestProblemsRanks(t *testing.T) {
 		{"crash loop beats a pod not ready", func(inv *providers.Inventory) {
 			inv.Pods[0].Ready = false
 			inv.Pods[1].Reason = "CrashLoopBackOff"
-		}, "✗ 2 pods not ready", "pods pod/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
+		}, "✗ 2 pods not ready", "pods pod/" + fixtureSnapshot().Inv.Pods[1].Cluster + "/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
 		{"no healthy target beats some", func(inv *providers.Inventory) {
 			inv.LoadBalancers[0].TargetsHealthy = 3
 			inv.LoadBalancers[2].TargetsHealthy = 0
@@ -142,7 +142,7 @@ func TestProblemsRanks(t *testing.T) {
 			"✗ 1 alarm firing", "lb lb/internal-api"},
 		{"an alarm on an instance leads to its node", func(inv *providers.Inventory) {
 			inv.Alarms[1].State, inv.Alarms[1].ObjectKind, inv.Alarms[1].Object = providers.AlarmFiring, providers.ObjectInstance, inv.Nodes[2].InstanceID
-		}, "✗ 1 alarm firing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Name},
+		}, "✗ 1 alarm firing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Cluster + "/" + fixtureSnapshot().Inv.Nodes[2].Name},
 		{"a certificate expiring within 30 days", func(inv *providers.Inventory) {
 			inv.Distributions[0].CertExpires = time.Now().Add(10 * 24 * time.Hour)
 		}, "✗ 1 certificate expiring", "edge distribution/E2QWRUHAPOMQZL"},
@@ -153,7 +153,7 @@ func TestProblemsRanks(t *testing.T) {
 			"✓ nothing wrong now", ""},
 		{"a node missing a DaemonSet's pod", func(inv *providers.Inventory) {
 			inv.Nodes[2].Agents = []providers.Agent{{DaemonSet: "logging/fluentd", Status: providers.AgentMissing}}
-		}, "✗ 1 agent missing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Name},
+		}, "✗ 1 agent missing", "nodes node/" + fixtureSnapshot().Inv.Nodes[2].Cluster + "/" + fixtureSnapshot().Inv.Nodes[2].Name},
 		{"an agent waiting (node just created) is not a problem", func(inv *providers.Inventory) {
 			inv.Nodes[2].Agents = []providers.Agent{{DaemonSet: "logging/fluentd", Status: providers.AgentWaiting, Why: "node created 2m ago"}}
 		}, "✓ nothing wrong now", ""},
@@ -164,7 +164,7 @@ func TestProblemsRanks(t *testing.T) {
 		{"a crash loop beats an alarm", func(inv *providers.Inventory) {
 			inv.Alarms[1].State = providers.AlarmFiring
 			inv.Pods[1].Reason = "CrashLoopBackOff"
-		}, "✗ 1 alarm firing · 1 pod not ready", "pods pod/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
+		}, "✗ 1 alarm firing · 1 pod not ready", "pods pod/" + fixtureSnapshot().Inv.Pods[1].Cluster + "/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,9 +252,9 @@ func TestProblemsFailedRuns(t *testing.T) {
 // node, and enter opens the node of an unhealthy target (else the
 // first); a load balancer whose targets are no nodes goes nowhere.
 func TestLoadBalancerEnter(t *testing.T) {
-	cases := []struct{ filter, node string }{
-		{"/edge-eu-west-1", "node-eu-west-1b-1"}, // i-111 unhealthy: the second node of eu-west-1b
-		{"/edge-us-east-1", "node-us-east-1a-0"}, // both healthy: the first
+	cases := []struct{ filter, cluster, node string }{
+		{"/edge-eu-west-1", "prod-eu-west-1", "node-eu-west-1b-1"}, // i-111 unhealthy: the second node of eu-west-1b
+		{"/edge-us-east-1", "prod-us-east-1", "node-us-east-1a-0"}, // both healthy: the first
 	}
 	for _, c := range cases {
 		t.Run(c.filter, func(t *testing.T) {
@@ -267,7 +267,7 @@ func TestLoadBalancerEnter(t *testing.T) {
 				t.Errorf("the detail should name the target's node %s:\n%s", c.node, s)
 			}
 			press(m, "esc", "enter")
-			if sel, _ := m.page().Selected(); m.active != "nodes" || sel.Key != "node/"+c.node {
+			if sel, _ := m.page().Selected(); m.active != "nodes" || sel.Key != "node/"+c.cluster+"/"+c.node {
 				t.Fatalf("enter went to %s %q, want node %s", m.active, sel.Key, c.node)
 			}
 			// and on to the pods on that node, only those
@@ -279,7 +279,7 @@ func TestLoadBalancerEnter(t *testing.T) {
 			var want []string
 			for _, p := range fixtureSnapshot().Inv.Pods {
 				if p.Node == c.node {
-					want = append(want, "pod/"+p.Namespace+"/"+p.Name)
+					want = append(want, "pod/"+p.Cluster+"/"+p.Namespace+"/"+p.Name)
 				}
 			}
 			var got []string

@@ -76,7 +76,7 @@ func TestFilterCursorOnFirstMatch(t *testing.T) {
 	typeText(m, "/shop/cart-010")
 	tbl := m.page().(interface{ Table() *table.Model }).Table()
 	rows := tbl.Rows()
-	if tbl.Cursor() != 0 || len(rows) != 1 || rows[0].Key != "pod/shop/cart-010" {
+	if tbl.Cursor() != 0 || len(rows) != 1 || rows[0].Key != "pod/prod-us-east-1/shop/cart-010" {
 		t.Errorf("cursor %d on %d rows %v, want the one match first", tbl.Cursor(), len(rows), rows)
 	}
 	press(m, "esc")

@@ -23,9 +23,9 @@ func TestWorkloadViews(t *testing.T) {
 		notVisible []string
 	}{
 		{"a deployment with a crash-looping pod", ":deploy", "/checkout", []string{"! 3/4", "checkout-010", "CrashLoopBackOff", "registry.example/shop/checkout:1.4.0", "12 restarts"},
-			[]string{"checkout-000", "checkout-001", "checkout-010", "checkout-011"}, "pod/shop/checkout-010", []string{"checkout-100", "cart-000", "web-000"}},
+			[]string{"checkout-000", "checkout-001", "checkout-010", "checkout-011"}, "pod/prod-us-east-1/shop/checkout-010", []string{"checkout-100", "cart-000", "web-000"}},
 		{"a deployment by its alias", ":deployments", "/web", []string{"✓ 4/4", "web-000"},
-			[]string{"web-000", "web-001", "web-010", "web-011"}, "pod/shop/web-000", []string{"web-100", "checkout-000"}},
+			[]string{"web-000", "web-001", "web-010", "web-011"}, "pod/prod-us-east-1/shop/web-000", []string{"web-100", "checkout-000"}},
 		{"a statefulset without pods in the snapshot", ":sts", "/sessions", []string{"2/2", "redis:7.2"}, nil, "", nil},
 		{"a daemonset by its alias", ":daemonsets", "/node-exporter", []string{"prom/node-exporter:v1.8.2"}, nil, "", nil},
 	}
@@ -89,7 +89,7 @@ func TestIngressView(t *testing.T) {
 		// svc is the row enter reaches in the Services view
 		svc string
 	}{
-		{"with a default backend", ":ing", "/storefront", []string{"default → web:80", "shop.example.com/cart → cart:http", "shop.example.com/checkout → checkout:80", "80, 443", "nginx", "203.0.113.20"}, "service/shop/web"},
+		{"with a default backend", ":ing", "/storefront", []string{"default → web:80", "shop.example.com/cart → cart:http", "shop.example.com/checkout → checkout:80", "80, 443", "nginx", "203.0.113.20"}, "service/prod-us-east-1/shop/web"},
 		{"by its alias, no class", ":ingresses", "/admin", []string{"/ → admin:8080", "<none>"}, ""},
 	}
 	for _, c := range cases {

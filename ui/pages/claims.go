@@ -70,7 +70,7 @@ func claimRow(in *Input, c *providers.VolumeClaim) (table.Row, string) {
 	h := claimHealth(c)
 	ns, name, pods := san(c.Namespace), san(c.Name), podsText(c.Pods)
 	return table.Row{
-		Key: "pvc/" + ns + "/" + name,
+		Key: kubeKey("pvc", c.Cluster, c.Namespace, c.Name),
 		Cells: []string{ns, name, glyph(h) + " " + san(c.Phase), san(c.StorageClass), gibText(c.CapacityGiB), usedText(c),
 			san(c.Volume), strings.Join(c.ShortAccessModes(), ","), pods, age(in.Now, c.Created)},
 		Health: h,
@@ -98,7 +98,7 @@ func claimSelection(in *Input, c *providers.VolumeClaim) Selection {
 	}
 	f.add("created", stamp(c.Created)+" ("+age(in.Now, c.Created)+" ago)")
 	sel := Selection{
-		Key:    "pvc/" + san(c.Namespace) + "/" + san(c.Name),
+		Key:    kubeKey("pvc", c.Cluster, c.Namespace, c.Name),
 		Detail: detail.Content{Title: "pvc " + c.Namespace + "/" + c.Name, Fields: f},
 		Events: eventsFor(in.Inv, in.Now, "PersistentVolumeClaim", c.Namespace, c.Name),
 		Kube:   &providers.KubeObject{Cluster: c.Cluster, Resource: "persistentvolumeclaims", Namespace: c.Namespace, Name: c.Name},

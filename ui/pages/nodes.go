@@ -36,7 +36,7 @@ func buildNodes(in *Input) *listData {
 		st, h := providers.NodeStatus(n)
 		name := san(n.Name)
 		d.rows[i] = table.Row{
-			Key: "node/" + name,
+			Key: kubeKey("node", n.Cluster, "", n.Name),
 			Cells: []string{name, glyph(h) + " " + st, san(n.Zone), strconv.Itoa(n.Pods), san(n.ASG),
 				san(n.InstanceID), san(n.InstanceType), age(in.Now, n.Created), agentsCell(n.Agents)},
 			Health: h,
@@ -91,7 +91,7 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 		refs = append(refs, actions.Ref{Kind: "instance", Region: n.Region, Name: n.InstanceID})
 	}
 	sel := Selection{
-		Key:    "node/" + san(n.Name),
+		Key:    kubeKey("node", n.Cluster, "", n.Name),
 		Refs:   refs,
 		Detail: detail.Content{Title: "node " + n.Name, Fields: f},
 		Events: eventsFor(inv, in.Now, "Node", "", n.Name),

@@ -48,7 +48,7 @@ func rebuildPods(in *Input, prev *listData) *listData {
 		}
 		ns, name, node := san(p.Namespace), san(p.Name), san(p.Node)
 		d.rows[i] = table.Row{
-			Key:    "pod/" + ns + "/" + name,
+			Key:    kubeKey("pod", p.Cluster, p.Namespace, p.Name),
 			Cells:  []string{ns, name, glyph(h) + " " + san(status), strconv.Itoa(p.Restarts), node, a, san(p.Owner)},
 			Health: h,
 		}
@@ -86,7 +86,7 @@ func podSelection(inv *providers.Inventory, in *Input, p *providers.Pod) Selecti
 		refs = append(refs, actions.Ref{Kind: actions.Kind(kind), Cluster: p.Cluster, Namespace: p.Namespace, Name: name})
 	}
 	return Selection{
-		Key:    "pod/" + san(p.Namespace) + "/" + san(p.Name),
+		Key:    kubeKey("pod", p.Cluster, p.Namespace, p.Name),
 		Refs:   refs,
 		Detail: detail.Content{Title: "pod " + p.Namespace + "/" + p.Name, Fields: f},
 		Events: eventsFor(inv, in.Now, "Pod", p.Namespace, p.Name),

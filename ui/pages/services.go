@@ -86,7 +86,7 @@ func serviceRow(in *Input, s *providers.Service) (table.Row, string) {
 	ns, name := san(s.Namespace), san(s.Name)
 	pods := podsText(s.Pods())
 	return table.Row{
-		Key:    "service/" + ns + "/" + name,
+		Key:    kubeKey("service", s.Cluster, s.Namespace, s.Name),
 		Cells:  []string{ns, name, san(s.Type), san(s.ClusterIP), portsText(s), glyph(h) + " " + endpointsText(s), pods, age(in.Now, s.Created)},
 		Health: h,
 	}, ns + "/" + name + " " + san(s.Type) + " " + pods
@@ -134,7 +134,7 @@ func serviceSelection(in *Input, s *providers.Service) Selection {
 		jump.What = "pod " + jump.Name + " behind service " + san(s.Namespace+"/"+s.Name) + " (" + jump.What + ")"
 	}
 	return Selection{
-		Key:    "service/" + san(s.Namespace) + "/" + san(s.Name),
+		Key:    kubeKey("service", s.Cluster, s.Namespace, s.Name),
 		Detail: detail.Content{Title: "service " + s.Namespace + "/" + s.Name, Fields: f},
 		Events: eventsFor(in.Inv, in.Now, "Service", s.Namespace, s.Name),
 		Jump:   jump,

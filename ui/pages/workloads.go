@@ -112,7 +112,17 @@ func (w *workload) restarts() int {
 // workloadKey is a workload's row key: kind/cluster/namespace/name (the
 // same workload may run in several clusters).
 func workloadKey(w *providers.Workload) string {
-	return strings.ToLower(w.Kind) + "/" + san(w.Cluster) + "/" + san(w.Namespace) + "/" + san(w.Name)
+	return kubeKey(strings.ToLower(w.Kind), w.Cluster, w.Namespace, w.Name)
+}
+
+// kubeKey is the row key of a Kubernetes object of the snapshot:
+// kind/cluster/[namespace/]name, so that the same name in two contexts
+// keeps two cursors apart (Focus still finds it by [namespace/]name).
+func kubeKey(kind, cluster, ns, name string) string {
+	if ns == "" {
+		return kind + "/" + san(cluster) + "/" + san(name)
+	}
+	return kind + "/" + san(cluster) + "/" + san(ns) + "/" + san(name)
 }
 
 func workloadRow(in *Input, r *workload) (table.Row, string) {
