@@ -19,10 +19,10 @@ const MaxConfigMaps = 5000
 // namespace ("" all), read on demand in pages (no informer), at most
 // MaxConfigMaps, each with the pods that use it.
 //
-// USED BY comes from the pod specs, read with the ConfigMaps (the pods
-// of the same namespace, paged, only their references kept): the pod
-// informer keeps no volumes nor env (convertPod), and keeping them there
-// for every pod would cost memory at every scale for one view.
+// USED BY comes from the pod informer's records, which keep each pod's
+// ConfigMap references (interned, a handle each): no pod is read for the
+// view once the informers have their first lists. Before that, the pods
+// of the namespace are listed (paged, only their references kept).
 func (p *Provider) ConfigMaps(ctx context.Context, namespace string) ([]providers.ConfigMap, error) {
 	var out []providers.ConfigMap
 	err := readPages(ctx, p.user.CoreV1().ConfigMaps(namespace).List, func(l *corev1.ConfigMapList) bool {
@@ -34,16 +34,46 @@ func (p *Provider) ConfigMaps(ctx context.Context, namespace string) ([]provider
 	if err != nil {
 		return nil, fmt.Errorf("%s: list configmaps: %w", p.Name(), err)
 	}
-	users := map[cmRef][]string{}
-	err = readPages(ctx, p.user.CoreV1().Pods(namespace).List, func(l *corev1.PodList) bool {
-		addConfigMapUsers(users, l.Items)
-		return true
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: list pods (configmaps' users): %w", p.Name(), err)
+	users, ok := p.informedConfigMapUsers(namespace)
+	if !ok {
+		users = map[cmRef][]string{}
+		err = readPages(ctx, p.user.CoreV1().Pods(namespace).List, func(l *corev1.PodList) bool {
+			addConfigMapUsers(users, l.Items)
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: list pods (configmaps' users): %w", p.Name(), err)
+		}
 	}
 	setUsedBy(out, users)
 	return out, nil
+}
+
+// informedConfigMapUsers are the users of each ConfigMap of namespace
+// ("" all) from the pod informer's records; false while the informers
+// have not all their first lists.
+func (p *Provider) informedConfigMapUsers(namespace string) (map[cmRef][]string, bool) {
+	v := p.currentView()
+	if v == nil {
+		return nil, false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.complete {
+		return nil, false
+	}
+	users := map[cmRef][]string{}
+	for i := range v.pods {
+		r := &v.pods[i]
+		if namespace != "" && r.pod.Namespace != namespace {
+			continue
+		}
+		for _, h := range r.configMaps {
+			k := cmRef{r.pod.Namespace, h.Value()}
+			users[k] = append(users[k], r.pod.Name)
+		}
+	}
+	return users, true
 }
 
 // cmRef names a ConfigMap: its namespace and name.

@@ -233,6 +233,10 @@ type podRec struct {
 	terminating bool
 	// claims are the PersistentVolumeClaims it mounts (nil for most pods).
 	claims []podClaim
+	// configMaps are the ConfigMaps of its namespace it references
+	// (podConfigMaps), interned: nearly every pod names the same few
+	// (kube-root-ca.crt), so each costs a handle, not a string.
+	configMaps []unique.Handle[string]
 }
 
 // convertPod converts a (trimmed) pod.
@@ -249,6 +253,9 @@ func convertPod(p *corev1.Pod, cluster string) podRec {
 		},
 		terminating: p.DeletionTimestamp != nil,
 		claims:      podClaims(p),
+	}
+	for _, name := range podConfigMaps(p) {
+		r.configMaps = append(r.configMaps, unique.Make(name))
 	}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
