@@ -96,7 +96,7 @@ func TestIngressView(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) {
 				d.demo = false
-				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod"}} }
+				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod-us-east-1"}} }
 			})
 			typeText(m, c.open)
 			press(m, "enter")
@@ -117,7 +117,7 @@ func TestIngressView(t *testing.T) {
 			}
 			press(m, "enter")
 			if c.svc == "" { // admin's service is not in the snapshot
-				if m.active != "svc" || !strings.Contains(screen(m), "not in the Svc view: service shop/admin") {
+				if m.active != "svc" || !strings.Contains(screen(m), "not in the Svc view: service prod-us-east-1/shop/admin") {
 					t.Errorf("enter on an ingress whose service is unknown should say so:\n%s", screen(m))
 				}
 				return
@@ -238,6 +238,28 @@ func TestConfigMapsView(t *testing.T) {
 			press(m, "esc", "esc")
 			if m.active != "cm" {
 				t.Errorf("esc twice should go back to cm, on %s", m.active)
+			}
+		})
+	}
+}
+
+// TestIngressJumpKeepsItsContext: enter on an Ingress of one context
+// reaches its Service in that context, not the same-named Service of
+// another (the fixture has shop/web in both).
+func TestIngressJumpKeepsItsContext(t *testing.T) {
+	for _, cluster := range []string{"prod-us-east-1", "prod-eu-west-1"} {
+		t.Run(cluster, func(t *testing.T) {
+			m := newTestModel(t, fixtureSnapshot(), nil, 160, 48, func(d *deps) {
+				d.demo = false
+				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: cluster}} }
+			})
+			typeText(m, ":ing")
+			press(m, "enter")
+			typeText(m, "/storefront")
+			press(m, "enter", "enter")
+			sel, _ := m.page().Selected()
+			if m.active != "svc" || sel.Kube == nil || sel.Kube.Name != "web" || sel.Kube.Cluster != cluster {
+				t.Errorf("enter went to %s %+v, want service shop/web of %s\n%s", m.active, sel.Kube, cluster, screen(m))
 			}
 		})
 	}

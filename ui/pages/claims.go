@@ -107,7 +107,8 @@ func claimSelection(in *Input, c *providers.VolumeClaim) Selection {
 	}
 	if len(c.Pods) > 0 {
 		name := san(c.Namespace) + "/" + san(c.Pods[0])
-		sel.Jump = &ProblemTarget{"pods", "pod", name, "pod " + name + " mounting pvc " + san(c.Name)}
+		// the pod's row key, context included
+		sel.Jump = &ProblemTarget{"pods", "pod", san(c.Cluster) + "/" + name, "pod " + name + " mounting pvc " + san(c.Name)}
 	}
 	return sel
 }

@@ -132,6 +132,7 @@ func serviceSelection(in *Input, s *providers.Service) Selection {
 	f.add("created", stamp(s.Created)+" ("+age(in.Now, s.Created)+" ago)")
 	if jump != nil {
 		jump.What = "pod " + jump.Name + " behind service " + san(s.Namespace+"/"+s.Name) + " (" + jump.What + ")"
+		jump.Name = san(s.Cluster) + "/" + jump.Name // its row's key: the pod of this context
 	}
 	return Selection{
 		Key:    kubeKey("service", s.Cluster, s.Namespace, s.Name),
