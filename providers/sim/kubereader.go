@@ -117,12 +117,14 @@ func demoKindNames() string {
 }
 
 // KubeReaders returns a reader of each of the demo's clusters
-// (providers.KubeReaderSet).
-func (s *Sim) KubeReaders() []providers.KubeReader {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]providers.KubeReader, 0, len(s.st.cl))
-	for _, c := range s.st.cl {
+// (providers.KubeReaderSet). The clusters are fixed when the demo is
+// made, so the list is too: the UI asks for it without waiting on a step.
+func (s *Sim) KubeReaders() []providers.KubeReader { return s.readers }
+
+// newKubeReaders makes the readers of st's clusters.
+func newKubeReaders(s *Sim, st *state) []providers.KubeReader {
+	out := make([]providers.KubeReader, 0, len(st.cl))
+	for _, c := range st.cl {
 		out = append(out, &kubeReader{s: s, cluster: c.name})
 	}
 	return out

@@ -64,6 +64,9 @@ type Sim struct {
 	summaries []traces.TraceSummary
 
 	wake chan struct{}
+
+	// readers read its clusters as a kube source (kubereader.go).
+	readers []providers.KubeReader
 }
 
 var (
@@ -93,6 +96,7 @@ func New(o Options) *Sim {
 	}
 	s := &Sim{opts: o, wake: make(chan struct{}, 1)}
 	s.st = generate(o)
+	s.readers = newKubeReaders(s, s.st)
 	s.traces = buildTraces(s.st, o)
 	s.summaries = summarize(s.traces)
 	return s
