@@ -37,7 +37,7 @@ func TestTUIDemoKubeEndToEnd(t *testing.T) {
 	s.keys("d")
 	s.waitAll("kubectl's describe of the pod", "describe pod ml/"+pod, "Controlled By:  ReplicaSet/", "Containers:")
 	s.keys("/back-off", "Enter")
-	s.waitAll("the back-off event found by the search (marked ▸)", "▸  Warning  BackOff", "kubelet  Back-off restarting")
+	s.waitAll("the back-off event found by the search (marked ▸)", "▸  Warning  BackOff", "Back-off restarting")
 	s.keys("Escape")
 	s.waitUntil("the viewer closed", func(scr string) bool {
 		return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "describe pod ")
