@@ -166,6 +166,7 @@ type Model struct {
 	pendingJump   [][2]string
 	pendingPage   string // the page pendingJump is for
 	jumpNote      string // said once the jump is done
+	jumpTicks     int    // ticks the jump has waited for its target (jumpPatience)
 
 	problems *pages.Problems // counted per snapshot (nil: not yet)
 	probReq  int
@@ -407,12 +408,17 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.region == m.scopeKey() && (!st.applied || msg.version > st.built || msg.region != st.region) {
 			m.byName[msg.page].(pages.Builder).Apply(msg.built.Data)
 			st.built, st.region, st.applied, st.held = msg.version, msg.region, true, msg.built
-			m.applyJump(msg.page)
+			m.applyJump(msg.page, false)
 			m.applyFollowedCursor()
 		}
 		return m, tea.Batch(m.buildActive(), m.becomeReady()) // a newer snapshot may have arrived meanwhile
 	case tickMsg:
 		m.now = m.ctx.Now()
+		if m.pendingJump != nil {
+			if m.jumpTicks++; m.jumpTicks >= jumpPatience {
+				m.applyJump(m.pendingPage, true)
+			}
+		}
 		if t, ok := m.page().(pages.Ticker); ok {
 			t.Tick(m.now)
 		}

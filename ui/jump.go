@@ -70,25 +70,33 @@ func (m *Model) focusWhenBuilt(page, note string, targets ...[2]string) tea.Cmd 
 	m.active = page
 	m.filters()[page] = ""
 	p.SetFilter(common.Filter{})
-	m.pendingPage, m.pendingJump, m.jumpNote = page, targets, note
+	m.pendingPage, m.pendingJump, m.jumpNote, m.jumpTicks = page, targets, note, 0
 	m.layout()
 	cmd := tea.Batch(m.buildActive(), m.refreshActive())
 	if _, builds := p.(pages.Builder); !builds || !m.state[page].building {
-		m.applyJump(page) // built already (or not built from the snapshot)
+		m.applyJump(page, !builds) // built already (or not built from the snapshot: no later build to wait for)
 	}
 	return cmd
 }
 
+// jumpPatience is how many ticks (seconds) a jump waits for its target to
+// appear in the page's builds: an object the sources have not shown yet
+// (a Service just created, a pod the informer has not delivered) is
+// focused when it comes, rather than the jump failing at once. A key
+// typed meanwhile ends the wait (the user has moved on).
+const jumpPatience = 3
+
 // applyJump focuses the first pending jump target found, once page (just
-// built) is the page the jump opened.
-func (m *Model) applyJump(page string) {
+// built) is the page the jump opened. Not found, the jump waits for the
+// page's next builds (jumpPatience) unless final.
+func (m *Model) applyJump(page string, final bool) {
 	if len(m.pendingJump) == 0 || page != m.pendingPage {
 		return
 	}
 	targets, note := m.pendingJump, m.jumpNote
-	m.pendingJump, m.jumpNote = nil, ""
 	f, ok := m.byName[page].(pages.Focuser)
 	if !ok {
+		m.endJump()
 		return
 	}
 	for _, t := range targets {
@@ -96,9 +104,18 @@ func (m *Model) applyJump(page string) {
 			if note == "" {
 				note = "jumped to " + t[0] + " " + t[1]
 			}
+			m.endJump()
 			m.setMsg(note, false)
 			return
 		}
 	}
+	if !final {
+		m.setMsg("looking for "+targets[0][0]+" "+targets[0][1]+" in the "+m.byName[page].Title()+" view…", false)
+		return
+	}
+	m.endJump()
 	m.setMsg("not in the "+m.byName[page].Title()+" view: "+targets[0][0]+" "+targets[0][1], true)
 }
+
+// endJump drops the pending jump.
+func (m *Model) endJump() { m.pendingJump, m.jumpNote, m.jumpTicks = nil, "", 0 }

@@ -23,6 +23,11 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return m.quitCmd()
 	}
+	if m.pendingJump != nil && m.pendingPage == m.active {
+		// a key while a jump waits for its target: the user has moved on
+		m.endJump()
+		m.setMsg("", false)
+	}
 	if m.pres.follow != "" {
 		return m.followKey(k)
 	}

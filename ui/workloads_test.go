@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,8 +118,14 @@ func TestIngressView(t *testing.T) {
 				}
 			}
 			press(m, "enter")
-			if c.svc == "" { // admin's service is not in the snapshot
-				if m.active != "svc" || !strings.Contains(screen(m), "not in the Svc view: service prod-us-east-1/shop/admin") {
+			if c.svc == "" { // admin's service is not in the snapshot: looked for a while, then said
+				if m.active != "svc" || !strings.Contains(screen(m), "looking for service prod-us-east-1/shop/admin in the Svc view") {
+					t.Errorf("enter on an ingress whose service is not shown yet should look for it:\n%s", screen(m))
+				}
+				for range jumpPatience {
+					m.Update(tickMsg(frozen))
+				}
+				if !strings.Contains(screen(m), "not in the Svc view: service prod-us-east-1/shop/admin") {
 					t.Errorf("enter on an ingress whose service is unknown should say so:\n%s", screen(m))
 				}
 				return
@@ -260,6 +268,47 @@ func TestIngressJumpKeepsItsContext(t *testing.T) {
 			sel, _ := m.page().Selected()
 			if m.active != "svc" || sel.Kube == nil || sel.Kube.Name != "web" || sel.Kube.Cluster != cluster {
 				t.Errorf("enter went to %s %+v, want service shop/web of %s\n%s", m.active, sel.Kube, cluster, screen(m))
+			}
+		})
+	}
+}
+
+// TestJumpWaitsForItsTarget: a jump whose target the page does not show
+// yet (the Ingress's Service, created a moment ago) lands on it when a
+// later snapshot brings it; a key typed while it waits ends the wait.
+func TestJumpWaitsForItsTarget(t *testing.T) {
+	for _, moved := range []bool{false, true} {
+		t.Run(fmt.Sprintf("key typed while waiting %t", moved), func(t *testing.T) {
+			snap := fixtureSnapshot()
+			m := newTestModel(t, snap, nil, 160, 48, func(d *deps) {
+				d.demo = false
+				d.kube = func() []providers.KubeReader { return []providers.KubeReader{&fakeKube{cluster: "prod-us-east-1"}} }
+			})
+			typeText(m, ":ing")
+			press(m, "enter")
+			typeText(m, "/admin")
+			press(m, "enter", "enter")
+			if m.active != "svc" || !strings.Contains(screen(m), "looking for service prod-us-east-1/shop/admin") {
+				t.Fatalf("the jump should wait for shop/admin:\n%s", screen(m))
+			}
+			if moved {
+				press(m, "j")
+			}
+			next := *snap
+			inv := *snap.Inv
+			admin := inv.Services[1]
+			admin.Cluster, admin.Namespace, admin.Name = "prod-us-east-1", "shop", "admin"
+			inv.Services = append(slices.Clone(inv.Services), admin)
+			next.Inv, next.Version = &inv, snap.Version+1
+			_, cmd := m.Update(snapshotMsg{&next})
+			drain(m, cmd)
+			sel, _ := m.page().Selected()
+			onAdmin := sel.Kube != nil && sel.Kube.Name == "admin"
+			if onAdmin == moved {
+				t.Errorf("on admin: %t after the snapshot bringing it (key typed meanwhile: %t)\n%s", onAdmin, moved, screen(m))
+			}
+			if !moved && !strings.Contains(screen(m), "service shop/admin behind ingress") {
+				t.Errorf("the jump's note is not said:\n%s", screen(m))
 			}
 		})
 	}
