@@ -157,11 +157,20 @@ type estate struct {
 	cronJobs []simCronJob
 }
 
-func (r *kubeReader) estate() *estate {
+// estate takes what a read sees, now. objects says whether the read
+// needs the objects (a snapshot of the
+// whole demo); without, it has the events and CronJobs only (what the
+// Events and Jobs views, read every few seconds, need).
+func (r *kubeReader) estate(objects bool) *estate {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	st := r.s.st
-	e := &estate{cluster: r.cluster, inv: st.snapshot(), now: st.now(), hashes: map[string]string{}}
+	e := &estate{cluster: r.cluster, now: st.now(), hashes: map[string]string{}}
+	if objects {
+		e.inv = st.snapshot()
+	} else {
+		e.inv = &providers.Inventory{Events: slices.Clone(st.inv.Events)}
+	}
 	for i, wl := range st.inv.Workloads {
 		if wl.Cluster == r.cluster && wl.Kind == kindDeployment && !st.wl[i].deleted {
 			e.hashes[wl.Namespace+"/"+wl.Name] = st.wl[i].hash
@@ -182,7 +191,7 @@ func (r *kubeReader) get(verb string, o providers.KubeObject) (*demoKind, *descr
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", verb, err)
 	}
-	d, err := r.estate().object(k.res.Kind, o.Namespace, o.Name)
+	d, err := r.estate(true).object(k.res.Kind, o.Namespace, o.Name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: %w", verb, k.res.Plural, err)
 	}
@@ -228,7 +237,7 @@ func (r *kubeReader) YAML(ctx context.Context, o providers.KubeObject) (string, 
 // repeats of one (object, type, reason, message) counted as one event
 // series, newest first.
 func (r *kubeReader) Events(ctx context.Context, namespace string) ([]providers.KubeEvent, error) {
-	e := r.estate()
+	e := r.estate(false)
 	return e.events(namespace, ""), nil
 }
 
@@ -247,7 +256,7 @@ func (r *kubeReader) Table(ctx context.Context, res, namespace string) (*provide
 	if err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
-	e := r.estate()
+	e := r.estate(true)
 	t := &providers.KubeTable{Resource: k.res, Columns: k.columns}
 	if !k.res.Namespaced {
 		namespace = ""
@@ -263,7 +272,7 @@ func (r *kubeReader) Table(ctx context.Context, res, namespace string) (*provide
 // Jobs lists the cluster's CronJobs in namespace ("" all); the demo runs
 // no Jobs.
 func (r *kubeReader) Jobs(ctx context.Context, namespace string) ([]providers.Job, error) {
-	e := r.estate()
+	e := r.estate(false)
 	var out []providers.Job
 	for _, c := range e.cronJobs {
 		if namespace != "" && c.ns != namespace {
