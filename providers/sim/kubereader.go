@@ -158,9 +158,9 @@ type estate struct {
 }
 
 // estate takes what a read sees, now. objects says whether the read
-// needs the objects (a snapshot of the
-// whole demo); without, it has the events and CronJobs only (what the
-// Events and Jobs views, read every few seconds, need).
+// needs the objects (a snapshot of the whole demo); without, it has the
+// events and CronJobs only (what the Events and Jobs views, read every
+// few seconds, need).
 func (r *kubeReader) estate(objects bool) *estate {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
