@@ -725,8 +725,12 @@ func (e *estate) workload(w *providers.Workload, events *corev1.EventList) *desc
 			Status: appsv1.DeploymentStatus{Replicas: int32(running + waiting), UpdatedReplicas: int32(w.UpToDate), ReadyReplicas: int32(w.Ready),
 				AvailableReplicas: int32(w.Available), UnavailableReplicas: int32(max(0, w.Desired-w.Available))}}
 		d.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
-		d.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: condStatus(w.Available >= w.Desired),
-			Reason: map[bool]string{true: "MinimumReplicasAvailable", false: "MinimumReplicasUnavailable"}[w.Available >= w.Desired]}}
+		// the deployment controller's Available condition and its reasons
+		avail := appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"}
+		if w.Available < w.Desired {
+			avail.Status, avail.Reason = corev1.ConditionFalse, "MinimumReplicasUnavailable"
+		}
+		d.Status.Conditions = []appsv1.DeploymentCondition{avail}
 		rsName := w.Name + "-" + e.hashes[w.Namespace+"/"+w.Name]
 		yes := true
 		rs := &appsv1.ReplicaSet{ObjectMeta: e.meta("ReplicaSet", w.Namespace, rsName, w.Created, tmplLabels),
@@ -953,7 +957,7 @@ func (e *estate) rows(kind string) []providers.KubeRow {
 			if t := lastSchedule(c.schedule, e.now, e.created()); !t.IsZero() {
 				last = e.age(t)
 			}
-			add(c.ns, c.name, c.schedule, map[bool]string{true: "True", false: "False"}[c.suspended], "0", last, e.age(e.created()))
+			add(c.ns, c.name, c.schedule, string(condStatus(c.suspended)), "0", last, e.age(e.created())) // kubectl prints True/False
 		}
 	}
 	return out
