@@ -252,7 +252,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 				m.setMsg(common.Sanitize(j.What), false)
 				return cmd
 			}
-			cmd := m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.Name})
+			cmd := m.focusWhenBuilt(j.Page, common.Sanitize(j.What), [2]string{j.Kind, j.FocusName()})
 			if sel.JumpFilter != "" && m.active == j.Page {
 				m.setFilter(sel.JumpFilter)
 			}

@@ -139,5 +139,5 @@ func (m *Model) jumpWorst() tea.Cmd {
 		return nil
 	}
 	w := m.problems.Worst
-	return m.focusWhenBuilt(w.Page, "worst: "+common.Sanitize(w.What), [2]string{w.Kind, w.Name})
+	return m.focusWhenBuilt(w.Page, "worst: "+common.Sanitize(w.What), [2]string{w.Kind, w.FocusName()})
 }

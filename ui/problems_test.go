@@ -130,6 +130,14 @@ func TestProblemsRanks(t *testing.T) {
 		}, "✗ 1 DB", "db database/orders-pg"},
 		{"cordoned node is not a problem", func(inv *providers.Inventory) { inv.Nodes[0].Unschedulable = true }, "✓ nothing wrong now", ""},
 		{"completed pod is not a problem", func(inv *providers.Inventory) { inv.Pods[0].Ready, inv.Pods[0].Phase = false, "Succeeded" }, "✓ nothing wrong now", ""},
+		{"the crash-looping pod of the second context, the same name healthy in the first", func(inv *providers.Inventory) {
+			twin := inv.Pods[1]
+			twin.Cluster, twin.Reason = "prod-eu-west-1", "CrashLoopBackOff"
+			if twin.Cluster == inv.Pods[1].Cluster {
+				panic("the fixture's second pod is already in prod-eu-west-1")
+			}
+			inv.Pods = append(inv.Pods, twin)
+		}, "✗ 1 pod not ready", "pods pod/prod-eu-west-1/shop/" + fixtureSnapshot().Inv.Pods[1].Name},
 		{"crash loop beats a pod not ready", func(inv *providers.Inventory) {
 			inv.Pods[0].Ready = false
 			inv.Pods[1].Reason = "CrashLoopBackOff"

@@ -42,20 +42,26 @@ func AlarmTarget(inv *providers.Inventory, a *providers.Alarm) ProblemTarget {
 	obj := san(a.Object)
 	switch a.ObjectKind {
 	case providers.ObjectLoadBalancer:
-		return ProblemTarget{"lb", "lb", obj, what + " on load balancer " + obj}
+		return ProblemTarget{Page: "lb", Kind: "lb", Name: obj, What: what + " on load balancer " + obj}
 	case providers.ObjectASG:
-		return ProblemTarget{"asg", "asg", obj, what + " on ASG " + obj}
+		return ProblemTarget{Page: "asg", Kind: "asg", Name: obj, What: what + " on ASG " + obj}
 	case providers.ObjectDatabase:
-		return ProblemTarget{"db", "database", obj, what + " on database " + obj}
+		return ProblemTarget{Page: "db", Kind: "database", Name: obj, What: what + " on database " + obj}
 	case providers.ObjectInstance:
 		for i := range inv.Instances {
 			if in := &inv.Instances[i]; in.ID == a.Object && in.Node != "" {
-				return ProblemTarget{"nodes", "node", san(in.Node), what + " on node " + san(in.Node)}
+				t := ProblemTarget{Page: "nodes", Kind: "node", Name: san(in.Node), What: what + " on node " + san(in.Node)}
+				for j := range inv.Nodes {
+					if inv.Nodes[j].InstanceID == in.ID {
+						t.Context = inv.Nodes[j].Cluster
+					}
+				}
+				return t
 			}
 		}
-		return ProblemTarget{"topology", providers.KindInstance, obj, what + " on instance " + obj}
+		return ProblemTarget{Page: "topology", Kind: providers.KindInstance, Name: obj, What: what + " on instance " + obj}
 	}
-	return ProblemTarget{"alarms", "alarm", san(a.Name), what}
+	return ProblemTarget{Page: "alarms", Kind: "alarm", Name: san(a.Name), What: what}
 }
 
 func watches(a *providers.Alarm) string {

@@ -107,8 +107,7 @@ func claimSelection(in *Input, c *providers.VolumeClaim) Selection {
 	}
 	if len(c.Pods) > 0 {
 		name := san(c.Namespace) + "/" + san(c.Pods[0])
-		// the pod's row key, context included
-		sel.Jump = &ProblemTarget{"pods", "pod", san(c.Cluster) + "/" + name, "pod " + name + " mounting pvc " + san(c.Name)}
+		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: name, What: "pod " + name + " mounting pvc " + san(c.Name), Context: c.Cluster}
 	}
 	return sel
 }

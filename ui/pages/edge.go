@@ -97,7 +97,7 @@ func buildEdge(in *Input) *listData {
 			}
 			lbChain(&f, inv, o.LoadBalancer, o.Region)
 			if sel.Jump == nil {
-				sel.Jump = &ProblemTarget{"lb", "lb", san(o.LoadBalancer), "load balancer " + san(o.LoadBalancer) + " behind CloudFront " + san(x.ID)}
+				sel.Jump = &ProblemTarget{Page: "lb", Kind: "lb", Name: san(o.LoadBalancer), What: "load balancer " + san(o.LoadBalancer) + " behind CloudFront " + san(x.ID)}
 			}
 		}
 		sel.Detail.Fields = f

@@ -170,8 +170,7 @@ func buildLBs(in *Input) *listData {
 				if n := nodeOf[t.ID]; n != "" {
 					v += " → node " + n
 					if bad := hg == "✗"; jump == nil || bad && !jumpBad {
-						jump = &ProblemTarget{"nodes", "node", san(n),
-							"node " + san(n) + " behind load balancer " + san(lb.Name) + " (target " + san(t.ID) + " " + san(t.Health) + ")"}
+						jump = &ProblemTarget{Page: "nodes", Kind: "node", Name: san(n), What: "node " + san(n) + " behind load balancer " + san(lb.Name) + " (target " + san(t.ID) + " " + san(t.Health) + ")"}
 						jumpBad = bad
 					}
 				}

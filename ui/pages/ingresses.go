@@ -97,8 +97,8 @@ func ingressSelection(in *Input, cluster string, i *providers.Ingress) Selection
 		f.sub("-", pathText(p, true))
 		if jump == nil && p.Service != "" {
 			name := san(i.Namespace) + "/" + san(p.Service)
-			// its row's key, context included (the same Service may be in another)
-			jump = &ProblemTarget{Page: "svc", Kind: "service", Name: san(cluster) + "/" + name,
+			// in its context (the same Service may be in another)
+			jump = &ProblemTarget{Page: "svc", Kind: "service", Name: name, Context: cluster,
 				What: "service " + name + " behind ingress " + san(i.Name) + " (" + san(pathText(p, true)) + ")"}
 		}
 	}

@@ -111,7 +111,7 @@ func nodeSelection(inv *providers.Inventory, in *Input, n *providers.Node) Selec
 		}
 	}
 	if first != nil {
-		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: san(first.Cluster) + "/" + san(first.Namespace) + "/" + san(first.Name),
+		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: san(first.Namespace) + "/" + san(first.Name), Context: first.Cluster,
 			What: "the " + strconv.Itoa(count) + " pods on node " + san(n.Name)}
 		sel.JumpFilter = PodsOnNodeFilter(n.Cluster, n.Name)
 	}

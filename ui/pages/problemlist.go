@@ -38,7 +38,7 @@ func buildProblems(in *Input) *listData {
 	d := &listData{rows: make([]table.Row, len(list)), texts: make([]string, len(list))}
 	for i, p := range list {
 		h := problemHealth(p.Rank)
-		d.rows[i] = table.Row{Key: p.Kind + "/" + p.Name, Health: h,
+		d.rows[i] = table.Row{Key: p.Kind + "/" + p.FocusName(), Health: h,
 			Cells: []string{glyph(h) + " " + p.What, p.Kind, p.Name, ":" + p.Page}}
 		d.texts[i] = common.Fold(p.What + " " + p.Kind + " " + p.Name)
 	}

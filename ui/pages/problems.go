@@ -19,6 +19,18 @@ type ProblemTarget struct {
 	Page, Kind, Name string
 	// What says in words what is wrong with it.
 	What string
+	// Context is the Kubernetes context of a pod or node ("" for other
+	// kinds): the row focused is the one of that context.
+	Context string
+}
+
+// FocusName is the name its page's Focuser takes: Name after its
+// context, when it has one (the rows' keys carry it, see kubeKey).
+func (t ProblemTarget) FocusName() string {
+	if t.Context == "" {
+		return t.Name
+	}
+	return san(t.Context) + "/" + t.Name
 }
 
 // Problems counts what is wrong now across the sources, and names the
@@ -129,12 +141,12 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 		n := &inv.Nodes[i]
 		if st, h := providers.NodeStatus(n); h == providers.HealthBad {
 			p.Nodes++
-			consider(rankNode, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + " " + st})
+			consider(rankNode, ProblemTarget{Page: "nodes", Kind: "node", Name: san(n.Name), What: "node " + san(n.Name) + " " + st, Context: n.Cluster})
 		}
 		for j := range n.Agents {
 			if a := &n.Agents[j]; a.Status == providers.AgentMissing {
 				p.Agents++
-				consider(rankAgent, ProblemTarget{"nodes", "node", san(n.Name), "node " + san(n.Name) + ": no " + san(a.Name()) + " pod"})
+				consider(rankAgent, ProblemTarget{Page: "nodes", Kind: "node", Name: san(n.Name), What: "node " + san(n.Name) + ": no " + san(a.Name()) + " pod", Context: n.Cluster})
 			}
 		}
 	}
@@ -149,7 +161,7 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 		if crash {
 			rank, why = rankCrashLoop, "CrashLoopBackOff"
 		}
-		consider(rank, ProblemTarget{"pods", "pod", san(pod.Namespace) + "/" + san(pod.Name), "pod " + san(pod.Name) + " " + why})
+		consider(rank, ProblemTarget{Page: "pods", Kind: "pod", Name: san(pod.Namespace) + "/" + san(pod.Name), What: "pod " + san(pod.Name) + " " + why, Context: pod.Cluster})
 	}
 	for i := range inv.LoadBalancers {
 		lb := &inv.LoadBalancers[i]
@@ -162,7 +174,7 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 		if lb.TargetsHealthy == 0 {
 			rank = rankNoTargets
 		}
-		consider(rank, ProblemTarget{"lb", "lb", san(lb.Name), "load balancer " + san(lb.Name) + ": " + strconv.Itoa(lb.TargetsHealthy) + "/" + strconv.Itoa(lb.TargetsTotal) + " targets healthy"})
+		consider(rank, ProblemTarget{Page: "lb", Kind: "lb", Name: san(lb.Name), What: "load balancer " + san(lb.Name) + ": " + strconv.Itoa(lb.TargetsHealthy) + "/" + strconv.Itoa(lb.TargetsTotal) + " targets healthy"})
 	}
 	for i := range inv.Databases {
 		db := &inv.Databases[i]
@@ -182,7 +194,7 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 				}
 			}
 		}
-		t := ProblemTarget{"db", "database", san(db.Name), ""}
+		t := ProblemTarget{Page: "db", Kind: "database", Name: san(db.Name), What: ""}
 		fullVolumes(p, db, t, consider)
 		switch {
 		case roles && primaries != 1:
@@ -211,7 +223,7 @@ func (p *Problems) walk(inv *providers.Inventory, visit func(rank int, t Problem
 			continue
 		}
 		p.Certs++
-		consider(rankCert, ProblemTarget{"edge", "distribution", san(d.ID), "CloudFront " + san(d.ID) + ": certificate expires in " +
+		consider(rankCert, ProblemTarget{Page: "edge", Kind: "distribution", Name: san(d.ID), What: "CloudFront " + san(d.ID) + ": certificate expires in " +
 			common.Age(d.CertExpires.Sub(now))})
 	}
 }

@@ -122,7 +122,7 @@ func serviceSelection(in *Input, s *providers.Service) Selection {
 		}
 		f.sub(cmp.Or(e.Pod, "(no pod)"), v)
 		if e.Pod != "" && (jump == nil || !e.Ready && jump.What == "ready") {
-			t := ProblemTarget{"pods", "pod", san(s.Namespace) + "/" + san(e.Pod), "ready"}
+			t := ProblemTarget{Page: "pods", Kind: "pod", Name: san(s.Namespace) + "/" + san(e.Pod), What: "ready"}
 			if !e.Ready {
 				t.What = "not ready"
 			}
@@ -132,7 +132,7 @@ func serviceSelection(in *Input, s *providers.Service) Selection {
 	f.add("created", stamp(s.Created)+" ("+age(in.Now, s.Created)+" ago)")
 	if jump != nil {
 		jump.What = "pod " + jump.Name + " behind service " + san(s.Namespace+"/"+s.Name) + " (" + jump.What + ")"
-		jump.Name = san(s.Cluster) + "/" + jump.Name // its row's key: the pod of this context
+		jump.Context = s.Cluster // the pod of this context
 	}
 	return Selection{
 		Key:    kubeKey("service", s.Cluster, s.Namespace, s.Name),

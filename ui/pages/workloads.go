@@ -186,7 +186,7 @@ func workloadSelection(in *Input, r *workload) Selection {
 				break
 			}
 		}
-		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: san(first.Cluster) + "/" + ns + "/" + san(first.Name),
+		sel.Jump = &ProblemTarget{Page: "pods", Kind: "pod", Name: ns + "/" + san(first.Name), Context: first.Cluster,
 			What: "the " + strconv.Itoa(len(r.pods)) + " pods of " + strings.ToLower(w.Kind) + " " + ns + "/" + name}
 		sel.JumpFilter = PodsOfFilter(w.Cluster, w.Namespace, w.Kind, w.Name)
 	}
