@@ -25,7 +25,8 @@ func kubeSwitching(s config.Settings) (func() ([]string, error), func(string) (p
 	first := s.Env.Kube[0]
 	list := func() ([]string, error) { return kube.Contexts(first.Kubeconfig) }
 	add := func(name string) (providers.Provider, error) {
-		p, err := kube.New(kube.Options{Kubeconfig: first.Kubeconfig, Context: name, Region: first.Region})
+		p, err := kube.New(kube.Options{Kubeconfig: first.Kubeconfig, Context: name, Region: first.Region,
+			FirstLists: startLoadGC})
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +54,7 @@ func newKubeProviders(_ context.Context, s config.Settings) ([]providers.Provide
 	gate := kube.NewListGate(kube.DefaultFirstLists)
 	for i, k := range s.Env.Kube {
 		p, err := kube.New(kube.Options{Kubeconfig: k.Kubeconfig, Context: k.Context, Region: k.Region, Namespaces: k.Namespaces,
-			ListGate: gate, ListRank: i})
+			ListGate: gate, ListRank: i, FirstLists: startLoadGC})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", config.ErrBadConfig, err)
 		}

@@ -13,7 +13,7 @@ import (
 const DefaultFirstLists = 2
 
 // maxLoadHold is the longest a session keeps its place in a ListGate
-// (and the lower GC target of startLoadGC): a cluster whose first list is
+// (and the longest before Options.FirstLists is told the lists ended): a cluster whose first list is
 // slow or never completes (a watch that keeps failing) does not keep the
 // other contexts waiting longer than that.
 const maxLoadHold = 30 * time.Second

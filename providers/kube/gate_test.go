@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,7 +102,8 @@ func TestListGateOrder(t *testing.T) {
 
 // TestListGateProvider: against a real API server, a provider whose
 // place is taken lists nothing until it is given back, and gives its own
-// place back once its first lists are complete.
+// place back once its first lists are complete; Options.FirstLists is
+// told when they begin (after the wait) and, once, when they end.
 func TestListGateProvider(t *testing.T) {
 	k := lab.Kube(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -111,17 +113,28 @@ func TestListGateProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Options{Kubeconfig: k.Kubeconfig, Context: lab.KubeContext, EmitInterval: 10 * time.Millisecond, ListGate: g, ListRank: 2})
+	var begun atomic.Int32
+	ended := make(chan struct{}, 2)
+	firstLists := func() func() {
+		begun.Add(1)
+		return func() { ended <- struct{}{} }
+	}
+	p, err := New(Options{Kubeconfig: k.Kubeconfig, Context: lab.KubeContext, EmitInterval: 10 * time.Millisecond,
+		ListGate: g, ListRank: 2, FirstLists: firstLists})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := make(chan providers.Update, 16)
-	go func() { _ = p.Run(ctx, out) }()
+	stopped := make(chan struct{})
+	go func() { _ = p.Run(ctx, out); close(stopped) }()
 	queued(t, g, 1) // it waits for the place before listing anything
 	select {
 	case u := <-out:
 		t.Fatalf("the provider sent %+v while its place was taken", u)
 	default:
+	}
+	if n := begun.Load(); n != 0 {
+		t.Fatalf("FirstLists called %d times while the provider waited for its place", n)
 	}
 	hold()
 	for {
@@ -144,4 +157,19 @@ func TestListGateProvider(t *testing.T) {
 		t.Fatalf("the provider kept its place after its first lists: %v", err)
 	}
 	next()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		t.Fatal("FirstLists was never told the first lists ended")
+	}
+	if n := begun.Load(); n != 1 {
+		t.Errorf("FirstLists called %d times, want 1", n)
+	}
+	cancel() // the session ends: its end is not told again
+	<-stopped
+	select {
+	case <-ended:
+		t.Error("FirstLists' end called twice")
+	default:
+	}
 }

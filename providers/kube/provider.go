@@ -82,6 +82,13 @@ type Options struct {
 	// provider's place in it (0, the context shown, never waits).
 	ListGate *ListGate
 	ListRank int
+	// FirstLists, when set, is called as this provider's first lists
+	// begin; the function it returns is called once when every informer
+	// has its first list, the session ends, or maxLoadHold passed. The
+	// console lowers the garbage collector's target in between (the peak
+	// of the heap is reached then); the provider leaves process settings
+	// to its caller.
+	FirstLists func() (done func())
 }
 
 // Provider is the Kubernetes source for one kube context.
@@ -295,8 +302,8 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 	p.mu.Unlock()
 
 	// Wait for a place among the contexts listing their first lists,
-	// and hold it, with a lower GC target, until every informer has its
-	// list (or maxLoadHold passed).
+	// and hold it, telling the caller (Options.FirstLists), until every
+	// informer has its list (or maxLoadHold passed).
 	release := func() {}
 	if g := p.opts.ListGate; g != nil {
 		r, err := g.acquire(ctx, p.opts.ListRank)
@@ -305,7 +312,10 @@ func (p *Provider) session(ctx context.Context, out chan<- providers.Update) err
 		}
 		release = r
 	}
-	endLoad := startLoadGC()
+	endLoad := func() {}
+	if f := p.opts.FirstLists; f != nil {
+		endLoad = sync.OnceFunc(f())
+	}
 	loaded := func() { release(); endLoad() }
 	held := time.AfterFunc(maxLoadHold, loaded)
 	defer held.Stop()

@@ -1,4 +1,4 @@
-package kube
+package main
 
 import (
 	"os"
@@ -14,7 +14,9 @@ import (
 // live before each collection, at 50 to one and a half times, for a
 // garbage collector that runs about twice as often while the lists arrive
 // (docs/performance.md, Kubernetes at 20,000 pods). The default comes back
-// when every first list of the process has arrived.
+// when every first list of the process has arrived. It is the process's
+// setting, so the wiring sets it: the Kubernetes providers only say when
+// their first lists begin and end (kube.Options.FirstLists).
 const loadGCPercent = 50
 
 // loadGC counts the sessions whose first lists arrive and sets the
@@ -30,7 +32,8 @@ type loadGC struct {
 var gcLoad = &loadGC{set: debug.SetGCPercent}
 
 // startLoadGC lowers the process's garbage collector target to
-// loadGCPercent while a session's first lists arrive (see loadGC.start).
+// loadGCPercent while a session's first lists arrive (see loadGC.start);
+// it is every Kubernetes provider's kube.Options.FirstLists.
 func startLoadGC() func() { return gcLoad.start() }
 
 // start lowers the target to loadGCPercent, unless the user set GOGC,
