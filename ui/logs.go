@@ -31,15 +31,24 @@ type kubeClient interface {
 	Client() kubernetes.Interface
 }
 
-// kubeLogs finds the cluster's provider among the store's.
+// kubeLogs finds the cluster's client among the store's providers and
+// the readers of their clusters (the demo's).
 type kubeLogs struct{ provs func() []providers.Provider }
 
 // Logs implements logSource.
 func (k kubeLogs) Logs(cluster string) (podlog.StreamFunc, podlog.ContainersFunc, bool) {
 	var found []kubeClient
-	for _, p := range k.provs() {
-		if kc, ok := p.(kubeClient); ok && (cluster == "" || kc.Context() == cluster) {
+	add := func(v any) {
+		if kc, ok := v.(kubeClient); ok && (cluster == "" || kc.Context() == cluster) {
 			found = append(found, kc)
+		}
+	}
+	for _, p := range k.provs() {
+		add(p)
+		if rs, ok := p.(providers.KubeReaderSet); ok {
+			for _, r := range rs.KubeReaders() {
+				add(r)
+			}
 		}
 	}
 	if len(found) != 1 {
@@ -153,6 +162,36 @@ func (m *Model) logsKey(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// spanPod finds the namespace and context of the pod a span names among
+// pods: the span's k8s.namespace.name (else the pod's), and the context
+// holding a pod of that name and namespace: the one k8s.cluster.name
+// names if it names one of them (the attribute is the instrumentation's
+// own name, not always a kube context), else the only one ("" when
+// several contexts hold such a pod or none does).
+func spanPod(pods []providers.Pod, msg traceview.LogsMsg) (namespace, cluster string) {
+	namespace = msg.Namespace
+	var clusters []string
+	for i := range pods {
+		p := &pods[i]
+		if p.Name != msg.Pod || (msg.Namespace != "" && p.Namespace != msg.Namespace) {
+			continue
+		}
+		if namespace == "" {
+			namespace = p.Namespace
+		}
+		if p.Namespace == namespace && !slices.Contains(clusters, p.Cluster) {
+			clusters = append(clusters, p.Cluster)
+		}
+	}
+	switch {
+	case msg.Cluster != "" && slices.Contains(clusters, msg.Cluster):
+		return namespace, msg.Cluster
+	case len(clusters) == 1:
+		return namespace, clusters[0]
+	}
+	return namespace, ""
+}
+
 // spanLogsWindow is how far before and after a span its pod's logs are read.
 const spanLogsWindow = 30 * time.Second
 
@@ -165,14 +204,8 @@ func (m *Model) handleLogsMsg(msg tea.Msg) (tea.Cmd, bool) {
 	case traceview.LogsMsg:
 		t := logTarget{title: "pod " + strings.TrimPrefix(msg.Namespace+"/"+msg.Pod, "/") + " around span " + msg.SpanID}
 		ns := msg.Namespace
-		if ns == "" && m.snap != nil {
-			// no k8s.namespace.name: the pod's namespace from the snapshot
-			for _, p := range m.snap.Inv.Pods {
-				if p.Name == msg.Pod {
-					ns, t.cluster = p.Namespace, p.Cluster
-					break
-				}
-			}
+		if m.snap != nil {
+			ns, t.cluster = spanPod(m.snap.Inv.Pods, msg)
 		}
 		if ns == "" {
 			m.setMsg("span names pod "+msg.Pod+" but no namespace (k8s.namespace.name) and the pod is not in the current view", true)

@@ -13,7 +13,8 @@ import (
 // TestTUIDemoKubeEndToEnd runs the real binary on the demo at 80x24, as a
 // new user first meets it: d on the crash-looping pod shows kubectl's
 // describe of it (its state and the back-off event, found with the
-// viewer's search), y its YAML; :events lists the warnings; :cj lists
+// viewer's search), y its YAML, l its logs ending with the crash line and
+// p the previous run's; :events lists the warnings; :cj lists
 // the demo's CronJobs, and suspending one goes through the executor
 // (preview, confirmation, audit) and shows in its describe.
 func TestTUIDemoKubeEndToEnd(t *testing.T) {
@@ -46,6 +47,17 @@ func TestTUIDemoKubeEndToEnd(t *testing.T) {
 	s.waitAll("the pod's YAML", "yaml pod ", "apiVersion: v1", "kind: Pod")
 	s.keys("Escape")
 	s.waitUntil("the viewer closed", func(scr string) bool { return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "yaml pod ") })
+
+	// l: its logs, read through the same client calls as a cluster's,
+	// end with the crash line; p: the run before ended the same way.
+	s.keys("l")
+	s.waitAll("the pod's logs, the crash line last", "Logs pod ml/"+pod, `level=fatal msg="cannot start"`)
+	s.keys("p")
+	s.waitAll("the previous container's logs, from the top", "previous container", `msg="starting"`)
+	s.keys("G")
+	s.waitAll("the previous run's last line", "previous container", `level=fatal msg="cannot start"`)
+	s.keys("Escape")
+	s.waitUntil("the logs closed", func(scr string) bool { return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "Logs pod ") })
 
 	s.keys(":events", "Enter")
 	s.waitAll("the demo's events", "[Events]", "! Warning", "BackOff")

@@ -151,6 +151,7 @@ type estate struct {
 	cluster string
 	inv     *providers.Inventory
 	now     time.Time
+	start   time.Time // the demo's Options.Start
 	// hashes are the pod template hashes of the Deployments
 	// (namespace/name), their current ReplicaSet's suffix.
 	hashes   map[string]string
@@ -165,7 +166,7 @@ func (r *kubeReader) estate(objects bool) *estate {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	st := r.s.st
-	e := &estate{cluster: r.cluster, now: st.now(), hashes: map[string]string{}}
+	e := &estate{cluster: r.cluster, now: st.now(), start: st.opts.Start, hashes: map[string]string{}}
 	if objects {
 		e.inv = st.snapshot()
 	} else {
@@ -492,6 +493,9 @@ func (e *estate) pod(p *providers.Pod) *corev1.Pod {
 		}
 		if i == 0 {
 			cs.RestartCount = int32(p.Restarts)
+		}
+		if t := lastTermination(p, i, e.start, e.now); t != nil {
+			cs.LastTerminationState.Terminated = t
 		}
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 	}

@@ -44,7 +44,10 @@ type BaselineMsg struct {
 // lines of TraceID highlighted.
 type LogsMsg struct {
 	Pod, Namespace, SpanID, TraceID string
-	Start, End                      time.Time
+	// Cluster is the span's k8s.cluster.name ("" none): a name the
+	// instrumentation chose, which may or may not be a kube context's.
+	Cluster    string
+	Start, End time.Time
 }
 
 // CollapseOver is the subtree size above which a span (other than the
@@ -337,7 +340,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 					break
 				}
 				ns, _ := s.Attr("k8s.namespace.name")
-				lm := LogsMsg{Pod: pod, Namespace: ns, SpanID: traces.Sanitize(s.SpanID), TraceID: paddedTraceID(m.t.TraceID),
+				cluster, _ := s.Attr("k8s.cluster.name")
+				lm := LogsMsg{Pod: pod, Namespace: ns, Cluster: cluster, SpanID: traces.Sanitize(s.SpanID), TraceID: paddedTraceID(m.t.TraceID),
 					Start: s.Start, End: s.Start.Add(s.Duration)}
 				m.clamp()
 				return m, func() tea.Msg { return lm }
