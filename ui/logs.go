@@ -117,6 +117,10 @@ func (m *Model) openLogs(t logTarget, o podlog.Options) tea.Cmd {
 	}
 	stream, ctrs, ok := m.d.logs.Logs(t.cluster)
 	if !ok {
+		if t.cluster == "" { // a span's pod the current view does not show
+			m.setMsg("logs: "+t.title+": its pod is not in the current view, so its context is unknown", true)
+			return nil
+		}
 		m.setMsg("logs: no Kubernetes source for cluster "+t.cluster, true)
 		return nil
 	}
@@ -167,8 +171,9 @@ func (m *Model) logsKey(k tea.KeyPressMsg) tea.Cmd {
 // holding a pod of that name and namespace: the one k8s.cluster.name
 // names if it names one of them (the attribute is the instrumentation's
 // own name, not always a kube context), else the only one ("" when
-// several contexts hold such a pod or none does).
-func spanPod(pods []providers.Pod, msg traceview.LogsMsg) (namespace, cluster string) {
+// several contexts hold such a pod or none does), and the contexts
+// holding it.
+func spanPod(pods []providers.Pod, msg traceview.LogsMsg) (namespace, cluster string, holders []string) {
 	namespace = msg.Namespace
 	var clusters []string
 	for i := range pods {
@@ -185,11 +190,11 @@ func spanPod(pods []providers.Pod, msg traceview.LogsMsg) (namespace, cluster st
 	}
 	switch {
 	case msg.Cluster != "" && slices.Contains(clusters, msg.Cluster):
-		return namespace, msg.Cluster
+		return namespace, msg.Cluster, clusters
 	case len(clusters) == 1:
-		return namespace, clusters[0]
+		return namespace, clusters[0], clusters
 	}
-	return namespace, ""
+	return namespace, "", clusters
 }
 
 // spanLogsWindow is how far before and after a span its pod's logs are read.
@@ -204,8 +209,14 @@ func (m *Model) handleLogsMsg(msg tea.Msg) (tea.Cmd, bool) {
 	case traceview.LogsMsg:
 		t := logTarget{title: "pod " + strings.TrimPrefix(msg.Namespace+"/"+msg.Pod, "/") + " around span " + msg.SpanID}
 		ns := msg.Namespace
+		var holders []string
 		if m.snap != nil {
-			ns, t.cluster = spanPod(m.snap.Inv.Pods, msg)
+			ns, t.cluster, holders = spanPod(m.snap.Inv.Pods, msg)
+		}
+		if t.cluster == "" && len(holders) > 1 {
+			m.setMsg("span's pod "+ns+"/"+msg.Pod+" is in several contexts ("+strings.Join(holders, ", ")+
+				") and its k8s.cluster.name names none of them: open its logs from the Pods view", true)
+			return nil, true
 		}
 		if ns == "" {
 			m.setMsg("span names pod "+msg.Pod+" but no namespace (k8s.namespace.name) and the pod is not in the current view", true)
