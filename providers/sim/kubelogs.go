@@ -96,7 +96,7 @@ func (t logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		run = *runs.previous
 	}
-	lines := t.r.runLines(e, pod, ci, run, e.now)
+	lines := t.r.runLines(e, pod, ci, run, time.Time{}, e.now)
 	if s := q.Get("sinceTime"); s != "" {
 		since, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -143,10 +143,8 @@ func (t logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			now := t.r.now()
 			var nb bytes.Buffer
-			for _, l := range t.r.runLines(e, pod, ci, run, now) {
-				if l.t.After(last) {
-					writeLine(&nb, l, stamps)
-				}
+			for _, l := range t.r.runLines(e, pod, ci, run, last, now) {
+				writeLine(&nb, l, stamps)
 			}
 			last = now
 			if _, err := pw.Write(nb.Bytes()); err != nil {
@@ -236,9 +234,10 @@ type logLine struct {
 	text string
 }
 
-// runLines are the lines container ci of p wrote in run by now (the
-// last maxLogHistory request lines, the trace lines, the crash line).
-func (r *kubeReader) runLines(e *estate, p *providers.Pod, ci int, run logRun, now time.Time) []logLine {
+// runLines are the lines container ci of p wrote in run after from (zero:
+// from the start) and by now: the last maxLogHistory request lines, the
+// trace lines, the crash line.
+func (r *kubeReader) runLines(e *estate, p *providers.Pod, ci int, run logRun, from, now time.Time) []logLine {
 	h := fnv.New64a()
 	h.Write([]byte(e.cluster + "/" + p.Namespace + "/" + p.Name + "/" + p.Images[ci].Container))
 	seed := h.Sum64()
@@ -252,6 +251,9 @@ func (r *kubeReader) runLines(e *estate, p *providers.Pod, ci int, run logRun, n
 	}
 	n := int64(until.Sub(run.start) / period)
 	first := max(n-maxLogHistory+1, 0)
+	if from.After(run.start) {
+		first = max(first, int64(from.Sub(run.start)/period)+1)
+	}
 	var out []logLine
 	for k := first; k <= n; k++ {
 		t := run.start.Add(time.Duration(k) * period)
@@ -264,14 +266,14 @@ func (r *kubeReader) runLines(e *estate, p *providers.Pod, ci int, run logRun, n
 	if ci == 0 {
 		for _, tr := range r.s.traces {
 			for _, sp := range tr.Spans {
-				if sp.Start.Before(run.start) || sp.Start.After(until) || sp.Kind != "server" || !ranIn(sp.Resource, e.cluster, p) {
+				if sp.Start.Before(run.start) || !sp.Start.After(from) || sp.Start.After(until) || sp.Kind != "server" || !ranIn(sp.Resource, e.cluster, p) {
 					continue
 				}
 				out = append(out, logLine{sp.Start, spanLine(tr.TraceID, sp.SpanID, sp.Operation, sp.Duration, sp.Error, sp.StatusMessage)})
 			}
 		}
 	}
-	if run.end != nil && !run.end.After(now) {
+	if run.end != nil && !run.end.After(now) && run.end.After(from) {
 		if run.exit == 1 {
 			out = append(out, logLine{*run.end, `level=fatal msg="cannot start" err="dial tcp 10.0.12.7:6379: connect: connection refused"`})
 		} else {
@@ -285,17 +287,25 @@ func (r *kubeReader) runLines(e *estate, p *providers.Pod, ci int, run logRun, n
 // ranIn says whether a span's resource attributes name pod p of cluster
 // (OpenTelemetry's k8s.cluster.name, k8s.namespace.name, k8s.pod.name).
 func ranIn(res []traces.KeyValue, cluster string, p *providers.Pod) bool {
-	want := map[string]string{"k8s.cluster.name": cluster, "k8s.namespace.name": p.Namespace, "k8s.pod.name": p.Name}
 	matched := 0
 	for _, kv := range res {
-		if v, ok := want[kv.Key]; ok {
-			if kv.Value != v {
-				return false
-			}
-			matched++
+		want := ""
+		switch kv.Key {
+		case "k8s.cluster.name":
+			want = cluster
+		case "k8s.namespace.name":
+			want = p.Namespace
+		case "k8s.pod.name":
+			want = p.Name
+		default:
+			continue
 		}
+		if kv.Value != want {
+			return false
+		}
+		matched++
 	}
-	return matched == len(want)
+	return matched == 3
 }
 
 var routes = []string{"/api/orders", "/api/cart", "/healthz", "/api/items", "/api/session", "/metrics"}
