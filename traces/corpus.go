@@ -162,9 +162,9 @@ func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, hol
 //     in time;
 //   - without wait evidence, the trace's slowest critical-path span (at
 //     least 20% of the critical path) ran while at least 2 other traces ran
-//     the same service+operation, and they finished one after another
-//     (each starting before the previous one ended, each end at least half
-//     the shortest duration after the previous one), this one lasting at
+//     the same service+operation, all of them running at one instant,
+//     and they finished one after another (each end at least half the
+//     shortest duration after the previous one), this one lasting at
 //     least 1.5 times the shortest: they queued on one resource.
 func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws []spanWait) []Finding {
 	if c.spans == nil {
@@ -228,8 +228,16 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 	if dmin <= int64(WaitMin) {
 		return out
 	}
+	// A queue: all of them waiting at one instant (the last to start began
+	// before the first to finish ended), then released one at a time.
+	// Overlapping only pairwise (a chain of requests, each arriving as the
+	// one before leaves) is not a queue: noisy latencies make such chains.
+	lastIn := slices.MaxFunc(group, func(x, y interval) int { return cmp.Compare(x.start, y.start) })
+	if lastIn.start >= group[0].end {
+		return out
+	}
 	for j := 1; j < len(group); j++ {
-		if group[j].start >= group[j-1].end || float64(group[j].end-group[j-1].end) < 0.5*float64(dmin) {
+		if float64(group[j].end-group[j-1].end) < 0.5*float64(dmin) {
 			return out
 		}
 	}

@@ -105,6 +105,14 @@ func TestContentionAcrossTraces(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		parallel = append(parallel, transfer(fmt.Sprintf("p%d", i), float64(i), 0, float64(i+50)))
 	}
+	// A chain, not a queue: each request arrives as the one before is
+	// finishing, so the four are never all running at once (the slow
+	// one, c3, overlaps each of the others, but they do not overlap one
+	// another all at once).
+	chain := []*Trace{
+		transfer("c0", 0, 0, 50), transfer("c1", 40, 0, 100),
+		transfer("c2", 90, 0, 150), transfer("c3", 30, 0, 180),
+	}
 	// Contended requests seen alone: one trace cannot show it.
 	alone := []*Trace{queued[3]}
 	tests := []struct {
@@ -116,6 +124,7 @@ func TestContentionAcrossTraces(t *testing.T) {
 		{"waits line up with other traces' holds", queued, true, "lines up with 3 other traces"},
 		{"spans finish one after another", bare, true, "4 concurrent traces that finished it one after another"},
 		{"parallel traces", parallel, false, ""},
+		{"a chain of overlapping requests, never all at once", chain, false, ""},
 		{"a single trace", alone, false, ""},
 	}
 	for _, tc := range tests {
