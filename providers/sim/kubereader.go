@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/kubectl/pkg/describe"
+	"k8s.io/kubectl/pkg/util/qos"
 	"sigs.k8s.io/yaml"
 
 	"github.com/opsconsole/console/providers"
@@ -38,8 +39,9 @@ import (
 // for (a Pod, a Node, a Deployment and its ReplicaSet…), which kubectl's
 // own describers print (`d`) and sigs.k8s.io/yaml shows (`y`); its events
 // are the demo's; discovery lists the kinds below and their tables have
-// the columns `kubectl get` prints for them. What the demo does not model
-// (resource requests, probes, node capacity) is absent, not made up.
+// the columns `kubectl get` prints for them. Requests, limits, probes and
+// node system info are made up in common shapes (kubespec.go); what the
+// demo does not model (Ingresses, ConfigMaps, Secrets) is absent.
 
 // ErrNotInDemo is returned for a kind or an object the demo does not have.
 var ErrNotInDemo = errors.New("not in the demo estate")
@@ -417,9 +419,11 @@ func (e *estate) podLabels(kind, ns, name, pod string) map[string]string {
 	return l
 }
 
-// containers are the pod template's containers: one per image, serving
-// the workload's service port where it has one.
-func (e *estate) containers(ns, name string, images []providers.ContainerImage) []corev1.Container {
+// containers are the pod template's containers of the workload kind/name:
+// one per image, the first serving the workload's service port where it
+// has one, probed on it, each with its requests and limits (kubespec.go);
+// gpu: the first asks for a GPU.
+func (e *estate) containers(kind, ns, name string, images []providers.ContainerImage, gpu bool) []corev1.Container {
 	var ports []corev1.ContainerPort
 	for i := range e.inv.Services {
 		if s := &e.inv.Services[i]; s.Cluster == e.cluster && s.Namespace == ns && s.Name == name {
@@ -432,9 +436,13 @@ func (e *estate) containers(ns, name string, images []providers.ContainerImage) 
 	}
 	out := make([]corev1.Container, len(images))
 	for i, im := range images {
-		out[i] = corev1.Container{Name: im.Container, Image: im.Image, ImagePullPolicy: corev1.PullIfNotPresent}
+		out[i] = corev1.Container{Name: im.Container, Image: im.Image, ImagePullPolicy: corev1.PullIfNotPresent,
+			Resources: resources(kind, name, i, gpu)}
 		if i == 0 {
 			out[i].Ports = ports
+			if len(ports) > 0 {
+				out[i].LivenessProbe, out[i].ReadinessProbe = probes(kind, ports[0].ContainerPort)
+			}
 			for _, d := range claimDefs[name] {
 				out[i].VolumeMounts = append(out[i].VolumeMounts, corev1.VolumeMount{Name: d.prefix, MountPath: d.mount})
 			}
@@ -467,13 +475,13 @@ func (e *estate) pod(p *providers.Pod) *corev1.Pod {
 		ref.UID = uid(e.cluster + "/" + ref.Kind + "/" + p.Namespace + "/" + ref.Name)
 		pod.OwnerReferences = []metav1.OwnerReference{ref}
 	}
-	pod.Spec = corev1.PodSpec{NodeName: p.Node, Containers: e.containers(p.Namespace, owner, p.Images),
+	pod.Spec = corev1.PodSpec{NodeName: p.Node, Containers: e.containers(kind, p.Namespace, owner, p.Images, owner == gpuOwner && p.Node == ""),
 		RestartPolicy: corev1.RestartPolicyAlways, SchedulerName: corev1.DefaultSchedulerName}
 	if kind == kindStatefulSet {
 		pod.Spec.Volumes = claimVolumes(owner, p.Name)
 	}
 	started := metav1.NewTime(p.Created)
-	st := corev1.PodStatus{Phase: corev1.PodPhase(p.Phase), PodIP: p.IP, QOSClass: corev1.PodQOSBestEffort}
+	st := corev1.PodStatus{Phase: corev1.PodPhase(p.Phase), PodIP: p.IP}
 	if p.Node != "" {
 		st.StartTime = &started
 		st.HostIP = nodeIP(p.Node)
@@ -509,6 +517,7 @@ func (e *estate) pod(p *providers.Pod) *corev1.Pod {
 		st.Conditions[3].Reason = "Unschedulable"
 	}
 	pod.Status = st
+	pod.Status.QOSClass = qos.ComputePodQOS(pod)
 	return pod
 }
 
@@ -522,6 +531,11 @@ func condStatus(ok bool) corev1.ConditionStatus {
 func (e *estate) node(n *providers.Node) *corev1.Node {
 	node := &corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
 		ObjectMeta: e.meta("Node", "", n.Name, n.Created, maps.Clone(n.Labels))}
+	// the labels every kubelet sets on its node
+	if node.Labels == nil {
+		node.Labels = map[string]string{}
+	}
+	node.Labels["kubernetes.io/os"], node.Labels["kubernetes.io/arch"] = "linux", "amd64"
 	node.Spec = corev1.NodeSpec{ProviderID: "aws:///" + n.Zone + "/" + n.InstanceID, Unschedulable: n.Unschedulable}
 	if n.Unschedulable {
 		node.Spec.Taints = append(node.Spec.Taints, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule})
@@ -533,16 +547,30 @@ func (e *estate) node(n *providers.Node) *corev1.Node {
 		ready.Status, ready.Reason, ready.Message = corev1.ConditionUnknown, "NodeStatusUnknown", "Kubelet stopped posting node status."
 		node.Spec.Taints = append(node.Spec.Taints, corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute})
 	}
-	node.Status.Conditions = []corev1.NodeCondition{ready}
+	// The pressure conditions the kubelet posts beside Ready (Unknown too
+	// when it stops posting).
+	pressure := func(t corev1.NodeConditionType, reason, msg string) corev1.NodeCondition {
+		c := corev1.NodeCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, Message: msg,
+			LastHeartbeatTime: ready.LastHeartbeatTime, LastTransitionTime: metav1.NewTime(n.Created)}
+		if !n.Ready {
+			c.Status, c.Reason, c.Message = corev1.ConditionUnknown, "NodeStatusUnknown", "Kubelet stopped posting node status."
+		}
+		return c
+	}
+	node.Status.Conditions = []corev1.NodeCondition{
+		pressure(corev1.NodeMemoryPressure, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+		pressure(corev1.NodeDiskPressure, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+		pressure(corev1.NodePIDPressure, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+		ready}
+	node.Status.NodeInfo = nodeInfo(n.InstanceID)
 	if ip := nodeIP(n.Name); ip != "" {
 		node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip},
 			{Type: corev1.NodeHostName, Address: n.Name}, {Type: corev1.NodeInternalDNS, Address: n.Name}}
 	}
 	if c, ok := instanceCapacity[n.InstanceType]; ok {
-		// The demo models no system reserve: allocatable is the capacity.
 		node.Status.Capacity = corev1.ResourceList{corev1.ResourceCPU: *resource.NewQuantity(c.cpu, resource.DecimalSI),
 			corev1.ResourceMemory: gib(c.memGiB), corev1.ResourcePods: *resource.NewQuantity(c.pods, resource.DecimalSI)}
-		node.Status.Allocatable = node.Status.Capacity.DeepCopy()
+		node.Status.Allocatable = allocatable(c.cpu, c.memGiB, c.pods)
 	}
 	return node
 }
@@ -713,7 +741,7 @@ func (e *estate) workload(w *providers.Workload, events *corev1.EventList) *desc
 	tmplLabels := e.podLabels(w.Kind, w.Namespace, w.Name, "")
 	delete(tmplLabels, "statefulset.kubernetes.io/pod-name")
 	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: tmplLabels},
-		Spec: corev1.PodSpec{Containers: e.containers(w.Namespace, w.Name, images), RestartPolicy: corev1.RestartPolicyAlways}}
+		Spec: corev1.PodSpec{Containers: e.containers(w.Kind, w.Namespace, w.Name, images, false), RestartPolicy: corev1.RestartPolicyAlways}}
 	desired := int32(w.Desired)
 	meta := e.meta(w.Kind, w.Namespace, w.Name, w.Created, map[string]string{"app": w.Name})
 	for i := range events.Items {

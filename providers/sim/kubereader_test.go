@@ -66,16 +66,42 @@ func TestKubeReaderDescribe(t *testing.T) {
 		}
 		return n
 	}
+	gpu := firstPod(inv, "demo-use1", func(p *providers.Pod) bool { return p.Node == "" && p.Owner != "" })
+	if gpu == nil {
+		t.Fatal("the demo has no pod waiting for a GPU")
+	}
+	// The node's allocated CPU is the sum of its pods' requests, which
+	// kubectl's describer adds up from the pods the demo lists beside it.
+	var nodeCPU int64
+	for i := range inv.Pods {
+		if p := &inv.Pods[i]; p.Cluster == "demo-use1" && p.Node == crash.Node && p.Phase != "Succeeded" && p.Phase != "Failed" {
+			kind, owner, _ := strings.Cut(p.Owner, "/")
+			for c := range p.Images {
+				q := resources(kind, owner, c, false).Requests[corev1.ResourceCPU]
+				nodeCPU += q.MilliValue()
+			}
+		}
+	}
+	alloc := allocatable(instanceCapacity["m6i.2xlarge"].cpu, instanceCapacity["m6i.2xlarge"].memGiB, instanceCapacity["m6i.2xlarge"].pods)
 	tests := []struct {
 		resource, ns, name string
 		want               []string
 	}{
 		{"pod", crash.Namespace, crash.Name, []string{"Name:         " + crash.Name, "Node:         " + crash.Node + "/",
-			"Controlled By:  ReplicaSet/", "Reason:       CrashLoopBackOff", "Restart Count:  ", "Warning  BackOff", "kubelet"}},
+			"Controlled By:  ReplicaSet/", "Reason:       CrashLoopBackOff", "Restart Count:  ", "Warning  BackOff", "kubelet",
+			"Limits: memory: 256Mi Requests: cpu: 100m memory: 128Mi",
+			"Liveness: http-get http://:8080/healthz delay=15s timeout=1s period=10s successThreshold=1 failureThreshold=3",
+			"Readiness: http-get http://:8080/healthz delay=5s", "QoS Class: Burstable"}},
+		{"pod", sts.Namespace, sts.Name, []string{"Liveness: tcp-socket :", "Requests: cpu:"}},
+		{"pod", gpu.Namespace, gpu.Name, []string{"nvidia.com/gpu: 1 Requests:", "Insufficient nvidia.com/gpu", "Node: <none>"}},
 		{"po", crash.Namespace, crash.Name, []string{"Name:         " + crash.Name}},
 		{"pods", crash.Namespace, crash.Name, []string{"Name:         " + crash.Name}},
 		{"node", "", crash.Node, []string{"Name:               " + crash.Node, "InternalIP:", "Capacity:", "Non-terminated Pods:", crash.Name,
-			"ProviderID:"}},
+			"ProviderID:", "kubernetes.io/arch=amd64", "MemoryPressure False", "System Info:", "Kubelet Version:", "Container Runtime Version: containerd://",
+			"Allocatable: cpu: 7910m memory: 31775Mi pods: 58",
+			fmt.Sprintf("Allocated resources: (Total limits may be over 100 percent, i.e., overcommitted.) Resource Requests Limits -------- -------- ------ cpu %dm (%d%%)",
+				nodeCPU, nodeCPU*100/alloc.Cpu().MilliValue())}},
+		{"deploy", "shop", "checkout", []string{"Limits: memory: 256Mi", "Readiness: http-get http://:8080/healthz"}},
 		{"deploy", "shop", "checkout", []string{"Replicas:", "NewReplicaSet:   checkout-", "ScalingReplicaSet", "deployment-controller"}},
 		{"statefulsets.apps", sts.Namespace, stsName, []string{"Name: " + stsName, fmt.Sprintf("Pods Status: %d Running", running(sts.Owner)), "Volume Claims: Name: " + claimDefs[stsName][0].prefix,
 			claimDefs[stsName][0].mount + " from " + claimDefs[stsName][0].prefix + " (rw)"}},

@@ -91,7 +91,7 @@ func (st *state) step() {
 		if p.Phase == "Running" && p.Reason == "" && p.wl != st.crashWL {
 			p.Restarts++
 			st.event(t, "Warning", "Unhealthy", "Pod", p.Cluster, p.Namespace, p.Name,
-				"Liveness probe failed: HTTP probe failed with statuscode: 503")
+				livenessFailure(st.inv.Workloads[p.wl].Kind, p.IP, st.wl[p.wl].port))
 		}
 	}
 
