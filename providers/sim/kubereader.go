@@ -514,11 +514,26 @@ func (e *estate) pod(p *providers.Pod) *corev1.Pod {
 	st.Conditions = []corev1.PodCondition{cond(corev1.PodInitialized, true), cond(corev1.PodReady, p.Ready),
 		cond(corev1.ContainersReady, p.Ready), cond(corev1.PodScheduled, scheduled)}
 	if !scheduled {
-		st.Conditions[3].Reason = "Unschedulable"
+		// A pod no node was found for has started nothing: its one
+		// condition is the scheduler's, with its last reason why.
+		st.ContainerStatuses, st.StartTime = nil, nil
+		st.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+			Message: e.lastMessage("Pod/"+p.Namespace+"/"+p.Name, "FailedScheduling"), LastTransitionTime: started}}
 	}
 	pod.Status = st
 	pod.Status.QOSClass = qos.ComputePodQOS(pod)
 	return pod
+}
+
+// lastMessage is the message of object's (Kind/namespace/name) last
+// event of reason in the cluster, "" without one.
+func (e *estate) lastMessage(object, reason string) string {
+	for i := len(e.inv.Events) - 1; i >= 0; i-- {
+		if ev := &e.inv.Events[i]; ev.Cluster == e.cluster && ev.Object == object && ev.Reason == reason {
+			return ev.Message
+		}
+	}
+	return ""
 }
 
 func condStatus(ok bool) corev1.ConditionStatus {
