@@ -140,13 +140,17 @@ func (m *Model) openLogs(t logTarget, o podlog.Options) tea.Cmd {
 	return m.logv.Start()
 }
 
-// closeLogs closes the logs view and stops its stream.
+// closeLogs closes the logs view and stops its stream, back to the trace
+// view when they were opened from one of its spans.
 func (m *Model) closeLogs() {
 	if m.logv != nil {
 		m.logv.Close()
 		m.logv = nil
 	}
 	m.mode = modeNormal
+	if m.tracev != nil {
+		m.mode = modeTrace
+	}
 	m.layout()
 }
 
@@ -223,7 +227,8 @@ func (m *Model) handleLogsMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		t.targets = []podlogs.Target{{Namespace: ns, Pod: msg.Pod}}
-		m.tracev = nil
+		// the trace view stays open under the logs: esc goes back to the
+		// span, for the next one
 		return m.openLogs(t, podlog.Options{SinceTime: msg.Start.Add(-spanLogsWindow), Until: msg.End.Add(spanLogsWindow),
 			Highlight: msg.TraceID}), true
 	}

@@ -59,6 +59,26 @@ func TestTUIDemoKubeEndToEnd(t *testing.T) {
 	s.keys("Escape")
 	s.waitUntil("the logs closed", func(scr string) bool { return strings.Contains(scr, "[Pods]") && !strings.Contains(scr, "Logs pod ") })
 
+	// L on a span of the demo's failing checkout: the logs of the pod that
+	// served it (its k8s.* resource attributes), the trace's line marked;
+	// esc goes back to the trace, and again to the list.
+	s.keys(":traces", "Enter")
+	s.waitAll("the demo's traces", "[Traces]", "GET /checkout")
+	s.keys("/GET /checkout", "Enter")
+	scr = s.waitUntil("the failing checkout listed", func(scr string) bool { return lineWith(scr, "GET /checkout", "✗") != "" })
+	failing := strings.Fields(strings.TrimPrefix(lineWith(scr, "GET /checkout", "✗"), "▸"))[0]
+	s.keys("/", "C-u", failing, "Enter")
+	s.waitUntil("the failing trace selected", func(scr string) bool { return strings.Contains(selectedLine(scr), failing) })
+	s.keys("Enter")
+	s.waitAll("the trace's report", "trace "+failing, "error origin:")
+	s.keys("n") // the first span in error: the root, served by a frontend pod
+	s.waitAll("the first error selected", "error 1 of")
+	s.keys("L")
+	scr = s.waitUntil("the root span's pod's lines, the trace's marked", func(scr string) bool {
+		return strings.Contains(scr, "Logs pod shop/frontend-") && strings.Contains(lineWith(scr, "trace_id="+failing), "▌")
+	})
+	s.backFromSpanLogs(failing)
+
 	s.keys(":events", "Enter")
 	s.waitAll("the demo's events", "[Events]", "! Warning", "BackOff")
 

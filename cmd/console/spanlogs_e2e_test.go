@@ -102,11 +102,7 @@ func TestTUISpanLogsEndToEnd(t *testing.T) {
 	if l := lineWith(scr, "trace_id="+okTrace); l == "" || strings.Contains(l, "▌") {
 		t.Errorf("the healthy order's line is missing or marked as the failing trace's (%q):\n%s", l, scr)
 	}
-	// (wait for the logs to close: an Escape followed at once by q reads as alt+q)
-	s.keys("Escape")
-	s.waitUntil("the Traces view again", func(scr string) bool {
-		return !strings.Contains(scr, "Logs pod ") && strings.Contains(scr, "[Traces]") && strings.Contains(selectedLine(scr), short)
-	})
+	s.backFromSpanLogs(short)
 	s.keys("q")
 	if got := wait(); got != "EXIT=0" {
 		t.Fatalf("console exited with %s; screen:\n%s", got, s.capture())
@@ -121,4 +117,19 @@ func logfmtValue(line, key string) string {
 		}
 	}
 	return ""
+}
+
+// backFromSpanLogs presses esc in the logs opened from a span of trace id
+// (a prefix of it), which goes back to the trace, and esc again, back to
+// the Traces view with the trace selected. It waits for each step: an
+// Escape followed at once by a key reads as alt+key.
+func (s *tmuxSession) backFromSpanLogs(id string) {
+	s.keys("Escape")
+	s.waitUntil("the trace view again", func(scr string) bool {
+		return !strings.Contains(scr, "Logs pod ") && strings.Contains(scr, "trace "+id) && strings.Contains(scr, "error origin:")
+	})
+	s.keys("Escape")
+	s.waitUntil("the Traces view again", func(scr string) bool {
+		return !strings.Contains(scr, "trace "+id) && strings.Contains(scr, "[Traces]") && strings.Contains(selectedLine(scr), id)
+	})
 }
