@@ -370,9 +370,19 @@ func TestServeApproval(t *testing.T) {
 	carol.keys("-l", pod)
 	carol.keys("Enter")
 
+	f.checkApproved(id, pod)
+	// alice's Actions view shows her run and, in its output, who approved it
+	alice.waitAll("alice's run and its approver", "[Actions]", "delete pod/", "succeeded", "(approved by carol (key SHA256:")
+}
+
+// checkApproved waits for the audit lines of attempt id approved by carol
+// and run, and checks that they name carol as the approver, alice as the
+// requester and the one who ran it, and that the delete of pod succeeded.
+func (f *serveFixture) checkApproved(id, pod string) {
+	f.t.Helper()
 	var approved, ran actions.AuditEntry
-	waitFor(t, "the approved delete's outcome in the audit log", func() bool {
-		for _, e := range entries() {
+	waitAudit(f.t, f.audit, func(es []actions.AuditEntry) bool {
+		for _, e := range es {
 			if e.AuditID != id {
 				continue
 			}
@@ -386,11 +396,10 @@ func TestServeApproval(t *testing.T) {
 		return approved.Result != "" && ran.Result != ""
 	})
 	if !strings.HasPrefix(approved.Who, "carol (key SHA256:") || !strings.HasPrefix(approved.RequestedBy, "alice (key SHA256:") {
-		t.Errorf("the approval line does not name carol (who) and alice (requested by): %+v", approved)
+		f.t.Errorf("the approval line does not name carol (who) and alice (requested by): %+v", approved)
 	}
-	if ran.Result != actions.StatusSucceeded || !strings.HasPrefix(ran.Who, "alice (key SHA256:") || ran.ApprovedBy != approved.Who || ran.Target != "pod/"+strings.TrimPrefix(ran.Target, "pod/") {
-		t.Errorf("the delete's outcome: %+v (want succeeded, alice's, approved by %s)", ran, approved.Who)
+	if ran.Result != actions.StatusSucceeded || !strings.HasPrefix(ran.Who, "alice (key SHA256:") || ran.ApprovedBy != approved.Who ||
+		!strings.HasPrefix(ran.Target, "pod/") || !strings.HasSuffix(ran.Target, "/"+pod) {
+		f.t.Errorf("the delete's outcome: %+v (want succeeded on pod %s, alice's, approved by %s)", ran, pod, approved.Who)
 	}
-	// alice's Actions view shows her run and, in its output, who approved it
-	alice.waitAll("alice's run and its approver", "[Actions]", "delete pod/", "succeeded", "(approved by carol (key SHA256:")
 }
