@@ -33,6 +33,9 @@ const (
 	// WaitTraceShare: waits must add up to at least this share of the
 	// trace for a lock_contention finding.
 	WaitTraceShare = 0.05
+	// QueueShare: a span looked at for queueing across traces (seen in
+	// timing alone) carries at least this share of the critical path.
+	QueueShare = 0.1
 	// maxIDs caps the span ids listed in one finding.
 	maxIDs = 50
 )

@@ -160,12 +160,15 @@ func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, hol
 //     past its own wait; for a wait span such as "lock stock", its parent
 //     after it; the same resource when both name one): the waits line up
 //     in time;
-//   - without wait evidence, the trace's slowest critical-path span (at
-//     least 20% of the critical path) ran while at least 2 other traces ran
-//     the same service+operation, all of them running at one instant,
-//     and they finished one after another (each end at least half the
-//     shortest duration after the previous one), this one lasting at
-//     least 1.5 times the shortest: they queued on one resource.
+//   - without wait evidence, a span carrying at least QueueShare of the
+//     critical path ran while at least 2 other traces ran the same
+//     service+operation, and together they look like one server taking
+//     them one at a time, first come first served (see queued): each
+//     arrived while the one before was still in, they were served at one
+//     pace, they left in the order they came, and this one waited behind
+//     the one before. Timing alone is the weakest evidence the report
+//     uses; a trace's own calls of the operation that finished with this
+//     one are taken as evidence against a queue.
 func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws []spanWait) []Finding {
 	if c.spans == nil {
 		return nil
@@ -173,16 +176,6 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 	spans := a.Trace.Spans
 	base := a.Start.UnixNano()
 	name := func(i int32) svcOp { return keys.names[keys.key[i]] }
-	traceIDs := func(iv []interval) string {
-		var s []string
-		for _, x := range iv[:min(len(iv), 3)] {
-			s = append(s, c.traces[x.tr].TraceID)
-		}
-		if len(iv) > 3 {
-			s = append(s, fmt.Sprintf("+%d", len(iv)-3))
-		}
-		return fmt.Sprint(s)
-	}
 	var out []Finding
 	done := map[int32]bool{}
 	for _, w := range ws {
@@ -199,54 +192,102 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 		out = append(out, Finding{Kind: KindLockContention, SpanIDs: []string{spans[w.span].SpanID}, Service: n.service, Operation: n.operation,
 			ImpactMS: ms(onPath(a, w.span, w.start, w.end)),
 			Summary: fmt.Sprintf("the %s wait in %s %s lines up with %d other traces holding the same %s at the time (traces %s): contention for a shared resource across requests",
-				round(d), n.service, n.operation, len(others), cmp.Or(w.resource, "operation"), traceIDs(others))})
+				round(d), n.service, n.operation, len(others), cmp.Or(w.resource, "operation"), c.traceIDs(others))})
 	}
 	var cpTotal time.Duration
 	for _, s := range a.Segments {
 		cpTotal += s.End - s.Start
 	}
-	best := int32(-1)
+	if cpTotal <= 0 {
+		return out
+	}
 	for i, d := range a.CPTime {
-		if int32(i) != a.Root && (best < 0 || d > a.CPTime[best]) {
-			best = int32(i)
+		if i := int32(i); i != a.Root && !done[i] && float64(d) >= QueueShare*float64(cpTotal) {
+			if f, ok := c.queued(a, i, self, keys, base); ok {
+				out = append(out, f)
+			}
 		}
 	}
-	if best < 0 || done[best] || cpTotal <= 0 || float64(a.CPTime[best]) < 0.2*float64(cpTotal) {
-		return out
+	return out
+}
+
+// queued is the finding that span i of the trace (a.Trace, self in the
+// corpus) waited in a queue with the same service+operation of other
+// traces, seen in their timing alone (see crossTraceFindings).
+func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) (Finding, bool) {
+	n := keys.names[keys.key[i]]
+	others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+a.st[i], base+a.en[i], false, "")
+	if len(others) == 0 {
+		return Finding{}, false
 	}
-	n := name(best)
-	others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+a.st[best], base+a.en[best], false, "")
+	// The queue may have begun before this span: take in the spans of
+	// other traces running since the earliest of these started (once).
+	if first := slices.MinFunc(others, func(x, y interval) int { return cmp.Compare(x.start, y.start) }); first.start < base+a.st[i] {
+		others = c.overlapping(c.spans[n], self, a.Trace.TraceID, first.start, base+a.en[i], false, "")
+	}
 	if len(others) < 2 {
-		return out
+		return Finding{}, false
 	}
-	group := append(slices.Clone(others), interval{self, best, base + a.st[best], base + a.st[best], base + a.en[best], ""})
+	group := append(slices.Clone(others), interval{self, i, base + a.st[i], base + a.st[i], base + a.en[i], ""})
 	slices.SortFunc(group, func(x, y interval) int { return cmp.Or(cmp.Compare(x.end, y.end), cmp.Compare(x.tr, y.tr)) })
-	dmin := group[0].end - group[0].start
-	for _, x := range group {
-		dmin = min(dmin, x.end-x.start)
+	// One server, first come first served: each after the first arrived
+	// while the one before was still in (it waited), and was served from
+	// the moment that one left (or it arrived) to its own end.
+	serve := make([]int64, len(group))
+	for k := 1; k < len(group); k++ {
+		if group[k].start >= group[k-1].end {
+			return Finding{}, false
+		}
+		serve[k] = group[k].end - max(group[k].start, group[k-1].end)
 	}
-	if dmin <= int64(WaitMin) {
-		return out
+	sMin, sMax := slices.Min(serve[1:]), slices.Max(serve[1:])
+	// Served at one pace (the slowest at most twice the fastest), each
+	// long enough to be told from noise and at least half the shortest
+	// stay (the first served waited little: its stay is about a service;
+	// requests slowed alike overlap long and leave close together)...
+	dmin := slices.MinFunc(group, func(x, y interval) int { return cmp.Compare(x.end-x.start, y.end-y.start) })
+	if sMin < int64(WaitMin) || sMax > 2*sMin || 2*sMin < dmin.end-dmin.start {
+		return Finding{}, false
 	}
-	// A queue: all of them waiting at one instant (the last to start began
-	// before the first to finish ended), then released one at a time.
-	// Overlapping only pairwise (a chain of requests, each arriving as the
-	// one before leaves) is not a queue: noisy latencies make such chains.
-	lastIn := slices.MaxFunc(group, func(x, y interval) int { return cmp.Compare(x.start, y.start) })
-	if lastIn.start >= group[0].end {
-		return out
-	}
-	for j := 1; j < len(group); j++ {
-		if float64(group[j].end-group[j-1].end) < 0.5*float64(dmin) {
-			return out
+	// ...in the order they arrived (a queue's release order; concurrent
+	// requests slowed at random finish in any order).
+	for k := 1; k < len(group); k++ {
+		if group[k].start < group[k-1].start-sMin/4 {
+			return Finding{}, false
 		}
 	}
-	mine := a.en[best] - a.st[best]
-	if float64(mine) < 1.5*float64(dmin) {
-		return out
+	k := slices.IndexFunc(group, func(x interval) bool { return x.tr == self })
+	if k == 0 {
+		return Finding{}, false
 	}
-	return append(out, Finding{Kind: KindLockContention, SpanIDs: []string{spans[best].SpanID}, Service: n.service, Operation: n.operation,
-		ImpactMS: ms(min(a.CPTime[best], time.Duration(mine-dmin))),
-		Summary: fmt.Sprintf("%s %s ran in %d concurrent traces that finished it one after another (%s to %s; this one %s, traces %s): queued on a shared resource across requests",
-			n.service, n.operation, len(group), round(time.Duration(dmin)), round(time.Duration(group[len(group)-1].end-group[len(group)-1].start)), round(time.Duration(mine)), traceIDs(others))})
+	// This one waited behind the one before: at least half a service and
+	// WaitTraceShare of its trace, as a wait told by events must be.
+	wait := group[k-1].end - group[k].start
+	if wait < sMin/2 || float64(wait) < WaitTraceShare*float64(a.Duration()) {
+		return Finding{}, false
+	}
+	// Counter-evidence: this trace's own calls of the operation that ran
+	// beside this one and finished with it (within half a service) were
+	// served at once, not one at a time.
+	for j := range a.Trace.Spans {
+		if j := int32(j); j != i && keys.key[j] == keys.key[i] && a.st[j] < a.en[i] && a.en[j] > a.st[i] && max(a.en[j]-a.en[i], a.en[i]-a.en[j]) < sMin/2 {
+			return Finding{}, false
+		}
+	}
+	return Finding{Kind: KindLockContention, SpanIDs: []string{a.Trace.Spans[i].SpanID}, Service: n.service, Operation: n.operation,
+		ImpactMS: ms(min(a.CPTime[i], time.Duration(wait))),
+		Summary: fmt.Sprintf("%s %s ran in %d concurrent traces that were served one at a time in the order they arrived (each %s to %s; this one waited %s behind the one before, traces %s): queued on a shared resource across requests",
+			n.service, n.operation, len(group), round(time.Duration(sMin)), round(time.Duration(sMax)), round(time.Duration(wait)), c.traceIDs(others))}, true
+}
+
+// traceIDs names the traces of iv: the first three and how many more.
+func (c *Corpus) traceIDs(iv []interval) string {
+	var s []string
+	for _, x := range iv[:min(len(iv), 3)] {
+		s = append(s, c.traces[x.tr].TraceID)
+	}
+	if len(iv) > 3 {
+		s = append(s, fmt.Sprintf("+%d", len(iv)-3))
+	}
+	return fmt.Sprint(s)
 }

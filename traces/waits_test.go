@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func ev(at float64, name string, kv ...string) Event {
@@ -105,14 +106,43 @@ func TestContentionAcrossTraces(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		parallel = append(parallel, transfer(fmt.Sprintf("p%d", i), float64(i), 0, float64(i+50)))
 	}
-	// A chain, not a queue: each request arrives as the one before is
-	// finishing, so the four are never all running at once (the slow
-	// one, c3, overlaps each of the others, but they do not overlap one
-	// another all at once).
-	chain := []*Trace{
-		transfer("c0", 0, 0, 50), transfer("c1", 40, 0, 100),
-		transfer("c2", 90, 0, 150), transfer("c3", 30, 0, 180),
+	// requests are one transfer (no lock events) per {start, end}, named
+	// prefix0, prefix1…
+	requests := func(prefix string, se ...[2]float64) []*Trace {
+		out := make([]*Trace, len(se))
+		for i, x := range se {
+			out[i] = transfer(fmt.Sprintf("%s%d", prefix, i), x[0], 0, x[1])
+		}
+		return out
 	}
+	// Timing that only looks like a queue, each of which must stay silent:
+	//   - a chain, each request arriving as the one before is finishing,
+	//     the slow one (c3) having come first but left last;
+	chain := requests("c", [2]float64{0, 50}, [2]float64{40, 100}, [2]float64{90, 150}, [2]float64{30, 180})
+	//   - leaving in the reverse of the order they came;
+	reversed := requests("r", [2]float64{45, 50}, [2]float64{30, 100}, [2]float64{15, 150}, [2]float64{0, 200})
+	//   - slowed alike: stays of 50 to 100 ms ending 10 ms apart (a
+	//     queue's first would have stayed about one 10 ms service);
+	slowed := requests("s", [2]float64{0, 100}, [2]float64{20, 110}, [2]float64{40, 120}, [2]float64{80, 130})
+	//   - released at no steady pace (20, 60 and 30 ms apart);
+	uneven := requests("e", [2]float64{0, 20}, [2]float64{1, 40}, [2]float64{2, 100}, [2]float64{3, 130})
+	//   - arriving as the one before was leaving: it waited 10 ms, under
+	//     half a service;
+	late := requests("l", [2]float64{0, 50}, [2]float64{1, 100}, [2]float64{2, 150}, [2]float64{140, 200})
+	//   - a wait that is a small part of its trace (15 ms of 391 ms, under
+	//     WaitTraceShare), the rest of the trace its own work;
+	long := mkTrace(sp{id: "r", start: 0, end: 391, service: "api", op: "POST /transfer"},
+		sp{id: "w", parent: "r", start: 0, end: 345, service: "api", op: "validate"},
+		sp{id: "u", parent: "r", start: 345, end: 390, service: "db", op: "UPDATE accounts"})
+	long.TraceID = "x2"
+	small := append(requests("x", [2]float64{300, 330}, [2]float64{305, 360}), long)
+	//   - a perfect queue of others, but this trace's own second call of
+	//     the operation, beside this one, finished with it: the resource
+	//     served them at once.
+	own := transfer("o3", 3, 0, 200)
+	own.Spans = append(own.Spans, Span{SpanID: "u2o3", ParentID: "ro3", Service: "db", Operation: "UPDATE accounts",
+		Start: msAt(5), Duration: 195 * time.Millisecond})
+	besideOwn := append(requests("o", [2]float64{0, 50}, [2]float64{1, 100}, [2]float64{2, 150}), own)
 	// Contended requests seen alone: one trace cannot show it.
 	alone := []*Trace{queued[3]}
 	tests := []struct {
@@ -122,9 +152,15 @@ func TestContentionAcrossTraces(t *testing.T) {
 		words string
 	}{
 		{"waits line up with other traces' holds", queued, true, "lines up with 3 other traces"},
-		{"spans finish one after another", bare, true, "4 concurrent traces that finished it one after another"},
+		{"spans finish one after another", bare, true, "4 concurrent traces that were served one at a time in the order they arrived (each 50ms to 50ms; this one waited 147ms"},
 		{"parallel traces", parallel, false, ""},
-		{"a chain of overlapping requests, never all at once", chain, false, ""},
+		{"a chain of overlapping requests", chain, false, ""},
+		{"left in the reverse order", reversed, false, ""},
+		{"slowed alike", slowed, false, ""},
+		{"released at no steady pace", uneven, false, ""},
+		{"the trace's own call finished with it", besideOwn, false, ""},
+		{"it hardly waited", late, false, ""},
+		{"a small part of its trace", small, false, ""},
 		{"a single trace", alone, false, ""},
 	}
 	for _, tc := range tests {
