@@ -74,7 +74,7 @@ func TestTUIDemoKubeEndToEnd(t *testing.T) {
 	s.keys("n") // the first span in error: the root, served by a frontend pod
 	s.waitAll("the first error selected", "error 1 of")
 	s.keys("L")
-	scr = s.waitUntil("the root span's pod's lines, the trace's marked", func(scr string) bool {
+	s.waitUntil("the root span's pod's lines, the trace's marked", func(scr string) bool {
 		return strings.Contains(scr, "Logs pod shop/frontend-") && strings.Contains(lineWith(scr, "trace_id="+failing), "▌")
 	})
 	s.backFromSpanLogs(failing)
