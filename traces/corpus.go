@@ -245,8 +245,11 @@ func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) 
 	// long enough to be told from noise and at least half the shortest
 	// stay (the first served waited little: its stay is about a service;
 	// requests slowed alike overlap long and leave close together)...
-	dmin := slices.MinFunc(group, func(x, y interval) int { return cmp.Compare(x.end-x.start, y.end-y.start) })
-	if sMin < int64(WaitMin) || sMax > 2*sMin || 2*sMin < dmin.end-dmin.start {
+	shortest := group[0].end - group[0].start
+	for _, x := range group[1:] {
+		shortest = min(shortest, x.end-x.start)
+	}
+	if sMin < int64(WaitMin) || sMax > 2*sMin || 2*sMin < shortest {
 		return Finding{}, false
 	}
 	// ...in the order they arrived (a queue's release order; concurrent

@@ -13,9 +13,9 @@ import (
 const DefaultFirstLists = 2
 
 // maxLoadHold is the longest a session keeps its place in a ListGate
-// (and the longest before Options.FirstLists is told the lists ended): a cluster whose first list is
-// slow or never completes (a watch that keeps failing) does not keep the
-// other contexts waiting longer than that.
+// (and the longest before Options.FirstLists is told the lists ended): a
+// cluster whose first list is slow or never completes (a watch that keeps
+// failing) does not keep the other contexts waiting longer than that.
 const maxLoadHold = 30 * time.Second
 
 // ListGate staggers the first lists of several contexts: at most limit
