@@ -31,8 +31,10 @@ const (
 	// WaitMin is the shortest wait judged as lock contention.
 	WaitMin = time.Millisecond
 	// WaitTraceShare: waits must add up to at least this share of the
-	// trace for a lock_contention finding.
-	WaitTraceShare = 0.05
+	// trace on its critical path for a lock_contention finding (a few
+	// milliseconds in a "lock" span are what a scheduling stall looks
+	// like on a loaded host).
+	WaitTraceShare = 0.1
 	// QueueShare: a span looked at for queueing across traces (seen in
 	// timing alone) carries at least this share of the critical path.
 	QueueShare = 0.1

@@ -197,7 +197,8 @@ func onPath(a *Analysis, i int32, s, e int64) time.Duration {
 
 // waitFindings groups the waits by service and operation and by kind
 // (lock/queue or retry backoff); a group whose waits add up to
-// WaitTraceShare of the trace is lock contention (or retry_backoff).
+// WaitTraceShare of the trace on its critical path is lock contention (or
+// retry_backoff).
 func waitFindings(a *Analysis, keys *keyTable, ws []spanWait) []Finding {
 	spans := a.Trace.Spans
 	type gk struct {
@@ -229,7 +230,10 @@ func waitFindings(a *Analysis, keys *keyTable, ws []spanWait) []Finding {
 				fromEvents++
 			}
 		}
-		if total <= 0 || float64(sum) < WaitTraceShare*float64(total) {
+		// A wait off the critical path (a parallel branch that finished
+		// before the request's slowest one) did not delay the response:
+		// only the part on the path counts.
+		if total <= 0 || float64(path) < WaitTraceShare*float64(total) {
 			continue
 		}
 		slices.SortStableFunc(g, func(x, y spanWait) int {

@@ -45,6 +45,19 @@ func TestWaitsFromSpanEvents(t *testing.T) {
 		{"acquired alone is no wait", withEvents(txn(), "u", ev(12, "lock acquired")), "", nil},
 		{"ordinary events are no wait", withEvents(txn(), "u", ev(12, "cache warm"), ev(4000, "rows fetched", "count", "12")), "", nil},
 		{"a short wait is not worth a finding", withEvents(txn(), "u", ev(12, "waiting for lock"), ev(20, "lock acquired")), "", nil},
+		{"a wait under a tenth of the trace is not worth a finding", withEvents(txn(), "u", ev(12, "waiting for lock"), ev(460, "lock acquired")), "", nil},
+		{"a wait of a tenth of the trace is", withEvents(mkTrace(sp{id: "r", start: 0, end: 5000, service: "api", op: "POST /transfer"},
+			sp{id: "u", parent: "r", start: 10, end: 1200, service: "db", op: "UPDATE accounts"}), "u", ev(12, "waiting for lock"), ev(530, "lock acquired")),
+			KindLockContention, []string{"518ms"}},
+		// Two branches side by side: the lock wait (a "lock stock" span and
+		// an event-told wait, each 20% of the trace) is in the one that
+		// finished first, so it did not delay the response.
+		{"a wait off the critical path is not worth a finding", withEvents(mkTrace(
+			sp{id: "r", start: 0, end: 100, service: "checkout", op: "POST /order"},
+			sp{id: "a", parent: "r", start: 1, end: 40, service: "inventory", op: "Reserve"},
+			sp{id: "l", parent: "a", start: 2, end: 22, service: "inventory", op: "lock stock"},
+			sp{id: "b", parent: "r", start: 1, end: 99, service: "payment", op: "Charge"}),
+			"a", ev(23, "waiting for lock"), ev(38, "lock acquired")), "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

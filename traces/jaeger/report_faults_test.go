@@ -33,6 +33,13 @@ func noneOf(t *testing.T, r *traces.Report, kinds ...string) {
 	}
 }
 
+// timingAttempts is how many requests (or batches) a test sends for a
+// finding that rests on timing alone before it fails: a loaded machine can
+// spread a burst of calls or stall one (docs/traces.md has the measured
+// rates). The test asserts the rule finds the fault in the real workload,
+// not that rate; each miss is logged with its timing.
+const timingAttempts = 3
+
 // concurrent sends n requests with fault f at once and returns their ids.
 func concurrent(ctx context.Context, t *testing.T, w *workload.Workload, f workload.Fault, n int) []string {
 	t.Helper()
@@ -127,11 +134,42 @@ func TestReportFaultsAgainstJaeger(t *testing.T) {
 	})
 
 	t.Run("pool of calls to one service while another is slow", func(t *testing.T) {
-		tr := get(ids[workload.FaultPoolMixed], workload.FaultPoolMixed)
-		r := traces.NewReport(tr, nil)
-		f := findingOf(r, traces.KindPoolSaturation, "checkout", "workload.Service/GetItem")
-		if f == nil || !strings.Contains(f.Summary, "→ inventory") {
-			t.Fatalf("no pool finding on the calls to inventory: %+v", r.Findings)
+		// The pool shows in timing alone (the first calls start together):
+		// up to timingAttempts requests, each miss logged.
+		id := ids[workload.FaultPoolMixed]
+		var tr *traces.Trace
+		var r *traces.Report
+		var f *traces.Finding
+		for n := 1; ; n++ {
+			tr = get(id, workload.FaultPoolMixed)
+			r = traces.NewReport(tr, nil)
+			f = findingOf(r, traces.KindPoolSaturation, "checkout", "workload.Service/GetItem")
+			if f != nil && strings.Contains(f.Summary, "→ inventory") {
+				break
+			}
+			if n == timingAttempts {
+				t.Fatalf("no pool finding on the calls to inventory in %d requests: %+v", n, r.Findings)
+			}
+			var gets []traces.Span
+			for _, s := range tr.Spans {
+				if s.Service == "checkout" && s.Operation == "workload.Service/GetItem" {
+					gets = append(gets, s)
+				}
+			}
+			t0 := slices.MinFunc(gets, func(x, y traces.Span) int { return x.Start.Compare(y.Start) }).Start
+			var calls []string
+			for _, s := range gets {
+				calls = append(calls, fmt.Sprintf("%v..%v", s.Start.Sub(t0).Round(100*time.Microsecond), s.End().Sub(t0).Round(100*time.Microsecond)))
+			}
+			t.Logf("request %d (%s): no pool finding on the calls to inventory (the calls' times: %s): %+v", n, tr.TraceID, strings.Join(calls, ", "), r.Findings)
+			resp, err := w.Request(ctx, workload.FaultPoolMixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			id = resp.TraceID
 		}
 		a := r.Analysis
 		peer := func(id string) string {
@@ -182,42 +220,65 @@ func TestReportFaultsAgainstJaeger(t *testing.T) {
 	})
 
 	t.Run("contention across concurrent requests", func(t *testing.T) {
-		var ts []*traces.Trace
-		for _, id := range contended {
-			ts = append(ts, get(id, workload.FaultContention))
-		}
-		// The request that queued longest on the shared lock.
-		longest := func(tr *traces.Trace) time.Duration {
-			for _, s := range tr.Spans {
-				if s.Service == "db" && s.Operation == "INSERT payments" {
-					return s.Duration
+		// Timing alone is the weakest evidence the report uses, and a
+		// loaded machine can spread the requests' arrivals or stall one
+		// holder: up to timingAttempts batches of contended requests.
+		// Every batch's uncontended requests must stay silent.
+		for b := 0; b < timingAttempts; b++ {
+			if b > 0 {
+				contended = concurrent(ctx, t, w, workload.FaultContention, 4)
+				parallel = concurrent(ctx, t, w, workload.FaultNone, 4)
+				if err := w.Flush(ctx); err != nil {
+					t.Fatal(err)
 				}
 			}
-			return 0
-		}
-		last := slices.MaxFunc(ts, func(x, y *traces.Trace) int { return int(longest(x) - longest(y)) })
-		corpus := traces.NewCorpus(ts)
-		r := corpus.Report(last)
-		f := findingOf(r, traces.KindLockContention, "db", "INSERT payments")
-		if f == nil || !strings.Contains(f.Summary, "across requests") {
-			t.Fatalf("no contention across traces on db INSERT payments: %+v", r.Findings)
-		}
-		// One trace alone cannot show it.
-		if f := findingOf(traces.NewReport(last, nil), traces.KindLockContention, "db", "INSERT payments"); f != nil {
-			t.Errorf("a single trace claims contention: %s", f.Summary)
-		}
-		// Concurrent requests that do not contend: nothing across traces.
-		var ps []*traces.Trace
-		for _, id := range parallel {
-			ps = append(ps, get(id, workload.FaultNone))
-		}
-		pc := traces.NewCorpus(ps)
-		for _, tr := range ps {
-			for _, f := range pc.Report(tr).Findings {
-				if strings.Contains(f.Summary, "across requests") {
-					t.Errorf("uncontended concurrent trace %s: %s", tr.TraceID, f.Summary)
+			// Concurrent requests that do not contend: nothing across
+			// traces.
+			var ps []*traces.Trace
+			for _, id := range parallel {
+				ps = append(ps, get(id, workload.FaultNone))
+			}
+			pc := traces.NewCorpus(ps)
+			for _, tr := range ps {
+				for _, f := range pc.Report(tr).Findings {
+					if strings.Contains(f.Summary, "across requests") {
+						t.Errorf("uncontended concurrent trace %s: %s", tr.TraceID, f.Summary)
+					}
 				}
 			}
+			var ts []*traces.Trace
+			for _, id := range contended {
+				ts = append(ts, get(id, workload.FaultContention))
+			}
+			insert := func(tr *traces.Trace) *traces.Span {
+				for i := range tr.Spans {
+					if s := &tr.Spans[i]; s.Service == "db" && s.Operation == "INSERT payments" {
+						return s
+					}
+				}
+				return &traces.Span{}
+			}
+			// The request that queued longest on the shared lock.
+			last := slices.MaxFunc(ts, func(x, y *traces.Trace) int { return int(insert(x).Duration - insert(y).Duration) })
+			// One trace alone cannot show it.
+			if f := findingOf(traces.NewReport(last, nil), traces.KindLockContention, "db", "INSERT payments"); f != nil {
+				t.Errorf("a single trace claims contention: %s", f.Summary)
+			}
+			r := traces.NewCorpus(ts).Report(last)
+			if f := findingOf(r, traces.KindLockContention, "db", "INSERT payments"); f != nil && strings.Contains(f.Summary, "across requests") {
+				return
+			}
+			// A miss: say when each request held INSERT payments.
+			first := slices.MinFunc(ts, func(x, y *traces.Trace) int { return insert(x).Start.Compare(insert(y).Start) })
+			var when []string
+			for _, tr := range ts {
+				s := insert(tr)
+				when = append(when, fmt.Sprintf("%s %v..%v", tr.TraceID, s.Start.Sub(insert(first).Start).Round(100*time.Microsecond),
+					s.End().Sub(insert(first).Start).Round(100*time.Microsecond)))
+			}
+			t.Logf("batch %d: no contention across traces on db INSERT payments of %s (INSERT payments: %s): %+v",
+				b+1, last.TraceID, strings.Join(when, ", "), r.Findings)
 		}
+		t.Fatalf("no contention across traces on db INSERT payments in %d batches", timingAttempts)
 	})
 }
