@@ -162,13 +162,12 @@ func (c *Corpus) overlapping(iv []interval, tr int32, id string, s, e int64, hol
 //     in time;
 //   - without wait evidence, a span carrying at least QueueShare of the
 //     critical path ran while at least 2 other traces ran the same
-//     service+operation, and together they look like one server taking
-//     them one at a time, first come first served (see queued): each
-//     arrived while the one before was still in, they were served at one
-//     pace, they left in the order they came, and this one waited behind
-//     the one before. Timing alone is the weakest evidence the report
-//     uses; a trace's own calls of the operation that finished with this
-//     one are taken as evidence against a queue.
+//     service+operation, and every call of it then, this trace's own
+//     included, looks like one server taking them one at a time, first
+//     come first served (see queued): each arrived while the one before
+//     was still in, they were served at one pace, they left in the order
+//     they came, and this one waited behind the one before. Timing alone
+//     is the weakest evidence the report uses.
 func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws []spanWait) []Finding {
 	if c.spans == nil {
 		return nil
@@ -213,23 +212,45 @@ func (c *Corpus) crossTraceFindings(a *Analysis, self int32, keys *keyTable, ws 
 
 // queued is the finding that span i of the trace (a.Trace, self in the
 // corpus) waited in a queue with the same service+operation of other
-// traces, seen in their timing alone (see crossTraceFindings).
+// traces, seen in their timing alone (see crossTraceFindings). The queue
+// must explain every call of the operation in its window, this trace's
+// own included: a trace that fans out to the operation gives it several
+// calls at once, and one of them per trace could be picked to look like a
+// queue when the server took them side by side.
 func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) (Finding, bool) {
 	n := keys.names[keys.key[i]]
-	others := c.overlapping(c.spans[n], self, a.Trace.TraceID, base+a.st[i], base+a.en[i], false, "")
-	if len(others) == 0 {
-		return Finding{}, false
+	s, e := base+a.st[i], base+a.en[i]
+	// This trace's own calls come from its analysis: it may not be in the
+	// corpus (a report against a baseline).
+	calls := func(s int64) []interval {
+		out := c.window(c.spans[n], self, a.Trace.TraceID, s, e)
+		for j := range a.Trace.Spans {
+			if j := int32(j); keys.key[j] == keys.key[i] && base+a.en[j] > s && base+a.st[j] < e {
+				out = append(out, interval{self, j, base + a.st[j], base + a.st[j], base + a.en[j], ""})
+			}
+		}
+		return out
 	}
-	// The queue may have begun before this span: take in the spans of
-	// other traces running since the earliest of these started (once).
-	if first := slices.MinFunc(others, func(x, y interval) int { return cmp.Compare(x.start, y.start) }); first.start < base+a.st[i] {
-		others = c.overlapping(c.spans[n], self, a.Trace.TraceID, first.start, base+a.en[i], false, "")
+	group := calls(s)
+	// The queue may have begun before this span: take in the calls
+	// running since the earliest of these started (once).
+	if first := slices.MinFunc(group, func(x, y interval) int { return cmp.Compare(x.start, y.start) }); first.start < s {
+		group = calls(first.start)
+	}
+	slices.SortFunc(group, func(x, y interval) int {
+		return cmp.Or(cmp.Compare(x.end, y.end), cmp.Compare(x.tr, y.tr), cmp.Compare(x.span, y.span))
+	})
+	var others []interval // one per other trace, for the summary
+	seen := map[int32]bool{self: true}
+	for _, x := range group {
+		if !seen[x.tr] {
+			seen[x.tr] = true
+			others = append(others, x)
+		}
 	}
 	if len(others) < 2 {
 		return Finding{}, false
 	}
-	group := append(slices.Clone(others), interval{self, i, base + a.st[i], base + a.st[i], base + a.en[i], ""})
-	slices.SortFunc(group, func(x, y interval) int { return cmp.Or(cmp.Compare(x.end, y.end), cmp.Compare(x.tr, y.tr)) })
 	// One server, first come first served: each after the first arrived
 	// while the one before was still in (it waited), and was served from
 	// the moment that one left (or it arrived) to its own end.
@@ -259,8 +280,8 @@ func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) 
 			return Finding{}, false
 		}
 	}
-	k := slices.IndexFunc(group, func(x interval) bool { return x.tr == self })
-	if k == 0 {
+	k := slices.IndexFunc(group, func(x interval) bool { return x.tr == self && x.span == i })
+	if k <= 0 { // first served, or past the scan's bound
 		return Finding{}, false
 	}
 	// This one waited behind the one before: at least half a service and
@@ -269,18 +290,34 @@ func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) 
 	if wait < sMin/2 || float64(wait) < WaitTraceShare*float64(a.Duration()) {
 		return Finding{}, false
 	}
-	// Counter-evidence: this trace's own calls of the operation that ran
-	// beside this one and finished with it (within half a service) were
-	// served at once, not one at a time.
-	for j := range a.Trace.Spans {
-		if j := int32(j); j != i && keys.key[j] == keys.key[i] && a.st[j] < a.en[i] && a.en[j] > a.st[i] && max(a.en[j]-a.en[i], a.en[i]-a.en[j]) < sMin/2 {
-			return Finding{}, false
-		}
-	}
 	return Finding{Kind: KindLockContention, SpanIDs: []string{a.Trace.Spans[i].SpanID}, Service: n.service, Operation: n.operation,
 		ImpactMS: ms(min(a.CPTime[i], time.Duration(wait))),
 		Summary: fmt.Sprintf("%s %s ran in %d concurrent traces that were served one at a time in the order they arrived (each %s to %s; this one waited %s behind the one before, traces %s): queued on a shared resource across requests",
-			n.service, n.operation, len(group), round(time.Duration(sMin)), round(time.Duration(sMax)), round(time.Duration(wait)), c.traceIDs(others))}, true
+			n.service, n.operation, len(others)+1, round(time.Duration(sMin)), round(time.Duration(sMax)), round(time.Duration(wait)), c.traceIDs(others))}, true
+}
+
+// window lists the intervals of iv in other traces than self and trace id
+// that overlap [s, e): every call of the operation then by other traces,
+// each span once (a wait span's hold after its wait is left out for the
+// span itself), at most maxOverlapScan looked at.
+func (c *Corpus) window(iv []interval, self int32, id string, s, e int64) []interval {
+	j, _ := slices.BinarySearchFunc(iv, e, func(x interval, e int64) int { return cmp.Compare(x.start, e) })
+	type call struct{ tr, span int32 }
+	at := map[call]int{}
+	var out []interval
+	for k := j - 1; k >= 0 && j-k <= maxOverlapScan; k-- {
+		x := iv[k]
+		if x.end <= s || x.tr == self || c.traces[x.tr].TraceID == id {
+			continue
+		}
+		if p, ok := at[call{x.tr, x.span}]; ok {
+			out[p] = x // found later, so it starts earlier: the span itself
+			continue
+		}
+		at[call{x.tr, x.span}] = len(out)
+		out = append(out, x)
+	}
+	return out
 }
 
 // traceIDs names the traces of iv: the first three and how many more.

@@ -156,6 +156,26 @@ func TestContentionAcrossTraces(t *testing.T) {
 	own.Spans = append(own.Spans, Span{SpanID: "u2o3", ParentID: "ro3", Service: "db", Operation: "UPDATE accounts",
 		Start: msAt(5), Duration: 195 * time.Millisecond})
 	besideOwn := append(requests("o", [2]float64{0, 50}, [2]float64{1, 100}, [2]float64{2, 150}), own)
+	//   - traces that each fan out to the operation three times, served
+	//     side by side; one call per trace, the slowest of each, would
+	//     look like a queue (20, 40, 60 ms), but the others ended together.
+	fan := func(id string, calls ...[2]float64) *Trace {
+		tr := mkTrace(sp{id: "r" + id, start: 0, end: 61, service: "api", op: "POST /transfer"})
+		tr.TraceID = id
+		for k, x := range calls {
+			tr.Spans = append(tr.Spans, Span{SpanID: fmt.Sprintf("u%d%s", k, id), ParentID: "r" + id, Service: "db", Operation: "UPDATE accounts",
+				Start: msAt(x[0]), Duration: time.Duration((x[1] - x[0]) * float64(time.Millisecond))})
+		}
+		return tr
+	}
+	fanout := []*Trace{fan("f0", [2]float64{0, 20}, [2]float64{0, 20}, [2]float64{0, 20}),
+		fan("f1", [2]float64{1, 21}, [2]float64{1, 21}, [2]float64{1, 40}),
+		fan("f2", [2]float64{2, 22}, [2]float64{2, 22}, [2]float64{2, 60})}
+	// Fan-outs whose every call was served one at a time, 10 ms each: a
+	// queue.
+	fanQueue := []*Trace{fan("g0", [2]float64{0, 10}, [2]float64{0, 20}),
+		fan("g1", [2]float64{1, 30}, [2]float64{1, 40}),
+		fan("g2", [2]float64{2, 50}, [2]float64{2, 60})}
 	// Contended requests seen alone: one trace cannot show it.
 	alone := []*Trace{queued[3]}
 	tests := []struct {
@@ -173,9 +193,19 @@ func TestContentionAcrossTraces(t *testing.T) {
 		{"released at no steady pace", uneven, false, ""},
 		{"the trace's own call finished with it", besideOwn, false, ""},
 		{"it hardly waited", late, false, ""},
+		{"fan-outs served side by side", fanout, false, ""},
+		{"fan-outs served one at a time", fanQueue, true, "3 concurrent traces that were served one at a time in the order they arrived (each 10ms to 10ms; this one waited 48ms"},
 		{"a small part of its trace", small, false, ""},
 		{"a single trace", alone, false, ""},
 	}
+	// Against a baseline of the other three: the trace is not in the
+	// corpus, its own calls come from its analysis.
+	t.Run("against a baseline", func(t *testing.T) {
+		r := NewReport(bare[3], bare[:3])
+		if f := find(r, KindLockContention); f == nil || !strings.Contains(f.Summary, "4 concurrent traces that were served one at a time") {
+			t.Errorf("no queue against a baseline: %v", kinds(r))
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewCorpus(tc.set)
