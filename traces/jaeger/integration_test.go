@@ -81,13 +81,28 @@ func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
 	// A normal trace has no fault findings. slow_dependency and the
 	// baseline comparison are left out: on a loaded machine a scheduling
 	// stall can make one span dominate a 30 ms trace, which is what those
-	// rules are meant to report.
+	// rules are meant to report. A stall can also stretch a "lock" span or
+	// delay the start of parallel calls: a finding seen in timing alone
+	// is allowed on one of the normal traces (logged), not on two.
+	stalled := 0
 	for _, tr := range baseline {
+		timing := false
 		for _, f := range traces.NewReport(tr, nil).Findings {
-			if f.Kind != traces.KindSlowDependency {
+			switch {
+			case f.Kind == traces.KindSlowDependency:
+			case timingOnly[f.Kind] && !strings.Contains(f.Summary, "from span events"):
+				t.Logf("normal trace %s has a finding seen in timing alone: %+v", tr.TraceID, f)
+				timing = true
+			default:
 				t.Errorf("normal trace %s has a finding: %+v", tr.TraceID, f)
 			}
 		}
+		if timing {
+			stalled++
+		}
+	}
+	if stalled > 1 {
+		t.Errorf("%d of %d normal traces have findings seen in timing alone (logged above)", stalled, len(baseline))
 	}
 
 	tests := []struct {
@@ -109,12 +124,22 @@ func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
 			// Every fault still makes every call: wait for all the spans.
 			tr := waitTrace(ctx, t, c, ids[tc.fault], workload.Spans(tc.fault))
 			r := traces.NewReport(tr, baseline)
-			var got *traces.Finding
-			for i := range r.Findings {
-				f := &r.Findings[i]
-				if f.Kind == tc.kind && f.Service == tc.service && f.Operation == tc.operation {
-					got = f
+			got := findingOf(r, tc.kind, tc.service, tc.operation)
+			// A finding seen in timing alone gets up to timingAttempts
+			// requests, each miss logged.
+			for n := 1; got == nil && timingOnly[tc.kind] && n < timingAttempts; n++ {
+				t.Logf("request %d (%s): no %s finding on %s %s: %+v", n, tr.TraceID, tc.kind, tc.service, tc.operation, r.Findings)
+				resp, err := w.Request(ctx, tc.fault)
+				if err != nil {
+					t.Fatal(err)
 				}
+				if err := w.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+				ids[tc.fault] = resp.TraceID
+				tr = waitTrace(ctx, t, c, resp.TraceID, workload.Spans(tc.fault))
+				r = traces.NewReport(tr, baseline)
+				got = findingOf(r, tc.kind, tc.service, tc.operation)
 			}
 			if got == nil {
 				t.Fatalf("no %s finding on %s %s; findings: %+v", tc.kind, tc.service, tc.operation, r.Findings)

@@ -40,6 +40,15 @@ func noneOf(t *testing.T, r *traces.Report, kinds ...string) {
 // not that rate; each miss is logged with its timing.
 const timingAttempts = 3
 
+// timingOnly are the finding kinds the lab workload's faults show in
+// timing alone (a lock span's length, calls starting as others end),
+// which a scheduling stall on a loaded machine can blur or mimic.
+var timingOnly = map[string]bool{
+	traces.KindLockContention:  true,
+	traces.KindPoolSaturation:  true,
+	traces.KindSequentialCalls: true,
+}
+
 // concurrent sends n requests with fault f at once and returns their ids.
 func concurrent(ctx context.Context, t *testing.T, w *workload.Workload, f workload.Fault, n int) []string {
 	t.Helper()
