@@ -85,7 +85,11 @@ func NewCorpus(ts []*Trace) *Corpus {
 			}
 			for i := range sp {
 				k := svcOp{sp[i].Service, sp[i].Operation}
-				c.spans[k] = append(c.spans[k], interval{int32(ti), int32(i), base + a.st[i], base + hold[i], base + a.en[i], res[int32(i)]})
+				r, ok := res[int32(i)]
+				if !ok { // what a span that did not wait holds, when it names it
+					r = attrOf(&sp[i], nil, resourceKeys)
+				}
+				c.spans[k] = append(c.spans[k], interval{int32(ti), int32(i), base + a.st[i], base + hold[i], base + a.en[i], r})
 			}
 		}
 		for _, v := range c.spans {

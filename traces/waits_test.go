@@ -176,6 +176,14 @@ func TestContentionAcrossTraces(t *testing.T) {
 	fanQueue := []*Trace{fan("g0", [2]float64{0, 10}, [2]float64{0, 20}),
 		fan("g1", [2]float64{1, 30}, [2]float64{1, 40}),
 		fan("g2", [2]float64{2, 50}, [2]float64{2, 60})}
+	// This one waits for row 1 while two other traces hold rows 2 and 3
+	// (their spans name the lock and did not wait): other locks.
+	named := func(id string, start, acquired, end float64, lock string) *Trace {
+		tr := transfer(id, start, acquired, end)
+		tr.Spans[1].Tags = append(tr.Spans[1].Tags, KeyValue{"lock.name", lock})
+		return tr
+	}
+	otherLocks := []*Trace{named("n0", 0, 0, 50, "accounts/2"), named("n1", 1, 0, 60, "accounts/3"), named("n2", 2, 40, 70, "accounts/1")}
 	// Contended requests seen alone: one trace cannot show it.
 	alone := []*Trace{queued[3]}
 	tests := []struct {
@@ -194,6 +202,7 @@ func TestContentionAcrossTraces(t *testing.T) {
 		{"the trace's own call finished with it", besideOwn, false, ""},
 		{"it hardly waited", late, false, ""},
 		{"fan-outs served side by side", fanout, false, ""},
+		{"others held other locks", otherLocks, false, ""},
 		{"fan-outs served one at a time", fanQueue, true, "3 concurrent traces that were served one at a time in the order they arrived (each 10ms to 10ms; this one waited 48ms"},
 		{"a small part of its trace", small, false, ""},
 		{"a single trace", alone, false, ""},
