@@ -226,10 +226,10 @@ func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) 
 	s, e := base+a.st[i], base+a.en[i]
 	// This trace's own calls come from its analysis: it may not be in the
 	// corpus (a report against a baseline).
-	calls := func(s int64) []interval {
-		out := c.window(c.spans[n], self, a.Trace.TraceID, s, e)
+	calls := func(from int64) []interval {
+		out := c.window(c.spans[n], self, a.Trace.TraceID, from, e)
 		for j := range a.Trace.Spans {
-			if j := int32(j); keys.key[j] == keys.key[i] && base+a.en[j] > s && base+a.st[j] < e {
+			if j := int32(j); keys.key[j] == keys.key[i] && base+a.en[j] > from && base+a.st[j] < e {
 				out = append(out, interval{self, j, base + a.st[j], base + a.st[j], base + a.en[j], ""})
 			}
 		}
@@ -285,7 +285,7 @@ func (c *Corpus) queued(a *Analysis, i, self int32, keys *keyTable, base int64) 
 		}
 	}
 	k := slices.IndexFunc(group, func(x interval) bool { return x.tr == self && x.span == i })
-	if k <= 0 { // first served, or past the scan's bound
+	if k <= 0 { // first served
 		return Finding{}, false
 	}
 	// This one waited behind the one before: at least half a service and
