@@ -68,8 +68,10 @@ func TestLab(t *testing.T) {
 	updates := runProvider(t, p)
 
 	t.Run("inventory join", func(t *testing.T) {
-		u := waitUpdate(t, updates, 30*time.Second, "all 6 pods", func(u providers.Update) bool {
-			return u.Inventory != nil && len(u.Inventory.Pods) == 6 && len(u.Inventory.Nodes) == 3
+		// The complete view: a partial one (Progress set, sent while the
+		// first lists arrive) may hold every pod before the Deployments.
+		u := waitUpdate(t, updates, 30*time.Second, "the complete view with all 6 pods", func(u providers.Update) bool {
+			return u.Inventory != nil && u.Progress == nil && len(u.Inventory.Pods) == 6 && len(u.Inventory.Nodes) == 3
 		})
 		inv := providers.Merge(u.Inventory)
 		perZone := map[string]int{}
@@ -176,7 +178,7 @@ func TestLab(t *testing.T) {
 		}
 		au := runProvider(t, ap)
 		u := waitUpdate(t, au, 30*time.Second, "alice's view", func(u providers.Update) bool {
-			return u.Inventory != nil && len(u.Inventory.Pods) > 0
+			return u.Inventory != nil && u.Progress == nil && len(u.Inventory.Pods) > 0
 		})
 		inv := u.Inventory
 		if len(inv.Pods) != 1 || inv.Pods[0].Namespace != "team-a" {
@@ -206,7 +208,7 @@ func TestLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u := waitUpdate(t, runProvider(t, np), 30*time.Second, "a view", func(u providers.Update) bool { return u.Inventory != nil })
+		u := waitUpdate(t, runProvider(t, np), 30*time.Second, "the complete view", func(u providers.Update) bool { return u.Inventory != nil && u.Progress == nil })
 		if len(u.Inventory.Pods) != 0 || len(u.Inventory.Nodes) != 0 || len(u.Inventory.Hidden) == 0 {
 			t.Errorf("nobody's view: %d pods, %d nodes, hidden %v", len(u.Inventory.Pods), len(u.Inventory.Nodes), u.Inventory.Hidden)
 		}
