@@ -129,15 +129,8 @@ func TestWorkloadFaultsAgainstJaeger(t *testing.T) {
 			// requests, each miss logged.
 			for n := 1; got == nil && timingOnly[tc.kind] && n < timingAttempts; n++ {
 				t.Logf("request %d (%s): no %s finding on %s %s: %+v", n, tr.TraceID, tc.kind, tc.service, tc.operation, r.Findings)
-				resp, err := w.Request(ctx, tc.fault)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Flush(ctx); err != nil {
-					t.Fatal(err)
-				}
-				ids[tc.fault] = resp.TraceID
-				tr = waitTrace(ctx, t, c, resp.TraceID, workload.Spans(tc.fault))
+				ids[tc.fault] = flushed(ctx, t, w, tc.fault)
+				tr = waitTrace(ctx, t, c, ids[tc.fault], workload.Spans(tc.fault))
 				r = traces.NewReport(tr, baseline)
 				got = findingOf(r, tc.kind, tc.service, tc.operation)
 			}

@@ -49,6 +49,33 @@ var timingOnly = map[string]bool{
 	traces.KindSequentialCalls: true,
 }
 
+// flushed sends one request with fault f, flushes the workload's spans
+// and returns the trace id.
+func flushed(ctx context.Context, t *testing.T, w *workload.Workload, f workload.Fault) string {
+	t.Helper()
+	r, err := w.Request(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return r.TraceID
+}
+
+// times says when each span ran, from the earliest start: "0s..25.1ms".
+func times(ss []traces.Span) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	t0 := slices.MinFunc(ss, func(x, y traces.Span) int { return x.Start.Compare(y.Start) }).Start
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%v..%v", s.Start.Sub(t0).Round(100*time.Microsecond), s.End().Sub(t0).Round(100*time.Microsecond))
+	}
+	return out
+}
+
 // concurrent sends n requests with fault f at once and returns their ids.
 func concurrent(ctx context.Context, t *testing.T, w *workload.Workload, f workload.Fault, n int) []string {
 	t.Helper()
@@ -203,20 +230,8 @@ func TestReportFaultsAgainstJaeger(t *testing.T) {
 					gets = append(gets, s)
 				}
 			}
-			t0 := slices.MinFunc(gets, func(x, y traces.Span) int { return x.Start.Compare(y.Start) }).Start
-			var calls []string
-			for _, s := range gets {
-				calls = append(calls, fmt.Sprintf("%v..%v", s.Start.Sub(t0).Round(100*time.Microsecond), s.End().Sub(t0).Round(100*time.Microsecond)))
-			}
-			t.Logf("request %d (%s): no pool finding on the calls to inventory (the calls' times: %s): %+v", n, tr.TraceID, strings.Join(calls, ", "), r.Findings)
-			resp, err := w.Request(ctx, workload.FaultPoolMixed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			id = resp.TraceID
+			t.Logf("request %d (%s): no pool finding on the calls to inventory (the calls' times: %s): %+v", n, tr.TraceID, strings.Join(times(gets), ", "), r.Findings)
+			id = flushed(ctx, t, w, workload.FaultPoolMixed)
 		}
 		a := r.Analysis
 		peer := func(id string) string {
@@ -316,12 +331,13 @@ func TestReportFaultsAgainstJaeger(t *testing.T) {
 				return
 			}
 			// A miss: say when each request held INSERT payments.
-			first := slices.MinFunc(ts, func(x, y *traces.Trace) int { return insert(x).Start.Compare(insert(y).Start) })
-			var when []string
-			for _, tr := range ts {
-				s := insert(tr)
-				when = append(when, fmt.Sprintf("%s %v..%v", tr.TraceID, s.Start.Sub(insert(first).Start).Round(100*time.Microsecond),
-					s.End().Sub(insert(first).Start).Round(100*time.Microsecond)))
+			inserts := make([]traces.Span, len(ts))
+			for k, tr := range ts {
+				inserts[k] = *insert(tr)
+			}
+			when := times(inserts)
+			for k, tr := range ts {
+				when[k] = tr.TraceID + " " + when[k]
 			}
 			t.Logf("batch %d: no contention across traces on db INSERT payments of %s (INSERT payments: %s): %+v",
 				b+1, last.TraceID, strings.Join(when, ", "), r.Findings)
